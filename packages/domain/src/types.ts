@@ -1,0 +1,111 @@
+/** Shared vocabulary of Proofboard (see ../shared/DESIGN.md "Words"). Pure types, no I/O. */
+
+/** What a host must offer for a lane to run there; ordered from most to least demanding. */
+export const HOST_CLASSES = ["nested-kvm", "kvm", "tcg"] as const;
+export type HostClass = (typeof HOST_CLASSES)[number];
+
+export const LANE_GROUPS = ["publishable", "regression-guard", "portable", "quickstart", "benchmark"] as const;
+export type LaneGroup = (typeof LANE_GROUPS)[number];
+
+export interface Profile {
+  id: string;
+  name: string;
+  outputs: string[];
+  requiredComponents: string[];
+  optionalComponents: string[];
+}
+
+export interface Lane {
+  name: string;
+  title: string;
+  description: string;
+  /** argv, never a shell string */
+  command: string[];
+  profile: string | null;
+  group: LaneGroup;
+  host: HostClass;
+  timeoutSeconds: number;
+  /** console names the lane produces besides `harness` (e.g. node01..node06) */
+  consoles: string[];
+  /** platform components the lane proves */
+  covers: string[];
+  /** lanes that must pass first on the same commit */
+  needs: string[];
+  /** typical duration, for "elapsed vs usual" until history exists */
+  expectedSeconds: number | null;
+}
+
+export interface Gate {
+  id: string;
+  name: string;
+  description: string;
+  lanes: string[];
+  /** release gates decide release-readiness */
+  release: boolean;
+}
+
+export interface Catalog {
+  version: 1;
+  name: string;
+  profiles: Profile[];
+  lanes: Lane[];
+  gates: Gate[];
+}
+
+export const RUN_STATUSES = [
+  "queued",
+  "running",
+  "passed",
+  "failed",
+  "timed_out",
+  "unsupported",
+  "canceled",
+  "lost",
+  "error",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Why a run did not pass; each kind is shown and retried differently. */
+export const FAILURE_KINDS = ["test", "timeout", "unsupported", "infrastructure", "canceled"] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** The minimum a readiness computation needs to know about a run. */
+export interface RunSummary {
+  id: string;
+  lane: string;
+  commitSha: string;
+  status: RunStatus;
+  attempt: number;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export type LaneState = "passed" | "failed" | "running" | "queued" | "never-run";
+
+export interface LaneReadiness {
+  lane: string;
+  state: LaneState;
+  /** latest run of this lane on the head commit */
+  headRun: RunSummary | null;
+  /** latest pass on an older commit when the head has none: shown, never counted */
+  stalePass: RunSummary | null;
+}
+
+export interface GateReadiness {
+  gate: Gate;
+  green: boolean;
+  lanes: LaneReadiness[];
+  /** lanes of this gate not passed on the head commit, in gate order */
+  missing: string[];
+}
+
+export interface BranchReadiness {
+  headSha: string;
+  releaseReady: boolean;
+  gates: GateReadiness[];
+  /** every lane of the catalog, by name */
+  lanes: Record<string, LaneReadiness>;
+  /** lanes of release gates not passed on the head, deduplicated, in catalog order */
+  missing: string[];
+}
