@@ -1,0 +1,112 @@
+import path from "node:path";
+import { Worker } from "bullmq";
+import { env } from "@proofboard/env";
+import {
+  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
+} from "@proofboard/jobs";
+import { db } from "@proofboard/db";
+import { defaultRepository, heartbeat, reconcile, registerHost, syncRepository } from "@proofboard/services";
+import { hostClasses, measureHost, type ProbeRoots } from "./host";
+import { runLane } from "./run-lane";
+
+export interface WorkerOptions {
+  hostName?: string;
+  slots?: number;
+  probeRoots?: ProbeRoots;
+  /** run the periodic sync scheduler and the reconciler (one per deployment is enough, more is harmless) */
+  control?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningWorker {
+  hostId: string;
+  classes: string[];
+  stop(): Promise<void>;
+}
+
+/** One worker per host: measures the host, then takes jobs only from queues it can serve. */
+export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker> {
+  const e = env();
+  const log = o.log ?? ((l: string) => console.log(`[worker] ${l}`));
+  const capabilities = await measureHost(o.probeRoots);
+  const classes = hostClasses(capabilities);
+  const slots = o.slots ?? e.PROOFBOARD_WORKER_SLOTS;
+  const name = o.hostName ?? e.PROOFBOARD_HOST_NAME;
+  const host = await registerHost({ name, classes, capabilities, slots });
+  log(`host ${name}: serves ${classes.join(", ")}; ${slots} slots; qemu ${capabilities.qemuVersion ?? "absent"}`);
+
+  const redis = createRedis();
+  const shutdown = new AbortController();
+  let inUse = 0;
+  const ctx = {
+    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal,
+    workDir: path.join(e.PROOFBOARD_DATA_DIR, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_")),
+  };
+  const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
+  const workers = classes.map(
+    (cls) =>
+      new Worker(
+        laneQueueName(cls),
+        async (job) => {
+          const { runId } = runLaneJob.payload.parse(job.data);
+          inUse++;
+          try {
+            const status = await runLane(runId, ctx);
+            if (status) log(`run ${runId}: ${status}`);
+          } finally {
+            inUse--;
+          }
+        },
+        { ...common, concurrency: slots },
+      ),
+  );
+
+  const timers: NodeJS.Timeout[] = [];
+  timers.push(setInterval(() => void heartbeat(host.id, inUse).catch((err) => log(`heartbeat failed: ${err}`)), e.PROOFBOARD_HEARTBEAT_SECONDS * 1000));
+
+  if (o.control ?? true) {
+    workers.push(
+      new Worker(
+        CONTROL_QUEUE,
+        async (job) => {
+          if (job.name !== syncRepositoryJob.name) return;
+          const { repositoryId } = syncRepositoryJob.payload.parse(job.data);
+          const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
+          const s = await syncRepository(repo);
+          if (s.added.length || s.moved.length || s.deleted.length) {
+            log(`sync ${repo.name}: +${s.added.length} moved ${s.moved.length} deleted ${s.deleted.length}`);
+          }
+        },
+        { ...common, concurrency: 1 },
+      ),
+    );
+    const repo = await defaultRepository().catch(() => null);
+    if (repo) {
+      await controlQueue().upsertJobScheduler(
+        `sync-${repo.id}`,
+        { every: e.PROOFBOARD_SYNC_INTERVAL_SECONDS * 1000 },
+        { name: syncRepositoryJob.name, data: { repositoryId: repo.id }, opts: syncRepositoryJob.options },
+      );
+    }
+    const tick = () =>
+      void reconcile(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)
+        .then((r) => {
+          if (r.requeued.length) log(`reconciler: requeued ${r.requeued.join(", ")}`);
+          if (r.lost.length) log(`reconciler: lost ${r.lost.join(", ")}`);
+        })
+        .catch((err) => log(`reconciler failed: ${err}`));
+    tick();
+    timers.push(setInterval(tick, 10_000));
+  }
+
+  return {
+    hostId: host.id,
+    classes,
+    async stop() {
+      timers.forEach(clearInterval);
+      shutdown.abort();
+      await Promise.all(workers.map((w) => w.close()));
+      redis.disconnect();
+    },
+  };
+}

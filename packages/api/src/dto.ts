@@ -1,0 +1,47 @@
+import type { Run } from "@proofboard/db";
+import type { LaneReadiness, RunSummary } from "@proofboard/domain";
+
+/** Plain JSON shapes for the wire: no transformer, so dates travel as ISO strings. */
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function runDto(r: Run) {
+  return {
+    id: r.id,
+    lane: r.lane,
+    branch: r.branchName,
+    commitSha: r.commitSha,
+    attempt: r.attempt,
+    previousRunId: r.previousRunId,
+    status: r.status,
+    failureKind: r.failureKind,
+    reason: r.reason,
+    exitCode: r.exitCode,
+    argv: r.argv,
+    hostClass: r.hostClass,
+    timeoutSeconds: r.timeoutSeconds,
+    catalogSource: r.catalogSource,
+    requestedBy: r.requestedBy,
+    queuedAt: r.queuedAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+  };
+}
+export type RunDto = ReturnType<typeof runDto>;
+
+export function runSummaryDto(r: RunSummary | null) {
+  if (!r) return null;
+  return {
+    id: r.id,
+    commitSha: r.commitSha,
+    status: r.status,
+    attempt: r.attempt,
+    queuedAt: r.queuedAt.toISOString(),
+    startedAt: iso(r.startedAt),
+    finishedAt: iso(r.finishedAt),
+  };
+}
+
+export function laneReadinessDto(l: LaneReadiness) {
+  return { lane: l.lane, state: l.state, headRun: runSummaryDto(l.headRun), stalePass: runSummaryDto(l.stalePass) };
+}

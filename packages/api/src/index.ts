@@ -1,0 +1,3 @@
+export { appRouter, type AppRouter } from "./root";
+export { createContext, type Context } from "./trpc";
+export { decodeOffsets, encodeOffsets } from "./routers/runs";

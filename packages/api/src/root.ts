@@ -1,0 +1,14 @@
+import { branchesRouter } from "./routers/branches";
+import { hostsRouter } from "./routers/hosts";
+import { lanesRouter } from "./routers/lanes";
+import { runsRouter } from "./routers/runs";
+import { router } from "./trpc";
+
+export const appRouter = router({
+  branches: branchesRouter,
+  lanes: lanesRouter,
+  runs: runsRouter,
+  hosts: hostsRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, type BranchView } from "@proofboard/services";
+import { laneReadinessDto } from "../dto";
+import { publicProcedure, router } from "../trpc";
+
+const repoInput = z.object({ repository: z.string().max(200).optional() });
+/** Branch names come from outside: bounded, never interpreted. */
+const branchName = z.string().min(1).max(255);
+
+function gateSummary(v: BranchView) {
+  return (v.readiness?.gates ?? []).map((g) => ({
+    id: g.gate.id,
+    name: g.gate.name,
+    release: g.gate.release,
+    green: g.green,
+    lanes: g.lanes.map(laneReadinessDto),
+    missing: g.missing,
+  }));
+}
+
+function branchHeader(v: BranchView) {
+  return {
+    name: v.branch.name,
+    headSha: v.branch.headSha,
+    updatedAt: v.branch.updatedAt.toISOString(),
+    commit: v.commit ? { ...v.commit, committedAt: v.commit.committedAt.toISOString() } : null,
+    catalogSource: v.catalogSource,
+    catalogError: v.catalogError,
+    releaseReady: v.readiness?.releaseReady ?? false,
+    missing: v.readiness?.missing ?? [],
+  };
+}
+
+export const branchesRouter = router({
+  /** The readiness overview: one row per branch × release gates. */
+  list: publicProcedure.input(repoInput.optional()).query(async ({ input }) => {
+    const repo = await repositoryByName(input?.repository);
+    const views = await overview(repo);
+    const fallback = await defaultCatalog();
+    const gates = (views.find((v) => v.catalog)?.catalog ?? fallback.catalog).gates.filter((g) => g.release);
+    return {
+      repository: { name: repo.name, url: repo.url, lastSyncedAt: repo.lastSyncedAt?.toISOString() ?? null, lastSyncError: repo.lastSyncError },
+      releaseGates: gates.map((g) => ({ id: g.id, name: g.name, lanes: g.lanes })),
+      branches: views.map((v) => ({ ...branchHeader(v), gates: gateSummary(v) })),
+    };
+  }),
+
+  /** One branch: every lane of the head commit's catalog, grouped by the page. */
+  get: publicProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
+    const repo = await repositoryByName(input.repository);
+    const view = await branchView(repo, await branchByName(repo, input.name));
+    const usual = await usualDurations(repo.id);
+    return {
+      ...branchHeader(view),
+      gates: gateSummary(view),
+      profiles: view.catalog?.profiles ?? [],
+      lanes: (view.catalog?.lanes ?? []).map((lane) => ({
+        name: lane.name,
+        title: lane.title,
+        description: lane.description,
+        command: lane.command,
+        profile: lane.profile,
+        group: lane.group,
+        host: lane.host,
+        needs: lane.needs,
+        covers: lane.covers,
+        timeoutSeconds: lane.timeoutSeconds,
+        usualSeconds: usual[lane.name] ?? lane.expectedSeconds,
+        readiness: view.readiness?.lanes[lane.name] ? laneReadinessDto(view.readiness.lanes[lane.name]!) : null,
+      })),
+    };
+  }),
+
+  sync: publicProcedure.input(repoInput.optional()).mutation(async ({ input }) => {
+    const repo = await repositoryByName(input?.repository);
+    return syncRepository(repo);
+  }),
+});

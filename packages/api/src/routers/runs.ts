@@ -1,0 +1,101 @@
+import { tracked } from "@trpc/server";
+import { z } from "zod";
+import { RUN_STATUSES } from "@proofboard/domain";
+import { db } from "@proofboard/db";
+import { catalogAt, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations } from "@proofboard/services";
+import { runDto } from "../dto";
+import { publicProcedure, router } from "../trpc";
+
+const runId = z.string().min(1).max(64);
+const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** A tracked event id carries every console's byte offset: "harness:1024,node01:88". */
+export function encodeOffsets(offsets: Map<string, number>): string {
+  return [...offsets].map(([name, n]) => `${name}:${n}`).join(",");
+}
+
+export function decodeOffsets(id: string | null | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (id ?? "").split(",")) {
+    const i = part.lastIndexOf(":");
+    const name = part.slice(0, i);
+    const n = Number(part.slice(i + 1));
+    if (i > 0 && consoleName.test(name) && Number.isSafeInteger(n) && n >= 0) out[name] = n;
+  }
+  return out;
+}
+
+export const runsRouter = router({
+  list: publicProcedure
+    .input(
+      z.object({
+        repository: z.string().max(200).optional(),
+        branch: z.string().min(1).max(255).optional(),
+        lane: z.string().min(1).max(200).optional(),
+        status: z.enum(RUN_STATUSES).optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      }).optional(),
+    )
+    .query(async ({ input }) => {
+      const repo = await repositoryByName(input?.repository);
+      const runs = await listRuns({ repositoryId: repo.id, ...input });
+      return runs.map(runDto);
+    }),
+
+  get: publicProcedure.input(z.object({ id: runId })).query(async ({ input }) => {
+    const run = await runById(input.id);
+    const [repo, host, commit, consoles, usual] = await Promise.all([
+      db().repository.findUniqueOrThrow({ where: { id: run.repositoryId } }),
+      run.hostId ? db().host.findUnique({ where: { id: run.hostId } }) : null,
+      db().commit.findUnique({ where: { repositoryId_sha: { repositoryId: run.repositoryId, sha: run.commitSha } } }),
+      listConsoles(run.id),
+      usualDurations(run.repositoryId),
+    ]);
+    const lane = await catalogAt(repo, run.commitSha)
+      .then((c) => c.catalog.lanes.find((l) => l.name === run.lane) ?? null)
+      .catch(() => null);
+    return {
+      ...runDto(run),
+      repository: repo.name,
+      host: host ? { name: host.name, classes: host.classes } : null,
+      hostFingerprint: run.hostFingerprint,
+      commit: commit ? { subject: commit.subject, authorName: commit.authorName, committedAt: commit.committedAt.toISOString() } : null,
+      consoles,
+      usualSeconds: usual[run.lane] ?? lane?.expectedSeconds ?? null,
+      laneTitle: lane?.title ?? run.lane,
+    };
+  }),
+
+  /** Queues a new run of a lane on the branch's head commit. */
+  rerun: publicProcedure
+    .input(z.object({ repository: z.string().max(200).optional(), branch: z.string().min(1).max(255), lane: z.string().min(1).max(200) }))
+    .mutation(async ({ input, ctx }) => {
+      await repositoryByName(input.repository);
+      const run = await requestRun({ ...input, requestedBy: ctx.actor });
+      return runDto(run);
+    }),
+
+  /**
+   * One live stream per run page, for all of its consoles. Each event's id holds the byte
+   * offsets sent so far, so a reconnect resumes exactly where it stopped.
+   */
+  follow: publicProcedure
+    .input(z.object({ id: runId, lastEventId: z.string().max(4096).nullish() }))
+    .subscription(async function* ({ input, signal }) {
+      const run = await runById(input.id);
+      const offsets = new Map(Object.entries(decodeOffsets(input.lastEventId)));
+      for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal)) {
+        if (ev.kind === "status") {
+          yield tracked(encodeOffsets(offsets), { type: "status" as const, status: ev.status });
+        } else {
+          offsets.set(ev.console, ev.offset + ev.data.length);
+          yield tracked(encodeOffsets(offsets), {
+            type: "bytes" as const,
+            console: ev.console,
+            offset: ev.offset,
+            data: ev.data.toString("base64"),
+          });
+        }
+      }
+    }),
+});

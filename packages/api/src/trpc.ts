@@ -1,0 +1,30 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { CatalogError } from "@proofboard/domain";
+import { NotFoundError } from "@proofboard/services";
+
+/** The one initTRPC of Proofboard. */
+export interface Context {
+  /** who asked; access control arrives with the hold/trust work */
+  actor: string;
+}
+
+export async function createContext(opts?: { req?: Request }): Promise<Context> {
+  const agent = opts?.req?.headers.get("user-agent") ?? "";
+  return { actor: agent.startsWith("proofboard-cli") ? "cli" : "web" };
+}
+
+const t = initTRPC.context<Context>().create();
+
+/** Domain errors become errors a person can act on, with the right code. */
+const errorMapping = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+    if (cause instanceof CatalogError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure.use(errorMapping);

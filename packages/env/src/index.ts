@@ -1,0 +1,57 @@
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** The one place where Proofboard reads and validates its environment. */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+    .default("postgresql://postgres@127.0.0.1:5432/proofboard"),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  /** Keeps test and development data apart on one Redis. */
+  PROOFBOARD_REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default("pb"),
+  PROOFBOARD_DATA_DIR: z.string().default(path.join(repoRoot, ".proofboard")),
+  /** The repository whose lanes Proofboard proves: a local path or a git URL. */
+  PROOFBOARD_TARGET_URL: z.string().optional(),
+  PROOFBOARD_TARGET_NAME: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i).default("ultracloud"),
+  PROOFBOARD_DEFAULT_CATALOG: z.string().default(path.join(repoRoot, "catalogs/ultracloud.yaml")),
+  PROOFBOARD_API_URL: z.string().url().default("http://localhost:3000"),
+  PROOFBOARD_SYNC_INTERVAL_SECONDS: positiveInt(30),
+  PROOFBOARD_WORKER_SLOTS: positiveInt(2),
+  PROOFBOARD_HOST_NAME: z.string().min(1).default(os.hostname()),
+  PROOFBOARD_HEARTBEAT_SECONDS: positiveInt(5),
+  /** A host silent this long is offline; its running runs are lost. */
+  PROOFBOARD_HOST_TIMEOUT_SECONDS: positiveInt(30),
+});
+
+export type Env = z.infer<typeof schema>;
+
+let cached: Env | undefined;
+
+export class EnvError extends Error {}
+
+/** Parsed environment; throws one readable error listing every bad variable. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** Tests change process.env between suites; they call this to re-read it. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+export { repoRoot };

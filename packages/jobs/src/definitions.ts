@@ -1,0 +1,89 @@
+import { HOST_CLASSES, type HostClass } from "@proofboard/domain";
+import { Queue, type JobsOptions } from "bullmq";
+import { z } from "zod";
+import { keyPrefix, redisOptions } from "./redis";
+
+/**
+ * Every job Proofboard enqueues, shared by producer and worker. Payloads carry ids only:
+ * the Postgres row is the truth and processors re-read it.
+ */
+export const runLaneJob = {
+  name: "run-lane",
+  payload: z.object({ runId: z.string().uuid() }),
+  /** Retries are Proofboard's decision (only infrastructure faults retry), not BullMQ's. */
+  options: {
+    attempts: 1,
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 24 * 3600 },
+  } satisfies JobsOptions,
+} as const;
+export type RunLanePayload = z.infer<typeof runLaneJob.payload>;
+
+export const syncRepositoryJob = {
+  name: "sync-repository",
+  payload: z.object({ repositoryId: z.string().min(1) }),
+  options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } satisfies JobsOptions,
+} as const;
+export type SyncRepositoryPayload = z.infer<typeof syncRepositoryJob.payload>;
+
+/** One queue per host capability class: a worker listens only on classes its host can serve. */
+export function laneQueueName(hostClass: HostClass): string {
+  return `lanes-${hostClass}`;
+}
+
+export const CONTROL_QUEUE = "control";
+
+export function bullPrefix(): string {
+  return `${keyPrefix()}:bull`;
+}
+
+const queues = new Map<string, Queue>();
+
+function queue(name: string): Queue {
+  let q = queues.get(name);
+  if (!q) {
+    q = new Queue(name, { connection: redisOptions(), prefix: bullPrefix() });
+    queues.set(name, q);
+  }
+  return q;
+}
+
+export function laneQueue(hostClass: HostClass): Queue {
+  return queue(laneQueueName(hostClass));
+}
+
+export function controlQueue(): Queue {
+  return queue(CONTROL_QUEUE);
+}
+
+/** The BullMQ job id is the run id, so enqueueing twice is a no-op while the job exists. */
+export async function enqueueRun(runId: string, hostClass: HostClass): Promise<void> {
+  const payload = runLaneJob.payload.parse({ runId });
+  await laneQueue(hostClass).add(runLaneJob.name, payload, { ...runLaneJob.options, jobId: runId });
+}
+
+export async function enqueueSync(repositoryId: string): Promise<void> {
+  const payload = syncRepositoryJob.payload.parse({ repositoryId });
+  await controlQueue().add(syncRepositoryJob.name, payload, syncRepositoryJob.options);
+}
+
+/** Which run ids BullMQ still knows about (waiting, active, delayed), for the reconciler. */
+export async function knownRunJobIds(): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const hostClass of HOST_CLASSES) {
+    const jobs = await laneQueue(hostClass).getJobs(["waiting", "active", "delayed", "prioritized"]);
+    for (const job of jobs) if (job?.id) ids.add(job.id);
+  }
+  return ids;
+}
+
+export async function removeRunJob(runId: string, hostClass: HostClass): Promise<void> {
+  const job = await laneQueue(hostClass).getJob(runId);
+  if (job && !(await job.isActive())) await job.remove().catch(() => undefined);
+}
+
+export async function closeQueues(): Promise<void> {
+  const all = [...queues.values()];
+  queues.clear();
+  await Promise.all(all.map((q) => q.close()));
+}

@@ -1,0 +1,75 @@
+import type { Redis } from "ioredis";
+import { keyPrefix } from "./redis";
+
+/**
+ * The live stream of one run: console chunks and status changes in one Redis stream, so a
+ * run page needs one connection for all of its consoles. It is transport only; every chunk
+ * is in Postgres before it is published here, and readers refill gaps from there.
+ */
+export type LiveEvent =
+  | { type: "chunk"; console: string; offset: number; data: Buffer }
+  | { type: "status"; status: string };
+
+export interface LiveEntry {
+  id: string;
+  event: LiveEvent;
+}
+
+const KEEP_AFTER_END_SECONDS = 3600;
+/** Live readers only need the recent tail; storage has the rest. */
+const MAX_ENTRIES = 20_000;
+
+export function liveKey(runId: string): string {
+  return `${keyPrefix()}:live:${runId}`;
+}
+
+export async function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer): Promise<void> {
+  await redis.xadd(liveKey(runId), "MAXLEN", "~", MAX_ENTRIES, "*", "t", "chunk", "c", console, "o", String(offset), "d", data);
+}
+
+export async function publishStatus(redis: Redis, runId: string, status: string, final = false): Promise<void> {
+  const key = liveKey(runId);
+  await redis.xadd(key, "MAXLEN", "~", MAX_ENTRIES, "*", "t", "status", "s", status);
+  if (final) await redis.expire(key, KEEP_AFTER_END_SECONDS);
+}
+
+/** The id of the newest entry ("0-0" when none), to start tailing after a storage read. */
+export async function latestLiveId(redis: Redis, runId: string): Promise<string> {
+  const last = await redis.xrevrange(liveKey(runId), "+", "-", "COUNT", 1);
+  return last[0]?.[0] ?? "0-0";
+}
+
+function decode(fields: Buffer[]): LiveEvent | null {
+  const map = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString("latin1"), fields[i + 1]!);
+  const type = map.get("t")?.toString();
+  if (type === "chunk") {
+    const console = map.get("c")?.toString();
+    const offset = Number(map.get("o")?.toString());
+    const data = map.get("d");
+    if (!console || !Number.isSafeInteger(offset) || !data) return null;
+    return { type, console, offset, data };
+  }
+  if (type === "status") {
+    const status = map.get("s")?.toString();
+    return status ? { type, status } : null;
+  }
+  return null;
+}
+
+/**
+ * Entries after `afterId`, waiting up to `blockMs` for the first one. Needs a connection of
+ * its own: a blocked XREAD holds the connection.
+ */
+export async function readLive(redis: Redis, runId: string, afterId: string, blockMs: number): Promise<LiveEntry[]> {
+  const res = await redis.xreadBuffer("COUNT", 500, "BLOCK", blockMs, "STREAMS", liveKey(runId), afterId);
+  if (!res) return [];
+  const out: LiveEntry[] = [];
+  for (const [, entries] of res) {
+    for (const [id, fields] of entries) {
+      const event = decode(fields);
+      if (event) out.push({ id: id.toString(), event });
+    }
+  }
+  return out;
+}

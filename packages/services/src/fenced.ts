@@ -1,0 +1,81 @@
+import { isTerminal, type FailureKind, type RunStatus } from "@proofboard/domain";
+import { db, type Run } from "@proofboard/db";
+
+/**
+ * Writes a worker makes for a run. Each carries the fence it got when it claimed the run;
+ * Postgres refuses a write whose fence is stale, so a run retaken elsewhere cannot be
+ * overwritten by the attempt that lost it.
+ */
+
+export interface Claim {
+  run: Run;
+  fence: number;
+}
+
+/** Takes a queued run; null when it is not queued any more (already taken, canceled, done). */
+export async function claimRun(runId: string, hostId: string, fingerprint: object): Promise<Claim | null> {
+  const rows = await db().$queryRaw<{ fence: number }[]>`
+    UPDATE run SET status = 'running', fence = fence + 1, host_id = ${hostId},
+      host_fingerprint = ${JSON.stringify(fingerprint)}::jsonb, started_at = now()
+    WHERE id = ${runId}::uuid AND status = 'queued'
+    RETURNING fence`;
+  const fence = rows[0]?.fence;
+  if (fence === undefined) return null;
+  const run = await db().run.findUniqueOrThrow({ where: { id: runId } });
+  return { run, fence };
+}
+
+export async function openConsole(runId: string, name: string): Promise<string> {
+  const c = await db().console.upsert({
+    where: { runId_name: { runId, name } },
+    create: { runId, name },
+    update: {},
+    select: { id: true },
+  });
+  return c.id;
+}
+
+export class FencedOut extends Error {
+  constructor(runId: string) {
+    super(`run ${runId}: this attempt no longer owns the run; write refused`);
+  }
+}
+
+/** Appends bytes at exactly `offset`; refused when the fence is stale or the offset is not the console's end. */
+export async function appendChunk(
+  claim: { runId: string; fence: number },
+  consoleId: string,
+  offset: number,
+  data: Buffer,
+): Promise<void> {
+  const inserted = await db().$executeRaw`
+    WITH owner AS (
+      SELECT 1 FROM run WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence} AND status = 'running'
+    ), grown AS (
+      UPDATE console SET length = length + ${data.length}
+      WHERE id = ${consoleId} AND length = ${offset} AND EXISTS (SELECT 1 FROM owner)
+      RETURNING id
+    )
+    INSERT INTO console_chunk (console_id, "offset", length, data)
+    SELECT id, ${offset}, ${data.length}, ${data} FROM grown`;
+  if (inserted !== 1) throw new FencedOut(claim.runId);
+}
+
+export interface Outcome {
+  status: Exclude<RunStatus, "queued" | "running">;
+  failureKind: FailureKind | null;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+/** Ends the run; false when the fence is stale or the run already ended (e.g. canceled). */
+export async function finishRun(claim: { runId: string; fence: number }, outcome: Outcome): Promise<boolean> {
+  if (!isTerminal(outcome.status)) throw new Error(`not a final status: ${outcome.status}`);
+  const n = await db().$executeRaw`
+    UPDATE run SET status = ${outcome.status}::run_status,
+      failure_kind = ${outcome.failureKind}::failure_kind, exit_code = ${outcome.exitCode},
+      reason = ${outcome.reason}, finished_at = now()
+    WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence} AND status = 'running'`;
+  await db().console.updateMany({ where: { runId: claim.runId }, data: { closed: true } });
+  return n === 1;
+}

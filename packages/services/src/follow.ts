@@ -1,0 +1,93 @@
+import { isTerminal, type RunStatus } from "@proofboard/domain";
+import { db } from "@proofboard/db";
+import { createRedis, latestLiveId, readLive } from "@proofboard/jobs";
+import { readConsoleById } from "./consoles";
+
+export type FollowEvent =
+  | { kind: "bytes"; console: string; offset: number; data: Buffer }
+  | { kind: "status"; status: RunStatus };
+
+/**
+ * Follows a run's consoles from the given byte offsets to the end of the run. Storage is read
+ * first and the live stream tailed after; a live chunk that starts past what was sent means
+ * bytes went missing on the way, so the hole is refilled from storage, never skipped.
+ */
+export async function* followRun(
+  runId: string,
+  from: Record<string, number>,
+  signal?: AbortSignal,
+): AsyncGenerator<FollowEvent> {
+  const sent = new Map(Object.entries(from));
+  const consoleIds = new Map<string, string>();
+  const redis = createRedis();
+  try {
+    let lastId = await latestLiveId(redis, runId);
+    const run = await db().run.findUnique({ where: { id: runId }, select: { status: true } });
+    if (!run) return;
+    yield { kind: "status", status: run.status };
+
+    const refill = async function* (name: string, upTo = Infinity): AsyncGenerator<FollowEvent> {
+      let id = consoleIds.get(name);
+      if (!id) {
+        const c = await db().console.findUnique({ where: { runId_name: { runId, name } }, select: { id: true } });
+        if (!c) return;
+        id = c.id;
+        consoleIds.set(name, id);
+      }
+      for (;;) {
+        const offset = sent.get(name) ?? 0;
+        if (offset >= upTo) return;
+        const { data } = await readConsoleById(id, offset, 1 << 20);
+        if (data.length === 0) return;
+        const part = Number.isFinite(upTo) ? data.subarray(0, upTo - offset) : data;
+        sent.set(name, offset + part.length);
+        yield { kind: "bytes", console: name, offset, data: part };
+      }
+    };
+    const refillAll = async function* (): AsyncGenerator<FollowEvent> {
+      const names = await db().console.findMany({ where: { runId }, select: { name: true }, orderBy: { name: "asc" } });
+      for (const { name } of names) yield* refill(name);
+    };
+
+    yield* refillAll();
+    if (isTerminal(run.status)) return;
+
+    let quietSince = Date.now();
+    while (!signal?.aborted) {
+      const entries = await readLive(redis, runId, lastId, 2000);
+      for (const { id, event } of entries) {
+        lastId = id;
+        if (event.type === "status") {
+          yield { kind: "status", status: event.status as RunStatus };
+          if (isTerminal(event.status as RunStatus)) {
+            yield* refillAll();
+            return;
+          }
+          continue;
+        }
+        const have = sent.get(event.console) ?? 0;
+        const end = event.offset + event.data.length;
+        if (end <= have) continue;
+        if (event.offset > have) yield* refill(event.console, event.offset);
+        const start = sent.get(event.console) ?? 0;
+        if (start < event.offset) continue; // storage was behind too; the next refill catches up
+        const part = event.data.subarray(start - event.offset);
+        sent.set(event.console, end);
+        yield { kind: "bytes", console: event.console, offset: start, data: part };
+      }
+      if (entries.length) quietSince = Date.now();
+      // Redis is transport: if it lost the end of the run, Postgres still knows.
+      if (Date.now() - quietSince > 5000) {
+        quietSince = Date.now();
+        const now = await db().run.findUnique({ where: { id: runId }, select: { status: true } });
+        yield* refillAll();
+        if (!now || isTerminal(now.status)) {
+          if (now) yield { kind: "status", status: now.status };
+          return;
+        }
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
