@@ -1,5 +1,14 @@
 import { defineConfig } from "vitest/config";
 
+/** Tests use their own database and Redis key prefix, never the development ones. */
+const testEnv = {
+  DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/proofboard_test",
+  PROOFBOARD_REDIS_PREFIX: "pbtest",
+  PROOFBOARD_DATA_DIR: "/tmp/proofboard-test-data",
+  PROOFBOARD_TARGET_NAME: "itest",
+  PROOFBOARD_HEARTBEAT_SECONDS: "1",
+};
+
 /** Three projects: unit tests beside the code, integration tests on real services, browser tests. */
 export default defineConfig({
   test: {
@@ -17,6 +26,7 @@ export default defineConfig({
           include: ["tests/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/integration/global-setup.ts"],
+          env: testEnv,
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,1 +1,6 @@
 export * from "./types";
+export * from "./catalog";
+export { NAME_PATTERN, HARNESS_CONSOLE } from "./catalog-schema";
+export * from "./readiness";
+export * from "./run-state";
+export * from "./format";

@@ -13,6 +13,8 @@ export interface Profile {
   outputs: string[];
   requiredComponents: string[];
   optionalComponents: string[];
+  /** qualifiers the component lists cannot carry (e.g. "nix-agent on every control-plane node") */
+  notes?: string;
 }
 
 export interface Lane {

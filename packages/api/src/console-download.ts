@@ -1,0 +1,50 @@
+import { consoleBytes, NotFoundError, readConsole, runById } from "@proofboard/services";
+import { isTerminal } from "@proofboard/domain";
+
+const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * Raw console bytes over plain HTTP (downloads, `proofboard console`): exact bytes,
+ * `application/octet-stream`. `?from=N` returns what is stored from byte N on; the
+ * X-Proofboard-Run-Status header tells a follower whether more can come.
+ */
+export async function handleConsoleDownload(req: Request, runId: string, name: string): Promise<Response> {
+  if (!consoleName.test(name)) return text(400, `invalid console name: ${JSON.stringify(name.slice(0, 80))}`);
+  try {
+    const run = await runById(runId);
+    const fromParam = new URL(req.url).searchParams.get("from");
+    const from = fromParam === null ? null : Number(fromParam);
+    if (from !== null && (!Number.isSafeInteger(from) || from < 0)) return text(400, "from must be a byte offset");
+    const headers = {
+      "content-type": "application/octet-stream",
+      "x-proofboard-run-status": run.status,
+      "x-proofboard-run-final": String(isTerminal(run.status)),
+      "cache-control": "no-store",
+      "content-disposition": `attachment; filename="${run.lane}-${run.id.slice(0, 8)}-${name}.log"`,
+    };
+    if (from !== null) {
+      const { data } = await readConsole(run.id, name, from);
+      return new Response(new Uint8Array(data), { headers });
+    }
+    const chunks = consoleBytes(run.id, name);
+    const first = await chunks.next(); // unknown console → 404 before the body starts
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        if (!first.done) c.enqueue(new Uint8Array(first.value));
+      },
+      async pull(c) {
+        const n = await chunks.next();
+        if (n.done) c.close();
+        else c.enqueue(new Uint8Array(n.value));
+      },
+    });
+    return new Response(body, { headers });
+  } catch (err) {
+    if (err instanceof NotFoundError) return text(404, err.message);
+    throw err;
+  }
+}
+
+function text(status: number, body: string): Response {
+  return new Response(`${body}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}

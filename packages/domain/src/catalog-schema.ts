@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { HOST_CLASSES, LANE_GROUPS } from "./types";
+
+/** Names end up in URLs, queue names, file names and argv; keeping them this plain keeps them safe everywhere. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** The console carrying the command's own stdout/stderr; a lane cannot declare a VM console of that name. */
+export const HARNESS_CONSOLE = "harness";
+
+const plainName = (what: string) =>
+  z.string().regex(NAME_PATTERN, {
+    error: (iss) =>
+      `${what} ${JSON.stringify(iss.input)} must be lowercase letters, digits, '.', '_' or '-', starting with a letter or digit`,
+  });
+
+const text = z.string().min(1);
+const textList = z.array(text);
+
+/**
+ * A lane command is argv, never a shell string: a string here would later be split or handed to a shell,
+ * which is exactly what the design forbids, so it gets a message saying so.
+ */
+const argv = z
+  .array(z.string().min(1, { error: "an argv element must be a non-empty string" }), {
+    error: (iss) =>
+      iss.input === undefined
+        ? undefined
+        : typeof iss.input === "string"
+          ? "expected an array of strings (argv), not a shell string"
+          : "expected an array of strings (argv)",
+  })
+  .min(1, { error: "command must name at least the program to run" });
+
+const consoleName = plainName("console name").refine((name) => name !== HARNESS_CONSOLE, {
+  error: `"${HARNESS_CONSOLE}" is reserved for the command's own output`,
+});
+
+const seconds = z.number().int().positive();
+
+export const profileSchema = z.strictObject({
+  id: plainName("profile id"),
+  name: text,
+  outputs: textList,
+  requiredComponents: textList,
+  optionalComponents: textList.default(() => []),
+  notes: text.optional(),
+});
+
+export const laneSchema = z
+  .strictObject({
+    name: plainName("lane name"),
+    title: text.optional(),
+    description: text,
+    command: argv,
+    profile: z.string().nullable().default(null),
+    group: z.enum(LANE_GROUPS),
+    host: z.enum(HOST_CLASSES),
+    timeoutSeconds: seconds,
+    expectedSeconds: seconds.nullable().default(null),
+    consoles: z.array(consoleName).default(() => []),
+    covers: textList.default(() => []),
+    needs: z.array(z.string()).default(() => []),
+  })
+  .transform(({ title, ...lane }) => ({ ...lane, title: title ?? lane.name }));
+
+export const gateSchema = z.strictObject({
+  id: plainName("gate id"),
+  name: text,
+  description: z.string().default(""),
+  // an empty gate would be vacuously green and could make a branch release-ready with nothing proven
+  lanes: z.array(z.string()).min(1),
+  release: z.boolean().default(false),
+});
+
+export const catalogSchema = z.strictObject({
+  version: z.literal(1),
+  name: text,
+  profiles: z.array(profileSchema).default(() => []),
+  lanes: z.array(laneSchema).min(1),
+  gates: z.array(gateSchema).default(() => []),
+});
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+type RawIssue = z.core.$ZodRawIssue;
+
+export const MISSING_FIELD = "missing required field";
+
+/** Zod's defaults ("Invalid input: expected array, received string") talk about JS values; these talk about the YAML. */
+export function describeIssue(iss: RawIssue): string | undefined {
+  switch (iss.code) {
+    case "invalid_type":
+      if (iss.input === undefined) return MISSING_FIELD;
+      if (iss.expected === "int") return `expected a whole number, got ${kindOf(iss.input)}`;
+      if (iss.expected === "object") return `expected a mapping, got ${kindOf(iss.input)}`;
+      return `expected ${iss.expected}, got ${kindOf(iss.input)}`;
+    case "invalid_value": {
+      const values = iss.values.map((v) => JSON.stringify(v));
+      const expected = values.length === 1 ? values[0] : `one of ${values.join(", ")}`;
+      return `expected ${expected}, got ${kindOf(iss.input)}`;
+    }
+    case "too_small":
+      if (iss.origin === "array") return `must have at least ${String(iss.minimum)} item(s)`;
+      if (iss.origin === "string") return "must not be empty";
+      return `must be ${iss.inclusive ? "at least" : "greater than"} ${String(iss.minimum)}`;
+    default:
+      return undefined;
+  }
+}
