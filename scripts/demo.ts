@@ -1,0 +1,68 @@
+/**
+ * The demo target: `prepare` creates the local UltraCloud-like repository and registers it;
+ * `seed` (once, with web and worker up) runs the gate lanes of every demo branch, then moves
+ * release/2026.11 on so its passes turn stale.
+ */
+import path from "node:path";
+import { createDemoRepository, advanceBranch, DEMO_BRANCHES } from "@proofboard/demo";
+import { db, disconnectDb } from "@proofboard/db";
+import { isTerminal, lanesToRun, releaseGates } from "@proofboard/domain";
+import { env } from "@proofboard/env";
+import { closeQueues } from "@proofboard/jobs";
+import { branchByName, branchView, ensureRepository, requestRun, syncRepository } from "@proofboard/services";
+
+const e = env();
+const dir = path.join(e.PROOFBOARD_DATA_DIR, "demo", "ultracloud-demo");
+const say = (s: string) => console.log(`[demo] ${s}`);
+
+async function prepare() {
+  await createDemoRepository(dir);
+  const repo = await ensureRepository(e.PROOFBOARD_TARGET_NAME, dir);
+  const s = await syncRepository(repo);
+  say(`target ${repo.name} at ${dir}: ${s.branches} branches`);
+}
+
+async function runGateLanes(branch: string): Promise<string[]> {
+  const repo = await db().repository.findUniqueOrThrow({ where: { name: e.PROOFBOARD_TARGET_NAME } });
+  const view = await branchView(repo, await branchByName(repo, branch));
+  if (!view.readiness || !view.catalog) return [];
+  const wanted = releaseGates(view.catalog).flatMap((g) => g.lanes);
+  const ids: string[] = [];
+  for (const lane of lanesToRun(view.readiness, view.catalog, wanted)) {
+    ids.push((await requestRun({ branch, lane, requestedBy: "demo" })).id);
+  }
+  return ids;
+}
+
+async function waitForRuns(ids: string[]) {
+  for (;;) {
+    const runs = await db().run.findMany({ where: { id: { in: ids } }, select: { status: true } });
+    if (runs.every((r) => isTerminal(r.status))) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function seed() {
+  const repo = await db().repository.findUniqueOrThrow({ where: { name: e.PROOFBOARD_TARGET_NAME } });
+  if ((await db().run.count({ where: { repositoryId: repo.id } })) > 0) return say("already seeded");
+  const release = DEMO_BRANCHES.release.name;
+  const releaseRuns = await runGateLanes(release);
+  say(`queued ${releaseRuns.length} runs on ${release}`);
+  for (const b of [DEMO_BRANCHES.main.name, DEMO_BRANCHES.fiberlbRework.name]) {
+    say(`queued ${(await runGateLanes(b)).length} runs on ${b}`);
+  }
+  await waitForRuns(releaseRuns);
+  await advanceBranch(dir, release, "release: bump chainfire to 2026.11.1\n");
+  await syncRepository(repo);
+  say(`${release} moved on: its passes are now stale`);
+}
+
+const cmd = process.argv[2];
+try {
+  if (cmd === "prepare") await prepare();
+  else if (cmd === "seed") await seed();
+  else throw new Error("usage: tsx scripts/demo.ts prepare|seed");
+} finally {
+  await closeQueues();
+  await disconnectDb();
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Starts Proofboard with the demo target at http://localhost:3000: installs what is missing,
+# builds the web app when its sources changed, runs web + worker, seeds the demo once.
+# Ctrl-C stops both. `--detach` returns once the stack answers (logs in .proofboard/logs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/lib/prisma-env.sh
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+detach=false; [ "${1:-}" = "--detach" ] && detach=true
+
+export PORT="${PORT:-3000}"
+export PROOFBOARD_TARGET_NAME="${PROOFBOARD_TARGET_NAME:-ultracloud-demo}"
+export PROOFBOARD_DATA_DIR="${PROOFBOARD_DATA_DIR:-$PWD/.proofboard}"
+export PROOFBOARD_TARGET_URL="${PROOFBOARD_TARGET_URL:-$PROOFBOARD_DATA_DIR/demo/ultracloud-demo}"
+logs="$PROOFBOARD_DATA_DIR/logs"; mkdir -p "$logs"
+
+# A previous start of this checkout is replaced, not duplicated.
+if [ -f "$logs/pids" ]; then
+  while read -r pid; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done <"$logs/pids"
+  rm -f "$logs/pids"; sleep 1
+fi
+
+step "Preparing the demo target repository"
+pnpm exec tsx scripts/demo.ts prepare
+
+build_id=apps/web/.next/BUILD_ID
+if [ ! -f "$build_id" ] || [ -n "$(find apps/web/src apps/web/next.config.ts packages/*/src -newer "$build_id" -type f -print -quit 2>/dev/null)" ]; then
+  step "Building the web app (about a minute on 2 cores)"
+  pnpm --filter @proofboard/web build >"$logs/web-build.log" 2>&1 || { tail -40 "$logs/web-build.log"; exit 1; }
+fi
+
+step "Starting web (port $PORT) and worker; logs in $logs"
+setsid pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
+setsid pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
+
+for _ in $(seq 1 120); do curl -fs -o /dev/null "http://localhost:$PORT/" && break; sleep 0.5; done
+curl -fs -o /dev/null "http://localhost:$PORT/" || { tail -30 "$logs/web.log"; echo "web did not start" >&2; exit 1; }
+
+step "Seeding the demo (first start only; lanes run in the background)"
+setsid pnpm exec tsx scripts/demo.ts seed >"$logs/demo-seed.log" 2>&1 & echo $! >>"$logs/pids"
+
+echo
+echo "Proofboard is up: http://localhost:$PORT   (CLI: pnpm proofboard branches)"
+if $detach; then exit 0; fi
+trap 'echo; echo "stopping"; while read -r pid; do kill -- "-$pid" 2>/dev/null || true; done <"$logs/pids"; rm -f "$logs/pids"; exit 0' INT TERM
+tail -n 0 -f "$logs/worker.log" "$logs/web.log"
