@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { CatalogError } from "@proofboard/domain";
-import { NotFoundError } from "@proofboard/services";
+import { ConfigError, NotFoundError } from "@proofboard/services";
 
 /** The one initTRPC of Proofboard. */
 export interface Context {
@@ -16,12 +16,18 @@ export async function createContext(opts?: { req?: Request }): Promise<Context> 
 const t = initTRPC.context<Context>().create();
 
 /** Domain errors become errors a person can act on, with the right code. */
+export function toTRPCError(cause: unknown): unknown {
+  if (cause instanceof NotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof CatalogError) return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  if (cause instanceof ConfigError) return new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+  return cause;
+}
+
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
-    const cause = result.error.cause;
-    if (cause instanceof NotFoundError) throw new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
-    if (cause instanceof CatalogError) throw new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+    const mapped = toTRPCError(result.error.cause);
+    if (mapped instanceof TRPCError) throw mapped;
   }
   return result;
 });

@@ -135,3 +135,16 @@ describe("parseCatalog defaults", () => {
     expect([catalog.profiles, catalog.gates]).toEqual([[], []]);
   });
 });
+
+describe("the demo target's catalog", () => {
+  it("parses, mirrors UltraCloud's lane names and has the same release gates", () => {
+    const read = (p: string) => readFileSync(new URL(p, import.meta.url), "utf8");
+    const demo = parseCatalog(read("../../demo/template/proofboard.yaml"), "proofboard.yaml");
+    const ultracloud = parseCatalog(read("../../../catalogs/ultracloud.yaml"), "ultracloud.yaml");
+    const ucLanes = new Set(ultracloud.lanes.map((l) => l.name));
+    for (const lane of demo.lanes) expect(ucLanes.has(lane.name), lane.name).toBe(true);
+    const gates = (c: typeof demo) => releaseGates(c).map((g) => [g.id, g.lanes]);
+    expect(gates(demo)).toEqual(gates(ultracloud));
+    expect(new Set(demo.profiles.map((p) => p.id))).toEqual(new Set(ultracloud.profiles.map((p) => p.id)));
+  });
+});

@@ -9,3 +9,6 @@ export class NotFoundError extends Error {
 }
 
 export class ConflictError extends Error {}
+
+/** Proofboard is not set up for the request (e.g. no target repository configured). */
+export class ConfigError extends Error {}

@@ -2,7 +2,7 @@ import path from "node:path";
 import { db, type Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { Mirror, validateRepositoryUrl } from "@proofboard/git";
-import { NotFoundError } from "./errors";
+import { ConfigError, NotFoundError } from "./errors";
 
 /** Registers (or updates the URL of) a target repository. */
 export async function ensureRepository(name: string, url: string): Promise<Repository> {
@@ -19,7 +19,7 @@ export async function defaultRepository(): Promise<Repository> {
   if (!e.PROOFBOARD_TARGET_URL) {
     const any = await db().repository.findFirst({ orderBy: { createdAt: "asc" } });
     if (any) return any;
-    throw new Error("no target repository: set PROOFBOARD_TARGET_URL to a git path or URL");
+    throw new ConfigError("no target repository yet: set PROOFBOARD_TARGET_URL to a git path or URL (scripts/start.sh sets up the demo)");
   }
   return ensureRepository(e.PROOFBOARD_TARGET_NAME, e.PROOFBOARD_TARGET_URL);
 }

@@ -4,7 +4,7 @@ import { RUN_STATUSES } from "@proofboard/domain";
 import { db } from "@proofboard/db";
 import { catalogAt, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations } from "@proofboard/services";
 import { runDto } from "../dto";
-import { publicProcedure, router } from "../trpc";
+import { publicProcedure, router, toTRPCError } from "../trpc";
 
 const runId = z.string().min(1).max(64);
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -82,7 +82,10 @@ export const runsRouter = router({
   follow: publicProcedure
     .input(z.object({ id: runId, lastEventId: z.string().max(4096).nullish() }))
     .subscription(async function* ({ input, signal }) {
-      const run = await runById(input.id);
+      // Thrown inside the stream, a not-found must already be a tRPC error or the client retries forever.
+      const run = await runById(input.id).catch((err: unknown) => {
+        throw toTRPCError(err);
+      });
       const offsets = new Map(Object.entries(decodeOffsets(input.lastEventId)));
       for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal)) {
         if (ev.kind === "status") {

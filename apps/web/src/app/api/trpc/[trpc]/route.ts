@@ -1,0 +1,24 @@
+import { appRouter, createContext } from "@proofboard/api";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+
+// Every call reads live state (Postgres, Redis); nothing here may be cached or prerendered.
+export const dynamic = "force-dynamic";
+// Postgres and Redis clients need Node's sockets.
+export const runtime = "nodejs";
+
+function handler(req: Request): Promise<Response> {
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext,
+    onError({ error, path, type }) {
+      // Expected errors (bad input, not found) are the caller's business; only faults are logged.
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        console.error(`tRPC ${type} ${path ?? "<no path>"} failed:`, error.cause ?? error);
+      }
+    },
+  });
+}
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,153 @@
+"use client";
+
+import "@xterm/xterm/css/xterm.css";
+import type { FitAddon } from "@xterm/addon-fit";
+import type { ITerminalInitOnlyOptions, ITerminalOptions, ITheme, Terminal } from "@xterm/xterm";
+import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
+import { cn } from "~/lib/utils";
+import { TerminalFeed } from "./terminal-feed";
+
+export interface ConsoleTerminalHandle {
+  /**
+   * Appends raw console bytes, in order. UTF-8 split across calls is reassembled. The array is
+   * kept until parsed, so the caller must not reuse it. Safe to call before the terminal loads.
+   */
+  write(bytes: Uint8Array): void;
+  /** Empties the terminal (screen, scrollback, parser state) and drops bytes not yet shown. */
+  reset(): void;
+}
+
+export interface ConsoleTerminalProps {
+  className?: string;
+  ref?: Ref<ConsoleTerminalHandle>;
+}
+
+const THEME: ITheme = {
+  background: "#18181b",
+  foreground: "#d4d4d8",
+  cursor: "#71717a",
+  cursorAccent: "#18181b",
+  selectionBackground: "#3f3f4699",
+  black: "#27272a",
+  red: "#f87171",
+  green: "#4ade80",
+  yellow: "#facc15",
+  blue: "#60a5fa",
+  magenta: "#c084fc",
+  cyan: "#22d3ee",
+  white: "#d4d4d8",
+  brightBlack: "#71717a",
+  brightRed: "#fca5a5",
+  brightGreen: "#86efac",
+  brightYellow: "#fde047",
+  brightBlue: "#93c5fd",
+  brightMagenta: "#d8b4fe",
+  brightCyan: "#67e8f9",
+  brightWhite: "#fafafa",
+};
+
+// Console output is untrusted: the viewer must never send bytes to a VM nor act on what it prints.
+const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
+  disableStdin: true,
+  // Bytes are shown exactly as the guest sent them; a bare LF stays a bare LF.
+  convertEol: false,
+  scrollback: 100_000,
+  fontSize: 12,
+  fontFamily: 'ui-monospace, "SF Mono", "JetBrains Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',
+  cursorBlink: false,
+  cursorStyle: "bar",
+  cursorInactiveStyle: "none",
+  // With no handler xterm ignores OSC 8 links that are not http(s), so `javascript:` is never clickable.
+  linkHandler: null,
+  allowProposedApi: false,
+  theme: THEME,
+};
+
+/**
+ * Read-only xterm.js view of one console. Uses xterm's DOM renderer (tests read `.xterm-rows`),
+ * no web-links or clipboard addon, and nothing is attached to onData/onBinary, so replies the
+ * terminal generates to queries in the stream (device attributes, cursor reports) go nowhere.
+ */
+export function ConsoleTerminal({ className, ref }: ConsoleTerminalProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const feedRef = useRef<TerminalFeed | null>(null);
+  feedRef.current ??= new TerminalFeed();
+  const recreateRef = useRef<(() => void) | null>(null);
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      write: (bytes) => feedRef.current?.push(bytes),
+      reset: () => {
+        feedRef.current?.clear();
+        // A fresh instance, because Terminal.reset() keeps the parser and UTF-8 decoder state
+        // and the bytes still queued inside xterm, which would bleed the old stream into the new.
+        recreateRef.current?.();
+      },
+    }),
+    [],
+  );
+
+  useEffect(() => {
+    const host = hostRef.current;
+    const feed = feedRef.current;
+    if (!host || !feed) return;
+    let disposed = false;
+    let term: Terminal | null = null;
+    let fit: FitAddon | null = null;
+    let frame = 0;
+    let observer: ResizeObserver | null = null;
+
+    const fitNow = () => {
+      frame = 0;
+      // A hidden tab has no size; fitting it would reflow 100k lines of scrollback to 2 columns.
+      if (!fit || host.clientWidth === 0 || host.clientHeight === 0) return;
+      fit.fit();
+    };
+    const scheduleFit = () => {
+      if (frame === 0) frame = requestAnimationFrame(fitNow);
+    };
+
+    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]).then(([xterm, addonFit]) => {
+      if (disposed) return;
+      const create = () => {
+        term?.dispose();
+        const next = new xterm.Terminal(OPTIONS);
+        fit = new addonFit.FitAddon();
+        next.loadAddon(fit);
+        next.open(host);
+        term = next;
+        fitNow();
+        feed.attach({ write: (data, callback) => next.write(data, callback) });
+      };
+      create();
+      recreateRef.current = create;
+      observer = new ResizeObserver(scheduleFit);
+      observer.observe(host);
+      void document.fonts?.ready.then(() => {
+        if (!disposed) scheduleFit();
+      });
+    });
+
+    return () => {
+      disposed = true;
+      recreateRef.current = null;
+      observer?.disconnect();
+      if (frame !== 0) cancelAnimationFrame(frame);
+      feed.attach(null);
+      term?.dispose();
+      term = null;
+      fit = null;
+    };
+  }, []);
+
+  return (
+    <div
+      data-testid="console-terminal"
+      className={cn("h-96 w-full overflow-hidden rounded-md border border-zinc-800 bg-terminal p-1.5", className)}
+    >
+      {/* xterm measures its parent for fitting, so the padding lives on the outer box, not here. */}
+      <div ref={hostRef} className="h-full w-full" />
+    </div>
+  );
+}

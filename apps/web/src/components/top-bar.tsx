@@ -1,0 +1,44 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { cn } from "~/lib/utils";
+
+const LINKS = [
+  { href: "/", label: "Readiness" },
+  { href: "/runs", label: "Runs" },
+  { href: "/lanes", label: "Lanes" },
+] as const;
+
+function isActive(pathname: string, href: string): boolean {
+  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+}
+
+export function TopBar() {
+  const pathname = usePathname();
+  return (
+    <header className="sticky top-0 z-40 flex h-10 items-center gap-5 border-b border-line bg-surface px-4">
+      <Link href="/" className="text-sm font-semibold tracking-tight text-ink">
+        Proofboard
+      </Link>
+      <nav aria-label="Main" className="flex h-full items-stretch gap-1">
+        {LINKS.map(({ href, label }) => {
+          const active = isActive(pathname, href);
+          return (
+            <Link
+              key={href}
+              href={href}
+              aria-current={active ? "page" : undefined}
+              className={cn(
+                "-mb-px flex items-center border-b-2 px-2 text-sm",
+                active ? "border-ink font-medium text-ink" : "border-transparent text-ink-muted hover:text-ink",
+              )}
+            >
+              {label}
+            </Link>
+          );
+        })}
+      </nav>
+    </header>
+  );
+}

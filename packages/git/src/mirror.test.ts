@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Mirror } from "./mirror";
+import { GitError } from "./run";
+import { makeTmp, SourceRepo } from "./testing";
+
+describe("Mirror", { timeout: 30_000 }, () => {
+  let tmp: { dir: string; cleanup: () => Promise<void> };
+  let source: SourceRepo;
+  let mirror: Mirror;
+  let mainSha: string;
+  let featureSha: string;
+
+  beforeEach(async () => {
+    tmp = await makeTmp("mirror");
+    source = await SourceRepo.create(join(tmp.dir, "source"));
+    await source.commit("README.md", "hello\n");
+    mainSha = await source.commit("lanes.txt", "fresh-smoke\n");
+    await source.git(["checkout", "--quiet", "-b", "feature/fiberlb-rework"]);
+    featureSha = await source.commit("fiberlb.toml", "healthy = false\n");
+    await source.git(["checkout", "--quiet", "main"]);
+    await source.git(["branch", "release/2026.11", "main"]);
+    mirror = new Mirror({ url: source.path, path: join(tmp.dir, "mirrors", "demo.git") });
+    await mirror.ensure();
+  });
+  afterEach(() => tmp.cleanup());
+
+  it("clones every branch with its head", async () => {
+    expect(await mirror.listBranches()).toEqual({
+      branches: [
+        { name: "feature/fiberlb-rework", sha: featureSha },
+        { name: "main", sha: mainSha },
+        { name: "release/2026.11", sha: mainSha },
+      ],
+      rejected: [],
+    });
+    // The clone went through a temporary folder that must not be left behind.
+    expect(await readdir(join(tmp.dir, "mirrors"))).toEqual(["demo.git"]);
+  });
+
+  it("ensure() is idempotent and follows a changed URL", async () => {
+    await mirror.ensure();
+    const moved = new Mirror({ url: `file://${source.path}`, path: mirror.path });
+    await moved.ensure();
+    const config = await readFile(join(mirror.path, "config"), "utf8");
+    expect(config).toContain(`url = file://${source.path}`);
+    await moved.fetch();
+    expect((await moved.listBranches()).branches).toHaveLength(3);
+  });
+
+  it("refuses to clone over a folder that is not a mirror", async () => {
+    const occupied = join(tmp.dir, "occupied");
+    await mkdir(occupied);
+    await writeFile(join(occupied, "notes.txt"), "keep me");
+    await expect(new Mirror({ url: source.path, path: occupied }).ensure()).rejects.toThrow(/not a git mirror/);
+    expect(await readFile(join(occupied, "notes.txt"), "utf8")).toBe("keep me");
+  });
+
+  it("leaves no folder behind when the clone fails", async () => {
+    const broken = new Mirror({ url: join(tmp.dir, "no-such-repo"), path: join(tmp.dir, "broken", "m.git") });
+    await expect(broken.ensure()).rejects.toThrow(/git clone failed: fatal: /);
+    expect(await readdir(join(tmp.dir, "broken"))).toEqual([]);
+  });
+
+  it("fetch() reflects a new commit, a force-push and a deleted branch", async () => {
+    await source.git(["checkout", "--quiet", "main"]);
+    const newMain = await source.commit("lanes.txt", "fresh-smoke\nfresh-matrix\n");
+    await source.git(["checkout", "--quiet", "feature/fiberlb-rework"]);
+    await source.git(["reset", "--quiet", "--hard", mainSha]);
+    const rewritten = await source.commit("fiberlb.toml", "healthy = true\n", "rewrite fiberlb");
+    await source.git(["checkout", "--quiet", "main"]);
+    await source.git(["branch", "-D", "release/2026.11"]);
+
+    await mirror.fetch();
+    expect((await mirror.listBranches()).branches).toEqual([
+      { name: "feature/fiberlb-rework", sha: rewritten },
+      { name: "main", sha: newMain },
+    ]);
+    expect(await mirror.isAncestor(mainSha, newMain)).toBe(true);
+    expect(await mirror.isAncestor(featureSha, rewritten)).toBe(false);
+  });
+
+  it("commitInfo() keeps any commit text as data", async () => {
+    const message =
+      "Fix $(touch pwned) and `touch pwned`; rm -rf / # ünïcödé 🚀\n\nbody line 1\n\x01\x07\x1b[31mred\x1b[0m\ttab\r\n%H %s %x00\n";
+    await source.git(["checkout", "--quiet", "main"]);
+    const sha = await source.commit("msg.txt", "x\n", message);
+    await mirror.fetch();
+    const info = await mirror.commitInfo(sha);
+    expect(info).toEqual({
+      sha,
+      parents: [mainSha],
+      authorName: "Test Author",
+      authorEmail: "author@example.test",
+      authoredAt: expect.any(Date),
+      committedAt: expect.any(Date),
+      subject: "Fix $(touch pwned) and `touch pwned`; rm -rf / # ünïcödé 🚀",
+      message,
+    });
+    expect(info.authoredAt.getTime()).toBeGreaterThan(Date.UTC(2023, 0, 1));
+    expect((await mirror.commitInfo(mainSha)).message).toBe("change lanes.txt");
+    await expect(mirror.commitInfo("HEAD")).rejects.toThrow(/not a full commit SHA/);
+    await expect(mirror.commitInfo("0".repeat(40))).rejects.toBeInstanceOf(GitError);
+  });
+
+  it("readFile() returns the bytes at a commit, or null when the file is absent", async () => {
+    expect((await mirror.readFile(featureSha, "fiberlb.toml"))?.toString()).toBe("healthy = false\n");
+    expect(await mirror.readFile(mainSha, "fiberlb.toml")).toBeNull();
+    expect(await mirror.readFile(mainSha, "no/such/dir/file")).toBeNull();
+    await expect(mirror.readFile("f".repeat(40), "README.md")).rejects.toBeInstanceOf(GitError);
+    for (const bad of ["-x", ":README.md", "/etc/passwd", "../x", "a//b", ""]) {
+      await expect(mirror.readFile(mainSha, bad)).rejects.toThrow(/not a plain relative path/);
+    }
+  });
+
+  it("adds and removes a detached worktree, tolerating one already gone", async () => {
+    const dir = join(tmp.dir, "work", "run-1");
+    await mirror.addWorktree(featureSha, dir);
+    expect(await readFile(join(dir, "fiberlb.toml"), "utf8")).toBe("healthy = false\n");
+    // The worktree is detached, so fetching into the branch it came from still works.
+    await mirror.fetch();
+    await mirror.removeWorktree(dir);
+    expect(existsSync(dir)).toBe(false);
+    await mirror.removeWorktree(dir);
+    await mirror.addWorktree(mainSha, dir);
+    expect(existsSync(join(dir, "fiberlb.toml"))).toBe(false);
+    await expect(mirror.addWorktree(mainSha, "relative/dir")).rejects.toThrow(/absolute/);
+    await expect(mirror.addWorktree("main", join(tmp.dir, "x"))).rejects.toThrow(/not a full commit SHA/);
+  });
+
+  it("serializes concurrent worktree and fetch calls on one mirror", async () => {
+    const dirs = Array.from({ length: 8 }, (_, i) => join(tmp.dir, "work", `run-${i}`));
+    const twin = new Mirror({ url: source.path, path: mirror.path });
+    await Promise.all([
+      ...dirs.map((dir, i) => (i % 2 ? twin : mirror).addWorktree(i % 2 ? mainSha : featureSha, dir)),
+      mirror.fetch(),
+      twin.fetch(),
+    ]);
+    for (const dir of dirs) expect(existsSync(join(dir, "README.md"))).toBe(true);
+    await Promise.all(dirs.map((dir, i) => (i % 2 ? twin : mirror).removeWorktree(dir)));
+    for (const dir of dirs) expect(existsSync(dir)).toBe(false);
+  });
+
+  it("rejects a hostile URL before running git", () => {
+    expect(() => new Mirror({ url: "--upload-pack=touch pwned", path: join(tmp.dir, "m") })).toThrow(/starts with "-"/);
+    expect(() => new Mirror({ url: "ext::sh -c touch% pwned", path: join(tmp.dir, "m") })).toThrow(/"ext::"/);
+  });
+});
