@@ -9,7 +9,7 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 started=$(date +%s)
 
 step "Lint";            pnpm lint
-step "Typecheck";       pnpm exec turbo run typecheck --output-logs=errors-only
+step "Typecheck";       pnpm exec turbo run typecheck --output-logs=errors-only && pnpm exec tsc -p tsconfig.json
 step "Unit tests";      pnpm exec vitest run --project unit
 step "Integration tests (PostgreSQL, Redis, git)"; pnpm exec vitest run --project integration
 step "Build the web app"; pnpm --filter @proofboard/web build >/tmp/proofboard-web-build.log 2>&1 \

@@ -20,10 +20,13 @@ export interface LaneContext {
 }
 
 /** Environment a lane sees: the worker's own secrets (database, Redis) stay out. */
-function laneEnv(claim: Claim): NodeJS.ProcessEnv {
+function laneEnv(claim: Claim): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
-  const out: NodeJS.ProcessEnv = {};
-  for (const k of keep) if (process.env[k] !== undefined) out[k] = process.env[k];
+  const out: Record<string, string> = {};
+  for (const k of keep) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
   out.PROOFBOARD_RUN_ID = claim.run.id;
   out.PROOFBOARD_LANE = claim.run.lane;
   out.PROOFBOARD_COMMIT = claim.run.commitSha;

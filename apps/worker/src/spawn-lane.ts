@@ -12,7 +12,7 @@ export interface LaneProcessResult {
 export interface LaneProcessOptions {
   argv: string[];
   cwd: string;
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string>;
   timeoutMs: number;
   onOutput: (data: Buffer) => void;
   signal?: AbortSignal;

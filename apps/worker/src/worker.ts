@@ -2,7 +2,7 @@ import path from "node:path";
 import { Worker } from "bullmq";
 import { env } from "@proofboard/env";
 import {
-  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
+  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
 } from "@proofboard/jobs";
 import { db } from "@proofboard/db";
 import { defaultRepository, heartbeat, reconcile, registerHost, syncRepository } from "@proofboard/services";
@@ -87,6 +87,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         { every: e.PROOFBOARD_SYNC_INTERVAL_SECONDS * 1000 },
         { name: syncRepositoryJob.name, data: { repositoryId: repo.id }, opts: syncRepositoryJob.options },
       );
+      await enqueueSync(repo.id);
     }
     const tick = () =>
       void reconcile(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)

@@ -49,8 +49,9 @@ const THEME: ITheme = {
 // Console output is untrusted: the viewer must never send bytes to a VM nor act on what it prints.
 const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
   disableStdin: true,
-  // Bytes are shown exactly as the guest sent them; a bare LF stays a bare LF.
-  convertEol: false,
+  // Harness output comes through pipes, not a tty, so nothing turned LF into CRLF the way a
+  // terminal's line discipline would; do it on display only (storage and downloads stay exact).
+  convertEol: true,
   scrollback: 100_000,
   fontSize: 12,
   fontFamily: 'ui-monospace, "SF Mono", "JetBrains Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',

@@ -9,18 +9,21 @@ import { publicProcedure, router, toTRPCError } from "../trpc";
 const runId = z.string().min(1).max(64);
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** A tracked event id carries every console's byte offset: "harness:1024,node01:88". */
+/**
+ * A tracked event id carries every console's byte offset: "@harness:1024,node01:88". The
+ * leading "@" keeps it non-empty before the first byte (SSE treats an empty id as none).
+ */
 export function encodeOffsets(offsets: Map<string, number>): string {
-  return [...offsets].map(([name, n]) => `${name}:${n}`).join(",");
+  return `@${[...offsets].map(([name, n]) => `${name}:${n}`).join(",")}`;
 }
 
 export function decodeOffsets(id: string | null | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of (id ?? "").split(",")) {
+  for (const part of (id ?? "").replace(/^@/, "").split(",")) {
     const i = part.lastIndexOf(":");
     const name = part.slice(0, i);
-    const n = Number(part.slice(i + 1));
-    if (i > 0 && consoleName.test(name) && Number.isSafeInteger(n) && n >= 0) out[name] = n;
+    const digits = part.slice(i + 1);
+    if (i > 0 && consoleName.test(name) && /^\d{1,15}$/.test(digits)) out[name] = Number(digits);
   }
   return out;
 }

@@ -1,0 +1,87 @@
+import type { Outputs } from "../api";
+import { clean, keyValues, list, shortSha, statusCell, table, type Cell } from "../output";
+import type { Command } from "./context";
+
+type BranchDetail = Outputs["branches"]["get"];
+type LaneReadiness = BranchDetail["gates"][number]["lanes"][number];
+
+/** `branches`: one row per branch × release gate, the readiness overview. */
+export const branches: Command = async (ctx) => {
+  const view = await ctx.api.branches.list.query({ repository: ctx.config.repository });
+  if (ctx.flags.has("json")) {
+    ctx.out.json(view);
+    return 0;
+  }
+  const { out } = ctx;
+  if (view.repository.lastSyncError) out.info(`warning: the last sync of ${view.repository.name} failed: ${clean(view.repository.lastSyncError)}`);
+  if (view.branches.length === 0) {
+    out.line(`no branches in ${view.repository.name} yet; run: proofboard sync`);
+    return 0;
+  }
+  const rows = view.branches.map((b): Cell[] => [
+    b.name,
+    verdictCell(b.releaseReady),
+    shortSha(b.headSha),
+    ...view.releaseGates.map((g) => gateMark(b.gates.find((bg) => bg.id === g.id))),
+    b.catalogError ? { text: `catalog error: ${b.catalogError}`, style: "red" } : list(b.missing),
+  ]);
+  for (const l of table(out, ["BRANCH", "VERDICT", "HEAD", ...view.releaseGates.map((g) => g.id), "MISSING"], rows)) out.line(l);
+  out.line();
+  for (const g of view.releaseGates) out.line(`${clean(g.id)}: ${clean(g.name)} (${clean(list(g.lanes))})`);
+  return 0;
+};
+
+/** `status BRANCH`: the head commit against every gate, lane by lane. */
+export const status: Command = async (ctx) => {
+  const name = ctx.args[0]!;
+  const b = await ctx.api.branches.get.query({ repository: ctx.config.repository, name });
+  if (ctx.flags.has("json")) {
+    ctx.out.json(b);
+    return 0;
+  }
+  const { out } = ctx;
+  const verdict = verdictCell(b.releaseReady);
+  const header: [string, Cell][] = [
+    ["branch", b.name],
+    ["head", `${shortSha(b.headSha)}  ${b.commit?.subject ?? ""}`.trimEnd()],
+    ["verdict", verdict],
+    ["catalog", b.catalogSource ?? "-"],
+  ];
+  for (const l of keyValues(out, header)) out.line(l);
+  if (b.catalogError) {
+    out.line();
+    out.line(out.paint(`catalog error: ${clean(b.catalogError)}`, "red"));
+    return 0;
+  }
+  for (const g of b.gates) {
+    out.line();
+    const mark = gateMark(g);
+    out.line(`${out.paint(typeof mark === "string" ? mark : mark.text, typeof mark === "string" ? undefined : mark.style)} gate ${clean(g.name)} [${clean(g.id)}]${g.release ? ", release gate" : ""}`);
+    const rows = g.lanes.map((l): Cell[] => [l.lane, laneState(l), l.headRun?.id ?? "-", l.headRun ? String(l.headRun.attempt) : "-", staleNote(l)]);
+    for (const line of table(out, ["LANE", "STATE", "RUN", "ATTEMPT", "NOTE"], rows, "  ")) out.line(line);
+  }
+  out.line();
+  out.line(b.missing.length ? `missing: ${clean(list(b.missing))}` : "missing: nothing, every release gate is green on the head commit");
+  return 0;
+};
+
+function verdictCell(ready: boolean): Cell {
+  return ready ? { text: "READY", style: "green" } : { text: "NOT READY", style: "red" };
+}
+
+/** A branch whose catalog lacks the gate shows "?", not a cross: it is not failing it, it does not have it. */
+function gateMark(g: { green: boolean } | undefined): Cell {
+  if (!g) return { text: "?", style: "dim" };
+  return g.green ? { text: "✓", style: "green" } : { text: "✗", style: "red" };
+}
+
+function laneState(l: LaneReadiness): Cell {
+  // "failed" covers timed out, lost, ...: the run's own status says which kind of failure it was.
+  const run = l.headRun?.status;
+  const text = l.state === "failed" && run && run !== "failed" ? `failed (${run})` : l.state;
+  return statusCell(l.state, text);
+}
+
+function staleNote(l: LaneReadiness): Cell {
+  return l.stalePass ? { text: `stale (passed on ${shortSha(l.stalePass.commitSha)})`, style: "yellow" } : "";
+}

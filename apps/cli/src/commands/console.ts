@@ -1,0 +1,50 @@
+import { fetchConsole } from "../api";
+import { CliError, EXIT } from "../errors";
+import type { Output } from "../output";
+import { isFinal, sleep, type Command } from "./context";
+
+const FOLLOW_POLL_MS = 300;
+
+/**
+ * `console RUN`: a console's bytes, exactly as stored, on stdout. It uses the raw HTTP endpoint,
+ * not tRPC, because JSON would have to carry the bytes as base64 or mangle them as text.
+ */
+export const consoleCommand: Command = async (ctx) => {
+  const runId = ctx.args[0]!;
+  const name = ctx.options.get("console") ?? "harness";
+  const follow = ctx.flags.has("follow");
+  let offset = 0;
+  for (;;) {
+    const answer = await fetchConsole(ctx.config, runId, name, follow ? offset : null);
+    if (answer.kind === "unknown-console") {
+      // A console exists once the worker starts capturing it: until the run ends, it may still come.
+      const run = await ctx.api.runs.get.query({ id: runId });
+      if (!follow || isFinal(run.status)) {
+        const known = run.consoles.map((c) => c.name).join(", ") || "none yet";
+        throw new CliError(`${answer.message} (run ${run.id} has: ${known})`, EXIT.usage);
+      }
+      await sleep(FOLLOW_POLL_MS);
+      continue;
+    }
+    const written = await copy(answer.body, ctx.out);
+    if (!follow) return 0;
+    offset += written;
+    // Stop only on an empty answer from a final run: a final run's answer may still hold its last bytes.
+    if (written === 0 && answer.final) return 0;
+    if (written === 0) await sleep(FOLLOW_POLL_MS);
+  }
+};
+
+async function copy(body: ReadableStream<Uint8Array> | null, out: Output): Promise<number> {
+  if (!body) return 0;
+  let n = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return n;
+    n += value.byteLength;
+    await out.bytes(value);
+  }
+}
+
+

@@ -1,0 +1,113 @@
+import type { Inputs, Outputs } from "../api";
+import { EXIT, toCliError, UsageError } from "../errors";
+import { clean, formatDuration, formatTime, runDuration, shortSha, statusCell, table } from "../output";
+import { isFinal, sleep, type Command, type Ctx } from "./context";
+
+type RunDetail = Outputs["runs"]["get"];
+type RunStatus = Exclude<Inputs["runs"]["list"], void | undefined>["status"];
+
+const POLL_MS = 500;
+/** A web restart during a long lane should not fail the wait; a dead API for a minute should. */
+const OUTAGE_TOLERANCE_MS = 60_000;
+const QUEUED_HINT_MS = 30_000;
+
+/** `runs`: recent runs, newest first. */
+export const runs: Command = async (ctx) => {
+  const limit = parseLimit(ctx);
+  const status = ctx.options.get("status");
+  const rows = await ctx.api.runs.list.query({
+    repository: ctx.config.repository,
+    branch: ctx.options.get("branch"),
+    lane: ctx.options.get("lane"),
+    // The server validates the status against its own list and names the valid ones.
+    status: status as RunStatus | undefined,
+    limit,
+  });
+  if (ctx.flags.has("json")) {
+    ctx.out.json(rows);
+    return 0;
+  }
+  if (rows.length === 0) {
+    ctx.out.line("no runs");
+    return 0;
+  }
+  const now = Date.now();
+  const lines = table(
+    ctx.out,
+    ["ID", "LANE", "BRANCH", "SHA", "STATUS", "ATTEMPT", "DURATION", "QUEUED"],
+    rows.map((r) => [r.id, r.lane, r.branch, shortSha(r.commitSha), statusCell(r.status), String(r.attempt), runDuration(r, now), formatTime(r.queuedAt)]),
+  );
+  for (const l of lines) ctx.out.line(l);
+  return 0;
+};
+
+function parseLimit(ctx: Ctx): number | undefined {
+  const raw = ctx.options.get("limit");
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 500) throw new UsageError(`--limit must be a whole number from 1 to 500, not ${JSON.stringify(raw)}`, ctx.spec);
+  return n;
+}
+
+/** `rerun BRANCH LANE`: queues a run on the branch's head; `--wait` follows it to its end. */
+export const rerun: Command = async (ctx) => {
+  const [branch, lane] = ctx.args as [string, string];
+  const json = ctx.flags.has("json");
+  const run = await ctx.api.runs.rerun.mutate({ repository: ctx.config.repository, branch, lane });
+  if (!ctx.flags.has("wait")) {
+    if (json) ctx.out.json(run);
+    else ctx.out.line(run.id);
+    return 0;
+  }
+  // The id goes out first, so a script gets it even if the wait is interrupted.
+  if (!json) ctx.out.line(run.id);
+  ctx.out.info(`run ${run.id}: ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, attempt ${run.attempt}: ${run.status}`);
+  const end = await waitForEnd(ctx, run.id, run.status);
+  if (json) ctx.out.json(end);
+  return end.status === "passed" ? 0 : 1;
+};
+
+async function waitForEnd(ctx: Ctx, id: string, initial: string): Promise<RunDetail> {
+  const started = Date.now();
+  let last = initial;
+  let hinted = false;
+  let outageSince: number | null = null;
+  for (;;) {
+    let run: RunDetail;
+    try {
+      run = await ctx.api.runs.get.query({ id });
+    } catch (err) {
+      const e = toCliError(err);
+      if (e.exitCode !== EXIT.unreachable) throw e;
+      if (outageSince === null) {
+        outageSince = Date.now();
+        ctx.out.info(`lost contact with the API, retrying for ${OUTAGE_TOLERANCE_MS / 1000}s: ${e.message}`);
+      } else if (Date.now() - outageSince > OUTAGE_TOLERANCE_MS) {
+        throw e;
+      }
+      await sleep(POLL_MS * 4);
+      continue;
+    }
+    outageSince = null;
+    if (run.status !== last) {
+      ctx.out.info(`run ${run.id}: ${describe(run)}`);
+      last = run.status;
+    }
+    if (isFinal(run.status)) return run;
+    if (run.status === "queued" && !hinted && Date.now() - started > QUEUED_HINT_MS) {
+      hinted = true;
+      ctx.out.info(`still queued after ${QUEUED_HINT_MS / 1000}s: is a worker serving ${run.hostClass} lanes online? (proofboard hosts)`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+function describe(run: RunDetail): string {
+  if (run.status === "running") return `running${run.host ? ` on ${clean(run.host.name)}` : ""}`;
+  if (!isFinal(run.status)) return run.status;
+  const took = run.startedAt && run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : "";
+  // The reason usually says it all ("exited with 3"); the bare exit code is the fallback.
+  const detail = run.reason ? clean(run.reason) : run.exitCode !== null && run.status !== "passed" ? `exit code ${run.exitCode}` : null;
+  const why = [run.failureKind ? `${run.failureKind} failure` : null, detail].filter(Boolean).join(": ");
+  return `${run.status}${took}${why ? ` (${why})` : ""}`;
+}

@@ -1,0 +1,63 @@
+import { TRPCClientError } from "@trpc/client";
+import type { CommandSpec } from "./args";
+
+/** Exit codes are part of the CLI's interface: scripts branch on them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+
+/** An error already phrased for a person: main prints `proofboard: <message>` and exits with its code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(
+    message: string,
+    /** the command whose usage line to show, or null for the general one */
+    readonly spec: CommandSpec | null,
+  ) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** What a person should try when the API cannot be reached. */
+export const START_HINT = "start it with: bash scripts/start.sh (or set PROOFBOARD_API_URL)";
+
+/** The tRPC error codes that mean "what you asked for does not exist / is not valid". */
+const CALLER_CODES = new Set(["NOT_FOUND", "BAD_REQUEST", "PARSE_ERROR"]);
+
+/** Turns whatever a call threw into one line for a person and an exit code. */
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof TRPCClientError) {
+    // Our fetch wrapper throws CliErrors (unreachable, not the API); tRPC wraps them.
+    if (err.cause instanceof CliError) return err.cause;
+    const code = (err.data as { code?: unknown } | undefined)?.code;
+    if (typeof code === "string" && CALLER_CODES.has(code)) return new CliError(inputMessage(err.message), EXIT.usage);
+    return new CliError(`the API failed: ${oneLine(err.message)}`, EXIT.failed);
+  }
+  return new CliError(`internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`, EXIT.failed);
+}
+
+/** Input validation errors arrive as a JSON list of issues; a person wants the first, on one line. */
+function inputMessage(message: string): string {
+  try {
+    const issues = JSON.parse(message) as unknown;
+    if (Array.isArray(issues) && issues.length > 0) {
+      const first = issues[0] as { path?: unknown; message?: unknown };
+      const path = Array.isArray(first.path) ? first.path.join(".") : "";
+      return `invalid input${path ? ` ${path}` : ""}: ${oneLine(String(first.message))}`;
+    }
+  } catch {
+    // not JSON: a domain message such as `unknown branch: "x"`, already readable
+  }
+  return oneLine(message);
+}
+
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, " ").trim();
+}

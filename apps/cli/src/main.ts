@@ -1,0 +1,43 @@
+import { commandUsage, helpText, parseArgs } from "./args";
+import { loadConfig, makeClient } from "./api";
+import { branches, status } from "./commands/branches";
+import { consoleCommand } from "./commands/console";
+import type { Command } from "./commands/context";
+import { lanes } from "./commands/lanes";
+import { hosts, sync } from "./commands/admin";
+import { rerun, runs } from "./commands/runs";
+import { EXIT, oneLine, toCliError, UsageError } from "./errors";
+import { makeOutput } from "./output";
+
+/** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
+
+const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, rerun, console: consoleCommand, hosts, sync };
+
+async function main(argv: readonly string[]): Promise<number> {
+  const out = makeOutput(process.stdout, process.stderr, process.env);
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.kind === "help") {
+      process.stdout.write(helpText(parsed.topic));
+      return EXIT.ok;
+    }
+    const handler = HANDLERS[parsed.spec.name];
+    if (!handler) throw new UsageError(`unknown command ${JSON.stringify(parsed.spec.name)}`, null);
+    const config = loadConfig(process.env, parsed.options.get("repository"));
+    return await handler({ spec: parsed.spec, api: makeClient(config), config, out, args: parsed.args, flags: parsed.flags, options: parsed.options });
+  } catch (err) {
+    const e = toCliError(err);
+    out.info(`proofboard: ${oneLine(e.message)}`);
+    if (e instanceof UsageError) out.info(e.spec ? `usage: ${commandUsage(e.spec)}` : "usage: proofboard COMMAND [options] [--] [arguments]; see: proofboard help");
+    return e.exitCode;
+  }
+}
+
+// A reader that goes away (`proofboard console X | head`) is not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(EXIT.ok);
+  throw err;
+});
+
+// exitCode rather than process.exit(): stdout must drain first, or piped bytes would be cut short.
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,141 @@
+/** Everything the CLI prints goes through here: tables, colors, JSON, raw bytes. */
+
+export type Style = "green" | "red" | "yellow" | "dim" | "bold";
+const SGR: Record<Style, string> = { green: "32", red: "31", yellow: "33", dim: "2", bold: "1" };
+
+export type Cell = string | { text: string; style?: Style };
+
+export interface Output {
+  /** colors only on a terminal: piped output must stay plain for grep and diff */
+  color: boolean;
+  line(text?: string): void;
+  /** progress and diagnostics, so stdout stays what a script captures */
+  info(text: string): void;
+  json(value: unknown): void;
+  bytes(chunk: Uint8Array): Promise<void>;
+  paint(text: string, style: Style | undefined): string;
+}
+
+export function makeOutput(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream, env: NodeJS.ProcessEnv): Output {
+  const color = Boolean(stdout.isTTY) && !env.NO_COLOR && env.TERM !== "dumb";
+  return {
+    color,
+    line: (text = "") => void stdout.write(`${text}\n`),
+    info: (text) => void stderr.write(`${text}\n`),
+    json: (value) => void stdout.write(`${safeJson(value)}\n`),
+    bytes: (chunk) =>
+      new Promise<void>((resolve, reject) => {
+        // Written as-is, never decoded: consoles hold NUL, invalid UTF-8 and split characters.
+        stdout.write(chunk, (err) => (err ? reject(err) : resolve()));
+      }),
+    paint: (text, style) => (color && style ? `\x1b[${SGR[style]}m${text}\x1b[0m` : text),
+  };
+}
+
+/**
+ * JSON with the C1 controls and line separators escaped: same data once parsed, but a terminal
+ * showing it cannot be steered by a hostile commit subject (U+009B is a CSI on some terminals).
+ */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Text from outside (commit subjects, reasons) may carry escape sequences or bidi overrides; in a
+ * table they are shown escaped instead of interpreted. Branch names cannot contain controls (the
+ * sync refuses them), so they print verbatim.
+ */
+export function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+function cellText(c: Cell): string {
+  return clean(typeof c === "string" ? c : c.text);
+}
+
+/** Display width in columns, counting wide (CJK, emoji) characters as two. */
+export function width(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x300 && cp <= 0x36f) continue; // combining marks take no column
+    w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
+  }
+  return w;
+}
+
+/** Aligned columns separated by two spaces; the last column is not padded. */
+export function table(out: Output, header: string[], rows: Cell[][], indent = ""): string[] {
+  const all: Cell[][] = [header.map((h) => ({ text: h, style: "bold" as const })), ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => width(cellText(r[i] ?? "")))));
+  return all.map((r) => {
+    const cells = r.map((c, i) => {
+      const text = cellText(c);
+      const padded = i === r.length - 1 ? text : text + " ".repeat(widths[i]! - width(text));
+      return out.paint(padded, typeof c === "string" ? undefined : c.style);
+    });
+    return (indent + cells.join("  ")).trimEnd();
+  });
+}
+
+/** `key  value` lines with the values aligned. */
+export function keyValues(out: Output, rows: [string, Cell][]): string[] {
+  return table(out, ["", ""], rows).slice(1);
+}
+
+export function shortSha(sha: string | null | undefined): string {
+  return sha ? sha.slice(0, 10) : "-";
+}
+
+/** `12s`, `4m 05s`, `1h 02m`: two units at most; a lane lasting hours is read at a glance. */
+export function formatDuration(ms: number): string {
+  const total = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (h > 0) return `${h}h ${pad(m)}m`;
+  if (m > 0) return `${m}m ${pad(s)}s`;
+  return `${s}s`;
+}
+
+/** Local time, sortable, to the second. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return "-";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** A run's duration; a run still going shows its elapsed time so far with a trailing "+". */
+export function runDuration(r: { startedAt: string | null; finishedAt: string | null }, now = Date.now()): string {
+  if (!r.startedAt) return "-";
+  const start = Date.parse(r.startedAt);
+  if (r.finishedAt) return formatDuration(Date.parse(r.finishedAt) - start);
+  return `${formatDuration(now - start)}+`;
+}
+
+const STATUS_STYLE: Record<string, Style> = {
+  passed: "green",
+  failed: "red",
+  timed_out: "red",
+  error: "red",
+  lost: "red",
+  unsupported: "yellow",
+  canceled: "dim",
+  queued: "yellow",
+  running: "yellow",
+  "never-run": "dim",
+};
+
+export function statusCell(status: string, text = status): Cell {
+  return { text, style: STATUS_STYLE[status] };
+}
+
+export function list(items: readonly string[]): string {
+  return items.length ? items.join(", ") : "-";
+}

@@ -1,0 +1,100 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import type { ReactNode } from "react";
+import { Button } from "~/components/ui/button";
+import { Elapsed } from "~/components/ui/elapsed";
+import { Mono, Sha } from "~/components/ui/mono";
+import { RelativeTime } from "~/components/ui/relative-time";
+import { StatusBadge } from "~/components/ui/status-badge";
+import { useTRPC } from "~/trpc/react";
+import { RunConsoles } from "./run-consoles";
+import { useRunFollow } from "./use-run-follow";
+
+function branchHref(name: string): string {
+  return `/branches/${name.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+function Field({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="flex min-w-0 flex-col">
+      <dt className="text-xs uppercase tracking-wide text-ink-muted">{label}</dt>
+      <dd className="min-w-0 truncate">{children}</dd>
+    </div>
+  );
+}
+
+/** The run page: what ran where, how it ended, and every console, live while it runs. */
+export function RunView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const runQuery = useQuery(trpc.runs.get.queryOptions({ id }));
+  const { attach, state } = useRunFollow(id, () => {
+    void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
+  });
+  const rerun = useMutation(
+    trpc.runs.rerun.mutationOptions({ onSuccess: (run) => router.push(`/runs/${run.id}`) }),
+  );
+
+  if (runQuery.error) {
+    return <p className="text-status-failed">{runQuery.error.message}</p>;
+  }
+  const run = runQuery.data;
+  if (!run) return <p className="text-ink-muted">Loading run…</p>;
+  const status = state.status ?? run.status;
+  const running = status === "running";
+
+  return (
+    <div className="flex flex-col gap-3">
+      <header className="flex flex-wrap items-center gap-3">
+        <StatusBadge status={status} data-testid="run-status" data-status={status} className="text-base" />
+        <h1 className="font-mono text-lg font-semibold">{run.lane}</h1>
+        {run.attempt > 1 && <span className="text-ink-muted">attempt #{run.attempt}</span>}
+        <span className="text-ink-muted">on</span>
+        <Link href={branchHref(run.branch)} className="font-mono underline-offset-2 hover:underline">
+          {run.branch}
+        </Link>
+        <Sha sha={run.commitSha} />
+        <span className="min-w-0 truncate text-ink-muted">{run.commit?.subject}</span>
+        <Button
+          className="ml-auto"
+          aria-label={`Rerun ${run.lane}`}
+          disabled={rerun.isPending}
+          onClick={() => rerun.mutate({ branch: run.branch, lane: run.lane })}
+        >
+          {rerun.isPending ? "Queuing…" : "Rerun on branch head"}
+        </Button>
+      </header>
+      {rerun.error && <p className="text-status-failed">{rerun.error.message}</p>}
+      {run.reason && (
+        <p className="rounded border border-line bg-surface px-3 py-1.5" data-testid="run-reason">
+          <span className="font-semibold">{run.failureKind ? `${run.failureKind}: ` : ""}</span>
+          {run.reason}
+        </p>
+      )}
+      <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-md border border-line bg-surface px-3 py-2 sm:grid-cols-4 lg:grid-cols-8">
+        <Field label="Duration">
+          {run.startedAt ? (
+            <Elapsed since={run.startedAt} until={running ? null : run.finishedAt} expectedMs={run.usualSeconds ? run.usualSeconds * 1000 : null} />
+          ) : (
+            "not started"
+          )}
+        </Field>
+        <Field label="Queued"><RelativeTime date={run.queuedAt} /></Field>
+        <Field label="Host">{run.host?.name ?? <span className="text-ink-muted">needs {run.hostClass}</span>}</Field>
+        <Field label="Exit code"><Mono>{run.exitCode ?? "—"}</Mono></Field>
+        <Field label="Timeout">{Math.round(run.timeoutSeconds / 60)} min</Field>
+        <Field label="Requested by">{run.requestedBy ?? "—"}</Field>
+        <Field label="Catalog"><Mono title={run.catalogSource}>{run.catalogSource.split("/").pop()}</Mono></Field>
+        <Field label="Previous attempt">
+          {run.previousRunId ? <Link className="underline-offset-2 hover:underline" href={`/runs/${run.previousRunId}`}>#{run.attempt - 1}</Link> : "—"}
+        </Field>
+      </dl>
+      <div className="truncate font-mono text-sm text-ink-muted" title={run.argv.join(" ")}>$ {run.argv.join(" ")}</div>
+      <RunConsoles runId={run.id} known={run.consoles.map((c) => c.name)} follow={state} attach={attach} />
+    </div>
+  );
+}

@@ -1,0 +1,9 @@
+import { chromium, type Browser } from "playwright-core";
+
+/** Debian's Chromium, headless; the flags keep it off the network this machine does not have. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+}

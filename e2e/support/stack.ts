@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, openSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { clearRedisPrefix, recreateDatabase } from "../../tests/support/database";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export interface Stack {
+  url: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** tRPC query over plain HTTP, as any client would call it */
+  query<T>(proc: string, input?: unknown): Promise<T>;
+  mutate<T>(proc: string, input: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  port: number;
+  targetUrl: string;
+  targetName: string;
+  /** database and Redis prefix suffix, so e2e and benchmarks never touch each other's data */
+  name: "e2e" | "bench";
+}
+
+/** The real stack as users run it: the production Next build and a worker process, on a fresh database. */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const nextBin = path.join(root, "apps/web/node_modules/next/dist/bin/next");
+  if (!existsSync(path.join(root, "apps/web/.next/BUILD_ID"))) {
+    throw new Error("no web build: run `pnpm --filter @proofboard/web build` first (scripts/test.sh does)");
+  }
+  const databaseUrl = `postgresql://postgres@127.0.0.1:5432/proofboard_${o.name}`;
+  const prefix = `pb${o.name}`;
+  await recreateDatabase(databaseUrl);
+  await clearRedisPrefix(prefix);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `pb-${o.name}-`));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PROOFBOARD_REDIS_PREFIX: prefix,
+    PROOFBOARD_DATA_DIR: dataDir,
+    PROOFBOARD_TARGET_URL: o.targetUrl,
+    PROOFBOARD_TARGET_NAME: o.targetName,
+    PROOFBOARD_HEARTBEAT_SECONDS: "1",
+    PROOFBOARD_SYNC_INTERVAL_SECONDS: "2",
+    PORT: String(o.port),
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+  const log = (name: string) => openSync(path.join(dataDir, `${name}.log`), "a");
+  const children: ChildProcess[] = [
+    spawn(process.execPath, [nextBin, "start", "-p", String(o.port)], {
+      cwd: path.join(root, "apps/web"), env, detached: true, stdio: ["ignore", log("web"), log("web")],
+    }),
+    spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
+      cwd: root, env, detached: true, stdio: ["ignore", log("worker"), log("worker")],
+    }),
+  ];
+  const url = `http://127.0.0.1:${o.port}`;
+  const stop = async () => {
+    for (const c of children) {
+      if (c.pid && c.exitCode === null) {
+        try {
+          process.kill(-c.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+  };
+  const call = async <T>(proc: string, init: RequestInit, query = ""): Promise<T> => {
+    const res = await fetch(`${url}/api/trpc/${proc}${query}`, init);
+    const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
+    if (!res.ok || !body.result) throw new Error(`${proc}: ${body.error?.message ?? res.status}`);
+    return body.result.data;
+  };
+  const stack: Stack = {
+    url, dataDir, env, stop,
+    query: (proc, input) => call(proc, {}, input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`),
+    mutate: (proc, input) => call(proc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }),
+  };
+  try {
+    await waitUntil("the web app to answer", async () => (await fetch(url).catch(() => null))?.ok ?? false, 60_000);
+    // The worker syncs the target on start; the first page must already show its branches.
+    await waitUntil("the target to be synced", async () => {
+      const list = await stack.query<{ branches: unknown[] }>("branches.list").catch(() => null);
+      return (list?.branches.length ?? 0) > 0;
+    }, 60_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}; logs in ${dataDir}`);
+  }
+  return stack;
+}
+
+export async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100): Promise<void> {
+  const start = Date.now();
+  while (!(await fn())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,278 @@
+import { execFile, spawnSync } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db, disconnectDb } from "@proofboard/db";
+import { closeQueues } from "@proofboard/jobs";
+import { ensureRepository, readConsole, syncRepository } from "@proofboard/services";
+import { startWorker, type RunningWorker } from "@proofboard/worker";
+// @trpc/server resolves from the CLI package, not from the repository root, so the server lives there.
+import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
+import { catalogYaml, makeRepo, resetDb } from "./helpers";
+
+/** The CLI run as a person runs it, as a separate process, against the real API over HTTP. */
+
+const root = path.resolve(import.meta.dirname, "../..");
+const HOSTILE = "$(touch${IFS}pwned)";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** NUL, invalid UTF-8, a multibyte character split across writes, escapes: what `console` must pass through untouched. */
+const BYTES = [
+  Buffer.from("begin\n"),
+  Buffer.from([0x00, 0x00, 0xff, 0xfe, 0xc3, 0x28, 0x80]),
+  Buffer.from("€").subarray(0, 2),
+  Buffer.from("€").subarray(2),
+  Buffer.from("\x1b]52;c;cHduZWQ=\x07\r\n"),
+  Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 131) % 256)),
+  Buffer.from("end\n"),
+];
+const bytesScript = `
+const parts = ${JSON.stringify(BYTES.map((b) => b.toString("base64")))};
+let i = 0;
+const next = () => {
+  if (i === parts.length) return;
+  process.stdout.write(Buffer.from(parts[i++], "base64"), () => setTimeout(next, 150));
+};
+next();
+`;
+
+let worker: RunningWorker;
+let api: ApiServer;
+let target: ReturnType<typeof makeRepo>;
+
+beforeAll(async () => {
+  await resetDb();
+  target = makeRepo({
+    "proofboard.yaml": catalogYaml(
+      [
+        { name: "hello", command: ["bash", "lanes/hello.sh"] },
+        { name: "bytes", command: ["node", "lanes/bytes.cjs"] },
+        { name: "fails", command: ["bash", "-c", "echo broken >&2; exit 3"] },
+      ],
+      ["hello", "bytes"],
+    ),
+    "lanes/hello.sh": "#!/bin/bash\necho hello from $PROOFBOARD_LANE\n",
+    "lanes/bytes.cjs": bytesScript,
+  });
+  target.git("update-ref", `refs/heads/${HOSTILE}`, "HEAD");
+  target.git("update-ref", "refs/heads/-rf", "HEAD");
+  const repo = await ensureRepository("clitest", target.dir);
+  await syncRepository(repo);
+  worker = await startWorker({ hostName: "clitest-host", control: false, slots: 2, log: () => undefined });
+  api = await serveApi();
+});
+
+afterAll(async () => {
+  await api?.close();
+  await worker?.stop();
+  await closeQueues();
+  await disconnectDb();
+});
+
+interface Result {
+  code: number;
+  stdout: Buffer;
+  out: string;
+  err: string;
+}
+
+/** argv straight to node, never through a shell; the database and Redis are pointed nowhere to prove the CLI only speaks HTTP. */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      {
+        cwd: root,
+        encoding: "buffer",
+        maxBuffer: 64 << 20,
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          PROOFBOARD_API_URL: api.url,
+          PROOFBOARD_REPOSITORY: "clitest",
+          DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none",
+          REDIS_URL: "redis://127.0.0.1:1",
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, out: stdout.toString("utf8"), err: stderr.toString("utf8") });
+      },
+    );
+  });
+}
+
+const errLines = (r: Result) => r.err.split("\n").filter(Boolean);
+
+describe("proofboard CLI against the real API", () => {
+  it("branches --json lists main and the hostile branch, verbatim", async () => {
+    const r = await cli(["branches", "--json"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const view = JSON.parse(r.out) as { repository: { name: string }; branches: { name: string; releaseReady: boolean }[] };
+    expect(view.repository.name).toBe("clitest");
+    expect(view.branches.map((b) => b.name).sort()).toEqual([HOSTILE, "-rf", "main"].sort());
+    expect(view.branches.every((b) => !b.releaseReady)).toBe(true);
+  });
+
+  it("branches prints a plain table with the verdict, the gate and the missing lanes", async () => {
+    const r = await cli(["branches"]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("\x1b[");
+    const row = r.out.split("\n").find((l) => l.startsWith(`${HOSTILE} `));
+    expect(row).toMatch(/NOT READY\s+[0-9a-f]{10}\s+✗\s+hello, bytes$/);
+    expect(r.out).toMatch(/^BRANCH\s+VERDICT\s+HEAD\s+release\s+MISSING$/m);
+  });
+
+  it("status names the gate and each lane's state", async () => {
+    const r = await cli(["status", "main"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^verdict\s+NOT READY$/m);
+    expect(r.out).toContain("gate Release [release], release gate");
+    expect(r.out).toMatch(/^ {2}hello\s+never-run/m);
+    expect(r.out).toContain("missing: hello, bytes");
+  });
+
+  it("lanes shows the catalog at a branch's head, then its gates", async () => {
+    const r = await cli(["lanes", "--branch", "main"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^hello\s+tcg\s+regression-guard\s+-\s+1m 00s$/m);
+    expect(r.out).toMatch(/^release\s+Release\s+yes\s+hello, bytes$/m);
+  });
+
+  it("rerun --wait prints only the run id on stdout and exits 0 when the run passed", async () => {
+    const r = await cli(["rerun", "main", "hello", "--wait"]);
+    expect(r.code).toBe(0);
+    const id = r.out.trim();
+    expect(id).toMatch(UUID);
+    expect(r.out).toBe(`${id}\n`);
+    expect(r.err).toMatch(/: passed in /);
+    const run = await db().run.findUniqueOrThrow({ where: { id } });
+    expect(run.status).toBe("passed");
+    expect(run.requestedBy).toBe("cli"); // the user-agent header reached the API
+  });
+
+  it("rerun --wait exits 1 when the run fails", async () => {
+    const r = await cli(["rerun", "main", "fails", "--wait", "--json"]);
+    expect(r.code).toBe(1);
+    const run = JSON.parse(r.out) as { status: string; exitCode: number };
+    expect(run).toMatchObject({ status: "failed", exitCode: 3 });
+    expect(r.err).toContain("failed");
+  });
+
+  it("console writes the stored bytes exactly, followed live and read back", async () => {
+    const queued = await cli(["rerun", "main", "bytes"]);
+    expect(queued.code).toBe(0);
+    const id = queued.out.trim();
+    const expected = Buffer.concat(BYTES);
+
+    const followed = await cli(["console", id, "--follow"]);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout.equals(expected)).toBe(true);
+
+    const stored = await readConsole(id, "harness");
+    expect(stored.data.equals(expected)).toBe(true);
+    const read = await cli(["console", id, "--console", "harness"]);
+    expect(read.code).toBe(0);
+    expect(read.stdout.equals(stored.data)).toBe(true);
+  });
+
+  it("status turns READY once every release lane passed on the head commit", async () => {
+    const r = await cli(["status", "main"]);
+    expect(r.out).toMatch(/^verdict\s+READY$/m);
+    expect(r.out).toContain("missing: nothing");
+  });
+
+  it("runs lists the runs in a table and as JSON", async () => {
+    const table = await cli(["runs", "--branch", "main", "--lane", "hello"]);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED$/m);
+    expect(table.out).toMatch(/^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
+    const json = await cli(["runs", "--json", "--limit", "2"]);
+    expect((JSON.parse(json.out) as unknown[]).length).toBe(2);
+  });
+
+  it("sync prints its summary; a pass on the older commit then shows as stale, never counted", async () => {
+    const before = target.git("rev-parse", "main");
+    target.commit({ CHANGELOG: "next\n" }, "a newer commit");
+    const r = await cli(["sync"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("synced: 3 branches");
+    expect(r.out).toMatch(/^moved\s+main$/m);
+    const status = await cli(["status", "main"]);
+    expect(status.out).toMatch(/^verdict\s+NOT READY$/m);
+    expect(status.out).toMatch(new RegExp(`^  hello\\s+never-run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"));
+  });
+
+  it("an unknown branch, lane or run is one line on stderr naming it, exit 2", async () => {
+    const branch = await cli(["status", "nope"]);
+    expect(branch.code).toBe(2);
+    expect(errLines(branch)).toEqual(['proofboard: unknown branch: "nope"']);
+
+    const lane = await cli(["rerun", "main", "nolane"]);
+    expect(lane.code).toBe(2);
+    expect(errLines(lane)).toEqual(['proofboard: unknown lane: "nolane"']);
+
+    const run = await cli(["console", "00000000-0000-0000-0000-000000000000"]);
+    expect(run.code).toBe(2);
+    expect(errLines(run)).toEqual(['proofboard: unknown run: "00000000-0000-0000-0000-000000000000"']);
+    expect(run.stdout.length).toBe(0);
+  });
+
+  it("an unknown command or option is a usage error, exit 2", async () => {
+    for (const args of [["frobnicate"], ["status", "main", "--bogus"], ["status", "-rf"], ["runs", "--limit", "many"]]) {
+      const r = await cli(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).toMatch(/^proofboard: .*\nusage: proofboard /);
+    }
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("rerun BRANCH LANE [--wait] [--json]");
+  });
+
+  it("an unreachable API is one line naming the URL and how to start it, exit 3", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const r = await cli(["branches"], { PROOFBOARD_API_URL: `http://127.0.0.1:${port}` });
+    expect(r.code).toBe(3);
+    expect(errLines(r)).toHaveLength(1);
+    expect(r.err).toContain(`http://127.0.0.1:${port}/api/trpc/branches.list`);
+    expect(r.err).toContain("bash scripts/start.sh");
+  });
+
+  it("hostile branch names are data: after --, verbatim, and nothing runs them", async () => {
+    const status = await cli(["status", "--", HOSTILE]);
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(new RegExp(`^branch\\s+${HOSTILE.replace(/[$(){}]/g, "\\$&")}$`, "m"));
+
+    const dash = await cli(["status", "--", "-rf"]);
+    expect(dash.code).toBe(0);
+    expect(dash.out).toMatch(/^branch\s+-rf$/m);
+
+    const rerun = await cli(["rerun", "--wait", "--", HOSTILE, "hello"]);
+    expect(rerun.code).toBe(0);
+    const run = await db().run.findUniqueOrThrow({ where: { id: rerun.out.trim() } });
+    expect(run.branchName).toBe(HOSTILE);
+
+    const byOption = await cli(["runs", `--branch=${HOSTILE}`, "--json"]);
+    expect((JSON.parse(byOption.out) as { branch: string }[]).map((r) => r.branch)).toEqual([HOSTILE]);
+
+    expect(findPwned()).toEqual([]);
+  });
+});
+
+/** Anywhere a command substitution could have run: this checkout, the target, the test data, the temp folder. */
+function findPwned(): string[] {
+  const found: string[] = [];
+  for (const [dir, depth] of [[root, "8"], [target.dir, "8"], ["/tmp/proofboard-test-data", "12"], [os.tmpdir(), "3"], [os.homedir(), "1"]] as const) {
+    const r = spawnSync("find", [dir, "-maxdepth", depth, "-name", "node_modules", "-prune", "-o", "-name", "pwned", "-print"], { encoding: "utf8" });
+    found.push(...r.stdout.split("\n").filter(Boolean));
+  }
+  return found;
+}

@@ -1,0 +1,51 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** A real git repository in a temp folder, with the given files committed on `main`. */
+export function makeRepo(files: Record<string, string>): { dir: string; git: (...args: string[]) => string; commit: (files: Record<string, string>, message: string) => string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "pb-target-"));
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
+  git("init", "-q", "-b", "main");
+  const commit = (f: Record<string, string>, message: string) => {
+    for (const [name, content] of Object.entries(f)) {
+      const p = path.join(dir, name);
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, content);
+      if (name.endsWith(".sh")) chmodSync(p, 0o755);
+    }
+    git("add", "-A");
+    git("commit", "-q", "-m", message);
+    return git("rev-parse", "HEAD");
+  };
+  commit(files, "initial");
+  return { dir, git, commit };
+}
+
+/** A catalog with the given lanes (each: name, argv, optional timeout) and one release gate of all of them. */
+export function catalogYaml(lanes: { name: string; command: string[]; timeoutSeconds?: number }[], gateLanes = lanes.map((l) => l.name)): string {
+  const laneYaml = lanes
+    .map(
+      (l) => `  - name: ${l.name}
+    description: test lane ${l.name}
+    command: ${JSON.stringify(l.command)}
+    group: regression-guard
+    host: tcg
+    timeoutSeconds: ${l.timeoutSeconds ?? 60}`,
+    )
+    .join("\n");
+  return `version: 1
+name: integration
+profiles: []
+lanes:
+${laneYaml}
+gates:
+  - id: release
+    name: Release
+    description: all test lanes
+    release: true
+    lanes: ${JSON.stringify(gateLanes)}
+`;
+}
