@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { failureKindOf, type RunStatus } from "@proofboard/domain";
 import { db } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
-import { claimRun, finishRun, mirrorFor, type Claim, type Outcome } from "@proofboard/services";
+import { claimRun, finishRun, mirrorFor, retryAfterInfrastructureFault, type Claim, type Outcome } from "@proofboard/services";
 import { ConsoleWriter } from "./console-writer";
 import type { HostCapabilities } from "./host";
 import { runLaneProcess, type LaneProcessResult } from "./spawn-lane";
@@ -93,6 +93,11 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     outcome = { status: "error", failureKind: "infrastructure", exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
   }
   await mirrorFor(repo).removeWorktree(worktree).catch(() => rm(worktree, { recursive: true, force: true }));
-  if (await finishRun(fence, outcome)) await publishStatus(ctx.redis, runId, outcome.status, true);
+  if (await finishRun(fence, outcome)) {
+    await publishStatus(ctx.redis, runId, outcome.status, true);
+    if (outcome.failureKind === "infrastructure") {
+      await retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id: runId } }));
+    }
+  }
   return outcome.status;
 }

@@ -93,7 +93,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
       void reconcile(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)
         .then((r) => {
           if (r.requeued.length) log(`reconciler: requeued ${r.requeued.join(", ")}`);
-          if (r.lost.length) log(`reconciler: lost ${r.lost.join(", ")}`);
+          if (r.lost.length) log(`reconciler: lost ${r.lost.join(", ")}; retried as ${r.retried.join(", ") || "nothing"}`);
         })
         .catch((err) => log(`reconciler failed: ${err}`));
     tick();

@@ -37,7 +37,7 @@ export async function openConsole(runId: string, name: string): Promise<string> 
 
 export class FencedOut extends Error {
   constructor(runId: string) {
-    super(`run ${runId}: this attempt no longer owns the run; write refused`);
+    super(`run ${runId}: write refused (this attempt no longer owns the run, or the bytes do not start at the console's end)`);
   }
 }
 

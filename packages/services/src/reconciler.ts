@@ -1,10 +1,12 @@
 import { db } from "@proofboard/db";
 import { createRedis, enqueueRun, knownRunJobIds, publishStatus } from "@proofboard/jobs";
-import { hostClassOf } from "./runs";
+import { hostClassOf, retryAfterInfrastructureFault } from "./runs";
 
 export interface ReconcileResult {
   requeued: string[];
   lost: string[];
+  /** new runs queued for lost ones */
+  retried: string[];
 }
 
 /**
@@ -12,7 +14,7 @@ export interface ReconcileResult {
  * and running runs whose host stopped heartbeating are marked lost (an infrastructure fault).
  */
 export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileResult> {
-  const result: ReconcileResult = { requeued: [], lost: [] };
+  const result: ReconcileResult = { requeued: [], lost: [], retried: [] };
   const queued = await db().run.findMany({ where: { status: "queued" }, select: { id: true, hostClass: true } });
   if (queued.length) {
     const known = await knownRunJobIds();
@@ -43,6 +45,8 @@ export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileRe
         if (n.count) {
           result.lost.push(run.id);
           await publishStatus(redis, run.id, "lost", true);
+          const retry = await retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id: run.id } }));
+          if (retry) result.retried.push(retry.id);
         }
       }
     } finally {

@@ -64,6 +64,46 @@ async function createWithNextAttempt(create: (tx: Prisma.TransactionClient) => P
   }
 }
 
+/** Who queued a run by itself after an infrastructure fault; such a run is not retried again. */
+export const AUTOMATIC_RETRY = "automatic retry";
+
+/**
+ * Only infrastructure faults retry by themselves (DESIGN.md): once, on the same commit with
+ * the same argv, as a new attempt linked to the one that was lost.
+ */
+export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | null> {
+  if (failed.failureKind !== "infrastructure" || failed.requestedBy === AUTOMATIC_RETRY) return null;
+  const newer = await db().run.findFirst({
+    where: { repositoryId: failed.repositoryId, commitSha: failed.commitSha, lane: failed.lane, attempt: { gt: failed.attempt } },
+    select: { id: true },
+  });
+  if (newer) return null; // somebody already reran it
+  const run = await createWithNextAttempt(async (tx) => {
+    const previous = await tx.run.findFirst({
+      where: { repositoryId: failed.repositoryId, commitSha: failed.commitSha, lane: failed.lane },
+      orderBy: { attempt: "desc" },
+      select: { attempt: true },
+    });
+    return tx.run.create({
+      data: {
+        repositoryId: failed.repositoryId,
+        commitSha: failed.commitSha,
+        branchName: failed.branchName,
+        lane: failed.lane,
+        attempt: (previous?.attempt ?? 0) + 1,
+        previousRunId: failed.id,
+        argv: failed.argv,
+        timeoutSeconds: failed.timeoutSeconds,
+        hostClass: failed.hostClass,
+        catalogSource: failed.catalogSource,
+        requestedBy: AUTOMATIC_RETRY,
+      },
+    });
+  });
+  await enqueueRun(run.id, hostClassOf(run));
+  return run;
+}
+
 export async function runById(id: string): Promise<Run> {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const run = uuid.test(id) ? await db().run.findUnique({ where: { id } }) : null;

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db, disconnectDb } from "@proofboard/db";
+import { closeQueues, knownRunJobIds, laneQueue } from "@proofboard/jobs";
+import { AUTOMATIC_RETRY, claimRun, ensureRepository, reconcile, registerHost, requestRun, syncRepository } from "@proofboard/services";
+import { catalogYaml, makeRepo, resetDb } from "./helpers";
+
+/** Postgres is the truth: the reconciler repairs what Redis or a dead host left behind. No worker runs here. */
+beforeAll(async () => {
+  await resetDb();
+  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "hello", command: ["true"] }]) });
+  await syncRepository(await ensureRepository("recon", target.dir));
+  await laneQueue("tcg").obliterate({ force: true });
+});
+
+afterAll(async () => {
+  await laneQueue("tcg").obliterate({ force: true });
+  await closeQueues();
+  await disconnectDb();
+});
+
+describe("reconciler", () => {
+  it("puts back a queued run whose job Redis lost", async () => {
+    const run = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    expect((await knownRunJobIds()).has(run.id)).toBe(true);
+    await laneQueue("tcg").obliterate({ force: true }); // as after a Redis flush
+    expect((await knownRunJobIds()).has(run.id)).toBe(false);
+
+    const result = await reconcile(30);
+    expect(result.requeued).toEqual([run.id]);
+    expect((await knownRunJobIds()).has(run.id)).toBe(true);
+    expect((await reconcile(30)).requeued).toEqual([]);
+  });
+
+  it("marks a running run lost when its host stops heartbeating, and retries it once on the same commit", async () => {
+    await laneQueue("tcg").obliterate({ force: true });
+    await db().run.deleteMany();
+    const host = await registerHost({ name: "dead-host", classes: ["tcg"], capabilities: {}, slots: 1 });
+    const run = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    const claim = await claimRun(run.id, host.id, {});
+    expect(claim?.fence).toBe(1);
+    await db().host.update({ where: { id: host.id }, data: { lastHeartbeatAt: new Date(Date.now() - 120_000) } });
+
+    const result = await reconcile(30);
+    expect(result.lost).toEqual([run.id]);
+    const lost = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(lost.status).toBe("lost");
+    expect(lost.failureKind).toBe("infrastructure");
+    expect(lost.reason).toContain("dead-host");
+
+    expect(result.retried).toHaveLength(1);
+    const retry = await db().run.findUniqueOrThrow({ where: { id: result.retried[0]! } });
+    expect(retry).toMatchObject({ status: "queued", commitSha: run.commitSha, attempt: 2, previousRunId: run.id, requestedBy: AUTOMATIC_RETRY });
+
+    // A retry that is lost too is not retried again.
+    const claim2 = await claimRun(retry.id, host.id, {});
+    expect(claim2).not.toBeNull();
+    const again = await reconcile(30);
+    expect(again.lost).toEqual([retry.id]);
+    expect(again.retried).toEqual([]);
+  });
+
+  it("refuses a stale attempt's writes once the run was taken again", async () => {
+    await db().run.deleteMany();
+    const host = await registerHost({ name: "live-host", classes: ["tcg"], capabilities: {}, slots: 1 });
+    const run = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    const first = await claimRun(run.id, host.id, {});
+    // A second claim of a running run is refused: only queued runs can be taken.
+    expect(await claimRun(run.id, host.id, {})).toBeNull();
+    // Simulate the run being handed out again (fence bumped); the first attempt is now stale.
+    await db().$executeRaw`UPDATE run SET fence = fence + 1 WHERE id = ${run.id}::uuid`;
+    const { appendChunk, openConsole, finishRun, FencedOut } = await import("@proofboard/services");
+    const consoleId = await openConsole(run.id, "harness");
+    await expect(appendChunk({ runId: run.id, fence: first!.fence }, consoleId, 0, Buffer.from("late"))).rejects.toBeInstanceOf(FencedOut);
+    expect(await finishRun({ runId: run.id, fence: first!.fence }, { status: "passed", failureKind: null, exitCode: 0, reason: null })).toBe(false);
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("running");
+    await appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 0, Buffer.from("ok"));
+    // A chunk that does not start at the console's end is refused too: no holes, no overlaps.
+    await expect(appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 5, Buffer.from("gap"))).rejects.toBeInstanceOf(FencedOut);
+  });
+});
