@@ -8,10 +8,13 @@ const LINKS = [
   { href: "/", label: "Readiness" },
   { href: "/runs", label: "Runs" },
   { href: "/lanes", label: "Lanes" },
+  { href: "/hosts", label: "Hosts" },
 ] as const;
 
 function isActive(pathname: string, href: string): boolean {
-  return href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+  // A branch page is a zoom into the readiness overview, so "Readiness" stays lit there.
+  if (href === "/") return pathname === "/" || pathname.startsWith("/branches/");
+  return pathname === href || pathname.startsWith(`${href}/`);
 }
 
 export function TopBar() {

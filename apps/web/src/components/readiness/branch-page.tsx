@@ -1,0 +1,39 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useTRPC } from "~/trpc/react";
+import { BranchHeader } from "./branch-header";
+import { BranchLanes } from "./branch-lanes";
+import { CatalogError } from "./catalog-error";
+import { Loading, QueryError } from "./query-state";
+import { LIVE_REFETCH_MS } from "./live";
+
+/** One branch's head commit: verdict, each gate's lanes with their runs, and a rerun per lane. */
+export function BranchPage({ name }: { name: string }) {
+  const trpc = useTRPC();
+  const query = useQuery({ ...trpc.branches.get.queryOptions({ name }), refetchInterval: LIVE_REFETCH_MS });
+  const detail = query.data;
+  if (detail === undefined) {
+    if (!query.isError) return <Loading what="the branch" />;
+    return (
+      <div className="flex flex-col items-start gap-2">
+        <QueryError error={query.error} what={`branch ${JSON.stringify(name)}`} />
+        <Link href="/" className="text-sm text-status-running hover:underline">
+          Back to the readiness overview
+        </Link>
+      </div>
+    );
+  }
+  return (
+    <div className="flex flex-col gap-3">
+      {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
+      <BranchHeader detail={detail} />
+      {detail.catalogError != null ? (
+        <CatalogError message={detail.catalogError} source={detail.catalogSource} />
+      ) : (
+        <BranchLanes detail={detail} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+import { CheckIcon } from "./icons";
+import { LaneChip } from "./lane-chip";
+import type { GateSummary } from "./types";
+
+/** One release gate of one branch: a green check, or how much is missing and which lanes. */
+export function GateCell({ gate }: { gate: GateSummary | undefined }) {
+  if (!gate) return <span className="text-sm text-ink-muted">not in this commit&apos;s catalog</span>;
+  if (gate.green) {
+    return (
+      <span data-gate={gate.id} data-green="true" className="inline-flex items-center gap-1 text-sm font-medium text-green-700">
+        <CheckIcon className="size-4" />
+        green
+      </span>
+    );
+  }
+  const missing = gate.lanes.filter((l) => gate.missing.includes(l.lane));
+  return (
+    <div data-gate={gate.id} data-green="false" className="flex flex-col gap-1 py-1">
+      <span className="text-sm text-ink">
+        <span className="font-medium">{gate.missing.length}</span> of {gate.lanes.length} missing
+      </span>
+      <span className="flex flex-wrap gap-1">
+        {missing.map((lane) => (
+          <LaneChip key={lane.lane} readiness={lane} />
+        ))}
+      </span>
+    </div>
+  );
+}

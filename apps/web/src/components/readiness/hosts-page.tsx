@@ -1,0 +1,106 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { Section } from "~/components/ui/card";
+import { RelativeTime } from "~/components/ui/relative-time";
+import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
+import { cn } from "~/lib/utils";
+import { useTRPC } from "~/trpc/react";
+import { HostClassBadge } from "./host-badge";
+import { formatMemory, readCapabilities } from "./host-capabilities";
+import { Loading, QueryError } from "./query-state";
+import { LIVE_REFETCH_MS } from "./live";
+import type { HostRow } from "./types";
+
+function Flag({ on, label }: { on: boolean | null; label: string }) {
+  return (
+    <span className={cn("whitespace-nowrap", on ? "text-ink" : "text-ink-muted line-through decoration-zinc-400")}>
+      {label}
+      {on == null && "?"}
+    </span>
+  );
+}
+
+function Capabilities({ raw }: { raw: unknown }) {
+  const c = readCapabilities(raw);
+  return (
+    <span className="flex flex-wrap items-center gap-x-2.5 text-sm" title={c.kernel ? `kernel ${c.kernel}` : undefined}>
+      <Flag on={c.kvm} label="/dev/kvm" />
+      <Flag on={c.nestedVirtualization} label="nested" />
+      <span>{c.cpus ?? "?"} CPUs</span>
+      <span>{c.memoryBytes != null ? formatMemory(c.memoryBytes) : "? GiB"}</span>
+      <span className={c.qemuVersion ? undefined : "text-status-failed"}>
+        {c.qemuVersion ? `QEMU ${c.qemuVersion}` : "no QEMU"}
+      </span>
+    </span>
+  );
+}
+
+function HostTableRow({ host }: { host: HostRow }) {
+  const busy = host.slotsInUse > 0;
+  return (
+    <TR data-host={host.name} className={host.online ? undefined : "text-ink-muted"}>
+      <TD className="font-mono font-medium">{host.name}</TD>
+      <TD data-online={host.online}>
+        <span className={cn("inline-flex items-center gap-1.5 text-sm font-medium", host.online ? "text-green-700" : "text-ink-muted")}>
+          <span aria-hidden className={cn("size-2 rounded-full", host.online ? "bg-status-passed" : "bg-status-idle")} />
+          {host.online ? "online" : "offline"}
+        </span>
+      </TD>
+      <TD>
+        <span className="flex gap-1">
+          {host.classes.map((c) => (
+            <HostClassBadge key={c} hostClass={c} />
+          ))}
+        </span>
+      </TD>
+      <TD className="font-mono text-sm">
+        <span className={busy ? "font-semibold text-status-running" : undefined}>{host.slotsInUse}</span> / {host.slots}
+      </TD>
+      <TD className="text-sm">
+        <RelativeTime date={host.lastHeartbeatAt} />
+      </TD>
+      <TD>
+        <Capabilities raw={host.capabilities} />
+      </TD>
+    </TR>
+  );
+}
+
+/** The workers' hosts: what each can run (measured, not declared) and whether it is alive. */
+export function HostsPage() {
+  const trpc = useTRPC();
+  const query = useQuery({ ...trpc.hosts.list.queryOptions(), refetchInterval: LIVE_REFETCH_MS });
+  const hosts = query.data;
+  const online = hosts?.filter((h) => h.online).length ?? 0;
+  return (
+    <Section title="Hosts" description={hosts?.length ? `${online} of ${hosts.length} online` : undefined} flush>
+      {hosts === undefined ? (
+        query.isError ? <QueryError error={query.error} what="hosts" className="m-3" /> : <Loading what="hosts" />
+      ) : hosts.length === 0 ? (
+        <p className="px-3 py-6 text-sm text-ink-muted">
+          No host has registered. Start a worker on a KVM host (<code>pnpm exec tsx apps/worker/src/main.ts</code>); it
+          measures what the host can run and appears here.
+        </p>
+      ) : (
+        <Table>
+          <THead>
+            <TR>
+              <TH>Host</TH>
+              <TH>State</TH>
+              <TH>Runs lanes of</TH>
+              <TH>Slots in use</TH>
+              <TH>Last heartbeat</TH>
+              <TH>Capabilities</TH>
+            </TR>
+          </THead>
+          <TBody>
+            {hosts.map((host) => (
+              <HostTableRow key={host.name} host={host} />
+            ))}
+          </TBody>
+        </Table>
+      )}
+    </Section>
+  );
+}

@@ -1,0 +1,19 @@
+import { cn } from "~/lib/utils";
+
+/** A failed query, said plainly with the server's message (e.g. "unknown branch: \"x\""). */
+export function QueryError({ error, what, className }: { error: { message: string }; what: string; className?: string }) {
+  return (
+    <div role="alert" className={cn("rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm", className)}>
+      <span className="font-medium text-status-failed">Could not load {what}.</span>{" "}
+      <span className="text-red-900 [overflow-wrap:anywhere]">{error.message}</span>
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p role="status" className="px-1 py-2 text-sm text-ink-muted">
+      Loading {what}…
+    </p>
+  );
+}

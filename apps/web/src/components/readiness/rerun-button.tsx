@@ -1,0 +1,49 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Button } from "~/components/ui/button";
+import { useTRPC } from "~/trpc/react";
+
+export type RerunButtonProps = {
+  branch: string;
+  lane: string;
+  /** A run already waiting on the head would only be duplicated; running ones stay rerunnable (a stuck run). */
+  alreadyQueued?: boolean;
+};
+
+/**
+ * Queues the lane again on the branch's head. The mutation stays pending until the branch is
+ * refetched, so the button reads "Queuing…" right up to the moment the row shows the new queued run.
+ */
+export function RerunButton({ branch, lane, alreadyQueued = false }: RerunButtonProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const rerun = useMutation(
+    trpc.runs.rerun.mutationOptions({
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries(trpc.branches.pathFilter()),
+          queryClient.invalidateQueries(trpc.runs.list.pathFilter()),
+        ]),
+    }),
+  );
+  return (
+    <span className="inline-flex items-center justify-end gap-1.5">
+      {rerun.isError && (
+        <span role="alert" className="max-w-48 truncate text-xs text-status-failed" title={rerun.error.message}>
+          {rerun.error.message}
+        </span>
+      )}
+      <Button
+        variant="outline"
+        size="xs"
+        aria-label={`Rerun ${lane}`}
+        disabled={rerun.isPending || alreadyQueued}
+        title={alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`}
+        onClick={() => rerun.mutate({ branch, lane })}
+      >
+        {rerun.isPending ? "Queuing…" : "Rerun"}
+      </Button>
+    </span>
+  );
+}

@@ -1,0 +1,55 @@
+import Link from "next/link";
+import { Elapsed } from "~/components/ui/elapsed";
+import { Sha } from "~/components/ui/mono";
+import { RelativeTime } from "~/components/ui/relative-time";
+import { formatApprox } from "~/lib/time";
+import { runDuration } from "./lane-state";
+import { runHref } from "./links";
+import type { RunSummary } from "./types";
+
+type Run = Pick<RunSummary, "id" | "status" | "attempt" | "queuedAt" | "startedAt" | "finishedAt">;
+
+/** Live clock against the usual duration while running; the final duration once done. */
+export function RunDuration({ run, usualSeconds }: { run: Run | null; usualSeconds?: number | null }) {
+  const usual = usualSeconds != null && usualSeconds > 0 ? usualSeconds * 1000 : null;
+  if (run?.status === "running" && run.startedAt) return <Elapsed since={run.startedAt} expectedMs={usual} className="w-28" />;
+  const done = run ? runDuration(run) : null;
+  if (done) return <span className="font-mono text-sm">{done}</span>;
+  if (run?.status === "queued") {
+    return (
+      <span className="text-sm text-ink-muted">
+        waiting since <RelativeTime date={run.queuedAt} />
+      </span>
+    );
+  }
+  return usual ? <span className="text-sm text-ink-muted">usually {formatApprox(usual)}</span> : null;
+}
+
+/** "Run #2 · 3m ago": attempt shown only when it is not the first, since that is the unusual case. */
+export function RunLink({ run }: { run: Run }) {
+  return (
+    <span className="inline-flex items-center gap-1 text-sm whitespace-nowrap">
+      <Link href={runHref(run.id)} className="font-medium text-status-running hover:underline">
+        Run{run.attempt > 1 ? ` #${run.attempt}` : ""}
+      </Link>
+      <span className="text-ink-muted">
+        · <RelativeTime date={run.finishedAt ?? run.startedAt ?? run.queuedAt} />
+      </span>
+    </span>
+  );
+}
+
+/** A pass on an older commit: worth knowing (the lane worked recently), never counted. */
+export function StalePassMarker({ run }: { run: Pick<RunSummary, "id" | "commitSha" | "queuedAt" | "finishedAt"> }) {
+  return (
+    <Link
+      href={runHref(run.id)}
+      data-stale-pass={run.id}
+      title="passed on an older commit: not counted for this head"
+      className="inline-flex items-center gap-1 rounded border border-dashed border-zinc-300 px-1 text-xs whitespace-nowrap text-ink-muted hover:text-ink hover:underline"
+    >
+      stale: passed on <Sha sha={run.commitSha} length={7} className="border-0 bg-transparent px-0" />
+      <RelativeTime date={run.finishedAt ?? run.queuedAt} />
+    </Link>
+  );
+}

@@ -1,0 +1,76 @@
+import Link from "next/link";
+import { Sha } from "~/components/ui/mono";
+import { RelativeTime } from "~/components/ui/relative-time";
+import { StatusBadge } from "~/components/ui/status-badge";
+import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
+import { HostClassBadge } from "./host-badge";
+import { branchHref, runHref, runsHref } from "./links";
+import { RunDuration } from "./run-cells";
+import type { RunRow } from "./types";
+
+function RunTableRow({ run }: { run: RunRow }) {
+  return (
+    <TR data-run={run.id}>
+      <TD>
+        <StatusBadge status={run.status} title={run.reason ?? undefined} />
+      </TD>
+      <TD>
+        <Link href={runsHref({ lane: run.lane })} className="font-mono font-medium hover:underline" title="runs of this lane">
+          {run.lane}
+        </Link>
+      </TD>
+      <TD className="max-w-64">
+        <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={run.branch}>
+          {run.branch}
+        </Link>
+      </TD>
+      <TD>
+        <Sha sha={run.commitSha} length={8} />
+      </TD>
+      <TD className="text-right font-mono">{run.attempt > 1 ? `#${run.attempt}` : <span className="text-ink-muted">1</span>}</TD>
+      <TD>
+        <HostClassBadge hostClass={run.hostClass} />
+      </TD>
+      <TD className="text-sm text-ink-muted">
+        <RelativeTime date={run.queuedAt} />
+      </TD>
+      <TD className="text-sm text-ink-muted">{run.startedAt ? <RelativeTime date={run.startedAt} /> : "—"}</TD>
+      <TD>
+        <RunDuration run={run} />
+      </TD>
+      <TD className="text-right">
+        <Link href={runHref(run.id)} className="text-sm font-medium text-status-running hover:underline">
+          Open
+        </Link>
+      </TD>
+    </TR>
+  );
+}
+
+export function RunsTable({ runs }: { runs: readonly RunRow[] }) {
+  return (
+    <Table>
+      <THead>
+        <TR>
+          <TH>Status</TH>
+          <TH>Lane</TH>
+          <TH>Branch</TH>
+          <TH>Commit</TH>
+          <TH className="text-right">Attempt</TH>
+          <TH>Host</TH>
+          <TH>Queued</TH>
+          <TH>Started</TH>
+          <TH>Duration</TH>
+          <TH>
+            <span className="sr-only">Open</span>
+          </TH>
+        </TR>
+      </THead>
+      <TBody>
+        {runs.map((run) => (
+          <RunTableRow key={run.id} run={run} />
+        ))}
+      </TBody>
+    </Table>
+  );
+}
