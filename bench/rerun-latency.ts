@@ -49,20 +49,21 @@ try {
     }, 10_000, 20);
     // Watch the terminal every frame and note when each tick first appears.
     await page.goto(`${stack.url}/runs/${runId}`);
-    await page.evaluate(() => {
-      const seen: Record<string, number> = {};
-      (window as unknown as { __seen: Record<string, number> }).__seen = seen;
+    // A string, not a function: tsx's transpiled helpers do not exist inside the page.
+    await page.evaluate(`(() => {
+      const seen = {};
+      window.__seen = seen;
       const look = () => {
-        const rows = document.querySelector('[data-console="harness"] .xterm-rows') as HTMLElement | null;
-        for (const m of (rows?.innerText ?? "").matchAll(/TICK (\d+) (\d+)/g)) seen[m[1]!] ??= Date.now();
+        const rows = document.querySelector('[data-console="harness"] .xterm-rows');
+        for (const m of (rows ? rows.innerText : "").matchAll(/TICK (\\d+) (\\d+)/g)) seen[m[1]] ??= Date.now();
         requestAnimationFrame(look);
       };
       look();
-    });
+    })()`);
     const liveFrom = Date.now();
     await waitUntil("the run to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 30_000);
     await page.waitForTimeout(300);
-    const seen = await page.evaluate(() => (window as unknown as { __seen: Record<string, number> }).__seen);
+    const seen = (await page.evaluate("window.__seen")) as Record<string, number>;
     const raw = await (await fetch(`${stack.url}/api/runs/${runId}/consoles/harness/raw`)).text();
     const started = Number(/START (\d+)/.exec(raw)?.[1]);
     clickToStart.push(started - clickedAt);
