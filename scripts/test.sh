@@ -10,10 +10,14 @@ started=$(date +%s)
 
 step "Lint";            pnpm lint
 step "Typecheck";       pnpm exec turbo run typecheck --output-logs=errors-only && pnpm exec tsc -p tsconfig.json
-step "Unit tests";      pnpm exec vitest run --project unit
-step "Integration tests (PostgreSQL, Redis, git)"; pnpm exec vitest run --project integration
+results=.proofboard/test-results; rm -rf "$results"; mkdir -p "$results"
+vt() { pnpm exec vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$results/$1.json"; }
+
+step "Unit tests";      vt unit
+step "Integration tests (PostgreSQL, Redis, git)"; vt integration
 step "Build the web app"; pnpm --filter @proofboard/web build >/tmp/proofboard-web-build.log 2>&1 \
   || { tail -50 /tmp/proofboard-web-build.log; exit 1; }
-step "Browser tests (Chromium)"; pnpm exec vitest run --project e2e
+step "Browser tests (Chromium)"; vt e2e
 
-echo "All tests passed in $(( $(date +%s) - started ))s"
+echo "Whole suite in $(( $(date +%s) - started ))s"
+node scripts/lib/test-summary.mjs "$results"/unit.json "$results"/integration.json "$results"/e2e.json

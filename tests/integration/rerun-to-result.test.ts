@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, branchView, branchByName } from "@proofboard/services";
@@ -96,6 +97,19 @@ describe("rerun → worker → chunks → status", () => {
     const resumed: Buffer[] = [];
     for await (const ev of followRun(run.id, { harness: 100 })) if (ev.kind === "bytes") resumed.push(ev.data);
     expect(Buffer.concat(resumed).equals(expected.subarray(100))).toBe(true);
+
+    // Through the tRPC subscription, as a browser reconnecting with its last event id does.
+    const caller = appRouter.createCaller({ actor: "test" });
+    const decoded: Buffer[] = [];
+    let lastId = "";
+    // A server-side caller yields the raw tracked envelope [id, data] (typed as {id, data}).
+    for await (const ev of await caller.runs.follow({ id: run.id, lastEventId: "@harness:4000" })) {
+      const [id, data] = ev as unknown as [string, typeof ev.data];
+      lastId = id;
+      if (data.type === "bytes") decoded.push(Buffer.from(data.data, "base64"));
+    }
+    expect(Buffer.concat(decoded).equals(expected.subarray(4000))).toBe(true);
+    expect(lastId).toBe(`@harness:${expected.length}`);
   });
 
   it("a failing lane ends failed with its exit code, as a test failure", async () => {

@@ -39,6 +39,8 @@ export function runSummaryDto(r: RunSummary | null) {
     queuedAt: r.queuedAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
+    failureKind: r.failureKind ?? null,
+    reason: r.reason ?? null,
   };
 }
 

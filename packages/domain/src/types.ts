@@ -81,6 +81,9 @@ export interface RunSummary {
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** why it did not pass, when it did not: shown beside the state without opening the run */
+  failureKind?: FailureKind | null;
+  reason?: string | null;
 }
 
 export type LaneState = "passed" | "failed" | "running" | "queued" | "never-run";

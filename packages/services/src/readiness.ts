@@ -16,6 +16,7 @@ export interface BranchView {
 
 const summaryFields = {
   id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true,
+  failureKind: true, reason: true,
 } as const;
 
 /**

@@ -11,6 +11,7 @@ function gateSummary(v: BranchView) {
   return (v.readiness?.gates ?? []).map((g) => ({
     id: g.gate.id,
     name: g.gate.name,
+    description: g.gate.description,
     release: g.gate.release,
     green: g.green,
     lanes: g.lanes.map(laneReadinessDto),
@@ -40,7 +41,7 @@ export const branchesRouter = router({
     const gates = (views.find((v) => v.catalog)?.catalog ?? fallback.catalog).gates.filter((g) => g.release);
     return {
       repository: { name: repo.name, url: repo.url, lastSyncedAt: repo.lastSyncedAt?.toISOString() ?? null, lastSyncError: repo.lastSyncError },
-      releaseGates: gates.map((g) => ({ id: g.id, name: g.name, lanes: g.lanes })),
+      releaseGates: gates.map((g) => ({ id: g.id, name: g.name, description: g.description, lanes: g.lanes })),
       branches: views.map((v) => ({ ...branchHeader(v), gates: gateSummary(v) })),
     };
   }),

@@ -12,6 +12,12 @@ export const lanesRouter = router({
         const branch = await branchByName(repo, input.branch);
         return catalogAt(repo, branch.headSha);
       }
+      // Without a branch, what the target's main line carries is what people mean by "the catalog".
+      const repo = input?.repository ? await repositoryByName(input.repository) : await repositoryByName(undefined).catch(() => null);
+      for (const name of ["main", "master"]) {
+        const branch = repo && (await branchByName(repo, name).catch(() => null));
+        if (branch) return catalogAt(repo, branch.headSha).catch(() => defaultCatalog());
+      }
       return defaultCatalog();
     }),
 });

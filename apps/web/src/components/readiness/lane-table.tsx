@@ -25,7 +25,12 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
   return (
     <TR id={laneAnchor(lane.name)} data-lane={lane.name} className="scroll-mt-12 target:bg-amber-50">
       <TD className="w-28">
-        <StatusBadge status={status} />
+        <StatusBadge status={status} title={headRun?.reason ?? undefined} />
+        {headRun?.reason && (
+          <div className="max-w-48 truncate text-xs text-ink-muted" title={headRun.reason}>
+            {headRun.reason}
+          </div>
+        )}
       </TD>
       <TD className="min-w-72">
         <Tip content={<LaneHint lane={lane} />}>

@@ -1,19 +1,10 @@
 import type { ComponentProps } from "react";
+// Only the types module: the package index would bring the YAML parser into the browser bundle.
+import { RUN_STATUSES } from "@proofboard/domain/types";
 import { cn } from "~/lib/utils";
 
-export const STATUSES = [
-  "queued",
-  "running",
-  "passed",
-  "failed",
-  "timed_out",
-  "unsupported",
-  "canceled",
-  "lost",
-  "error",
-  "never-run",
-  "stale",
-] as const;
+/** Every run status, plus the two states readiness adds for a lane without a current run. */
+export const STATUSES = [...RUN_STATUSES, "never-run", "stale"] as const;
 export type Status = (typeof STATUSES)[number];
 
 interface StatusStyle {
