@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { appendChunk, openConsole } from "@proofboard/services";
+import { appendChunk, openConsole, type ConsoleKind } from "@proofboard/services";
 import { publishChunk } from "@proofboard/jobs";
 
 const FLUSH_MS = 25;
@@ -23,8 +23,9 @@ export class ConsoleWriter {
     private readonly claim: { runId: string; fence: number },
     readonly name: string,
     private readonly redis: Redis,
+    kind: ConsoleKind = "harness",
   ) {
-    this.consoleId = openConsole(claim.runId, name);
+    this.consoleId = openConsole(claim.runId, name, kind);
     this.consoleId.catch((err: Error) => (this.failure = err));
   }
 

@@ -1,13 +1,16 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Redis } from "ioredis";
-import { failureKindOf, type RunStatus } from "@proofboard/domain";
-import { db } from "@proofboard/db";
+import type { Lane, RunStatus } from "@proofboard/domain";
+import { db, type Repository } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
-import { claimRun, finishRun, mirrorFor, retryAfterInfrastructureFault, type Claim, type Outcome } from "@proofboard/services";
-import { ConsoleWriter } from "./console-writer";
+import { catalogAt, claimRun, finishRun, mirrorFor, retryAfterInfrastructureFault, type Claim } from "@proofboard/services";
 import type { HostCapabilities } from "./host";
-import { runLaneProcess, type LaneProcessResult } from "./spawn-lane";
+import { outcomeOf } from "./outcome";
+import { RunConsoles } from "./run-consoles";
+import type { RunControl } from "./run-control";
+import { tailSerialLogs } from "./serial-logs";
+import { runLaneProcess } from "./spawn-lane";
 
 export interface LaneContext {
   hostId: string;
@@ -17,6 +20,7 @@ export interface LaneContext {
   redis: Redis;
   /** aborted when the worker shuts down */
   signal: AbortSignal;
+  control: RunControl;
 }
 
 /** Environment a lane sees: the worker's own secrets (database, Redis) stay out. */
@@ -34,28 +38,10 @@ function laneEnv(claim: Claim): Record<string, string> {
   return out;
 }
 
-function outcomeOf(r: LaneProcessResult, timeoutSeconds: number): Outcome {
-  const status: Exclude<RunStatus, "queued" | "running"> = r.spawnError
-    ? "error"
-    : r.timedOut
-      ? "timed_out"
-      : r.canceled
-        ? "lost"
-        : r.exitCode === 0
-          ? "passed"
-          : "failed";
-  const reason = r.spawnError
-    ? `the lane's command could not start: ${r.spawnError.message}`
-    : r.timedOut
-      ? `exceeded its timeout of ${timeoutSeconds}s; its process group was killed`
-      : r.canceled
-        ? "the worker shut down while the lane ran"
-        : status === "failed"
-          ? r.signal
-            ? `killed by ${r.signal}`
-            : `exited with ${r.exitCode}`
-          : null;
-  return { status, failureKind: failureKindOf(status), exitCode: r.exitCode, reason };
+/** The lane as the commit's catalog defines it; the run row's argv and timeout stay authoritative. */
+async function laneDefinition(repo: Repository, claim: Claim): Promise<Lane | null> {
+  const resolved = await catalogAt(repo, claim.run.commitSha).catch(() => null);
+  return resolved?.catalog.lanes.find((l) => l.name === claim.run.lane) ?? null;
 }
 
 /** The run-lane job: idempotent, since a run that is not queued any more is left alone. */
@@ -65,32 +51,55 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const fence = { runId, fence: claim.fence };
   await publishStatus(ctx.redis, runId, "running");
 
+  const abort = new AbortController();
+  const onShutdown = () => abort.abort("shutdown");
+  ctx.signal.addEventListener("abort", onShutdown, { once: true });
+  const unregister = ctx.control.register(runId, {
+    cancel: () => abort.abort("cancel"),
+    endHold: () => undefined,
+    input: () => undefined,
+  });
+
   const repo = await db().repository.findUniqueOrThrow({ where: { id: claim.run.repositoryId } });
   const worktree = path.join(ctx.workDir, "runs", `${runId}-${claim.fence}`);
-  const harness = new ConsoleWriter(fence, "harness", ctx.redis);
-  let outcome: Outcome;
+  const consoles = new RunConsoles(fence, ctx.redis);
+  let outcome;
   try {
     const mirror = mirrorFor(repo);
     await mirror.ensure();
     await mirror.fetch();
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);
+    const lane = await laneDefinition(repo, claim);
+    const logs = lane?.serialLogs ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d)) : null;
     const result = await runLaneProcess({
       argv: claim.run.argv,
       cwd: worktree,
       env: laneEnv(claim),
       timeoutMs: claim.run.timeoutSeconds * 1000,
-      onOutput: (d) => harness.write(d),
-      signal: ctx.signal,
+      onOutput: (d, stream) => consoles.harness(d, stream),
+      signal: abort.signal,
     });
-    outcome = outcomeOf(result, claim.run.timeoutSeconds);
+    await logs?.stop();
+    const reason = abort.signal.reason as unknown;
+    outcome = outcomeOf({
+      process: result,
+      timeoutSeconds: claim.run.timeoutSeconds,
+      aborted: reason === "cancel" || reason === "shutdown" ? reason : null,
+      unsupportedExitCodes: lane?.unsupportedExitCodes ?? [],
+      lastLine: consoles.lastHarnessLine(),
+      vmFailures: [],
+    });
   } catch (err) {
-    outcome = { status: "error", failureKind: "infrastructure", exitCode: null, reason: (err as Error).message.slice(0, 2000) };
+    outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: null, reason: (err as Error).message.slice(0, 2000) };
+  } finally {
+    unregister();
+    ctx.signal.removeEventListener("abort", onShutdown);
   }
   try {
-    await harness.close();
+    await consoles.closeAll();
   } catch (err) {
-    outcome = { status: "error", failureKind: "infrastructure", exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
+    outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
   }
   await mirrorFor(repo).removeWorktree(worktree).catch(() => rm(worktree, { recursive: true, force: true }));
   if (await finishRun(fence, outcome)) {

@@ -14,7 +14,7 @@ export interface LaneProcessOptions {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
-  onOutput: (data: Buffer) => void;
+  onOutput: (data: Buffer, stream: "stdout" | "stderr") => void;
   signal?: AbortSignal;
   /** time between SIGTERM and SIGKILL of the process group */
   graceMs?: number;
@@ -56,8 +56,8 @@ export function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcessResult
     };
     o.signal?.addEventListener("abort", onAbort, { once: true });
 
-    child.stdout.on("data", o.onOutput);
-    child.stderr.on("data", o.onOutput);
+    child.stdout.on("data", (d: Buffer) => o.onOutput(d, "stdout"));
+    child.stderr.on("data", (d: Buffer) => o.onOutput(d, "stderr"));
     child.on("error", (err) => (spawnError = err));
     // A leftover background process keeps the pipes open; the group goes with the leader.
     child.on("exit", () => {

@@ -2,12 +2,14 @@ import path from "node:path";
 import { Worker } from "bullmq";
 import { env } from "@proofboard/env";
 import {
-  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
+  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, subscribeRunControl, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
 } from "@proofboard/jobs";
 import { db } from "@proofboard/db";
-import { defaultRepository, heartbeat, reconcile, registerHost, syncRepository } from "@proofboard/services";
+import { cancelRequested, defaultRepository, heartbeat, reconcile, registerHost, syncRepository } from "@proofboard/services";
 import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
+import { RunControl } from "./run-control";
+import { Slots } from "./slots";
 
 export interface WorkerOptions {
   hostName?: string;
@@ -30,16 +32,18 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const log = o.log ?? ((l: string) => console.log(`[worker] ${l}`));
   const capabilities = await measureHost(o.probeRoots);
   const classes = hostClasses(capabilities);
-  const slots = o.slots ?? e.PROOFBOARD_WORKER_SLOTS;
+  const slotCount = o.slots ?? e.PROOFBOARD_WORKER_SLOTS;
   const name = o.hostName ?? e.PROOFBOARD_HOST_NAME;
-  const host = await registerHost({ name, classes, capabilities, slots });
-  log(`host ${name}: serves ${classes.join(", ")}; ${slots} slots; qemu ${capabilities.qemuVersion ?? "absent"}`);
+  const host = await registerHost({ name, classes, capabilities, slots: slotCount });
+  log(`host ${name}: serves ${classes.join(", ")}; ${slotCount} slots; qemu ${capabilities.qemuVersion ?? "absent"}`);
 
   const redis = createRedis();
   const shutdown = new AbortController();
-  let inUse = 0;
+  const slots = new Slots(slotCount);
+  const control = new RunControl();
+  const stopControl = await subscribeRunControl(createRedis(), (msg) => control.dispatch(msg));
   const ctx = {
-    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal,
+    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control,
     workDir: path.join(e.PROOFBOARD_DATA_DIR, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_")),
   };
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
@@ -49,20 +53,25 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         laneQueueName(cls),
         async (job) => {
           const { runId } = runLaneJob.payload.parse(job.data);
-          inUse++;
+          await slots.acquire();
           try {
             const status = await runLane(runId, ctx);
             if (status) log(`run ${runId}: ${status}`);
           } finally {
-            inUse--;
+            slots.release();
           }
         },
-        { ...common, concurrency: slots },
+        { ...common, concurrency: slotCount },
       ),
   );
 
   const timers: NodeJS.Timeout[] = [];
-  timers.push(setInterval(() => void heartbeat(host.id, inUse).catch((err) => log(`heartbeat failed: ${err}`)), e.PROOFBOARD_HEARTBEAT_SECONDS * 1000));
+  // Pub/sub carries cancels at once; this catches any message that was lost on the way.
+  const beat = async () => {
+    await heartbeat(host.id, slots.inUse);
+    for (const id of await cancelRequested(control.ids())) control.get(id)?.cancel();
+  };
+  timers.push(setInterval(() => void beat().catch((err) => log(`heartbeat failed: ${err}`)), e.PROOFBOARD_HEARTBEAT_SECONDS * 1000));
 
   if (o.control ?? true) {
     workers.push(
@@ -106,6 +115,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     async stop() {
       timers.forEach(clearInterval);
       shutdown.abort();
+      stopControl();
       await Promise.all(workers.map((w) => w.close()));
       redis.disconnect();
     },

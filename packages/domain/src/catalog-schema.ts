@@ -37,6 +37,24 @@ const consoleName = plainName("console name").refine((name) => name !== HARNESS_
 
 const seconds = z.number().int().positive();
 
+/** A path inside the commit: relative, no "..", so a catalog cannot point the worker outside its worktree. */
+const commitPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.split("/").includes("..") && !/[\x00-\x1f]/.test(p), {
+    error: "must be a relative path inside the commit (no leading '/', no '..')",
+  });
+
+/** VMs the worker boots itself for the lane, each with its serial console captured. */
+const vmsSchema = z.strictObject({
+  nodes: z.array(consoleName).min(1),
+  memoryMiB: z.number().int().min(64).max(65536).default(256),
+  /** platform services each guest checks, e.g. chainfire, flaredb */
+  services: textList.default(() => []),
+  /** a folder of the commit packed into each guest at /proofboard */
+  overlay: commitPath.nullable().default(null),
+});
+
 export const profileSchema = z.strictObject({
   id: plainName("profile id"),
   name: text,
@@ -60,8 +78,18 @@ export const laneSchema = z
     consoles: z.array(consoleName).default(() => []),
     covers: textList.default(() => []),
     needs: z.array(z.string()).default(() => []),
+    vms: vmsSchema.nullable().default(null),
+    /** serial logs the harness writes (a glob under its working folder), each tailed as a console */
+    serialLogs: commitPath.nullable().default(null),
+    /** exit codes meaning "this host cannot run me" (the harness stopped at its preflight) */
+    unsupportedExitCodes: z.array(z.number().int().min(1).max(255)).default(() => []),
   })
-  .transform(({ title, ...lane }) => ({ ...lane, title: title ?? lane.name }));
+  .transform(({ title, ...lane }) => ({
+    ...lane,
+    title: title ?? lane.name,
+    // A VM the worker boots is a console of the lane whether or not it was also listed.
+    consoles: [...lane.consoles, ...(lane.vms?.nodes ?? []).filter((n) => !lane.consoles.includes(n))],
+  }));
 
 export const gateSchema = z.strictObject({
   id: plainName("gate id"),

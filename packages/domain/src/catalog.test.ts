@@ -131,6 +131,9 @@ describe("parseCatalog defaults", () => {
       consoles: [],
       covers: [],
       needs: [],
+      vms: null,
+      serialLogs: null,
+      unsupportedExitCodes: [],
     });
     expect([catalog.profiles, catalog.gates]).toEqual([[], []]);
   });
@@ -146,5 +149,24 @@ describe("the demo target's catalog", () => {
     const gates = (c: typeof demo) => releaseGates(c).map((g) => [g.id, g.lanes]);
     expect(gates(demo)).toEqual(gates(ultracloud));
     expect(new Set(demo.profiles.map((p) => p.id))).toEqual(new Set(ultracloud.profiles.map((p) => p.id)));
+  });
+});
+
+describe("VM lanes", () => {
+  const base = 'version: 1\nname: t\nlanes:\n  - name: a\n    description: d\n    command: ["true"]\n    group: portable\n    host: tcg\n    timeoutSeconds: 60\n';
+
+  it("adds the VMs the worker boots to the lane's consoles, with defaults", () => {
+    const catalog = parseCatalog(`${base}    consoles: [node01]\n    vms:\n      nodes: [node01, node02]\n      services: [chainfire]\n    serialLogs: work/serial/*.log\n    unsupportedExitCodes: [77]\n`, "t.yaml");
+    const a = lane(catalog, "a");
+    expect(a.consoles).toEqual(["node01", "node02"]);
+    expect(a.vms).toEqual({ nodes: ["node01", "node02"], memoryMiB: 256, services: ["chainfire"], overlay: null });
+    expect(a.serialLogs).toBe("work/serial/*.log");
+    expect(a.unsupportedExitCodes).toEqual([77]);
+  });
+
+  it("refuses paths that leave the commit", () => {
+    expect(() => parseCatalog(`${base}    serialLogs: ../../etc/*\n`, "t.yaml")).toThrow(/lanes\[0\]\.serialLogs: must be a relative path inside the commit/);
+    expect(() => parseCatalog(`${base}    vms:\n      nodes: [n1]\n      overlay: /etc\n`, "t.yaml")).toThrow(/lanes\[0\]\.vms\.overlay/);
+    expect(() => parseCatalog(`${base}    vms:\n      nodes: [harness]\n`, "t.yaml")).toThrow(/reserved/);
   });
 });

@@ -4,3 +4,4 @@ export { NAME_PATTERN, HARNESS_CONSOLE } from "./catalog-schema";
 export * from "./readiness";
 export * from "./run-state";
 export * from "./format";
+export * from "./driver-split";

@@ -19,6 +19,9 @@ function lane(name: string, needs: string[] = []): Lane {
     covers: [],
     needs,
     expectedSeconds: null,
+    vms: null,
+    serialLogs: null,
+    unsupportedExitCodes: [],
   };
 }
 

@@ -35,6 +35,19 @@ export interface Lane {
   needs: string[];
   /** typical duration, for "elapsed vs usual" until history exists */
   expectedSeconds: number | null;
+  /** VMs the worker boots itself, one serial console each */
+  vms: LaneVms | null;
+  /** glob, relative to the lane's working folder, of serial logs the harness writes */
+  serialLogs: string | null;
+  /** exit codes by which the harness says it stopped at its preflight: unsupported, not failed */
+  unsupportedExitCodes: number[];
+}
+
+export interface LaneVms {
+  nodes: string[];
+  memoryMiB: number;
+  services: string[];
+  overlay: string | null;
 }
 
 export interface Gate {

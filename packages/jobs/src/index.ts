@@ -1,3 +1,4 @@
 export * from "./definitions";
 export * from "./live";
 export * from "./redis";
+export * from "./control";

@@ -25,10 +25,12 @@ export async function claimRun(runId: string, hostId: string, fingerprint: objec
   return { run, fence };
 }
 
-export async function openConsole(runId: string, name: string): Promise<string> {
+export type ConsoleKind = "harness" | "vm" | "driver" | "file";
+
+export async function openConsole(runId: string, name: string, kind: ConsoleKind = "harness"): Promise<string> {
   const c = await db().console.upsert({
     where: { runId_name: { runId, name } },
-    create: { runId, name },
+    create: { runId, name, kind },
     update: {},
     select: { id: true },
   });

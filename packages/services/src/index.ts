@@ -10,3 +10,4 @@ export * from "./repositories";
 export * from "./runs";
 export * from "./sync";
 export * from "./durations";
+export * from "./cancel";

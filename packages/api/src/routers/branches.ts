@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, type BranchView } from "@proofboard/services";
+import { env } from "@proofboard/env";
+import {
+  defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, waitingReason, type BranchView,
+} from "@proofboard/services";
 import { laneReadinessDto } from "../dto";
 import { publicProcedure, router } from "../trpc";
 
@@ -51,6 +54,12 @@ export const branchesRouter = router({
     const repo = await repositoryByName(input.repository);
     const view = await branchView(repo, await branchByName(repo, input.name));
     const usual = await usualDurations(repo.id);
+    const waitingByClass = new Map<string, string>();
+    for (const lane of view.catalog?.lanes ?? []) {
+      if (view.readiness?.lanes[lane.name]?.state === "queued" && !waitingByClass.has(lane.host)) {
+        waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
+      }
+    }
     return {
       ...branchHeader(view),
       gates: gateSummary(view),
@@ -67,6 +76,7 @@ export const branchesRouter = router({
         covers: lane.covers,
         timeoutSeconds: lane.timeoutSeconds,
         usualSeconds: usual[lane.name] ?? lane.expectedSeconds,
+        waiting: view.readiness?.lanes[lane.name]?.state === "queued" ? (waitingByClass.get(lane.host) ?? null) : null,
         readiness: view.readiness?.lanes[lane.name] ? laneReadinessDto(view.readiness.lanes[lane.name]!) : null,
       })),
     };

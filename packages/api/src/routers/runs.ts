@@ -2,7 +2,10 @@ import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { RUN_STATUSES } from "@proofboard/domain";
 import { db } from "@proofboard/db";
-import { catalogAt, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations } from "@proofboard/services";
+import { env } from "@proofboard/env";
+import {
+  cancelRun, catalogAt, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations, waitingReason,
+} from "@proofboard/services";
 import { runDto } from "../dto";
 import { publicProcedure, router, toTRPCError } from "../trpc";
 
@@ -64,6 +67,8 @@ export const runsRouter = router({
       hostFingerprint: run.hostFingerprint,
       commit: commit ? { subject: commit.subject, authorName: commit.authorName, committedAt: commit.committedAt.toISOString() } : null,
       consoles,
+      waiting: run.status === "queued" ? await waitingReason(run.hostClass, env().PROOFBOARD_HOST_TIMEOUT_SECONDS) : null,
+      cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
       usualSeconds: usual[run.lane] ?? lane?.expectedSeconds ?? null,
       laneTitle: lane?.title ?? run.lane,
     };
@@ -77,6 +82,9 @@ export const runsRouter = router({
       const run = await requestRun({ ...input, requestedBy: ctx.actor });
       return runDto(run);
     }),
+
+  /** Stops a run: queued ones at once, running ones through their worker (process group and VMs). */
+  cancel: publicProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => runDto(await cancelRun(input.id, ctx.actor))),
 
   /**
    * One live stream per run page, for all of its consoles. Each event's id holds the byte

@@ -26,6 +26,11 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
     <TR id={laneAnchor(lane.name)} data-lane={lane.name} className="scroll-mt-12 target:bg-amber-50">
       <TD className="w-28">
         <StatusBadge status={status} title={headRun?.reason ?? undefined} />
+        {lane.waiting && (
+          <div className="max-w-48 truncate text-xs text-status-queued" title={lane.waiting} data-testid="waiting">
+            {lane.waiting}
+          </div>
+        )}
         {headRun?.reason && (
           <div className="max-w-48 truncate text-xs text-ink-muted" title={headRun.reason}>
             {headRun.reason}

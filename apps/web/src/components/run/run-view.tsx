@@ -38,6 +38,11 @@ export function RunView({ id }: { id: string }) {
   const rerun = useMutation(
     trpc.runs.rerun.mutationOptions({ onSuccess: (run) => router.push(`/runs/${run.id}`) }),
   );
+  const cancel = useMutation(
+    trpc.runs.cancel.mutationOptions({
+      onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) }),
+    }),
+  );
 
   if (runQuery.error) {
     return <p className="text-status-failed">{runQuery.error.message}</p>;
@@ -59,8 +64,19 @@ export function RunView({ id }: { id: string }) {
         </Link>
         <Sha sha={run.commitSha} />
         <span className="min-w-0 truncate text-ink-muted">{run.commit?.subject}</span>
+        {(status === "queued" || running) && (
+          <Button
+            className="ml-auto"
+            variant="outline"
+            aria-label={`Cancel ${run.lane}`}
+            disabled={cancel.isPending || run.cancelRequestedAt !== null}
+            onClick={() => cancel.mutate({ id: run.id })}
+          >
+            {run.cancelRequestedAt || cancel.isPending ? "Canceling…" : "Cancel"}
+          </Button>
+        )}
         <Button
-          className="ml-auto"
+          className={status === "queued" || running ? undefined : "ml-auto"}
           aria-label={`Rerun ${run.lane}`}
           disabled={rerun.isPending}
           onClick={() => rerun.mutate({ branch: run.branch, lane: run.lane })}
@@ -69,6 +85,12 @@ export function RunView({ id }: { id: string }) {
         </Button>
       </header>
       {rerun.error && <p className="text-status-failed">{rerun.error.message}</p>}
+      {cancel.error && <p className="text-status-failed">{cancel.error.message}</p>}
+      {status === "queued" && run.waiting && (
+        <p className="rounded border border-line bg-surface px-3 py-1.5 text-status-queued" data-testid="run-waiting">
+          {run.waiting}
+        </p>
+      )}
       {run.reason && (
         <p className="rounded border border-line bg-surface px-3 py-1.5" data-testid="run-reason">
           <span className="font-semibold">{run.failureKind ? `${run.failureKind}: ` : ""}</span>

@@ -1,0 +1,38 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { keyPrefix } from "./redis";
+
+/**
+ * Messages to the worker that runs a run: cancel it, end its hold, or type into one of its VM
+ * consoles. Pub/sub is enough: the worker also polls Postgres for cancel and hold-end, so a
+ * lost message only delays them; keystrokes are only sent to a live holder.
+ */
+export const runControlMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("cancel"), runId: z.string().uuid() }),
+  z.object({ type: z.literal("hold-end"), runId: z.string().uuid() }),
+  z.object({ type: z.literal("input"), runId: z.string().uuid(), console: z.string().max(64), data: z.string().max(65536) }),
+]);
+export type RunControlMessage = z.infer<typeof runControlMessage>;
+
+export function runControlChannel(): string {
+  return `${keyPrefix()}:run-control`;
+}
+
+export async function publishRunControl(redis: Redis, msg: RunControlMessage): Promise<void> {
+  await redis.publish(runControlChannel(), JSON.stringify(runControlMessage.parse(msg)));
+}
+
+/** Subscribes a dedicated connection; returns a function that unsubscribes and closes it. */
+export async function subscribeRunControl(redis: Redis, onMessage: (msg: RunControlMessage) => void): Promise<() => void> {
+  const channel = runControlChannel();
+  await redis.subscribe(channel);
+  redis.on("message", (ch: string, raw: string) => {
+    if (ch !== channel) return;
+    try {
+      onMessage(runControlMessage.parse(JSON.parse(raw)));
+    } catch {
+      // not ours, or malformed: ignored
+    }
+  });
+  return () => redis.disconnect();
+}

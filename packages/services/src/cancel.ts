@@ -1,0 +1,40 @@
+import { isTerminal } from "@proofboard/domain";
+import { db, type Run } from "@proofboard/db";
+import { createRedis, publishRunControl, publishStatus, removeRunJob } from "@proofboard/jobs";
+import { hostClassOf, runById } from "./runs";
+
+/**
+ * Cancel: a queued run ends at once; a running one is stopped by its worker (told over
+ * pub/sub, and by its heartbeat poll should the message be lost), process group and VMs.
+ */
+export async function cancelRun(id: string, by: string): Promise<Run> {
+  const run = await runById(id);
+  if (isTerminal(run.status)) return run;
+  const redis = createRedis();
+  try {
+    const queued = await db().run.updateMany({
+      where: { id: run.id, status: "queued" },
+      data: { status: "canceled", failureKind: "canceled", finishedAt: new Date(), cancelRequestedAt: new Date(), reason: `canceled by ${by} before it started` },
+    });
+    if (queued.count) {
+      await removeRunJob(run.id, hostClassOf(run));
+      await publishStatus(redis, run.id, "canceled", true);
+    } else {
+      await db().run.updateMany({ where: { id: run.id, cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } });
+      await publishRunControl(redis, { type: "cancel", runId: run.id });
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return runById(id);
+}
+
+/** Of the given running runs, those a person asked to cancel. */
+export async function cancelRequested(runIds: string[]): Promise<string[]> {
+  if (!runIds.length) return [];
+  const rows = await db().run.findMany({
+    where: { id: { in: runIds }, cancelRequestedAt: { not: null } },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
