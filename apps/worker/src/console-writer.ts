@@ -49,8 +49,9 @@ export class ConsoleWriter {
     this.chain = this.chain.then(async () => {
       if (this.failure) return;
       try {
-        await appendChunk(this.claim, await this.consoleId, offset, data);
-        await publishChunk(this.redis, this.claim.runId, this.name, offset, data);
+        const at = new Date();
+        await appendChunk(this.claim, await this.consoleId, offset, data, at);
+        await publishChunk(this.redis, this.claim.runId, this.name, offset, data, at);
       } catch (err) {
         this.failure = err instanceof Error ? err : new Error(String(err));
       }

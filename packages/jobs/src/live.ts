@@ -7,7 +7,7 @@ import { keyPrefix } from "./redis";
  * is in Postgres before it is published here, and readers refill gaps from there.
  */
 export type LiveEvent =
-  | { type: "chunk"; console: string; offset: number; data: Buffer }
+  | { type: "chunk"; console: string; offset: number; data: Buffer; at: number }
   | { type: "status"; status: string };
 
 export interface LiveEntry {
@@ -23,8 +23,8 @@ export function liveKey(runId: string): string {
   return `${keyPrefix()}:live:${runId}`;
 }
 
-export async function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer): Promise<void> {
-  await redis.xadd(liveKey(runId), "MAXLEN", "~", MAX_ENTRIES, "*", "t", "chunk", "c", console, "o", String(offset), "d", data);
+export async function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
+  await redis.xadd(liveKey(runId), "MAXLEN", "~", MAX_ENTRIES, "*", "t", "chunk", "c", console, "o", String(offset), "a", String(at.getTime()), "d", data);
 }
 
 export async function publishStatus(redis: Redis, runId: string, status: string, final = false): Promise<void> {
@@ -47,8 +47,9 @@ function decode(fields: Buffer[]): LiveEvent | null {
     const console = map.get("c")?.toString();
     const offset = Number(map.get("o")?.toString());
     const data = map.get("d");
+    const at = Number(map.get("a")?.toString() ?? Date.now());
     if (!console || !Number.isSafeInteger(offset) || !data) return null;
-    return { type, console, offset, data };
+    return { type, console, offset, data, at };
   }
   if (type === "status") {
     const status = map.get("s")?.toString();

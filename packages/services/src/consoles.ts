@@ -3,7 +3,11 @@ import { NotFoundError } from "./errors";
 
 export async function listConsoles(runId: string) {
   const rows = await db().console.findMany({ where: { runId }, orderBy: { name: "asc" } });
-  return rows.map((c) => ({ name: c.name, length: Number(c.length), closed: c.closed }));
+  // The harness first, then VMs by name: the order people scan a cluster in.
+  const order = (c: { name: string }) => (c.name === "harness" ? 0 : 1);
+  return rows
+    .sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))
+    .map((c) => ({ name: c.name, kind: c.kind, length: Number(c.length), closed: c.closed }));
 }
 
 async function consoleId(runId: string, name: string): Promise<string> {
@@ -13,28 +17,38 @@ async function consoleId(runId: string, name: string): Promise<string> {
 }
 
 /** Stored bytes of a console from `from` (inclusive), at most about `maxBytes`, exact to the byte. */
-export async function readConsole(runId: string, name: string, from = 0, maxBytes = 8 << 20): Promise<{ offset: number; data: Buffer }> {
+/** Stored bytes from an offset, and where each stored chunk in them starts and when it was stored. */
+export interface ConsoleSlice {
+  offset: number;
+  data: Buffer;
+  /** [byte offset, epoch ms] of every chunk start inside the slice */
+  marks: [number, number][];
+}
+
+export async function readConsole(runId: string, name: string, from = 0, maxBytes = 8 << 20): Promise<ConsoleSlice> {
   const id = await consoleId(runId, name);
   return readConsoleById(id, from, maxBytes);
 }
 
-export async function readConsoleById(consoleId: string, from: number, maxBytes: number): Promise<{ offset: number; data: Buffer }> {
+export async function readConsoleById(consoleId: string, from: number, maxBytes: number): Promise<ConsoleSlice> {
   // The chunk that contains `from` may start before it.
-  const rows = await db().$queryRaw<{ offset: bigint; data: Uint8Array }[]>`
-    SELECT "offset", data FROM console_chunk
+  const rows = await db().$queryRaw<{ offset: bigint; data: Uint8Array; created_at: Date }[]>`
+    SELECT "offset", data, created_at FROM console_chunk
     WHERE console_id = ${consoleId} AND "offset" + length > ${from}
     ORDER BY "offset" LIMIT 2000`;
   const parts: Buffer[] = [];
+  const marks: [number, number][] = [];
   let end = from;
   for (const row of rows) {
     const start = Number(row.offset);
     if (start > end) break; // never paper over a hole
     const buf = Buffer.from(row.data);
     parts.push(buf.subarray(end - start));
+    marks.push([Math.max(start, from), row.created_at.getTime()]);
     end = start + buf.length;
     if (end - from >= maxBytes) break;
   }
-  return { offset: from, data: Buffer.concat(parts) };
+  return { offset: from, data: Buffer.concat(parts), marks };
 }
 
 /** Every stored byte of a console, chunk by chunk, for downloads. */

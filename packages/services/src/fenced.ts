@@ -49,6 +49,7 @@ export async function appendChunk(
   consoleId: string,
   offset: number,
   data: Buffer,
+  at: Date = new Date(),
 ): Promise<void> {
   const inserted = await db().$executeRaw`
     WITH owner AS (
@@ -58,8 +59,8 @@ export async function appendChunk(
       WHERE id = ${consoleId} AND length = ${offset} AND EXISTS (SELECT 1 FROM owner)
       RETURNING id
     )
-    INSERT INTO console_chunk (console_id, "offset", length, data)
-    SELECT id, ${offset}, ${data.length}, ${data} FROM grown`;
+    INSERT INTO console_chunk (console_id, "offset", length, data, created_at)
+    SELECT id, ${offset}, ${data.length}, ${data}, ${at} FROM grown`;
   if (inserted !== 1) throw new FencedOut(claim.runId);
 }
 

@@ -4,7 +4,7 @@ import { createRedis, latestLiveId, readLive } from "@proofboard/jobs";
 import { readConsoleById } from "./consoles";
 
 export type FollowEvent =
-  | { kind: "bytes"; console: string; offset: number; data: Buffer }
+  | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][] }
   | { kind: "status"; status: RunStatus };
 
 /**
@@ -37,11 +37,11 @@ export async function* followRun(
       for (;;) {
         const offset = sent.get(name) ?? 0;
         if (offset >= upTo) return;
-        const { data } = await readConsoleById(id, offset, 1 << 20);
+        const { data, marks } = await readConsoleById(id, offset, 1 << 20);
         if (data.length === 0) return;
         const part = Number.isFinite(upTo) ? data.subarray(0, upTo - offset) : data;
         sent.set(name, offset + part.length);
-        yield { kind: "bytes", console: name, offset, data: part };
+        yield { kind: "bytes", console: name, offset, data: part, marks: marks.filter(([o]) => o < offset + part.length) };
       }
     };
     const refillAll = async function* (): AsyncGenerator<FollowEvent> {
@@ -73,7 +73,7 @@ export async function* followRun(
         if (start < event.offset) continue; // storage was behind too; the next refill catches up
         const part = event.data.subarray(start - event.offset);
         sent.set(event.console, end);
-        yield { kind: "bytes", console: event.console, offset: start, data: part };
+        yield { kind: "bytes", console: event.console, offset: start, data: part, marks: [[start, event.at]] };
       }
       if (entries.length) quietSince = Date.now();
       // Redis is transport: if it lost the end of the run, Postgres still knows.

@@ -2,6 +2,7 @@
 
 import "@xterm/xterm/css/xterm.css";
 import type { FitAddon } from "@xterm/addon-fit";
+import type { SearchAddon } from "@xterm/addon-search";
 import type { ITerminalInitOnlyOptions, ITerminalOptions, ITheme, Terminal } from "@xterm/xterm";
 import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 import { cn } from "~/lib/utils";
@@ -15,11 +16,22 @@ export interface ConsoleTerminalHandle {
   write(bytes: Uint8Array): void;
   /** Empties the terminal (screen, scrollback, parser state) and drops bytes not yet shown. */
   reset(): void;
+  /** Selects the next (or previous) match of `query` in the scrollback; false when none. */
+  search(query: string, direction: "next" | "previous"): boolean;
+  scrollToBottom(): void;
 }
 
 export interface ConsoleTerminalProps {
   className?: string;
   ref?: Ref<ConsoleTerminalHandle>;
+  /**
+   * Only for the person holding the run's VMs: keystrokes (and the terminal's own replies to
+   * queries, which a real serial terminal would send too) go here. Without it the terminal is
+   * read-only and sends nothing anywhere.
+   */
+  onInput?: (data: string) => void;
+  /** keep the newest line in view as bytes arrive */
+  follow?: boolean;
 }
 
 const THEME: ITheme = {
@@ -65,15 +77,25 @@ const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
 };
 
 /**
- * Read-only xterm.js view of one console. Uses xterm's DOM renderer (tests read `.xterm-rows`),
- * no web-links or clipboard addon, and nothing is attached to onData/onBinary, so replies the
- * terminal generates to queries in the stream (device attributes, cursor reports) go nowhere.
+ * xterm.js view of one console. Uses xterm's DOM renderer (tests read `.xterm-rows`), no
+ * web-links or clipboard addon. Read-only unless `onInput` is given: then, and only then, what
+ * xterm emits (keystrokes and its replies to queries in the stream) leaves the browser.
  */
-export function ConsoleTerminal({ className, ref }: ConsoleTerminalProps) {
+export function ConsoleTerminal({ className, ref, onInput, follow = true }: ConsoleTerminalProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const feedRef = useRef<TerminalFeed | null>(null);
   feedRef.current ??= new TerminalFeed();
   const recreateRef = useRef<(() => void) | null>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const searchRef = useRef<SearchAddon | null>(null);
+  const onInputRef = useRef(onInput);
+  const followRef = useRef(follow);
+  onInputRef.current = onInput;
+  followRef.current = follow;
+
+  useEffect(() => {
+    if (termRef.current) termRef.current.options.disableStdin = !onInput;
+  }, [onInput]);
 
   useImperativeHandle(
     ref,
@@ -85,6 +107,12 @@ export function ConsoleTerminal({ className, ref }: ConsoleTerminalProps) {
         // and the bytes still queued inside xterm, which would bleed the old stream into the new.
         recreateRef.current?.();
       },
+      search: (query, direction) => {
+        const addon = searchRef.current;
+        if (!addon || !query) return false;
+        return direction === "next" ? addon.findNext(query) : addon.findPrevious(query);
+      },
+      scrollToBottom: () => termRef.current?.scrollToBottom(),
     }),
     [],
   );
@@ -109,17 +137,28 @@ export function ConsoleTerminal({ className, ref }: ConsoleTerminalProps) {
       if (frame === 0) frame = requestAnimationFrame(fitNow);
     };
 
-    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]).then(([xterm, addonFit]) => {
+    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit"), import("@xterm/addon-search")]).then(([xterm, addonFit, addonSearch]) => {
       if (disposed) return;
       const create = () => {
         term?.dispose();
-        const next = new xterm.Terminal(OPTIONS);
+        const next = new xterm.Terminal({ ...OPTIONS, disableStdin: !onInputRef.current });
         fit = new addonFit.FitAddon();
         next.loadAddon(fit);
+        const search = new addonSearch.SearchAddon();
+        next.loadAddon(search);
+        searchRef.current = search;
+        next.onData((data) => onInputRef.current?.(data));
         next.open(host);
         term = next;
+        termRef.current = next;
         fitNow();
-        feed.attach({ write: (data, callback) => next.write(data, callback) });
+        feed.attach({
+          write: (data, callback) =>
+            next.write(data, () => {
+              if (followRef.current) next.scrollToBottom();
+              callback();
+            }),
+        });
       };
       create();
       recreateRef.current = create;
@@ -138,6 +177,8 @@ export function ConsoleTerminal({ className, ref }: ConsoleTerminalProps) {
       feed.attach(null);
       term?.dispose();
       term = null;
+      termRef.current = null;
+      searchRef.current = null;
       fit = null;
     };
   }, []);

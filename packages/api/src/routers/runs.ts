@@ -108,6 +108,7 @@ export const runsRouter = router({
             console: ev.console,
             offset: ev.offset,
             data: ev.data.toString("base64"),
+            marks: ev.marks,
           });
         }
       }

@@ -32,7 +32,8 @@ export function RunView({ id }: { id: string }) {
   const queryClient = useQueryClient();
   const router = useRouter();
   const runQuery = useQuery(trpc.runs.get.queryOptions({ id }));
-  const { attach, state } = useRunFollow(id, () => {
+  const startedAt = runQuery.data?.startedAt ? Date.parse(runQuery.data.startedAt) : null;
+  const { attach, setTimestamps, state } = useRunFollow(id, startedAt, () => {
     void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
   });
   const rerun = useMutation(
@@ -116,7 +117,14 @@ export function RunView({ id }: { id: string }) {
         </Field>
       </dl>
       <div className="truncate font-mono text-sm text-ink-muted" title={run.argv.join(" ")}>$ {run.argv.join(" ")}</div>
-      <RunConsoles runId={run.id} known={run.consoles.map((c) => c.name)} follow={state} attach={attach} />
+      <RunConsoles
+        runId={run.id}
+        known={run.consoles.map((c) => c.name)}
+        follow={state}
+        attach={attach}
+        setTimestamps={setTimestamps}
+        interactive={null}
+      />
     </div>
   );
 }
