@@ -99,7 +99,7 @@ describe("rerun → worker → chunks → status", () => {
     expect(Buffer.concat(resumed).equals(expected.subarray(100))).toBe(true);
 
     // Through the tRPC subscription, as a browser reconnecting with its last event id does.
-    const caller = appRouter.createCaller({ actor: "test" });
+    const caller = appRouter.createCaller({ actor: "test", user: null });
     const decoded: Buffer[] = [];
     let lastId = "";
     // A server-side caller yields the raw tracked envelope [id, data] (typed as {id, data}).

@@ -1,3 +1,4 @@
+import { authRouter } from "./routers/auth";
 import { branchesRouter } from "./routers/branches";
 import { hostsRouter } from "./routers/hosts";
 import { lanesRouter } from "./routers/lanes";
@@ -9,6 +10,7 @@ export const appRouter = router({
   lanes: lanesRouter,
   runs: runsRouter,
   hosts: hostsRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

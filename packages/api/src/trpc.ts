@@ -1,16 +1,30 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { canOperate, sessionTokenFromCookie, userForToken, type AuthUser } from "@proofboard/auth";
 import { CatalogError } from "@proofboard/domain";
 import { ConfigError, NotFoundError } from "@proofboard/services";
 
 /** The one initTRPC of Proofboard. */
 export interface Context {
-  /** who asked; access control arrives with the hold/trust work */
+  /** who asked, for run records: the user's name when logged in, else "cli" or "web" */
   actor: string;
+  /** the logged-in user; null is anonymous, which may still read and rerun (see the trust work) */
+  user: AuthUser | null;
+  /** the session cookie's token, kept only so logout can end that session */
+  sessionToken?: string | null;
+  /** the response's headers, so a mutation can set or clear the session cookie */
+  resHeaders?: Headers;
+  /** whether the request came over https, so the session cookie gets Secure only where it can work */
+  secure?: boolean;
 }
 
-export async function createContext(opts?: { req?: Request }): Promise<Context> {
-  const agent = opts?.req?.headers.get("user-agent") ?? "";
-  return { actor: agent.startsWith("proofboard-cli") ? "cli" : "web" };
+export async function createContext(opts?: { req?: Request; resHeaders?: Headers }): Promise<Context> {
+  const req = opts?.req;
+  const agent = req?.headers.get("user-agent") ?? "";
+  const sessionToken = sessionTokenFromCookie(req?.headers.get("cookie"));
+  const user = await userForToken(sessionToken);
+  const secure = req ? new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https" : false;
+  const actor = user?.name ?? (agent.startsWith("proofboard-cli") ? "cli" : "web");
+  return { actor, user, sessionToken, resHeaders: opts?.resHeaders, secure };
 }
 
 const t = initTRPC.context<Context>().create();
@@ -34,3 +48,13 @@ const errorMapping = t.middleware(async ({ next }) => {
 
 export const router = t.router;
 export const publicProcedure = t.procedure.use(errorMapping);
+
+/** Holding a lane's VMs and typing into their consoles: an operator or an admin, nobody else. */
+export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
+  const user = ctx.user;
+  if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "log in as an operator to do this" });
+  if (!canOperate(user.role)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `${user.name} is a ${user.role}; holding and typing need an operator` });
+  }
+  return next({ ctx: { ...ctx, user } });
+});

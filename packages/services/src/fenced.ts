@@ -53,7 +53,8 @@ export async function appendChunk(
 ): Promise<void> {
   const inserted = await db().$executeRaw`
     WITH owner AS (
-      SELECT 1 FROM run WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence} AND status = 'running'
+      SELECT 1 FROM run WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence}
+        AND (status = 'running' OR hold_until > now())
     ), grown AS (
       UPDATE console SET length = length + ${data.length}
       WHERE id = ${consoleId} AND length = ${offset} AND EXISTS (SELECT 1 FROM owner)

@@ -12,6 +12,11 @@ export type FollowEvent =
  * first and the live stream tailed after; a live chunk that starts past what was sent means
  * bytes went missing on the way, so the hole is refilled from storage, never skipped.
  */
+async function stillHeld(runId: string): Promise<boolean> {
+  const run = await db().run.findUnique({ where: { id: runId }, select: { holdUntil: true } });
+  return !!run?.holdUntil && run.holdUntil.getTime() > Date.now();
+}
+
 export async function* followRun(
   runId: string,
   from: Record<string, number>,
@@ -50,7 +55,7 @@ export async function* followRun(
     };
 
     yield* refillAll();
-    if (isTerminal(run.status)) return;
+    if (isTerminal(run.status) && !(await stillHeld(runId))) return;
 
     let quietSince = Date.now();
     while (!signal?.aborted) {
@@ -61,7 +66,8 @@ export async function* followRun(
           yield { kind: "status", status: event.status as RunStatus };
           if (isTerminal(event.status as RunStatus)) {
             yield* refillAll();
-            return;
+            // Held VMs keep talking after the lane's verdict; follow them until the hold ends.
+            if (!(await stillHeld(runId))) return;
           }
           continue;
         }
@@ -81,7 +87,7 @@ export async function* followRun(
         quietSince = Date.now();
         const now = await db().run.findUnique({ where: { id: runId }, select: { status: true } });
         yield* refillAll();
-        if (!now || isTerminal(now.status)) {
+        if (!now || (isTerminal(now.status) && !(await stillHeld(runId)))) {
           if (now) yield { kind: "status", status: now.status };
           return;
         }

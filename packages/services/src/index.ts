@@ -11,3 +11,4 @@ export * from "./runs";
 export * from "./sync";
 export * from "./durations";
 export * from "./cancel";
+export * from "./holds";

@@ -10,6 +10,8 @@ export interface RunRequest {
   branch: string;
   lane: string;
   requestedBy?: string;
+  /** keep the lane's VMs up this long after it ends, for the holder to debug */
+  hold?: { seconds: number; userId: string };
 }
 
 /**
@@ -45,6 +47,8 @@ export async function requestRun(req: RunRequest): Promise<Run> {
         hostClass: lane.host,
         catalogSource: source,
         requestedBy: req.requestedBy ?? null,
+        holdSeconds: req.hold?.seconds ?? null,
+        heldById: req.hold?.userId ?? null,
       },
     });
   });

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { UserMenu } from "~/components/auth/user-menu";
 import { cn } from "~/lib/utils";
 
 const LINKS = [
@@ -42,6 +43,9 @@ export function TopBar() {
           );
         })}
       </nav>
+      <div className="ml-auto">
+        <UserMenu />
+      </div>
     </header>
   );
 }

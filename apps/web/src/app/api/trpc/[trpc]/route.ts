@@ -11,7 +11,8 @@ function handler(req: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext,
+    // resHeaders lets auth.login/logout set the session cookie on this response.
+    createContext: ({ req, resHeaders }) => createContext({ req, resHeaders }),
     onError({ error, path, type }) {
       // Expected errors (bad input, not found) are the caller's business; only faults are logged.
       if (error.code === "INTERNAL_SERVER_ERROR") {

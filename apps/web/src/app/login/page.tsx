@@ -1,0 +1,23 @@
+import type { Metadata } from "next";
+import { LoginForm } from "~/components/auth/login-form";
+import { safeNextPath } from "~/components/auth/safe-next";
+import { Section } from "~/components/ui/card";
+
+export const metadata: Metadata = { title: "Log in" };
+
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+export default async function Page({ searchParams }: Props) {
+  const query = await searchParams;
+  const next = Array.isArray(query.next) ? query.next[0] : query.next;
+  return (
+    <div className="mx-auto mt-12 max-w-sm">
+      <Section title="Log in">
+        <p className="mb-3 text-sm text-ink-muted">
+          Reading and rerunning need no login. Holding a lane&apos;s VMs and typing into their consoles need an operator.
+        </p>
+        <LoginForm next={safeNextPath(next)} />
+      </Section>
+    </div>
+  );
+}

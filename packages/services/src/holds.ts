@@ -1,0 +1,65 @@
+import { db, type Run } from "@proofboard/db";
+import { createRedis, publishRunControl } from "@proofboard/jobs";
+import { ConflictError } from "./errors";
+import { runById } from "./runs";
+
+/**
+ * Holding a run's VMs for debugging (the platform's ULTRACLOUD_QUICKSTART_KEEP_VM idea): after
+ * the lane ends its VMs stay up until `holdUntil`, and only the person who held them may type
+ * into their consoles. Everyone else stays read-only.
+ */
+export interface Holder {
+  id: string;
+  name: string;
+  role: string;
+}
+
+function isHolding(run: Run): boolean {
+  return run.holdUntil !== null && run.holdUntil.getTime() > Date.now();
+}
+
+async function heldRun(runId: string, by: Holder): Promise<Run> {
+  const run = await runById(runId);
+  if (!isHolding(run)) throw new ConflictError("this run's VMs are not held (any more)");
+  if (run.heldById !== by.id && by.role !== "admin") throw new ConflictError("only the person who held these VMs may type into them or end the hold");
+  return run;
+}
+
+/** Ends a hold now; its worker stops every VM of the run. */
+export async function endHold(runId: string, by: Holder): Promise<void> {
+  const run = await heldRun(runId, by);
+  await db().run.updateMany({ where: { id: run.id, holdUntil: { gt: new Date() } }, data: { holdUntil: new Date() } });
+  const redis = createRedis();
+  try {
+    await publishRunControl(redis, { type: "hold-end", runId: run.id });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Keystrokes for one VM console of a held run, from its holder only. */
+export async function sendInput(runId: string, by: Holder, console: string, data: Buffer): Promise<void> {
+  const run = await heldRun(runId, by);
+  const c = await db().console.findUnique({ where: { runId_name: { runId: run.id, name: console } }, select: { kind: true } });
+  if (c?.kind !== "vm") throw new ConflictError(`${console} is not a VM console of this run`);
+  const redis = createRedis();
+  try {
+    await publishRunControl(redis, { type: "input", runId: run.id, console, data: data.toString("base64") });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Fenced by the worker's claim: starts the hold window once the lane has ended. */
+export async function startHold(claim: { runId: string; fence: number }, seconds: number): Promise<Date | null> {
+  const until = new Date(Date.now() + seconds * 1000);
+  const n = await db().$executeRaw`
+    UPDATE run SET hold_until = ${until} WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence}`;
+  return n === 1 ? until : null;
+}
+
+/** When the hold of a run ends, as Postgres has it now (it may have been ended early). */
+export async function holdUntil(runId: string): Promise<Date | null> {
+  const run = await db().run.findUnique({ where: { id: runId }, select: { holdUntil: true } });
+  return run?.holdUntil ?? null;
+}
