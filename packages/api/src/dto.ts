@@ -25,6 +25,8 @@ export function runDto(r: Run) {
     queuedAt: r.queuedAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
+    holdSeconds: r.holdSeconds,
+    holdUntil: iso(r.holdUntil),
   };
 }
 export type RunDto = ReturnType<typeof runDto>;

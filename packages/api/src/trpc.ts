@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { canOperate, sessionTokenFromCookie, userForToken, type AuthUser } from "@proofboard/auth";
 import { CatalogError } from "@proofboard/domain";
-import { ConfigError, NotFoundError } from "@proofboard/services";
+import { ConfigError, ConflictError, NotFoundError } from "@proofboard/services";
 
 /** The one initTRPC of Proofboard. */
 export interface Context {
@@ -34,6 +34,7 @@ export function toTRPCError(cause: unknown): unknown {
   if (cause instanceof NotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
   if (cause instanceof CatalogError) return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   if (cause instanceof ConfigError) return new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+  if (cause instanceof ConflictError) return new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   return cause;
 }
 

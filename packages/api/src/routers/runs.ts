@@ -7,7 +7,10 @@ import {
   cancelRun, catalogAt, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations, waitingReason,
 } from "@proofboard/services";
 import { runDto } from "../dto";
-import { publicProcedure, router, toTRPCError } from "../trpc";
+import { TRPCError } from "@trpc/server";
+import { canOperate } from "@proofboard/auth";
+import { endHold, sendInput } from "@proofboard/services";
+import { operatorProcedure, publicProcedure, router, toTRPCError } from "../trpc";
 
 const runId = z.string().min(1).max(64);
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -48,7 +51,7 @@ export const runsRouter = router({
       return runs.map(runDto);
     }),
 
-  get: publicProcedure.input(z.object({ id: runId })).query(async ({ input }) => {
+  get: publicProcedure.input(z.object({ id: runId })).query(async ({ input, ctx }) => {
     const run = await runById(input.id);
     const [repo, host, commit, consoles, usual] = await Promise.all([
       db().repository.findUniqueOrThrow({ where: { id: run.repositoryId } }),
@@ -71,16 +74,45 @@ export const runsRouter = router({
       cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
       usualSeconds: usual[run.lane] ?? lane?.expectedSeconds ?? null,
       laneTitle: lane?.title ?? run.lane,
+      heldBy: run.heldById ? ((await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? null) : null,
+      youHold: !!ctx.user && ctx.user.id === run.heldById,
     };
   }),
 
   /** Queues a new run of a lane on the branch's head commit. */
   rerun: publicProcedure
-    .input(z.object({ repository: z.string().max(200).optional(), branch: z.string().min(1).max(255), lane: z.string().min(1).max(200) }))
+    .input(
+      z.object({
+        repository: z.string().max(200).optional(),
+        branch: z.string().min(1).max(255),
+        lane: z.string().min(1).max(200),
+        /** keep the VMs up this many minutes after the lane ends; needs an operator */
+        holdMinutes: z.number().int().min(1).max(240).optional(),
+      }),
+    )
     .mutation(async ({ input, ctx }) => {
-      await repositoryByName(input.repository);
-      const run = await requestRun({ ...input, requestedBy: ctx.actor });
+      const { holdMinutes, ...req } = input;
+      if (holdMinutes !== undefined && !(ctx.user && canOperate(ctx.user.role))) {
+        throw new TRPCError({ code: ctx.user ? "FORBIDDEN" : "UNAUTHORIZED", message: "holding VMs needs an operator: log in as one" });
+      }
+      await repositoryByName(req.repository);
+      const hold = holdMinutes !== undefined && ctx.user ? { seconds: holdMinutes * 60, userId: ctx.user.id } : undefined;
+      const run = await requestRun({ ...req, requestedBy: ctx.actor, hold });
       return runDto(run);
+    }),
+
+  /** Ends a hold now: every VM of the run is stopped. The holder (or an admin) only. */
+  endHold: operatorProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => {
+    await endHold(input.id, ctx.user);
+    return runDto(await runById(input.id));
+  }),
+
+  /** Keystrokes for a held VM's serial console, from its holder only. */
+  input: operatorProcedure
+    .input(z.object({ id: runId, console: z.string().regex(consoleName), data: z.string().min(1).max(4096) }))
+    .mutation(async ({ input, ctx }) => {
+      await sendInput(input.id, ctx.user, input.console, Buffer.from(input.data, "utf8"));
+      return { ok: true };
     }),
 
   /** Stops a run: queued ones at once, running ones through their worker (process group and VMs). */

@@ -3,13 +3,14 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import type { ReactNode } from "react";
+import { useRef, type ReactNode } from "react";
 import { Button } from "~/components/ui/button";
 import { Elapsed } from "~/components/ui/elapsed";
 import { Mono, Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
 import { useTRPC } from "~/trpc/react";
+import { HoldBanner, RerunWithHold } from "./hold-controls";
 import { RunConsoles } from "./run-consoles";
 import { useRunFollow } from "./use-run-follow";
 
@@ -39,6 +40,12 @@ export function RunView({ id }: { id: string }) {
   const rerun = useMutation(
     trpc.runs.rerun.mutationOptions({ onSuccess: (run) => router.push(`/runs/${run.id}`) }),
   );
+  const input = useMutation(trpc.runs.input.mutationOptions());
+  // Keystrokes go one request after another: concurrent requests could arrive out of order.
+  const typing = useRef<Promise<unknown>>(Promise.resolve());
+  const send = (console: string, data: string) => {
+    typing.current = typing.current.then(() => input.mutateAsync({ id, console, data }).catch(() => undefined));
+  };
   const cancel = useMutation(
     trpc.runs.cancel.mutationOptions({
       onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) }),
@@ -52,6 +59,7 @@ export function RunView({ id }: { id: string }) {
   if (!run) return <p className="text-ink-muted">Loading run…</p>;
   const status = state.status ?? run.status;
   const running = status === "running";
+  const held = run.youHold && run.holdUntil !== null && Date.parse(run.holdUntil) > Date.now();
 
   return (
     <div className="flex flex-col gap-3">
@@ -85,6 +93,10 @@ export function RunView({ id }: { id: string }) {
           {rerun.isPending ? "Queuing…" : "Rerun on branch head"}
         </Button>
       </header>
+      <div className="flex justify-end">
+        <RerunWithHold run={run} />
+      </div>
+      <HoldBanner run={run} />
       {rerun.error && <p className="text-status-failed">{rerun.error.message}</p>}
       {cancel.error && <p className="text-status-failed">{cancel.error.message}</p>}
       {status === "queued" && run.waiting && (
@@ -123,7 +135,14 @@ export function RunView({ id }: { id: string }) {
         follow={state}
         attach={attach}
         setTimestamps={setTimestamps}
-        interactive={null}
+        interactive={
+          held
+            ? {
+                consoles: run.consoles.filter((c) => c.kind === "vm").map((c) => c.name),
+                send,
+              }
+            : null
+        }
       />
     </div>
   );
