@@ -59,6 +59,7 @@ applied=$(psql "$db_url" -tAc "SELECT string_agg(migration_name, ' ' ORDER BY mi
 wanted=$(cd packages/db/prisma/migrations && ls -d */ | tr -d / | sort | paste -sd' ')
 if [ "$applied" != "$wanted" ]; then
   step "Applying migrations to $db_name"
-  (cd packages/db && DATABASE_URL="$db_url" pnpm exec prisma migrate deploy >/tmp/proofboard-migrate.log 2>&1) \
-    || { cat /tmp/proofboard-migrate.log; echo "migrations failed on $db_url" >&2; exit 1; }
+  log=.proofboard/migrate.log
+  (cd packages/db && DATABASE_URL="$db_url" pnpm exec prisma migrate deploy >"../../$log" 2>&1) \
+    || { cat "$log"; echo "migrations failed on $db_url" >&2; exit 1; }
 fi

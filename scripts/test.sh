@@ -15,8 +15,8 @@ vt() { pnpm exec vitest run --project "$1" --reporter=default --reporter=json --
 
 step "Unit tests";      vt unit
 step "Integration tests (PostgreSQL, Redis, git)"; vt integration
-step "Build the web app"; pnpm --filter @proofboard/web build >/tmp/proofboard-web-build.log 2>&1 \
-  || { tail -50 /tmp/proofboard-web-build.log; exit 1; }
+step "Build the web app"; pnpm --filter @proofboard/web build >.proofboard/web-build.log 2>&1 \
+  || { tail -50 .proofboard/web-build.log; exit 1; }
 step "Browser tests (Chromium)"; vt e2e
 
 echo "Whole suite in $(( $(date +%s) - started ))s"

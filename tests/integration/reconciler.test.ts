@@ -59,6 +59,36 @@ describe("reconciler", () => {
     expect(again.retried).toEqual([]);
   });
 
+  it("a worker restarting under the same host name marks what its predecessor left running as lost", async () => {
+    await db().run.deleteMany();
+    const host = await registerHost({ name: "phoenix", classes: ["tcg"], capabilities: {}, slots: 1 });
+    const run = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    expect(await claimRun(run.id, host.id, {})).not.toBeNull();
+    await registerHost({ name: "phoenix", classes: ["tcg"], capabilities: {}, slots: 1 });
+    const lost = await db().run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(lost).toMatchObject({ status: "lost", failureKind: "infrastructure", reason: "host phoenix restarted while the lane ran" });
+    expect(await db().run.count({ where: { previousRunId: run.id, requestedBy: AUTOMATIC_RETRY } })).toBe(1);
+  });
+
+  it("a run still running long past its timeout is lost even while its host heartbeats", async () => {
+    await db().run.deleteMany();
+    const host = await registerHost({ name: "busy-host", classes: ["tcg"], capabilities: {}, slots: 1 });
+    const run = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    await claimRun(run.id, host.id, {});
+    await db().run.update({ where: { id: run.id }, data: { startedAt: new Date(Date.now() - (60 + 121) * 1000) } });
+    const result = await reconcile(30);
+    expect(result.lost).toEqual([run.id]);
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).reason).toContain("never reported the end of the lane");
+  });
+
+  it("a second rerun of a lane already queued on the commit returns the queued run", async () => {
+    await db().run.deleteMany();
+    const a = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    const b = await requestRun({ repository: "recon", branch: "main", lane: "hello" });
+    expect(b.id).toBe(a.id);
+    expect(await db().run.count()).toBe(1);
+  });
+
   it("refuses a stale attempt's writes once the run was taken again", async () => {
     await db().run.deleteMany();
     const host = await registerHost({ name: "live-host", classes: ["tcg"], capabilities: {}, slots: 1 });

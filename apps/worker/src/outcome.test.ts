@@ -17,6 +17,9 @@ describe("outcomeOf", () => {
     expect(outcomeOf({ ...base, aborted: "cancel", process: { ...ok, exitCode: null, canceled: true } })).toMatchObject({ status: "canceled", failureKind: "canceled" });
     expect(outcomeOf({ ...base, aborted: "shutdown" })).toMatchObject({ status: "lost", failureKind: "infrastructure" });
     expect(outcomeOf({ ...base, vmFailures: ["node02: RESULT FAIL"] })).toMatchObject({ status: "failed", reason: "node02: RESULT FAIL" });
+    const enoent = Object.assign(new Error("spawn nix ENOENT"), { code: "ENOENT" });
+    expect(outcomeOf({ ...base, process: { ...ok, exitCode: null, spawnError: enoent } })).toMatchObject({ status: "unsupported", failureKind: "unsupported" });
+    expect(outcomeOf({ ...base, process: { ...ok, exitCode: null, spawnError: new Error("EMFILE") } })).toMatchObject({ status: "error", failureKind: "infrastructure" });
   });
 
   it("a person's cancel wins over a timeout that happened while stopping", () => {

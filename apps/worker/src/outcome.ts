@@ -26,6 +26,10 @@ export function outcomeOf(o: OutcomeInput): Outcome {
   if (o.aborted === "cancel") return make("canceled", "canceled on request; its processes and VMs were stopped");
   if (o.aborted === "shutdown") return make("lost", "the worker shut down while the lane ran");
   if (p.timedOut) return make("timed_out", `exceeded its timeout of ${o.timeoutSeconds}s; its process group was killed`);
+  // A program missing on this host (nix, say) is the host's limit, not a flaky fault: no retry.
+  if (p.spawnError && (p.spawnError as NodeJS.ErrnoException).code === "ENOENT") {
+    return make("unsupported", `this host cannot run the lane's command: ${p.spawnError.message}`);
+  }
   if (p.spawnError) return make("error", `the lane's command could not start: ${p.spawnError.message}`);
   if (p.exitCode !== null && o.unsupportedExitCodes.includes(p.exitCode)) {
     return make("unsupported", `stopped at preflight (exit ${p.exitCode})${o.lastLine ? `: ${o.lastLine}` : ""}`);

@@ -1,4 +1,5 @@
 import { db, type Host } from "@proofboard/db";
+import { retryAfterInfrastructureFault } from "./runs";
 
 export interface HostRegistration {
   name: string;
@@ -7,10 +8,24 @@ export interface HostRegistration {
   slots: number;
 }
 
+/**
+ * A worker starting under a host's name starts with nothing running, so whatever Postgres still
+ * has running on that host died with the previous worker: lost, and retried like any
+ * infrastructure fault.
+ */
 export async function registerHost(h: HostRegistration): Promise<Host> {
   const now = new Date();
   const data = { classes: h.classes, capabilities: h.capabilities, slots: h.slots, slotsInUse: 0, startedAt: now, lastHeartbeatAt: now };
-  return db().host.upsert({ where: { name: h.name }, create: { name: h.name, ...data }, update: data });
+  const host = await db().host.upsert({ where: { name: h.name }, create: { name: h.name, ...data }, update: data });
+  const orphans = await db().run.findMany({ where: { hostId: host.id, status: "running" } });
+  for (const run of orphans) {
+    const n = await db().run.updateMany({
+      where: { id: run.id, status: "running" },
+      data: { status: "lost", failureKind: "infrastructure", finishedAt: now, reason: `host ${h.name} restarted while the lane ran` },
+    });
+    if (n.count) await retryAfterInfrastructureFault({ ...run, status: "lost", failureKind: "infrastructure" });
+  }
+  return host;
 }
 
 export async function heartbeat(hostId: string, slotsInUse: number): Promise<void> {

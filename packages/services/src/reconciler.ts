@@ -2,6 +2,9 @@ import { db } from "@proofboard/db";
 import { createRedis, enqueueRun, knownRunJobIds, publishStatus } from "@proofboard/jobs";
 import { hostClassOf, retryAfterInfrastructureFault } from "./runs";
 
+/** How long past its timeout a running run may go unreported before it counts as lost. */
+const LOST_GRACE_SECONDS = 120;
+
 export interface ReconcileResult {
   requeued: string[];
   lost: string[];
@@ -25,10 +28,18 @@ export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileRe
     }
   }
   const cutoff = new Date(Date.now() - hostTimeoutSeconds * 1000);
-  const orphaned = await db().run.findMany({
+  const silent = await db().run.findMany({
     where: { status: "running", OR: [{ hostId: null }, { host: { lastHeartbeatAt: { lt: cutoff } } }] },
     select: { id: true, host: { select: { name: true } } },
   });
+  // A worker enforces its lanes' timeouts; one that is still "running" well past it was dropped.
+  const overdue = await db().$queryRaw<{ id: string; name: string | null }[]>`
+    SELECT r.id::text AS id, h.name FROM run r LEFT JOIN host h ON h.id = r.host_id
+    WHERE r.status = 'running' AND r.started_at + make_interval(secs => r.timeout_seconds + ${LOST_GRACE_SECONDS}) < now()`;
+  const orphaned = [
+    ...silent.map((r) => ({ id: r.id, reason: `host ${r.host?.name ?? "?"} stopped heartbeating` })),
+    ...overdue.filter((o) => !silent.some((s) => s.id === o.id)).map((o) => ({ id: o.id, reason: `host ${o.name ?? "?"} never reported the end of the lane, well past its timeout` })),
+  ];
   if (orphaned.length) {
     const redis = createRedis();
     try {
@@ -39,7 +50,7 @@ export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileRe
             status: "lost",
             failureKind: "infrastructure",
             finishedAt: new Date(),
-            reason: `host ${run.host?.name ?? "?"} stopped heartbeating`,
+            reason: run.reason,
           },
         });
         if (n.count) {

@@ -28,6 +28,15 @@ export async function requestRun(req: RunRequest): Promise<Run> {
   const lane = laneByName(catalog, req.lane);
   if (!lane) throw new NotFoundError("lane", req.lane);
 
+  // A run of this lane already waiting on this commit is what a second click meant; holds differ, so they don't merge.
+  if (!req.hold) {
+    const waiting = await db().run.findFirst({
+      where: { repositoryId: repo.id, commitSha: branch.headSha, lane: lane.name, status: "queued", holdSeconds: null },
+      orderBy: { attempt: "desc" },
+    });
+    if (waiting) return waiting;
+  }
+
   const run = await createWithNextAttempt(async (tx) => {
     const previous = await tx.run.findFirst({
       where: { repositoryId: repo.id, commitSha: branch.headSha, lane: lane.name },

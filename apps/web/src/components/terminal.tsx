@@ -65,6 +65,8 @@ const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
   // terminal's line discipline would; do it on display only (storage and downloads stay exact).
   convertEol: true,
   scrollback: 100_000,
+  // Firmware and boot loaders clear the screen; keep what they clear in the scrollback.
+  scrollOnEraseInDisplay: true,
   fontSize: 12,
   fontFamily: 'ui-monospace, "SF Mono", "JetBrains Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace',
   cursorBlink: false,

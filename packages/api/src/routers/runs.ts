@@ -47,6 +47,10 @@ export const runsRouter = router({
     )
     .query(async ({ input }) => {
       const repo = await repositoryByName(input?.repository);
+      // A filter naming a branch that never existed is a typo worth saying, not an empty list.
+      if (input?.branch && !(await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: input.branch } } }))) {
+        throw new TRPCError({ code: "NOT_FOUND", message: `unknown branch: ${JSON.stringify(input.branch)}` });
+      }
       const runs = await listRuns({ repositoryId: repo.id, ...input });
       return runs.map(runDto);
     }),

@@ -53,7 +53,14 @@ export function RunView({ id }: { id: string }) {
   );
 
   if (runQuery.error) {
-    return <p className="text-status-failed">{runQuery.error.message}</p>;
+    return (
+      <div className="flex flex-col gap-2" data-testid="run-error">
+        <p className="text-status-failed">{runQuery.error.message}</p>
+        <Link href="/runs" className="text-status-running underline-offset-2 hover:underline">
+          All runs
+        </Link>
+      </div>
+    );
   }
   const run = runQuery.data;
   if (!run) return <p className="text-ink-muted">Loading run…</p>;

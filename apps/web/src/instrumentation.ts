@@ -1,0 +1,15 @@
+/**
+ * The web process reconciles too: with every worker down, nothing else would notice runs left
+ * "running" or queued runs Redis forgot. Reconciling is idempotent, so more than one is harmless.
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
+  const { reconcile } = await import("@proofboard/services");
+  const { env } = await import("@proofboard/env");
+  const every = 15_000;
+  const tick = () =>
+    void reconcile(env().PROOFBOARD_HOST_TIMEOUT_SECONDS).catch((err: unknown) => {
+      console.error(`reconciler: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  setInterval(tick, every).unref();
+}

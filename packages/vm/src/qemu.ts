@@ -1,0 +1,255 @@
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pad4 } from "./initrd";
+
+export type Accel = "kvm" | "tcg";
+
+export const QEMU_BINARY = "qemu-system-x86_64";
+/** The guest's /init writes here to fail; QEMU then exits (value << 1) | 1. */
+const DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04";
+/** VM names become a kernel parameter, a hostname and a file name: nothing that could split or escape any of them. */
+const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** sun_path holds 108 bytes including the NUL. */
+const MAX_SOCKET_PATH = 107;
+
+export interface QemuArgvOptions {
+  name: string;
+  kernel: string;
+  initrd: string;
+  /** extra kernel parameters, e.g. `pb.services=chainfire,iam pb.hold=1` */
+  append?: string;
+  memoryMiB?: number;
+  accel: Accel;
+  serialSocket: string;
+  /** guest TSC rate under TCG; see kernelCmdline */
+  tscKhz?: number;
+}
+
+/**
+ * - loglevel=6 keeps KERN_NOTICE, so the `Linux version` banner and warnings show while the
+ *   ~250 info lines of a full boot (about a second under TCG) stay out; `quiet` hides the banner.
+ * - panic=0 halts on a panic instead of resetting: a reset is how the guest says "pass".
+ * - reboot=t makes `reboot -f` a triple fault, which QEMU -no-reboot turns into exit status 0.
+ * - tsc_early_khz: under TCG the kernel cannot calibrate the TSC on microvm (no HPET, no PM
+ *   timer, and the PIT calibration fails) and hangs in most boots; the guest TSC runs at the
+ *   host's rate, so the host's rate keeps guest sleeps true to the wall clock.
+ * - pci=off: microvm has no PCI, and probing for it prints a scary "PCI: Fatal" line.
+ */
+export function kernelCmdline(o: Pick<QemuArgvOptions, "name" | "append" | "accel" | "tscKhz">): string {
+  const parts = ["console=ttyS0", "loglevel=6", "panic=0", "reboot=t", "tsc=reliable", "pci=off"];
+  if (o.accel === "tcg") parts.push(`tsc_early_khz=${Math.round(o.tscKhz ?? 2_000_000)}`);
+  parts.push(`pb.node=${o.name}`);
+  if (o.append?.trim()) parts.push(o.append.trim());
+  return parts.join(" ");
+}
+
+/** QEMU splits option values on commas; a literal comma is written twice. */
+function qemuOptValue(s: string): string {
+  return s.replaceAll(",", ",,");
+}
+
+/** The QEMU command line, one argv element per argument (the -append value is one element). */
+export function qemuArgv(o: QemuArgvOptions): string[] {
+  if (!VM_NAME.test(o.name)) throw new Error(`invalid VM name ${JSON.stringify(o.name)}`);
+  if (o.append && /[\0\n\r]/.test(o.append)) throw new Error("kernel parameters must be one line");
+  const memory = o.memoryMiB ?? 256;
+  if (!Number.isInteger(memory) || memory < 64 || memory > 65536) throw new Error(`invalid memory size ${memory} MiB`);
+  return [
+    QEMU_BINARY,
+    "-name", o.name,
+    // pit/pic/rtc: without them the microvm kernel hung in 2 of 3 TCG boots (STACK.md)
+    "-M", "microvm,pit=on,pic=on,rtc=on",
+    "-accel", o.accel,
+    "-cpu", o.accel === "kvm" ? "host" : "max",
+    "-m", String(memory),
+    "-smp", "1",
+    "-no-reboot",
+    "-display", "none",
+    "-monitor", "none",
+    "-nodefaults",
+    "-no-user-config",
+    "-kernel", o.kernel,
+    "-initrd", o.initrd,
+    "-append", kernelCmdline(o),
+    "-chardev", `socket,id=ser0,path=${qemuOptValue(o.serialSocket)}`,
+    "-serial", "chardev:ser0",
+    "-device", DEBUG_EXIT,
+  ];
+}
+
+export interface VmExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** only a guest that reset itself (its pass path) and was not stopped from outside */
+  passed: boolean;
+  /** unhealthy services the guest reported through isa-debug-exit (1..126); 127 means its /init itself failed */
+  unhealthy: number | null;
+  /** QEMU's own diagnostics (never the guest's output), the last 16 KB */
+  qemuStderr: string;
+}
+
+export interface RunningVm {
+  name: string;
+  pid: number;
+  argv: string[];
+  /** bytes for the guest's serial input; queued until QEMU has connected */
+  write(data: Buffer): void;
+  exited: Promise<VmExit>;
+  /** SIGTERM to QEMU's process group, SIGKILL after 3 s; resolves once it has exited */
+  kill(): Promise<void>;
+}
+
+export interface BootOptions {
+  name: string;
+  kernel: string;
+  /** the base initramfs file */
+  initrd: string;
+  append?: string;
+  memoryMiB?: number;
+  accel: Accel;
+  workDir: string;
+  onSerial: (data: Buffer) => void;
+  /** an overlay cpio (plain or gzip'd) appended to the base initramfs; later archives win */
+  extraInitrd?: Buffer;
+}
+
+let tscKhzCache: Promise<number> | undefined;
+/** The host TSC rate in kHz from /proc/cpuinfo, which a TCG guest's TSC follows. */
+export function hostTscKhz(): Promise<number> {
+  tscKhzCache ??= readFile("/proc/cpuinfo", "utf8").then(
+    (t) => {
+      const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(t)?.[1]);
+      return Number.isFinite(mhz) && mhz > 100 ? Math.round(mhz * 1000) : 2_000_000;
+    },
+    () => 2_000_000,
+  );
+  return tscKhzCache;
+}
+
+async function listen(server: Server, path: string): Promise<void> {
+  await rm(path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Boots one guest. The worker is the serial socket's server and listens before QEMU starts, so
+ * not one early byte is lost (QEMU as server drops what it prints before a client connects);
+ * the socket is read as fast as data comes, since QEMU drops what it cannot hand over.
+ */
+export async function bootVm(o: BootOptions): Promise<RunningVm> {
+  await mkdir(o.workDir, { recursive: true });
+  let sockDir: string | null = null;
+  let sock = join(o.workDir, `${o.name}.serial`);
+  if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
+    sockDir = await mkdtemp(join(tmpdir(), "pbvm-"));
+    sock = join(sockDir, `${o.name}.serial`);
+  }
+  let initrd = o.initrd;
+  let ownInitrd = false;
+  if (o.extraInitrd) {
+    initrd = join(o.workDir, `${o.name}.initrd`);
+    await writeFile(initrd, Buffer.concat([pad4(await readFile(o.initrd)), o.extraInitrd]));
+    ownInitrd = true;
+  }
+  const argv = qemuArgv({ ...o, initrd, serialSocket: sock, tscKhz: await hostTscKhz() });
+
+  let conn: Socket | null = null;
+  const queued: Buffer[] = [];
+  let serialClosed: () => void = () => undefined;
+  const serialDone = new Promise<void>((r) => (serialClosed = r));
+  const server = createServer((s) => {
+    if (conn) return void s.destroy();
+    conn = s;
+    s.on("data", (d: Buffer) => {
+      try {
+        o.onSerial(d);
+      } catch (e) {
+        // A consumer's bug must not stop the reading, or QEMU starts dropping console bytes.
+        console.error(`vm ${o.name}: onSerial threw`, e);
+      }
+    });
+    s.on("error", () => undefined);
+    s.on("close", () => serialClosed());
+    for (const b of queued.splice(0)) s.write(b);
+  });
+  await listen(server, sock);
+
+  const cleanup = async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await rm(sock, { force: true });
+    if (sockDir) await rm(sockDir, { recursive: true, force: true });
+    if (ownInitrd) await rm(initrd, { force: true });
+  };
+
+  const [bin, ...args] = argv as [string, ...string[]];
+  // detached: QEMU leads its own process group, so kill() reaches it and anything it forks.
+  const child = spawn(bin, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", reject);
+    });
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  const pid = child.pid!;
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString("utf8")).slice(-16_384)));
+  let stopping = false;
+
+  const exited = new Promise<VmExit>((resolve) => {
+    child.once("exit", (code, signal) => {
+      // The last console bytes may still be in the socket when QEMU is gone: drain before closing.
+      const drained = conn ? Promise.race([serialDone, new Promise((r) => setTimeout(r, 2000))]) : Promise.resolve();
+      void drained.then(async () => {
+        conn?.destroy();
+        await cleanup();
+        // QEMU exits 0 on SIGTERM/SIGINT/SIGHUP too; its "terminating on signal" note tells them apart from a guest reset.
+        const killed = stopping || /terminating on signal/.test(stderr);
+        const passed = code === 0 && signal === null && !killed;
+        const unhealthy = code !== null && code >= 3 && code % 2 === 1 ? (code - 1) >> 1 : null;
+        resolve({ code, signal, passed, unhealthy, qemuStderr: stderr });
+      });
+    });
+  });
+
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  let done = false;
+  void exited.then(() => (done = true));
+
+  return {
+    name: o.name,
+    pid,
+    argv,
+    write(data: Buffer) {
+      if (conn) conn.write(data);
+      else queued.push(data);
+    },
+    exited,
+    async kill() {
+      if (!done) {
+        stopping = true;
+        signalGroup("SIGTERM");
+        const hard = setTimeout(() => signalGroup("SIGKILL"), 3000);
+        await exited;
+        clearTimeout(hard);
+      }
+    },
+  };
+}
