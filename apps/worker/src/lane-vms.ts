@@ -2,6 +2,9 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { LaneVms } from "@proofboard/domain";
 import { bootVm, packCpio, type CpioEntry, type RunningVm } from "@proofboard/vm";
+import type { Redis } from "ioredis";
+import { publishStatus } from "@proofboard/jobs";
+import { holdUntil, startHold } from "@proofboard/services";
 import type { RunConsoles } from "./run-consoles";
 
 export interface GuestAssets {
@@ -14,9 +17,19 @@ export interface GuestAssets {
 export interface LaneVmSet {
   /** resolves when every VM has exited, with the ones that did not pass */
   failures: Promise<string[]>;
+  /** resolves when every VM has exited */
+  allExited: Promise<void>;
   write(console: string, data: Buffer): boolean;
   killAll(): Promise<void>;
+  /**
+   * Ends a hold the way its holder would: interrupt whatever runs at the prompt and `exit` the
+   * shell, so each guest still reports its verdict by exit status; a guest that does not stop
+   * within a few seconds is killed (and does not pass).
+   */
+  endHold(): Promise<void>;
 }
+
+const HOLD_EXIT_WAIT_MS = 5000;
 
 /** A folder of the commit, packed for the guests at /proofboard/<folder>: the commit's content decides their checks. */
 async function overlayOf(worktree: string, folder: string): Promise<Buffer> {
@@ -72,11 +85,24 @@ export async function startLaneVms(o: {
       const name = o.vms.nodes[i]!;
       if (b.status === "rejected") return `${name}: could not boot: ${(b.reason as Error).message}`;
       const exit = await b.value.exited;
-      return exit.passed ? null : `${name}: ${exit.signal ? `stopped by ${exit.signal}` : `exited ${exit.code}`}`;
+      if (exit.passed) return null;
+      if (exit.unhealthy !== null) return exit.unhealthy === 127 ? `${name}: its init failed` : `${name}: ${exit.unhealthy} service(s) unhealthy`;
+      return `${name}: ${exit.signal ? `stopped by ${exit.signal}` : `QEMU exited ${exit.code}`}`;
     }),
   ).then((all) => all.filter((f): f is string => f !== null));
+  const allExited = Promise.all(booted.map((b) => (b.status === "fulfilled" ? b.value.exited : null))).then(() => undefined);
   return {
     failures,
+    allExited,
+    endHold: async () => {
+      await Promise.all(
+        [...running.values()].map(async (vm) => {
+          vm.write(Buffer.from("\x03\nexit\n"));
+          const stopped = await Promise.race([vm.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), HOLD_EXIT_WAIT_MS))]);
+          if (!stopped) await vm.kill();
+        }),
+      );
+    },
     write: (console, data) => {
       const vm = running.get(console);
       vm?.write(data);
@@ -86,4 +112,43 @@ export async function startLaneVms(o: {
       await Promise.all([...running.values()].map((vm) => vm.kill()));
     },
   };
+}
+
+export interface VmVerdict {
+  failures: string[];
+  timedOut: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * After the harness: wait for the VMs' verdicts (bounded by the lane's timeout), or, when the run
+ * is held, keep them up for their holder until the hold ends (timer, button, or every guest exited).
+ */
+export async function vmPhase(
+  vms: LaneVmSet,
+  o: { runId: string; fence: { runId: string; fence: number }; hold: number; deadline: number; abort: AbortSignal; holdEnd: Promise<void>; redis: Redis },
+): Promise<VmVerdict> {
+  const aborted = new Promise<void>((r) => (o.abort.aborted ? r() : o.abort.addEventListener("abort", () => r(), { once: true })));
+  if (o.hold > 0 && !o.abort.aborted) {
+    await startHold(o.fence, o.hold);
+    // Clients refetch the run on a status event and see the hold begin.
+    await publishStatus(o.redis, o.runId, "running");
+    const ended = (async () => {
+      for (;;) {
+        const until = await holdUntil(o.runId);
+        if (!until || until.getTime() <= Date.now()) return;
+        await sleep(Math.min(1000, until.getTime() - Date.now()));
+      }
+    })();
+    await Promise.race([ended, o.holdEnd, aborted, vms.allExited]);
+    await vms.endHold();
+    await startHold(o.fence, 0);
+    return { failures: await vms.failures, timedOut: false };
+  }
+  const left = Math.max(0, o.deadline - Date.now());
+  let timedOut = false;
+  await Promise.race([vms.allExited, aborted, sleep(left).then(() => (timedOut = true))]);
+  await vms.killAll();
+  return { failures: await vms.failures, timedOut: timedOut && !o.abort.aborted };
 }

@@ -9,6 +9,7 @@ import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
 import { RunConsoles } from "./run-consoles";
 import type { RunControl } from "./run-control";
+import { startLaneVms, vmPhase, type GuestAssets, type LaneVmSet } from "./lane-vms";
 import { tailSerialLogs } from "./serial-logs";
 import { runLaneProcess } from "./spawn-lane";
 
@@ -21,10 +22,12 @@ export interface LaneContext {
   /** aborted when the worker shuts down */
   signal: AbortSignal;
   control: RunControl;
+  /** the demo guest for lanes that boot VMs; null (with why) when this host cannot have it */
+  guest: () => Promise<GuestAssets | { unavailable: string }>;
 }
 
 /** Environment a lane sees: the worker's own secrets (database, Redis) stay out. */
-function laneEnv(claim: Claim): Record<string, string> {
+function laneEnv(claim: Claim, guest: GuestAssets | null): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
   const out: Record<string, string> = {};
   for (const k of keep) {
@@ -35,8 +38,17 @@ function laneEnv(claim: Claim): Record<string, string> {
   out.PROOFBOARD_LANE = claim.run.lane;
   out.PROOFBOARD_COMMIT = claim.run.commitSha;
   out.PROOFBOARD_ATTEMPT = String(claim.run.attempt);
+  // For harnesses that boot a guest of their own (the demo's quickstart and flake-check lanes).
+  if (guest) {
+    out.PROOFBOARD_GUEST_KERNEL = guest.kernel;
+    out.PROOFBOARD_GUEST_INITRD = guest.initrd;
+    out.PROOFBOARD_VM_ACCEL = guest.accel;
+  }
   return out;
 }
+
+/** The host cannot run this lane: shown as such, never retried by itself. */
+class Unsupported extends Error {}
 
 /** The lane as the commit's catalog defines it; the run row's argv and timeout stay authoritative. */
 async function laneDefinition(repo: Repository, claim: Claim): Promise<Lane | null> {
@@ -54,11 +66,15 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const abort = new AbortController();
   const onShutdown = () => abort.abort("shutdown");
   ctx.signal.addEventListener("abort", onShutdown, { once: true });
+  let vms: LaneVmSet | null = null;
+  let endHoldNow = () => undefined as void;
+  const holdEnded = new Promise<void>((resolve) => (endHoldNow = resolve));
   const unregister = ctx.control.register(runId, {
     cancel: () => abort.abort("cancel"),
-    endHold: () => undefined,
-    input: () => undefined,
+    endHold: () => endHoldNow(),
+    input: (console, data) => void vms?.write(console, data),
   });
+  abort.signal.addEventListener("abort", () => void vms?.killAll(), { once: true });
 
   const repo = await db().repository.findUniqueOrThrow({ where: { id: claim.run.repositoryId } });
   const worktree = path.join(ctx.workDir, "runs", `${runId}-${claim.fence}`);
@@ -71,16 +87,26 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);
     const lane = await laneDefinition(repo, claim);
+    const deadline = Date.now() + claim.run.timeoutSeconds * 1000;
+    const guestOrWhy = await ctx.guest();
+    const guest = "unavailable" in guestOrWhy ? null : guestOrWhy;
+    if (lane?.vms && !guest) throw new Unsupported(`this host cannot boot the lane's VMs: ${(guestOrWhy as { unavailable: string }).unavailable}`);
+    const hold = claim.run.holdSeconds !== null && lane?.vms != null;
+    if (lane?.vms && guest) {
+      vms = await startLaneVms({ vms: lane.vms, worktree, workDir: path.join(worktree, ".proofboard-vms"), assets: guest, hold, consoles });
+    }
     const logs = lane?.serialLogs ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d)) : null;
     const result = await runLaneProcess({
       argv: claim.run.argv,
       cwd: worktree,
-      env: laneEnv(claim),
+      env: laneEnv(claim, guest),
       timeoutMs: claim.run.timeoutSeconds * 1000,
       onOutput: (d, stream) => consoles.harness(d, stream),
       signal: abort.signal,
     });
     await logs?.stop();
+    const vmVerdict = vms ? await vmPhase(vms, { runId, fence, hold: hold ? claim.run.holdSeconds! : 0, deadline, abort: abort.signal, holdEnd: holdEnded, redis: ctx.redis }) : null;
+    if (vmVerdict?.timedOut) result.timedOut = true;
     const reason = abort.signal.reason as unknown;
     outcome = outcomeOf({
       process: result,
@@ -88,10 +114,14 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       aborted: reason === "cancel" || reason === "shutdown" ? reason : null,
       unsupportedExitCodes: lane?.unsupportedExitCodes ?? [],
       lastLine: consoles.lastHarnessLine(),
-      vmFailures: [],
+      vmFailures: vmVerdict?.failures ?? [],
     });
   } catch (err) {
-    outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: null, reason: (err as Error).message.slice(0, 2000) };
+    outcome =
+      err instanceof Unsupported
+        ? { status: "unsupported" as const, failureKind: "unsupported" as const, exitCode: null, reason: err.message }
+        : { status: "error" as const, failureKind: "infrastructure" as const, exitCode: null, reason: (err as Error).message.slice(0, 2000) };
+    await vms?.killAll();
   } finally {
     unregister();
     ctx.signal.removeEventListener("abort", onShutdown);

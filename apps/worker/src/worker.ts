@@ -10,6 +10,7 @@ import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
 import { RunControl } from "./run-control";
 import { Slots } from "./slots";
+import { guestProvider } from "./guest";
 
 export interface WorkerOptions {
   hostName?: string;
@@ -42,8 +43,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const slots = new Slots(slotCount);
   const control = new RunControl();
   const stopControl = await subscribeRunControl(createRedis(), (msg) => control.dispatch(msg));
+  const guest = guestProvider(e.PROOFBOARD_GUEST_CACHE, log);
   const ctx = {
-    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control,
+    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest,
     workDir: path.join(e.PROOFBOARD_DATA_DIR, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_")),
   };
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };

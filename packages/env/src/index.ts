@@ -18,6 +18,10 @@ const schema = z.object({
   /** Keeps test and development data apart on one Redis. */
   PROOFBOARD_REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default("pb"),
   PROOFBOARD_DATA_DIR: z.string().default(path.join(repoRoot, ".proofboard")),
+  /** The demo guest (kernel + initramfs, ~60 MB): one cache per machine, whatever the data folder. */
+  PROOFBOARD_GUEST_CACHE: z.string().default(path.join(repoRoot, ".proofboard", "guest")),
+  /** kvm or tcg to force how guests are accelerated; measured when unset */
+  PROOFBOARD_VM_ACCEL: z.enum(["kvm", "tcg"]).optional(),
   /** The repository whose lanes Proofboard proves: a local path or a git URL. */
   PROOFBOARD_TARGET_URL: z.string().optional(),
   PROOFBOARD_TARGET_NAME: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i).default("ultracloud"),

@@ -36,10 +36,9 @@ export interface QemuArgvOptions {
  * - tsc_early_khz: under TCG the kernel cannot calibrate the TSC on microvm (no HPET, no PM
  *   timer, and the PIT calibration fails) and hangs in most boots; the guest TSC runs at the
  *   host's rate, so the host's rate keeps guest sleeps true to the wall clock.
- * - pci=off: microvm has no PCI, and probing for it prints a scary "PCI: Fatal" line.
  */
 export function kernelCmdline(o: Pick<QemuArgvOptions, "name" | "append" | "accel" | "tscKhz">): string {
-  const parts = ["console=ttyS0", "loglevel=6", "panic=0", "reboot=t", "tsc=reliable", "pci=off"];
+  const parts = ["console=ttyS0", "loglevel=6", "panic=0", "reboot=t", "tsc=reliable"];
   if (o.accel === "tcg") parts.push(`tsc_early_khz=${Math.round(o.tscKhz ?? 2_000_000)}`);
   parts.push(`pb.node=${o.name}`);
   if (o.append?.trim()) parts.push(o.append.trim());

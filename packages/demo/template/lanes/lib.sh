@@ -1,6 +1,6 @@
 # Shared by every demo lane; sourced, never run by itself.
 # Pass or fail comes only from the checked-out commit (components/*.toml), so branches differ
-# for real reasons. Nothing here writes a file or touches the network.
+# for real reasons. Nothing here touches the network; lanes that boot a guest write under work/.
 
 LANE=$(basename "$0" .sh)
 STARTED=$(date +%s)
@@ -38,10 +38,10 @@ check_component() {
   esac
 }
 
-# boot NODE...: the demo boots nothing; it prints what the real harness would.
+# boot NODE...: a lane without real guests only tells what the real harness would boot.
 boot() {
   for node in "$@"; do
-    say "$node: booting under TCG (no /dev/kvm on this host)"
+    say "$node: boot simulated by the demo harness"
   done
   pause 0.8
   for node in "$@"; do
