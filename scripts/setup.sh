@@ -14,6 +14,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 command -v cpio >/dev/null || need_apt+=(cpio)
+command -v zstd >/dev/null || need_apt+=(zstd)
+command -v xz >/dev/null || need_apt+=(xz-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "Installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

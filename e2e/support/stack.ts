@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +12,8 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   /** tRPC query over plain HTTP, as any client would call it */
   query<T>(proc: string, input?: unknown): Promise<T>;
+  /** runs scripts/user.ts against this stack's database */
+  addUser(name: string, password: string, role: "viewer" | "operator" | "admin"): void;
   mutate<T>(proc: string, input: unknown): Promise<T>;
   stop(): Promise<void>;
 }
@@ -44,6 +46,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     PROOFBOARD_TARGET_NAME: o.targetName,
     PROOFBOARD_HEARTBEAT_SECONDS: "1",
     PROOFBOARD_SYNC_INTERVAL_SECONDS: "2",
+    // CI machines of this kind have no usable /dev/kvm: prove the TCG path everywhere.
+    PROOFBOARD_VM_ACCEL: "tcg",
     PORT: String(o.port),
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
@@ -78,6 +82,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   const stack: Stack = {
     url, dataDir, env, stop,
+    addUser: (name, password, role) => {
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/user.ts", "add", name, "--role", role], {
+        cwd: root, env: { ...env, PROOFBOARD_PASSWORD: password }, stdio: "pipe",
+      });
+    },
     query: (proc, input) => call(proc, {}, input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`),
     mutate: (proc, input) => call(proc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }),
   };

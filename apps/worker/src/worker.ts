@@ -11,6 +11,7 @@ import { runLane } from "./run-lane";
 import { RunControl } from "./run-control";
 import { Slots } from "./slots";
 import { guestProvider } from "./guest";
+import { killLeftoverVms } from "./leftovers";
 
 export interface WorkerOptions {
   hostName?: string;
@@ -44,9 +45,11 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const control = new RunControl();
   const stopControl = await subscribeRunControl(createRedis(), (msg) => control.dispatch(msg));
   const guest = guestProvider(e.PROOFBOARD_GUEST_CACHE, log);
+  const workDir = path.join(e.PROOFBOARD_DATA_DIR, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_"));
+  const leftovers = await killLeftoverVms(workDir);
+  if (leftovers) log(`stopped ${leftovers} VM(s) a previous worker on this host left running`);
   const ctx = {
-    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest,
-    workDir: path.join(e.PROOFBOARD_DATA_DIR, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_")),
+    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest, workDir,
   };
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
   const workers = classes.map(

@@ -115,7 +115,8 @@ describe("demo repository", { timeout: 180_000 }, () => {
       const failing = [...results].filter(([, r]) => r.code !== 0).map(([lane]) => lane);
       expect(failing, branch.name).toEqual(branch.failingLanes);
       for (const [lane, result] of results) {
-        expect(result.seconds, `${branch.name} ${lane}`).toBeGreaterThanOrEqual(2);
+        // A failing lane stops at its first unhealthy component, so only passes take the full time.
+        expect(result.seconds, `${branch.name} ${lane}`).toBeGreaterThanOrEqual(result.code === 0 ? 2 : 1);
         expect(result.seconds).toBeLessThan(120);
         const verdict = result.code === 0 ? `PASS: ${lane}` : "FAIL: ";
         expect(result.output).toContain(`[${lane}] `);

@@ -45,7 +45,7 @@ async function pvmOnly(): Promise<boolean> {
 }
 
 /** Boots the real guest once under KVM with pb.probe=1 (banner, then pass) and believes only that. */
-async function kvmBoots(probe: KvmProbe): Promise<{ ok: boolean; detail: string }> {
+export async function probeKvm(probe: KvmProbe): Promise<{ ok: boolean; detail: string }> {
   let vm;
   try {
     vm = await bootVm({ name: "kvm-probe", kernel: probe.kernel, initrd: probe.initrd, append: "pb.probe=1", accel: "kvm", workDir: probe.workDir, onSerial: () => undefined });
@@ -74,7 +74,7 @@ export async function detectAccel(probe?: KvmProbe): Promise<AccelChoice> {
   if (!probe) return { accel: "kvm", reason: "/dev/kvm opens read-write" };
   let p = probed.get(probe.kernel);
   if (!p) {
-    p = kvmBoots(probe).then(({ ok, detail }) =>
+    p = probeKvm(probe).then(({ ok, detail }) =>
       ok ? { accel: "kvm" as const, reason: "a guest booted under KVM" } : { accel: "tcg" as const, reason: `a guest failed to boot under KVM: ${detail}` },
     );
     probed.set(probe.kernel, p);

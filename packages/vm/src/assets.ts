@@ -1,10 +1,10 @@
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { buildKernel, cachedKernel } from "./kernel";
+import { buildKernel, cachedKernel, upgradeToVmlinux } from "./kernel";
 import { ensureInitrd } from "./initrd";
 
 export interface GuestAssets {
-  /** uncompressed ELF vmlinux, booted through its PVH entry */
+  /** uncompressed ELF vmlinux booted through its PVH entry (a bzImage when no decompressor is installed) */
   kernel: string;
   /** gzip'd newc initramfs: static busybox and /init */
   initrd: string;
@@ -59,7 +59,13 @@ const inFlight = new Map<string, Promise<GuestAssets>>();
 async function build(cacheDir: string, log: (line: string) => void): Promise<GuestAssets> {
   await mkdir(cacheDir, { recursive: true });
   let kernel = await cachedKernel(cacheDir);
-  if (!kernel) kernel = await withLock(cacheDir, async () => (await cachedKernel(cacheDir)) ?? buildKernel(cacheDir, log));
+  if (!kernel || kernel.kind === "bzImage") {
+    kernel = await withLock(cacheDir, async () => {
+      const k = await cachedKernel(cacheDir);
+      if (!k) return buildKernel(cacheDir, log);
+      return k.kind === "bzImage" ? ((await upgradeToVmlinux(cacheDir, k, log)) ?? k) : k;
+    });
+  }
   const initrd = await ensureInitrd(cacheDir, log);
   return { kernel: kernel.path, initrd, kernelVersion: kernel.release };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compareDebVersions, parseKernelStanzas } from "./apt";
 import { extractVmlinux, findPayload } from "./bzimage";
 import { isStaticElf } from "./initrd";
+import { cachedKernel, upgradeToVmlinux } from "./kernel";
 import { runOk } from "./proc";
 
 describe("compareDebVersions", () => {
@@ -104,5 +105,49 @@ describe("isStaticElf", () => {
     expect(isStaticElf(await readFile("/bin/busybox"))).toBe(true);
     expect(isStaticElf(await readFile(process.execPath))).toBe(false);
     expect(isStaticElf(Buffer.from("#!/bin/sh\n"))).toBe(false);
+  });
+});
+
+describe("a cached bzImage (no decompressor at build time)", () => {
+  const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), randomBytes(50_000)]);
+
+  async function cacheWithBzImage(payload: Buffer): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "pb-kcache-"));
+    dirs.push(dir);
+    const img = fakeBzImage(payload);
+    await writeFile(join(dir, "vmlinuz-9.9.9-test"), img);
+    const m = { release: "9.9.9-test", package: "linux-image-9.9.9-test-amd64", version: "9.9.9-1", kind: "bzImage", file: "vmlinuz-9.9.9-test", size: img.length };
+    await writeFile(join(dir, "kernel.json"), JSON.stringify(m));
+    return dir;
+  }
+
+  it("becomes a vmlinux once the tool is there, without a download", async () => {
+    const dir = await cacheWithBzImage(withSize(gzipSync(elf), elf.length));
+    const k = (await cachedKernel(dir))!;
+    expect(k.kind).toBe("bzImage");
+    const up = (await upgradeToVmlinux(dir, k, () => undefined))!;
+    expect(up).toMatchObject({ kind: "vmlinux", file: "vmlinux-9.9.9-test", size: elf.length });
+    expect(await cachedKernel(dir)).toMatchObject({ kind: "vmlinux", path: join(dir, "vmlinux-9.9.9-test") });
+    expect(Object.keys(JSON.parse(await readFile(join(dir, "kernel.json"), "utf8")))).not.toContain("path");
+    expect(await readdir(dir)).not.toContain("vmlinuz-9.9.9-test");
+  });
+
+  it("stays a bzImage while the decompressor is missing", async () => {
+    const xz = (await runOk("xz", ["-c", "--check=crc32"], { input: elf })).stdout;
+    const dir = await cacheWithBzImage(withSize(xz, elf.length));
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      expect(await upgradeToVmlinux(dir, (await cachedKernel(dir))!, () => undefined)).toBeNull();
+    } finally {
+      process.env.PATH = path;
+    }
+    expect((await cachedKernel(dir))!.kind).toBe("bzImage");
+  });
+
+  it("ignores a manifest whose file is missing or has another size", async () => {
+    const dir = await cacheWithBzImage(withSize(gzipSync(elf), elf.length));
+    await writeFile(join(dir, "vmlinuz-9.9.9-test"), "truncated");
+    expect(await cachedKernel(dir)).toBeNull();
   });
 });

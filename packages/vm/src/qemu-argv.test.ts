@@ -40,6 +40,7 @@ describe("qemuArgv", () => {
     for (const name of ["node 01", "a=b", "", "../x", "x;y", "-x"]) expect(() => qemuArgv({ ...base, name, accel: "tcg" })).toThrow(/name/);
     expect(() => qemuArgv({ ...base, accel: "tcg", append: "a\nb" })).toThrow(/one line/);
     expect(() => qemuArgv({ ...base, accel: "tcg", memoryMiB: 1 })).toThrow(/memory/);
+    expect(() => qemuArgv({ ...base, accel: "tcg", append: "pb.hold=1 panic=-1" })).toThrow(/panic=/);
   });
 
   it("doubles commas in the socket path, which QEMU would otherwise split on", () => {

@@ -50,10 +50,16 @@ function qemuOptValue(s: string): string {
   return s.replaceAll(",", ",,");
 }
 
+function checkName(name: string): void {
+  if (!VM_NAME.test(name)) throw new Error(`invalid VM name ${JSON.stringify(name)}`);
+}
+
 /** The QEMU command line, one argv element per argument (the -append value is one element). */
 export function qemuArgv(o: QemuArgvOptions): string[] {
-  if (!VM_NAME.test(o.name)) throw new Error(`invalid VM name ${JSON.stringify(o.name)}`);
+  checkName(o.name);
   if (o.append && /[\0\n\r]/.test(o.append)) throw new Error("kernel parameters must be one line");
+  // Either would let a crash exit QEMU with status 0, i.e. look like a pass.
+  if (o.append && /(^|\s)(panic|reboot)=/.test(o.append)) throw new Error("panic= and reboot= carry the pass/fail protocol and cannot be overridden");
   const memory = o.memoryMiB ?? 256;
   if (!Number.isInteger(memory) || memory < 64 || memory > 65536) throw new Error(`invalid memory size ${memory} MiB`);
   return [
@@ -145,6 +151,8 @@ async function listen(server: Server, path: string): Promise<void> {
  * the socket is read as fast as data comes, since QEMU drops what it cannot hand over.
  */
 export async function bootVm(o: BootOptions): Promise<RunningVm> {
+  // The name becomes file names below, before qemuArgv would check it.
+  checkName(o.name);
   await mkdir(o.workDir, { recursive: true });
   let sockDir: string | null = null;
   let sock = join(o.workDir, `${o.name}.serial`);
@@ -207,12 +215,13 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
   let stopping = false;
 
   const exited = new Promise<VmExit>((resolve) => {
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": QEMU's last stderr lines (the signal note below) arrive after "exit".
+    child.once("close", (code, signal) => {
       // The last console bytes may still be in the socket when QEMU is gone: drain before closing.
       const drained = conn ? Promise.race([serialDone, new Promise((r) => setTimeout(r, 2000))]) : Promise.resolve();
       void drained.then(async () => {
         conn?.destroy();
-        await cleanup();
+        await cleanup().catch(() => undefined);
         // QEMU exits 0 on SIGTERM/SIGINT/SIGHUP too; its "terminating on signal" note tells them apart from a guest reset.
         const killed = stopping || /terminating on signal/.test(stderr);
         const passed = code === 0 && signal === null && !killed;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectAccel } from "./accel";
 import { ensureGuestAssets, type GuestAssets } from "./assets";
 import { componentOverlay } from "./initrd";
 import { run } from "./proc";
@@ -128,4 +129,45 @@ describe("real guests under QEMU (TCG)", () => {
     expect((await run("pgrep", ["-f", sock])).code).toBe(1);
     expect(existsSync(sock)).toBe(false);
   }, 60_000);
+
+  it("reports a QEMU that cannot start as an error exit, never a pass", async () => {
+    const vm = await bootVm({ name: "broken", kernel: join(workDir, "no-such-kernel"), initrd: assets.initrd, accel: "tcg", workDir, onSerial: () => undefined });
+    const exit = await vm.exited;
+    expect(exit.passed).toBe(false);
+    expect(exit.code).not.toBe(0);
+    expect(exit.qemuStderr).toMatch(/no-such-kernel/);
+  }, 30_000);
+});
+
+describe("accelerator choice", () => {
+  it("picks KVM only when a real guest boots under it", async () => {
+    const env = process.env.PROOFBOARD_VM_ACCEL;
+    delete process.env.PROOFBOARD_VM_ACCEL;
+    try {
+      const choice = await detectAccel({ ...assets, workDir });
+      console.log(`accelerator on this host: ${choice.accel} (${choice.reason})`);
+      if (choice.accel === "tcg") return expect(choice.reason).not.toBe("");
+      const t0 = performance.now();
+      let first = -1;
+      const vm = await bootVm({ name: "kvm01", ...assets, accel: "kvm", workDir, onSerial: () => void (first < 0 && (first = performance.now() - t0)) });
+      started.push(vm);
+      expect((await vm.exited).passed).toBe(true);
+      console.log(`KVM boot: first serial byte ${Math.round(first)} ms, exit ${Math.round(performance.now() - t0)} ms after spawn`);
+    } finally {
+      if (env !== undefined) process.env.PROOFBOARD_VM_ACCEL = env;
+    }
+  }, 60_000);
+
+  it("follows PROOFBOARD_VM_ACCEL", async () => {
+    const env = process.env.PROOFBOARD_VM_ACCEL;
+    try {
+      process.env.PROOFBOARD_VM_ACCEL = "tcg";
+      expect((await detectAccel()).accel).toBe("tcg");
+      process.env.PROOFBOARD_VM_ACCEL = "kvm";
+      expect((await detectAccel()).accel).toBe("kvm");
+    } finally {
+      if (env === undefined) delete process.env.PROOFBOARD_VM_ACCEL;
+      else process.env.PROOFBOARD_VM_ACCEL = env;
+    }
+  });
 });

@@ -33,7 +33,10 @@ function rawHref(runId: string, name: string): string {
 export function RunConsoles({ runId, known, follow, attach, setTimestamps, interactive }: RunConsolesProps) {
   const names = [...new Set(["harness", ...known, ...Object.keys(follow.bytes)])];
   const [active, setActive] = useState("harness");
-  const [layout, setLayout] = useState<"tabs" | "grid">(names.length > 2 ? "grid" : "tabs");
+  // A cluster's consoles appear as its VMs boot: the grid is the default once there are several,
+  // until the person picks a layout themselves.
+  const [chosen, setLayout] = useState<"tabs" | "grid" | null>(null);
+  const layout = chosen ?? (names.length > 2 ? "grid" : "tabs");
   const [followOn, setFollowOn] = useState(true);
   const [stamps, setStamps] = useState(false);
   const handles = useRef(new Map<string, ConsoleTerminalHandle>());
