@@ -3,7 +3,10 @@
  * `seed` (once, with web and worker up) runs the gate lanes of every demo branch, then moves
  * release/2026.11 on so its passes turn stale.
  */
+import { randomBytes } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { createUser } from "@proofboard/auth";
 import { createDemoRepository, advanceBranch, DEMO_BRANCHES } from "@proofboard/demo";
 import { db, disconnectDb } from "@proofboard/db";
 import { isTerminal, lanesToRun, releaseGates } from "@proofboard/domain";
@@ -15,11 +18,24 @@ const e = env();
 const dir = path.join(e.PROOFBOARD_DATA_DIR, "demo", "ultracloud-demo");
 const say = (s: string) => console.log(`[demo] ${s}`);
 
+/** Holding VMs needs an operator: the demo makes one with a random password, kept in the data folder. */
+async function ensureOperator() {
+  const file = path.join(e.PROOFBOARD_DATA_DIR, "operator-password");
+  if ((await db().user.count()) === 0) {
+    const password = randomBytes(12).toString("base64url");
+    await createUser({ name: "operator", password, role: "operator" });
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+  }
+  const password = await readFile(file, "utf8").then((p) => p.trim(), () => null);
+  if (password) say(`log in as operator / ${password} to hold VMs (more users: pnpm exec tsx scripts/user.ts add NAME --role operator)`);
+}
+
 async function prepare() {
   await createDemoRepository(dir);
   const repo = await ensureRepository(e.PROOFBOARD_TARGET_NAME, dir);
   const s = await syncRepository(repo);
   say(`target ${repo.name} at ${dir}: ${s.branches} branches`);
+  await ensureOperator();
 }
 
 async function runGateLanes(branch: string): Promise<string[]> {
