@@ -9,6 +9,8 @@ const run = promisify(execFile);
 
 export interface HostCapabilities {
   kvm: boolean;
+  /** why /dev/kvm does not count, when it exists but cannot run ordinary guests */
+  kvmNote: string | null;
   nestedVirtualization: boolean;
   cpus: number;
   memoryBytes: number;
@@ -30,7 +32,12 @@ async function readable(p: string): Promise<string | null> {
 
 /** Measured, not declared: what this host can really do. */
 export async function measureHost(roots: ProbeRoots = defaultRoots): Promise<HostCapabilities> {
-  const kvm = await access(path.join(roots.dev, "kvm"), constants.R_OK | constants.W_OK).then(() => true, () => false);
+  const kvmOpens = await access(path.join(roots.dev, "kvm"), constants.R_OK | constants.W_OK).then(() => true, () => false);
+  // A PVM-only /dev/kvm (kvm_pvm without kvm_intel/kvm_amd) runs only PVM-built kernels: not KVM for lanes.
+  const modules = await Promise.all(["kvm_pvm", "kvm_intel", "kvm_amd"].map((m) => access(path.join(roots.sys, "module", m)).then(() => true, () => false)));
+  const pvmOnly = modules[0] === true && !modules[1] && !modules[2];
+  const kvm = kvmOpens && !pvmOnly;
+  const kvmNote = kvmOpens && pvmOnly ? "/dev/kvm is PVM (kvm_pvm): ordinary guests cannot run on it" : null;
   const nestedFlags = await Promise.all(
     ["kvm_intel", "kvm_amd"].map((m) => readable(path.join(roots.sys, "module", m, "parameters", "nested"))),
   );
@@ -39,7 +46,7 @@ export async function measureHost(roots: ProbeRoots = defaultRoots): Promise<Hos
     (r) => /version ([\d.]+)/.exec(r.stdout)?.[1] ?? r.stdout.split("\n")[0] ?? null,
     () => null,
   );
-  return { kvm, nestedVirtualization, cpus: os.cpus().length, memoryBytes: os.totalmem(), qemuVersion, kernel: os.release() };
+  return { kvm, kvmNote, nestedVirtualization, cpus: os.cpus().length, memoryBytes: os.totalmem(), qemuVersion, kernel: os.release() };
 }
 
 /** A host serves its own class and every less demanding one. */

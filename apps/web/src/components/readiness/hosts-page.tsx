@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { Section } from "~/components/ui/card";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
@@ -25,7 +26,9 @@ function Capabilities({ raw }: { raw: unknown }) {
   const c = readCapabilities(raw);
   return (
     <span className="flex flex-wrap items-center gap-x-2.5 text-sm" title={c.kernel ? `kernel ${c.kernel}` : undefined}>
-      <Flag on={c.kvm} label="/dev/kvm" />
+      <span title={(raw as { kvmNote?: string } | null)?.kvmNote ?? undefined}>
+        <Flag on={c.kvm} label="KVM" />
+      </span>
       <Flag on={c.nestedVirtualization} label="nested" />
       <span>{c.cpus ?? "?"} CPUs</span>
       <span>{c.memoryBytes != null ? formatMemory(c.memoryBytes) : "? GiB"}</span>
@@ -56,6 +59,19 @@ function HostTableRow({ host }: { host: HostRow }) {
       </TD>
       <TD className="font-mono text-sm">
         <span className={busy ? "font-semibold text-status-running" : undefined}>{host.slotsInUse}</span> / {host.slots}
+      </TD>
+      <TD className="text-sm">
+        {host.running.length === 0 ? (
+          <span className="text-ink-muted">idle</span>
+        ) : (
+          <span className="flex flex-col">
+            {host.running.map((r) => (
+              <Link key={r.id} href={`/runs/${r.id}`} className="font-mono text-status-running hover:underline">
+                {r.lane} <span className="text-ink-muted">on {r.branch}</span>
+              </Link>
+            ))}
+          </span>
+        )}
       </TD>
       <TD className="text-sm">
         <RelativeTime date={host.lastHeartbeatAt} />
@@ -90,6 +106,7 @@ export function HostsPage() {
               <TH>State</TH>
               <TH>Runs lanes of</TH>
               <TH>Slots in use</TH>
+              <TH>Running</TH>
               <TH>Last heartbeat</TH>
               <TH>Capabilities</TH>
             </TR>

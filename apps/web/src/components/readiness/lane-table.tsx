@@ -27,7 +27,7 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
       <TD className="w-28">
         <StatusBadge status={status} title={headRun?.reason ?? undefined} />
         {lane.waiting && (
-          <div className="max-w-48 truncate text-xs text-status-queued" title={lane.waiting} data-testid="waiting">
+          <div className="max-w-56 text-xs leading-tight text-status-queued" title={lane.waiting} data-testid="waiting">
             {lane.waiting}
           </div>
         )}
