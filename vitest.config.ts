@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 /** Tests use their own database and Redis key prefix, never the development ones. */
 const testEnv = {
   DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/proofboard_test",
-  PROOFBOARD_REDIS_PREFIX: "pbtest",
-  PROOFBOARD_DATA_DIR: "/tmp/proofboard-test-data",
+  // Overridable so two suites can run side by side on one machine (each with its own database too).
+  PROOFBOARD_REDIS_PREFIX: process.env.TEST_REDIS_PREFIX ?? "pbtest",
+  PROOFBOARD_DATA_DIR: process.env.TEST_DATA_DIR ?? "/tmp/proofboard-test-data",
   PROOFBOARD_TARGET_NAME: "itest",
   PROOFBOARD_HEARTBEAT_SECONDS: "1",
 };

@@ -83,6 +83,17 @@ export const laneSchema = z
     serialLogs: commitPath.nullable().default(null),
     /** exit codes meaning "this host cannot run me" (the harness stopped at its preflight) */
     unsupportedExitCodes: z.array(z.number().int().min(1).max(255)).default(() => []),
+    triggers: z
+      .strictObject({
+        push: z.boolean().default(false),
+        schedule: z
+          .string()
+          .regex(/^[0-9*/,-]+( [0-9*/,-]+){4,5}$/, { error: "must be a cron pattern such as \"0 2 * * *\"" })
+          .nullable()
+          .default(null),
+        branches: z.array(z.string().min(1)).default(() => ["main"]),
+      })
+      .default(() => ({ push: false, schedule: null, branches: ["main"] })),
   })
   .transform(({ title, ...lane }) => ({
     ...lane,

@@ -134,6 +134,7 @@ describe("parseCatalog defaults", () => {
       vms: null,
       serialLogs: null,
       unsupportedExitCodes: [],
+      triggers: { push: false, schedule: null, branches: ["main"] },
     });
     expect([catalog.profiles, catalog.gates]).toEqual([[], []]);
   });

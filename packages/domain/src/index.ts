@@ -5,3 +5,4 @@ export * from "./readiness";
 export * from "./run-state";
 export * from "./format";
 export * from "./driver-split";
+export * from "./verdict";

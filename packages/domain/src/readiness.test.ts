@@ -22,6 +22,7 @@ function lane(name: string, needs: string[] = []): Lane {
     vms: null,
     serialLogs: null,
     unsupportedExitCodes: [],
+    triggers: { push: false, schedule: null, branches: ["main"] },
   };
 }
 
@@ -58,7 +59,7 @@ describe("computeBranchReadiness", () => {
   it("does not count a pass on an older commit: it is stale", () => {
     const oldPass = run("iso", "passed", { sha: OLD });
     const r = readiness([...allPassed().filter((x) => x.lane !== "iso"), oldPass]);
-    expect(r.lanes.iso).toEqual({ lane: "iso", state: "never-run", headRun: null, stalePass: oldPass });
+    expect(r.lanes.iso).toEqual({ lane: "iso", state: "never-run", headRun: null, stalePass: oldPass, flaky: false });
     expect(r.releaseReady).toBe(false);
     expect(r.gates[0]).toMatchObject({ green: false, missing: ["iso"] });
     expect(r.missing).toEqual(["iso"]);

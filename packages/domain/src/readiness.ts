@@ -10,6 +10,7 @@ import type {
 
 const STATE_OF: Record<RunStatus, LaneState> = {
   passed: "passed",
+  waiting: "queued",
   queued: "queued",
   running: "running",
   failed: "failed",
@@ -18,6 +19,7 @@ const STATE_OF: Record<RunStatus, LaneState> = {
   canceled: "failed",
   lost: "failed",
   error: "failed",
+  skipped: "failed",
 };
 
 /** Newest first: by queue time, then attempt; the id only makes equal runs order the same way every time. */
@@ -48,7 +50,10 @@ export function computeBranchReadiness(input: { headSha: string; catalog: Catalo
     const state: LaneState = headRun ? STATE_OF[headRun.status] : "never-run";
     const stalePass =
       state === "passed" ? null : (runs.find((r) => r.commitSha !== headSha && r.status === "passed") ?? null);
-    lanes[lane.name] = { lane: lane.name, state, headRun, stalePass };
+    // A pass that needed a retry on the same commit says the lane is unreliable, whatever it proves.
+    const flaky =
+      state === "passed" && runs.some((r) => r.commitSha === headSha && (r.status === "failed" || r.status === "timed_out"));
+    lanes[lane.name] = { lane: lane.name, state, headRun, stalePass, flaky };
   }
 
   const gates: GateReadiness[] = catalog.gates.map((gate) => {
@@ -71,7 +76,7 @@ export function computeBranchReadiness(input: { headSha: string; catalog: Catalo
 
 /** Only reachable for a hand-built catalog whose gate names an unknown lane; parseCatalog refuses those. */
 function neverRun(lane: string): LaneReadiness {
-  return { lane, state: "never-run", headRun: null, stalePass: null };
+  return { lane, state: "never-run", headRun: null, stalePass: null, flaky: false };
 }
 
 /**

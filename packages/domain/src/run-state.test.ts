@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { canTransition, failureKindOf, isTerminal, retriesByItself, statusLabel } from "./run-state";
 import { FAILURE_KINDS, RUN_STATUSES, type RunStatus } from "./types";
 
-const TERMINAL: RunStatus[] = ["passed", "failed", "timed_out", "unsupported", "canceled", "lost", "error"];
+const TERMINAL: RunStatus[] = ["passed", "failed", "timed_out", "unsupported", "canceled", "lost", "error", "skipped"];
 
 describe("run state machine", () => {
   it("knows which states are terminal", () => {
@@ -14,9 +14,14 @@ describe("run state machine", () => {
   });
 
   it("lets a running run end in any terminal state, but not go back", () => {
-    expect(RUN_STATUSES.filter((to) => canTransition("running", to))).toEqual(TERMINAL);
+    // Only a run that never started is skipped.
+    expect(RUN_STATUSES.filter((to) => canTransition("running", to))).toEqual(TERMINAL.filter((s) => s !== "skipped"));
     expect(canTransition("running", "queued")).toBe(false);
     expect(canTransition("running", "running")).toBe(false);
+  });
+
+  it("lets a waiting run be queued, skipped or canceled", () => {
+    expect(RUN_STATUSES.filter((to) => canTransition("waiting", to))).toEqual(["queued", "canceled", "skipped"]);
   });
 
   it("never moves a terminal run", () => {
@@ -25,6 +30,7 @@ describe("run state machine", () => {
 
   it("classifies failures by kind", () => {
     expect(RUN_STATUSES.map((s) => [s, failureKindOf(s)])).toEqual([
+      ["waiting", null],
       ["queued", null],
       ["running", null],
       ["passed", null],
@@ -34,6 +40,7 @@ describe("run state machine", () => {
       ["canceled", "canceled"],
       ["lost", "infrastructure"],
       ["error", "infrastructure"],
+      ["skipped", "skipped"],
     ]);
   });
 

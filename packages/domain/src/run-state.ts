@@ -3,6 +3,8 @@ import type { FailureKind, RunStatus } from "./types";
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   // A queued run has no host yet, so it cannot be "lost" (that is a host that stopped heartbeating);
   // a queued run whose job vanished from Redis is put back in the queue and stays queued.
+  // waiting: held in Postgres until the lanes it needs pass on the same commit, or one fails.
+  waiting: ["queued", "skipped", "canceled"],
   queued: ["running", "canceled"],
   running: ["passed", "failed", "timed_out", "unsupported", "canceled", "lost", "error"],
   passed: [],
@@ -12,6 +14,7 @@ const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   canceled: [],
   lost: [],
   error: [],
+  skipped: [],
 };
 
 /** A terminal run never changes again; a rerun is a new run (a new attempt), not a transition. */
@@ -36,6 +39,9 @@ export function failureKindOf(status: RunStatus): FailureKind | null {
       return "infrastructure";
     case "canceled":
       return "canceled";
+    case "skipped":
+      return "skipped";
+    case "waiting":
     case "queued":
     case "running":
     case "passed":
@@ -52,6 +58,7 @@ export function retriesByItself(kind: FailureKind | null): boolean {
 }
 
 const LABELS: Record<RunStatus, string> = {
+  waiting: "waiting for the lanes it needs",
   queued: "queued",
   running: "running",
   passed: "passed",
@@ -61,6 +68,7 @@ const LABELS: Record<RunStatus, string> = {
   canceled: "canceled",
   lost: "lost (host stopped heartbeating)",
   error: "infrastructure error",
+  skipped: "skipped (a lane it needs failed)",
 };
 
 export function statusLabel(status: RunStatus): string {

@@ -41,6 +41,17 @@ export interface Lane {
   serialLogs: string | null;
   /** exit codes by which the harness says it stopped at its preflight: unsupported, not failed */
   unsupportedExitCodes: number[];
+  /** when the lane runs by itself, besides by hand */
+  triggers: LaneTriggers;
+}
+
+export interface LaneTriggers {
+  /** on every new head commit of a branch */
+  push: boolean;
+  /** a cron pattern (BullMQ job scheduler), e.g. "0 2 * * *" for nightly */
+  schedule: string | null;
+  /** the branches a schedule runs on */
+  branches: string[];
 }
 
 export interface LaneVms {
@@ -68,6 +79,7 @@ export interface Catalog {
 }
 
 export const RUN_STATUSES = [
+  "waiting",
   "queued",
   "running",
   "passed",
@@ -77,11 +89,12 @@ export const RUN_STATUSES = [
   "canceled",
   "lost",
   "error",
+  "skipped",
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Why a run did not pass; each kind is shown and retried differently. */
-export const FAILURE_KINDS = ["test", "timeout", "unsupported", "infrastructure", "canceled"] as const;
+export const FAILURE_KINDS = ["test", "timeout", "unsupported", "infrastructure", "canceled", "skipped"] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** The minimum a readiness computation needs to know about a run. */
@@ -108,6 +121,8 @@ export interface LaneReadiness {
   headRun: RunSummary | null;
   /** latest pass on an older commit when the head has none: shown, never counted */
   stalePass: RunSummary | null;
+  /** passed on the head only after a failed attempt on the same commit: counted, never a clean green */
+  flaky: boolean;
 }
 
 export interface GateReadiness {

@@ -16,6 +16,13 @@ interface StatusStyle {
 }
 
 const STYLES: Record<Status, StatusStyle> = {
+  waiting: {
+    label: "waiting",
+    hint: "waits for the lanes it needs to pass on this commit first",
+    dot: "border border-status-queued bg-transparent",
+    text: "text-amber-700",
+  },
+  skipped: { label: "skipped", hint: "not run: a lane it needs failed on this commit", dot: "bg-status-idle", text: "text-ink-muted" },
   queued: { label: "queued", hint: "waiting for a host that can run it", dot: "bg-status-queued", text: "text-amber-700" },
   running: { label: "running", hint: "running on a host now", dot: "bg-status-running", text: "text-status-running" },
   passed: { label: "passed", hint: "passed on this commit", dot: "bg-status-passed", text: "text-green-700" },
@@ -31,8 +38,8 @@ const STYLES: Record<Status, StatusStyle> = {
   lost: { label: "lost", hint: "the host stopped heartbeating", dot: "bg-status-infra", text: "text-pink-700" },
   error: { label: "infra error", hint: "infrastructure fault (worker or QEMU)", dot: "bg-status-infra", text: "text-pink-700" },
   "never-run": {
-    label: "never run",
-    hint: "no run on this commit",
+    label: "not run",
+    hint: "not run on this commit",
     dot: "border border-status-idle bg-transparent",
     text: "text-ink-muted",
   },
