@@ -3,7 +3,7 @@ import { db } from "@proofboard/db";
 export { catalogYaml, makeRepo } from "../support/target-repo";
 
 export async function resetDb(): Promise<void> {
-  await db().$executeRawUnsafe(`TRUNCATE console_chunk, console, run, commit, branch, repository, host CASCADE`);
+  await db().$executeRawUnsafe(`TRUNCATE console_chunk, console, run_metric, run, commit, branch, repository, host, webhook_delivery CASCADE`);
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Lane, RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
-import { catalogAt, claimRun, finishRun, mirrorFor, retryAfterInfrastructureFault, type Claim } from "@proofboard/services";
+import { advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, retryAfterInfrastructureFault, type Claim } from "@proofboard/services";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
 import { RunConsoles } from "./run-consoles";
@@ -134,6 +134,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   await mirrorFor(repo).removeWorktree(worktree).catch(() => rm(worktree, { recursive: true, force: true }));
   if (await finishRun(fence, outcome)) {
     await publishStatus(ctx.redis, runId, outcome.status, true);
+    await advanceWaiting(claim.run.repositoryId, claim.run.commitSha).catch(() => undefined);
     if (outcome.failureKind === "infrastructure") {
       await retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id: runId } }));
     }

@@ -47,5 +47,5 @@ export function runSummaryDto(r: RunSummary | null) {
 }
 
 export function laneReadinessDto(l: LaneReadiness) {
-  return { lane: l.lane, state: l.state, headRun: runSummaryDto(l.headRun), stalePass: runSummaryDto(l.stalePass) };
+  return { lane: l.lane, state: l.state, flaky: l.flaky, headRun: runSummaryDto(l.headRun), stalePass: runSummaryDto(l.stalePass) };
 }

@@ -1,5 +1,6 @@
 import { authRouter } from "./routers/auth";
 import { branchesRouter } from "./routers/branches";
+import { historyRouter } from "./routers/history";
 import { hostsRouter } from "./routers/hosts";
 import { lanesRouter } from "./routers/lanes";
 import { runsRouter } from "./routers/runs";
@@ -11,6 +12,7 @@ export const appRouter = router({
   runs: runsRouter,
   hosts: hostsRouter,
   auth: authRouter,
+  history: historyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -33,6 +33,8 @@ const schema = z.object({
   PROOFBOARD_HEARTBEAT_SECONDS: positiveInt(5),
   /** A host silent this long is offline; its running runs are lost. */
   PROOFBOARD_HOST_TIMEOUT_SECONDS: positiveInt(30),
+  /** Shared with GitHub/Gitea (HMAC key) and GitLab (token); unset keeps /api/webhooks/* closed. */
+  PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,6 +1,7 @@
 import { isTerminal } from "@proofboard/domain";
 import { db, type Run } from "@proofboard/db";
 import { createRedis, publishRunControl, publishStatus, removeRunJob } from "@proofboard/jobs";
+import { advanceWaiting } from "./dependencies";
 import { hostClassOf, runById } from "./runs";
 
 /**
@@ -13,12 +14,13 @@ export async function cancelRun(id: string, by: string): Promise<Run> {
   const redis = createRedis();
   try {
     const queued = await db().run.updateMany({
-      where: { id: run.id, status: "queued" },
+      where: { id: run.id, status: { in: ["queued", "waiting"] } },
       data: { status: "canceled", failureKind: "canceled", finishedAt: new Date(), cancelRequestedAt: new Date(), reason: `canceled by ${by} before it started` },
     });
     if (queued.count) {
       await removeRunJob(run.id, hostClassOf(run));
       await publishStatus(redis, run.id, "canceled", true);
+      await advanceWaiting(run.repositoryId, run.commitSha);
     } else {
       await db().run.updateMany({ where: { id: run.id, cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } });
       await publishRunControl(redis, { type: "cancel", runId: run.id });

@@ -1,7 +1,7 @@
 /** Errors a person can act on; the API maps them to NOT_FOUND / BAD_REQUEST. */
 export class NotFoundError extends Error {
   constructor(
-    readonly kind: "repository" | "branch" | "lane" | "run" | "console",
+    readonly kind: "repository" | "branch" | "lane" | "run" | "console" | "gate",
     readonly value: string,
   ) {
     super(`unknown ${kind}: ${JSON.stringify(value)}`);

@@ -12,3 +12,6 @@ export * from "./sync";
 export * from "./durations";
 export * from "./cancel";
 export * from "./holds";
+export * from "./history";
+export { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES, WEBHOOK_PROVIDERS, type WebhookProvider, type WebhookResponse } from "./webhooks";
+export * from "./dependencies";

@@ -1,5 +1,6 @@
 import { db } from "@proofboard/db";
 import { createRedis, enqueueRun, knownRunJobIds, publishStatus } from "@proofboard/jobs";
+import { advanceAllWaiting } from "./dependencies";
 import { hostClassOf, retryAfterInfrastructureFault } from "./runs";
 
 /** How long past its timeout a running run may go unreported before it counts as lost. */
@@ -18,6 +19,7 @@ export interface ReconcileResult {
  */
 export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileResult> {
   const result: ReconcileResult = { requeued: [], lost: [], retried: [] };
+  await advanceAllWaiting();
   const queued = await db().run.findMany({ where: { status: "queued" }, select: { id: true, hostClass: true } });
   if (queued.length) {
     const known = await knownRunJobIds();

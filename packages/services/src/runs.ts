@@ -1,8 +1,9 @@
-import { laneByName, type HostClass, type RunStatus } from "@proofboard/domain";
+import { laneByName, lanesToRun, type HostClass, type RunStatus } from "@proofboard/domain";
 import { db, Prisma, type Run } from "@proofboard/db";
 import { enqueueRun } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { NotFoundError } from "./errors";
+import { branchView } from "./readiness";
 import { repositoryByName } from "./repositories";
 
 export interface RunRequest {
@@ -12,61 +13,90 @@ export interface RunRequest {
   requestedBy?: string;
   /** keep the lane's VMs up this long after it ends, for the holder to debug */
   hold?: { seconds: number; userId: string };
+  /** why: manual, push, schedule */
+  trigger?: string;
 }
 
-/**
- * Queues a run of a lane on a branch's head commit: the Postgres row first, then the BullMQ
- * job whose id is the run id. A run whose enqueue fails stays queued; the reconciler puts it back.
- */
+/** Queues a lane on a branch's head commit (with the lanes it needs first); returns the lane's run. */
 export async function requestRun(req: RunRequest): Promise<Run> {
-  const repo = await repositoryByName(req.repository);
-  const branch = await db().branch.findUnique({
-    where: { repositoryId_name: { repositoryId: repo.id, name: req.branch } },
-  });
-  if (!branch || branch.deletedAt) throw new NotFoundError("branch", req.branch);
-  const { catalog, source } = await catalogAt(repo, branch.headSha);
-  const lane = laneByName(catalog, req.lane);
-  if (!lane) throw new NotFoundError("lane", req.lane);
-
-  // A run of this lane already waiting on this commit is what a second click meant; holds differ, so they don't merge.
-  if (!req.hold) {
-    const waiting = await db().run.findFirst({
-      where: { repositoryId: repo.id, commitSha: branch.headSha, lane: lane.name, status: "queued", holdSeconds: null },
-      orderBy: { attempt: "desc" },
-    });
-    if (waiting) return waiting;
-  }
-
-  const run = await createWithNextAttempt(async (tx) => {
-    const previous = await tx.run.findFirst({
-      where: { repositoryId: repo.id, commitSha: branch.headSha, lane: lane.name },
-      orderBy: { attempt: "desc" },
-      select: { id: true, attempt: true },
-    });
-    return tx.run.create({
-      data: {
-        repositoryId: repo.id,
-        commitSha: branch.headSha,
-        branchName: branch.name,
-        lane: lane.name,
-        attempt: (previous?.attempt ?? 0) + 1,
-        previousRunId: previous?.id ?? null,
-        argv: lane.command,
-        timeoutSeconds: lane.timeoutSeconds,
-        hostClass: lane.host,
-        catalogSource: source,
-        requestedBy: req.requestedBy ?? null,
-        holdSeconds: req.hold?.seconds ?? null,
-        heldById: req.hold?.userId ?? null,
-      },
-    });
-  });
-  await enqueueRun(run.id, lane.host);
+  const runs = await requestLanes({ ...req, lanes: [req.lane] });
+  const run = runs.find((r) => r.lane === req.lane);
+  if (!run) throw new NotFoundError("lane", req.lane);
   return run;
 }
 
+/**
+ * Queues lanes on a branch's head commit: the Postgres row first, then the BullMQ job whose id
+ * is the run id. Lanes they need that have not passed (and are not under way) on the head are
+ * queued too, first; a lane whose needs have not passed yet waits in Postgres until they do
+ * (fail first: a hours-long KVM suite never starts behind a failed eval guard). A lane already
+ * queued or waiting on the commit is not queued twice: that is what a second click meant.
+ */
+export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: string[] }): Promise<Run[]> {
+  const repo = await repositoryByName(req.repository);
+  const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: req.branch } } });
+  if (!branch || branch.deletedAt) throw new NotFoundError("branch", req.branch);
+  // Throws the catalog's own error (file, path, line) when the head's catalog is invalid.
+  const { catalog, source } = await catalogAt(repo, branch.headSha);
+  const view = await branchView(repo, branch);
+  if (!view.readiness) throw new Error(`no readiness for ${branch.name}`);
+  for (const name of req.lanes) if (!laneByName(catalog, name)) throw new NotFoundError("lane", name);
+  const passed = new Set(Object.values(view.readiness.lanes).filter((l) => l.state === "passed").map((l) => l.lane));
+
+  const runs: Run[] = [];
+  for (const name of lanesToRun(view.readiness, catalog, req.lanes)) {
+    const lane = laneByName(catalog, name)!;
+    const requested = req.lanes.includes(name);
+    const hold = requested ? req.hold : undefined;
+    const status = lane.needs.every((n) => passed.has(n)) ? "queued" : "waiting";
+    const { run, created } = await createWithNextAttempt(async (tx) => {
+      // Serialises requests for this lane on this commit, so two racing clicks make one run.
+      await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${`${repo.id}:${branch.headSha}:${name}`}))`;
+      if (!hold) {
+        const pending = await tx.run.findFirst({
+          where: { repositoryId: repo.id, commitSha: branch.headSha, lane: name, status: { in: ["queued", "waiting"] }, holdSeconds: null },
+          orderBy: { attempt: "desc" },
+        });
+        if (pending) return { run: pending, created: false };
+      }
+      const previous = await tx.run.findFirst({
+        where: { repositoryId: repo.id, commitSha: branch.headSha, lane: name },
+        orderBy: { attempt: "desc" },
+        select: { id: true, attempt: true },
+      });
+      const created = await tx.run.create({
+        data: {
+          repositoryId: repo.id,
+          commitSha: branch.headSha,
+          branchName: branch.name,
+          lane: name,
+          attempt: (previous?.attempt ?? 0) + 1,
+          previousRunId: previous?.id ?? null,
+          status,
+          argv: lane.command,
+          timeoutSeconds: lane.timeoutSeconds,
+          hostClass: lane.host,
+          catalogSource: source,
+          requestedBy: req.requestedBy ?? null,
+          trigger: requested ? (req.trigger ?? "manual") : "needed",
+          holdSeconds: hold?.seconds ?? null,
+          heldById: hold?.userId ?? null,
+        },
+      });
+      return { run: created, created: true };
+    });
+    if (!created) {
+      runs.push(run);
+      continue;
+    }
+    if (status === "queued") await enqueueRun(run.id, lane.host);
+    runs.push(run);
+  }
+  return runs;
+}
+
 /** Two requests racing for the same attempt number: the loser takes the next one. */
-async function createWithNextAttempt(create: (tx: Prisma.TransactionClient) => Promise<Run>): Promise<Run> {
+async function createWithNextAttempt<T>(create: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await db().$transaction(create);

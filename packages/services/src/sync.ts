@@ -1,5 +1,7 @@
 import { db, type Repository } from "@proofboard/db";
+import { catalogAt } from "./catalogs";
 import { mirrorFor } from "./repositories";
+import { requestLanes } from "./runs";
 
 export interface SyncSummary {
   branches: number;
@@ -7,6 +9,8 @@ export interface SyncSummary {
   moved: string[];
   deleted: string[];
   rejected: { name: string; reason: string }[];
+  /** push-triggered lanes that could not be queued (e.g. the new head's catalog is invalid) */
+  triggerErrors: string[];
 }
 
 const inFlight = new Map<string, Promise<SyncSummary>>();
@@ -28,7 +32,7 @@ async function doSync(repo: Repository): Promise<SyncSummary> {
     const { branches, rejected } = await mirror.listBranches();
     const existing = await db().branch.findMany({ where: { repositoryId: repo.id } });
     const byName = new Map(existing.map((b) => [b.name, b]));
-    const summary: SyncSummary = { branches: branches.length, added: [], moved: [], deleted: [], rejected };
+    const summary: SyncSummary = { branches: branches.length, added: [], moved: [], deleted: [], rejected, triggerErrors: [] };
 
     for (const { name, sha } of branches) {
       const known = byName.get(name);
@@ -48,6 +52,11 @@ async function doSync(repo: Repository): Promise<SyncSummary> {
       summary.deleted.push(...gone.map((b) => b.name));
     }
     await db().repository.update({ where: { id: repo.id }, data: { lastSyncedAt: new Date(), lastSyncError: null } });
+    for (const name of [...summary.added, ...summary.moved]) {
+      await triggerOnPush(repo, name).catch((err: unknown) => {
+        summary.triggerErrors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
     return summary;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -74,4 +83,24 @@ async function recordCommit(repo: Repository, sha: string): Promise<void> {
     },
     update: {},
   });
+}
+
+/**
+ * A new head commit runs the lanes whose catalog entry says `triggers: { push: true }` (the
+ * platform runs its eval guards and portable regressions on every relevant change). Never a
+ * second run of a lane on a commit that already has one: only a person asks for that.
+ */
+async function triggerOnPush(repo: Repository, branchName: string): Promise<void> {
+  const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: branchName } } });
+  if (!branch || branch.deletedAt) return;
+  const { catalog } = await catalogAt(repo, branch.headSha);
+  const wanted = catalog.lanes.filter((l) => l.triggers.push).map((l) => l.name);
+  if (!wanted.length) return;
+  const already = await db().run.findMany({
+    where: { repositoryId: repo.id, commitSha: branch.headSha, lane: { in: wanted } },
+    select: { lane: true },
+    distinct: ["lane"],
+  });
+  const lanes = wanted.filter((l) => !already.some((a) => a.lane === l));
+  if (lanes.length) await requestLanes({ repository: repo.name, branch: branchName, lanes, requestedBy: "push", trigger: "push" });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { componentCoverage, estimateVerdict } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import {
   defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, waitingReason, type BranchView,
@@ -60,8 +61,11 @@ export const branchesRouter = router({
         waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
       }
     }
+    const verdict = view.readiness && view.catalog ? estimateVerdict(view.readiness, view.catalog, usual, new Date()) : null;
     return {
       ...branchHeader(view),
+      verdict,
+      coverage: view.readiness && view.catalog ? componentCoverage(view.readiness, view.catalog) : [],
       gates: gateSummary(view),
       profiles: view.catalog?.profiles ?? [],
       lanes: (view.catalog?.lanes ?? []).map((lane) => ({

@@ -9,7 +9,7 @@ import {
 import { runDto } from "../dto";
 import { TRPCError } from "@trpc/server";
 import { canOperate } from "@proofboard/auth";
-import { endHold, sendInput } from "@proofboard/services";
+import { endHold, requestMissing, sendInput } from "@proofboard/services";
 import { operatorProcedure, publicProcedure, router, toTRPCError } from "../trpc";
 
 const runId = z.string().min(1).max(64);
@@ -104,6 +104,11 @@ export const runsRouter = router({
       const run = await requestRun({ ...req, requestedBy: ctx.actor, hold });
       return runDto(run);
     }),
+
+  /** Queues what a gate (or every release gate) still misses on the branch head, needs first. */
+  rerunMissing: publicProcedure
+    .input(z.object({ repository: z.string().max(200).optional(), branch: z.string().min(1).max(255), gate: z.string().min(1).max(200).optional() }))
+    .mutation(async ({ input, ctx }) => (await requestMissing({ ...input, requestedBy: ctx.actor })).map(runDto)),
 
   /** Ends a hold now: every VM of the run is stopped. The holder (or an admin) only. */
   endHold: operatorProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => {

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Card } from "~/components/ui/card";
 import { Mono } from "~/components/ui/mono";
+import { historyHref } from "~/components/history/links";
 import { CommitLine } from "./commit-line";
 import { LaneChip } from "./lane-chip";
 import { runsHref } from "./links";
@@ -30,7 +31,10 @@ export function BranchHeader({ detail }: { detail: BranchDetail }) {
       <div className="flex flex-wrap items-center gap-3">
         <Verdict ready={detail.releaseReady} size="lg" />
         <h1 className="min-w-0 font-mono text-lg font-semibold [overflow-wrap:anywhere] text-ink">{detail.name}</h1>
-        <Link href={runsHref({ branch: detail.name })} className="ml-auto text-sm text-status-running hover:underline">
+        <Link href={historyHref(detail.name)} className="ml-auto text-sm text-status-running hover:underline">
+          History
+        </Link>
+        <Link href={runsHref({ branch: detail.name })} className="text-sm text-status-running hover:underline">
           All runs of this branch
         </Link>
       </div>

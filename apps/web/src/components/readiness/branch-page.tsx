@@ -8,6 +8,7 @@ import { BranchLanes } from "./branch-lanes";
 import { CatalogError } from "./catalog-error";
 import { Loading, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
+import { VerdictPanel } from "./verdict-panel";
 
 /** One branch's head commit: verdict, each gate's lanes with their runs, and a rerun per lane. */
 export function BranchPage({ name }: { name: string }) {
@@ -29,6 +30,7 @@ export function BranchPage({ name }: { name: string }) {
     <div className="flex flex-col gap-3">
       {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
       <BranchHeader detail={detail} />
+      {detail.catalogError == null && <VerdictPanel detail={detail} />}
       {detail.catalogError != null ? (
         <CatalogError message={detail.catalogError} source={detail.catalogSource} />
       ) : (

@@ -1,3 +1,5 @@
+import Link from "next/link";
+import { laneHref } from "~/components/history/links";
 import { Section } from "~/components/ui/card";
 import { Mono } from "~/components/ui/mono";
 import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
@@ -23,7 +25,9 @@ function CatalogLaneRow({ lane, profileName }: { lane: Lane; profileName: string
   return (
     <TR id={`catalog-lane-${lane.name}`} data-lane={lane.name} className="scroll-mt-12 align-top target:bg-amber-50">
       <TD className="py-1.5" title={lane.description}>
-        <div className="font-mono font-semibold whitespace-nowrap">{lane.name}</div>
+        <Link href={laneHref(lane.name)} className="block font-mono font-semibold whitespace-nowrap hover:underline">
+          {lane.name}
+        </Link>
         <div className="text-sm text-ink-muted">{lane.title}</div>
       </TD>
       <TD className="py-1.5 text-sm">{lane.group}</TD>

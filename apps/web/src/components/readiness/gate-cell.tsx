@@ -6,10 +6,17 @@ import type { GateSummary } from "./types";
 export function GateCell({ gate }: { gate: GateSummary | undefined }) {
   if (!gate) return <span className="text-sm text-ink-muted">not in this commit&apos;s catalog</span>;
   if (gate.green) {
+    const flaky = gate.lanes.filter((l) => l.flaky).map((l) => l.lane);
     return (
       <span data-gate={gate.id} data-green="true" className="inline-flex items-center gap-1 text-sm font-medium text-green-700">
         <CheckIcon className="size-4" />
         green
+        {flaky.length > 0 && (
+          // A pass that needed a retry is counted, but it is not a clean green.
+          <span className="rounded bg-amber-100 px-1 text-xs text-amber-800" title={`passed only after a retry: ${flaky.join(", ")}`}>
+            {flaky.length} flaky
+          </span>
+        )}
       </span>
     );
   }

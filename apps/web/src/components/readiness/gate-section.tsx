@@ -3,6 +3,7 @@ import { Section } from "~/components/ui/card";
 import { CheckIcon } from "./icons";
 import { LaneChip } from "./lane-chip";
 import { LaneTable } from "./lane-table";
+import { RerunMissing } from "./rerun-missing";
 import type { GateSummary, LaneDetail, LaneReadiness } from "./types";
 
 function GateState({ gate }: { gate: GateSummary }) {
@@ -22,6 +23,11 @@ function GateState({ gate }: { gate: GateSummary }) {
       <span className="text-ink-muted">: {gate.missing.join(", ")}</span>
     </span>
   );
+}
+
+/** Missing lanes nobody is running yet: what "Rerun missing" would queue. */
+export function idleMissing(gate: GateSummary): number {
+  return gate.lanes.filter((l) => gate.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run")).length;
 }
 
 export type GateSectionProps = {
@@ -45,6 +51,7 @@ export function GateSection({ gate, branch, lanes, shownAbove }: GateSectionProp
         </span>
       }
       description={<GateState gate={gate} />}
+      actions={<RerunMissing branch={branch} gate={gate.id} count={idleMissing(gate)} label="Rerun missing" />}
       className={gate.release && !gate.green ? "border-red-200" : undefined}
       flush
     >

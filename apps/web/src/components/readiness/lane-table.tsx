@@ -26,6 +26,11 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
     <TR id={laneAnchor(lane.name)} data-lane={lane.name} className="scroll-mt-12 target:bg-amber-50">
       <TD className="w-28">
         <StatusBadge status={status} title={headRun?.reason ?? undefined} />
+        {lane.readiness?.flaky && (
+          <span className="ml-1 rounded bg-amber-100 px-1 text-xs font-medium text-amber-800" title="passed only after a failed attempt on this commit" data-testid="flaky">
+            flaky
+          </span>
+        )}
         {lane.waiting && (
           <div className="max-w-56 text-xs leading-tight text-status-queued" title={lane.waiting} data-testid="waiting">
             {lane.waiting}

@@ -10,6 +10,7 @@ import { Mono, Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
 import { useTRPC } from "~/trpc/react";
+import { ComparePanel } from "~/components/history/compare-panel";
 import { HoldBanner, RerunWithHold } from "./hold-controls";
 import { RunConsoles } from "./run-consoles";
 import { useRunFollow } from "./use-run-follow";
@@ -117,6 +118,7 @@ export function RunView({ id }: { id: string }) {
           {run.reason}
         </p>
       )}
+      <ComparePanel runId={run.id} status={status} />
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-md border border-line bg-surface px-3 py-2 sm:grid-cols-4 lg:grid-cols-8">
         <Field label="Duration">
           {run.startedAt ? (

@@ -1,0 +1,51 @@
+import { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES } from "@proofboard/services";
+
+// Each delivery writes to Postgres and runs git; nothing here may be cached or prerendered.
+export const dynamic = "force-dynamic";
+// HMAC over the raw bytes (node:crypto), Postgres and git need Node, not the edge runtime.
+export const runtime = "nodejs";
+
+type ContentType = "application/json" | "text/plain";
+
+function reply(status: number, body: string, contentType: ContentType = "text/plain"): Response {
+  return new Response(body, { status, headers: { "content-type": `${contentType}; charset=utf-8` } });
+}
+
+/**
+ * The body exactly as sent, since the signature covers those bytes (req.json() would re-encode
+ * them). Read with a cap: Content-Length may be absent (chunked) or lie.
+ */
+async function rawBody(req: Request): Promise<Buffer | null> {
+  if (!req.body) return Buffer.alloc(0);
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_WEBHOOK_BODY_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Push webhooks from GitHub, Gitea and GitLab: /api/webhooks/github, /gitea, /gitlab. */
+export async function POST(req: Request, ctx: { params: Promise<{ provider: string }> }): Promise<Response> {
+  const { provider } = await ctx.params;
+  if (!isWebhookProvider(provider)) return reply(404, `no webhook provider ${JSON.stringify(provider)}: use github, gitea or gitlab`);
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_WEBHOOK_BODY_BYTES) return reply(413, "body is larger than 1 MiB");
+  const body = await rawBody(req);
+  if (!body) return reply(413, "body is larger than 1 MiB");
+  try {
+    const res = await handleWebhook(provider, req.headers, body);
+    return reply(res.status, res.body, res.contentType);
+  } catch (err) {
+    // The forge only needs to know it failed (it will show the delivery as failed); details are ours.
+    console.error(`webhook ${provider} failed:`, err);
+    return reply(500, "internal error while handling the webhook");
+  }
+}

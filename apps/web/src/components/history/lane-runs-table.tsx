@@ -1,0 +1,70 @@
+import Link from "next/link";
+import { branchHref, runHref } from "~/components/readiness/links";
+import { Sha } from "~/components/ui/mono";
+import { RelativeTime } from "~/components/ui/relative-time";
+import { StatusBadge } from "~/components/ui/status-badge";
+import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
+import { cn } from "~/lib/utils";
+import { formatSeconds } from "./format";
+import type { HistoryRun } from "./types";
+
+/** The window's newest runs; a flaky commit's rows are marked so the pass and the failure line up. */
+export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; flaky: ReadonlySet<string> }) {
+  return (
+    <Table>
+      <THead>
+        <TR>
+          <TH>Status</TH>
+          <TH>Branch</TH>
+          <TH>Commit</TH>
+          <TH className="text-right">Attempt</TH>
+          <TH>Host</TH>
+          <TH>Finished</TH>
+          <TH className="text-right">Duration</TH>
+          <TH>Reason</TH>
+          <TH>
+            <span className="sr-only">Open</span>
+          </TH>
+        </TR>
+      </THead>
+      <TBody>
+        {runs.map((run) => (
+          <TR key={run.id} data-run={run.id}>
+            <TD>
+              <StatusBadge status={run.status} />
+            </TD>
+            <TD className="max-w-56">
+              <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={run.branch}>
+                {run.branch}
+              </Link>
+            </TD>
+            <TD>
+              <span className="inline-flex items-center gap-1">
+                <Sha sha={run.commitSha} length={8} className={cn(flaky.has(run.commitSha) && "border-amber-300 bg-amber-50")} />
+                {flaky.has(run.commitSha) && (
+                  <span className="text-xs text-amber-700" title="this lane both passed and failed on this commit">
+                    flaky
+                  </span>
+                )}
+              </span>
+            </TD>
+            <TD className="text-right font-mono">{run.attempt > 1 ? `#${run.attempt}` : <span className="text-ink-muted">1</span>}</TD>
+            <TD className="max-w-40 truncate font-mono text-sm" title={run.hostName ?? undefined}>
+              {run.hostName ?? <span className="text-ink-muted">—</span>}
+            </TD>
+            <TD className="text-sm text-ink-muted">{run.finishedAt ? <RelativeTime date={run.finishedAt} /> : "—"}</TD>
+            <TD className="text-right font-mono text-sm">{formatSeconds(run.seconds)}</TD>
+            <TD className="max-w-80 truncate text-sm text-ink-muted" title={run.reason ?? undefined}>
+              {run.reason ?? ""}
+            </TD>
+            <TD className="text-right">
+              <Link href={runHref(run.id)} className="text-sm font-medium text-status-running hover:underline">
+                Open
+              </Link>
+            </TD>
+          </TR>
+        ))}
+      </TBody>
+    </Table>
+  );
+}

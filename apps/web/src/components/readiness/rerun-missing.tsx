@@ -1,0 +1,39 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Button } from "~/components/ui/button";
+import { useTRPC } from "~/trpc/react";
+
+/**
+ * "Rerun what is missing": queues the lanes of a gate (or of every release gate) that are not
+ * green on the head and not already under way, with the lanes they need first.
+ */
+export function RerunMissing({ branch, gate, count, label }: { branch: string; gate?: string; count: number; label: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const mutation = useMutation(
+    trpc.runs.rerunMissing.mutationOptions({
+      onSuccess: () =>
+        Promise.all([queryClient.invalidateQueries(trpc.branches.pathFilter()), queryClient.invalidateQueries(trpc.runs.list.pathFilter())]),
+    }),
+  );
+  if (count === 0) return null;
+  return (
+    <span className="inline-flex items-center gap-1.5">
+      {mutation.data && <span className="text-xs text-ink-muted">queued {mutation.data.length}</span>}
+      {mutation.error && <span className="text-xs text-status-failed">{mutation.error.message}</span>}
+      <Button
+        size="xs"
+        variant="outline"
+        disabled={mutation.isPending}
+        aria-label={gate ? `Rerun what ${gate} misses` : "Rerun everything missing"}
+        onClick={(e) => {
+          e.stopPropagation();
+          mutation.mutate({ branch, gate });
+        }}
+      >
+        {mutation.isPending ? "Queuing…" : `${label} (${count})`}
+      </Button>
+    </span>
+  );
+}

@@ -1,0 +1,87 @@
+import { isTerminal } from "@proofboard/domain";
+import { db, type Run } from "@proofboard/db";
+import { createRedis, enqueueRun, publishStatus } from "@proofboard/jobs";
+import { catalogAt } from "./catalogs";
+import { NotFoundError } from "./errors";
+import { branchByName, branchView } from "./readiness";
+import { repositoryByName } from "./repositories";
+import { hostClassOf, requestLanes } from "./runs";
+
+/**
+ * Moves the waiting runs of one commit on: queued once every lane they need passed on that
+ * commit, skipped (with the reason) as soon as one of them ended without passing. Idempotent:
+ * called after every run ends, after a cancel, and by the reconciler.
+ */
+export async function advanceWaiting(repositoryId: string, commitSha: string): Promise<{ queued: string[]; skipped: string[] }> {
+  const result = { queued: [] as string[], skipped: [] as string[] };
+  const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
+  const { catalog } = await catalogAt(repo, commitSha);
+  const redis = createRedis();
+  try {
+    // A skip can unblock (as a skip) what waited on the skipped lane: go round until nothing moves.
+    for (let round = 0; round < catalog.lanes.length + 1; round++) {
+      const waiting = await db().run.findMany({ where: { repositoryId, commitSha, status: "waiting" } });
+      if (!waiting.length) break;
+      const latest = await db().run.findMany({
+        where: { repositoryId, commitSha, status: { not: "waiting" } },
+        orderBy: [{ lane: "asc" }, { attempt: "desc" }],
+        distinct: ["lane"],
+        select: { lane: true, status: true },
+      });
+      const statusOf = new Map(latest.map((r) => [r.lane, r.status]));
+      let moved = false;
+      for (const run of waiting) {
+        const needs = catalog.lanes.find((l) => l.name === run.lane)?.needs ?? [];
+        const failed = needs.find((n) => {
+          const s = statusOf.get(n);
+          return s !== undefined && isTerminal(s) && s !== "passed";
+        });
+        if (failed) {
+          const n = await db().run.updateMany({
+            where: { id: run.id, status: "waiting" },
+            data: { status: "skipped", failureKind: "skipped", finishedAt: new Date(), reason: `not run: ${failed}, which it needs, ended ${statusOf.get(failed)} on this commit` },
+          });
+          if (n.count) {
+            result.skipped.push(run.id);
+            await publishStatus(redis, run.id, "skipped", true);
+            moved = true;
+          }
+        } else if (needs.every((n) => statusOf.get(n) === "passed")) {
+          const n = await db().run.updateMany({ where: { id: run.id, status: "waiting" }, data: { status: "queued" } });
+          if (n.count) {
+            await enqueueRun(run.id, hostClassOf(run));
+            result.queued.push(run.id);
+            await publishStatus(redis, run.id, "queued");
+            moved = true;
+          }
+        }
+      }
+      if (!moved) break;
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return result;
+}
+
+/** Every commit with waiting runs, for the reconciler. */
+export async function advanceAllWaiting(): Promise<void> {
+  const commits = await db().run.findMany({ where: { status: "waiting" }, distinct: ["repositoryId", "commitSha"], select: { repositoryId: true, commitSha: true } });
+  for (const c of commits) await advanceWaiting(c.repositoryId, c.commitSha);
+}
+
+/**
+ * "Rerun what is missing": the lanes of a gate (or of every release gate) not green on the head
+ * and not already under way, with the lanes they need; nothing that passed is run again.
+ */
+export async function requestMissing(req: { repository?: string; branch: string; gate?: string; requestedBy?: string }): Promise<Run[]> {
+  const repo = await repositoryByName(req.repository);
+  const view = await branchView(repo, await branchByName(repo, req.branch));
+  if (!view.readiness) return [];
+  const gates = view.readiness.gates.filter((g) => (req.gate ? g.gate.id === req.gate : g.gate.release));
+  if (req.gate && !gates.length) throw new NotFoundError("gate", req.gate);
+  const idle = (lane: string) => ["failed", "never-run"].includes(view.readiness!.lanes[lane]?.state ?? "never-run");
+  const lanes = [...new Set(gates.flatMap((g) => g.missing))].filter(idle);
+  if (!lanes.length) return [];
+  return requestLanes({ repository: req.repository, branch: req.branch, lanes, requestedBy: req.requestedBy, trigger: "missing" });
+}

@@ -1,0 +1,294 @@
+import { CatalogError, type Catalog, type Lane, type RunStatus } from "@proofboard/domain";
+import { db, type Repository } from "@proofboard/db";
+import { isSha, runGit } from "@proofboard/git";
+import { catalogAt, defaultCatalog } from "./catalogs";
+import { NotFoundError } from "./errors";
+import { branchByName } from "./readiness";
+import { mirrorFor } from "./repositories";
+
+type Repo = Pick<Repository, "id" | "name" | "url">;
+
+export interface LogCommit {
+  sha: string;
+  subject: string;
+  authorName: string;
+  committedAt: Date;
+}
+
+/**
+ * First-parent history, in git's order: committer dates lie after rebases and cherry-picks, so
+ * the database's commit rows cannot order a branch. NUL separates fields and (with -z) commits,
+ * and cannot occur in them, so subjects stay data whatever they contain.
+ */
+export async function firstParentLog(repo: Repo, revs: { from?: string; to: string }, max: number): Promise<LogCommit[]> {
+  for (const sha of [revs.to, revs.from ?? revs.to]) {
+    if (!isSha(sha)) throw new Error(`not a full commit SHA: ${JSON.stringify(sha)}`);
+  }
+  const range = revs.from ? `${revs.from}..${revs.to}` : revs.to;
+  const argv = ["--git-dir", mirrorFor(repo).path, "log", "--first-parent", "--no-color", "-z"];
+  const out = await runGit([...argv, "--format=%H%x00%an%x00%ct%x00%s", "-n", String(max), range, "--"]);
+  const fields = out.split("\0");
+  const commits: LogCommit[] = [];
+  for (let i = 0; i + 3 < fields.length; i += 4) {
+    const [sha = "", authorName = "", ct = "", subject = ""] = fields.slice(i, i + 4);
+    if (!isSha(sha)) break;
+    commits.push({ sha, authorName, committedAt: new Date(Number(ct) * 1000), subject });
+  }
+  return commits;
+}
+
+const seconds = (r: { startedAt: Date | null; finishedAt: Date | null }): number | null =>
+  r.startedAt && r.finishedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
+
+/** Attempts only grow on one commit, so the highest attempt is the run people mean by "the" run. */
+function newer(a: { attempt: number; queuedAt: Date }, b: { attempt: number; queuedAt: Date }): boolean {
+  return a.attempt !== b.attempt ? a.attempt > b.attempt : a.queuedAt > b.queuedAt;
+}
+
+const releaseLanes = (c: Catalog) => new Set(c.gates.filter((g) => g.release).flatMap((g) => g.lanes));
+
+export interface GridCell {
+  id: string;
+  status: RunStatus;
+  attempt: number;
+  seconds: number | null;
+}
+
+export interface BranchGrid {
+  branch: string;
+  headSha: string;
+  catalogSource: string | null;
+  catalogError: string | null;
+  /** set when git could not list the history: only the head commit is shown */
+  historyError: string | null;
+  lanes: { name: string; title: string; group: string; release: boolean }[];
+  /** newest first; `cells` is aligned with `lanes` */
+  commits: (LogCommit & { cells: (GridCell | null)[]; release: { passed: number; total: number } })[];
+}
+
+/** A branch's recent first-parent commits × the lanes of its head's catalog, like Hydra's evaluations. */
+export async function branchGrid(repo: Repository, branchName: string, count: number): Promise<BranchGrid> {
+  const branch = await branchByName(repo, branchName);
+  let log: LogCommit[];
+  let historyError: string | null = null;
+  try {
+    log = await firstParentLog(repo, { to: branch.headSha }, count);
+  } catch (err) {
+    historyError = err instanceof Error ? err.message : String(err);
+    const head = await db().commit.findUnique({ where: { repositoryId_sha: { repositoryId: repo.id, sha: branch.headSha } } });
+    const committedAt = head?.committedAt ?? branch.updatedAt;
+    log = [{ sha: branch.headSha, subject: head?.subject ?? "", authorName: head?.authorName ?? "", committedAt }];
+  }
+  // Runs from any branch count: like readiness, the rule is about commits, not who asked.
+  const runs = await db().run.findMany({
+    where: { repositoryId: repo.id, commitSha: { in: log.map((c) => c.sha) } },
+    select: { id: true, commitSha: true, lane: true, attempt: true, status: true, queuedAt: true, startedAt: true, finishedAt: true },
+  });
+  const latest = new Map<string, (typeof runs)[number]>();
+  for (const r of runs) {
+    const key = `${r.commitSha}\0${r.lane}`;
+    const seen = latest.get(key);
+    if (!seen || newer(r, seen)) latest.set(key, r);
+  }
+
+  let catalog: Catalog | null = null;
+  let catalogSource: string | null = null;
+  let catalogError: string | null = null;
+  try {
+    ({ catalog, source: catalogSource } = await catalogAt(repo, branch.headSha));
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    catalogError = err.message;
+    catalogSource = err.file;
+  }
+  const release = catalog ? releaseLanes(catalog) : new Set<string>();
+  // A broken head catalog still leaves history worth seeing: fall back to the lanes that ran.
+  const lanes = catalog
+    ? catalog.lanes.map((l) => ({ name: l.name, title: l.title, group: l.group, release: release.has(l.name) }))
+    : [...new Set(runs.map((r) => r.lane))].sort().map((name) => ({ name, title: name, group: "", release: false }));
+
+  return {
+    branch: branch.name,
+    headSha: branch.headSha,
+    catalogSource,
+    catalogError,
+    historyError,
+    lanes,
+    commits: log.map((c) => {
+      const cells = lanes.map(({ name }) => {
+        const r = latest.get(`${c.sha}\0${name}`);
+        return r ? { id: r.id, status: r.status, attempt: r.attempt, seconds: seconds(r) } : null;
+      });
+      const passed = lanes.filter((l, i) => l.release && cells[i]?.status === "passed").length;
+      return { ...c, cells, release: { passed, total: release.size } };
+    }),
+  };
+}
+
+const runFields = {
+  id: true, lane: true, branchName: true, commitSha: true, attempt: true, status: true, failureKind: true, reason: true,
+  exitCode: true, queuedAt: true, startedAt: true, finishedAt: true, hostFingerprint: true, host: { select: { name: true } },
+} as const;
+
+type RunRow = {
+  id: string; lane: string; branchName: string; commitSha: string; attempt: number; status: RunStatus;
+  failureKind: string | null; reason: string | null; exitCode: number | null;
+  queuedAt: Date; startedAt: Date | null; finishedAt: Date | null; hostFingerprint: unknown; host: { name: string } | null;
+};
+
+type Primitive = string | number | boolean | null;
+
+/** A fingerprint is JSON written by a worker: kept flat and primitive so it can be compared and shown. */
+function flatFingerprint(v: unknown): Record<string, Primitive> {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return {};
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k, x === null || ["string", "number", "boolean"].includes(typeof x) ? (x as Primitive) : JSON.stringify(x)]),
+  );
+}
+
+function hostName(r: RunRow): string | null {
+  const fromPrint = flatFingerprint(r.hostFingerprint).host;
+  return r.host?.name ?? (typeof fromPrint === "string" ? fromPrint : null);
+}
+
+export type RunSide = Omit<RunRow, "host" | "hostFingerprint"> & {
+  seconds: number | null;
+  hostName: string | null;
+  fingerprint: Record<string, Primitive>;
+};
+
+function side(r: RunRow): RunSide {
+  const { host: _host, hostFingerprint, ...rest } = r;
+  return { ...rest, seconds: seconds(r), hostName: hostName(r), fingerprint: flatFingerprint(hostFingerprint) };
+}
+
+/** Interpolated like Postgres's percentile_cont, so it agrees with the "usual" durations elsewhere. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const at = (sorted.length - 1) * p;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+const FAILED: readonly RunStatus[] = ["failed", "timed_out"];
+
+/**
+ * A flake is a commit on which the lane both passed and failed: the code did not change, so the
+ * lane (or its host) did. Commits with only failures are real breakage and are not counted.
+ */
+export function flakeRate(runs: readonly { commitSha: string; status: RunStatus }[]) {
+  const byCommit = new Map<string, { passed: boolean; failed: boolean }>();
+  for (const r of runs) {
+    const c = byCommit.get(r.commitSha) ?? { passed: false, failed: false };
+    if (r.status === "passed") c.passed = true;
+    if (FAILED.includes(r.status)) c.failed = true;
+    byCommit.set(r.commitSha, c);
+  }
+  const flaky = [...byCommit].filter(([, c]) => c.passed && c.failed).map(([sha]) => sha);
+  return { commits: byCommit.size, flakyCommits: flaky, rate: byCommit.size ? flaky.length / byCommit.size : null };
+}
+
+/** The catalog people mean without a branch: the main line's head, else the default. */
+async function laneDefinition(repo: Repository, lane: string): Promise<Lane | null> {
+  for (const name of ["main", "master"]) {
+    const branch = await branchByName(repo, name).catch(() => null);
+    const found = branch && (await catalogAt(repo, branch.headSha).catch(() => null))?.catalog.lanes.find((l) => l.name === lane);
+    if (found) return found;
+  }
+  return (await defaultCatalog()).catalog.lanes.find((l) => l.name === lane) ?? null;
+}
+
+/** One lane over its last `limit` runs (optionally on one branch): durations, flakiness, counts. */
+export async function laneHistory(repo: Repository, input: { lane: string; branch?: string; limit: number }) {
+  if (input.branch) {
+    const known = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: input.branch } } });
+    if (!known) throw new NotFoundError("branch", input.branch);
+  }
+  const where = { repositoryId: repo.id, lane: input.lane, branchName: input.branch };
+  const rows: RunRow[] = await db().run.findMany({ where, orderBy: { queuedAt: "desc" }, take: input.limit, select: runFields });
+  const definition = await laneDefinition(repo, input.lane);
+  // A lane gone from the catalog still has a history; only a name never seen anywhere is unknown.
+  if (!definition && rows.length === 0) {
+    const ran = await db().run.findFirst({ where: { repositoryId: repo.id, lane: input.lane }, select: { id: true } });
+    if (!ran) throw new NotFoundError("lane", input.lane);
+  }
+  const runs = rows.map(side);
+  const trend = runs
+    .filter((r) => r.status === "passed" && r.seconds !== null && r.finishedAt)
+    .map((r) => ({
+      runId: r.id, finishedAt: r.finishedAt!, seconds: r.seconds!, commitSha: r.commitSha, branch: r.branchName, hostName: r.hostName,
+    }))
+    .sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
+  const durations = trend.map((t) => t.seconds).sort((a, b) => a - b);
+  const passed = runs.filter((r) => r.status === "passed").length;
+  const failed = runs.filter((r) => FAILED.includes(r.status)).length;
+  return {
+    lane: input.lane,
+    branch: input.branch ?? null,
+    definition: definition && {
+      title: definition.title, description: definition.description, group: definition.group, host: definition.host,
+      expectedSeconds: definition.expectedSeconds,
+    },
+    window: runs.length,
+    trend,
+    counts: { passed, failed, other: runs.length - passed - failed },
+    medianSeconds: percentile(durations, 0.5),
+    p90Seconds: percentile(durations, 0.9),
+    flake: flakeRate(runs),
+    recent: runs.slice(0, 50),
+  };
+}
+
+const BETWEEN_MAX = 50;
+
+/** How the good commit relates to the bad one, and what landed between them on the first-parent line. */
+async function commitsBetween(repo: Repo, good: string, bad: string) {
+  if (good === bad) return { relation: "same-commit" as const, commits: [], truncated: false, error: null };
+  try {
+    const ancestor = await mirrorFor(repo).isAncestor(good, bad);
+    // Even off the line (another branch, a force-push), good..bad still says what the bad side adds.
+    const log = await firstParentLog(repo, { from: good, to: bad }, BETWEEN_MAX + 1);
+    const relation = ancestor ? ("ancestor" as const) : ("not-ancestor" as const);
+    return { relation, commits: log.slice(0, BETWEEN_MAX), truncated: log.length > BETWEEN_MAX, error: null };
+  } catch (err) {
+    return { relation: "unknown" as const, commits: [], truncated: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** A failing run next to the last good run of its lane before it: what changed in code, host and time. */
+export async function compareWithLastGood(runId: string) {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const found = uuid.test(runId) ? await db().run.findUnique({ where: { id: runId }, select: { ...runFields, repositoryId: true } }) : null;
+  if (!found) throw new NotFoundError("run", runId);
+  const { repositoryId, ...run } = found;
+  const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
+  const lastGood = (branchName?: string) =>
+    db().run.findFirst({
+      where: { repositoryId: repo.id, lane: run.lane, status: "passed", finishedAt: { lt: run.queuedAt }, branchName, id: { not: run.id } },
+      orderBy: { finishedAt: "desc" },
+      select: runFields,
+    });
+  const onBranch = await lastGood(run.branchName);
+  const good: RunRow | null = onBranch ?? (await lastGood());
+  const bad = side(run);
+  const subjects = await db().commit.findMany({
+    where: { repositoryId: repo.id, sha: { in: [run.commitSha, ...(good ? [good.commitSha] : [])] } },
+    select: { sha: true, subject: true },
+  });
+  const subjectOf = (sha: string) => subjects.find((c) => c.sha === sha)?.subject ?? null;
+  const thisRun = { ...bad, subject: subjectOf(bad.commitSha) };
+  if (!good) return { run: thisRun, good: null, scope: null, between: null, hostDifferences: [], durationDeltaSeconds: null };
+  const before = side(good);
+  const keys = [...new Set([...Object.keys(before.fingerprint), ...Object.keys(bad.fingerprint)])].sort();
+  return {
+    run: thisRun,
+    good: { ...before, subject: subjectOf(before.commitSha) },
+    scope: onBranch ? ("branch" as const) : ("any-branch" as const),
+    between: await commitsBetween(repo, good.commitSha, run.commitSha),
+    hostDifferences: keys
+      .map((key) => ({ key, good: before.fingerprint[key] ?? null, bad: bad.fingerprint[key] ?? null }))
+      .filter((d) => d.good !== d.bad),
+    durationDeltaSeconds: bad.seconds !== null && before.seconds !== null ? bad.seconds - before.seconds : null,
+  };
+}

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "@proofboard/api";
+import { db, disconnectDb } from "@proofboard/db";
+import type { RunStatus } from "@proofboard/domain";
+import { ensureRepository, syncRepository } from "@proofboard/services";
+import { catalogYaml, makeRepo, resetDb } from "./helpers";
+
+const HOSTILE = "hostile/$(touch${IFS}pwned);-rf";
+const T0 = Date.parse("2026-11-01T00:00:00Z");
+const FP = { host: "h1", kvm: true, nestedVirtualization: false, cpus: 4, memoryBytes: 8e9, qemuVersion: "7.2.22", kernel: "6.1.0" };
+
+const caller = appRouter.createCaller({ actor: "test", user: null });
+let repositoryId = "";
+/** main's first-parent commits, oldest first: c[0] initial … c[3] head */
+const c: string[] = [];
+let side = "";
+
+/** Runs made directly, for exact and fast data: `minute` places it on a common timeline; attempts count up per commit and lane. */
+async function run(o: { sha: string; lane: string; status: RunStatus; minute: number; branch?: string; secs?: number; fp?: object }) {
+  const attempt = 1 + (await db().run.count({ where: { repositoryId, commitSha: o.sha, lane: o.lane } }));
+  const queuedAt = new Date(T0 + o.minute * 60_000);
+  const startedAt = new Date(queuedAt.getTime() + 1000);
+  const done = !["queued", "running"].includes(o.status);
+  const r = await db().run.create({
+    data: {
+      repositoryId, commitSha: o.sha, branchName: o.branch ?? "main", lane: o.lane, attempt, argv: ["true"],
+      timeoutSeconds: 600, hostClass: "tcg", catalogSource: "test", status: o.status, queuedAt,
+      startedAt: o.status === "queued" ? null : startedAt,
+      finishedAt: done ? new Date(startedAt.getTime() + (o.secs ?? 100) * 1000) : null,
+      exitCode: o.status === "passed" ? 0 : o.status === "failed" ? 1 : null,
+      reason: o.status === "failed" ? `${o.lane} broke` : null,
+      hostFingerprint: o.fp ?? FP,
+    },
+  });
+  return r.id;
+}
+
+beforeAll(async () => {
+  await resetDb();
+  const lanes = ["alpha", "beta", "gamma"].map((name) => ({ name, command: ["true"] }));
+  const target = makeRepo({ "proofboard.yaml": catalogYaml(lanes, ["alpha", "beta"]) });
+  c.push(target.git("rev-parse", "HEAD"));
+  target.git("checkout", "-q", "-b", "side");
+  side = target.commit({ "side.txt": "side" }, "side work");
+  target.git("checkout", "-q", "main");
+  c.push(target.commit({ "a.txt": "1" }, "second: $(rm -rf /) <b>bold</b>"));
+  target.git("branch", HOSTILE);
+  c.push(target.commit({ "a.txt": "2" }, "third"));
+  c.push(target.commit({ "a.txt": "3" }, "fourth"));
+  const repo = await ensureRepository("itest", target.dir);
+  repositoryId = repo.id;
+  await syncRepository(repo);
+});
+
+afterAll(async () => {
+  await disconnectDb();
+});
+
+describe("history.branchGrid", () => {
+  it("is the first-parent commits newest first × the head catalog's lanes, the latest attempt per cell", async () => {
+    await run({ sha: c[3]!, lane: "alpha", status: "failed", minute: 0 });
+    const rerun = await run({ sha: c[3]!, lane: "alpha", status: "passed", minute: 5, secs: 42 });
+    await run({ sha: c[3]!, lane: "beta", status: "running", minute: 6 });
+    // Another branch's run on a main commit still counts: readiness is about commits.
+    const other = await run({ sha: c[2]!, lane: "beta", status: "passed", minute: 7, branch: "side" });
+    await run({ sha: side, lane: "alpha", status: "failed", minute: 8, branch: "side" });
+
+    const grid = await caller.history.branchGrid({ branch: "main" });
+    expect(grid.headSha).toBe(c[3]);
+    expect(grid.commits.map((x) => x.sha)).toEqual([c[3], c[2], c[1], c[0]]);
+    expect(grid.commits[2]!.subject).toBe("second: $(rm -rf /) <b>bold</b>");
+    expect(Date.parse(grid.commits[0]!.committedAt)).not.toBeNaN();
+    expect(grid.lanes).toEqual([
+      { name: "alpha", title: "alpha", group: "regression-guard", release: true },
+      { name: "beta", title: "beta", group: "regression-guard", release: true },
+      { name: "gamma", title: "gamma", group: "regression-guard", release: false },
+    ]);
+    const head = grid.commits[0]!;
+    expect(head.cells[0]).toEqual({ id: rerun, status: "passed", attempt: 2, seconds: 42 });
+    expect(head.cells[1]).toMatchObject({ status: "running", seconds: null });
+    expect(head.cells[2]).toBeNull();
+    expect(head.release).toEqual({ passed: 1, total: 2 });
+    expect(grid.commits[1]!.cells[1]).toMatchObject({ id: other, status: "passed" });
+    expect(grid.commits[1]!.release).toEqual({ passed: 1, total: 2 });
+    expect(grid.commits[3]!.cells).toEqual([null, null, null]);
+
+    const two = await caller.history.branchGrid({ branch: "main", commits: 2 });
+    expect(two.commits.map((x) => x.sha)).toEqual([c[3], c[2]]);
+    await expect(caller.history.branchGrid({ branch: "main", commits: 101 })).rejects.toThrow();
+  });
+});
+
+describe("history.lane", () => {
+  it("flake rate counts only commits where the lane both passed and failed", async () => {
+    await run({ sha: c[0]!, lane: "gamma", status: "passed", minute: 10, secs: 100 });
+    await run({ sha: c[0]!, lane: "gamma", status: "failed", minute: 11 });
+    await run({ sha: c[1]!, lane: "gamma", status: "timed_out", minute: 12 });
+    await run({ sha: c[1]!, lane: "gamma", status: "failed", minute: 13 });
+    await run({ sha: c[2]!, lane: "gamma", status: "passed", minute: 14, secs: 200 });
+    await run({ sha: c[2]!, lane: "gamma", status: "canceled", minute: 15 });
+    await run({ sha: c[3]!, lane: "gamma", status: "passed", minute: 16, secs: 300, fp: { ...FP, qemuVersion: "8.2.0", host: "h2" } });
+
+    const h = await caller.history.lane({ lane: "gamma" });
+    expect(h.window).toBe(7);
+    expect(h.counts).toEqual({ passed: 3, failed: 3, other: 1 });
+    expect(h.flake).toEqual({ commits: 4, flakyCommits: [c[0]], rate: 0.25 });
+    expect(h.trend.map((t) => t.seconds)).toEqual([100, 200, 300]);
+    expect(h.trend[2]).toMatchObject({ commitSha: c[3], branch: "main", hostName: "h2" });
+    expect(h.medianSeconds).toBe(200);
+    expect(h.p90Seconds).toBeCloseTo(280);
+    expect(h.recent[0]).toMatchObject({ lane: "gamma", status: "passed", commitSha: c[3] });
+    expect(h.definition).toMatchObject({ title: "gamma", group: "regression-guard" });
+
+    const narrow = await caller.history.lane({ lane: "gamma", limit: 2 });
+    expect(narrow.window).toBe(2);
+    expect(narrow.flake).toEqual({ commits: 2, flakyCommits: [], rate: 0 });
+    const onSide = await caller.history.lane({ lane: "gamma", branch: "side" });
+    expect(onSide).toMatchObject({ window: 0, medianSeconds: null, flake: { rate: null } });
+  });
+});
+
+describe("history.compare", () => {
+  it("finds the last good run on the branch, the commits between and the host that changed", async () => {
+    const good = await run({ sha: c[1]!, lane: "beta", status: "passed", minute: 20, secs: 50 });
+    // Passed later but on another branch: the branch's own last good run wins.
+    await run({ sha: side, lane: "beta", status: "passed", minute: 21, branch: "side" });
+    const bad = await run({
+      sha: c[3]!, lane: "beta", status: "failed", minute: 30, secs: 80, fp: { ...FP, qemuVersion: "8.2.0", kernel: "6.12.0" },
+    });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp.good).toMatchObject({ id: good, commitSha: c[1], status: "passed", exitCode: 0, subject: "second: $(rm -rf /) <b>bold</b>" });
+    expect(cmp.scope).toBe("branch");
+    expect(cmp.run).toMatchObject({ id: bad, status: "failed", exitCode: 1, reason: "beta broke", hostName: "h1", subject: "fourth" });
+    expect(cmp.between).toMatchObject({ relation: "ancestor", truncated: false, error: null });
+    expect(cmp.between!.commits.map((x) => [x.sha, x.subject])).toEqual([[c[3], "fourth"], [c[2], "third"]]);
+    expect(cmp.hostDifferences).toEqual([
+      { key: "kernel", good: "6.1.0", bad: "6.12.0" },
+      { key: "qemuVersion", good: "7.2.22", bad: "8.2.0" },
+    ]);
+    expect(cmp.durationDeltaSeconds).toBe(30);
+  });
+
+  it("falls back to any branch and says when the good commit is not an ancestor", async () => {
+    const good = await run({ sha: side, lane: "alpha", status: "passed", minute: 40, branch: "side", fp: { ...FP, host: "h9" } });
+    const bad = await run({ sha: c[2]!, lane: "alpha", status: "failed", minute: 50, branch: HOSTILE });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp.good?.id).toBe(good);
+    expect(cmp.scope).toBe("any-branch");
+    expect(cmp.run.branch).toBe(HOSTILE);
+    expect(cmp.between?.relation).toBe("not-ancestor");
+    // good..bad stops where the side branch forked: the initial commit is already in the good run.
+    expect(cmp.between?.commits.map((x) => x.sha)).toEqual([c[2], c[1]]);
+    expect(cmp.hostDifferences).toEqual([{ key: "host", good: "h9", bad: "h1" }]);
+  });
+
+  it("has no good run to show for a lane that never passed before", async () => {
+    const bad = await run({ sha: c[0]!, lane: "beta", status: "failed", minute: -10 });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp).toMatchObject({ good: null, scope: null, between: null, hostDifferences: [], durationDeltaSeconds: null });
+  });
+});
+
+describe("hostile names are data", () => {
+  it("a branch with shell text and a leading dash is shown verbatim", async () => {
+    const grid = await caller.history.branchGrid({ branch: HOSTILE });
+    expect(grid.branch).toBe(HOSTILE);
+    expect(grid.commits.map((x) => x.sha)).toEqual([c[1], c[0]]);
+  });
+
+  it.each(["../../etc/passwd", "-rf", "--all", "main..side", "$(id)", "%2e%2e", "main\n"])("unknown branch %j is not found", async (name) => {
+    await expect(caller.history.branchGrid({ branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.history.lane({ lane: "gamma", branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("unknown lanes and runs are not found", async () => {
+    for (const lane of ["$(touch pwned)", "--output=/tmp/x", "' OR 1=1 --"]) {
+      await expect(caller.history.lane({ lane })).rejects.toMatchObject({ code: "NOT_FOUND", message: `unknown lane: ${JSON.stringify(lane)}` });
+    }
+    for (const runId of ["' OR 1=1 --", "00000000-0000-0000-0000-000000000000", "-n"]) {
+      await expect(caller.history.compare({ runId })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    }
+  });
+});
