@@ -21,10 +21,14 @@ let target: ReturnType<typeof makeRepo>;
 
 beforeAll(async () => {
   target = makeRepo({
-    "proofboard.yaml": catalogYaml([
-      { name: "guard", command: ["bash", "-c", "echo guard ok"] },
-      { name: "smoke", command: ["bash", "lanes/smoke.sh"] },
-    ]),
+    "proofboard.yaml": catalogYaml(
+      [
+        { name: "guard", command: ["bash", "-c", "echo guard ok"] },
+        { name: "smoke", command: ["bash", "lanes/smoke.sh"] },
+        { name: "extra", command: ["bash", "-c", "echo not in any gate"] },
+      ],
+      ["guard", "smoke"],
+    ),
     "lanes/smoke.sh": smokeScript,
   });
   for (const name of HOSTILE_BRANCHES) target.git("update-ref", `refs/heads/${name}`, "HEAD");
@@ -91,5 +95,20 @@ describe("readiness → rerun → live console → readiness", () => {
     for (const dir of [process.cwd(), target.dir, stack.dataDir, path.join(process.cwd(), "apps/web")]) {
       expect(existsSync(path.join(dir, "pwned")), dir).toBe(false);
     }
+  });
+
+  it("rerun what is missing queues exactly the lanes not green on the new head", async () => {
+    const head = target.commit({ "CHANGELOG": "a new commit\n" }, "a new head with nothing run");
+    await stack.mutate("branches.sync", {});
+    await page.goto(`${stack.url}/branches/main`);
+    await expect.poll(() => page.getByTestId("verdict").innerText()).toBe("NOT READY");
+    await page.getByRole("button", { name: "Rerun everything missing" }).click();
+    await expect.poll(async () => {
+      const runs = await stack.query<{ lane: string; commitSha: string }[]>("runs.list", { branch: "main", limit: 50 });
+      return runs.filter((r) => r.commitSha === head).map((r) => r.lane).sort();
+    }).toEqual(["guard", "smoke"]);
+    await expect.poll(() => page.getByTestId("verdict").innerText(), { timeout: 60_000 }).toBe("READY");
+    const runs = await stack.query<{ lane: string; commitSha: string }[]>("runs.list", { branch: "main", limit: 50 });
+    expect(runs.filter((r) => r.commitSha === head).map((r) => r.lane).sort()).toEqual(["guard", "smoke"]);
   });
 });

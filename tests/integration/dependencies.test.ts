@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
-import { closeQueues, laneQueue } from "@proofboard/jobs";
-import { branchByName, branchView, ensureRepository, requestMissing, requestRun, runById, syncRepository } from "@proofboard/services";
+import { closeQueues, controlQueue, laneQueue } from "@proofboard/jobs";
+import {
+  branchByName, branchView, ensureRepository, requestMissing, requestRun, runById, runScheduledLane, syncRepository, syncSchedules,
+} from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { makeRepo, resetDb, waitFor } from "./helpers";
 
@@ -13,6 +15,7 @@ lanes:
   - { name: smoke, description: long suite, command: [bash, -c, "sleep 0.3; echo smoke ok"], group: publishable, host: tcg, timeoutSeconds: 60, needs: [guard] }
   - { name: matrix, description: long suite, command: [bash, -c, "echo matrix ok"], group: publishable, host: tcg, timeoutSeconds: 60, needs: [guard] }
   - { name: pushed, description: on every push, command: ["true"], group: portable, host: tcg, timeoutSeconds: 60, triggers: { push: true } }
+  - { name: nightly, description: nightly suite, command: ["true"], group: publishable, host: tcg, timeoutSeconds: 60, triggers: { schedule: "0 2 * * *", branches: [main, nosuch] } }
 gates:
   - { id: release, name: Release, lanes: [smoke, matrix], release: true }
 `;
@@ -101,5 +104,17 @@ describe("dependencies", () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]!.trigger).toBe("push");
     expect(await db().run.count({ where: { commitSha: sha, lane: { not: "pushed" } } })).toBe(0);
+  });
+
+  it("a lane with a schedule gets a BullMQ job scheduler, and a firing runs it once per head", async () => {
+    const repo = await db().repository.findUniqueOrThrow({ where: { name: "deps" } });
+    expect(await syncSchedules(repo)).toEqual(["nightly (0 2 * * *)"]);
+    const schedulers = await controlQueue().getJobSchedulers();
+    expect(schedulers.filter((j) => j.key === `lane:${repo.id}:nightly`).map((j) => j.pattern)).toEqual(["0 2 * * *"]);
+    const first = await runScheduledLane(repo.id, "nightly");
+    expect(first).toHaveLength(1);
+    expect((await runById(first[0]!)).trigger).toBe("schedule");
+    expect(await runScheduledLane(repo.id, "nightly")).toEqual([]);
+    await controlQueue().removeJobScheduler(`lane:${repo.id}:nightly`);
   });
 });

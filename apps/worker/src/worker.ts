@@ -2,10 +2,12 @@ import path from "node:path";
 import { Worker } from "bullmq";
 import { env } from "@proofboard/env";
 import {
-  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, subscribeRunControl, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
+  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, scheduledLaneJob, subscribeRunControl, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
 } from "@proofboard/jobs";
 import { db } from "@proofboard/db";
-import { cancelRequested, defaultRepository, heartbeat, reconcile, registerHost, syncRepository } from "@proofboard/services";
+import {
+  cancelRequested, defaultRepository, heartbeat, reconcile, registerHost, runScheduledLane, syncRepository, syncSchedules,
+} from "@proofboard/services";
 import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
 import { RunControl } from "./run-control";
@@ -83,6 +85,12 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
       new Worker(
         CONTROL_QUEUE,
         async (job) => {
+          if (job.name === scheduledLaneJob.name) {
+            const { repositoryId, lane } = scheduledLaneJob.payload.parse(job.data);
+            const queued = await runScheduledLane(repositoryId, lane);
+            if (queued.length) log(`schedule: ${lane} queued ${queued.length} run(s)`);
+            return;
+          }
           if (job.name !== syncRepositoryJob.name) return;
           const { repositoryId } = syncRepositoryJob.payload.parse(job.data);
           const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
@@ -102,6 +110,10 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         { name: syncRepositoryJob.name, data: { repositoryId: repo.id }, opts: syncRepositoryJob.options },
       );
       await enqueueSync(repo.id);
+      const scheduled = await syncRepository(repo)
+        .then(() => syncSchedules(repo))
+        .catch((err: unknown) => [`schedules not set: ${String(err)}`]);
+      if (scheduled.length) log(`schedules: ${scheduled.join(", ")}`);
     }
     const tick = () =>
       void reconcile(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)

@@ -26,6 +26,13 @@ export const syncRepositoryJob = {
 } as const;
 export type SyncRepositoryPayload = z.infer<typeof syncRepositoryJob.payload>;
 
+/** A lane's own schedule (`triggers.schedule` in the catalog), one BullMQ job scheduler per lane. */
+export const scheduledLaneJob = {
+  name: "scheduled-lane",
+  payload: z.object({ repositoryId: z.string().min(1), lane: z.string().min(1).max(200) }),
+  options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } satisfies JobsOptions,
+} as const;
+
 /** One queue per host capability class: a worker listens only on classes its host can serve. */
 export function laneQueueName(hostClass: HostClass): string {
   return `lanes-${hostClass}`;

@@ -15,3 +15,4 @@ export * from "./holds";
 export * from "./history";
 export { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES, WEBHOOK_PROVIDERS, type WebhookProvider, type WebhookResponse } from "./webhooks";
 export * from "./dependencies";
+export * from "./schedules";
