@@ -60,7 +60,8 @@ async function waitForRuns(ids: string[]) {
 
 async function seed() {
   const repo = await db().repository.findUniqueOrThrow({ where: { name: e.PROOFBOARD_TARGET_NAME } });
-  if ((await db().run.count({ where: { repositoryId: repo.id } })) > 0) return say("already seeded");
+  // Push-triggered lanes run as soon as the repository is synced; only the demo's own runs mark a seed.
+  if ((await db().run.count({ where: { repositoryId: repo.id, requestedBy: "demo" } })) > 0) return say("already seeded");
   const release = DEMO_BRANCHES.release.name;
   const releaseRuns = await runGateLanes(release);
   say(`queued ${releaseRuns.length} runs on ${release}`);

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { DriverSplitter, HARNESS_CONSOLE } from "@proofboard/domain";
+import { DriverSplitter, HARNESS_CONSOLE, parseMetricLine, type Metric } from "@proofboard/domain";
 import type { ConsoleKind } from "@proofboard/services";
 import { ConsoleWriter } from "./console-writer";
 
@@ -13,6 +13,10 @@ export class RunConsoles {
   private readonly splitter = new DriverSplitter();
   /** the last bytes of the harness, to say why a harness stopped at its preflight */
   private tail: Buffer = Buffer.alloc(0);
+  /** an unfinished stdout line, for benchmark metric lines split across reads */
+  private stdoutLine = "";
+  /** benchmark figures the harness reported (last value of a name wins) */
+  readonly metrics = new Map<string, Metric>();
 
   constructor(
     private readonly claim: { runId: string; fence: number },
@@ -35,6 +39,13 @@ export class RunConsoles {
     this.tail = Buffer.concat([this.tail, data]).subarray(-4096);
     if (stream === "stderr") {
       for (const line of this.splitter.push(data)) this.writer(line.console, "driver").write(line.data);
+    } else {
+      const lines = (this.stdoutLine + data.toString("utf8")).split("\n");
+      this.stdoutLine = (lines.pop() ?? "").slice(-1024);
+      for (const line of lines) {
+        const m = line.startsWith("PROOFBOARD_METRIC ") ? parseMetricLine(line) : null;
+        if (m && this.metrics.size < 200) this.metrics.set(m.name, m);
+      }
     }
   }
 

@@ -4,7 +4,9 @@ import type { Redis } from "ioredis";
 import type { Lane, RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
-import { advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, retryAfterInfrastructureFault, type Claim } from "@proofboard/services";
+import {
+  advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, retryAfterInfrastructureFault, type Claim,
+} from "@proofboard/services";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
 import { RunConsoles } from "./run-consoles";
@@ -132,6 +134,8 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
   }
   await mirrorFor(repo).removeWorktree(worktree).catch(() => rm(worktree, { recursive: true, force: true }));
+  // Stored before the verdict, so a finished run always has its figures.
+  if (consoles.metrics.size) await recordMetrics(runId, [...consoles.metrics.values()]).catch(() => undefined);
   if (await finishRun(fence, outcome)) {
     await publishStatus(ctx.redis, runId, outcome.status, true);
     await advanceWaiting(claim.run.repositoryId, claim.run.commitSha).catch(() => undefined);

@@ -70,6 +70,7 @@ export const DEMO_LANES = [
   "canonical-profile-build-guards",
   "portable-control-plane-regressions",
   "fresh-bench-storage",
+  "publishable-kvm-suite",
 ] as const;
 
 export interface DemoBranch {

@@ -6,3 +6,4 @@ export * from "./run-state";
 export * from "./format";
 export * from "./driver-split";
 export * from "./verdict";
+export * from "./metrics";

@@ -16,3 +16,4 @@ export * from "./history";
 export { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES, WEBHOOK_PROVIDERS, type WebhookProvider, type WebhookResponse } from "./webhooks";
 export * from "./dependencies";
 export * from "./schedules";
+export * from "./metrics";

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { componentCoverage, estimateVerdict } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import {
-  defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, waitingReason, type BranchView,
+  branchMetrics, defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, waitingReason,
+  type BranchView,
 } from "@proofboard/services";
 import { laneReadinessDto } from "../dto";
 import { publicProcedure, router } from "../trpc";
@@ -84,6 +85,13 @@ export const branchesRouter = router({
         readiness: view.readiness?.lanes[lane.name] ? laneReadinessDto(view.readiness.lanes[lane.name]!) : null,
       })),
     };
+  }),
+
+  /** Benchmark lanes' figures on this branch across commits, with regressions flagged. */
+  metrics: publicProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
+    const repo = await repositoryByName(input.repository);
+    await branchByName(repo, input.name);
+    return branchMetrics(repo.id, input.name);
   }),
 
   sync: publicProcedure.input(repoInput.optional()).mutation(async ({ input }) => {

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "~/trpc/react";
+import { Benchmarks } from "./benchmarks";
 import { BranchHeader } from "./branch-header";
 import { BranchLanes } from "./branch-lanes";
 import { CatalogError } from "./catalog-error";
@@ -36,6 +37,7 @@ export function BranchPage({ name }: { name: string }) {
       ) : (
         <BranchLanes detail={detail} />
       )}
+      <Benchmarks branch={detail.name} />
     </div>
   );
 }
