@@ -208,6 +208,16 @@ describe("proofboard CLI against the real API", () => {
     expect(status.out).toMatch(new RegExp(`^  hello\\s+never-run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"));
   });
 
+  it("missing queues what the release gates still miss on the new head, and then nothing more", async () => {
+    const r = await cli(["missing", "main"]);
+    expect(r.code).toBe(0);
+    const lanes = r.out.split("\n").filter(Boolean).map((l) => l.split(" ")[1]);
+    expect(lanes.sort()).toEqual(["bytes", "hello"]);
+    const again = await cli(["missing", "main"]);
+    expect(again.out).toContain("nothing to queue");
+    expect((await cli(["missing", "main", "--gate", "nosuch"])).code).toBe(2);
+  });
+
   it("an unknown branch, lane or run is one line on stderr naming it, exit 2", async () => {
     const branch = await cli(["status", "nope"]);
     expect(branch.code).toBe(2);

@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: "lanes", args: [], flags: JSON_FLAG, options: ["branch"], summary: "the catalog in force (at B's head, else the default)" },
   { name: "runs", args: [], flags: JSON_FLAG, options: ["branch", "lane", "status", "limit"], summary: "recent runs, newest first" },
   { name: "rerun", args: ["BRANCH", "LANE"], flags: ["wait", "json"], options: [], summary: "queue LANE on BRANCH's head commit; prints the run id" },
+  { name: "missing", args: ["BRANCH"], flags: JSON_FLAG, options: ["gate"], summary: "queue what BRANCH's release gates (or gate G) miss, needs first" },
   { name: "console", args: ["RUN"], flags: ["follow"], options: ["console"], summary: "a console's raw bytes on stdout (default: harness)" },
   { name: "hosts", args: [], flags: JSON_FLAG, options: [], summary: "worker hosts, their classes and slots" },
   { name: "sync", args: [], flags: JSON_FLAG, options: [], summary: "fetch branches from git now" },
@@ -33,7 +34,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 /** Accepted by every command. */
 const GLOBAL_OPTIONS = ["repository"];
 
-const OPTION_VALUE: Record<string, string> = { branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME" };
+const OPTION_VALUE: Record<string, string> = { branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G" };
 
 export function commandUsage(spec: CommandSpec): string {
   const parts = [`proofboard ${spec.name}`, ...spec.args];

@@ -5,13 +5,13 @@ import { consoleCommand } from "./commands/console";
 import type { Command } from "./commands/context";
 import { lanes } from "./commands/lanes";
 import { hosts, sync } from "./commands/admin";
-import { rerun, runs } from "./commands/runs";
+import { missing, rerun, runs } from "./commands/runs";
 import { EXIT, oneLine, toCliError, UsageError } from "./errors";
 import { makeOutput } from "./output";
 
 /** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
 
-const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, rerun, console: consoleCommand, hosts, sync };
+const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, rerun, missing, console: consoleCommand, hosts, sync };
 
 async function main(argv: readonly string[]): Promise<number> {
   const out = makeOutput(process.stdout, process.stderr, process.env);

@@ -49,6 +49,16 @@ function parseLimit(ctx: Ctx): number | undefined {
   return n;
 }
 
+/** `missing BRANCH [--gate G]`: "rerun what is missing"; prints the queued runs' ids and lanes. */
+export const missing: Command = async (ctx) => {
+  const [branch] = ctx.args as [string];
+  const queued = await ctx.api.runs.rerunMissing.mutate({ repository: ctx.config.repository, branch, gate: ctx.options.get("gate") });
+  if (ctx.flags.has("json")) ctx.out.json(queued);
+  else if (queued.length === 0) ctx.out.line("nothing to queue: every missing lane is green or already under way");
+  else for (const r of queued) ctx.out.line(`${r.id} ${clean(r.lane)} ${r.status}`);
+  return 0;
+};
+
 /** `rerun BRANCH LANE`: queues a run on the branch's head; `--wait` follows it to its end. */
 export const rerun: Command = async (ctx) => {
   const [branch, lane] = ctx.args as [string, string];
