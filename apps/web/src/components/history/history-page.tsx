@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { branchHref } from "~/components/readiness/links";
 import { LIVE_REFETCH_MS } from "~/components/readiness/live";
-import { Loading, QueryError } from "~/components/readiness/query-state";
+import { Loading, PageError, QueryError } from "~/components/readiness/query-state";
 import { Section } from "~/components/ui/card";
 import { Mono } from "~/components/ui/mono";
 import { StatusBadge } from "~/components/ui/status-badge";
@@ -61,14 +61,7 @@ export function HistoryPage({ branch }: { branch: string }) {
   const grid = query.data;
   if (grid === undefined) {
     if (!query.isError) return <Loading what="the branch history" />;
-    return (
-      <div className="flex flex-col items-start gap-2">
-        <QueryError error={query.error} what={`the history of branch ${JSON.stringify(branch)}`} />
-        <Link href="/" className="text-sm text-status-running hover:underline">
-          Back to the readiness overview
-        </Link>
-      </div>
-    );
+    return <PageError error={query.error} what={`the history of branch ${JSON.stringify(branch)}`} />;
   }
   return (
     <div className="flex flex-col gap-3">

@@ -1,13 +1,12 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
 import { useTRPC } from "~/trpc/react";
 import { Benchmarks } from "./benchmarks";
 import { BranchHeader } from "./branch-header";
 import { BranchLanes } from "./branch-lanes";
 import { CatalogError } from "./catalog-error";
-import { Loading, QueryError } from "./query-state";
+import { Loading, PageError, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
 import { VerdictPanel } from "./verdict-panel";
 
@@ -18,14 +17,7 @@ export function BranchPage({ name }: { name: string }) {
   const detail = query.data;
   if (detail === undefined) {
     if (!query.isError) return <Loading what="the branch" />;
-    return (
-      <div className="flex flex-col items-start gap-2">
-        <QueryError error={query.error} what={`branch ${JSON.stringify(name)}`} />
-        <Link href="/" className="text-sm text-status-running hover:underline">
-          Back to the readiness overview
-        </Link>
-      </div>
-    );
+    return <PageError error={query.error} what={`branch ${JSON.stringify(name)}`} />;
   }
   return (
     <div className="flex flex-col gap-3">

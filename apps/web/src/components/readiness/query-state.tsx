@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { cn } from "~/lib/utils";
 
 /** A failed query, said plainly with the server's message (e.g. "unknown branch: \"x\""). */
@@ -15,5 +16,17 @@ export function Loading({ what }: { what: string }) {
     <p role="status" className="px-1 py-2 text-sm text-ink-muted">
       Loading {what}…
     </p>
+  );
+}
+
+/** A page whose data could not be loaded at all: the error, and the way back to the overview. */
+export function PageError({ error, what }: { error: { message: string }; what: string }) {
+  return (
+    <div className="flex flex-col items-start gap-2">
+      <QueryError error={error} what={what} />
+      <Link href="/" className="text-sm text-status-running hover:underline">
+        Back to the readiness overview
+      </Link>
+    </div>
   );
 }
