@@ -14,6 +14,7 @@ lanes:
   - { name: guard, description: eval guard, command: [bash, -c, "test ! -f BROKEN"], group: regression-guard, host: tcg, timeoutSeconds: 60 }
   - { name: smoke, description: long suite, command: [bash, -c, "sleep 0.3; echo smoke ok"], group: publishable, host: tcg, timeoutSeconds: 60, needs: [guard] }
   - { name: matrix, description: long suite, command: [bash, -c, "echo matrix ok"], group: publishable, host: tcg, timeoutSeconds: 60, needs: [guard] }
+  - { name: flappy, description: fails its first attempt on a commit, command: [bash, -c, 'test "$PROOFBOARD_ATTEMPT" -gt 1'], group: portable, host: tcg, timeoutSeconds: 60 }
   - { name: pushed, description: on every push, command: ["true"], group: portable, host: tcg, timeoutSeconds: 60, triggers: { push: true } }
   - { name: nightly, description: nightly suite, command: ["true"], group: publishable, host: tcg, timeoutSeconds: 60, triggers: { schedule: "0 2 * * *", branches: [main, nosuch] } }
 gates:
@@ -116,5 +117,16 @@ describe("dependencies", () => {
     expect((await runById(first[0]!)).trigger).toBe("schedule");
     expect(await runScheduledLane(repo.id, "nightly")).toEqual([]);
     await controlQueue().removeJobScheduler(`lane:${repo.id}:nightly`);
+  });
+
+  it("a pass that needed a retry on the same commit is flaky, in the branch view and the overview", async () => {
+    const repo = await db().repository.findUniqueOrThrow({ where: { name: "deps" } });
+    const first = await requestRun({ repository: "deps", branch: "main", lane: "flappy" });
+    expect((await ended(first.id)).status).toBe("failed");
+    const second = await requestRun({ repository: "deps", branch: "main", lane: "flappy" });
+    expect((await ended(second.id)).status).toBe("passed");
+    const view = await branchView(repo, await branchByName(repo, "main"));
+    expect(view.readiness?.lanes.flappy).toMatchObject({ state: "passed", flaky: true });
+    expect(view.readiness?.lanes.matrix?.flaky).toBe(false);
   });
 });
