@@ -23,6 +23,7 @@ process.env.DATABASE_URL = DB_URL;
 process.env.PROOFBOARD_DATA_DIR = path.join(DIR, "data");
 process.env.PROOFBOARD_TARGET_NAME = NAME;
 process.env.PROOFBOARD_TARGET_URL = path.join(DIR, "ultracloud-scale.git");
+process.env.PROOFBOARD_REDIS_PREFIX = "pbbenchscale"; // nothing of the benchmark in the development queues
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const PAGES = Number(process.env.BENCH_PAGES ?? 60);

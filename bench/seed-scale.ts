@@ -19,16 +19,18 @@ const DIR = path.join(root, ".proofboard/scale");
 const REPO = path.join(DIR, "ultracloud-scale.git");
 const TOTAL_RUNS = Number(process.env.BENCH_SCALE_RUNS ?? 1_000_000);
 const BRANCHES = 500;
+const LANES = 15;
 const MAIN_COMMITS = 500;
 process.env.DATABASE_URL = DB_URL;
 process.env.PROOFBOARD_DATA_DIR = path.join(DIR, "data");
 process.env.PROOFBOARD_TARGET_NAME = NAME;
 process.env.PROOFBOARD_TARGET_URL = REPO;
+process.env.PROOFBOARD_REDIS_PREFIX = "pbbenchscale"; // nothing of the benchmark in the development queues
 
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
 
-/** Deterministic pseudo-random numbers (mulberry32), so two seeds build the same history. */
+/** Deterministic pseudo-random numbers (mulberry32): every seed builds the same shape of history and runs. */
 let seed = 0x5eed;
 function rand(): number {
   seed = (seed + 0x6d2b79f5) | 0;
@@ -39,7 +41,7 @@ function rand(): number {
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
-/** The demo's 11 lanes plus UltraCloud's 4 eval-only lanes: 15 lanes, 2 release gates. */
+/** The demo's lanes (11 or 12) topped up to 15 with UltraCloud's eval-only lanes; its 2 release gates. */
 function catalogText(): string {
   const demo = readFileSync(path.join(root, "packages/demo/template/proofboard.yaml"), "utf8");
   const evalLane = (name: string, title: string, profile: string, group: string, seconds: number) => `
@@ -61,8 +63,10 @@ function catalogText(): string {
     evalLane("quickstart-eval", "Quickstart eval", "single-node-dev", "quickstart", 120),
     evalLane("baremetal-control-plane-eval", "Bare-metal control-plane eval", "baremetal-bootstrap", "regression-guard", 120),
     evalLane("baremetal-worker-eval", "Bare-metal worker eval", "baremetal-bootstrap", "regression-guard", 120),
-  ].join("");
-  return demo.replace("name: UltraCloud (demo)", "name: UltraCloud (scale benchmark)").replace("\ngates:", `${extra}\ngates:`);
+  ].slice(0, Math.max(0, LANES - parseCatalog(demo, "demo").lanes.length)).join("");
+  // No triggers: syncing 500 new heads must not queue push-triggered runs (the runs are seeded below).
+  return demo.replace("name: UltraCloud (demo)", "name: UltraCloud (scale benchmark)").replace(/^ +triggers:.*\n/gm, "")
+    .replace("\ngates:", `${extra}\ngates:`);
 }
 
 interface PlannedCommit { mark: number; parent: number; branch: string; time: number; next: number; author: string; subject: string; file: string; head: boolean }
@@ -218,10 +222,11 @@ async function main(): Promise<void> {
     return;
   }
   const { ensureRepository, syncRepository } = await import("@proofboard/services");
-  const { disconnectDb } = await import("@proofboard/db");
+  const { db, disconnectDb } = await import("@proofboard/db");
   const catalog = catalogText();
   const parsed = parseCatalog(catalog, "proofboard.yaml");
   log(`catalog: ${parsed.lanes.length} lanes, ${parsed.gates.filter((g) => g.release).length} release gates`);
+  if (parsed.lanes.length !== LANES) throw new Error(`the scale catalog has ${parsed.lanes.length} lanes, not ${LANES}`);
 
   await recreateDatabase(DB_URL);
   log(`database ${DB_URL} recreated with the committed migrations`);
@@ -233,8 +238,9 @@ async function main(): Promise<void> {
 
   const repo = await ensureRepository(NAME, REPO);
   const summary = await syncRepository(repo);
-  await disconnectDb();
   log(`synced: ${summary.branches} branches (${summary.rejected.length} rejected)`);
+  if (await db().run.count()) throw new Error("syncing queued runs: the scale catalog must have no push triggers");
+  await disconnectDb();
 
   const client = new pg.Client({ connectionString: DB_URL });
   await client.connect();
