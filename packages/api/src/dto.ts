@@ -49,3 +49,18 @@ export function runSummaryDto(r: RunSummary | null) {
 export function laneReadinessDto(l: LaneReadiness) {
   return { lane: l.lane, state: l.state, flaky: l.flaky, headRun: runSummaryDto(l.headRun), stalePass: runSummaryDto(l.stalePass) };
 }
+
+/**
+ * What the overview shows of a lane: its state and the run its chip links to. The overview carries
+ * 500 branches × their gates' lanes, so the rest of each run stays on the branch page.
+ */
+export function laneGlanceDto(l: LaneReadiness) {
+  const stale = l.stalePass;
+  return {
+    lane: l.lane,
+    state: l.state,
+    flaky: l.flaky,
+    headRun: l.headRun ? { id: l.headRun.id, status: l.headRun.status } : null,
+    stalePass: stale ? { id: stale.id, commitSha: stale.commitSha, queuedAt: stale.queuedAt.toISOString(), finishedAt: iso(stale.finishedAt) } : null,
+  };
+}

@@ -1,26 +1,46 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { env } from "@proofboard/env";
 import { PrismaClient } from "./generated/client";
 
 export * from "./generated/client";
 export type * from "./generated/models";
 
+let pool: pg.Pool | undefined;
 let client: PrismaClient | undefined;
+
+/** One pool of PostgreSQL connections per process, shared by Prisma and the queries of queryRows. */
+function sharedPool(): pg.Pool {
+  if (!pool) {
+    pool = new pg.Pool({ connectionString: env().DATABASE_URL, max: 10 });
+    // An idle connection the server closed (a restart) must not take the process down; the pool replaces it.
+    pool.on("error", (err) => console.error(`PostgreSQL connection lost while idle: ${err.message}`));
+  }
+  return pool;
+}
 
 /** The process-wide Prisma client on the pg driver adapter (no Rust engine: see STACK.md). */
 export function db(): PrismaClient {
-  if (!client) {
-    client = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: env().DATABASE_URL, max: 10 }),
-    });
-  }
+  if (!client) client = new PrismaClient({ adapter: new PrismaPg(sharedPool()) });
   return client;
 }
 
+/**
+ * Rows as arrays of values, straight from the pg driver: for the few hot reads that return
+ * thousands of rows (readiness of every branch), where Prisma's raw-query path builds each row
+ * twice. Values are parameters, never spliced into the text. Select numbers and text, not
+ * timestamps: pg would read a `timestamp` in the process's local time zone.
+ */
+export async function queryRows(text: string, values: unknown[]): Promise<unknown[][]> {
+  const result = await sharedPool().query<unknown[]>({ text, values, rowMode: "array" });
+  return result.rows;
+}
+
 export async function disconnectDb(): Promise<void> {
-  if (client) {
-    const c = client;
-    client = undefined;
-    await c.$disconnect();
-  }
+  const c = client;
+  const p = pool;
+  client = undefined;
+  pool = undefined;
+  if (c) await c.$disconnect();
+  if (p) await p.end();
 }

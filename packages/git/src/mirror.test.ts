@@ -115,6 +115,30 @@ describe("Mirror", { timeout: 30_000 }, () => {
     }
   });
 
+  it("readFiles() reads one file at many commits in one process, as readFile would one by one", async () => {
+    // Bytes that would confuse a line-based reader: newlines, a header-like line, NUL, invalid UTF-8.
+    const tricky = Buffer.concat([Buffer.from("a\n\n0123456789012345678901234567890123456789 blob 3\n"), Buffer.from([0, 0xff, 0x0a])]);
+    await source.git(["checkout", "--quiet", "feature/fiberlb-rework"]);
+    const trickySha = await source.commit("fiberlb.toml", tricky);
+    await source.git(["checkout", "--quiet", "main"]);
+    await mirror.fetch();
+    const files = await mirror.readFiles([featureSha, mainSha, trickySha, featureSha], "fiberlb.toml");
+    expect([...files.keys()]).toEqual([featureSha, mainSha, trickySha]);
+    expect(files.get(featureSha)?.toString()).toBe("healthy = false\n");
+    expect(files.get(mainSha)).toBeNull();
+    expect(files.get(trickySha)?.equals(tricky)).toBe(true);
+    for (const sha of files.keys()) expect(files.get(sha)).toEqual(await mirror.readFile(sha, "fiberlb.toml"));
+    // A folder is not a file; a commit the mirror lacks is an error, not "no file".
+    await mkdir(join(source.path, "nix"), { recursive: true });
+    const withDir = await source.commit("nix/x.nix", "{}\n");
+    await mirror.fetch();
+    expect((await mirror.readFiles([withDir], "nix")).get(withDir)).toBeNull();
+    await expect(mirror.readFiles([mainSha, "f".repeat(40)], "fiberlb.toml")).rejects.toThrow(/not in the mirror/);
+    await expect(mirror.readFiles(["HEAD"], "fiberlb.toml")).rejects.toThrow(/not a full commit SHA/);
+    await expect(mirror.readFiles([mainSha], "../x")).rejects.toThrow(/not a plain relative path/);
+    expect((await mirror.readFiles([], "fiberlb.toml")).size).toBe(0);
+  });
+
   it("adds and removes a detached worktree, tolerating one already gone", async () => {
     const dir = join(tmp.dir, "work", "run-1");
     await mirror.addWorktree(featureSha, dir);

@@ -40,7 +40,7 @@ export class SourceRepo {
   }
 
   /** Writes `file`, commits it on the checked-out branch and returns the new head. */
-  async commit(file: string, content: string, message = `change ${file}`): Promise<string> {
+  async commit(file: string, content: string | Buffer, message = `change ${file}`): Promise<string> {
     await writeFile(join(this.path, file), content);
     await this.git(["add", "--", file]);
     await this.git(["commit", "--quiet", "--cleanup=verbatim", "--file=-"], message);

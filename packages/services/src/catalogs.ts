@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { CATALOG_FILE, parseCatalog, type Catalog } from "@proofboard/domain";
+import { CATALOG_FILE, CatalogError, parseCatalog, type Catalog } from "@proofboard/domain";
 import type { Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { mirrorFor } from "./repositories";
@@ -12,6 +12,9 @@ export interface ResolvedCatalog {
 
 /** Commits never change, so a commit's catalog is cached for the life of the process. */
 const atCommit = new Map<string, ResolvedCatalog>();
+/** Most commits carry the same catalog file as their parent: one parse (and one object) per text. */
+const byText = new Map<string, Catalog>();
+const CACHE_LIMIT = 5000;
 let fallback: ResolvedCatalog | undefined;
 
 export async function defaultCatalog(): Promise<ResolvedCatalog> {
@@ -22,15 +25,57 @@ export async function defaultCatalog(): Promise<ResolvedCatalog> {
   return fallback;
 }
 
-/** The catalog used for a run is the one at that run's commit, else the default; a bad one throws CatalogError. */
-export async function catalogAt(repo: Pick<Repository, "id" | "name" | "url">, sha: string): Promise<ResolvedCatalog> {
-  const key = `${repo.id}:${sha}`;
-  const cached = atCommit.get(key);
-  if (cached) return cached;
-  const bytes = await mirrorFor(repo).readFile(sha, CATALOG_FILE);
+type RepoRef = Pick<Repository, "id" | "name" | "url">;
+
+/** The catalog of a commit whose file read `bytes` (null: no file, so the default); a bad one throws CatalogError. */
+async function resolve(repo: RepoRef, sha: string, bytes: Buffer | null): Promise<ResolvedCatalog> {
   const source = `${CATALOG_FILE}@${sha.slice(0, 10)}`;
-  const resolved = bytes ? { catalog: parseCatalog(bytes.toString("utf8"), source), source } : await defaultCatalog();
-  if (atCommit.size > 5000) atCommit.clear();
-  atCommit.set(key, resolved);
+  let resolved: ResolvedCatalog;
+  if (bytes) {
+    const text = bytes.toString("utf8");
+    let catalog = byText.get(text);
+    if (!catalog) {
+      catalog = parseCatalog(text, source);
+      if (byText.size >= CACHE_LIMIT) byText.clear();
+      byText.set(text, catalog);
+    }
+    resolved = { catalog, source };
+  } else {
+    resolved = await defaultCatalog();
+  }
+  if (atCommit.size >= CACHE_LIMIT) atCommit.clear();
+  atCommit.set(`${repo.id}:${sha}`, resolved);
   return resolved;
+}
+
+/** The catalog used for a run is the one at that run's commit, else the default; a bad one throws CatalogError. */
+export async function catalogAt(repo: RepoRef, sha: string): Promise<ResolvedCatalog> {
+  const cached = atCommit.get(`${repo.id}:${sha}`);
+  if (cached) return cached;
+  return resolve(repo, sha, await mirrorFor(repo).readFile(sha, CATALOG_FILE));
+}
+
+/**
+ * The catalogs of many commits, each as catalogAt gives it or the CatalogError it throws. Commits
+ * not cached yet are read from git together (one process per few hundred), not one process each.
+ */
+export async function catalogsAt(repo: RepoRef, shas: readonly string[]): Promise<Map<string, ResolvedCatalog | CatalogError>> {
+  const out = new Map<string, ResolvedCatalog | CatalogError>();
+  const cold: string[] = [];
+  for (const sha of shas) {
+    const cached = atCommit.get(`${repo.id}:${sha}`);
+    if (cached) out.set(sha, cached);
+    else cold.push(sha);
+  }
+  if (cold.length === 0) return out;
+  const files = await mirrorFor(repo).readFiles(cold, CATALOG_FILE);
+  for (const sha of cold) {
+    try {
+      out.set(sha, await resolve(repo, sha, files.get(sha) ?? null));
+    } catch (err) {
+      if (!(err instanceof CatalogError)) throw err;
+      out.set(sha, err);
+    }
+  }
+  return out;
 }

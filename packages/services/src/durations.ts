@@ -1,12 +1,32 @@
 import { db } from "@proofboard/db";
 
-/** Median seconds of each lane's last 20 passes: what "usual" means on the pages. */
-export async function usualDurations(repositoryId: string): Promise<Record<string, number>> {
+/** A lane as the catalog places it: its name and the class of host that runs it. */
+export interface LaneOnHost {
+  name: string;
+  host: string;
+}
+
+/** How many of a lane's most recent passes make its usual duration. */
+const RECENT_PASSES = 20;
+
+/**
+ * The usual seconds of each lane on its host class: the median of its last 20 passes on hosts of
+ * that class (a KVM suite takes minutes on a KVM host and hours under TCG, so one class's history
+ * says nothing about another's). Lanes without a pass on their class are left out; callers fall
+ * back to the catalog's expectedSeconds. One index range per lane (run_usual_duration_idx), so the
+ * cost follows the number of lanes asked about, not the number of runs kept.
+ */
+export async function usualDurations(repositoryId: string, lanes: LaneOnHost[]): Promise<Record<string, number>> {
+  if (lanes.length === 0) return {};
   const rows = await db().$queryRaw<{ lane: string; seconds: number }[]>`
-    SELECT lane, percentile_cont(0.5) WITHIN GROUP (ORDER BY secs)::float8 AS seconds FROM (
-      SELECT lane, extract(epoch FROM finished_at - started_at) AS secs,
-        row_number() OVER (PARTITION BY lane ORDER BY finished_at DESC) AS rn
-      FROM run WHERE repository_id = ${repositoryId} AND status = 'passed' AND started_at IS NOT NULL
-    ) t WHERE rn <= 20 GROUP BY lane`;
+    SELECT l.lane, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.secs)::float8 AS seconds
+    FROM unnest(${lanes.map((l) => l.name)}::text[], ${lanes.map((l) => l.host)}::text[]) AS l(lane, host_class)
+    CROSS JOIN LATERAL (
+      SELECT extract(epoch FROM finished_at - started_at) AS secs FROM run
+      WHERE repository_id = ${repositoryId} AND lane = l.lane AND host_class = l.host_class
+        AND status = 'passed' AND started_at IS NOT NULL AND finished_at IS NOT NULL
+      ORDER BY finished_at DESC LIMIT ${RECENT_PASSES}
+    ) p
+    GROUP BY l.lane`;
   return Object.fromEntries(rows.map((r) => [r.lane, Math.round(r.seconds)]));
 }

@@ -1,9 +1,8 @@
-import {
-  CatalogError, computeBranchReadiness, type BranchReadiness, type Catalog, type FailureKind, type RunStatus, type RunSummary,
-} from "@proofboard/domain";
+import { CatalogError, computeBranchReadiness, type BranchReadiness, type Catalog } from "@proofboard/domain";
 import { db, type Branch, type Repository } from "@proofboard/db";
-import { catalogAt, type ResolvedCatalog } from "./catalogs";
+import { catalogsAt } from "./catalogs";
 import { NotFoundError } from "./errors";
+import { readinessRuns, type Asked } from "./readiness-runs";
 
 export interface BranchView {
   branch: Pick<Branch, "name" | "headSha" | "updatedAt">;
@@ -16,22 +15,6 @@ export interface BranchView {
   readiness: BranchReadiness | null;
 }
 
-interface RunRow {
-  /** 1-based position of the branch in the statement's array */
-  i: number;
-  id: string;
-  lane: string;
-  commit_sha: string;
-  status: RunStatus;
-  attempt: number;
-  /** epoch milliseconds (timestamp(3), as Prisma reads it: UTC): numbers decode much faster than dates */
-  queued_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  failure_kind: FailureKind | null;
-  reason: string | null;
-}
-
 interface HeadRow {
   name: string;
   head_sha: string;
@@ -39,119 +22,6 @@ interface HeadRow {
   subject: string | null;
   author_name: string | null;
   committed_at: Date | null;
-}
-
-/** Branches whose head catalogs ask about the same lanes: one statement covers them all. */
-interface Asked {
-  branches: { name: string; headSha: string }[];
-  lanes: string[];
-}
-
-/**
- * (branch, lane) pairs per statement at most. A few statements run side by side on the pool's
- * connections (PostgreSQL works on one while this process decodes another), and each stays far
- * below jit_above_cost (compiling would cost more than the query). Branches and lanes travel as two
- * short arrays, not one entry per pair: large array parameters are slow to encode.
- */
-const PAIRS_PER_QUERY = 900;
-/** Statements (and catalog reads) in flight at once for one call. */
-const PARALLEL = 4;
-
-/**
- * The runs that decide readiness, for many branches at once, and no more than computeBranchReadiness
- * reads of them. Per lane it takes the newest run on the head commit (from any branch: the rule is
- * about commits); when that one passed, whether a run on the head failed or timed out (flaky: one
- * such run is enough); when it did not, the newest pass on this branch's older commits (stale).
- * So per (branch, lane): one index probe for the head run, then one of the other two. "Newest" is
- * computeBranchReadiness's order: queued_at, attempt, id, all descending (the indexes of migration
- * 20261127040000_scale_indexes serve it backwards). Keep this in step with computeBranchReadiness;
- * `pnpm bench:scale` checks the two against a plain reading of every run.
- */
-async function readinessRuns(repositoryId: string, asked: Asked[]): Promise<Map<string, RunSummary[]>> {
-  const chunks: Asked[] = [];
-  for (const { branches, lanes } of asked) {
-    if (lanes.length === 0) continue;
-    const per = Math.max(1, Math.floor(PAIRS_PER_QUERY / lanes.length));
-    for (let i = 0; i < branches.length; i += per) chunks.push({ branches: branches.slice(i, i + per), lanes });
-  }
-  const results = await inParallel(chunks, PARALLEL, async ({ branches, lanes }) => {
-    const rows = await db().$queryRaw<RunRow[]>`
-    SELECT w.i::int AS i, r.id::text AS id, r.lane, r.commit_sha, r.status::text AS status, r.attempt,
-      (extract(epoch FROM r.queued_at) * 1000)::float8 AS queued_at, (extract(epoch FROM r.started_at) * 1000)::float8 AS started_at,
-      (extract(epoch FROM r.finished_at) * 1000)::float8 AS finished_at, r.failure_kind::text AS failure_kind, r.reason
-    FROM (
-      -- branch by branch (OFFSET 0 keeps this order): a branch's probes then hit the same index pages
-      SELECT b.branch, b.head_sha, b.i, l.lane
-      FROM unnest(${branches.map((b) => b.name)}::text[], ${branches.map((b) => b.headSha)}::text[]) WITH ORDINALITY AS b(branch, head_sha, i),
-        unnest(${lanes}::text[]) WITH ORDINALITY AS l(lane, j)
-      ORDER BY b.i, l.j OFFSET 0
-    ) w
-    LEFT JOIN LATERAL (
-      SELECT id, lane, commit_sha, status, attempt, queued_at, started_at, finished_at, failure_kind, reason FROM run
-      WHERE repository_id = ${repositoryId} AND commit_sha = w.head_sha AND lane = w.lane
-      ORDER BY queued_at DESC, attempt DESC, id DESC LIMIT 1
-    ) h ON true
-    CROSS JOIN LATERAL (
-      SELECT h.id, h.lane, h.commit_sha, h.status, h.attempt, h.queued_at, h.started_at, h.finished_at, h.failure_kind, h.reason
-      WHERE h.id IS NOT NULL
-      UNION ALL
-      (SELECT id, lane, commit_sha, status, attempt, queued_at, started_at, finished_at, failure_kind, reason FROM run
-        WHERE h.status = 'passed' AND repository_id = ${repositoryId} AND commit_sha = w.head_sha AND lane = w.lane
-          AND status IN ('failed', 'timed_out')
-        LIMIT 1)
-      UNION ALL
-      (SELECT id, lane, commit_sha, status, attempt, queued_at, started_at, finished_at, failure_kind, reason FROM run
-        WHERE h.status IS DISTINCT FROM 'passed' AND repository_id = ${repositoryId} AND branch_name = w.branch AND lane = w.lane
-          AND status = 'passed' AND commit_sha <> w.head_sha
-        ORDER BY queued_at DESC, attempt DESC, id DESC LIMIT 1)
-    ) r`;
-    return { branches, rows };
-  });
-  const byBranch = new Map<string, RunSummary[]>();
-  for (const { branches, rows } of results) for (const r of rows) {
-    const branch = branches[r.i - 1]!.name;
-    const run: RunSummary = {
-      id: r.id, lane: r.lane, commitSha: r.commit_sha, status: r.status, attempt: r.attempt, queuedAt: new Date(r.queued_at),
-      startedAt: r.started_at === null ? null : new Date(r.started_at),
-      finishedAt: r.finished_at === null ? null : new Date(r.finished_at), failureKind: r.failure_kind, reason: r.reason,
-    };
-    const list = byBranch.get(branch);
-    if (list) list.push(run);
-    else byBranch.set(branch, [run]);
-  }
-  return byBranch;
-}
-
-type CatalogOrError = ResolvedCatalog | CatalogError;
-
-/**
- * Each head commit's catalog (cached per commit by catalogAt). A cold cache reads the file from
- * git once per commit, a few at a time rather than one process per branch at once.
- */
-async function catalogsAt(repo: Repository, shas: string[]): Promise<Map<string, CatalogOrError>> {
-  const resolved = await inParallel(shas, PARALLEL, async (sha): Promise<CatalogOrError> => {
-    try {
-      return await catalogAt(repo, sha);
-    } catch (err) {
-      if (!(err instanceof CatalogError)) throw err;
-      return err;
-    }
-  });
-  return new Map(shas.map((sha, i) => [sha, resolved[i]!]));
-}
-
-/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
-async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 type Head = { branch: BranchView["branch"]; commit: BranchView["commit"] };

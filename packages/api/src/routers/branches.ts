@@ -1,25 +1,25 @@
 import { z } from "zod";
-import { componentCoverage, estimateVerdict } from "@proofboard/domain";
+import { componentCoverage, estimateVerdict, type LaneReadiness } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import {
   branchMetrics, defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, waitingReason,
   type BranchView,
 } from "@proofboard/services";
-import { laneReadinessDto } from "../dto";
+import { laneGlanceDto, laneReadinessDto } from "../dto";
 import { publicProcedure, router } from "../trpc";
 
 const repoInput = z.object({ repository: z.string().max(200).optional() });
 /** Branch names come from outside: bounded, never interpreted. */
 const branchName = z.string().min(1).max(255);
 
-function gateSummary(v: BranchView) {
+function gateSummary<L>(v: BranchView, laneDto: (l: LaneReadiness) => L) {
   return (v.readiness?.gates ?? []).map((g) => ({
     id: g.gate.id,
     name: g.gate.name,
     description: g.gate.description,
     release: g.gate.release,
     green: g.green,
-    lanes: g.lanes.map(laneReadinessDto),
+    lanes: g.lanes.map(laneDto),
     missing: g.missing,
   }));
 }
@@ -47,7 +47,7 @@ export const branchesRouter = router({
     return {
       repository: { name: repo.name, url: repo.url, lastSyncedAt: repo.lastSyncedAt?.toISOString() ?? null, lastSyncError: repo.lastSyncError },
       releaseGates: gates.map((g) => ({ id: g.id, name: g.name, description: g.description, lanes: g.lanes })),
-      branches: views.map((v) => ({ ...branchHeader(v), gates: gateSummary(v) })),
+      branches: views.map((v) => ({ ...branchHeader(v), gates: gateSummary(v, laneGlanceDto) })),
     };
   }),
 
@@ -55,7 +55,7 @@ export const branchesRouter = router({
   get: publicProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
     const repo = await repositoryByName(input.repository);
     const view = await branchView(repo, await branchByName(repo, input.name));
-    const usual = await usualDurations(repo.id);
+    const usual = await usualDurations(repo.id, view.catalog?.lanes ?? []);
     const waitingByClass = new Map<string, string>();
     for (const lane of view.catalog?.lanes ?? []) {
       if (view.readiness?.lanes[lane.name]?.state === "queued" && !waitingByClass.has(lane.host)) {
@@ -67,7 +67,7 @@ export const branchesRouter = router({
       ...branchHeader(view),
       verdict,
       coverage: view.readiness && view.catalog ? componentCoverage(view.readiness, view.catalog) : [],
-      gates: gateSummary(view),
+      gates: gateSummary(view, laneReadinessDto),
       profiles: view.catalog?.profiles ?? [],
       lanes: (view.catalog?.lanes ?? []).map((lane) => ({
         name: lane.name,

@@ -62,7 +62,7 @@ export const runsRouter = router({
       run.hostId ? db().host.findUnique({ where: { id: run.hostId } }) : null,
       db().commit.findUnique({ where: { repositoryId_sha: { repositoryId: run.repositoryId, sha: run.commitSha } } }),
       listConsoles(run.id),
-      usualDurations(run.repositoryId),
+      usualDurations(run.repositoryId, [{ name: run.lane, host: run.hostClass }]),
     ]);
     const lane = await catalogAt(repo, run.commitSha)
       .then((c) => c.catalog.lanes.find((l) => l.name === run.lane) ?? null)

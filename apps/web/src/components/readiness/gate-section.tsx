@@ -4,9 +4,9 @@ import { CheckIcon } from "./icons";
 import { LaneChip } from "./lane-chip";
 import { LaneTable } from "./lane-table";
 import { RerunMissing } from "./rerun-missing";
-import type { GateSummary, LaneDetail, LaneReadiness } from "./types";
+import type { BranchGate, LaneDetail, LaneReadiness } from "./types";
 
-function GateState({ gate }: { gate: GateSummary }) {
+function GateState({ gate }: { gate: BranchGate }) {
   if (gate.green) {
     return (
       <span className="inline-flex items-center gap-1 font-medium text-green-700">
@@ -26,12 +26,12 @@ function GateState({ gate }: { gate: GateSummary }) {
 }
 
 /** Missing lanes nobody is running yet: what "Rerun missing" would queue. */
-export function idleMissing(gate: GateSummary): number {
+export function idleMissing(gate: BranchGate): number {
   return gate.lanes.filter((l) => gate.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run")).length;
 }
 
 export type GateSectionProps = {
-  gate: GateSummary;
+  gate: BranchGate;
   branch: string;
   /** Lanes of this gate shown here for the first time on the page. */
   lanes: readonly LaneDetail[];

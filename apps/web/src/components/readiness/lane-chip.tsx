@@ -5,7 +5,7 @@ import { formatRelative, toDate } from "~/lib/time";
 import { cn } from "~/lib/utils";
 import { laneStatus } from "./lane-state";
 import { runHref } from "./links";
-import type { LaneReadiness } from "./types";
+import type { LaneGlance } from "./types";
 
 const TONE: Record<string, string> = {
   failed: "border-red-200 bg-red-50 text-red-800",
@@ -19,7 +19,7 @@ const TONE: Record<string, string> = {
 };
 const NEUTRAL = "border-line bg-zinc-50 text-ink-muted";
 
-function chipHint(readiness: LaneReadiness, status: string): string {
+function chipHint(readiness: LaneGlance, status: string): string {
   const head = readiness.headRun ? `${statusLabel(status)} on the head commit` : "never run on the head commit";
   const stale = readiness.stalePass;
   if (!stale) return `${readiness.lane}: ${head}`;
@@ -31,7 +31,7 @@ function chipHint(readiness: LaneReadiness, status: string): string {
  * A lane named with its state's colour. A stale pass gets a dashed border and a "stale" tag: it is
  * information, never credit. Links to the head run, or to the stale pass when that is all there is.
  */
-export function LaneChip({ readiness }: { readiness: LaneReadiness }) {
+export function LaneChip({ readiness }: { readiness: LaneGlance }) {
   const status = laneStatus(readiness);
   const stale = readiness.stalePass != null;
   const target = readiness.headRun ?? readiness.stalePass;

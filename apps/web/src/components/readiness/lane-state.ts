@@ -1,11 +1,11 @@
 import { formatClock, toDate } from "~/lib/time";
-import type { LaneReadiness, RunSummary } from "./types";
+import type { LaneGlance, RunSummary } from "./types";
 
 /**
  * What a lane shows: its head run's own status (so a timeout or an infra fault reads as such, not
  * as a plain "failed"), or never-run when the head commit has no run of it.
  */
-export function laneStatus(readiness: LaneReadiness | null | undefined): string {
+export function laneStatus(readiness: LaneGlance | null | undefined): string {
   return readiness?.headRun?.status ?? "never-run";
 }
 
@@ -18,7 +18,7 @@ export function runDuration(run: Pick<RunSummary, "startedAt" | "finishedAt">): 
 const SUMMARY_ORDER = ["failed", "timed_out", "error", "lost", "unsupported", "canceled", "running", "queued", "never-run"];
 
 /** "1 failed · 2 never run": the missing lanes counted by what is wrong with them, worst first. */
-export function countByStatus(lanes: readonly LaneReadiness[]): { status: string; count: number }[] {
+export function countByStatus(lanes: readonly LaneGlance[]): { status: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const lane of lanes) counts.set(laneStatus(lane), (counts.get(laneStatus(lane)) ?? 0) + 1);
   const rank = (s: string) => (SUMMARY_ORDER.includes(s) ? SUMMARY_ORDER.indexOf(s) : SUMMARY_ORDER.length);

@@ -4,10 +4,13 @@ import type { RouterOutputs } from "~/trpc/types";
 export type Overview = RouterOutputs["branches"]["list"];
 export type OverviewBranch = Overview["branches"][number];
 export type GateSummary = OverviewBranch["gates"][number];
-export type LaneReadiness = GateSummary["lanes"][number];
-export type RunSummary = NonNullable<LaneReadiness["headRun"]>;
+/** A lane as the overview has it: state and the run a chip links to (the branch page has more). */
+export type LaneGlance = GateSummary["lanes"][number];
 
 export type BranchDetail = RouterOutputs["branches"]["get"];
+export type BranchGate = BranchDetail["gates"][number];
+export type LaneReadiness = BranchGate["lanes"][number];
+export type RunSummary = NonNullable<LaneReadiness["headRun"]>;
 export type LaneDetail = BranchDetail["lanes"][number];
 export type Profile = BranchDetail["profiles"][number];
 

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "@proofboard/api";
+import { db, disconnectDb } from "@proofboard/db";
+import type { RunStatus } from "@proofboard/domain";
+import { ensureRepository, syncRepository, usualDurations } from "@proofboard/services";
+import { catalogYaml, makeRepo, resetDb } from "./helpers";
+
+const T0 = Date.parse("2026-11-01T00:00:00Z");
+const caller = appRouter.createCaller({ actor: "test", user: null });
+let repositoryId = "";
+let head = "";
+let hour = 0;
+
+/** A finished run of `lane` that took `secs`, each an hour after the last (so passes end in the order made). */
+async function ran(lane: string, status: RunStatus, secs: number, hostClass = "tcg") {
+  const startedAt = new Date(T0 + ++hour * 3_600_000);
+  const attempt = 1 + (await db().run.count({ where: { repositoryId, commitSha: head, lane } }));
+  await db().run.create({
+    data: {
+      repositoryId, commitSha: head, branchName: "main", lane, attempt, argv: ["true"], timeoutSeconds: 600,
+      hostClass, catalogSource: "test", status, queuedAt: startedAt, startedAt,
+      finishedAt: new Date(startedAt.getTime() + secs * 1000),
+    },
+  });
+}
+
+beforeAll(async () => {
+  await resetDb();
+  const lanes = ["alpha", "beta", "gamma"].map((name) => ({ name, command: ["true"] }));
+  const target = makeRepo({ "proofboard.yaml": catalogYaml(lanes) });
+  head = target.git("rev-parse", "HEAD");
+  const repo = await ensureRepository("itest", target.dir);
+  repositoryId = repo.id;
+  await syncRepository(repo);
+});
+
+afterAll(async () => {
+  await disconnectDb();
+});
+
+describe("usual durations", () => {
+  it("are the median of a lane's last 20 passes on its host class, nothing else", async () => {
+    // alpha: 5 old slow passes fall out of the window of the 20 newest (median 50, not 60).
+    for (let i = 0; i < 5; i++) await ran("alpha", "passed", 1000);
+    for (let i = 0; i < 20; i++) await ran("alpha", "passed", 40 + (i % 2) * 20);
+    // Failures and timeouts say nothing about how long a pass takes.
+    await ran("alpha", "failed", 5);
+    await ran("alpha", "timed_out", 9000);
+    // beta: fast on KVM hosts, slow under TCG; the catalog puts it on tcg.
+    for (let i = 0; i < 3; i++) await ran("beta", "passed", 7, "kvm");
+    for (const secs of [300, 320, 340]) await ran("beta", "passed", secs, "tcg");
+    // gamma: passes only on another class, so none that apply.
+    await ran("gamma", "passed", 11, "kvm");
+
+    const lanes = [{ name: "alpha", host: "tcg" }, { name: "beta", host: "tcg" }, { name: "gamma", host: "tcg" }];
+    expect(await usualDurations(repositoryId, lanes)).toEqual({ alpha: 50, beta: 320 });
+    expect(await usualDurations(repositoryId, [{ name: "beta", host: "kvm" }])).toEqual({ beta: 7 });
+    // Hostile names are data: nothing matches, nothing breaks.
+    expect(await usualDurations(repositoryId, [{ name: "alpha'; DROP TABLE run; --", host: "tcg" }])).toEqual({});
+    expect(await usualDurations(repositoryId, [])).toEqual({});
+    expect(await db().run.count({ where: { repositoryId } })).toBe(34);
+  });
+
+  it("reach the branch page per lane, with the catalog's expectation where there is no history", async () => {
+    const page = await caller.branches.get({ name: "main" });
+    const usual = Object.fromEntries(page.lanes.map((l) => [l.name, l.usualSeconds]));
+    expect(usual).toEqual({ alpha: 50, beta: 320, gamma: null });
+  });
+});
