@@ -1,12 +1,14 @@
 /**
- * Readiness at scale (a benchmark, not a test): the real API procedures behind the overview (`/`)
- * and a branch page (`/branches/<name>`), called in-process through tRPC's server-side caller
+ * Readiness at scale (a benchmark, not a test): the real API procedures behind the overview (`/`:
+ * its first 100 rows, as the page asks; filtered; and all 500 at once) and a branch page (`/branches/<name>`), called in-process through tRPC's server-side caller
  * against the database `pnpm bench:seed` filled (500 branches, 15 lanes, 1,000,000 runs).
  * Prints p50/p95/max after a warm-up; the first overview is reported on its own, since it reads
  * every head commit's catalog from git (cached per commit afterwards). Then checks that the
  * readiness it served is the one computeBranchReadiness gives from a plain reading of the runs.
  * Run: pnpm bench:scale   (BENCH_ROUNDS overviews, default 40; BENCH_PAGES branch pages, default 60)
  */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -26,6 +28,8 @@ process.env.PROOFBOARD_TARGET_URL = path.join(DIR, "ultracloud-scale.git");
 process.env.PROOFBOARD_REDIS_PREFIX = "pbbenchscale"; // nothing of the benchmark in the development queues
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+/** The rows the overview page asks for at first (OVERVIEW_PAGE in apps/web). */
+const OVERVIEW_PAGE = 100;
 const PAGES = Number(process.env.BENCH_PAGES ?? 60);
 
 function stats(xs: number[]): string {
@@ -89,13 +93,19 @@ for (let i = 0; i < 5; i++) await caller.branches.list();
 for (let i = 0; i < 5; i++) await caller.branches.get({ name: randomName() });
 
 const overview: number[] = [];
+const overviewPage: number[] = [];
+const filtered: number[] = [];
 const allLanes: number[] = [];
 const page: number[] = [];
 const mainPage: number[] = [];
 const durations: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
+  const shown = await timed(overviewPage, () => caller.branches.list({ limit: OVERVIEW_PAGE }));
+  if (shown.branches.length !== OVERVIEW_PAGE || shown.total !== names.length) throw new Error(`the overview page listed ${shown.branches.length} of ${shown.total} branches`);
   const list = await timed(overview, () => caller.branches.list());
   if (list.branches.length !== names.length) throw new Error(`overview listed ${list.branches.length} branches`);
+  const some = await timed(filtered, () => caller.branches.list({ filter: "FIBERLB", limit: OVERVIEW_PAGE }));
+  if (some.total === 0 || some.branches.some((b) => !b.name.includes("fiberlb"))) throw new Error("the filtered overview is wrong");
 }
 for (let i = 0; i < Math.ceil(ROUNDS / 4); i++) await timed(allLanes, () => services.overview(repo, { allLanes: true }));
 for (let i = 0; i < PAGES; i++) {
@@ -107,12 +117,61 @@ for (let i = 0; i < Math.ceil(PAGES / 6); i++) await timed(mainPage, () => calle
 const mainLanes = (await services.catalogAt(repo, (await services.branchByName(repo, "main")).headSha)).catalog.lanes;
 for (let i = 0; i < 5; i++) await timed(durations, () => services.usualDurations(repo.id, mainLanes));
 
-console.log(`overview (${names.length} branches), branches.list:      ${stats(overview)}`);
+console.log(`overview page (first ${OVERVIEW_PAGE} of ${names.length} branches, as the page asks): ${stats(overviewPage)}`);
+console.log(`overview page filtered by "FIBERLB" (${(await caller.branches.list({ filter: "FIBERLB", limit: OVERVIEW_PAGE })).total} branches): ${stats(filtered)}`);
+console.log(`overview, all ${names.length} branches in one call:  ${stats(overview)}`);
 console.log(`  overview() judging every lane, not only gates': ${stats(allLanes)}`);
 console.log(`branch page (random branches), branches.get: ${stats(page)}`);
 console.log(`branch page (main, ${(await db().run.count({ where: { branchName: "main" } })).toLocaleString("en")} runs):          ${stats(mainPage)}`);
 console.log(`  of which usualDurations (a lane's usual time): ${stats(durations)}`);
 console.log(`load average at the end: ${load()}`);
+
+/**
+ * The same questions over HTTP, as the browser asks them: the production web build (`next start`)
+ * on this database, tRPC over fetch, JSON included. Its reconciler stays off so that nothing
+ * changes the seeded runs.
+ */
+async function overHttp(): Promise<void> {
+  const nextBin = path.join(root, "apps/web/node_modules/next/dist/bin/next");
+  if (!existsSync(path.join(root, "apps/web/.next/BUILD_ID"))) {
+    console.log("over HTTP: skipped, no web build (pnpm --filter @proofboard/web build)");
+    return;
+  }
+  const port = 3917;
+  const web = spawn(process.execPath, [nextBin, "start", "-p", String(port)], {
+    cwd: path.join(root, "apps/web"),
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PROOFBOARD_WEB_RECONCILER: "off", PORT: String(port) },
+    stdio: "ignore",
+    detached: true,
+  });
+  const get = async (proc: string, input: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const body = await res.text();
+    if (!res.ok) throw new Error(`${proc} over HTTP: ${res.status} ${body.slice(0, 200)}`);
+    return body.length;
+  };
+  try {
+    const started = Date.now();
+    while (!(await get("branches.list", { limit: 1 }).catch(() => 0))) {
+      if (Date.now() - started > 60_000) throw new Error("the web server did not answer within 60 s");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (let i = 0; i < 5; i++) await get("branches.list", { limit: OVERVIEW_PAGE });
+    const pageHttp: number[] = [];
+    const allHttp: number[] = [];
+    const branchHttp: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < ROUNDS; i++) bytes = await timed(pageHttp, () => get("branches.list", { limit: OVERVIEW_PAGE }));
+    console.log(`over HTTP, overview page (${OVERVIEW_PAGE} rows, ${(bytes / 1024).toFixed(0)} KiB): ${stats(pageHttp)}`);
+    for (let i = 0; i < Math.ceil(ROUNDS / 2); i++) bytes = await timed(allHttp, () => get("branches.list", {}));
+    console.log(`over HTTP, overview all ${names.length} (${(bytes / 1024).toFixed(0)} KiB):      ${stats(allHttp)}`);
+    for (let i = 0; i < PAGES; i++) await timed(branchHttp, () => get("branches.get", { name: randomName() }));
+    console.log(`over HTTP, branch page:                   ${stats(branchHttp)}`);
+  } finally {
+    if (web.pid) process.kill(-web.pid, "SIGTERM");
+  }
+}
+await overHttp();
 
 const summary = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, failureKind: true, reason: true } as const;
 

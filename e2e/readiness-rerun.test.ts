@@ -92,6 +92,18 @@ describe("readiness → rerun → live console → readiness", () => {
     await page.goto(`${stack.url}/branches/${encodeURIComponent("--upload-pack=touch${IFS}pwned")}`);
     await expect.poll(() => page.locator("h1").innerText()).toContain("--upload-pack=touch${IFS}pwned");
 
+    // The overview's filter takes the same text as plain text, and keeps it in a shareable URL.
+    await page.goto(stack.url);
+    await page.getByTestId("branch-filter").fill("$(TOUCH");
+    await expect.poll(() => page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))))
+      .toEqual([HOSTILE_BRANCHES[0]]);
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("$(TOUCH");
+    await page.goto(`${stack.url}/?q=${encodeURIComponent("--upload")}`);
+    await expect.poll(() => page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))))
+      .toEqual([HOSTILE_BRANCHES[4]]);
+    await page.getByTestId("branch-filter").fill("no branch is called this");
+    await expect.poll(() => page.getByText("No branch name contains").count()).toBe(1);
+
     for (const dir of [process.cwd(), target.dir, stack.dataDir, path.join(process.cwd(), "apps/web")]) {
       expect(existsSync(path.join(dir, "pwned")), dir).toBe(false);
     }

@@ -119,6 +119,15 @@ describe("proofboard CLI against the real API", () => {
     expect(view.branches.every((b) => !b.releaseReady)).toBe(true);
   });
 
+  it("branches --filter keeps the names containing the text, taken literally", async () => {
+    const r = await cli(["branches", "--filter", "$(TOUCH", "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { branches: { name: string }[] }).branches.map((b) => b.name)).toEqual([HOSTILE]);
+    const none = await cli(["branches", "--filter", "-rf*"]);
+    expect(none.code).toBe(0);
+    expect(none.out.trim()).toBe('no branch name in clitest contains "-rf*"');
+  });
+
   it("branches prints a plain table with the verdict, the gate and the missing lanes", async () => {
     const r = await cli(["branches"]);
     expect(r.code).toBe(0);

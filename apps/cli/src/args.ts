@@ -19,7 +19,7 @@ export interface CommandSpec {
 const JSON_FLAG = ["json"] as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { name: "branches", args: [], flags: JSON_FLAG, options: [], summary: "READY / NOT READY per branch, release gates, missing lanes" },
+  { name: "branches", args: [], flags: JSON_FLAG, options: ["filter"], summary: "READY / NOT READY per branch (name containing F), gates, missing lanes" },
   { name: "status", args: ["BRANCH"], flags: JSON_FLAG, options: [], summary: "BRANCH's head commit against every gate, lane by lane" },
   { name: "lanes", args: [], flags: JSON_FLAG, options: ["branch"], summary: "the catalog in force (at B's head, else the default)" },
   { name: "runs", args: [], flags: JSON_FLAG, options: ["branch", "lane", "status", "limit"], summary: "recent runs, newest first" },
@@ -34,7 +34,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 /** Accepted by every command. */
 const GLOBAL_OPTIONS = ["repository"];
 
-const OPTION_VALUE: Record<string, string> = { branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G" };
+const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G" };
 
 export function commandUsage(spec: CommandSpec): string {
   const parts = [`proofboard ${spec.name}`, ...spec.args];

@@ -6,6 +6,7 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
   const { reconcile } = await import("@proofboard/services");
   const { env } = await import("@proofboard/env");
+  if (env().PROOFBOARD_WEB_RECONCILER === "off") return;
   const every = 15_000;
   const tick = () =>
     void reconcile(env().PROOFBOARD_HOST_TIMEOUT_SECONDS).catch((err: unknown) => {

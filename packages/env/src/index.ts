@@ -33,6 +33,8 @@ const schema = z.object({
   PROOFBOARD_HEARTBEAT_SECONDS: positiveInt(5),
   /** A host silent this long is offline; its running runs are lost. */
   PROOFBOARD_HOST_TIMEOUT_SECONDS: positiveInt(30),
+  /** "off" leaves reconciling to the workers: for a web process on data nothing may touch (benchmarks). */
+  PROOFBOARD_WEB_RECONCILER: z.enum(["on", "off"]).default("on"),
   /** Shared with GitHub/Gitea (HMAC key) and GitLab (token); unset keeps /api/webhooks/* closed. */
   PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
 });

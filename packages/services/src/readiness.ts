@@ -81,24 +81,41 @@ export async function branchByName(repo: Repository, name: string): Promise<Bran
   return branch;
 }
 
+export interface OverviewOptions {
+  /** judge every lane, not only the gates' lanes (see overviewPage) */
+  allLanes?: boolean;
+  /** only branches whose name contains this text, case-insensitively (plain text, not a pattern) */
+  filter?: string;
+  /** at most this many branches, in the overview's order */
+  limit?: number;
+}
+
 /**
- * Every live branch, for the readiness overview. Its views judge only the lanes of the gates (all
- * the overview shows: release-ready, each gate's lanes, what is missing), so `readiness.lanes` holds
- * those lanes alone; `allLanes` judges every lane, as branchView does. Gates, `missing` and
+ * Live branches for the readiness overview, in its order: main (or master), then release/*, then
+ * the most recently moved; `total` counts every branch the filter admits, `views` holds the first
+ * `limit` of them. Readiness is read only for those, so a page of the overview costs the same
+ * whether the repository has 50 branches or 5,000. The views judge only the lanes of the gates (all
+ * the overview shows: release-ready, each gate's lanes, what is missing), so `readiness.lanes`
+ * holds those lanes alone; `allLanes` judges every lane, as branchView does. Gates, `missing` and
  * `releaseReady` are the same either way.
  */
-export async function overview(repo: Repository, opts: { allLanes?: boolean } = {}): Promise<BranchView[]> {
+export async function overviewPage(repo: Repository, opts: OverviewOptions = {}): Promise<{ total: number; views: BranchView[] }> {
   // One statement for the branches and their head commits (a model query per table costs more here).
-  const rows = await db().$queryRaw<HeadRow[]>`
-    SELECT b.name, b.head_sha, b.updated_at, c.subject, c.author_name, c.committed_at
+  const rows = await db().$queryRaw<(HeadRow & { total: number })[]>`
+    SELECT b.name, b.head_sha, b.updated_at, c.subject, c.author_name, c.committed_at, (count(*) OVER ())::int AS total
     FROM branch b LEFT JOIN commit c ON c.repository_id = b.repository_id AND c.sha = b.head_sha
     WHERE b.repository_id = ${repo.id} AND b.deleted_at IS NULL
-    ORDER BY b.updated_at DESC, b.name`;
+      AND (${opts.filter ?? null}::text IS NULL OR strpos(lower(b.name), lower(${opts.filter ?? null}::text)) > 0)
+    ORDER BY CASE WHEN b.name IN ('main', 'master') THEN 0 WHEN b.name LIKE 'release/%' THEN 1 ELSE 2 END, b.updated_at DESC, b.name
+    LIMIT ${opts.limit ?? null}::int`;
   const views = await branchViews(repo, rows.map((r) => ({
     branch: { name: r.name, headSha: r.head_sha, updatedAt: r.updated_at },
     commit: r.subject === null ? null : { subject: r.subject, authorName: r.author_name!, committedAt: r.committed_at! },
   })), opts.allLanes ? undefined : gateLanesOnly);
-  // Default-looking branches first, then the most recently moved.
-  const rank = (n: string) => (n === "main" || n === "master" ? 0 : n.startsWith("release/") ? 1 : 2);
-  return views.sort((a, b) => rank(a.branch.name) - rank(b.branch.name));
+  return { total: rows[0]?.total ?? 0, views };
+}
+
+/** Every live branch the filter admits, as overviewPage gives them. */
+export async function overview(repo: Repository, opts: Omit<OverviewOptions, "limit"> = {}): Promise<BranchView[]> {
+  return (await overviewPage(repo, opts)).views;
 }

@@ -7,7 +7,8 @@ type LaneReadiness = BranchDetail["gates"][number]["lanes"][number];
 
 /** `branches`: one row per branch × release gate, the readiness overview. */
 export const branches: Command = async (ctx) => {
-  const view = await ctx.api.branches.list.query({ repository: ctx.config.repository });
+  const filter = ctx.options.get("filter");
+  const view = await ctx.api.branches.list.query({ repository: ctx.config.repository, filter });
   if (ctx.flags.has("json")) {
     ctx.out.json(view);
     return 0;
@@ -15,7 +16,7 @@ export const branches: Command = async (ctx) => {
   const { out } = ctx;
   if (view.repository.lastSyncError) out.info(`warning: the last sync of ${view.repository.name} failed: ${clean(view.repository.lastSyncError)}`);
   if (view.branches.length === 0) {
-    out.line(`no branches in ${view.repository.name} yet; run: proofboard sync`);
+    out.line(filter ? `no branch name in ${view.repository.name} contains ${JSON.stringify(filter)}` : `no branches in ${view.repository.name} yet; run: proofboard sync`);
     return 0;
   }
   const rows = view.branches.map((b): Cell[] => [

@@ -3,6 +3,10 @@ import { ReadinessOverview } from "~/components/readiness/readiness-overview";
 
 export const metadata: Metadata = { title: "Readiness" };
 
-export default function ReadinessPage() {
-  return <ReadinessOverview />;
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+/** `?q=` filters the branches by name (shareable); a repeated parameter keeps its first value. */
+export default async function ReadinessPage({ searchParams }: Props) {
+  const q = (await searchParams).q;
+  return <ReadinessOverview initialFilter={(Array.isArray(q) ? q[0] : q) ?? ""} />;
 }

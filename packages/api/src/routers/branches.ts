@@ -1,25 +1,41 @@
 import { z } from "zod";
-import { componentCoverage, estimateVerdict, type LaneReadiness } from "@proofboard/domain";
+import { componentCoverage, estimateVerdict } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import {
-  branchMetrics, defaultCatalog, branchByName, branchView, overview, repositoryByName, syncRepository, usualDurations, waitingReason,
+  branchMetrics, defaultCatalog, branchByName, branchView, overviewPage, repositoryByName, syncRepository, usualDurations, waitingReason,
   type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
 import { publicProcedure, router } from "../trpc";
 
 const repoInput = z.object({ repository: z.string().max(200).optional() });
+const overviewInput = repoInput.extend({
+  /** branch names containing this text, case-insensitively; plain text, never a pattern */
+  filter: z.string().max(255).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+});
 /** Branch names come from outside: bounded, never interpreted. */
 const branchName = z.string().min(1).max(255);
 
-function gateSummary<L>(v: BranchView, laneDto: (l: LaneReadiness) => L) {
+function gateSummary(v: BranchView) {
   return (v.readiness?.gates ?? []).map((g) => ({
     id: g.gate.id,
     name: g.gate.name,
     description: g.gate.description,
     release: g.gate.release,
     green: g.green,
-    lanes: g.lanes.map(laneDto),
+    lanes: g.lanes.map(laneReadinessDto),
+    missing: g.missing,
+  }));
+}
+
+/** A gate as an overview row shows it; names and descriptions come once, in `releaseGates`. */
+function gateGlance(v: BranchView) {
+  return (v.readiness?.gates ?? []).map((g) => ({
+    id: g.gate.id,
+    release: g.gate.release,
+    green: g.green,
+    lanes: g.lanes.map(laneGlanceDto),
     missing: g.missing,
   }));
 }
@@ -38,16 +54,21 @@ function branchHeader(v: BranchView) {
 }
 
 export const branchesRouter = router({
-  /** The readiness overview: one row per branch × release gates. */
-  list: publicProcedure.input(repoInput.optional()).query(async ({ input }) => {
+  /**
+   * The readiness overview: one row per branch × release gates, in the overview's order (main,
+   * release/*, then the most recently moved). `limit` asks for the first rows only (the page asks
+   * for 100); `total` says how many the filter admits.
+   */
+  list: publicProcedure.input(overviewInput.optional()).query(async ({ input }) => {
     const repo = await repositoryByName(input?.repository);
-    const views = await overview(repo);
+    const { total, views } = await overviewPage(repo, { filter: input?.filter || undefined, limit: input?.limit });
     const fallback = await defaultCatalog();
     const gates = (views.find((v) => v.catalog)?.catalog ?? fallback.catalog).gates.filter((g) => g.release);
     return {
       repository: { name: repo.name, url: repo.url, lastSyncedAt: repo.lastSyncedAt?.toISOString() ?? null, lastSyncError: repo.lastSyncError },
       releaseGates: gates.map((g) => ({ id: g.id, name: g.name, description: g.description, lanes: g.lanes })),
-      branches: views.map((v) => ({ ...branchHeader(v), gates: gateSummary(v, laneGlanceDto) })),
+      total,
+      branches: views.map((v) => ({ ...branchHeader(v), gates: gateGlance(v) })),
     };
   }),
 
@@ -67,7 +88,7 @@ export const branchesRouter = router({
       ...branchHeader(view),
       verdict,
       coverage: view.readiness && view.catalog ? componentCoverage(view.readiness, view.catalog) : [],
-      gates: gateSummary(view, laneReadinessDto),
+      gates: gateSummary(view),
       profiles: view.catalog?.profiles ?? [],
       lanes: (view.catalog?.lanes ?? []).map((lane) => ({
         name: lane.name,
