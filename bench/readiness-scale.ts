@@ -124,6 +124,20 @@ console.log(`  overview() judging every lane, not only gates': ${stats(allLanes)
 console.log(`branch page (random branches), branches.get: ${stats(page)}`);
 console.log(`branch page (main, ${(await db().run.count({ where: { branchName: "main" } })).toLocaleString("en")} runs):          ${stats(mainPage)}`);
 console.log(`  of which usualDurations (a lane's usual time): ${stats(durations)}`);
+// The other pages an engineer opens at this scale, each with the procedure its page calls.
+const failedOnMain = await db().run.findFirst({ where: { status: "failed", branchName: "main" }, orderBy: { queuedAt: "desc" }, select: { id: true } });
+const otherPages: [string, () => Promise<unknown>][] = [
+  ["history grid of main (/history/main)", () => caller.history.branchGrid({ branch: "main" })],
+  ["lane history (/lanes/fresh-smoke)", () => caller.history.lane({ lane: "fresh-smoke" })],
+  ["runs page (/runs)", () => caller.runs.list({ limit: 200 })],
+  ["runs page of main (/runs?branch=main)", () => caller.runs.list({ branch: "main", limit: 200 })],
+  ["failed run vs last good (/runs/<id>)", () => caller.history.compare({ runId: failedOnMain!.id })],
+];
+for (const [what, fn] of otherPages) {
+  const xs: number[] = [];
+  for (let i = 0; i < 12; i++) await timed(xs, fn);
+  console.log(`${what.padEnd(44)} ${stats(xs.slice(2))}`);
+}
 console.log(`load average at the end: ${load()}`);
 
 /**

@@ -40,11 +40,6 @@ export async function firstParentLog(repo: Repo, revs: { from?: string; to: stri
 const seconds = (r: { startedAt: Date | null; finishedAt: Date | null }): number | null =>
   r.startedAt && r.finishedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
 
-/** Attempts only grow on one commit, so the highest attempt is the run people mean by "the" run. */
-function newer(a: { attempt: number; queuedAt: Date }, b: { attempt: number; queuedAt: Date }): boolean {
-  return a.attempt !== b.attempt ? a.attempt > b.attempt : a.queuedAt > b.queuedAt;
-}
-
 const releaseLanes = (c: Catalog) => new Set(c.gates.filter((g) => g.release).flatMap((g) => g.lanes));
 
 export interface GridCell {
@@ -79,17 +74,13 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
     const committedAt = head?.committedAt ?? branch.updatedAt;
     log = [{ sha: branch.headSha, subject: head?.subject ?? "", authorName: head?.authorName ?? "", committedAt }];
   }
-  // Runs from any branch count: like readiness, the rule is about commits, not who asked.
-  const runs = await db().run.findMany({
+  // Runs from any branch count: like readiness, the rule is about commits, not who asked. A cell is
+  // the newest run of the lane on the commit, as readiness judges it (the commit_lane summary).
+  const runs = await db().commitLane.findMany({
     where: { repositoryId: repo.id, commitSha: { in: log.map((c) => c.sha) } },
-    select: { id: true, commitSha: true, lane: true, attempt: true, status: true, queuedAt: true, startedAt: true, finishedAt: true },
+    select: { runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true },
   });
-  const latest = new Map<string, (typeof runs)[number]>();
-  for (const r of runs) {
-    const key = `${r.commitSha}\0${r.lane}`;
-    const seen = latest.get(key);
-    if (!seen || newer(r, seen)) latest.set(key, r);
-  }
+  const latest = new Map(runs.map((r) => [`${r.commitSha}\0${r.lane}`, r]));
 
   let catalog: Catalog | null = null;
   let catalogSource: string | null = null;
@@ -117,7 +108,7 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
     commits: log.map((c) => {
       const cells = lanes.map(({ name }) => {
         const r = latest.get(`${c.sha}\0${name}`);
-        return r ? { id: r.id, status: r.status, attempt: r.attempt, seconds: seconds(r) } : null;
+        return r ? { id: r.runId, status: r.status, attempt: r.attempt, seconds: seconds(r) } : null;
       });
       const passed = lanes.filter((l, i) => l.release && cells[i]?.status === "passed").length;
       return { ...c, cells, release: { passed, total: release.size } };
