@@ -66,4 +66,30 @@ describe("usual durations", () => {
     const usual = Object.fromEntries(page.lanes.map((l) => [l.name, l.usualSeconds]));
     expect(usual).toEqual({ alpha: 50, beta: 320, gamma: null });
   });
+
+  it("time the verdict on the live hosts' slots, and say which lanes no live host can run", async () => {
+    await ran("gamma", "passed", 30); // gamma is green on the head; alpha and beta are queued again
+    for (const lane of ["alpha", "beta"]) {
+      const attempt = 1 + (await db().run.count({ where: { repositoryId, commitSha: head, lane } }));
+      await db().run.create({
+        data: {
+          repositoryId, commitSha: head, branchName: "main", lane, attempt, argv: ["true"], timeoutSeconds: 600, hostClass: "tcg",
+          catalogSource: "test", status: "queued", queuedAt: new Date(T0 + ++hour * 3_600_000),
+        },
+      });
+    }
+    await db().host.deleteMany();
+    expect((await caller.branches.get({ name: "main" })).verdict).toEqual({ kind: "pending", seconds: null, unknown: [], noHost: ["alpha", "beta"] });
+    const now = new Date();
+    const host = await db().host.create({
+      data: { name: "tcg-1", classes: ["tcg"], capabilities: {}, slots: 1, startedAt: now, lastHeartbeatAt: now },
+    });
+    // One slot: alpha (50 s) then beta (320 s).
+    expect((await caller.branches.get({ name: "main" })).verdict).toMatchObject({ kind: "pending", seconds: 370, noHost: [] });
+    await db().host.update({ where: { id: host.id }, data: { slots: 2 } });
+    expect((await caller.branches.get({ name: "main" })).verdict).toMatchObject({ seconds: 320 });
+    // A host that stopped heartbeating is not counted.
+    await db().host.update({ where: { id: host.id }, data: { lastHeartbeatAt: new Date(Date.now() - 3_600_000) } });
+    expect((await caller.branches.get({ name: "main" })).verdict?.noHost).toEqual(["alpha", "beta"]);
+  });
 });

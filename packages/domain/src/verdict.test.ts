@@ -40,7 +40,26 @@ describe("estimateVerdict", () => {
     const r = readiness([run("guard", "running", 1, 10), run("smoke", "waiting"), run("matrix", "waiting")]);
     const e = estimateVerdict(r, catalog, { matrix: 120 }, new Date());
     // guard: 30 - 10 = 20 left; smoke waits for it: 20 + 600; matrix: 20 + 120
-    expect(e).toEqual({ kind: "pending", seconds: 620, unknown: [] });
+    expect(e).toEqual({ kind: "pending", seconds: 620, unknown: [], noHost: [] });
+  });
+
+  it("places lanes on the live hosts' slots: one slot runs them one after another", () => {
+    const r = readiness([run("guard", "running", 1, 10), run("smoke", "waiting"), run("matrix", "waiting")]);
+    const oneSlot = [{ classes: ["tcg"], slots: 1 }];
+    // guard ends at 20; smoke (first in the catalog) 20..620 on the one slot; matrix 620..740
+    expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), oneSlot).seconds).toBe(740);
+    // Two slots, even split over two hosts: smoke and matrix run side by side after guard.
+    const twoHosts = [{ classes: ["tcg", "kvm"], slots: 1 }, { classes: ["tcg"], slots: 1 }];
+    expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), twoHosts).seconds).toBe(620);
+    // A host of another class does not help.
+    expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), [...oneSlot, { classes: ["kvm"], slots: 8 }]).seconds).toBe(740);
+  });
+
+  it("says which lanes no live host can run, instead of a time", () => {
+    const r = readiness([run("guard", "passed"), run("smoke", "queued"), run("matrix", "queued")]);
+    const e = estimateVerdict(r, catalog, { matrix: 120 }, new Date(), [{ classes: ["kvm"], slots: 2 }]);
+    expect(e).toEqual({ kind: "pending", seconds: null, unknown: [], noHost: ["smoke", "matrix"] });
+    expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), []).noHost).toEqual(["smoke", "matrix"]);
   });
 
   it("says when nothing is queued or a duration is unknown", () => {

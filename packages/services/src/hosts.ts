@@ -36,6 +36,12 @@ export async function listHosts(): Promise<Host[]> {
   return db().host.findMany({ orderBy: { name: "asc" } });
 }
 
+/** Hosts heard from within the timeout: what estimates of a verdict can count on. */
+export async function liveHostCapacity(hostTimeoutSeconds: number): Promise<{ classes: string[]; slots: number }[]> {
+  const cutoff = new Date(Date.now() - hostTimeoutSeconds * 1000);
+  return db().host.findMany({ where: { lastHeartbeatAt: { gte: cutoff } }, select: { classes: true, slots: true } });
+}
+
 const CLASS_WORDS: Record<string, string> = { "nested-kvm": "nested KVM", kvm: "KVM", tcg: "QEMU (TCG)" };
 
 /**

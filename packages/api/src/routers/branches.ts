@@ -2,7 +2,7 @@ import { z } from "zod";
 import { componentCoverage, estimateVerdict } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import {
-  branchMetrics, defaultCatalog, branchByName, branchView, overviewPage, repositoryByName, syncRepository, usualDurations, waitingReason,
+  branchMetrics, defaultCatalog, branchByName, branchView, liveHostCapacity, overviewPage, repositoryByName, syncRepository, usualDurations, waitingReason,
   type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
@@ -83,7 +83,8 @@ export const branchesRouter = router({
         waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
       }
     }
-    const verdict = view.readiness && view.catalog ? estimateVerdict(view.readiness, view.catalog, usual, new Date()) : null;
+    const hosts = await liveHostCapacity(env().PROOFBOARD_HOST_TIMEOUT_SECONDS);
+    const verdict = view.readiness && view.catalog ? estimateVerdict(view.readiness, view.catalog, usual, new Date(), hosts) : null;
     return {
       ...branchHeader(view),
       verdict,

@@ -16,11 +16,18 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
     case "not-started":
       return <span>Some release lanes have not run on this commit: rerun what is missing to get a verdict.</span>;
     case "pending":
+      if (verdict.noHost.length > 0) {
+        return (
+          <span className="text-amber-800">
+            Verdict pending: no live host can run {verdict.noHost.join(", ")}; they wait until one serving their class is up.
+          </span>
+        );
+      }
       return verdict.seconds === null ? (
         <span>Verdict pending; no usual duration yet for {verdict.unknown.join(", ")}.</span>
       ) : (
         <span data-testid="eta">
-          Verdict in about <span className="font-semibold">{formatApprox(verdict.seconds * 1000)}</span>, from each lane's recent passes on its host class.
+          Verdict in about <span className="font-semibold">{formatApprox(verdict.seconds * 1000)}</span>, from each lane's recent passes on its host class, on the live hosts' slots.
         </span>
       );
   }
