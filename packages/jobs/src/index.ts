@@ -1,4 +1,5 @@
 export * from "./definitions";
 export * from "./live";
+export * from "./live-hub";
 export * from "./redis";
 export * from "./control";

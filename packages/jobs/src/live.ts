@@ -33,12 +33,6 @@ export async function publishStatus(redis: Redis, runId: string, status: string,
   if (final) await redis.expire(key, KEEP_AFTER_END_SECONDS);
 }
 
-/** The id of the newest entry ("0-0" when none), to start tailing after a storage read. */
-export async function latestLiveId(redis: Redis, runId: string): Promise<string> {
-  const last = await redis.xrevrange(liveKey(runId), "+", "-", "COUNT", 1);
-  return last[0]?.[0] ?? "0-0";
-}
-
 function decode(fields: Buffer[]): LiveEvent | null {
   const map = new Map<string, Buffer>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString("latin1"), fields[i + 1]!);
@@ -58,19 +52,12 @@ function decode(fields: Buffer[]): LiveEvent | null {
   return null;
 }
 
-/**
- * Entries after `afterId`, waiting up to `blockMs` for the first one. Needs a connection of
- * its own: a blocked XREAD holds the connection.
- */
-export async function readLive(redis: Redis, runId: string, afterId: string, blockMs: number): Promise<LiveEntry[]> {
-  const res = await redis.xreadBuffer("COUNT", 500, "BLOCK", blockMs, "STREAMS", liveKey(runId), afterId);
-  if (!res) return [];
+/** Stream entries as XREAD and XRANGE return them (with Buffer replies), decoded; malformed ones are dropped. */
+export function decodeLiveEntries(entries: readonly [Buffer, Buffer[]][]): LiveEntry[] {
   const out: LiveEntry[] = [];
-  for (const [, entries] of res) {
-    for (const [id, fields] of entries) {
-      const event = decode(fields);
-      if (event) out.push({ id: id.toString(), event });
-    }
+  for (const [id, fields] of entries) {
+    const event = decode(fields);
+    if (event) out.push({ id: id.toString(), event });
   }
   return out;
 }

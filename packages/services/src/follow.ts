@@ -1,6 +1,6 @@
 import { isTerminal, type RunStatus } from "@proofboard/domain";
 import { db } from "@proofboard/db";
-import { createRedis, latestLiveId, readLive } from "@proofboard/jobs";
+import { liveHub } from "@proofboard/jobs";
 import { readConsoleById } from "./consoles";
 
 export type FollowEvent =
@@ -24,9 +24,10 @@ export async function* followRun(
 ): AsyncGenerator<FollowEvent> {
   const sent = new Map(Object.entries(from));
   const consoleIds = new Map<string, string>();
-  const redis = createRedis();
+  const hub = liveHub();
+  let live: ReturnType<typeof hub.subscribe> | null = null;
   try {
-    let lastId = await latestLiveId(redis, runId);
+    const lastId = await hub.latestId(runId);
     const run = await db().run.findUnique({ where: { id: runId }, select: { status: true } });
     if (!run) return;
     yield { kind: "status", status: run.status };
@@ -58,10 +59,12 @@ export async function* followRun(
     if (isTerminal(run.status) && !(await stillHeld(runId))) return;
 
     let quietSince = Date.now();
+    live = hub.subscribe(runId, lastId);
+    // A viewer who leaves frees its place at once, not after the current wait.
+    signal?.addEventListener("abort", () => live?.close(), { once: true });
     while (!signal?.aborted) {
-      const entries = await readLive(redis, runId, lastId, 2000);
-      for (const { id, event } of entries) {
-        lastId = id;
+      const entries = await live.read(2000);
+      for (const { event } of entries) {
         if (event.type === "status") {
           yield { kind: "status", status: event.status as RunStatus };
           if (isTerminal(event.status as RunStatus)) {
@@ -94,6 +97,6 @@ export async function* followRun(
       }
     }
   } finally {
-    redis.disconnect();
+    live?.close();
   }
 }
