@@ -50,6 +50,7 @@ beforeAll(async () => {
         { name: "hello", command: ["bash", "lanes/hello.sh"] },
         { name: "bytes", command: ["node", "lanes/bytes.cjs"] },
         { name: "fails", command: ["bash", "-c", "echo broken >&2; exit 3"] },
+        { name: "after-fails", command: ["true"], needs: ["fails"] },
       ],
       ["hello", "bytes"],
     ),
@@ -171,6 +172,19 @@ describe("proofboard CLI against the real API", () => {
     const run = JSON.parse(r.out) as { status: string; exitCode: number };
     expect(run).toMatchObject({ status: "failed", exitCode: 3 });
     expect(r.err).toContain("failed");
+  });
+
+  it("rerun --wait follows a run that waits for the lanes it needs to its end, and console --follow waits with it", async () => {
+    const r = await cli(["rerun", "main", "after-fails", "--wait", "--json"]);
+    // It waited (not exited at "waiting"): its need failed, so it ended skipped, with the reason.
+    expect(r.err).toMatch(/attempt \d+: waiting/);
+    const run = JSON.parse(r.out) as { id: string; status: string; reason: string };
+    expect(run.status).toBe("skipped");
+    expect(run.reason).toContain("fails");
+    expect(r.code).toBe(1);
+    const followed = await cli(["console", run.id, "--follow"]);
+    expect(followed.code).toBe(2);
+    expect(followed.err).toContain("none yet");
   });
 
   it("console writes the stored bytes exactly, followed live and read back", async () => {

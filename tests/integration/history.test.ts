@@ -120,24 +120,43 @@ describe("history.lane", () => {
 });
 
 describe("history.compare", () => {
-  it("finds the last good run on the branch, the commits between and the host that changed", async () => {
+  it("finds the last good run on the nearest passing ancestor, the commits between and the host that changed", async () => {
     const good = await run({ sha: c[1]!, lane: "beta", status: "passed", minute: 20, secs: 50 });
-    // Passed later but on another branch: the branch's own last good run wins.
+    // Passed later but on another branch's commit: not on this line of history.
     await run({ sha: side, lane: "beta", status: "passed", minute: 21, branch: "side" });
     const bad = await run({
       sha: c[3]!, lane: "beta", status: "failed", minute: 30, secs: 80, fp: { ...FP, qemuVersion: "8.2.0", kernel: "6.12.0" },
     });
+    // The grid test's beta pass on c[2] (asked for by "side", minute 7) is the nearest passing ancestor.
+    const nearest = await db().run.findFirstOrThrow({ where: { repositoryId, commitSha: c[2], lane: "beta", status: "passed" } });
     const cmp = await caller.history.compare({ runId: bad });
-    expect(cmp.good).toMatchObject({ id: good, commitSha: c[1], status: "passed", exitCode: 0, subject: "second: $(rm -rf /) <b>bold</b>" });
-    expect(cmp.scope).toBe("branch");
+    expect(cmp.good).toMatchObject({ id: nearest.id, commitSha: c[2], status: "passed", subject: "third" });
+    expect(cmp.scope).toBe("ancestor");
     expect(cmp.run).toMatchObject({ id: bad, status: "failed", exitCode: 1, reason: "beta broke", hostName: "h1", subject: "fourth" });
     expect(cmp.between).toMatchObject({ relation: "ancestor", truncated: false, error: null });
-    expect(cmp.between!.commits.map((x) => [x.sha, x.subject])).toEqual([[c[3], "fourth"], [c[2], "third"]]);
+    expect(cmp.between!.commits.map((x) => [x.sha, x.subject])).toEqual([[c[3], "fourth"]]);
     expect(cmp.hostDifferences).toEqual([
       { key: "kernel", good: "6.1.0", bad: "6.12.0" },
       { key: "qemuVersion", good: "7.2.22", bad: "8.2.0" },
     ]);
-    expect(cmp.durationDeltaSeconds).toBe(30);
+    expect(cmp.durationDeltaSeconds).toBe(-20);
+
+    // Without that pass, the next ancestor back (c[1], second) is the one, with two commits between.
+    await db().run.update({ where: { id: nearest.id }, data: { status: "failed" } });
+    const further = await caller.history.compare({ runId: bad });
+    expect(further.good).toMatchObject({ id: good, commitSha: c[1], subject: "second: $(rm -rf /) <b>bold</b>" });
+    expect(further.between!.commits.map((x) => [x.sha, x.subject])).toEqual([[c[3], "fourth"], [c[2], "third"]]);
+    await db().run.update({ where: { id: nearest.id }, data: { status: "passed" } });
+  });
+
+  it("without a passing ancestor, takes the branch's own last good run", async () => {
+    // "side" once pointed at c[3] (a force-push since): its pass there is on the branch, not an ancestor of side.
+    const good = await run({ sha: c[3]!, lane: "alpha", status: "passed", minute: 22, branch: "side" });
+    const bad = await run({ sha: side, lane: "alpha", status: "failed", minute: 31, branch: "side" });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp.good?.id).toBe(good);
+    expect(cmp.scope).toBe("branch");
+    expect(cmp.between?.relation).toBe("not-ancestor");
   });
 
   it("falls back to any branch and says when the good commit is not an ancestor", async () => {

@@ -25,7 +25,7 @@ export function makeRepo(files: Record<string, string>): { dir: string; git: (..
 }
 
 /** A catalog with the given lanes (each: name, argv, optional timeout) and one release gate of all of them. */
-export function catalogYaml(lanes: { name: string; command: string[]; timeoutSeconds?: number }[], gateLanes = lanes.map((l) => l.name)): string {
+export function catalogYaml(lanes: { name: string; command: string[]; timeoutSeconds?: number; needs?: string[] }[], gateLanes = lanes.map((l) => l.name)): string {
   const laneYaml = lanes
     .map(
       (l) => `  - name: ${l.name}
@@ -33,7 +33,7 @@ export function catalogYaml(lanes: { name: string; command: string[]; timeoutSec
     command: ${JSON.stringify(l.command)}
     group: regression-guard
     host: tcg
-    timeoutSeconds: ${l.timeoutSeconds ?? 60}`,
+    timeoutSeconds: ${l.timeoutSeconds ?? 60}${l.needs ? `\n    needs: ${JSON.stringify(l.needs)}` : ""}`,
     )
     .join("\n");
   return `version: 1

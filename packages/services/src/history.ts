@@ -247,6 +247,25 @@ async function commitsBetween(repo: Repo, good: string, bad: string) {
   }
 }
 
+/** How far back along the failing commit's first parents a last good run is looked for. */
+const ANCESTRY_MAX = 200;
+
+/** The lane's last pass before `run` on the nearest of its commit's first-parent ancestors (itself first). */
+async function lastGoodAncestor(repo: Repository, run: { id: string; lane: string; commitSha: string; queuedAt: Date }, ancestry: LogCommit[]): Promise<RunRow | null> {
+  if (ancestry.length === 0) return null;
+  const [nearest] = await db().$queryRaw<{ id: string }[]>`
+    SELECT p.id::text AS id
+    FROM unnest(${ancestry.map((c) => c.sha)}::text[]) WITH ORDINALITY AS a(sha, i)
+    CROSS JOIN LATERAL (
+      SELECT id, finished_at FROM run
+      WHERE repository_id = ${repo.id} AND commit_sha = a.sha AND lane = ${run.lane} AND status = 'passed'
+        AND finished_at < ${run.queuedAt} AND id <> ${run.id}::uuid
+      ORDER BY finished_at DESC LIMIT 1
+    ) p
+    ORDER BY a.i LIMIT 1`;
+  return nearest ? db().run.findUnique({ where: { id: nearest.id }, select: runFields }) : null;
+}
+
 /** A failing run next to the last good run of its lane before it: what changed in code, host and time. */
 export async function compareWithLastGood(runId: string) {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -260,14 +279,19 @@ export async function compareWithLastGood(runId: string) {
       orderBy: { finishedAt: "desc" },
       select: runFields,
     });
-  const onBranch = await lastGood(run.branchName);
-  const good: RunRow | null = onBranch ?? (await lastGood());
+  // The nearest first-parent ancestor that passed says most: what lies between is the suspect.
+  const ancestry = await firstParentLog(repo, { to: run.commitSha }, ANCESTRY_MAX).catch(() => []);
+  const ancestral = await lastGoodAncestor(repo, run, ancestry);
+  const onBranch = ancestral ? null : await lastGood(run.branchName);
+  const good: RunRow | null = ancestral ?? onBranch ?? (await lastGood());
+  const scope = ancestral ? ("ancestor" as const) : onBranch ? ("branch" as const) : ("any-branch" as const);
   const bad = side(run);
   const subjects = await db().commit.findMany({
     where: { repositoryId: repo.id, sha: { in: [run.commitSha, ...(good ? [good.commitSha] : [])] } },
     select: { sha: true, subject: true },
   });
-  const subjectOf = (sha: string) => subjects.find((c) => c.sha === sha)?.subject ?? null;
+  // Only branch heads have commit rows; git's log knows the subjects of the commits between.
+  const subjectOf = (sha: string) => subjects.find((c) => c.sha === sha)?.subject ?? ancestry.find((c) => c.sha === sha)?.subject ?? null;
   const thisRun = { ...bad, subject: subjectOf(bad.commitSha) };
   if (!good) return { run: thisRun, good: null, scope: null, between: null, hostDifferences: [], durationDeltaSeconds: null };
   const before = side(good);
@@ -275,7 +299,7 @@ export async function compareWithLastGood(runId: string) {
   return {
     run: thisRun,
     good: { ...before, subject: subjectOf(before.commitSha) },
-    scope: onBranch ? ("branch" as const) : ("any-branch" as const),
+    scope,
     between: await commitsBetween(repo, good.commitSha, run.commitSha),
     hostDifferences: keys
       .map((key) => ({ key, good: before.fingerprint[key] ?? null, bad: bad.fingerprint[key] ?? null }))

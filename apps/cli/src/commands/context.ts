@@ -1,3 +1,4 @@
+import { isTerminal, type RunStatus } from "@proofboard/domain";
 import type { Client, Config } from "../api";
 import type { CommandSpec } from "../args";
 import type { Output } from "../output";
@@ -18,7 +19,7 @@ export type Command = (ctx: Ctx) => Promise<number>;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Run statuses after which a run never changes again (the server's isTerminal). */
-export function isFinal(status: string): boolean {
-  return status !== "queued" && status !== "running";
+/** Whether a run has ended and never changes again; a run waiting for the lanes it needs has not. */
+export function isFinal(status: RunStatus): boolean {
+  return isTerminal(status);
 }

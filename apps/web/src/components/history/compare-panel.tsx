@@ -113,7 +113,11 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
           <tr className="border-b border-line text-left text-xs text-ink-muted">
             <th />
             <th className="py-1 font-medium">
-              Last good{c.scope === "any-branch" && <span className="font-normal"> (none on this branch; from another)</span>}
+              Last good
+              <span className="font-normal">
+                {c.scope === "ancestor" && " (nearest passing ancestor)"}
+                {c.scope === "any-branch" && " (none on this line of history; from another branch)"}
+              </span>
             </th>
             <th className="py-1 font-medium">This run</th>
           </tr>
