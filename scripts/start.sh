@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Starts Proofboard with the demo target at http://localhost:3000: installs what is missing,
 # builds the web app when its sources changed, runs web + worker, seeds the demo once.
-# Ctrl-C stops both. `--detach` returns once the stack answers (logs in .proofboard/logs).
+# Ctrl-C stops both. `--detach` returns once the stack answers (logs in .proofboard/logs);
+# `--stop` stops a detached stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+stop_previous() {
+  [ -f "$1/pids" ] || return 1
+  while read -r pid; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done <"$1/pids"
+  rm -f "$1/pids"
+}
+if [ "${1:-}" = "--stop" ]; then
+  if stop_previous "${PROOFBOARD_DATA_DIR:-$PWD/.proofboard}/logs"; then echo "stopped"; else echo "nothing to stop: no stack started from this checkout"; fi
+  exit 0
+fi
 bash scripts/setup.sh
 source scripts/lib/prisma-env.sh
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -16,10 +26,7 @@ export PROOFBOARD_TARGET_URL="${PROOFBOARD_TARGET_URL:-$PROOFBOARD_DATA_DIR/demo
 logs="$PROOFBOARD_DATA_DIR/logs"; mkdir -p "$logs"
 
 # A previous start of this checkout is replaced, not duplicated.
-if [ -f "$logs/pids" ]; then
-  while read -r pid; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done <"$logs/pids"
-  rm -f "$logs/pids"; sleep 1
-fi
+if stop_previous "$logs"; then sleep 1; fi
 
 step "Preparing the demo target repository"
 pnpm exec tsx scripts/demo.ts prepare

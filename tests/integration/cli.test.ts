@@ -143,7 +143,8 @@ describe("proofboard CLI against the real API", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^verdict\s+NOT READY$/m);
     expect(r.out).toContain("gate Release [release], release gate");
-    expect(r.out).toMatch(/^ {2}hello\s+never-run/m);
+    expect(r.out).toMatch(/^ {2}hello\s+never run/m);
+    expect(r.out).toMatch(/^next\s+release lanes have not run on this commit: proofboard missing main$/m);
     expect(r.out).toContain("missing: hello, bytes");
   });
 
@@ -228,7 +229,7 @@ describe("proofboard CLI against the real API", () => {
     expect(r.out).toMatch(/^moved\s+main$/m);
     const status = await cli(["status", "main"]);
     expect(status.out).toMatch(/^verdict\s+NOT READY$/m);
-    expect(status.out).toMatch(new RegExp(`^  hello\\s+never-run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"));
+    expect(status.out).toMatch(new RegExp(`^  hello\\s+never run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"));
   });
 
   it("missing queues what the release gates still miss on the new head, and then nothing more", async () => {

@@ -76,7 +76,7 @@ describe("history.branchGrid", () => {
       { name: "gamma", title: "gamma", group: "regression-guard", release: false },
     ]);
     const head = grid.commits[0]!;
-    expect(head.cells[0]).toEqual({ id: rerun, status: "passed", attempt: 2, seconds: 42 });
+    expect(head.cells[0]).toEqual({ id: rerun, status: "passed", attempt: 2, seconds: 42, flaky: true });
     expect(head.cells[1]).toMatchObject({ status: "running", seconds: null });
     expect(head.cells[2]).toBeNull();
     expect(head.release).toEqual({ passed: 1, total: 2 });

@@ -28,5 +28,6 @@ export async function usualDurations(repositoryId: string, lanes: LaneOnHost[]):
       ORDER BY finished_at DESC LIMIT ${RECENT_PASSES}
     ) p
     GROUP BY l.lane`;
-  return Object.fromEntries(rows.map((r) => [r.lane, Math.round(r.seconds)]));
+  // Tenths, not whole seconds: a lane of 0.4 s is quick, not of unknown length.
+  return Object.fromEntries(rows.map((r) => [r.lane, Math.round(r.seconds * 10) / 10]));
 }

@@ -47,6 +47,8 @@ export interface GridCell {
   status: RunStatus;
   attempt: number;
   seconds: number | null;
+  /** passed, but a run of the lane on this commit failed or timed out: not a clean green */
+  flaky: boolean;
 }
 
 export interface BranchGrid {
@@ -78,7 +80,7 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
   // the newest run of the lane on the commit, as readiness judges it (the commit_lane summary).
   const runs = await db().commitLane.findMany({
     where: { repositoryId: repo.id, commitSha: { in: log.map((c) => c.sha) } },
-    select: { runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true },
+    select: { runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true, failureRunId: true },
   });
   const latest = new Map(runs.map((r) => [`${r.commitSha}\0${r.lane}`, r]));
 
@@ -108,7 +110,7 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
     commits: log.map((c) => {
       const cells = lanes.map(({ name }) => {
         const r = latest.get(`${c.sha}\0${name}`);
-        return r ? { id: r.runId, status: r.status, attempt: r.attempt, seconds: seconds(r) } : null;
+        return r ? { id: r.runId, status: r.status, attempt: r.attempt, seconds: seconds(r), flaky: r.status === "passed" && r.failureRunId !== null } : null;
       });
       const passed = lanes.filter((l, i) => l.release && cells[i]?.status === "passed").length;
       return { ...c, cells, release: { passed, total: release.size } };

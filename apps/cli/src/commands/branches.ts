@@ -1,5 +1,5 @@
 import type { Outputs } from "../api";
-import { clean, keyValues, list, shortSha, statusCell, table, type Cell } from "../output";
+import { clean, formatDuration, keyValues, list, shortSha, statusCell, table, type Cell } from "../output";
 import type { Command } from "./context";
 
 type BranchDetail = Outputs["branches"]["get"];
@@ -16,7 +16,7 @@ export const branches: Command = async (ctx) => {
   const { out } = ctx;
   if (view.repository.lastSyncError) out.info(`warning: the last sync of ${view.repository.name} failed: ${clean(view.repository.lastSyncError)}`);
   if (view.branches.length === 0) {
-    out.line(filter ? `no branch name in ${view.repository.name} contains ${JSON.stringify(filter)}` : `no branches in ${view.repository.name} yet; run: proofboard sync`);
+    out.line(filter ? `no branch name in ${view.repository.name} contains "${clean(filter)}"` : `no branches in ${view.repository.name} yet; run: proofboard sync`);
     return 0;
   }
   const rows = view.branches.map((b): Cell[] => [
@@ -46,6 +46,7 @@ export const status: Command = async (ctx) => {
     ["branch", b.name],
     ["head", `${shortSha(b.headSha)}  ${b.commit?.subject ?? ""}`.trimEnd()],
     ["verdict", verdict],
+    ...nextStep(b),
     ["catalog", b.catalogSource ?? "-"],
   ];
   for (const l of keyValues(out, header)) out.line(l);
@@ -58,7 +59,7 @@ export const status: Command = async (ctx) => {
     out.line();
     const mark = gateMark(g);
     out.line(`${out.paint(typeof mark === "string" ? mark : mark.text, typeof mark === "string" ? undefined : mark.style)} gate ${clean(g.name)} [${clean(g.id)}]${g.release ? ", release gate" : ""}`);
-    const rows = g.lanes.map((l): Cell[] => [l.lane, laneState(l), l.headRun?.id ?? "-", l.headRun ? String(l.headRun.attempt) : "-", staleNote(l)]);
+    const rows = g.lanes.map((l): Cell[] => [l.lane, laneState(l), l.headRun?.id ?? "-", l.headRun ? String(l.headRun.attempt) : "-", laneNote(l)]);
     for (const line of table(out, ["LANE", "STATE", "RUN", "ATTEMPT", "NOTE"], rows, "  ")) out.line(line);
   }
   out.line();
@@ -76,13 +77,31 @@ function gateMark(g: { green: boolean } | undefined): Cell {
   return g.green ? { text: "✓", style: "green" } : { text: "✗", style: "red" };
 }
 
+/** When the verdict comes, or what it waits for: the branch page's "Next" line. */
+function nextStep(b: BranchDetail): [string, Cell][] {
+  const v = b.verdict;
+  if (!v || v.kind === "ready" || v.kind === "not-ready") return [];
+  if (v.kind === "not-started") return [["next", `release lanes have not run on this commit: proofboard missing ${clean(b.name)}`]];
+  if (v.noHost.length) return [["next", { text: `waiting: no live host can run ${clean(list(v.noHost))}`, style: "yellow" }]];
+  if (v.seconds === null) return [["next", `verdict pending; no usual duration yet for ${clean(list(v.unknown))}`]];
+  return [["next", `verdict in ~${formatDuration(v.seconds * 1000)}, from recent passes on each lane's host class`]];
+}
+
 function laneState(l: LaneReadiness): Cell {
   // "failed" covers timed out, lost, ...: the run's own status says which kind of failure it was.
   const run = l.headRun?.status;
-  const text = l.state === "failed" && run && run !== "failed" ? `failed (${run})` : l.state;
+  const text = l.state === "failed" && run && run !== "failed" ? `failed (${run})` : l.state === "never-run" ? "never run" : l.state;
   return statusCell(l.state, text);
 }
 
-function staleNote(l: LaneReadiness): Cell {
-  return l.stalePass ? { text: `stale (passed on ${shortSha(l.stalePass.commitSha)})`, style: "yellow" } : "";
+/** Reasons are lane output and may be long: the start of the first line is enough for a table. */
+const REASON_CHARS = 60;
+
+function laneNote(l: LaneReadiness): Cell {
+  const notes: string[] = [];
+  if (l.flaky) notes.push("flaky: passed only after a failed attempt");
+  const reason = l.state === "failed" ? clean(l.headRun?.reason?.split("\n")[0] ?? "") : "";
+  if (reason) notes.push(reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS - 1)}…` : reason);
+  if (l.stalePass) notes.push(`stale (passed on ${shortSha(l.stalePass.commitSha)})`);
+  return notes.length ? { text: notes.join("; "), style: l.flaky || l.stalePass ? "yellow" : undefined } : "";
 }

@@ -19,7 +19,8 @@ function Cell({ cell, lane, sha }: { cell: GridCell | null; lane: GridLane; sha:
       </span>
     );
   }
-  const what = `${lane.name}: ${statusLabel(cell.status)}${cell.attempt > 1 ? ` (attempt #${cell.attempt})` : ""}`;
+  const flaky = cell.flaky ? ", flaky: an earlier attempt on this commit failed" : "";
+  const what = `${lane.name}: ${statusLabel(cell.status)}${cell.attempt > 1 ? ` (attempt #${cell.attempt})` : ""}${flaky}`;
   const title = cell.seconds != null ? `${what} in ${formatSeconds(cell.seconds)}` : what;
   return (
     <Link
@@ -27,9 +28,11 @@ function Cell({ cell, lane, sha }: { cell: GridCell | null; lane: GridLane; sha:
       title={title}
       aria-label={title}
       data-status={cell.status}
+      data-flaky={cell.flaky || undefined}
       className="flex size-4 items-center justify-center rounded-[3px] hover:ring-2 hover:ring-zinc-400 focus-visible:ring-2"
     >
-      <StatusDot status={cell.status} className="size-3 rounded-[3px]" />
+      {/* A flaky pass keeps its green but wears an amber ring: counted, not clean. */}
+      <StatusDot status={cell.status} className={cn("size-3 rounded-[3px]", cell.flaky && "ring-2 ring-amber-400")} />
     </Link>
   );
 }

@@ -5,7 +5,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { runsHref } from "~/components/readiness/links";
 import { LIVE_REFETCH_MS } from "~/components/readiness/live";
-import { Loading, QueryError } from "~/components/readiness/query-state";
+import { Loading, PageError, QueryError } from "~/components/readiness/query-state";
 import { HostClassBadge } from "~/components/readiness/host-badge";
 import { Card, Section } from "~/components/ui/card";
 import { cn } from "~/lib/utils";
@@ -60,7 +60,7 @@ export function LaneHistoryPage({ lane, branch }: { lane: string; branch?: strin
     if (!query.isError) return <Loading what="the lane's history" />;
     return (
       <div className="flex flex-col items-start gap-2">
-        <QueryError error={query.error} what={`lane ${JSON.stringify(lane)}${branch ? ` on branch ${JSON.stringify(branch)}` : ""}`} />
+        <PageError error={query.error} what={`lane ${JSON.stringify(lane)}${branch ? ` on branch ${JSON.stringify(branch)}` : ""}`} />
         <Link href="/lanes" className="text-sm text-status-running hover:underline">
           The catalog&apos;s lanes
         </Link>

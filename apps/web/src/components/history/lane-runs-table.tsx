@@ -48,7 +48,7 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
                 )}
               </span>
             </TD>
-            <TD className="text-right font-mono">{run.attempt > 1 ? `#${run.attempt}` : <span className="text-ink-muted">1</span>}</TD>
+            <TD className="text-right font-mono">{run.attempt > 1 ? `#${run.attempt}` : <span className="text-ink-muted">#1</span>}</TD>
             <TD className="max-w-40 truncate font-mono text-sm" title={run.hostName ?? undefined}>
               {run.hostName ?? <span className="text-ink-muted">—</span>}
             </TD>

@@ -20,10 +20,19 @@ export function Loading({ what }: { what: string }) {
 }
 
 /** A page whose data could not be loaded at all: the error, and the way back to the overview. */
-export function PageError({ error, what }: { error: { message: string }; what: string }) {
+export function PageError({ error, what }: { error: { message: string; data?: { code?: string } | null }; what: string }) {
+  // The server already names what is unknown ("unknown branch: \"x\""): say it once, as a fact, not a failure.
+  const notFound = error.data?.code === "NOT_FOUND";
   return (
     <div className="flex flex-col items-start gap-2">
-      <QueryError error={error} what={what} />
+      {notFound ? (
+        <div role="alert" className="rounded-md border border-line bg-surface px-3 py-2 text-sm">
+          <span className="font-medium text-ink">Not found:</span>{" "}
+          <span className="text-ink [overflow-wrap:anywhere]">{error.message}</span>
+        </div>
+      ) : (
+        <QueryError error={error} what={what} />
+      )}
       <Link href="/" className="text-sm text-status-running hover:underline">
         Back to the readiness overview
       </Link>

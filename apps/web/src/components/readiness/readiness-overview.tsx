@@ -33,6 +33,7 @@ function Summary({ overview, filter }: { overview: Overview; filter: string }) {
   const shown = overview.branches.length;
   const ready = overview.branches.filter((b) => b.releaseReady).length;
   const matching = filter ? "matching " : "";
+  if (shown === 0) return <span>no branch name contains this text</span>;
   return (
     <span>
       <span className="font-medium text-ink">{ready}</span> of {shown}{" "}

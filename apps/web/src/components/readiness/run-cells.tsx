@@ -11,8 +11,8 @@ type Run = Pick<RunSummary, "id" | "status" | "attempt" | "queuedAt" | "startedA
 
 /** Live clock against the usual duration while running; the final duration once done. */
 export function RunDuration({ run, usualSeconds }: { run: Run | null; usualSeconds?: number | null }) {
-  const usual = usualSeconds != null && usualSeconds > 0 ? usualSeconds * 1000 : null;
-  if (run?.status === "running" && run.startedAt) return <Elapsed since={run.startedAt} expectedMs={usual} className="w-28" />;
+  const usual = usualSeconds != null && usualSeconds >= 0 ? usualSeconds * 1000 : null;
+  if (run?.status === "running" && run.startedAt) return <Elapsed since={run.startedAt} expectedMs={usual || null} className="w-28" />;
   const done = run ? runDuration(run) : null;
   if (done) return <span className="font-mono text-sm">{done}</span>;
   if (run?.status === "queued") {
@@ -22,7 +22,8 @@ export function RunDuration({ run, usualSeconds }: { run: Run | null; usualSecon
       </span>
     );
   }
-  return usual ? <span className="text-sm text-ink-muted">usually {formatApprox(usual)}</span> : null;
+  if (usual === null) return null;
+  return <span className="text-sm text-ink-muted">usually {usual < 1000 ? "under 1s" : formatApprox(usual)}</span>;
 }
 
 /** "Run #2 · 3m ago": attempt shown only when it is not the first, since that is the unusual case. */

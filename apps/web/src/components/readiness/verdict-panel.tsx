@@ -27,7 +27,7 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
         <span>Verdict pending; no usual duration yet for {verdict.unknown.join(", ")}.</span>
       ) : (
         <span data-testid="eta">
-          Verdict in about <span className="font-semibold">{formatApprox(verdict.seconds * 1000)}</span>, from each lane's recent passes on its host class, on the live hosts' slots.
+          Verdict in <span className="font-semibold">{formatApprox(verdict.seconds * 1000)}</span>, from each lane's recent passes on its host class, on the live hosts' slots.
         </span>
       );
   }
