@@ -36,11 +36,6 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
             {lane.waiting}
           </div>
         )}
-        {headRun?.reason && (
-          <div className="max-w-48 truncate text-xs text-ink-muted" title={headRun.reason}>
-            {headRun.reason}
-          </div>
-        )}
       </TD>
       <TD className="min-w-72">
         <Tip content={<LaneHint lane={lane} />}>
@@ -49,6 +44,12 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
             <span className="truncate text-sm text-ink-muted">{lane.title}</span>
           </span>
         </Tip>
+        {/* Why it did not pass, where there is room to read it (the lane's own words, two lines at most). */}
+        {headRun?.reason && headRun.status !== "passed" && (
+          <div className="line-clamp-2 font-mono text-xs break-all text-ink-muted" title={headRun.reason} data-testid="reason">
+            {headRun.reason}
+          </div>
+        )}
       </TD>
       <TD className="w-24">
         <HostClassBadge hostClass={lane.host} />
@@ -64,7 +65,7 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
         </span>
       </TD>
       <TD className="w-32 text-right">
-        <RerunButton branch={branch} lane={lane.name} alreadyQueued={status === "queued"} />
+        <RerunButton branch={branch} lane={lane.name} alreadyQueued={status === "queued" || status === "waiting"} running={status === "running"} />
       </TD>
     </TR>
   );

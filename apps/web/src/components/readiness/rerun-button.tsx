@@ -9,13 +9,15 @@ export type RerunButtonProps = {
   lane: string;
   /** A run already waiting on the head would only be duplicated; running ones stay rerunnable (a stuck run). */
   alreadyQueued?: boolean;
+  /** The head run is running: a second one would take another host slot, so the person confirms. */
+  running?: boolean;
 };
 
 /**
  * Queues the lane again on the branch's head. The mutation stays pending until the branch is
  * refetched, so the button reads "Queuing…" right up to the moment the row shows the new queued run.
  */
-export function RerunButton({ branch, lane, alreadyQueued = false }: RerunButtonProps) {
+export function RerunButton({ branch, lane, alreadyQueued = false, running = false }: RerunButtonProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const rerun = useMutation(
@@ -40,7 +42,10 @@ export function RerunButton({ branch, lane, alreadyQueued = false }: RerunButton
         aria-label={`Rerun ${lane}`}
         disabled={rerun.isPending || alreadyQueued}
         title={alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`}
-        onClick={() => rerun.mutate({ branch, lane })}
+        onClick={() => {
+          if (running && !window.confirm(`${lane} is running on this commit. Start a second run alongside it (another host slot)?`)) return;
+          rerun.mutate({ branch, lane });
+        }}
       >
         {rerun.isPending ? "Queuing…" : "Rerun"}
       </Button>
