@@ -33,7 +33,7 @@ function Summary({ overview, filter }: { overview: Overview; filter: string }) {
   const shown = overview.branches.length;
   const ready = overview.branches.filter((b) => b.releaseReady).length;
   const matching = filter ? "matching " : "";
-  if (shown === 0) return <span>no branch name contains this text</span>;
+  if (shown === 0) return <span>nothing matches the filter</span>;
   return (
     <span>
       <span className="font-medium text-ink">{ready}</span> of {shown}{" "}
@@ -62,7 +62,7 @@ function MoreRows({ shown, total, onMore }: { shown: number; total: number; onMo
 
 function NoMatch({ filter }: { filter: string }) {
   return (
-    <p className="px-3 py-6 text-sm text-ink-muted">
+    <p className="px-3 py-6 text-sm text-ink-muted" data-testid="no-match">
       No branch name contains <span className="font-mono text-ink">{filter}</span>.
     </p>
   );
