@@ -212,8 +212,10 @@ export class LiveHub {
           for (const sub of stream.subs) sub.deliver(decoded);
         }
       } catch {
-        // Redis restarting or the connection closing: viewers refill from Postgres meanwhile.
         this.readerId = null;
+        // Closed by the hub itself (idle, then a viewer came back): go on at once with the new connection.
+        if (reader !== this.reader) continue;
+        // Redis restarting: viewers refill from Postgres meanwhile.
         await new Promise((r) => setTimeout(r, 500));
       }
     }
