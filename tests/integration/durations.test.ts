@@ -3,7 +3,7 @@ import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 import { ensureRepository, syncRepository, usualDurations } from "@proofboard/services";
-import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
 
 const T0 = Date.parse("2026-11-01T00:00:00Z");
 const caller = appRouter.createCaller({ actor: "test", user: null });
@@ -11,18 +11,9 @@ let repositoryId = "";
 let head = "";
 let hour = 0;
 
-/** A finished run of `lane` that took `secs`, each an hour after the last (so passes end in the order made). */
-async function ran(lane: string, status: RunStatus, secs: number, hostClass = "tcg") {
-  const startedAt = new Date(T0 + ++hour * 3_600_000);
-  const attempt = 1 + (await db().run.count({ where: { repositoryId, commitSha: head, lane } }));
-  await db().run.create({
-    data: {
-      repositoryId, commitSha: head, branchName: "main", lane, attempt, argv: ["true"], timeoutSeconds: 600,
-      hostClass, catalogSource: "test", status, queuedAt: startedAt, startedAt,
-      finishedAt: new Date(startedAt.getTime() + secs * 1000),
-    },
-  });
-}
+/** A run of `lane` on the head that took `secs`, each an hour after the last (so passes end in the order made). */
+const ran = (lane: string, status: RunStatus, secs: number, hostClass = "tcg") =>
+  insertRun({ repositoryId, sha: head, lane, status, secs, hostClass, queuedAt: new Date(T0 + ++hour * 3_600_000) });
 
 beforeAll(async () => {
   await resetDb();
@@ -69,15 +60,7 @@ describe("usual durations", () => {
 
   it("time the verdict on the live hosts' slots, and say which lanes no live host can run", async () => {
     await ran("gamma", "passed", 30); // gamma is green on the head; alpha and beta are queued again
-    for (const lane of ["alpha", "beta"]) {
-      const attempt = 1 + (await db().run.count({ where: { repositoryId, commitSha: head, lane } }));
-      await db().run.create({
-        data: {
-          repositoryId, commitSha: head, branchName: "main", lane, attempt, argv: ["true"], timeoutSeconds: 600, hostClass: "tcg",
-          catalogSource: "test", status: "queued", queuedAt: new Date(T0 + ++hour * 3_600_000),
-        },
-      });
-    }
+    for (const lane of ["alpha", "beta"]) await ran(lane, "queued", 0);
     await db().host.deleteMany();
     expect((await caller.branches.get({ name: "main" })).verdict).toEqual({ kind: "pending", seconds: null, unknown: [], noHost: ["alpha", "beta"] });
     const now = new Date();

@@ -3,7 +3,7 @@ import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 import { ensureRepository, syncRepository } from "@proofboard/services";
-import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
 
 const HOSTILE = "hostile/$(touch${IFS}pwned);-rf";
 const T0 = Date.parse("2026-11-01T00:00:00Z");
@@ -15,24 +15,10 @@ let repositoryId = "";
 const c: string[] = [];
 let side = "";
 
-/** Runs made directly, for exact and fast data: `minute` places it on a common timeline; attempts count up per commit and lane. */
+/** Runs made directly: `minute` places it on a common timeline; attempts count up per commit and lane. */
 async function run(o: { sha: string; lane: string; status: RunStatus; minute: number; branch?: string; secs?: number; fp?: object }) {
-  const attempt = 1 + (await db().run.count({ where: { repositoryId, commitSha: o.sha, lane: o.lane } }));
   const queuedAt = new Date(T0 + o.minute * 60_000);
-  const startedAt = new Date(queuedAt.getTime() + 1000);
-  const done = !["queued", "running"].includes(o.status);
-  const r = await db().run.create({
-    data: {
-      repositoryId, commitSha: o.sha, branchName: o.branch ?? "main", lane: o.lane, attempt, argv: ["true"],
-      timeoutSeconds: 600, hostClass: "tcg", catalogSource: "test", status: o.status, queuedAt,
-      startedAt: o.status === "queued" ? null : startedAt,
-      finishedAt: done ? new Date(startedAt.getTime() + (o.secs ?? 100) * 1000) : null,
-      exitCode: o.status === "passed" ? 0 : o.status === "failed" ? 1 : null,
-      reason: o.status === "failed" ? `${o.lane} broke` : null,
-      hostFingerprint: o.fp ?? FP,
-    },
-  });
-  return r.id;
+  return (await insertRun({ repositoryId, ...o, queuedAt, fingerprint: o.fp ?? FP })).id;
 }
 
 beforeAll(async () => {

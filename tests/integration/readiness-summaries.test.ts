@@ -5,7 +5,7 @@ import { db, disconnectDb } from "@proofboard/db";
 import { computeBranchReadiness, type RunStatus, type RunSummary } from "@proofboard/domain";
 import { branchByName, branchView, catalogAt, ensureRepository, overview, syncRepository } from "@proofboard/services";
 import type { Repository } from "@proofboard/db";
-import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
 
 /**
  * Readiness reads two summaries that triggers on run keep (commit_lane, branch_lane_pass). These
@@ -17,17 +17,8 @@ const STATUSES: RunStatus[] = ["queued", "running", "passed", "failed", "timed_o
 let repo: Repository;
 const heads: Record<string, string[]> = {};
 
-async function insertRun(o: { sha: string; branch: string; lane: string; status: RunStatus; at: number }) {
-  const attempt = 1 + (await db().run.count({ where: { repositoryId: repo.id, commitSha: o.sha, lane: o.lane } }));
-  return db().run.create({
-    data: {
-      id: randomUUID(), repositoryId: repo.id, commitSha: o.sha, branchName: o.branch, lane: o.lane, attempt, argv: ["true"],
-      timeoutSeconds: 60, hostClass: "tcg", catalogSource: "test", status: o.status, queuedAt: new Date(o.at),
-      startedAt: o.status === "queued" || o.status === "waiting" ? null : new Date(o.at + 1000),
-      finishedAt: ["queued", "waiting", "running"].includes(o.status) ? null : new Date(o.at + 5000),
-    },
-  });
-}
+const newRun = (o: { sha: string; branch: string; lane: string; status: RunStatus; at: number }) =>
+  insertRun({ repositoryId: repo.id, ...o, queuedAt: new Date(o.at), secs: 4 });
 
 /** Every run of the head commit and of the branch, read plainly, judged by the domain's rule. */
 async function plainReadiness(name: string) {
@@ -84,7 +75,7 @@ describe("readiness summaries", () => {
       } else {
         const branch = rand(2) === 0 ? "main" : "side";
         const sha = heads[branch]![rand(heads[branch]!.length)]!;
-        const run = await insertRun({ sha, branch, lane: LANES[rand(3)]!, status: STATUSES[rand(STATUSES.length)]!, at });
+        const run = await newRun({ sha, branch, lane: LANES[rand(3)]!, status: STATUSES[rand(STATUSES.length)]!, at });
         if (run.status === "queued" || run.status === "running") open.push(run);
       }
       if (step % 25 === 24) seen.push(...(await expectSameAsPlain()));
@@ -99,7 +90,7 @@ describe("readiness summaries", () => {
     const sha = heads.main!.at(-1)!;
     const pool = () => new pg.Client({ connectionString: process.env.DATABASE_URL });
     for (const updateFirst of [true, false]) {
-      const older = await insertRun({ sha, branch: "main", lane: "gamma", status: "running", at: Date.parse("2026-12-01T00:00:00Z") });
+      const older = await newRun({ sha, branch: "main", lane: "gamma", status: "running", at: Date.parse("2026-12-01T00:00:00Z") });
       const newer = { id: randomUUID(), attempt: older.attempt + 1 };
       const [a, b] = [pool(), pool()];
       await a.connect();
