@@ -13,6 +13,72 @@
 #   pb.node=<name>  pb.services=<a,b,c>  pb.hold=1 (shell after the verdict)  pb.probe=1 (boot check)
 
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
+
+# While held, the guest's second serial port (ttyS1; the worker gives it a socket its host can
+# reach, which the demo's test-cluster stand-in uses as `ssh NODE`) serves one request line at a time:
+#   proofboard-ping               -> "proofboard-pong": the channel is up
+#   proofboard-ssh ROWS COLS TOKEN -> "proofboard-ssh-begin", then an interactive shell with the line
+#                                    as its controlling tty (so ^C works); "proofboard-ssh-end TOKEN"
+#                                    when it ends (the token keeps a session from faking its end)
+#   proofboard-release            -> ends the held shell on the console: the guest then reports its
+#                                    verdict exactly as after `exit` there, never another one
+serve_ssh() {
+  node=$1
+  # Only PID 1 reports a verdict; this loop must never look like one.
+  trap - EXIT
+  # Nothing to serve until the held shell runs (a release needs its pid).
+  while [ ! -s /run/proofboard-hold.pid ]; do usleep 100000; done
+  while :; do
+    # A session's end hangs the line up for every file open on it: open it anew each round.
+    exec 3<>/dev/ttyS1 || exit 0
+    stty sane -echo <&3
+    token=""
+    while IFS=' ' read -r word rows cols tok <&3; do
+      case "$word" in
+        proofboard-ping) echo proofboard-pong >&3 ;;
+        proofboard-release)
+          kill -KILL "$(cat /run/proofboard-hold.pid)" 2>/dev/null
+          echo proofboard-released >&3 ;;
+        proofboard-ssh) token=$tok; break ;;
+      esac
+    done
+    case "$token" in
+      "" | *[!A-Za-z0-9]*) exec 3<&-; usleep 200000; continue ;;
+    esac
+    case "$rows:$cols" in *[!0-9:]* | :* | *:) rows=24 cols=80 ;; esac
+    stty sane rows "$rows" cols "$cols" <&3
+    echo proofboard-ssh-begin >&3
+    echo "UltraCloud guest $node: ssh session ('exit' ends it)" >&3
+    # sh -c is the new session's leader and opens the line itself, so it becomes its controlling tty.
+    PS1="root@$node:\\w# " setsid sh -c 'exec sh -i <>/dev/ttyS1 >&0 2>&0'
+    exec 3<&-
+    exec 3<>/dev/ttyS1 && echo "proofboard-ssh-end $token" >&3
+    exec 3<&-
+  done
+}
+# The third port (ttyS2) carries the session's window size, "ROWS COLS" per line: setting it on
+# ttyS1 signals SIGWINCH to what runs there, as a resized terminal would.
+serve_winsize() {
+  trap - EXIT
+  while exec 4<>/dev/ttyS2; do
+    stty sane -echo <&4
+    while read -r rows cols <&4; do
+      case "$rows:$cols" in *[!0-9:]* | :* | *:) continue ;; esac
+      stty rows "$rows" cols "$cols" </dev/ttyS1 2>/dev/null
+    done
+    exec 4<&-
+    usleep 200000
+  done
+}
+# Started by PID 1 through `setsid setsid`, so it runs beside the held shell: a `&` job there
+# would ignore SIGINT for good, in every shell it starts. The loops run in subshells: setsid made
+# this process a session leader, and a leader opening a line takes it as its controlling tty,
+# which a session's shell then could not.
+if [ "${1:-}" = serve-ssh ] && [ "$$" != 1 ]; then
+  [ -e /dev/ttyS2 ] && (serve_winsize) &
+  (serve_ssh "${2:-node}")
+  exit 0
+fi
 /bin/busybox --install -s
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -128,8 +194,10 @@ fi
 
 if [ "$HOLD" = 1 ]; then
   echo "proofboard: $NODE is held for inspection; 'exit' ends the hold with the result above"
-  # setsid + cttyhack give the shell the serial line as its controlling tty, so ^C and job control work.
-  PS1="$NODE:\\w# " setsid cttyhack sh -i
+  [ -e /dev/ttyS1 ] && setsid setsid /init serve-ssh "$NODE" </dev/null >/dev/null 2>&1
+  # setsid + cttyhack give the shell the serial line as its controlling tty, so ^C and job control
+  # work; its pid is what a release (see serve_ssh) stops.
+  PS1="$NODE:\\w# " setsid cttyhack sh -c 'echo $$ >/run/proofboard-hold.pid; exec sh -i'
 fi
 
 trap - EXIT

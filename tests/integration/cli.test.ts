@@ -51,11 +51,22 @@ beforeAll(async () => {
         { name: "bytes", command: ["node", "lanes/bytes.cjs"] },
         { name: "fails", command: ["bash", "-c", "echo broken >&2; exit 3"] },
         { name: "after-fails", command: ["true"], needs: ["fails"] },
+        { name: "cluster", command: ["bash", "lanes/cluster.sh"], consoles: ["node04"] },
       ],
       ["hello", "bytes"],
     ),
     "lanes/hello.sh": "#!/bin/bash\necho hello from $PROOFBOARD_LANE\n",
     "lanes/bytes.cjs": bytesScript,
+    // a multi-VM lane through `nix build -L` in a pipe: node03 fails, node04 was declared and never speaks
+    "lanes/cluster.sh": [
+      "#!/bin/bash",
+      "d=vm-test-run-cluster",
+      "echo \"$d> node03: starting vm\" >&2",
+      "echo \"$d> node03 # [    1.2] systemd[1]: Starting flaredb.service\" >&2",
+      "echo \"$d> node03 # [FAILED] Failed to start flaredb.service\" >&2",
+      "echo \"$d> !!! RequestedAssertionFailed: unit flaredb.service is failed\" >&2",
+      "exit 1",
+    ].join("\n"),
   });
   target.git("update-ref", `refs/heads/${HOSTILE}`, "HEAD");
   target.git("update-ref", "refs/heads/-rf", "HEAD");
@@ -203,6 +214,22 @@ describe("proofboard CLI against the real API", () => {
     const read = await cli(["console", id, "--console", "harness"]);
     expect(read.code).toBe(0);
     expect(read.stdout.equals(stored.data)).toBe(true);
+  });
+
+  it("run shows each console's verdict and first failure, and says which declared console never printed", async () => {
+    const id = (await cli(["rerun", "--wait", "main", "cluster"])).out.trim();
+    expect(id).toMatch(UUID);
+    const r = await cli(["run", id]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^node03 \*\s+failed\s+\d+\s+2\s+2: \[FAILED\] Failed to start flaredb.service$/m);
+    expect(r.out).toMatch(/^node04\s+no output\s+0\s+0\s*$/m);
+    expect(r.out).toMatch(/^node04: no output captured \(expected from proofboard\.yaml@[0-9a-f]{10}, the consoles of lane cluster; looked for test-driver lines\)$/m);
+    expect(r.out).toContain(`first failure: node03 line 2 (proofboard console ${id} --console node03)`);
+    const silent = await cli(["console", id, "--console", "node04"]);
+    expect([silent.code, silent.stdout.length]).toEqual([0, 0]);
+    expect(errLines(silent)).toEqual([expect.stringMatching(/^node04: no output captured \(expected from proofboard\.yaml@/)]);
+    const node03 = await cli(["console", id, "--console", "node03"]);
+    expect(node03.out).toBe("[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n");
   });
 
   it("status turns READY once every release lane passed on the head commit", async () => {

@@ -19,16 +19,20 @@ lanes:
     host: tcg
     timeoutSeconds: 60
     unsupportedExitCodes: [77]
-  - { name: driver, description: NixOS test-driver output, command: [bash, lanes/driver.sh], group: publishable, host: tcg, timeoutSeconds: 60 }
+  - { name: driver, description: NixOS test-driver output, command: [bash, lanes/driver.sh], group: publishable, host: tcg, timeoutSeconds: 60, consoles: [node01, node04] }
   - { name: serial, description: writes serial logs, command: [bash, lanes/serial.sh], group: publishable, host: tcg, timeoutSeconds: 60, serialLogs: "work/serial/*.log" }
   - { name: long, description: runs until canceled, command: [bash, lanes/long.sh], group: publishable, host: tcg, timeoutSeconds: 600 }
 gates: []
 `;
 const driverScript = `printf 'start_all\\n'
 printf '\\033[2mnode01 # [    0.000000] Linux version 6.1.0\\033[0m\\n' >&2
+printf 'root@host # rm -rf /\\n'
 printf 'node01: waiting for unit\\n' >&2
-printf '\\033[2mnode02 # caf\\xc3\\xa9 \\xff raw\\033[0m\\n' >&2
+printf 'vm-test-run-demo> node02 # before node02 was announced\\n' >&2
+printf 'vm-test-run-demo> node02: starting vm\\n' >&2
+printf 'vm-test-run-demo> node02 # caf\\xc3\\xa9 \\xff raw\\n' >&2
 printf '\\033[2mnode01 # chainfire healthy\\033[0m\\n' >&2
+printf 'vm-test-run-demo> node01 # [FAILED] Failed to start flaredb.service\\n' >&2
 `;
 const serialScript = `mkdir -p work/serial
 for i in 1 2 3 4 5; do echo "node01 boot line $i" >> work/serial/node01.log; sleep 0.2; done
@@ -117,12 +121,20 @@ describe("consoles from VMs", () => {
   it("splits the NixOS test driver's VM lines into one console per VM; the harness keeps the original bytes", async () => {
     const run = await ended((await requestRun({ repository: "hosts", branch: "main", lane: "driver" })).id);
     expect(run.status).toBe("passed");
-    expect((await listConsoles(run.id)).map((c) => c.name)).toEqual(["harness", "node01", "node02"]);
-    expect((await readConsole(run.id, "node01")).data.toString()).toBe("[    0.000000] Linux version 6.1.0\nchainfire healthy\n");
+    const consoles = await listConsoles(run.id);
+    expect(consoles.map((c) => c.name)).toEqual(["harness", "node01", "node02", "node04"]);
+    expect((await readConsole(run.id, "node01")).data.toString()).toBe("[    0.000000] Linux version 6.1.0\nchainfire healthy\n[FAILED] Failed to start flaredb.service\n");
+    const by = Object.fromEntries(consoles.map((c) => [c.name, c]));
+    expect(by.node01).toMatchObject({ kind: "driver", verdict: "failed", lines: 3, markers: [{ line: 3, kind: "failed-unit", text: "[FAILED] Failed to start flaredb.service" }] });
+    expect(by.node02).toMatchObject({ kind: "driver", expectedFrom: 'the test driver ("node02: starting vm")', markers: [] });
+    // Declared, never printed: it says so, and what was expected.
+    expect(by.node04).toMatchObject({ kind: "declared", length: 0, verdict: "no-output", expectedFrom: expect.stringContaining("the consoles of lane driver") });
     expect((await readConsole(run.id, "node02")).data.equals(Buffer.from("caf\xc3\xa9 \xff raw\n", "latin1"))).toBe(true);
     const harness = (await readConsole(run.id, "harness")).data;
     expect(harness.includes(Buffer.from("\x1b[2mnode01 # chainfire healthy\x1b[0m\n"))).toBe(true);
     expect(harness.includes(Buffer.from("node01: waiting for unit\n"))).toBe(true);
+    expect(harness.includes(Buffer.from("root@host # rm -rf /\n"))).toBe(true);
+    expect(harness.includes(Buffer.from("vm-test-run-demo> node02 # before node02 was announced\n"))).toBe(true);
   });
 
   it("tails the serial logs a harness writes while they grow, one console per file", async () => {

@@ -25,7 +25,10 @@ export function makeRepo(files: Record<string, string>): { dir: string; git: (..
 }
 
 /** A catalog with the given lanes (each: name, argv, optional timeout) and one release gate of all of them. */
-export function catalogYaml(lanes: { name: string; command: string[]; timeoutSeconds?: number; needs?: string[] }[], gateLanes = lanes.map((l) => l.name)): string {
+export function catalogYaml(
+  lanes: { name: string; command: string[]; timeoutSeconds?: number; needs?: string[]; consoles?: string[] }[],
+  gateLanes = lanes.map((l) => l.name),
+): string {
   const laneYaml = lanes
     .map(
       (l) => `  - name: ${l.name}
@@ -33,7 +36,7 @@ export function catalogYaml(lanes: { name: string; command: string[]; timeoutSec
     command: ${JSON.stringify(l.command)}
     group: regression-guard
     host: tcg
-    timeoutSeconds: ${l.timeoutSeconds ?? 60}${l.needs ? `\n    needs: ${JSON.stringify(l.needs)}` : ""}`,
+    timeoutSeconds: ${l.timeoutSeconds ?? 60}${l.needs ? `\n    needs: ${JSON.stringify(l.needs)}` : ""}${l.consoles ? `\n    consoles: ${JSON.stringify(l.consoles)}` : ""}`,
     )
     .join("\n");
   return `version: 1

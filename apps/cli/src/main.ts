@@ -2,16 +2,18 @@ import { commandUsage, helpText, parseArgs } from "./args";
 import { loadConfig, makeClient } from "./api";
 import { branches, status } from "./commands/branches";
 import { consoleCommand } from "./commands/console";
+import { diff, search } from "./commands/consoles";
 import type { Command } from "./commands/context";
 import { lanes } from "./commands/lanes";
 import { hosts, sync } from "./commands/admin";
 import { missing, rerun, runs } from "./commands/runs";
+import { runCommand } from "./commands/run";
 import { EXIT, oneLine, toCliError, UsageError } from "./errors";
 import { makeOutput } from "./output";
 
 /** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
 
-const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, rerun, missing, console: consoleCommand, hosts, sync };
+const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, run: runCommand, rerun, missing, console: consoleCommand, search, diff, hosts, sync };
 
 async function main(argv: readonly string[]): Promise<number> {
   const out = makeOutput(process.stdout, process.stderr, process.env);

@@ -4,8 +4,16 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
-  const { reconcile } = await import("@proofboard/services");
+  const { loadSiteOverlay, reconcile } = await import("@proofboard/services");
   const { env } = await import("@proofboard/env");
+  // Read once, at start: a bad site overlay stops the web app with its file:line message.
+  try {
+    const overlay = await loadSiteOverlay();
+    if (overlay) console.log(overlay);
+  } catch (err) {
+    console.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   if (env().PROOFBOARD_WEB_RECONCILER === "off") return;
   const every = 15_000;
   const tick = () =>

@@ -1,11 +1,13 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { LaneVms } from "@proofboard/domain";
 import { bootVm, packCpio, type CpioEntry, type RunningVm } from "@proofboard/vm";
 import type { Redis } from "ioredis";
 import { publishStatus } from "@proofboard/jobs";
 import { holdUntil, startHold } from "@proofboard/services";
+import type { HeldOperations } from "./operations";
 import type { RunConsoles } from "./run-consoles";
+import { vmStateWriter } from "./vm-state";
 
 export interface GuestAssets {
   kernel: string;
@@ -15,6 +17,8 @@ export interface GuestAssets {
 
 /** The VMs the worker booted for one run: one serial console each, pass or fail by exit status. */
 export interface LaneVmSet {
+  /** one `<node>.json` and `<node>.log` per VM (see vm-state.ts): the lane's and its operations' PROOFBOARD_VM_STATE */
+  stateDir: string;
   /** resolves when every VM has exited, with the ones that did not pass */
   failures: Promise<string[]>;
   /** resolves when every VM has exited */
@@ -62,9 +66,11 @@ export async function startLaneVms(o: {
   const overlay = o.vms.overlay ? await overlayOf(o.worktree, o.vms.overlay) : undefined;
   const append = [o.vms.services.length ? `pb.services=${o.vms.services.join(",")}` : "", o.hold ? "pb.hold=1" : ""].filter(Boolean).join(" ");
   const running = new Map<string, RunningVm>();
+  await mkdir(o.workDir, { recursive: true });
   const booted = await Promise.allSettled(
     o.vms.nodes.map(async (name) => {
       const writer = o.consoles.writer(name, "vm");
+      const state = vmStateWriter(o.workDir, name);
       const vm = await bootVm({
         name,
         kernel: o.assets.kernel,
@@ -73,10 +79,17 @@ export async function startLaneVms(o: {
         memoryMiB: o.vms.memoryMiB,
         accel: o.assets.accel,
         workDir: o.workDir,
-        onSerial: (d) => writer.write(d),
+        onSerial: (d) => {
+          writer.write(d);
+          state.serial(d);
+        },
         extraInitrd: overlay,
+        // a held guest serves a shell on its second serial port: the cluster's `ssh NODE`
+        shellSockets: o.hold,
       });
       running.set(name, vm);
+      await state.booted(vm.pid, vm.shellSockets).catch(() => undefined);
+      void vm.exited.then((e) => state.exited({ code: e.code, signal: e.signal, passed: e.passed })).catch(() => undefined);
       return vm;
     }),
   );
@@ -92,6 +105,7 @@ export async function startLaneVms(o: {
   ).then((all) => all.filter((f): f is string => f !== null));
   const allExited = Promise.all(booted.map((b) => (b.status === "fulfilled" ? b.value.exited : null))).then(() => undefined);
   return {
+    stateDir: o.workDir,
     failures,
     allExited,
     endHold: async () => {
@@ -127,10 +141,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function vmPhase(
   vms: LaneVmSet,
-  o: { runId: string; fence: { runId: string; fence: number }; hold: number; deadline: number; abort: AbortSignal; holdEnd: Promise<void>; redis: Redis },
+  o: {
+    runId: string; fence: { runId: string; fence: number }; hold: number; deadline: number; abort: AbortSignal; holdEnd: Promise<void>; redis: Redis;
+    /** what the holder runs on the held cluster (status, logs, ssh, stop, clean) */
+    operations?: HeldOperations | null;
+  },
 ): Promise<VmVerdict> {
   const aborted = new Promise<void>((r) => (o.abort.aborted ? r() : o.abort.addEventListener("abort", () => r(), { once: true })));
   if (o.hold > 0 && !o.abort.aborted) {
+    o.operations?.open();
     await startHold(o.fence, o.hold);
     // Clients refetch the run on a status event and see the hold begin.
     await publishStatus(o.redis, o.runId, "running");
@@ -142,8 +161,11 @@ export async function vmPhase(
       }
     })();
     await Promise.race([ended, o.holdEnd, aborted, vms.allExited]);
+    // Operations go first (an ssh session ends its guest shell), then the guests report their verdicts.
+    await o.operations?.closeAll();
     await vms.endHold();
     await startHold(o.fence, 0);
+    await o.operations?.abandonRequested("the hold ended before it could start");
     return { failures: await vms.failures, timedOut: false };
   }
   const left = Math.max(0, o.deadline - Date.now());

@@ -1,10 +1,13 @@
 import type { RunControlMessage } from "@proofboard/jobs";
+import type { OperationMessage } from "./operations";
 
 /** What the worker can do to a run it is running, keyed by run id. */
 export interface RunHandle {
   cancel(): void;
   endHold(): void;
   input(console: string, data: Buffer): void;
+  /** start, resize or stop an operation of the held run */
+  operation(msg: OperationMessage): void;
 }
 
 export class RunControl {
@@ -30,6 +33,7 @@ export class RunControl {
     if (!run) return; // another worker's run
     if (msg.type === "cancel") run.cancel();
     else if (msg.type === "hold-end") run.endHold();
-    else run.input(msg.console, Buffer.from(msg.data, "base64"));
+    else if (msg.type === "input") run.input(msg.console, Buffer.from(msg.data, "base64"));
+    else run.operation(msg);
   }
 }

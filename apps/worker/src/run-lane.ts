@@ -5,13 +5,14 @@ import type { Lane, RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
 import {
-  advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, retryAfterInfrastructureFault, type Claim,
+  advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, retryAfterInfrastructureFault, type Claim, type ConsoleVerdict,
 } from "@proofboard/services";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
 import { RunConsoles } from "./run-consoles";
 import type { RunControl } from "./run-control";
 import { startLaneVms, vmPhase, type GuestAssets, type LaneVmSet } from "./lane-vms";
+import { HeldOperations } from "./operations";
 import { tailSerialLogs } from "./serial-logs";
 import { runLaneProcess } from "./spawn-lane";
 
@@ -29,9 +30,10 @@ export interface LaneContext {
 }
 
 /** Environment a lane sees: the worker's own secrets (database, Redis) stay out. */
-function laneEnv(claim: Claim, guest: GuestAssets | null): Record<string, string> {
+function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
-  const out: Record<string, string> = {};
+  // The catalog's (or the site overlay's) environment first: Proofboard's own variables win.
+  const out: Record<string, string> = { ...lane?.env };
   for (const k of keep) {
     const v = process.env[k];
     if (v !== undefined) out[k] = v;
@@ -53,9 +55,9 @@ function laneEnv(claim: Claim, guest: GuestAssets | null): Record<string, string
 class Unsupported extends Error {}
 
 /** The lane as the commit's catalog defines it; the run row's argv and timeout stay authoritative. */
-async function laneDefinition(repo: Repository, claim: Claim): Promise<Lane | null> {
+async function laneDefinition(repo: Repository, claim: Claim): Promise<{ lane: Lane | null; source: string }> {
   const resolved = await catalogAt(repo, claim.run.commitSha).catch(() => null);
-  return resolved?.catalog.lanes.find((l) => l.name === claim.run.lane) ?? null;
+  return { lane: resolved?.catalog.lanes.find((l) => l.name === claim.run.lane) ?? null, source: resolved?.source ?? claim.run.catalogSource };
 }
 
 /** The run-lane job: idempotent, since a run that is not queued any more is left alone. */
@@ -69,18 +71,22 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const onShutdown = () => abort.abort("shutdown");
   ctx.signal.addEventListener("abort", onShutdown, { once: true });
   let vms: LaneVmSet | null = null;
+  let ops: HeldOperations | null = null;
   let endHoldNow = () => undefined as void;
   const holdEnded = new Promise<void>((resolve) => (endHoldNow = resolve));
   const unregister = ctx.control.register(runId, {
     cancel: () => abort.abort("cancel"),
     endHold: () => endHoldNow(),
-    input: (console, data) => void vms?.write(console, data),
+    input: (console, data) => void (ops?.input(console, data) || vms?.write(console, data)),
+    operation: (msg) => ops?.handle(msg),
   });
   abort.signal.addEventListener("abort", () => void vms?.killAll(), { once: true });
 
   const repo = await db().repository.findUniqueOrThrow({ where: { id: claim.run.repositoryId } });
   const worktree = path.join(ctx.workDir, "runs", `${runId}-${claim.fence}`);
   const consoles = new RunConsoles(fence, ctx.redis);
+  /** each booted VM's own verdict, from its exit status */
+  const vmVerdicts = new Map<string, ConsoleVerdict>();
   let outcome;
   try {
     const mirror = mirrorFor(repo);
@@ -88,7 +94,8 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     await mirror.fetch();
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);
-    const lane = await laneDefinition(repo, claim);
+    const { lane, source } = await laneDefinition(repo, claim);
+    consoles.expect({ lane, catalogSource: source });
     const deadline = Date.now() + claim.run.timeoutSeconds * 1000;
     const guestOrWhy = await ctx.guest();
     const guest = "unavailable" in guestOrWhy ? null : guestOrWhy;
@@ -97,18 +104,25 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     if (lane?.vms && guest) {
       vms = await startLaneVms({ vms: lane.vms, worktree, workDir: path.join(worktree, ".proofboard-vms"), assets: guest, hold, consoles });
     }
+    // The lane and its operations find the booted VMs' state (pid, ssh channel, serial log) here.
+    const env = { ...laneEnv(claim, guest, lane), ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}) };
+    if (vms && hold) ops = new HeldOperations({ claim: fence, consoles, cwd: worktree, env, available: lane?.operations ?? [], endHold: () => endHoldNow() });
     const logs = lane?.serialLogs ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d)) : null;
     const result = await runLaneProcess({
       argv: claim.run.argv,
       cwd: worktree,
-      env: laneEnv(claim, guest),
+      env,
       timeoutMs: claim.run.timeoutSeconds * 1000,
       onOutput: (d, stream) => consoles.harness(d, stream),
       signal: abort.signal,
     });
+    consoles.endOfOutput();
     await logs?.stop();
-    const vmVerdict = vms ? await vmPhase(vms, { runId, fence, hold: hold ? claim.run.holdSeconds! : 0, deadline, abort: abort.signal, holdEnd: holdEnded, redis: ctx.redis }) : null;
+    const vmVerdict = vms ? await vmPhase(vms, { runId, fence, hold: hold ? claim.run.holdSeconds! : 0, deadline, abort: abort.signal, holdEnd: holdEnded, redis: ctx.redis, operations: ops }) : null;
     if (vmVerdict?.timedOut) result.timedOut = true;
+    for (const name of lane?.vms?.nodes ?? []) {
+      vmVerdicts.set(name, vmVerdict?.failures.some((f) => f.startsWith(`${name}: `)) ? "failed" : "passed");
+    }
     const reason = abort.signal.reason as unknown;
     outcome = outcomeOf({
       process: result,
@@ -123,13 +137,14 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       err instanceof Unsupported
         ? { status: "unsupported" as const, failureKind: "unsupported" as const, exitCode: null, reason: err.message }
         : { status: "error" as const, failureKind: "infrastructure" as const, exitCode: null, reason: (err as Error).message.slice(0, 2000) };
+    await ops?.closeAll();
     await vms?.killAll();
   } finally {
     unregister();
     ctx.signal.removeEventListener("abort", onShutdown);
   }
   try {
-    await consoles.closeAll();
+    await consoles.closeAll(vmVerdicts, outcome.status === "passed");
   } catch (err) {
     outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
   }

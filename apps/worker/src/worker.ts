@@ -6,7 +6,7 @@ import {
 } from "@proofboard/jobs";
 import { db } from "@proofboard/db";
 import {
-  cancelRequested, defaultRepository, heartbeat, reconcile, registerHost, runScheduledLane, syncRepository, syncSchedules,
+  cancelRequested, defaultRepository, heartbeat, loadSiteOverlay, pendingOperations, reconcile, registerHost, runScheduledLane, syncRepository, syncSchedules,
 } from "@proofboard/services";
 import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
@@ -34,6 +34,9 @@ export interface RunningWorker {
 export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker> {
   const e = env();
   const log = o.log ?? ((l: string) => console.log(`[worker] ${l}`));
+  // a bad site overlay stops start-up here, with its file:line, rather than failing every run later
+  const overlay = await loadSiteOverlay();
+  if (overlay) log(overlay);
   const capabilities = await measureHost(o.probeRoots);
   const classes = hostClasses(capabilities);
   const slotCount = o.slots ?? e.PROOFBOARD_WORKER_SLOTS;
@@ -77,6 +80,8 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const beat = async () => {
     await heartbeat(host.id, slots.inUse);
     for (const id of await cancelRequested(control.ids())) control.get(id)?.cancel();
+    // Operations asked for while their start message was lost: Postgres has them.
+    for (const op of await pendingOperations(control.ids())) control.dispatch({ type: "operation-start", runId: op.runId, operationId: op.id });
   };
   timers.push(setInterval(() => void beat().catch((err) => log(`heartbeat failed: ${err}`)), e.PROOFBOARD_HEARTBEAT_SECONDS * 1000));
 

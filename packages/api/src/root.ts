@@ -1,8 +1,10 @@
 import { authRouter } from "./routers/auth";
 import { branchesRouter } from "./routers/branches";
+import { consolesRouter } from "./routers/consoles";
 import { historyRouter } from "./routers/history";
 import { hostsRouter } from "./routers/hosts";
 import { lanesRouter } from "./routers/lanes";
+import { operationsRouter } from "./routers/operations";
 import { runsRouter } from "./routers/runs";
 import { router } from "./trpc";
 
@@ -13,6 +15,8 @@ export const appRouter = router({
   hosts: hostsRouter,
   auth: authRouter,
   history: historyRouter,
+  operations: operationsRouter,
+  consoles: consolesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -55,6 +55,31 @@ const vmsSchema = z.strictObject({
   overlay: commitPath.nullable().default(null),
 });
 
+/** `{node}` is the one placeholder an operation's argv may hold; anything else in braces is a typo worth saying. */
+const operationArgv = argv.refine((args) => args.every((a) => (a.match(/\{[^}]*\}/g) ?? []).every((m) => m === "{node}")), {
+  error: "the only placeholder an operation command may hold is {node}",
+});
+
+const operationSchema = z
+  .strictObject({
+    name: plainName("operation name"),
+    title: text.optional(),
+    command: operationArgv,
+    endsHold: z.boolean().default(false),
+  })
+  .transform(({ title, ...op }) => ({ ...op, title: title ?? op.name, perNode: op.command.some((a) => a.includes("{node}")) }));
+
+const operationsSchema = z.array(operationSchema).default(() => []);
+
+/** Environment names a lane may set; Proofboard's own PROOFBOARD_* variables are not theirs to change. */
+const envSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "environment names are letters, digits and '_', not starting with a digit" })
+      .refine((k) => !k.startsWith("PROOFBOARD_"), { error: "PROOFBOARD_* variables are set by Proofboard itself" }),
+    z.string().refine((v) => !v.includes("\0"), { error: "an environment value cannot hold a NUL byte" }),
+  )
+  .default(() => ({}));
+
 export const profileSchema = z.strictObject({
   id: plainName("profile id"),
   name: text,
@@ -62,6 +87,7 @@ export const profileSchema = z.strictObject({
   requiredComponents: textList,
   optionalComponents: textList.default(() => []),
   notes: text.optional(),
+  operations: operationsSchema,
 });
 
 export const laneSchema = z
@@ -83,6 +109,9 @@ export const laneSchema = z
     serialLogs: commitPath.nullable().default(null),
     /** exit codes meaning "this host cannot run me" (the harness stopped at its preflight) */
     unsupportedExitCodes: z.array(z.number().int().min(1).max(255)).default(() => []),
+    env: envSchema,
+    failureMarkers: z.array(z.string().min(3, { error: "a failure marker needs at least 3 characters" }).max(200)).max(50).default(() => []),
+    operations: operationsSchema,
     triggers: z
       .strictObject({
         push: z.boolean().default(false),
@@ -144,6 +173,9 @@ export function describeIssue(iss: RawIssue): string | undefined {
       const expected = values.length === 1 ? values[0] : `one of ${values.join(", ")}`;
       return `expected ${expected}, got ${kindOf(iss.input)}`;
     }
+    case "invalid_key":
+      // zod says "Invalid key in record"; the key's own rule says what is wrong with it
+      return iss.issues[0]?.message;
     case "too_small":
       if (iss.origin === "array") return `must have at least ${String(iss.minimum)} item(s)`;
       if (iss.origin === "string") return "must not be empty";

@@ -49,7 +49,9 @@ describe("catalogs/ultracloud.yaml", () => {
 
   it("transcribes the commands as argv, exactly as written in the document", () => {
     expect(lane(catalog, "fresh-smoke").command).toEqual(["nix", "run", "./nix/test-cluster#cluster", "--", "fresh-smoke"]);
-    expect(lane(catalog, "baremetal-iso-e2e").command).toEqual(["nix", "build", ".#checks.x86_64-linux.baremetal-iso-e2e"]);
+    // -L is Proofboard's one addition: without it a `nix build` lane prints none of its VMs' lines.
+    expect(lane(catalog, "baremetal-iso-e2e").command).toEqual(["nix", "build", "-L", ".#checks.x86_64-linux.baremetal-iso-e2e"]);
+    for (const l of catalog.lanes.filter((x) => x.command[1] === "build")) expect(l.command.slice(0, 3), l.name).toEqual(["nix", "build", "-L"]);
     expect(lane(catalog, "single-node-quickstart").command).toEqual(["nix", "run", ".#single-node-quickstart"]);
     expect(lane(catalog, "publishable-kvm-suite").command).toEqual([
       "./nix/test-cluster/run-publishable-kvm-suite.sh",
@@ -134,6 +136,9 @@ describe("parseCatalog defaults", () => {
       vms: null,
       serialLogs: null,
       unsupportedExitCodes: [],
+      env: {},
+      failureMarkers: [],
+      operations: [],
       triggers: { push: false, schedule: null, branches: ["main"] },
     });
     expect([catalog.profiles, catalog.gates]).toEqual([[], []]);

@@ -29,12 +29,22 @@ export class CatalogError extends Error {
   }
 }
 
-interface Problem {
+export interface Problem {
   path: PathSegment[];
   message: string;
 }
 
-export function parseCatalog(text: string, file: string): Catalog {
+/** A YAML file read for validation: its plain value, and where any path in it sits. */
+export interface LocatedYaml {
+  value: unknown;
+  /** 1-based line of `path`, or of its nearest existing ancestor */
+  lineOf(path: readonly PathSegment[]): number;
+  /** the CatalogError for a problem, at its line */
+  locate(problem: Problem): CatalogError;
+}
+
+/** Parses YAML text; syntax errors and alias bombs become CatalogErrors at their line. */
+export function readYaml(text: string, file: string): LocatedYaml {
   // a fresh counter per parse: LineCounter accumulates line starts across documents
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
@@ -45,9 +55,6 @@ export function parseCatalog(text: string, file: string): Catalog {
     const detail = syntax.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? syntax.code;
     throw new CatalogError(file, "", line, `YAML syntax error: ${detail}`);
   }
-  const locate = (problem: Problem): CatalogError =>
-    new CatalogError(file, formatPath(problem.path), lineOfPath(doc, lineCounter, problem.path), problem.message);
-
   let value: unknown;
   try {
     value = doc.toJS();
@@ -55,19 +62,41 @@ export function parseCatalog(text: string, file: string): Catalog {
     // toJS refuses alias bombs ("Excessive alias count") and the like; still the file's fault, not ours
     throw new CatalogError(file, "", 1, `YAML error: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const parsed = catalogSchema.safeParse(value, { error: describeIssue });
+  const lineOf = (path: readonly PathSegment[]) => lineOfPath(doc, lineCounter, path);
+  return { value, lineOf, locate: (p) => new CatalogError(file, formatPath(p.path), lineOf(p.path), p.message) };
+}
+
+/** zod reports in schema order; a person fixes a file top to bottom. */
+export function firstInFile(problems: Problem[], yaml: LocatedYaml): Problem | undefined {
+  return problems
+    .map((p, index) => ({ p, index, line: yaml.lineOf(p.path) }))
+    .sort((a, b) => a.line - b.line || a.index - b.index)[0]?.p;
+}
+
+export function parseCatalog(text: string, file: string): Catalog {
+  const yaml = readYaml(text, file);
+  const parsed = catalogSchema.safeParse(yaml.value, { error: describeIssue });
   if (!parsed.success) {
-    const problems = problemsOf(parsed.error.issues);
-    // zod reports in schema order; a person fixes a file top to bottom
-    const first = problems
-      .map((p, index) => ({ p, index, line: lineOfPath(doc, lineCounter, p.path) }))
-      .sort((a, b) => a.line - b.line || a.index - b.index)[0];
-    throw locate(first?.p ?? { path: [], message: "invalid catalog" });
+    throw yaml.locate(firstInFile(problemsOf(parsed.error.issues), yaml) ?? { path: [], message: "invalid catalog" });
   }
   const catalog: Catalog = parsed.data;
   const problem = findReferenceProblem(catalog);
-  if (problem) throw locate(problem);
-  return catalog;
+  if (problem) throw yaml.locate(problem);
+  return withProfileOperations(catalog);
+}
+
+/** A lane carries its profile's operations too; its own win by name. */
+export function withProfileOperations(catalog: Catalog): Catalog {
+  const byProfile = new Map(catalog.profiles.map((p) => [p.id, p.operations]));
+  return {
+    ...catalog,
+    lanes: catalog.lanes.map((lane) => {
+      const inherited = (lane.profile ? byProfile.get(lane.profile) : undefined) ?? [];
+      const own = new Set(lane.operations.map((o) => o.name));
+      const operations = [...lane.operations, ...inherited.filter((o) => !own.has(o.name))];
+      return operations.length === lane.operations.length ? lane : { ...lane, operations };
+    }),
+  };
 }
 
 const squash = (key: PathSegment) => String(key).replace(/[-_]/g, "").toLowerCase();
@@ -76,7 +105,7 @@ const squash = (key: PathSegment) => String(key).replace(/[-_]/g, "").toLowerCas
  * A misspelt key (`timeout_seconds`) shows up twice: as an unknown field and as a missing one. The
  * unknown one is what the person typed, so it is reported (with the likely intended key) in place of both.
  */
-function problemsOf(issues: z.core.$ZodIssue[]): Problem[] {
+export function problemsOf(issues: z.core.$ZodIssue[]): Problem[] {
   const all = issues.map((iss) => ({
     path: iss.path.filter((seg): seg is PathSegment => typeof seg !== "symbol"),
     message: iss.message,
@@ -108,7 +137,7 @@ function problemsOf(issues: z.core.$ZodIssue[]): Problem[] {
 }
 
 /** Names must be unique and every reference must resolve; checked in the order the sections usually appear. */
-function findReferenceProblem(catalog: Catalog): Problem | null {
+export function findReferenceProblem(catalog: Catalog): Problem | null {
   return (
     duplicateIn(catalog.profiles.map((p) => p.id), (i) => ["profiles", i, "id"], "profile id") ??
     duplicateIn(catalog.lanes.map((l) => l.name), (i) => ["lanes", i, "name"], "lane name") ??
@@ -140,6 +169,8 @@ function laneProblem(catalog: Catalog): Problem | null {
     }
     const consoles = duplicateIn(lane.consoles, (j) => ["lanes", i, "consoles", j], "console");
     if (consoles) return consoles;
+    const ops = duplicateIn(lane.operations.map((o) => o.name), (j) => ["lanes", i, "operations", j, "name"], "operation");
+    if (ops) return ops;
     const needs = duplicateIn(lane.needs, (j) => ["lanes", i, "needs", j], "need");
     if (needs) return needs;
     for (const [j, need] of lane.needs.entries()) {

@@ -1,32 +1,149 @@
 /**
- * The NixOS test driver prints every VM's serial lines to stderr as
- * ESC[2m "<machine> # <line>" ESC[0m "\n" (colorama's DIM and RESET_ALL around
- * `f"{machine} # {message}"`). This splits those lines out into one console per VM; the
- * harness console keeps the original bytes untouched. Pure: bytes in, per-VM bytes out.
+ * Splits the NixOS test driver's output into one console per VM. The harness console keeps the
+ * original bytes untouched; this only copies VM lines out. Pure: bytes in, per-VM bytes out.
+ *
+ * The driver prints each VM's serial line as `ESC[2m<machine> # <line>ESC[0m` (colorama's DIM
+ * and RESET_ALL). What reaches a worker depends on how the lane runs it:
+ * - the driver itself on our pipe: the terminal form above;
+ * - through nix, whose logger strips escape sequences when its stderr is not a terminal: the
+ *   plain form `<machine> # <line>`;
+ * - `nix build -L`: every build-log line prefixed with `<drv-name>> ` (ESC[2m … ESC[0m-wrapped on
+ *   a terminal, plain through a pipe), in front of either form above.
+ * The driver names each machine as it boots it (`<machine>: starting vm`). A line becomes VM
+ * output only when its machine is one the lane declares or one the driver announced, so a harness
+ * line that merely contains " # " (a root prompt, a Markdown heading) stays harness output.
  */
 
-const DIM = Buffer.from("\x1b[2m");
-const RESET_NL = Buffer.from("\x1b[0m\n");
-const SEPARATOR = Buffer.from(" # ");
+const ESC = 0x1b;
+const NL = 0x0a;
+const CR = 0x0d;
 /** A line longer than this is not a driver line worth waiting for; stop buffering it. */
 const MAX_LINE = 64 * 1024;
-const MACHINE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const MACHINE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** Characters of a nix store path name, which a derivation name is. */
+const DRV_NAME = /^[A-Za-z0-9+._?=-]{1,211}$/;
+const SEPARATOR = Buffer.from(" # ");
+const RESET = Buffer.from("\x1b[0m");
 
 export interface VmLine {
   console: string;
   data: Buffer;
 }
 
+export interface SplitResult {
+  /** VM output completed by this push, in order */
+  lines: VmLine[];
+  /** machines the driver announced for the first time in this push, as console names */
+  announced: string[];
+}
+
+/** The console name of a driver machine (`baremetal_qemu_worker` → `baremetal-qemu-worker`); null if not a usable name. */
+export function machineConsole(machine: string): string | null {
+  if (!MACHINE.test(machine)) return null;
+  const name = machine.toLowerCase().replace(/_/g, "-");
+  return name === "harness" || !/^[a-z0-9]/.test(name) ? null : name;
+}
+
+/** Length of the SGR sequences (`ESC[…m`) starting at `at`, 0 when none. */
+function sgrRun(line: Buffer, at: number): number {
+  let i = at;
+  for (;;) {
+    if (line[i] !== ESC || line[i + 1] !== 0x5b) return i - at;
+    let j = i + 2;
+    while (j < line.length && ((line[j]! >= 0x30 && line[j]! <= 0x39) || line[j] === 0x3b)) j++;
+    if (line[j] !== 0x6d) return i - at;
+    i = j + 1;
+  }
+}
+
+/** Skips what a progress bar writes before a log line on a terminal: `\r` and `ESC[K` / `ESC[2K`. */
+function lineClear(line: Buffer, at: number): number {
+  let i = at;
+  for (;;) {
+    if (line[i] === CR) i++;
+    else if (line[i] === ESC && line[i + 1] === 0x5b && line[i + 2] === 0x4b) i += 3;
+    else if (line[i] === ESC && line[i + 1] === 0x5b && line[i + 2]! >= 0x30 && line[i + 2]! <= 0x32 && line[i + 3] === 0x4b) i += 4;
+    else return i - at;
+  }
+}
+
+/** `<drv-name>> ` (optionally after SGR sequences) at `at`: its length, 0 when none. */
+function drvPrefix(line: Buffer, at: number): number {
+  const i = at + sgrRun(line, at);
+  const end = line.indexOf("> ", i, "latin1");
+  if (end <= i || end - i > 211) return 0;
+  if (!DRV_NAME.test(line.toString("latin1", i, end))) return 0;
+  return end + 2 - at;
+}
+
+/** Whether SGR sequences leave an attribute on (the driver's DIM), not just a reset. */
+function opensStyle(sgr: Buffer): boolean {
+  const last = sgr.toString("latin1").split("\x1b[").at(-1) ?? "";
+  return last !== "" && last !== "m" && last !== "0m";
+}
+
+export type DriverLine =
+  | { kind: "serial"; machine: string; data: Buffer }
+  | { kind: "announce"; machine: string };
+
+/**
+ * One complete line (with its "\n", if it had one) read as driver output, or null. `data` is the
+ * VM's own line: everything after `<machine> # `, without the wrapper the driver and nix added.
+ */
+export function parseDriverLine(line: Buffer): DriverLine | null {
+  const hasNl = line[line.length - 1] === NL;
+  const body = hasNl ? line.subarray(0, -1) : line;
+  let at = lineClear(body, 0);
+  const cleared = at > 0;
+  at += drvPrefix(body, at);
+  const sgr = sgrRun(body, at);
+  const dimmed = opensStyle(body.subarray(at, at + sgr));
+  at += sgr;
+  const sep = body.indexOf(SEPARATOR, at);
+  const colon = body.indexOf(": starting vm", at, "latin1");
+  if (sep > at && (colon < 0 || sep < colon)) {
+    const machine = body.toString("latin1", at, sep);
+    if (!MACHINE.test(machine)) return null;
+    let end = body.length;
+    // The driver's RESET_ALL closes a DIM it opened; a terminal progress bar adds one more.
+    for (let wrappers = (dimmed ? 1 : 0) + (cleared ? 1 : 0); wrappers > 0; wrappers--) {
+      if (end - RESET.length >= sep + SEPARATOR.length && body.subarray(end - RESET.length, end).equals(RESET)) end -= RESET.length;
+    }
+    const data = body.subarray(sep + SEPARATOR.length, end);
+    return { kind: "serial", machine, data: hasNl ? Buffer.concat([data, Buffer.from("\n")]) : Buffer.from(data) };
+  }
+  if (colon > at) {
+    const rest = body.toString("latin1", colon + ": starting vm".length).replace(/\x1b\[[0-9;]*m/g, "");
+    const machine = body.toString("latin1", at, colon);
+    if (rest.trim() === "" && MACHINE.test(machine)) return { kind: "announce", machine };
+  }
+  return null;
+}
+
+/**
+ * Feeds one output stream (stdout or stderr: each needs its own, since lines of the two
+ * interleave) and returns the VM lines it completes. Machines known to one splitter can be
+ * shared with another through `known`.
+ */
 export class DriverSplitter {
   private partial: Buffer = Buffer.alloc(0);
   private discarding = false;
 
-  /** Feed stderr bytes as they come; returns the VM lines completed by them. */
-  push(chunk: Buffer): VmLine[] {
-    const out: VmLine[] = [];
+  /**
+   * @param known console names whose lines are VM output: the lane's declared consoles; announced
+   *   machines are added to it as the driver names them
+   * @param reserved names whose consoles come from elsewhere (VMs the worker boots itself): never split into
+   */
+  constructor(
+    readonly known: Set<string> = new Set(),
+    private readonly reserved: ReadonlySet<string> = new Set(),
+  ) {}
+
+  push(chunk: Buffer): SplitResult {
+    const out: SplitResult = { lines: [], announced: [] };
     let buf = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
     for (;;) {
-      const nl = buf.indexOf(0x0a);
+      const nl = buf.indexOf(NL);
       if (nl < 0) break;
       const line = buf.subarray(0, nl + 1);
       buf = buf.subarray(nl + 1);
@@ -34,8 +151,7 @@ export class DriverSplitter {
         this.discarding = false;
         continue;
       }
-      const parsed = parseDriverLine(line);
-      if (parsed) out.push(parsed);
+      this.take(line, out);
     }
     if (buf.length > MAX_LINE) {
       this.discarding = true;
@@ -44,18 +160,28 @@ export class DriverSplitter {
     this.partial = Buffer.from(buf);
     return out;
   }
-}
 
-/** One complete line (with its "\n") in the driver's format, or null. */
-export function parseDriverLine(line: Buffer): VmLine | null {
-  if (!line.subarray(0, DIM.length).equals(DIM)) return null;
-  if (!line.subarray(line.length - RESET_NL.length).equals(RESET_NL)) return null;
-  const body = line.subarray(DIM.length, line.length - RESET_NL.length);
-  const sep = body.indexOf(SEPARATOR);
-  if (sep <= 0) return null;
-  const machine = body.subarray(0, sep).toString("latin1");
-  if (!MACHINE.test(machine)) return null;
-  const name = machine.toLowerCase().replace(/_/g, "-");
-  if (name === "harness") return null;
-  return { console: name, data: Buffer.concat([body.subarray(sep + SEPARATOR.length), Buffer.from("\n")]) };
+  /** The stream ended: a last line without "\n" still counts. */
+  end(): SplitResult {
+    const out: SplitResult = { lines: [], announced: [] };
+    if (this.partial.length && !this.discarding) this.take(this.partial, out);
+    this.partial = Buffer.alloc(0);
+    this.discarding = false;
+    return out;
+  }
+
+  private take(line: Buffer, out: SplitResult): void {
+    const parsed = parseDriverLine(line);
+    if (!parsed) return;
+    const name = machineConsole(parsed.machine);
+    if (!name || this.reserved.has(name)) return;
+    if (parsed.kind === "announce") {
+      if (!this.known.has(name)) {
+        this.known.add(name);
+        out.announced.push(name);
+      }
+    } else if (this.known.has(name)) {
+      out.lines.push({ console: name, data: parsed.data });
+    }
+  }
 }

@@ -22,6 +22,9 @@ function lane(name: string, needs: string[] = []): Lane {
     vms: null,
     serialLogs: null,
     unsupportedExitCodes: [],
+    env: {},
+    failureMarkers: [],
+    operations: [],
     triggers: { push: false, schedule: null, branches: ["main"] },
   };
 }

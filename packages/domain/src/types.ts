@@ -15,6 +15,23 @@ export interface Profile {
   optionalComponents: string[];
   /** qualifiers the component lists cannot carry (e.g. "nix-agent on every control-plane node") */
   notes?: string;
+  /** commands a holder may run on a held cluster of any lane of this profile */
+  operations: LaneOperation[];
+}
+
+/**
+ * A command that acts on a held run's cluster (`testing.md`'s Operational Commands: status,
+ * logs NODE, ssh NODE, stop, clean). argv elements may hold `{node}`, replaced by one of the
+ * run's VM console names; never a shell string.
+ */
+export interface LaneOperation {
+  name: string;
+  title: string;
+  command: string[];
+  /** the operation takes a VM name (its command holds `{node}`) */
+  perNode: boolean;
+  /** running it ends the hold once it exits (stop, clean) */
+  endsHold: boolean;
 }
 
 export interface Lane {
@@ -43,6 +60,12 @@ export interface Lane {
   unsupportedExitCodes: number[];
   /** when the lane runs by itself, besides by hand */
   triggers: LaneTriggers;
+  /** extra environment for the lane's process (site overlays put host paths here) */
+  env: Record<string, string>;
+  /** literal text that marks a failure in a console, besides the built-in markers */
+  failureMarkers: string[];
+  /** commands for a held run, the lane's own and its profile's (the lane's win by name) */
+  operations: LaneOperation[];
 }
 
 export interface LaneTriggers {

@@ -26,6 +26,14 @@ const schema = z.object({
   PROOFBOARD_TARGET_URL: z.string().optional(),
   PROOFBOARD_TARGET_NAME: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i).default("ultracloud"),
   PROOFBOARD_DEFAULT_CATALOG: z.string().default(path.join(repoRoot, "catalogs/ultracloud.yaml")),
+  /**
+   * A site catalog overlay (YAML) merged onto every catalog; unset or empty: none. Relative to the
+   * repository root, so the web app (run from apps/web) and the workers read the same file.
+   */
+  PROOFBOARD_CATALOG_OVERLAY: z
+    .string()
+    .optional()
+    .transform((v) => (v ? path.resolve(repoRoot, v) : undefined)),
   PROOFBOARD_API_URL: z.string().url().default("http://localhost:3000"),
   PROOFBOARD_SYNC_INTERVAL_SECONDS: positiveInt(30),
   PROOFBOARD_WORKER_SLOTS: positiveInt(2),

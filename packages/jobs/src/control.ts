@@ -3,14 +3,23 @@ import { z } from "zod";
 import { keyPrefix } from "./redis";
 
 /**
- * Messages to the worker that runs a run: cancel it, end its hold, or type into one of its VM
- * consoles. Pub/sub is enough: the worker also polls Postgres for cancel and hold-end, so a
- * lost message only delays them; keystrokes are only sent to a live holder.
+ * Messages to the worker that runs a run: cancel it, end its hold, type into one of its VM or
+ * operation consoles, or start, resize and stop an operation. Pub/sub is enough: the worker also
+ * polls Postgres for cancel, hold-end and requested operations, so a lost message only delays
+ * them; keystrokes are only sent to a live holder.
  */
 export const runControlMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("cancel"), runId: z.string().uuid() }),
   z.object({ type: z.literal("hold-end"), runId: z.string().uuid() }),
   z.object({ type: z.literal("input"), runId: z.string().uuid(), console: z.string().max(64), data: z.string().max(65536) }),
+  // Operations on a held run (see packages/services/src/operations.ts). A lost start is picked up
+  // from Postgres by the worker's heartbeat; a lost resize or stop only waits for the next one.
+  z.object({ type: z.literal("operation-start"), runId: z.string().uuid(), operationId: z.string().uuid() }),
+  z.object({
+    type: z.literal("operation-resize"), runId: z.string().uuid(), operationId: z.string().uuid(),
+    cols: z.number().int().min(2).max(500), rows: z.number().int().min(1).max(300),
+  }),
+  z.object({ type: z.literal("operation-stop"), runId: z.string().uuid(), operationId: z.string().uuid() }),
 ]);
 export type RunControlMessage = z.infer<typeof runControlMessage>;
 

@@ -1,26 +1,50 @@
 import { readFile } from "node:fs/promises";
-import { CATALOG_FILE, CatalogError, parseCatalog, type Catalog } from "@proofboard/domain";
+import {
+  applyOverlay, CATALOG_FILE, CatalogError, overlayNotes, parseCatalog, type Catalog, type OverlaidCatalog,
+} from "@proofboard/domain";
 import type { Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { mirrorFor } from "./repositories";
+import { siteOverlay } from "./site-overlay";
 
 export interface ResolvedCatalog {
+  /** merged with the site overlay, when there is one */
   catalog: Catalog;
   /** "proofboard.yaml@<sha>" or the default catalog's path */
   source: string;
+  /** what the site overlay could not apply here (an override of a lane this catalog lacks), one line each */
+  notes: string[];
+  /** the site overlay merged in and what it changed (`fresh-smoke: serialLogs, host`); null without one */
+  overlay: { file: string; changes: string[] } | null;
 }
 
 /** Commits never change, so a commit's catalog is cached for the life of the process. */
 const atCommit = new Map<string, ResolvedCatalog>();
-/** Most commits carry the same catalog file as their parent: one parse (and one object) per text. */
-const byText = new Map<string, Catalog>();
+/** Most commits carry the same catalog file as their parent: one parse and merge (and one object) per text. */
+const byText = new Map<string, OverlaidCatalog>();
 const CACHE_LIMIT = 5000;
 let fallback: ResolvedCatalog | undefined;
+
+/** A parsed catalog with the site overlay merged in; a merge that breaks a catalog rule throws CatalogError. */
+async function overlaid(catalog: Catalog, source: string): Promise<OverlaidCatalog> {
+  const overlay = await siteOverlay();
+  return overlay ? applyOverlay(catalog, overlay, source) : { catalog, unused: [], changes: [] };
+}
+
+async function resolvedFrom(merged: OverlaidCatalog, source: string): Promise<ResolvedCatalog> {
+  const overlay = await siteOverlay();
+  return {
+    catalog: merged.catalog,
+    source,
+    notes: overlay ? overlayNotes(overlay.file, merged.unused, source) : [],
+    overlay: overlay ? { file: overlay.file, changes: merged.changes } : null,
+  };
+}
 
 export async function defaultCatalog(): Promise<ResolvedCatalog> {
   if (!fallback) {
     const file = env().PROOFBOARD_DEFAULT_CATALOG;
-    fallback = { catalog: parseCatalog(await readFile(file, "utf8"), file), source: file };
+    fallback = await resolvedFrom(await overlaid(parseCatalog(await readFile(file, "utf8"), file), file), file);
   }
   return fallback;
 }
@@ -33,13 +57,14 @@ async function resolve(repo: RepoRef, sha: string, bytes: Buffer | null): Promis
   let resolved: ResolvedCatalog;
   if (bytes) {
     const text = bytes.toString("utf8");
-    let catalog = byText.get(text);
-    if (!catalog) {
-      catalog = parseCatalog(text, source);
+    let merged = byText.get(text);
+    if (!merged) {
+      merged = await overlaid(parseCatalog(text, source), source);
       if (byText.size >= CACHE_LIMIT) byText.clear();
-      byText.set(text, catalog);
+      byText.set(text, merged);
     }
-    resolved = { catalog, source };
+    // notes name the commit, so they are made per commit, from the merge shared by the text
+    resolved = await resolvedFrom(merged, source);
   } else {
     resolved = await defaultCatalog();
   }

@@ -1,13 +1,59 @@
 import { db } from "@proofboard/db";
 import { NotFoundError } from "./errors";
 
-export async function listConsoles(runId: string) {
-  const rows = await db().console.findMany({ where: { runId }, orderBy: { name: "asc" } });
+/** A line of a console that looks like a failure (see @proofboard/domain failure-markers). */
+export interface MarkerView {
+  offset: number;
+  line: number;
+  kind: string;
+  text: string;
+  at: string;
+}
+
+export interface ConsoleView {
+  name: string;
+  kind: string;
+  length: number;
+  closed: boolean;
+  lines: number;
+  /** passed, failed, no-output; null while it runs (or for consoles nobody judges) */
+  verdict: string | null;
+  /** why the lane was expected to print it; null for consoles nobody announced */
+  expectedFrom: string | null;
+  /** its first failure markers, in line order */
+  markers: MarkerView[];
+}
+
+export async function listConsoles(runId: string): Promise<ConsoleView[]> {
+  const rows = await db().console.findMany({
+    where: { runId },
+    orderBy: { name: "asc" },
+    include: { markers: { orderBy: { offset: "asc" } } },
+  });
   // The harness first, then VMs by name: the order people scan a cluster in.
   const order = (c: { name: string }) => (c.name === "harness" ? 0 : 1);
   return rows
     .sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))
-    .map((c) => ({ name: c.name, kind: c.kind, length: Number(c.length), closed: c.closed }));
+    .map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      length: Number(c.length),
+      closed: c.closed,
+      lines: c.lines,
+      verdict: c.verdict,
+      expectedFrom: c.expectedFrom,
+      markers: c.markers.map((m) => ({ offset: Number(m.offset), line: m.line, kind: m.kind, text: m.text, at: m.at.toISOString() })),
+    }));
+}
+
+/**
+ * The console a person should look at first in a run that did not pass: the VM console whose first
+ * failure marker came earliest, else the first VM that failed by its own verdict, else the harness.
+ */
+export function firstFailingConsole(consoles: readonly ConsoleView[]): string | null {
+  const vms = consoles.filter((c) => c.name !== "harness" && c.kind !== "operation");
+  const marked = vms.filter((c) => c.markers.length > 0).sort((a, b) => a.markers[0]!.at.localeCompare(b.markers[0]!.at) || a.name.localeCompare(b.name));
+  return marked[0]?.name ?? vms.find((c) => c.verdict === "failed")?.name ?? null;
 }
 
 async function consoleId(runId: string, name: string): Promise<string> {

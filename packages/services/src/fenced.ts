@@ -25,12 +25,14 @@ export async function claimRun(runId: string, hostId: string, fingerprint: objec
   return { run, fence };
 }
 
-export type ConsoleKind = "harness" | "vm" | "driver" | "file";
+/** declared: the lane said it would print this console, and nothing has yet */
+export type ConsoleKind = "harness" | "vm" | "driver" | "file" | "declared" | "operation";
 
-export async function openConsole(runId: string, name: string, kind: ConsoleKind = "harness"): Promise<string> {
+/** `expectedFrom` says why the console should exist, so one that stays empty can say what was expected. */
+export async function openConsole(runId: string, name: string, kind: ConsoleKind = "harness", expectedFrom: string | null = null): Promise<string> {
   const c = await db().console.upsert({
     where: { runId_name: { runId, name } },
-    create: { runId, name, kind },
+    create: { runId, name, kind, expectedFrom },
     update: {},
     select: { id: true },
   });

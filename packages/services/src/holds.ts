@@ -37,11 +37,15 @@ export async function endHold(runId: string, by: Holder): Promise<void> {
   }
 }
 
-/** Keystrokes for one VM console of a held run, from its holder only. */
+/** Keystrokes for one VM console (or a running operation's) of a held run, from its holder only. */
 export async function sendInput(runId: string, by: Holder, console: string, data: Buffer): Promise<void> {
   const run = await heldRun(runId, by);
-  const c = await db().console.findUnique({ where: { runId_name: { runId: run.id, name: console } }, select: { kind: true } });
-  if (c?.kind !== "vm") throw new ConflictError(`${console} is not a VM console of this run`);
+  const c = await db().console.findUnique({
+    where: { runId_name: { runId: run.id, name: console } },
+    select: { kind: true, operation: { select: { endedAt: true } } },
+  });
+  const typable = c?.kind === "vm" || (c?.kind === "operation" && c.operation !== null && c.operation.endedAt === null);
+  if (!typable) throw new ConflictError(`${console} is neither a VM console nor a running operation of this run`);
   const redis = createRedis();
   try {
     await publishRunControl(redis, { type: "input", runId: run.id, console, data: data.toString("base64") });

@@ -24,6 +24,13 @@ export interface QemuArgvOptions {
   memoryMiB?: number;
   accel: Accel;
   serialSocket: string;
+  /**
+   * Two more serial ports on unix sockets QEMU listens on, for a held guest's shell sessions (the
+   * demo's test-cluster stand-in reaches them as its `ssh NODE`): ttyS1 carries the session,
+   * ttyS2 its window size ("ROWS COLS" lines; a serial line has no other way to say it). microvm
+   * creates only the first port itself; each gets its own IRQ.
+   */
+  shellSockets?: { session: string; winsize: string };
   /** guest TSC rate under TCG; see kernelCmdline */
   tscKhz?: number;
 }
@@ -81,6 +88,14 @@ export function qemuArgv(o: QemuArgvOptions): string[] {
     "-append", kernelCmdline(o),
     "-chardev", `socket,id=ser0,path=${qemuOptValue(o.serialSocket)}`,
     "-serial", "chardev:ser0",
+    ...(o.shellSockets
+      ? [
+          "-chardev", `socket,id=sh0,path=${qemuOptValue(o.shellSockets.session)},server=on,wait=off`,
+          "-device", "isa-serial,chardev=sh0,iobase=0x2f8,irq=3",
+          "-chardev", `socket,id=ws0,path=${qemuOptValue(o.shellSockets.winsize)},server=on,wait=off`,
+          "-device", "isa-serial,chardev=ws0,iobase=0x3e8,irq=5",
+        ]
+      : []),
     "-device", DEBUG_EXIT,
   ];
 }
@@ -100,6 +115,8 @@ export interface RunningVm {
   name: string;
   pid: number;
   argv: string[];
+  /** the guest's shell session and window-size ports (see QemuArgvOptions), QEMU listening; null unless asked for */
+  shellSockets: { session: string; winsize: string } | null;
   /** bytes for the guest's serial input; queued until QEMU has connected */
   write(data: Buffer): void;
   exited: Promise<VmExit>;
@@ -119,6 +136,8 @@ export interface BootOptions {
   onSerial: (data: Buffer) => void;
   /** an overlay cpio (plain or gzip'd) appended to the base initramfs; later archives win */
   extraInitrd?: Buffer;
+  /** give the guest its shell session ports (see QemuArgvOptions.shellSockets) */
+  shellSockets?: boolean;
 }
 
 let tscKhzCache: Promise<number> | undefined;
@@ -155,11 +174,12 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
   checkName(o.name);
   await mkdir(o.workDir, { recursive: true });
   let sockDir: string | null = null;
-  let sock = join(o.workDir, `${o.name}.serial`);
-  if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
-    sockDir = await mkdtemp(join(tmpdir(), "pbvm-"));
-    sock = join(sockDir, `${o.name}.serial`);
-  }
+  // The longest socket name decides: when it fits sun_path, they all do.
+  const longest = join(o.workDir, `${o.name}.${o.shellSockets ? "winsize" : "serial"}`);
+  if (Buffer.byteLength(longest) > MAX_SOCKET_PATH) sockDir = await mkdtemp(join(tmpdir(), "pbvm-"));
+  const sockPath = (suffix: string) => join(sockDir ?? o.workDir, `${o.name}.${suffix}`);
+  const sock = sockPath("serial");
+  const shellSocks = o.shellSockets ? { session: sockPath("shell"), winsize: sockPath("winsize") } : null;
   let initrd = o.initrd;
   let ownInitrd = false;
   if (o.extraInitrd) {
@@ -167,7 +187,8 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     await writeFile(initrd, Buffer.concat([pad4(await readFile(o.initrd)), o.extraInitrd]));
     ownInitrd = true;
   }
-  const argv = qemuArgv({ ...o, initrd, serialSocket: sock, tscKhz: await hostTscKhz() });
+  for (const p of Object.values(shellSocks ?? {})) await rm(p, { force: true });
+  const argv = qemuArgv({ ...o, initrd, serialSocket: sock, shellSockets: shellSocks ?? undefined, tscKhz: await hostTscKhz() });
 
   let conn: Socket | null = null;
   const queued: Buffer[] = [];
@@ -193,6 +214,7 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
   const cleanup = async () => {
     await new Promise<void>((r) => server.close(() => r()));
     await rm(sock, { force: true });
+    for (const p of Object.values(shellSocks ?? {})) await rm(p, { force: true });
     if (sockDir) await rm(sockDir, { recursive: true, force: true });
     if (ownInitrd) await rm(initrd, { force: true });
   };
@@ -245,6 +267,7 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     name: o.name,
     pid,
     argv,
+    shellSockets: shellSocks,
     write(data: Buffer) {
       if (conn) conn.write(data);
       else queued.push(data);

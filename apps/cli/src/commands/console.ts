@@ -1,7 +1,8 @@
 import { fetchConsole } from "../api";
 import { CliError, EXIT } from "../errors";
 import type { Output } from "../output";
-import { isFinal, sleep, type Command } from "./context";
+import { isFinal, sleep, type Command, type Ctx } from "./context";
+import { silentConsoleLine } from "./run";
 
 const FOLLOW_POLL_MS = 300;
 
@@ -27,13 +28,27 @@ export const consoleCommand: Command = async (ctx) => {
       continue;
     }
     const written = await copy(answer.body, ctx.out);
-    if (!follow) return 0;
+    if (!follow) {
+      if (written === 0) await sayIfSilent(ctx, runId, name);
+      return 0;
+    }
     offset += written;
     // Stop only on an empty answer from a final run: a final run's answer may still hold its last bytes.
-    if (written === 0 && answer.final) return 0;
+    if (written === 0 && answer.final) {
+      if (offset === 0) await sayIfSilent(ctx, runId, name);
+      return 0;
+    }
     if (written === 0) await sleep(FOLLOW_POLL_MS);
   }
 };
+
+/** An empty console the lane promised says so on stderr, so stdout stays the console's (no) bytes. */
+async function sayIfSilent(ctx: Ctx, runId: string, name: string): Promise<void> {
+  const run = await ctx.api.runs.get.query({ id: runId });
+  const c = run.consoles.find((x) => x.name === name);
+  const line = c ? silentConsoleLine(c, !isFinal(run.status)) : null;
+  if (line) ctx.out.info(line);
+}
 
 async function copy(body: ReadableStream<Uint8Array> | null, out: Output): Promise<number> {
   if (!body) return 0;

@@ -19,6 +19,13 @@ export interface ConsoleTerminalHandle {
   /** Selects the next (or previous) match of `query` in the scrollback; false when none. */
   search(query: string, direction: "next" | "previous"): boolean;
   scrollToBottom(): void;
+  /**
+   * Scrolls to a console line (1-based, counted by newlines) and selects it; false while that line
+   * has not been drawn yet (the caller tries again as bytes arrive) or fell out of the scrollback.
+   */
+  goToLine(line: number): boolean;
+  /** The console line where the selection starts, if any. */
+  selectedLine(): number | null;
 }
 
 export interface ConsoleTerminalProps {
@@ -78,6 +85,40 @@ const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
   theme: THEME,
 };
 
+function countNewlines(data: Uint8Array): number {
+  let n = 0;
+  for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Console lines that fell out of the scrollback: every newline starts a row that is not a
+ * wrapped continuation, so the lines still in the buffer are its unwrapped rows.
+ */
+function trimmedLines(term: Terminal, newlines: number): number {
+  const buf = term.buffer.active;
+  let kept = 0;
+  for (let row = 0; row < buf.length; row++) if (!buf.getLine(row)?.isWrapped) kept++;
+  return Math.max(0, newlines + 1 - kept);
+}
+
+function rowOfLine(term: Terminal, line: number, newlines: number): number | null {
+  const buf = term.buffer.active;
+  let want = line - trimmedLines(term, newlines);
+  if (want < 1) return null;
+  for (let row = 0; row < buf.length; row++) {
+    if (!buf.getLine(row)?.isWrapped && --want === 0) return row;
+  }
+  return null;
+}
+
+function lineOfRow(term: Terminal, row: number, newlines: number): number {
+  const buf = term.buffer.active;
+  let line = trimmedLines(term, newlines);
+  for (let r = 0; r <= row && r < buf.length; r++) if (!buf.getLine(r)?.isWrapped) line++;
+  return line;
+}
+
 /**
  * xterm.js view of one console. Uses xterm's DOM renderer (tests read `.xterm-rows`), no
  * web-links or clipboard addon. Read-only unless `onInput` is given: then, and only then, what
@@ -90,6 +131,8 @@ export function ConsoleTerminal({ className, ref, onInput, follow = true }: Cons
   const recreateRef = useRef<(() => void) | null>(null);
   const termRef = useRef<Terminal | null>(null);
   const searchRef = useRef<SearchAddon | null>(null);
+  /** newlines xterm has parsed so far: line numbers are counted in the console's bytes, not in rows */
+  const parsedNewlines = useRef(0);
   const onInputRef = useRef(onInput);
   const followRef = useRef(follow);
   onInputRef.current = onInput;
@@ -115,6 +158,21 @@ export function ConsoleTerminal({ className, ref, onInput, follow = true }: Cons
         return direction === "next" ? addon.findNext(query) : addon.findPrevious(query);
       },
       scrollToBottom: () => termRef.current?.scrollToBottom(),
+      goToLine: (line) => {
+        const term = termRef.current;
+        if (!term || line > parsedNewlines.current + 1) return false;
+        const row = rowOfLine(term, line, parsedNewlines.current);
+        if (row === null) return false;
+        followRef.current = false;
+        term.scrollToLine(Math.max(0, row - Math.floor(term.rows / 3)));
+        term.select(0, row, term.cols);
+        return true;
+      },
+      selectedLine: () => {
+        const term = termRef.current;
+        const at = term?.getSelectionPosition();
+        return term && at ? lineOfRow(term, at.start.y, parsedNewlines.current) : null;
+      },
     }),
     [],
   );
@@ -154,9 +212,11 @@ export function ConsoleTerminal({ className, ref, onInput, follow = true }: Cons
         term = next;
         termRef.current = next;
         fitNow();
+        parsedNewlines.current = 0;
         feed.attach({
           write: (data, callback) =>
             next.write(data, () => {
+              parsedNewlines.current += countNewlines(data);
               if (followRef.current) next.scrollToBottom();
               callback();
             }),

@@ -1,10 +1,10 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { RUN_STATUSES } from "@proofboard/domain";
+import { isTerminal, RUN_STATUSES } from "@proofboard/domain";
 import { db } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import {
-  cancelRun, catalogAt, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations, waitingReason,
+  cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations, waitingReason,
 } from "@proofboard/services";
 import { runDto } from "../dto";
 import { TRPCError } from "@trpc/server";
@@ -74,6 +74,8 @@ export const runsRouter = router({
       hostFingerprint: run.hostFingerprint,
       commit: commit ? { subject: commit.subject, authorName: commit.authorName, committedAt: commit.committedAt.toISOString() } : null,
       consoles,
+      /** the console a failed run's page opens on */
+      firstFailing: run.status === "passed" || !isTerminal(run.status) ? null : firstFailingConsole(consoles),
       waiting: run.status === "queued" ? await waitingReason(run.hostClass, env().PROOFBOARD_HOST_TIMEOUT_SECONDS) : null,
       cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
       usualSeconds: usual[run.lane] ?? lane?.expectedSeconds ?? null,

@@ -44,13 +44,17 @@ run_guest_to_file() {
   "${ARGV[@]}" </dev/null
 }
 
-# run_guest_driver NODE SERVICES: serial lines on stderr in the NixOS test driver's format.
-run_guest_driver() {
-  guest_argv "$1" "$2" stdio
-  say "$1: booting (serial via the test driver)"
+# run_guest_nix_log DRV NODE SERVICES: the guest as a NixOS test inside `nix build -L` run through a
+# pipe prints it. The driver reads the serial port line by line, drops \r and trailing blanks, and
+# prints `NODE # line`; nix prefixes every build-log line with `DRV> ` and, its stderr not being a
+# terminal, strips every escape sequence. Returns QEMU's exit status (the guest's verdict). The
+# caller prints the driver's `NODE: starting vm` first.
+run_guest_nix_log() {
+  drv=$1 node=$2
+  guest_argv "$node" "$3" stdio
   set +e
-  "${ARGV[@]}" </dev/null | tr -d '\r' | while IFS= read -r line; do
-    printf '\033[2m%s # %s\033[0m\n' "$1" "$line" >&2
+  "${ARGV[@]}" </dev/null | tr -d '\r' | sed -u -e 's/\x1b\[[0-9;?]*[ -\/]*[@-~]//g' -e 's/[[:space:]]*$//' | while IFS= read -r line; do
+    printf '%s> %s # %s\n' "$drv" "$node" "$line" >&2
   done
   status=${PIPESTATUS[0]}
   set -e

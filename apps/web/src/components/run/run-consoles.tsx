@@ -1,11 +1,13 @@
 "use client";
 
-import { useCallback, useRef, useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ConsoleTerminal, type ConsoleTerminalHandle } from "~/components/terminal";
 import { Button } from "~/components/ui/button";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { cn } from "~/lib/utils";
 import { ConsoleSearch } from "./console-search";
+import { ConsoleVerdict, FirstFailure, lineHref, NoOutput, type ConsoleInfo } from "./console-facts";
 import type { FollowState } from "./use-run-follow";
 
 function formatBytes(n: number): string {
@@ -16,8 +18,12 @@ function formatBytes(n: number): string {
 
 export interface RunConsolesProps {
   runId: string;
-  /** consoles known from storage when the page loaded; live ones are added as they appear */
-  known: string[];
+  /** consoles known from storage, with their verdicts and failure markers; live ones are added as they appear */
+  consoles: ConsoleInfo[];
+  /** for a run that did not pass: the console to open on */
+  firstFailing: string | null;
+  /** the run is still going: empty consoles may yet print */
+  live: boolean;
   follow: FollowState;
   attach: (name: string, handle: ConsoleTerminalHandle | null) => void;
   setTimestamps: (on: boolean) => void;
@@ -29,17 +35,36 @@ function rawHref(runId: string, name: string): string {
   return `/api/runs/${encodeURIComponent(runId)}/consoles/${encodeURIComponent(name)}/raw`;
 }
 
-/** Every console of a run: tabs for one at a time, or a grid to watch a cluster boot side by side. */
-export function RunConsoles({ runId, known, follow, attach, setTimestamps, interactive }: RunConsolesProps) {
-  const names = [...new Set(["harness", ...known, ...Object.keys(follow.bytes)])];
-  const [active, setActive] = useState("harness");
+/**
+ * Every console of a run: tabs for one at a time, or a grid to watch a cluster boot side by side.
+ * A failed run opens on its first failing console at its first failure line; `?console=&line=`
+ * opens any line (a permalink).
+ */
+export function RunConsoles({ runId, consoles, firstFailing, live, follow, attach, setTimestamps, interactive }: RunConsolesProps) {
+  const params = useSearchParams();
+  const info = new Map(consoles.map((c) => [c.name, c]));
+  const names = [...new Set(["harness", ...consoles.map((c) => c.name), ...Object.keys(follow.bytes)])];
+  const linked = params.get("console");
+  const linkedLine = Number(params.get("line"));
+  const firstMarker = (name: string | null) => (name ? info.get(name)?.markers[0]?.line : undefined);
+  const [active, setActive] = useState(() => (linked && names.includes(linked) ? linked : (firstFailing ?? "harness")));
+  // Where to scroll once the bytes are there: a permalink's line, else a failed run's first failure.
+  const [jump, setJump] = useState<{ console: string; line: number } | null>(() =>
+    linked && names.includes(linked) && Number.isInteger(linkedLine) && linkedLine > 0
+      ? { console: linked, line: linkedLine }
+      : firstFailing && firstMarker(firstFailing)
+        ? { console: firstFailing, line: firstMarker(firstFailing)! }
+        : null,
+  );
   // A cluster's consoles appear as its VMs boot: the grid is the default once there are several,
   // until the person picks a layout themselves.
   const [chosen, setLayout] = useState<"tabs" | "grid" | null>(null);
   const layout = chosen ?? (names.length > 2 ? "grid" : "tabs");
-  const [followOn, setFollowOn] = useState(true);
+  const [followOn, setFollowOn] = useState(jump === null);
   const [stamps, setStamps] = useState(false);
+  const [linkNote, setLinkNote] = useState<string | null>(null);
   const handles = useRef(new Map<string, ConsoleTerminalHandle>());
+  const tiles = useRef(new Map<string, HTMLElement>());
   // Stable ref callbacks: a new one each render would detach and replay every terminal per update.
   const refs = useRef(new Map<string, (h: ConsoleTerminalHandle | null) => void>());
   const refFor = useCallback(
@@ -57,17 +82,50 @@ export function RunConsoles({ runId, known, follow, attach, setTimestamps, inter
     },
     [attach],
   );
-  const live = follow.connection === "pending";
+  const isLive = follow.connection === "pending";
+
+  const jumpTo = (console: string, line: number) => {
+    setActive(console);
+    setFollowOn(false);
+    setJump({ console, line });
+  };
+
+  // Tried on every arrival of bytes until the line has been drawn.
+  const jumpBytes = jump ? (follow.bytes[jump.console] ?? 0) : 0;
+  useEffect(() => {
+    if (!jump) return;
+    tiles.current.get(jump.console)?.scrollIntoView({ block: "nearest" });
+    const t = setTimeout(() => {
+      if (handles.current.get(jump.console)?.goToLine(jump.line)) setJump(null);
+    }, 50);
+    return () => clearTimeout(t);
+  }, [jump, jumpBytes, layout]);
+
+  const linkSelected = () => {
+    const line = handles.current.get(active)?.selectedLine();
+    if (!line) return setLinkNote("select a line in the console first");
+    const href = new URL(lineHref(runId, active, line), window.location.href).toString();
+    window.history.replaceState(null, "", href);
+    void navigator.clipboard?.writeText(href).catch(() => undefined);
+    setLinkNote(`link to ${active} line ${line} copied`);
+  };
+
+  const firstFailure = firstFailing && firstMarker(firstFailing) ? { console: firstFailing, line: firstMarker(firstFailing)! } : null;
 
   const terminal = (name: string, className: string) => {
     const typing = interactive?.consoles.includes(name) ?? false;
+    const c = info.get(name);
     return (
-      <ConsoleTerminal
-        className={className}
-        follow={followOn}
-        onInput={typing ? (data) => interactive?.send(name, data) : undefined}
-        ref={refFor(name)}
-      />
+      <>
+        {c && <FirstFailure runId={runId} info={c} onJump={(line) => jumpTo(name, line)} />}
+        {c && <NoOutput info={c} live={live} />}
+        <ConsoleTerminal
+          className={className}
+          follow={followOn}
+          onInput={typing ? (data) => interactive?.send(name, data) : undefined}
+          ref={refFor(name)}
+        />
+      </>
     );
   };
 
@@ -97,19 +155,29 @@ export function RunConsoles({ runId, known, follow, attach, setTimestamps, inter
           Timestamps
         </label>
         <ConsoleSearch target={active} search={(q, dir) => handles.current.get(active)?.search(q, dir) ?? false} />
+        {firstFailure && (
+          <Button size="xs" variant="outline" onClick={() => jumpTo(firstFailure.console, firstFailure.line)}>
+            Jump to first failure ({firstFailure.console}:{firstFailure.line})
+          </Button>
+        )}
+        <Button size="xs" variant="ghost" onClick={linkSelected} title="Select text in a console, then copy a link to its line">
+          Link to selected line
+        </Button>
+        {linkNote && <span className="text-ink-muted" data-testid="link-note">{linkNote}</span>}
         <span className="text-ink-muted" data-testid="console-connection">
-          {live ? "● live" : follow.connection === "connecting" ? "connecting…" : follow.connection === "error" ? "reconnecting…" : "replayed from storage"}
+          {isLive ? "● live" : follow.connection === "connecting" ? "connecting…" : follow.connection === "error" ? "reconnecting…" : "replayed from storage"}
         </span>
         {interactive && <span className="font-medium text-status-running">you hold these VMs: type into their consoles</span>}
       </div>
       {layout === "tabs" ? (
         <Tabs value={active} onValueChange={setActive} className="flex flex-col gap-2">
           <div className="flex items-center gap-3">
-            <TabsList>
+            <TabsList className="flex-wrap">
               {names.map((name) => (
-                <TabsTrigger key={name} value={name} className="font-mono">
+                <TabsTrigger key={name} value={name} className="gap-1.5 font-mono">
                   {name}
-                  <span className="ml-1.5 text-ink-muted tabular-nums">{formatBytes(follow.bytes[name] ?? 0)}</span>
+                  <ConsoleVerdict info={info.get(name)} />
+                  <span className="text-ink-muted tabular-nums">{formatBytes(follow.bytes[name] ?? info.get(name)?.length ?? 0)}</span>
                 </TabsTrigger>
               ))}
             </TabsList>
@@ -118,7 +186,7 @@ export function RunConsoles({ runId, known, follow, attach, setTimestamps, inter
             </a>
           </div>
           {names.map((name) => (
-            <TabsContent key={name} value={name} forceMount data-console={name}>
+            <TabsContent key={name} value={name} forceMount data-console={name} className="flex flex-col gap-1">
               {terminal(name, "h-[calc(100vh-20rem)] min-h-80")}
             </TabsContent>
           ))}
@@ -129,12 +197,15 @@ export function RunConsoles({ runId, known, follow, attach, setTimestamps, inter
             <section
               key={name}
               data-console={name}
+              data-active={active === name || undefined}
+              ref={(el) => void (el ? tiles.current.set(name, el) : tiles.current.delete(name))}
               onClick={() => setActive(name)}
-              className={cn("flex flex-col gap-1 rounded-md", active === name && "ring-2 ring-status-running/40")}
+              className={cn("flex min-w-0 flex-col gap-1 rounded-md", active === name && "ring-2 ring-status-running/40")}
             >
               <header className="flex items-center gap-2 px-1 text-sm">
                 <span className="font-mono font-semibold">{name}</span>
-                <span className="text-ink-muted tabular-nums">{formatBytes(follow.bytes[name] ?? 0)}</span>
+                <ConsoleVerdict info={info.get(name)} />
+                <span className="text-ink-muted tabular-nums">{formatBytes(follow.bytes[name] ?? info.get(name)?.length ?? 0)}</span>
                 <a className="ml-auto text-ink-muted underline-offset-2 hover:underline" href={rawHref(runId, name)} download>
                   raw
                 </a>

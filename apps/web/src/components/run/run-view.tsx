@@ -11,6 +11,8 @@ import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
 import { useTRPC } from "~/trpc/react";
 import { ComparePanel } from "~/components/history/compare-panel";
+import { ConsoleDiff } from "./console-diff";
+import { SearchConsoles } from "./search-consoles";
 import { HoldBanner, RerunWithHold } from "./hold-controls";
 import { RunConsoles } from "./run-consoles";
 import { useRunFollow } from "./use-run-follow";
@@ -33,7 +35,11 @@ export function RunView({ id }: { id: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
-  const runQuery = useQuery(trpc.runs.get.queryOptions({ id }));
+  // While it runs, its consoles' failure markers and verdicts come from storage every few seconds.
+  const runQuery = useQuery({
+    ...trpc.runs.get.queryOptions({ id }),
+    refetchInterval: (q) => (q.state.data?.status === "running" || q.state.data?.status === "queued" ? 3000 : false),
+  });
   const startedAt = runQuery.data?.startedAt ? Date.parse(runQuery.data.startedAt) : null;
   const { attach, setTimestamps, state } = useRunFollow(id, startedAt, () => {
     void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
@@ -119,6 +125,8 @@ export function RunView({ id }: { id: string }) {
         </p>
       )}
       <ComparePanel runId={run.id} status={status} />
+      <ConsoleDiff runId={run.id} status={status} consoles={run.consoles} />
+      <SearchConsoles runId={run.id} />
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-md border border-line bg-surface px-3 py-2 sm:grid-cols-4 lg:grid-cols-8">
         <Field label="Duration">
           {run.startedAt ? (
@@ -140,7 +148,9 @@ export function RunView({ id }: { id: string }) {
       <div className="truncate font-mono text-sm text-ink-muted" title={run.argv.join(" ")}>$ {run.argv.join(" ")}</div>
       <RunConsoles
         runId={run.id}
-        known={run.consoles.map((c) => c.name)}
+        consoles={run.consoles}
+        firstFailing={run.firstFailing}
+        live={status === "running" || status === "queued"}
         follow={state}
         attach={attach}
         setTimestamps={setTimestamps}

@@ -1,0 +1,49 @@
+import type { Outputs } from "../api";
+import { clean, formatDuration, shortSha, table, type Cell } from "../output";
+import type { Command } from "./context";
+
+type RunDetail = Outputs["runs"]["get"];
+type ConsoleDetail = RunDetail["consoles"][number];
+
+const VERDICT_STYLE = { passed: "green", failed: "red", "no-output": "yellow" } as const;
+
+/** "node04: no output captured (expected from …)": a console the lane promised and never printed. */
+export function silentConsoleLine(c: ConsoleDetail, live: boolean): string | null {
+  if (c.length > 0 || !c.expectedFrom) return null;
+  return `${c.name}: ${live && !c.closed ? "no output yet" : "no output captured"} (expected from ${clean(c.expectedFrom)})`;
+}
+
+/** `run RUN`: one run at a glance: how it ended, and each console's verdict and first failure. */
+export const runCommand: Command = async (ctx) => {
+  const run = await ctx.api.runs.get.query({ id: ctx.args[0]! });
+  if (ctx.flags.has("json")) {
+    ctx.out.json(run);
+    return 0;
+  }
+  const took = run.startedAt && run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : "";
+  ctx.out.line(`${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, attempt ${run.attempt}`);
+  ctx.out.line(`${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`);
+  const live = run.status === "running" || run.status === "queued" || run.status === "waiting";
+  const rows: Cell[][] = run.consoles.map((c) => {
+    const verdict = c.name === "harness" ? "" : (c.verdict ?? (live ? "…" : ""));
+    const first = c.markers[0];
+    return [
+      c.name === run.firstFailing ? { text: `${c.name} *`, style: "bold" } : c.name,
+      { text: verdict.replace("-", " "), style: VERDICT_STYLE[verdict as keyof typeof VERDICT_STYLE] },
+      String(c.length),
+      String(c.lines),
+      first ? `${first.line}: ${first.text}` : "",
+    ];
+  });
+  ctx.out.line();
+  for (const l of table(ctx.out, ["CONSOLE", "VERDICT", "BYTES", "LINES", "FIRST FAILURE"], rows)) ctx.out.line(l);
+  for (const c of run.consoles) {
+    const silent = silentConsoleLine(c, live);
+    if (silent) ctx.out.line(silent);
+  }
+  if (run.firstFailing) {
+    const first = run.consoles.find((c) => c.name === run.firstFailing)?.markers[0];
+    ctx.out.line(`first failure: ${run.firstFailing}${first ? ` line ${first.line}` : ""} (proofboard console ${run.id} --console ${run.firstFailing})`);
+  }
+  return run.status === "passed" || live ? 0 : 1;
+};

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { MarkerScanner, markerOf, plainLine } from "./failure-markers";
+
+describe("failure markers", () => {
+  it("knows a kernel panic, a failed unit, a traceback, a test-driver error and FAIL:", () => {
+    expect(markerOf("[    7.112233] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)", [])).toBe("kernel-panic");
+    expect(markerOf("[FAILED] Failed to start chainfire.service - Chainfire raft member.", [])).toBe("failed-unit");
+    expect(markerOf("Traceback (most recent call last):", [])).toBe("traceback");
+    expect(markerOf('Test "Run tests" failed with error: "command `curl -f http://server` failed (exit code 7)"', [])).toBe("test-error");
+    expect(markerOf("error: builder for '/nix/store/abc-vm-test-run-foo.drv' failed with exit code 1;", [])).toBe("test-error");
+    expect(markerOf("vm-test-run-foo> error: builder for '/nix/store/abc-vm-test-run-foo.drv' failed with exit code 1", [])).toBe("test-error");
+    expect(markerOf("!!! RequestedAssertionFailed: command `false` failed (exit code 1)", [])).toBe("test-error");
+    expect(markerOf("!!! ", [])).toBeNull();
+    expect(markerOf("[fresh-matrix] 21:00:01 FAIL: node03: fiberlb unhealthy", [])).toBe("fail");
+    expect(markerOf("[  OK  ] Started chainfire.service.", [])).toBeNull();
+    expect(markerOf("no FAILURES here, FAILover is fine", [])).toBeNull();
+  });
+
+  it("takes the catalog's markers as literal text, never as a pattern", () => {
+    expect(markerOf("RESULT: FAIL node02 (1 unhealthy)", ["RESULT: FAIL"])).toBe("catalog");
+    expect(markerOf("anything at all", ["(a+)+$"])).toBeNull();
+    expect(markerOf("literal (a+)+$ here", ["(a+)+$"])).toBe("catalog");
+  });
+
+  it("reads lines across chunks, with their offsets and line numbers, escapes removed", () => {
+    const s = new MarkerScanner();
+    const stream = Buffer.from("ok\n\x1b[1;31m[FAILED]\x1b[0m unit\r\nfine\nKernel panic - not syncing: boom");
+    const found = [...stream].flatMap((b) => s.push(Buffer.from([b])));
+    found.push(...s.finish());
+    expect(found).toEqual([
+      { offset: 3, line: 2, kind: "failed-unit", text: "[FAILED] unit" },
+      { offset: stream.indexOf("Kernel"), line: 4, kind: "kernel-panic", text: "Kernel panic - not syncing: boom" },
+    ]);
+    expect(s.lines).toBe(4);
+  });
+
+  it("keeps counting lines after its limit and reads only the start of an endless line", () => {
+    const s = new MarkerScanner([], 2);
+    const found = s.push(Buffer.from("FAIL: a\nFAIL: b\nFAIL: c\n"));
+    expect(found.map((m) => m.line)).toEqual([1, 2]);
+    expect(s.lines).toBe(3);
+    const long = new MarkerScanner();
+    expect(long.push(Buffer.concat([Buffer.alloc(10_000, 0x41), Buffer.from(" Kernel panic - not syncing\n")]))).toEqual([]);
+    expect(long.lines).toBe(1);
+  });
+
+  it("makes hostile bytes plain text", () => {
+    expect(plainLine(Buffer.from("\x1b]52;c;ZXZpbA==\x07\x1b[2J[FAILED]\x00\x07 x\u202e"))).toBe("[FAILED] x\u202e");
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Lines of a console that look like a failure, found while the bytes stream by, so a failed run's
+ * page can open at the first one instead of making a person scroll through 50 MB. Pure: bytes in,
+ * markers out. The catalog adds its own markers as literal text (never a regular expression: a
+ * commit's catalog must not be able to make the worker backtrack for minutes).
+ */
+
+export const MARKER_KINDS = ["kernel-panic", "kernel-oops", "failed-unit", "traceback", "test-error", "fail", "catalog"] as const;
+export type MarkerKind = (typeof MARKER_KINDS)[number];
+
+export interface ConsoleMarker {
+  /** byte offset where the line starts */
+  offset: number;
+  /** 1-based line number */
+  line: number;
+  kind: MarkerKind;
+  /** the line without escape sequences or control bytes, at most 300 characters */
+  text: string;
+}
+
+/** The built-in markers, first match wins; each is a line a person would call the failure. */
+const BUILT_IN: [MarkerKind, RegExp][] = [
+  ["kernel-panic", /Kernel panic - not syncing/],
+  ["kernel-oops", /\b(BUG: (unable to handle|kernel NULL pointer|soft lockup|scheduling while atomic)|Oops: [0-9a-f]{4}|general protection fault)/],
+  // systemd's "[FAILED] Failed to start foo.service." (its colours are gone by then)
+  ["failed-unit", /\[FAILED\]/],
+  ["traceback", /Traceback \(most recent call last\):/],
+  // The NixOS test driver and nix: a test that raised, a command that must succeed, a builder that
+  // failed; since 2025 the driver prefixes its error lines with "!!! ".
+  ["test-error", /(^(\S+> )?!!! \S|Test ".*" failed with error|failed with error: |RequestedAssertionFailed|AssertionError|^(\S+> )?error: (builder for|Cannot build|.*failed with exit code)|command `.*` (failed|unexpectedly succeeded))/],
+  ["fail", /(^|[\s[(>:])FAIL(ED)?:/],
+];
+
+/** One pass over the line for the common case (no marker at all). */
+const ANY = new RegExp(BUILT_IN.map(([, re]) => re.source).join("|"));
+
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]/g;
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/** A console line as a person reads it: escape sequences and control bytes gone, cut to `max` characters. */
+export function plainLine(bytes: Buffer | string, max = 300): string {
+  const s = typeof bytes === "string" ? bytes : bytes.toString("utf8");
+  return s.replace(ESCAPES, "").replace(/\r/g, "").replace(CONTROL, "").trimEnd().slice(0, max);
+}
+
+/** Only the start of a very long line is read for markers. */
+const LINE_HEAD = 4096;
+
+export function markerOf(line: string, extra: readonly string[]): MarkerKind | null {
+  if (ANY.test(line)) for (const [kind, re] of BUILT_IN) if (re.test(line)) return kind;
+  for (const text of extra) if (line.includes(text)) return "catalog";
+  return null;
+}
+
+/**
+ * Follows one console's bytes in order. Counts lines (for permalinks) and reports the first
+ * `limit` marker lines; a line split across chunks is judged once it is complete.
+ */
+export class MarkerScanner {
+  private lineStart = 0;
+  private lineNo = 1;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private found = 0;
+  private end = 0;
+
+  constructor(
+    private readonly extra: readonly string[] = [],
+    private readonly limit = 20,
+  ) {}
+
+  /** Lines seen: complete ones, plus an unfinished last one. */
+  get lines(): number {
+    return this.lineNo - 1 + (this.end > this.lineStart ? 1 : 0);
+  }
+
+  push(data: Buffer): ConsoleMarker[] {
+    const out: ConsoleMarker[] = [];
+    const base = this.end;
+    this.end += data.length;
+    let pos = 0;
+    for (;;) {
+      const nl = data.indexOf(0x0a, pos);
+      if (nl < 0) {
+        this.keep(data.subarray(pos));
+        return out;
+      }
+      this.keep(data.subarray(pos, nl));
+      this.judge(out);
+      this.lineNo++;
+      this.lineStart = base + nl + 1;
+      pos = nl + 1;
+    }
+  }
+
+  /** The console ended: its unfinished last line is judged too. */
+  finish(): ConsoleMarker[] {
+    const out: ConsoleMarker[] = [];
+    if (this.end > this.lineStart) this.judge(out);
+    return out;
+  }
+
+  private keep(part: Buffer): void {
+    if (this.headBytes >= LINE_HEAD || part.length === 0 || this.found >= this.limit) return;
+    const slice = part.subarray(0, LINE_HEAD - this.headBytes);
+    this.head.push(Buffer.from(slice));
+    this.headBytes += slice.length;
+  }
+
+  private judge(out: ConsoleMarker[]): void {
+    const bytes = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+    this.head = [];
+    this.headBytes = 0;
+    if (this.found >= this.limit || bytes.length === 0) return;
+    const text = plainLine(bytes, LINE_HEAD);
+    const kind = markerOf(text, this.extra);
+    if (!kind) return;
+    this.found++;
+    out.push({ offset: this.lineStart, line: this.lineNo, kind, text: text.slice(0, 300) });
+  }
+}
