@@ -35,6 +35,21 @@ function qemuCount(): number {
 }
 
 describe("VM consoles in the browser", () => {
+  it("shows the VMs of a `nix build -L` flake check run through a pipe (the demo's baremetal-iso-e2e)", async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const run = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "baremetal-iso-e2e" });
+    await page.goto(`${stack.url}/runs/${run.id}`);
+    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 120_000 }).toBe("passed");
+    for (const node of ["baremetal-qemu-control-plane", "baremetal-qemu-worker"]) {
+      const tile = page.locator(`section[data-console="${node}"]`);
+      await expect.poll(() => tile.locator("[data-verdict]").innerText()).toBe("passed");
+      // The VM's own line, without the nix prefix or the driver's "<machine> # ".
+      await expect.poll(() => consoleText(page, node)).toMatch(new RegExp(`^RESULT: PASS ${node} `, "m"));
+    }
+    expect(await consoleText(page, "harness")).toContain("vm-test-run-baremetal-iso-e2e> ");
+    await page.close();
+  });
+
   it("shows each of three guests' own kernel lines live, in a grid", async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const run = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });

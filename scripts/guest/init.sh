@@ -18,8 +18,9 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
 # reach, which the demo's test-cluster stand-in uses as `ssh NODE`) serves one request line at a time:
 #   proofboard-ping               -> "proofboard-pong": the channel is up
 #   proofboard-ssh ROWS COLS TOKEN -> "proofboard-ssh-begin", then an interactive shell with the line
-#                                    as its controlling tty (so ^C works); "proofboard-ssh-end TOKEN"
-#                                    when it ends (the token keeps a session from faking its end)
+#                                    as its controlling tty (so ^C works); when it ends, the escape
+#                                    sequence ESC ] proofboard-ssh-end;TOKEN BEL (terminals ignore it;
+#                                    the token keeps a session from faking its end)
 #   proofboard-release            -> ends the held shell on the console: the guest then reports its
 #                                    verdict exactly as after `exit` there, never another one
 serve_ssh() {
@@ -52,7 +53,7 @@ serve_ssh() {
     # sh -c is the new session's leader and opens the line itself, so it becomes its controlling tty.
     PS1="root@$node:\\w# " setsid sh -c 'exec sh -i <>/dev/ttyS1 >&0 2>&0'
     exec 3<&-
-    exec 3<>/dev/ttyS1 && echo "proofboard-ssh-end $token" >&3
+    exec 3<>/dev/ttyS1 && printf '\033]proofboard-ssh-end;%s\007' "$token" >&3
     exec 3<&-
   done
 }

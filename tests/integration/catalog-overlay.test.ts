@@ -157,6 +157,13 @@ describe("a site overlay on a real run", () => {
         `${bad}:4: lanes[0].command: expected an array of strings (argv), not a shell string`,
       );
       expect(await db().host.count({ where: { name: "never" } })).toBe(0);
+      // refused from its size alone, never read whole
+      const huge = path.join(path.dirname(overlayFile), "huge.yaml");
+      writeFileSync(huge, `version: 1\nlanes: []\n#${"x".repeat(8 << 20)}\n`);
+      useOverlay(huge);
+      await expect(startWorker({ hostName: "never", control: false, slots: 1, log: () => undefined })).rejects.toThrow(
+        `${huge}:1: the overlay is ${(8 << 20) + 23} bytes; the limit is 1 MiB (1048576 bytes): keep only site facts in it`,
+      );
     } finally {
       useOverlay(overlayFile);
     }

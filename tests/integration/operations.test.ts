@@ -40,11 +40,12 @@ afterAll(async () => {
   await disconnectDb();
 });
 
+/** QEMUs of this file's worker (other suites may boot guests of their own meanwhile). */
 const qemuCount = () => {
   try {
-    return execFileSync("pgrep", ["-fc", "qemu-system-x86_64 -name node0"], { encoding: "utf8" }).trim();
+    return execFileSync("pgrep", ["-fc", `qemu-system-x86_64 .*${process.env.PROOFBOARD_DATA_DIR}/worker/ops-host/`], { encoding: "utf8" }).trim();
   } catch {
-    return "0";
+    return "0"; // pgrep exits 1 when nothing matches
   }
 };
 
@@ -111,6 +112,13 @@ describe("operations on a held cluster", () => {
     await waitFor("the guest's ssh prompt", async () => (await text(runId, ssh.console)).includes("root@node02:/# "), 60_000);
 
     await expect(sendInput(runId, other, ssh.console, Buffer.from("echo intruder\n"))).rejects.toThrow(/only the person who held/);
+    // A keystroke's echo shows at once, whatever it is (none is held back as the start of something).
+    for (const key of ["p", "r", "o", "\x7f"]) {
+      const before = (await readConsole(runId, ssh.console)).data.length;
+      await sendInput(runId, op, ssh.console, Buffer.from(key));
+      await waitFor(`the echo of ${JSON.stringify(key)}`, async () => (await readConsole(runId, ssh.console)).data.length > before, 3000);
+    }
+    await sendInput(runId, op, ssh.console, Buffer.from("\x15"));
     await sendInput(runId, op, ssh.console, Buffer.from("echo hi-$((6*7)); hostname\n"));
     await waitFor("the guest's answer", async () => /\r\nhi-42\r\nnode02\r\n/.test(await text(runId, ssh.console)), 20_000);
     await sendInput(runId, op, ssh.console, Buffer.from("stty size\n"));
@@ -147,8 +155,12 @@ describe("operations on a held cluster", () => {
     expect(await text(runId, "op9-status")).toContain("GUEST VERDICT");
   }, 60_000);
 
-  it("stop ends the hold: each guest reports its own verdict", async () => {
+  it("stop hangs up an open ssh session, then ends the hold: each guest reports its own verdict", async () => {
+    const ssh = await requestOperation(runId, op, { name: "ssh", node: "node01", cols: 80, rows: 24 });
+    await waitFor("node01's ssh prompt", async () => (await text(runId, ssh.console)).includes("root@node01:/# "), 60_000);
+    expect(qemuCount()).toBe("3");
     const stop = await ended(runId, (await requestOperation(runId, op, { name: "stop", cols: 120, rows: 30 })).id, 90_000);
+    expect((await ended(runId, ssh.id)).exitCode).toBe(129); // hung up, as a closed terminal does
     expect(stop.exitCode).toBe(0);
     const out = await text(runId, stop.console);
     for (const node of ["node01", "node02", "node03"]) expect(out).toContain(`${node}: stopped; passed (RESULT: PASS ${node}`);
@@ -173,6 +185,8 @@ describe("stop on a failing cluster", () => {
       return r.status === "running" ? null : r;
     }, 60_000);
     expect(run.status).toBe("failed");
-    expect(run.reason).toContain("node01: 1 service(s) unhealthy");
+    // each guest's own verdict, from its exit status
+    const verdicts = await db().console.findMany({ where: { runId, kind: "vm" }, select: { name: true, verdict: true }, orderBy: { name: "asc" } });
+    expect(verdicts).toEqual(["node01", "node02", "node03"].map((name) => ({ name, verdict: "failed" })));
   }, 300_000);
 });

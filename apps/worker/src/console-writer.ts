@@ -88,7 +88,7 @@ export class ConsoleWriter {
   /**
    * Everything written so far is stored (or the first failure is thrown), with the console's line
    * count and its verdict: no-output when nothing was printed, else the given one, else failed when
-   * a marker was found.
+   * a marker was found and clean ("no failure seen") when none was.
    */
   async close(verdict: ConsoleVerdict | null = null): Promise<void> {
     this.flush();
@@ -100,7 +100,7 @@ export class ConsoleWriter {
     if (!id) return;
     const at = new Date();
     await addMarkers(this.claim, id, last, at);
-    const derived = this.markers.length > 0 ? "failed" : null;
+    const derived = this.markers.length > 0 ? "failed" : "clean";
     await closeConsole(this.claim, id, { lines: this.scanner.lines, verdict: this.offset === 0 ? "no-output" : (verdict ?? derived) });
   }
 

@@ -80,6 +80,9 @@ export class HeldOperations {
     try {
       const op = await claimOperation(this.o.claim, id);
       if (!op || !this.accepting) return;
+      // Ending the hold ends every other operation anyway; first, so an open ssh session does not
+      // keep a stop from reaching its guest.
+      if (this.o.available.find((a) => a.name === op.name)?.endsHold) await this.stopAll();
       const writer = this.o.consoles.writer(op.console, "operation");
       const [file, ...args] = op.argv;
       let pty: IPty;
@@ -148,6 +151,10 @@ export class HeldOperations {
     this.accepting = false;
     const ending = [...this.running.values()].filter((r) => this.o.available.find((a) => a.name === r.name)?.endsHold);
     if (ending.length) await Promise.race([Promise.all(ending.map((r) => r.done)), new Promise((r) => setTimeout(r, ENDING_GRACE_MS))]);
+    await this.stopAll();
+  }
+
+  private async stopAll(): Promise<void> {
     const all = [...this.running.values()];
     for (const r of all) r.stop();
     await Promise.all(all.map((r) => r.done));

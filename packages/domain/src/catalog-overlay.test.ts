@@ -114,12 +114,16 @@ describe("applyOverlay: merge rules", () => {
       "  - name: fresh-matrix", //                5
       "    command: [nix, run, .#matrix]",
       "    host: kvm",
+      "  - name: fresh-demo", //                  8
+      "    host: kvm",
     );
     const result = applyOverlay(catalog, o, SOURCE);
     expect(result.catalog).toBe(catalog);
     expect(overlayNotes(FILE, result.unused, SOURCE)).toEqual([
       'site overlay /etc/proofboard/site.yaml:3: no lane "smoek" in proofboard.yaml@1a2b3c4d5e; this override is unused (did you mean "smoke"?)',
       'site overlay /etc/proofboard/site.yaml:5: no lane "fresh-matrix" in proofboard.yaml@1a2b3c4d5e; this override is unused (to add it as a lane, it also needs description, group, timeoutSeconds)',
+      // an override of a lane this (older) catalog lacks is not told how to become a lane
+      'site overlay /etc/proofboard/site.yaml:8: no lane "fresh-demo" in proofboard.yaml@1a2b3c4d5e; this override is unused',
     ]);
   });
 
@@ -219,7 +223,7 @@ describe("parseCatalogOverlay refuses hostile and mistaken overlays with file, p
     expect(refusal(entry("    host: kvm", "   bad: indent")).message).toMatch(/^\/etc\/proofboard\/site\.yaml:5: YAML syntax error: \S/);
     const huge = `version: 1\nlanes: []\n#${"x".repeat(MAX_OVERLAY_BYTES)}\n`;
     expect(refusal(() => parseCatalogOverlay(huge, FILE)).message).toBe(
-      "/etc/proofboard/site.yaml:1: the overlay is 1.0 MiB; the limit is 1 MiB (1048576 bytes): keep only site facts in it",
+      `/etc/proofboard/site.yaml:1: the overlay is ${Buffer.byteLength(huge)} bytes; the limit is 1 MiB (1048576 bytes): keep only site facts in it`,
     );
   });
 

@@ -26,7 +26,7 @@ export interface LaneOverride {
   fields: Partial<Lane>;
   /** the whole lane, when the entry gives everything a lane needs: added to a catalog that lacks it */
   lane: Lane | null;
-  /** required lane fields the entry lacks (empty when `lane` is set) */
+  /** required lane fields the entry lacks, when it describes a new lane (gives a description or command) */
   missing: string[];
 }
 
@@ -97,8 +97,7 @@ export function parseCatalogOverlay(text: string, file: string): CatalogOverlay 
 }
 
 export function overlayTooBig(file: string, bytes: number): CatalogError {
-  const mib = (bytes / MAX_OVERLAY_BYTES).toFixed(1);
-  return new CatalogError(file, "", 1, `the overlay is ${mib} MiB; the limit is 1 MiB (${MAX_OVERLAY_BYTES} bytes): keep only site facts in it`);
+  return new CatalogError(file, "", 1, `the overlay is ${bytes} bytes; the limit is 1 MiB (${MAX_OVERLAY_BYTES} bytes): keep only site facts in it`);
 }
 
 type Entry = z.output<typeof overrideEntry>;
@@ -108,7 +107,9 @@ function toOverride(entry: Entry, raw: Record<string, unknown>, index: number, y
   const given = Object.keys(raw).filter((k): k is keyof Lane => k !== "name" && k in entry);
   const fields = Object.fromEntries(given.map((k) => [k, entry[k as keyof Entry]])) as Partial<Lane>;
   const full = fullLane.safeParse(raw, { error: describeIssue });
-  const missing = full.success ? [] : REQUIRED_FIELDS.filter((k) => !(k in raw));
+  // only an entry meant as a new lane (it describes one) is told what else a lane needs
+  const meantAsLane = "description" in raw || "command" in raw;
+  const missing = full.success || !meantAsLane ? [] : REQUIRED_FIELDS.filter((k) => !(k in raw));
   return {
     name: entry.name,
     index,

@@ -5,6 +5,11 @@ const SLICE_BYTES = 4 << 20;
 /** A longer line is kept up to here by default (the rest of it is skipped): no regex runs over megabytes. */
 const LINE_MAX_BYTES = 64 * 1024;
 
+/** Stored bytes of a console from `from`, about `maxBytes` of them (whole chunks), exact to the byte; shorter at a hole. */
+export async function readStoredSlice(consoleId: string, from: number, maxBytes: number): Promise<Buffer> {
+  return (await readConsoleById(consoleId, from, maxBytes)).data;
+}
+
 /**
  * A stored console's lines in order, read slice by slice: memory holds one slice and one line,
  * whatever the console's size. Lines end at "\n"; their text is decoded as UTF-8 (invalid bytes
@@ -55,11 +60,10 @@ export class ConsoleLines {
 
   private async refill(): Promise<boolean> {
     if (this.from >= this.maxBytes) {
-      const { data } = await readConsoleById(this.consoleId, this.from, 1);
-      this.limited = data.length > 0;
+      this.limited = (await readStoredSlice(this.consoleId, this.from, 1)).length > 0;
       return false;
     }
-    const { data } = await readConsoleById(this.consoleId, this.from, Math.min(SLICE_BYTES, this.maxBytes - this.from));
+    const data = await readStoredSlice(this.consoleId, this.from, Math.min(SLICE_BYTES, this.maxBytes - this.from));
     if (data.length === 0) return false;
     this.buf = data;
     this.pos = 0;

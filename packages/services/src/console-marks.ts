@@ -28,7 +28,8 @@ export async function retagConsole(claim: Fence, consoleId: string, kind: Consol
   await db().$executeRawUnsafe(`UPDATE console SET kind = $3 WHERE id = $4 AND kind = 'declared' AND ${OWNER}`, claim.runId, claim.fence, kind, consoleId);
 }
 
-export type ConsoleVerdict = "passed" | "failed" | "no-output";
+/** clean: printed no failure, in a run that did not pass (a VM the driver ran has no exit status of its own) */
+export type ConsoleVerdict = "passed" | "failed" | "no-output" | "clean";
 
 export async function closeConsole(claim: Fence, consoleId: string, end: { lines: number; verdict: ConsoleVerdict | null }): Promise<void> {
   await db().$executeRawUnsafe(

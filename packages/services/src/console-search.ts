@@ -1,6 +1,6 @@
 import { ConsoleMatcher, type ConsoleMatch } from "@proofboard/domain";
 import { db } from "@proofboard/db";
-import { readConsoleById } from "./consoles";
+import { readStoredSlice } from "./console-lines";
 import { runById } from "./runs";
 
 /** Bytes read from storage at a time, per console. */
@@ -52,14 +52,19 @@ export async function searchRunConsoles(runId: string, query: string, opts: { li
   for (const c of await consolesOf(run.id)) {
     // One console at a time, one slice at a time: memory holds a slice, whatever the run stored.
     const matcher = new ConsoleMatcher(query, opts.listMax ?? 20);
+    const read = (at: number) => (at < c.length && budget > 0 ? readStoredSlice(c.id, at, Math.min(opts.sliceBytes ?? SLICE_BYTES, budget)) : null);
     let from = 0;
-    while (from < c.length && budget > 0) {
-      const { data } = await readConsoleById(c.id, from, Math.min(opts.sliceBytes ?? SLICE_BYTES, budget));
+    let next = read(from);
+    while (next) {
+      const data = await next;
       if (data.length === 0) break;
-      matcher.push(data);
       from += data.length;
       budget -= data.length;
+      // The next slice is on its way from PostgreSQL while this one is searched.
+      next = read(from);
+      matcher.push(data);
     }
+    await next?.catch(() => null);
     const { count, matches } = matcher.end();
     consoles.push({ name: c.name, kind: c.kind, count, matches, bytes: from, length: c.length, complete: from >= c.length });
   }

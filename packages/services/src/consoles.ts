@@ -1,4 +1,4 @@
-import { db } from "@proofboard/db";
+import { db, queryRows } from "@proofboard/db";
 import { NotFoundError } from "./errors";
 
 /** A line of a console that looks like a failure (see @proofboard/domain failure-markers). */
@@ -62,7 +62,6 @@ async function consoleId(runId: string, name: string): Promise<string> {
   return c.id;
 }
 
-/** Stored bytes of a console from `from` (inclusive), at most about `maxBytes`, exact to the byte. */
 /** Stored bytes from an offset, and where each stored chunk in them starts and when it was stored. */
 export interface ConsoleSlice {
   offset: number;
@@ -76,25 +75,33 @@ export async function readConsole(runId: string, name: string, from = 0, maxByte
   return readConsoleById(id, from, maxBytes);
 }
 
+/**
+ * Both ends of the chunk range are bounded in the query, so a slice of a 50 MB console reads only
+ * its own chunks; the rows come straight from the pg driver, since Prisma's raw path takes ~10x
+ * longer to hand over bytea.
+ */
 export async function readConsoleById(consoleId: string, from: number, maxBytes: number): Promise<ConsoleSlice> {
-  // The chunk that contains `from` may start before it.
-  const rows = await db().$queryRaw<{ offset: bigint; data: Uint8Array; created_at: Date }[]>`
-    SELECT "offset", data, created_at FROM console_chunk
-    WHERE console_id = ${consoleId} AND "offset" + length > ${from}
-    ORDER BY "offset" LIMIT 2000`;
+  const rows = (await queryRows(
+    // Epoch milliseconds, not the timestamp: pg would read a `timestamp` in the process's time zone.
+    `SELECT "offset", data, (extract(epoch FROM created_at) * 1000)::float8 FROM console_chunk
+     WHERE console_id = $1
+       AND "offset" >= COALESCE((SELECT max("offset") FROM console_chunk WHERE console_id = $1 AND "offset" <= $2), 0)
+       AND "offset" < $3
+     ORDER BY "offset"`,
+    [consoleId, from, from + Math.max(1, maxBytes)],
+  )) as [string, Buffer, number][];
   const parts: Buffer[] = [];
   const marks: [number, number][] = [];
   let end = from;
-  for (const row of rows) {
-    const start = Number(row.offset);
+  for (const [offset, data, createdAt] of rows) {
+    const start = Number(offset);
+    if (start + data.length <= end) continue;
     if (start > end) break; // never paper over a hole
-    const buf = Buffer.from(row.data);
-    parts.push(buf.subarray(end - start));
-    marks.push([Math.max(start, from), row.created_at.getTime()]);
-    end = start + buf.length;
-    if (end - from >= maxBytes) break;
+    parts.push(data.subarray(end - start));
+    marks.push([Math.max(start, from), createdAt]);
+    end = start + data.length;
   }
-  return { offset: from, data: Buffer.concat(parts), marks };
+  return { offset: from, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts), marks };
 }
 
 /** Every stored byte of a console, chunk by chunk, for downloads. */

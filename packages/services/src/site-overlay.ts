@@ -28,7 +28,7 @@ export async function loadSiteOverlay(): Promise<string | null> {
   return `site overlay ${overlay.file}: ${names.length} lane(s): ${names.join(", ") || "none"}`;
 }
 
-/** Tests point PROOFBOARD_CATALOG_OVERLAY elsewhere between suites. */
+/** Tests point PROOFBOARD_CATALOG_OVERLAY elsewhere; catalogs already resolved (and cached) keep the overlay they were merged with. */
 export function resetSiteOverlay(): void {
   delete (globalThis as Holder)[KEY];
 }

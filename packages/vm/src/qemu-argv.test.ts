@@ -48,6 +48,20 @@ describe("qemuArgv", () => {
     expect(valueOf(argv, "-chardev")).toBe("socket,id=ser0,path=/w/a,,b/node01.serial");
   });
 
+  it("gives a held guest its shell session and window-size ports, each on its own IRQ, QEMU listening", () => {
+    expect(qemuArgv({ ...base, accel: "tcg" }).join(" ")).not.toContain("isa-serial");
+    const argv = qemuArgv({ ...base, accel: "tcg", shellSockets: { session: "/w/a,b/node01.shell", winsize: "/w/node01.winsize" } });
+    const pairs = argv.flatMap((a, i) => (a === "-chardev" || a === "-device" ? [`${a} ${argv[i + 1]}`] : []));
+    expect(pairs).toEqual([
+      "-chardev socket,id=ser0,path=/w/node01.serial",
+      "-chardev socket,id=sh0,path=/w/a,,b/node01.shell,server=on,wait=off",
+      "-device isa-serial,chardev=sh0,iobase=0x2f8,irq=3",
+      "-chardev socket,id=ws0,path=/w/node01.winsize,server=on,wait=off",
+      "-device isa-serial,chardev=ws0,iobase=0x3e8,irq=5",
+      "-device isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ]);
+  });
+
   it("keeps the kernel parameters it needs ahead of the caller's", () => {
     expect(kernelCmdline({ name: "n", accel: "kvm", append: "  " })).toBe("console=ttyS0 loglevel=6 panic=0 reboot=t tsc=reliable pb.node=n");
   });

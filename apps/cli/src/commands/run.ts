@@ -25,7 +25,7 @@ export const runCommand: Command = async (ctx) => {
   ctx.out.line(`${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`);
   const live = run.status === "running" || run.status === "queued" || run.status === "waiting";
   const rows: Cell[][] = run.consoles.map((c) => {
-    const verdict = c.name === "harness" ? "" : (c.verdict ?? (live ? "…" : ""));
+    const verdict = c.name === "harness" ? "" : c.verdict === "clean" ? "no failure seen" : (c.verdict ?? (live ? "…" : ""));
     const first = c.markers[0];
     return [
       c.name === run.firstFailing ? { text: `${c.name} *`, style: "bold" } : c.name,

@@ -37,6 +37,8 @@ export interface ConsoleTerminalProps {
    * read-only and sends nothing anywhere.
    */
   onInput?: (data: string) => void;
+  /** the terminal's size in cells, each time fitting it to its box changes it (a pseudo-terminal behind it follows) */
+  onResize?: (cols: number, rows: number) => void;
   /** keep the newest line in view as bytes arrive */
   follow?: boolean;
 }
@@ -124,7 +126,7 @@ function lineOfRow(term: Terminal, row: number, newlines: number): number {
  * web-links or clipboard addon. Read-only unless `onInput` is given: then, and only then, what
  * xterm emits (keystrokes and its replies to queries in the stream) leaves the browser.
  */
-export function ConsoleTerminal({ className, ref, onInput, follow = true }: ConsoleTerminalProps) {
+export function ConsoleTerminal({ className, ref, onInput, onResize, follow = true }: ConsoleTerminalProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const feedRef = useRef<TerminalFeed | null>(null);
   feedRef.current ??= new TerminalFeed();
@@ -134,8 +136,10 @@ export function ConsoleTerminal({ className, ref, onInput, follow = true }: Cons
   /** newlines xterm has parsed so far: line numbers are counted in the console's bytes, not in rows */
   const parsedNewlines = useRef(0);
   const onInputRef = useRef(onInput);
+  const onResizeRef = useRef(onResize);
   const followRef = useRef(follow);
   onInputRef.current = onInput;
+  onResizeRef.current = onResize;
   followRef.current = follow;
 
   useEffect(() => {
@@ -186,12 +190,18 @@ export function ConsoleTerminal({ className, ref, onInput, follow = true }: Cons
     let fit: FitAddon | null = null;
     let frame = 0;
     let observer: ResizeObserver | null = null;
+    let reported = "";
 
     const fitNow = () => {
       frame = 0;
       // A hidden tab has no size; fitting it would reflow 100k lines of scrollback to 2 columns.
       if (!fit || host.clientWidth === 0 || host.clientHeight === 0) return;
       fit.fit();
+      const size = term ? `${term.cols}x${term.rows}` : "";
+      if (term && size !== reported) {
+        reported = size;
+        onResizeRef.current?.(term.cols, term.rows);
+      }
     };
     const scheduleFit = () => {
       if (frame === 0) frame = requestAnimationFrame(fitNow);

@@ -11,6 +11,7 @@
 // Proofboard's worker exports PROOFBOARD_VM_STATE: a folder with one NODE.json (pid, ssh socket,
 // serial log, exit) and NODE.log per guest it booted. Node.js only, so any worker host runs it.
 // The guest side of `ssh` and `stop` is serve_ssh in Proofboard's scripts/guest/init.sh.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -93,7 +94,7 @@ function logs(name) {
  * Opens NODE's ssh channel and waits until its guest serves it: first ends a session a killed
  * client may have left open, then asks until the guest answers (it serves once it is held).
  */
-async function channel(n, quiet) {
+async function channel(n, quiet, patienceMs = 60_000) {
   if (!n.shellSocket || !alive(n.pid)) return { error: `${n.name} is not running, or not held (no ssh channel)` };
   const sock = createConnection(n.shellSocket);
   let buf = Buffer.alloc(0);
@@ -104,7 +105,7 @@ async function channel(n, quiet) {
   const started = Date.now();
   for (let said = false; !buf.includes("proofboard-pong"); ) {
     const waited = Date.now() - started;
-    if (waited > 60_000) return { error: `${n.name} did not answer on its ssh channel within 60 s (another session open?)` };
+    if (waited > patienceMs) return { error: `${n.name} did not answer on its ssh channel within ${patienceMs / 1000} s (another session open?)` };
     if (waited > 3000 && !said && !quiet) {
       said = true;
       process.stderr.write(`waiting for ${n.name}'s ssh channel (the guest serves it once held; one session at a time)…\r\n`);
@@ -136,6 +137,16 @@ function after(sock, marker, initial) {
   });
 }
 
+/**
+ * Raw like ssh's own: keystrokes pass as they are, and output too (Node's raw mode keeps turning
+ * "\n" into "\r\n", which would double the guest's own "\r\n"; stty is on every host).
+ */
+function rawTerminal(on) {
+  if (!process.stdin.isTTY) return;
+  process.stdin.setRawMode(on);
+  spawnSync("stty", [on ? "-opost" : "opost"], { stdio: ["inherit", "ignore", "ignore"] });
+}
+
 async function ssh(name) {
   const n = node(name);
   const opened = await channel(n, false);
@@ -147,23 +158,36 @@ async function ssh(name) {
   sock.write(`proofboard-ssh ${rows} ${cols} ${token}\n`);
   let first = await after(sock, "proofboard-ssh-begin", Buffer.alloc(0));
   first = first.subarray(first.indexOf("\n") + 1);
-  // The end marker may arrive split across reads: hold back what could be its beginning.
-  const end = Buffer.from(`proofboard-ssh-end ${token}`);
+  // The session's end is an escape sequence terminals ignore. What could be its beginning is held
+  // back a moment (it comes in one write), so the marker is not shown; a split one is still found.
+  const end = Buffer.from(`\x1b]proofboard-ssh-end;${token}\x07`);
   let held = Buffer.alloc(0);
-  const restore = () => process.stdin.isTTY && process.stdin.setRawMode(false);
+  let shown = Buffer.alloc(0);
+  let flush = null;
+  const show = (b) => {
+    process.stdout.write(b);
+    shown = Buffer.concat([shown, b]).subarray(-end.length);
+  };
   const forward = (d) => {
+    clearTimeout(flush);
     const buf = Buffer.concat([held, d]);
-    const at = buf.indexOf(end);
+    const at = Buffer.concat([shown, buf]).indexOf(end);
     if (at >= 0) {
-      process.stdout.write(buf.subarray(0, at));
-      restore();
+      show(buf.subarray(0, Math.max(0, at - shown.length)));
       process.stderr.write(`Connection to ${n.name} closed.\r\n`);
+      rawTerminal(false);
       process.exit(0);
     }
     let keep = Math.min(end.length - 1, buf.length);
     while (keep > 0 && !buf.subarray(buf.length - keep).equals(end.subarray(0, keep))) keep--;
     held = buf.subarray(buf.length - keep);
-    process.stdout.write(buf.subarray(0, buf.length - keep));
+    show(buf.subarray(0, buf.length - keep));
+    if (held.length) {
+      flush = setTimeout(() => {
+        show(held);
+        held = Buffer.alloc(0);
+      }, 100);
+    }
   };
   sock.on("data", forward);
   forward(first);
@@ -173,12 +197,12 @@ async function ssh(name) {
     process.stdout.on("resize", () => winsize.write(`${process.stdout.rows} ${process.stdout.columns}\n`));
   }
   sock.on("close", () => {
-    restore();
     process.stderr.write(`\r\nConnection to ${n.name} closed by remote host.\r\n`);
+    rawTerminal(false);
     process.exit(255);
   });
   // Raw: ^C, ^D and arrows go to the guest's line, whose own terminal settings decide what they do.
-  if (process.stdin.isTTY) process.stdin.setRawMode(true);
+  rawTerminal(true);
   process.stdin.on("data", (d) => sock.write(d));
   process.stdin.on("end", () => sock.write("\x04"));
   // A hung-up terminal (the operation stopped, the hold ending) ends the guest's shell too.
@@ -193,7 +217,7 @@ async function ssh(name) {
 /** Ends one held guest the way `exit` in its console would: it then reports its own verdict. */
 async function stopNode(n) {
   if (n.exit || !alive(n.pid)) return `${n.name}: already stopped (${verdictLine(n)})`;
-  const opened = await channel(n, true);
+  const opened = await channel(n, true, 20_000);
   if (opened.error) return `${n.name}: not stopped: ${opened.error}`;
   opened.sock.write("proofboard-release\n");
   await after(opened.sock, "proofboard-released", opened.pending());

@@ -10,7 +10,8 @@ import { Mono, Sha } from "~/components/ui/mono";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
-import { consoleLineHref, errorText } from "./search-consoles";
+import { lineHref } from "./console-facts";
+import { errorText } from "./search-consoles";
 
 type Diff = RouterOutputs["consoles"]["diff"];
 type Different = Extract<Diff, { kind: "different" }>;
@@ -43,7 +44,7 @@ const SIGN: Record<string, string> = { "=": " ", "-": "−", "+": "+" };
 function Hunks({ d, runId }: { d: Different; runId: string }) {
   const lineLink = (run: string, line: number | null, label: string) =>
     line === null ? null : (
-      <Link href={consoleLineHref(run, d.console, line)} className="hover:underline" aria-label={label}>
+      <Link href={lineHref(run, d.console, line)} className="hover:underline" aria-label={label}>
         {line}
       </Link>
     );

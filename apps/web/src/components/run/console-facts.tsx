@@ -1,22 +1,15 @@
 "use client";
 
 import { cn } from "~/lib/utils";
+import type { RouterOutputs } from "~/trpc/types";
 
 /** What the run page knows of a console from storage (runs.get), besides its bytes. */
-export interface ConsoleInfo {
-  name: string;
-  kind: string;
-  length: number;
-  closed: boolean;
-  lines: number;
-  verdict: string | null;
-  expectedFrom: string | null;
-  markers: { offset: number; line: number; kind: string; text: string; at: string }[];
-}
+export type ConsoleInfo = RouterOutputs["runs"]["get"]["consoles"][number];
 
 const VERDICT: Record<string, { label: string; className: string; hint: string }> = {
   passed: { label: "passed", className: "bg-status-passed/15 text-green-700", hint: "this VM reported a pass, or printed no failure in a passed run" },
   failed: { label: "failed", className: "bg-status-failed/15 text-status-failed", hint: "this VM failed, or printed a line that marks a failure" },
+  clean: { label: "no failure seen", className: "bg-zinc-100 text-ink-muted", hint: "printed no line that marks a failure; the run did not pass" },
   "no-output": { label: "no output", className: "bg-zinc-200 text-ink-muted", hint: "nothing was captured from this console" },
 };
 

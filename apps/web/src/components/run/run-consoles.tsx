@@ -28,7 +28,12 @@ export interface RunConsolesProps {
   attach: (name: string, handle: ConsoleTerminalHandle | null) => void;
   setTimestamps: (on: boolean) => void;
   /** set only for the person holding the run's VMs: which consoles take keystrokes, and where they go */
-  interactive: { consoles: string[]; send: (console: string, data: string) => void } | null;
+  interactive: {
+    consoles: string[];
+    send: (console: string, data: string) => void;
+    /** a typing console's terminal changed size (an operation's pseudo-terminal follows it) */
+    resize?: (console: string, cols: number, rows: number) => void;
+  } | null;
 }
 
 function rawHref(runId: string, name: string): string {
@@ -84,22 +89,36 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
   );
   const isLive = follow.connection === "pending";
 
+  // A link naming a console (the operations panel's) selects it, also once the page is open.
+  const linkedKnown = !!linked && names.includes(linked);
+  useEffect(() => {
+    if (!linked || !linkedKnown) return;
+    setActive(linked);
+    tiles.current.get(linked)?.scrollIntoView({ block: "nearest" });
+  }, [linked, linkedKnown]);
+
   const jumpTo = (console: string, line: number) => {
     setActive(console);
     setFollowOn(false);
     setJump({ console, line });
   };
 
-  // Tried on every arrival of bytes until the line has been drawn.
+  // Tried on every arrival of bytes until the line has been drawn. A stored console is first
+  // replayed whole: a jump made while it still grows would be carried to the bottom again.
   const jumpBytes = jump ? (follow.bytes[jump.console] ?? 0) : 0;
+  const jumpReady = jump !== null && (live || jumpBytes >= (info.get(jump.console)?.length ?? 0));
   useEffect(() => {
-    if (!jump) return;
+    if (!jump || !jumpReady) return;
     tiles.current.get(jump.console)?.scrollIntoView({ block: "nearest" });
-    const t = setTimeout(() => {
-      if (handles.current.get(jump.console)?.goToLine(jump.line)) setJump(null);
-    }, 50);
-    return () => clearTimeout(t);
-  }, [jump, jumpBytes, layout]);
+    // xterm parses what it was given a little later: poll until the line is drawn.
+    const t = setInterval(() => {
+      if (handles.current.get(jump.console)?.goToLine(jump.line)) {
+        clearInterval(t);
+        setJump(null);
+      }
+    }, 100);
+    return () => clearInterval(t);
+  }, [jump, jumpBytes, jumpReady, layout]);
 
   const linkSelected = () => {
     const line = handles.current.get(active)?.selectedLine();
@@ -123,6 +142,7 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
           className={className}
           follow={followOn}
           onInput={typing ? (data) => interactive?.send(name, data) : undefined}
+          onResize={typing ? (cols, rows) => interactive?.resize?.(name, cols, rows) : undefined}
           ref={refFor(name)}
         />
       </>

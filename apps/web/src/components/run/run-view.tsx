@@ -14,6 +14,7 @@ import { ComparePanel } from "~/components/history/compare-panel";
 import { ConsoleDiff } from "./console-diff";
 import { SearchConsoles } from "./search-consoles";
 import { HoldBanner, RerunWithHold } from "./hold-controls";
+import { OperationsPanel, useRunOperations } from "./operations-panel";
 import { RunConsoles } from "./run-consoles";
 import { useRunFollow } from "./use-run-follow";
 
@@ -41,12 +42,16 @@ export function RunView({ id }: { id: string }) {
     refetchInterval: (q) => (q.state.data?.status === "running" || q.state.data?.status === "queued" ? 3000 : false),
   });
   const startedAt = runQuery.data?.startedAt ? Date.parse(runQuery.data.startedAt) : null;
-  const { attach, setTimestamps, state } = useRunFollow(id, startedAt, () => {
-    void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) });
-  });
+  const { attach, setTimestamps, state } = useRunFollow(
+    id,
+    startedAt,
+    () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) }),
+    runQuery.data !== undefined,
+  );
   const rerun = useMutation(
     trpc.runs.rerun.mutationOptions({ onSuccess: (run) => router.push(`/runs/${run.id}`) }),
   );
+  const ops = useRunOperations(id, !!runQuery.data?.holdUntil && Date.parse(runQuery.data.holdUntil) > Date.now());
   const input = useMutation(trpc.runs.input.mutationOptions());
   // Keystrokes go one request after another: concurrent requests could arrive out of order.
   const typing = useRef<Promise<unknown>>(Promise.resolve());
@@ -111,6 +116,7 @@ export function RunView({ id }: { id: string }) {
         <RerunWithHold run={run} />
       </div>
       <HoldBanner run={run} />
+      <OperationsPanel runId={run.id} ops={ops} />
       {rerun.error && <p className="text-status-failed">{rerun.error.message}</p>}
       {cancel.error && <p className="text-status-failed">{cancel.error.message}</p>}
       {status === "queued" && run.waiting && (
@@ -155,10 +161,11 @@ export function RunView({ id }: { id: string }) {
         attach={attach}
         setTimestamps={setTimestamps}
         interactive={
-          held
+          held || ops.typable.length > 0
             ? {
-                consoles: run.consoles.filter((c) => c.kind === "vm").map((c) => c.name),
+                consoles: [...(held ? run.consoles.filter((c) => c.kind === "vm").map((c) => c.name) : []), ...ops.typable],
                 send,
+                resize: ops.resize,
               }
             : null
         }

@@ -9,13 +9,14 @@ import { Mono } from "~/components/ui/mono";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
+import { lineHref } from "./console-facts";
 
 type Result = RouterOutputs["consoles"]["search"];
 type ConsoleResult = Result["consoles"][number];
 
-/** The permalink to a line of a console; the run page opens that console at that line. */
-export function consoleLineHref(runId: string, console: string, line: number): string {
-  return `/runs/${encodeURIComponent(runId)}?${new URLSearchParams({ console, line: String(line) }).toString()}`;
+function size(n: number): string {
+  if (n < 1024) return `${n} B`;
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 /** A rejected input arrives as zod's JSON list of issues; a person wants the first message. */
@@ -35,7 +36,7 @@ function Line({ runId, console, m }: { runId: string; console: string; m: Consol
   return (
     <li className="flex min-w-0 gap-2 py-px">
       <Link
-        href={consoleLineHref(runId, console, m.line)}
+        href={lineHref(runId, console, m.line)}
         className="w-14 shrink-0 text-right text-status-running tabular-nums hover:underline"
         aria-label={`${console} line ${m.line}`}
       >
@@ -59,7 +60,7 @@ function ConsoleMatches({ runId, c }: { runId: string; c: ConsoleResult }) {
           {c.count} {c.count === 1 ? "match" : "matches"}
         </span>
         {c.count > c.matches.length && <span className="text-ink-muted">(first {c.matches.length} shown)</span>}
-        {!c.complete && <span className="text-status-timeout">searched the first {(c.bytes / 1e6).toFixed(0)} MB only</span>}
+        {!c.complete && <span className="text-status-timeout">searched the first {size(c.bytes)} of {size(c.length)} only</span>}
       </h3>
       <ol className="font-mono text-xs leading-5">
         {c.matches.map((m, i) => (
@@ -78,7 +79,10 @@ export function SearchConsoles({ runId }: { runId: string }) {
   const search = useQuery({ ...trpc.consoles.search.queryOptions({ runId, query: query ?? "" }), enabled: query !== null, staleTime: 10_000 });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (text.length > 0) setQuery(text);
+    if (text.length === 0) return;
+    // The same text again searches again: a running run's consoles have grown since.
+    if (text === query) void search.refetch();
+    else setQuery(text);
   };
   const r = search.data;
   const found = r?.consoles.filter((c) => c.count > 0) ?? [];
@@ -90,7 +94,7 @@ export function SearchConsoles({ runId }: { runId: string }) {
       description={
         r ? (
           <span data-testid="search-summary">
-            {r.total} {r.total === 1 ? "match" : "matches"} in {found.length} of {r.consoles.length} consoles · {(r.bytes / 1e6).toFixed(1)} MB in {r.ms} ms
+            {r.total} {r.total === 1 ? "match" : "matches"} in {found.length} of {r.consoles.length} consoles · {size(r.bytes)} in {r.ms} ms
           </span>
         ) : (
           "literal text, any case; colours and control bytes ignored"

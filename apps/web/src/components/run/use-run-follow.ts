@@ -36,7 +36,7 @@ export interface FollowState {
  * that mounts later (a tab, the grid) or a timestamps toggle can replay them; bytes go straight
  * into terminals, not through React state, so a fast console does not re-render the page.
  */
-export function useRunFollow(runId: string, origin: number | null, onStatus: (status: string) => void) {
+export function useRunFollow(runId: string, origin: number | null, onStatus: (status: string) => void, enabled = true) {
   const trpc = useTRPC();
   const buffers = useRef(new Map<string, ConsoleBuffer>());
   const terminals = useRef(new Map<string, { handle: ConsoleTerminalHandle; stamp: StampState }>());
@@ -91,6 +91,9 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
     trpc.runs.follow.subscriptionOptions(
       { id: runId },
       {
+        // The page's own facts (status, first failures) load first: a stream replaying hundreds of
+        // megabytes would otherwise queue them behind itself on a busy server.
+        enabled,
         onData: ({ data }) => {
           if (data.type === "status") {
             setStatus(data.status);
