@@ -328,6 +328,27 @@ describe("proofboard CLI against the real API", () => {
   });
 });
 
+describe("proofboard missing on a branch whose head catalog is invalid", () => {
+  it("exits 2 with the catalog's file:line message instead of 'nothing to queue'", async () => {
+    target.git("checkout", "-q", "-b", "bad-catalog", "main");
+    target.commit({ "proofboard.yaml": "version: 1\nname: bad\nlanes:\n  - { name: x, command: [\"$(touch pwned)\"] }\n" }, "an invalid catalog");
+    target.git("checkout", "-q", "main");
+    const repo = await ensureRepository("clitest", target.dir);
+    await syncRepository(repo);
+    try {
+      const r = await cli(["missing", "bad-catalog"]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(errLines(r)).toHaveLength(1);
+      expect(errLines(r)[0]).toMatch(/^proofboard: proofboard\.yaml@[0-9a-f]{10}:4: lanes\[0\]\.\w+: /);
+      expect(findPwned()).toEqual([]);
+    } finally {
+      target.git("branch", "-D", "bad-catalog");
+      await syncRepository(repo);
+    }
+  });
+});
+
 /** Anywhere a command substitution could have run: this checkout, the target, the test data, the temp folder. */
 function findPwned(): string[] {
   const found: string[] = [];

@@ -4,7 +4,7 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
-  const { loadSiteOverlay, reconcile } = await import("@proofboard/services");
+  const { loadSiteOverlay, reconcile, watchTransport } = await import("@proofboard/services");
   const { env } = await import("@proofboard/env");
   // Read once, at start: a bad site overlay stops the web app with its file:line message.
   try {
@@ -21,4 +21,6 @@ export async function register(): Promise<void> {
       console.error(`reconciler: ${err instanceof Error ? err.message : String(err)}`);
     });
   setInterval(tick, every).unref();
+  // With every worker down, the web alone gives a Redis that lost its data its schedulers and jobs back.
+  watchTransport({ syncEverySeconds: env().PROOFBOARD_SYNC_INTERVAL_SECONDS, log: (l) => console.log(l) });
 }

@@ -79,10 +79,14 @@ export class HeldOperations {
     this.starting.add(id);
     try {
       const op = await claimOperation(this.o.claim, id);
-      if (!op || !this.accepting) return;
+      if (!op) return;
       // Ending the hold ends every other operation anyway; first, so an open ssh session does not
       // keep a stop from reaching its guest.
-      if (this.o.available.find((a) => a.name === op.name)?.endsHold) await this.stopAll();
+      if (this.accepting && this.o.available.find((a) => a.name === op.name)?.endsHold) await this.stopAll();
+      if (!this.accepting) {
+        await endOperation(this.o.claim, id, { exitCode: null, error: "the hold ended before it could start" });
+        return;
+      }
       const writer = this.o.consoles.writer(op.console, "operation");
       const [file, ...args] = op.argv;
       let pty: IPty;

@@ -5,7 +5,7 @@ import type { Lane, RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
 import {
-  advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, retryAfterInfrastructureFault, type Claim, type ConsoleVerdict,
+  advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, releaseRun, retryAfterInfrastructureFault, type Claim, type ConsoleVerdict,
 } from "@proofboard/services";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
@@ -54,9 +54,15 @@ function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null): Re
 /** The host cannot run this lane: shown as such, never retried by itself. */
 class Unsupported extends Error {}
 
-/** The lane as the commit's catalog defines it; the run row's argv and timeout stay authoritative. */
+/** Older runs without a lane snapshot whose catalog cannot be read: they wait, never run without their VMs. */
+class LaneUnreadable extends Error {}
+
+/** The lane snapshotted when the run was requested (older rows: the commit's catalog); argv and timeout stay the row's. */
 async function laneDefinition(repo: Repository, claim: Claim): Promise<{ lane: Lane | null; source: string }> {
-  const resolved = await catalogAt(repo, claim.run.commitSha).catch(() => null);
+  if (claim.run.laneSpec) return { lane: claim.run.laneSpec as unknown as Lane, source: claim.run.catalogSource };
+  const resolved = await catalogAt(repo, claim.run.commitSha).catch((err: Error) => {
+    throw new LaneUnreadable(`the lane definition could not be read (${err.message.slice(0, 1000)}); the run waits and is queued again once the catalog can be read`);
+  });
   return { lane: resolved?.catalog.lanes.find((l) => l.name === claim.run.lane) ?? null, source: resolved?.source ?? claim.run.catalogSource };
 }
 
@@ -92,9 +98,9 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     const mirror = mirrorFor(repo);
     await mirror.ensure();
     await mirror.fetch();
+    const { lane, source } = await laneDefinition(repo, claim);
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);
-    const { lane, source } = await laneDefinition(repo, claim);
     consoles.expect({ lane, catalogSource: source });
     const deadline = Date.now() + claim.run.timeoutSeconds * 1000;
     const guestOrWhy = await ctx.guest();
@@ -133,6 +139,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       vmFailures: vmVerdict?.failures ?? [],
     });
   } catch (err) {
+    if (err instanceof LaneUnreadable) return await releaseToWaiting(fence, err.message, ctx.redis, consoles);
     outcome =
       err instanceof Unsupported
         ? { status: "unsupported" as const, failureKind: "unsupported" as const, exitCode: null, reason: err.message }
@@ -159,4 +166,12 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     }
   }
   return outcome.status;
+}
+
+/** Nothing ran: the run goes back to waiting with the reason (no verdict, no retry); the reconciler queues it again. */
+async function releaseToWaiting(fence: { runId: string; fence: number }, reason: string, redis: Redis, consoles: RunConsoles): Promise<RunStatus | null> {
+  await consoles.closeAll(new Map(), false).catch(() => undefined);
+  if (!(await releaseRun(fence, reason))) return null;
+  await publishStatus(redis, fence.runId, "waiting");
+  return "waiting";
 }

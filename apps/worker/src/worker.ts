@@ -6,7 +6,7 @@ import {
 } from "@proofboard/jobs";
 import { db } from "@proofboard/db";
 import {
-  cancelRequested, defaultRepository, heartbeat, loadSiteOverlay, pendingOperations, reconcile, registerHost, runScheduledLane, syncRepository, syncSchedules,
+  cancelRequested, defaultRepository, heartbeat, loadSiteOverlay, pendingOperations, reconcile, registerHost, runScheduledLane, syncRepository, syncSchedules, watchTransport,
 } from "@proofboard/services";
 import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
@@ -76,6 +76,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   );
 
   const timers: NodeJS.Timeout[] = [];
+  let stopTransport = () => undefined as void;
   // Pub/sub carries cancels at once; this catches any message that was lost on the way.
   const beat = async () => {
     await heartbeat(host.id, slots.inUse);
@@ -103,6 +104,8 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
           if (s.added.length || s.moved.length || s.deleted.length) {
             log(`sync ${repo.name}: +${s.added.length} moved ${s.moved.length} deleted ${s.deleted.length}`);
           }
+          // lane_schedule follows main's catalog, so Redis can be given the schedules back from Postgres
+          if (s.moved.some((b) => b === "main" || b === "master")) await syncSchedules(repo);
         },
         { ...common, concurrency: 1 },
       ),
@@ -129,13 +132,19 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         .catch((err) => log(`reconciler failed: ${err}`));
     tick();
     timers.push(setInterval(tick, 10_000));
+    // Redis is transport only: after it loses its data, schedulers and queued runs come back from Postgres.
+    const transport = watchTransport({ syncEverySeconds: e.PROOFBOARD_SYNC_INTERVAL_SECONDS, log });
+    stopTransport = () => transport.stop();
   }
+  // BullMQ reports lost locks here (e.g. after Redis lost its data); Postgres holds the run's truth.
+  for (const w of workers) w.on("error", (err) => log(`queue: ${err.message}`));
 
   return {
     hostId: host.id,
     classes,
     async stop() {
       timers.forEach(clearInterval);
+      stopTransport();
       shutdown.abort();
       stopControl();
       await Promise.all(workers.map((w) => w.close()));

@@ -73,8 +73,23 @@ export function firstInFile(problems: Problem[], yaml: LocatedYaml): Problem | u
     .sort((a, b) => a.line - b.line || a.index - b.index)[0]?.p;
 }
 
+/** The real catalogs are tens of KB; a bigger file is a mistake, and parsing it costs seconds of event loop. */
+export const MAX_CATALOG_BYTES = 1024 * 1024;
+/** More lanes than any release needs; checked before the schema, which is the slow part. */
+export const MAX_LANES = 500;
+
 export function parseCatalog(text: string, file: string): Catalog {
+  // a UTF-8 character is at most 3 bytes per UTF-16 unit: short texts skip the encoding (the domain runs in browsers too)
+  const bytes = text.length * 3 > MAX_CATALOG_BYTES ? new TextEncoder().encode(text).length : 0;
+  if (bytes > MAX_CATALOG_BYTES) {
+    throw new CatalogError(file, "", 1,
+      `the catalog is ${bytes.toLocaleString("en-US")} bytes; the limit is 1 MiB (${MAX_CATALOG_BYTES} bytes): shrink the file`);
+  }
   const yaml = readYaml(text, file);
+  const lanes = (yaml.value as { lanes?: unknown } | null)?.lanes;
+  if (Array.isArray(lanes) && lanes.length > MAX_LANES) {
+    throw yaml.locate({ path: ["lanes"], message: `${lanes.length} lanes; the limit is ${MAX_LANES}` });
+  }
   const parsed = catalogSchema.safeParse(yaml.value, { error: describeIssue });
   if (!parsed.success) {
     throw yaml.locate(firstInFile(problemsOf(parsed.error.issues), yaml) ?? { path: [], message: "invalid catalog" });

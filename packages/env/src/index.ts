@@ -43,6 +43,8 @@ const schema = z.object({
   PROOFBOARD_HOST_TIMEOUT_SECONDS: positiveInt(30),
   /** "off" leaves reconciling to the workers: for a web process on data nothing may touch (benchmarks). */
   PROOFBOARD_WEB_RECONCILER: z.enum(["on", "off"]).default("on"),
+  /** Bytes of console a run's live Redis stream keeps; older bytes are read from Postgres. */
+  PROOFBOARD_LIVE_STREAM_BYTES: positiveInt(8 << 20),
   /** Shared with GitHub/Gitea (HMAC key) and GitLab (token); unset keeps /api/webhooks/* closed. */
   PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
 });

@@ -50,6 +50,8 @@ function queue(name: string): Queue {
   let q = queues.get(name);
   if (!q) {
     q = new Queue(name, { connection: redisOptions(), prefix: bullPrefix() });
+    // Without a listener a lost connection prints stack traces; callers see their own command fail.
+    q.on("error", (err) => console.error(`queue ${name}: ${err.message}`));
     queues.set(name, q);
   }
   return q;
@@ -66,7 +68,13 @@ export function controlQueue(): Queue {
 /** The BullMQ job id is the run id, so enqueueing twice is a no-op while the job exists. */
 export async function enqueueRun(runId: string, hostClass: HostClass): Promise<void> {
   const payload = runLaneJob.payload.parse({ runId });
-  await laneQueue(hostClass).add(runLaneJob.name, payload, { ...runLaneJob.options, jobId: runId });
+  const queue = laneQueue(hostClass);
+  // A run released back to waiting (its catalog could not be read) is queued again under the same
+  // id: the finished job kept for the record would make this add a no-op, so it goes first.
+  const finished = await queue.getJob(runId);
+  const state = await finished?.getState();
+  if (state === "completed" || state === "failed") await finished!.remove();
+  await queue.add(runLaneJob.name, payload, { ...runLaneJob.options, jobId: runId });
 }
 
 export async function enqueueSync(repositoryId: string): Promise<void> {

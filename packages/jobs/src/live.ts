@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { env } from "@proofboard/env";
 import { keyPrefix } from "./redis";
 
 /**
@@ -16,21 +17,54 @@ export interface LiveEntry {
 }
 
 const KEEP_AFTER_END_SECONDS = 3600;
-/** Live readers only need the recent tail; storage has the rest. */
-const MAX_ENTRIES = 20_000;
+/** Redis's own cost per stream entry (id, field names, listpack headers), roughly. */
+const ENTRY_OVERHEAD_BYTES = 64;
 
 export function liveKey(runId: string): string {
   return `${keyPrefix()}:live:${runId}`;
 }
 
+/** What one publisher added to one run's stream and still keeps there, oldest first. */
+interface StreamTail {
+  entries: { id: string; bytes: number }[];
+  bytes: number;
+}
+const tails = new WeakMap<Redis, Map<string, StreamTail>>();
+
+function tailOf(redis: Redis, runId: string): StreamTail {
+  let runs = tails.get(redis);
+  if (!runs) tails.set(redis, (runs = new Map()));
+  let tail = runs.get(runId);
+  if (!tail) runs.set(runId, (tail = { entries: [], bytes: 0 }));
+  return tail;
+}
+
+/**
+ * Adds a chunk, then trims the stream to the byte budget (PROOFBOARD_LIVE_STREAM_BYTES): a count
+ * of entries would let a run of 256 KiB chunks hold gigabytes. Readers that fall behind the trim
+ * see a chunk starting past what they have and read the hole from Postgres.
+ */
 export async function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
-  await redis.xadd(liveKey(runId), "MAXLEN", "~", MAX_ENTRIES, "*", "t", "chunk", "c", console, "o", String(offset), "a", String(at.getTime()), "d", data);
+  const key = liveKey(runId);
+  const id = await redis.xadd(key, "*", "t", "chunk", "c", console, "o", String(offset), "a", String(at.getTime()), "d", data);
+  if (!id) return;
+  const tail = tailOf(redis, runId);
+  const bytes = data.length + ENTRY_OVERHEAD_BYTES;
+  tail.entries.push({ id, bytes });
+  tail.bytes += bytes;
+  const budget = env().PROOFBOARD_LIVE_STREAM_BYTES;
+  if (tail.bytes <= budget) return;
+  while (tail.entries.length > 1 && tail.bytes > budget) tail.bytes -= tail.entries.shift()!.bytes;
+  await redis.xtrim(key, "MINID", tail.entries[0]!.id);
 }
 
 export async function publishStatus(redis: Redis, runId: string, status: string, final = false): Promise<void> {
   const key = liveKey(runId);
-  await redis.xadd(key, "MAXLEN", "~", MAX_ENTRIES, "*", "t", "status", "s", status);
-  if (final) await redis.expire(key, KEEP_AFTER_END_SECONDS);
+  await redis.xadd(key, "*", "t", "status", "s", status);
+  if (final) {
+    await redis.expire(key, KEEP_AFTER_END_SECONDS);
+    tails.get(redis)?.delete(runId);
+  }
 }
 
 function decode(fields: Buffer[]): LiveEvent | null {

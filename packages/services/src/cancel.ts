@@ -20,7 +20,8 @@ export async function cancelRun(id: string, by: string): Promise<Run> {
     if (queued.count) {
       await removeRunJob(run.id, hostClassOf(run));
       await publishStatus(redis, run.id, "canceled", true);
-      await advanceWaiting(run.repositoryId, run.commitSha);
+      // a commit whose catalog cannot be read keeps its waiting runs waiting; the cancel itself is done
+      await advanceWaiting(run.repositoryId, run.commitSha).catch(() => undefined);
     } else {
       await db().run.updateMany({ where: { id: run.id, cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } });
       await publishRunControl(redis, { type: "cancel", runId: run.id });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   applyOverlay, CATALOG_FILE, CatalogError, overlayNotes, parseCatalog, type Catalog, type OverlaidCatalog,
@@ -18,10 +19,15 @@ export interface ResolvedCatalog {
   overlay: { file: string; changes: string[] } | null;
 }
 
-/** Commits never change, so a commit's catalog is cached for the life of the process. */
-const atCommit = new Map<string, ResolvedCatalog>();
-/** Most commits carry the same catalog file as their parent: one parse and merge (and one object) per text. */
-const byText = new Map<string, OverlaidCatalog>();
+/**
+ * Commits never change, so a commit's catalog is cached for the life of the process. So is its
+ * CatalogError: an invalid file would otherwise be parsed again on every page view (seconds for a huge one).
+ */
+const atCommit = new Map<string, ResolvedCatalog | CatalogError>();
+/** Most commits carry the same catalog file as their parent: one parse and merge (and one object) per text, keyed by its sha256. */
+const byText = new Map<string, OverlaidCatalog | CatalogError>();
+/** How many times a catalog text was parsed: tests check that the caches hold. */
+export const catalogParses = { count: 0 };
 const CACHE_LIMIT = 5000;
 let fallback: ResolvedCatalog | undefined;
 
@@ -56,26 +62,44 @@ async function resolve(repo: RepoRef, sha: string, bytes: Buffer | null): Promis
   const source = `${CATALOG_FILE}@${sha.slice(0, 10)}`;
   let resolved: ResolvedCatalog;
   if (bytes) {
-    const text = bytes.toString("utf8");
-    let merged = byText.get(text);
+    const key = createHash("sha256").update(bytes).digest("hex");
+    let merged = byText.get(key);
     if (!merged) {
-      merged = await overlaid(parseCatalog(text, source), source);
+      catalogParses.count++;
+      try {
+        merged = await overlaid(parseCatalog(bytes.toString("utf8"), source), source);
+      } catch (err) {
+        if (!(err instanceof CatalogError)) throw err;
+        merged = err;
+      }
       if (byText.size >= CACHE_LIMIT) byText.clear();
-      byText.set(text, merged);
+      byText.set(key, merged);
+    }
+    if (merged instanceof CatalogError) {
+      // a catalog's own error names the commit parsed first; name this one (an overlay merge error names the overlay)
+      const own = merged.file.startsWith(`${CATALOG_FILE}@`) && merged.file !== source;
+      const error = own ? new CatalogError(source, merged.path, merged.line, merged.detail) : merged;
+      remember(repo, sha, error);
+      throw error;
     }
     // notes name the commit, so they are made per commit, from the merge shared by the text
     resolved = await resolvedFrom(merged, source);
   } else {
     resolved = await defaultCatalog();
   }
-  if (atCommit.size >= CACHE_LIMIT) atCommit.clear();
-  atCommit.set(`${repo.id}:${sha}`, resolved);
+  remember(repo, sha, resolved);
   return resolved;
+}
+
+function remember(repo: RepoRef, sha: string, value: ResolvedCatalog | CatalogError): void {
+  if (atCommit.size >= CACHE_LIMIT) atCommit.clear();
+  atCommit.set(`${repo.id}:${sha}`, value);
 }
 
 /** The catalog used for a run is the one at that run's commit, else the default; a bad one throws CatalogError. */
 export async function catalogAt(repo: RepoRef, sha: string): Promise<ResolvedCatalog> {
   const cached = atCommit.get(`${repo.id}:${sha}`);
+  if (cached instanceof CatalogError) throw cached;
   if (cached) return cached;
   return resolve(repo, sha, await mirrorFor(repo).readFile(sha, CATALOG_FILE));
 }

@@ -47,7 +47,8 @@ export async function advanceWaiting(repositoryId: string, commitSha: string): P
             moved = true;
           }
         } else if (needs.every((n) => statusOf.get(n) === "passed")) {
-          const n = await db().run.updateMany({ where: { id: run.id, status: "waiting" }, data: { status: "queued" } });
+          // reason: a run released because its catalog could not be read said why; that is over now
+          const n = await db().run.updateMany({ where: { id: run.id, status: "waiting" }, data: { status: "queued", reason: null } });
           if (n.count) {
             await enqueueRun(run.id, hostClassOf(run));
             result.queued.push(run.id);
@@ -67,7 +68,12 @@ export async function advanceWaiting(repositoryId: string, commitSha: string): P
 /** Every commit with waiting runs, for the reconciler. */
 export async function advanceAllWaiting(): Promise<void> {
   const commits = await db().run.findMany({ where: { status: "waiting" }, distinct: ["repositoryId", "commitSha"], select: { repositoryId: true, commitSha: true } });
-  for (const c of commits) await advanceWaiting(c.repositoryId, c.commitSha);
+  for (const c of commits) {
+    // a commit whose catalog cannot be read (yet) keeps its runs waiting; the others still move on
+    await advanceWaiting(c.repositoryId, c.commitSha).catch((err: Error) => {
+      console.warn(`waiting runs of ${c.commitSha.slice(0, 10)} stay waiting: ${err.message.slice(0, 300)}`);
+    });
+  }
 }
 
 /**
@@ -76,7 +82,10 @@ export async function advanceAllWaiting(): Promise<void> {
  */
 export async function requestMissing(req: { repository?: string; branch: string; gate?: string; requestedBy?: string }): Promise<Run[]> {
   const repo = await repositoryByName(req.repository);
-  const view = await branchView(repo, await branchByName(repo, req.branch));
+  const branch = await branchByName(repo, req.branch);
+  // An invalid head catalog throws its own CatalogError (file:line): "nothing to queue" would hide it.
+  await catalogAt(repo, branch.headSha);
+  const view = await branchView(repo, branch);
   if (!view.readiness) return [];
   const gates = view.readiness.gates.filter((g) => (req.gate ? g.gate.id === req.gate : g.gate.release));
   if (req.gate && !gates.length) throw new NotFoundError("gate", req.gate);

@@ -3,6 +3,7 @@ export { loadSiteOverlay, resetSiteOverlay, siteOverlay } from "./site-overlay";
 export * from "./consoles";
 export * from "./errors";
 export * from "./fenced";
+export { releaseRun } from "./release-run";
 export * from "./console-marks";
 export * from "./follow";
 export * from "./hosts";

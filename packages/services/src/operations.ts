@@ -54,7 +54,10 @@ async function holderName(run: Run): Promise<string> {
   return (await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? "the holder";
 }
 
+/** What the run's worker runs it with: the lane as snapshotted when the run was requested, else the commit's. */
 async function laneOperations(run: Run): Promise<LaneOperation[]> {
+  const spec = run.laneSpec as { operations?: LaneOperation[] } | null;
+  if (spec) return spec.operations ?? [];
   const repo = await db().repository.findUniqueOrThrow({ where: { id: run.repositoryId } });
   const catalog = await catalogAt(repo, run.commitSha).catch(() => null);
   return catalog?.catalog.lanes.find((l) => l.name === run.lane)?.operations ?? [];
@@ -110,7 +113,10 @@ export async function listOperations(runId: string, viewer: Holder | null): Prom
     youMayRun: held && mayRun(run, viewer),
     available,
     nodes,
-    operations: rows.map((r) => view(r, available)),
+    // A worker that died with the run never recorded its operations' ends: they ended with it.
+    operations: rows
+      .map((r) => view(r, available))
+      .map((o) => (o.live && !held && run.status !== "running" ? { ...o, live: false, error: "ended with its run (its worker stopped)" } : o)),
   };
 }
 

@@ -1,6 +1,7 @@
 import { db } from "@proofboard/db";
 import { createRedis, enqueueRun, knownRunJobIds, publishStatus } from "@proofboard/jobs";
 import { advanceAllWaiting } from "./dependencies";
+export { epochKey, rebuildTransport, watchTransport } from "./transport";
 import { hostClassOf, retryAfterInfrastructureFault } from "./runs";
 
 /** How long past its timeout a running run may go unreported before it counts as lost. */
@@ -20,15 +21,7 @@ export interface ReconcileResult {
 export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileResult> {
   const result: ReconcileResult = { requeued: [], lost: [], retried: [] };
   await advanceAllWaiting();
-  const queued = await db().run.findMany({ where: { status: "queued" }, select: { id: true, hostClass: true } });
-  if (queued.length) {
-    const known = await knownRunJobIds();
-    for (const run of queued) {
-      if (known.has(run.id)) continue;
-      await enqueueRun(run.id, hostClassOf(run));
-      result.requeued.push(run.id);
-    }
-  }
+  result.requeued.push(...(await requeueForgottenRuns()));
   const cutoff = new Date(Date.now() - hostTimeoutSeconds * 1000);
   const silent = await db().run.findMany({
     where: { status: "running", OR: [{ hostId: null }, { host: { lastHeartbeatAt: { lt: cutoff } } }] },
@@ -67,4 +60,18 @@ export async function reconcile(hostTimeoutSeconds: number): Promise<ReconcileRe
     }
   }
   return result;
+}
+
+/** Queued runs (Postgres) that no BullMQ job stands for are enqueued again; returns their ids. */
+export async function requeueForgottenRuns(): Promise<string[]> {
+  const requeued: string[] = [];
+  const queued = await db().run.findMany({ where: { status: "queued" }, select: { id: true, hostClass: true } });
+  if (!queued.length) return requeued;
+  const known = await knownRunJobIds();
+  for (const run of queued) {
+    if (known.has(run.id)) continue;
+    await enqueueRun(run.id, hostClassOf(run));
+    requeued.push(run.id);
+  }
+  return requeued;
 }

@@ -77,6 +77,8 @@ export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: stri
           timeoutSeconds: lane.timeoutSeconds,
           hostClass: lane.host,
           catalogSource: source,
+          // the whole lane, so the worker never depends on reading the catalog again (README: catalog)
+          laneSpec: lane as unknown as Prisma.InputJsonValue,
           requestedBy: req.requestedBy ?? null,
           trigger: requested ? (req.trigger ?? "manual") : "needed",
           holdSeconds: hold?.seconds ?? null,
@@ -139,6 +141,7 @@ export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | 
         timeoutSeconds: failed.timeoutSeconds,
         hostClass: failed.hostClass,
         catalogSource: failed.catalogSource,
+        laneSpec: failed.laneSpec ?? Prisma.DbNull,
         requestedBy: AUTOMATIC_RETRY,
       },
     });

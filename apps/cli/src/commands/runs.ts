@@ -114,7 +114,7 @@ async function waitForEnd(ctx: Ctx, id: string, initial: string): Promise<RunDet
 
 function describe(run: RunDetail): string {
   if (run.status === "running") return `running${run.host ? ` on ${clean(run.host.name)}` : ""}`;
-  if (run.status === "waiting") return "waiting for the lanes it needs to pass on this commit";
+  if (run.status === "waiting") return run.reason ? `waiting: ${clean(run.reason)}` : "waiting for the lanes it needs to pass on this commit";
   if (!isFinal(run.status)) return run.status;
   const took = run.startedAt && run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : "";
   // The reason usually says it all ("exited with 3"); the bare exit code is the fallback.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { componentCoverage, estimateVerdict } from "@proofboard/domain";
+import { componentCoverage, estimateVerdict, type LaneReadiness } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import {
   branchMetrics, defaultCatalog, branchByName, branchView, liveHostCapacity, overviewPage, repositoryByName, syncRepository, usualDurations, waitingReason,
@@ -103,7 +103,7 @@ export const branchesRouter = router({
         covers: lane.covers,
         timeoutSeconds: lane.timeoutSeconds,
         usualSeconds: usual[lane.name] ?? lane.expectedSeconds,
-        waiting: view.readiness?.lanes[lane.name]?.state === "queued" ? (waitingByClass.get(lane.host) ?? null) : null,
+        waiting: waitingText(view.readiness?.lanes[lane.name], waitingByClass.get(lane.host)),
         readiness: view.readiness?.lanes[lane.name] ? laneReadinessDto(view.readiness.lanes[lane.name]!) : null,
       })),
     };
@@ -121,3 +121,14 @@ export const branchesRouter = router({
     return syncRepository(repo);
   }),
 });
+
+/**
+ * A run released back to waiting (its catalog could not be read) waits for that, not for a host;
+ * its full reason is already shown beside the lane, so this stays short.
+ */
+function waitingText(readiness: LaneReadiness | undefined, forHost: string | undefined): string | null {
+  if (readiness?.state !== "queued") return null;
+  const head = readiness.headRun;
+  if (head?.status === "waiting" && head.reason) return "waiting until its lane definition can be read";
+  return forHost ?? null;
+}

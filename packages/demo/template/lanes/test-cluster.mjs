@@ -58,15 +58,26 @@ const alive = (pid) => {
   }
 };
 
-/** The guest's own verdict line, without colours: what it found, whatever happens to it next. */
-function verdictLine(n) {
-  let text;
+/** The guest's serial console so far, without colours; null once `clean` removed it. */
+function serialText(n) {
   try {
-    text = readFileSync(n.serialLog, "latin1").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+    return readFileSync(n.serialLog, "latin1").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
   } catch {
-    return "serial log removed";
+    return null;
   }
+}
+
+/** The guest's own verdict line: what it found, whatever happens to it next. */
+function verdictLine(n) {
+  const text = serialText(n);
+  if (text === null) return "serial log removed";
   return text.match(/RESULT: [^\r\n]*/g)?.at(-1) ?? "no verdict yet";
+}
+
+/** A held guest serves ssh once it has printed its verdict and held its console. */
+function sshState(n, running) {
+  if (!running || !n.shellSocket) return "-";
+  return serialText(n)?.includes("is held for inspection") ? "ready" : "not yet";
 }
 
 function uptime(n) {
@@ -78,7 +89,7 @@ function status() {
   const rows = nodes().filter(Boolean).map((n) => {
     const running = alive(n.pid);
     const how = n.exit ? `exited ${n.exit.passed ? "(passed)" : `(failed, QEMU ${n.exit.signal ?? `exit ${n.exit.code}`})`}` : running ? "running" : "gone";
-    return [n.name, how, running ? String(n.pid) : "-", running ? uptime(n) : "-", running && n.shellSocket ? "ready" : "-", verdictLine(n)];
+    return [n.name, how, running ? String(n.pid) : "-", running ? uptime(n) : "-", sshState(n, running), verdictLine(n)];
   });
   const table = [["NODE", "STATE", "PID", "UP", "SSH", "GUEST VERDICT"], ...rows];
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));

@@ -16,7 +16,8 @@ const VERDICT: Record<string, { label: string; className: string; hint: string }
 /** A console's own verdict, beside its name in a tab or tile. */
 export function ConsoleVerdict({ info }: { info: ConsoleInfo | undefined }) {
   const v = info?.verdict ? VERDICT[info.verdict] : undefined;
-  if (!v || info?.name === "harness") return null;
+  // an operation's outcome is its exit status, shown in the operations panel
+  if (!v || info?.name === "harness" || info?.kind === "operation") return null;
   return (
     <span className={cn("rounded px-1 text-[11px] font-medium leading-4", v.className)} title={v.hint} data-verdict={info?.verdict}>
       {v.label}

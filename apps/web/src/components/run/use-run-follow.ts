@@ -1,7 +1,7 @@
 "use client";
 
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ConsoleTerminalHandle } from "~/components/terminal";
 import { useTRPC } from "~/trpc/react";
 import { stampLines, type StampState } from "./timestamps";
@@ -12,6 +12,17 @@ function fromBase64(s: string): Uint8Array {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
+
+/**
+ * The stream's resume point, in the server's event id form ("@harness:1024,node01:88"; the
+ * leading "@" keeps it non-empty). Kept here, not imported from the API, to stay out of the bundle.
+ */
+function encodeApplied(buffers: Map<string, ConsoleBuffer>): string {
+  return `@${[...buffers].map(([name, b]) => `${name}:${b.bytes}`).join(",")}`;
+}
+
+/** Waits before resubscribing after the stream failed: 1, 2, 4 … 10 s. */
+const RETRY_MS = [1000, 2000, 4000, 8000, 10_000];
 
 /** Past this, a page stops keeping its own copy of the bytes (so timestamps cannot be toggled). */
 const KEEP_MAX_BYTES = 64 << 20;
@@ -47,6 +58,11 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   const [status, setStatus] = useState<string | null>(null);
   const originRef = useRef(origin);
   originRef.current = origin;
+  // Where a new subscription starts: null (from the start) until the stream failed once.
+  const [resumeFrom, setResumeFrom] = useState<string | null>(null);
+  const retry = useRef<{ timer: ReturnType<typeof setTimeout> | null; failures: number }>({ timer: null, failures: 0 });
+  const resubscribe = useRef<(delayMs: number) => void>(() => undefined);
+  useEffect(() => () => clearTimeout(retry.current.timer ?? undefined), []);
 
   const render = useCallback((name: string, offset: number, data: Uint8Array, stamp: StampState): Uint8Array => {
     if (!timestamps.current) return data;
@@ -89,38 +105,69 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
 
   const sub = useSubscription(
     trpc.runs.follow.subscriptionOptions(
-      { id: runId },
+      { id: runId, lastEventId: resumeFrom },
       {
         // The page's own facts (status, first failures) load first: a stream replaying hundreds of
         // megabytes would otherwise queue them behind itself on a busy server.
         enabled,
+        onStarted: () => {
+          retry.current.failures = 0;
+        },
+        // useSubscription does not retry once the stream failed (e.g. a proxy answered 502 while the
+        // web restarted): resubscribe from the bytes applied, so nothing is missed or written twice.
+        onError: () => resubscribe.current(RETRY_MS[Math.min(retry.current.failures++, RETRY_MS.length - 1)]!),
         onData: ({ data }) => {
           if (data.type === "status") {
             setStatus(data.status);
             onStatus(data.status);
             return;
           }
-          const chunk = fromBase64(data.data);
           let buf = buffers.current.get(data.console);
           if (!buf) {
             buf = { chunks: [], marks: [], bytes: 0 };
             buffers.current.set(data.console, buf);
           }
-          buf.marks.push(...data.marks);
-          buf.bytes = data.offset + chunk.length;
+          const whole = fromBase64(data.data);
+          const have = buf.bytes;
+          // A replay after a resubscribe may overlap what is on screen: only new bytes are written.
+          if (data.offset + whole.length <= have) return;
+          if (data.offset > have) {
+            // A hole would shift every later byte: start again from what the page has.
+            resubscribe.current(0);
+            return;
+          }
+          const offset = have;
+          const chunk = whole.subarray(have - data.offset);
+          const marks = data.marks.filter(([o]) => o >= have);
+          // a chunk cut at the front keeps the time of the mark it was cut from
+          const cutFrom = data.marks.filter(([o]) => o < have).at(-1);
+          if (cutFrom && !marks.some(([o]) => o === have)) marks.unshift([have, cutFrom[1]]);
+          buf.marks.push(...marks);
+          buf.bytes = offset + chunk.length;
           if (kept.current + chunk.length <= KEEP_MAX_BYTES) {
-            buf.chunks.push({ offset: data.offset, data: chunk });
+            buf.chunks.push({ offset, data: chunk });
             kept.current += chunk.length;
           } else if (replayable) {
             setReplayable(false);
           }
           const t = terminals.current.get(data.console);
-          if (t) t.handle.write(render(data.console, data.offset, chunk, t.stamp));
+          if (t) t.handle.write(render(data.console, offset, chunk, t.stamp));
           setBytes((b) => ({ ...b, [data.console]: buf.bytes }));
         },
       },
     ),
   );
+
+  resubscribe.current = (delayMs: number) => {
+    if (retry.current.timer) return;
+    retry.current.timer = setTimeout(() => {
+      retry.current.timer = null;
+      const next = encodeApplied(buffers.current);
+      // A new input is a new subscription; the same one needs an explicit reset.
+      if (next !== resumeFrom) setResumeFrom(next);
+      else sub.reset();
+    }, delayMs);
+  };
 
   return { attach, setTimestamps, state: { bytes, status, connection: sub.status, replayable } satisfies FollowState };
 }
