@@ -64,7 +64,8 @@ export function RunView({ id }: { id: string }) {
     }),
   );
 
-  if (runQuery.error) {
+  // A failed refetch (the web restarting, a proxy's 502) keeps the page it had: only a first load that failed is an error page.
+  if (runQuery.error && !runQuery.data) {
     return (
       <div className="flex flex-col gap-2" data-testid="run-error">
         <p className="text-status-failed">{runQuery.error.message}</p>
