@@ -7,6 +7,7 @@ import { publishStatus } from "@proofboard/jobs";
 import {
   advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, releaseRun, retryAfterInfrastructureFault, type Claim, type ConsoleVerdict,
 } from "@proofboard/services";
+import type { Mirror } from "@proofboard/git";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
 import { RunConsoles } from "./run-consoles";
@@ -57,6 +58,22 @@ class Unsupported extends Error {}
 /** Older runs without a lane snapshot whose catalog cannot be read: they wait, never run without their VMs. */
 class LaneUnreadable extends Error {}
 
+/**
+ * The run needs its own commit, not every branch: a mirror that has it fetches nothing, and one
+ * that lacks it falls back from a full fetch to fetching that commit alone, so one broken ref in
+ * the target does not fail the run. When the commit cannot be had at all, the target is at fault:
+ * the run waits with the reason (LaneUnreadable) instead of ending as an infrastructure error.
+ */
+async function ensureCommit(mirror: Mirror, sha: string): Promise<void> {
+  if (await mirror.hasCommit(sha)) return;
+  const fetched = await mirror.fetch().then(() => null, (err: Error) => err);
+  if (await mirror.hasCommit(sha)) return;
+  const alone = await mirror.fetchCommit(sha).then(() => null, (err: Error) => err);
+  if (await mirror.hasCommit(sha)) return;
+  const why = (alone ?? fetched)?.message.split("\n")[0]?.slice(0, 500) ?? "the target does not have it";
+  throw new LaneUnreadable(`commit ${sha.slice(0, 10)} could not be fetched from the target (${why}); the run waits and is queued again once it can be read`);
+}
+
 /** The lane snapshotted when the run was requested (older rows: the commit's catalog); argv and timeout stay the row's. */
 async function laneDefinition(repo: Repository, claim: Claim): Promise<{ lane: Lane | null; source: string }> {
   if (claim.run.laneSpec) return { lane: claim.run.laneSpec as unknown as Lane, source: claim.run.catalogSource };
@@ -97,7 +114,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   try {
     const mirror = mirrorFor(repo);
     await mirror.ensure();
-    await mirror.fetch();
+    await ensureCommit(mirror, claim.run.commitSha);
     const { lane, source } = await laneDefinition(repo, claim);
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);

@@ -138,6 +138,21 @@ export class Mirror {
     await serialized(this.path, () => this.git(args, { timeoutMs: NETWORK_TIMEOUT_MS }));
   }
 
+  /** Whether the mirror already holds this commit. */
+  async hasCommit(sha: string): Promise<boolean> {
+    assertSha(sha);
+    return this.git(["cat-file", "-e", `${sha}^{commit}`]).then(() => true, () => false);
+  }
+
+  /**
+   * Fetches one commit by its id, not every branch: a broken ref elsewhere in the target (which
+   * fails a whole `fetch`) does not stop it. Servers answer this for commits a branch reaches.
+   */
+  async fetchCommit(sha: string): Promise<void> {
+    assertSha(sha);
+    await serialized(this.path, () => this.git(["fetch", "--quiet", "--no-tags", "origin", sha], { timeoutMs: NETWORK_TIMEOUT_MS }));
+  }
+
   async listBranches(): Promise<BranchListing> {
     const out = await runGit(
       [`--git-dir=${this.path}`, "for-each-ref", "--format=%(objectname)%00%(refname)", "refs/heads/"],
