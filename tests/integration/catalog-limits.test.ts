@@ -138,7 +138,8 @@ describe("a run never runs without its lane definition", () => {
       const r = await runById(old.id);
       return r.status === "waiting" && r.reason ? r : null;
     });
-    expect(waiting.reason).toMatch(/^the lane definition could not be read \(.+\); the run waits and is queued again once the catalog can be read$/s);
+    // The worker finds the commit missing before it reads any catalog, and says so.
+    expect(waiting.reason).toBe(`commit ${sha.slice(0, 10)} could not be fetched from the target (the target does not have it); the run waits and is queued again once it can be read`);
     expect([waiting.hostId, waiting.startedAt, waiting.finishedAt, waiting.failureKind]).toEqual([null, null, null, null]);
     expect(existsSync(marker)).toBe(false);
     expect(await listConsoles(old.id)).toEqual([]);

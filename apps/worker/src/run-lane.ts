@@ -68,8 +68,9 @@ async function ensureCommit(mirror: Mirror, sha: string): Promise<void> {
   if (await mirror.hasCommit(sha)) return;
   const fetched = await mirror.fetch().then(() => null, (err: Error) => err);
   if (await mirror.hasCommit(sha)) return;
-  const alone = await mirror.fetchCommit(sha).then(() => null, (err: Error) => err);
-  if (await mirror.hasCommit(sha)) return;
+  // Only when the full fetch failed: after a good one, a commit no branch reaches is not the target's to give.
+  const alone = fetched ? await mirror.fetchCommit(sha).then(() => null, (err: Error) => err) : null;
+  if (fetched && (await mirror.hasCommit(sha))) return;
   const why = (alone ?? fetched)?.message.split("\n")[0]?.slice(0, 500) ?? "the target does not have it";
   throw new LaneUnreadable(`commit ${sha.slice(0, 10)} could not be fetched from the target (${why}); the run waits and is queued again once it can be read`);
 }
