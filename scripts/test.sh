@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: lint, typecheck, unit, integration (real PostgreSQL,
-# Redis, git), a production build of the web app, and browser tests in Debian's Chromium.
+# Redis, git), the fault suite, a production build of the web app, and browser tests in Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,9 +15,11 @@ vt() { pnpm exec vitest run --project "$1" --reporter=default --reporter=json --
 
 step "Unit tests";      vt unit
 step "Integration tests (PostgreSQL, Redis, git)"; vt integration
+# Real faults (SIGKILL, Redis emptied, PostgreSQL cut, bad refs, races); --full adds the long variants.
+step "Fault suite";     pnpm test:faults
 step "Build the web app"; pnpm --filter @proofboard/web build >.proofboard/web-build.log 2>&1 \
   || { tail -50 .proofboard/web-build.log; exit 1; }
 step "Browser tests (Chromium)"; vt e2e
 
 echo "Whole suite in $(( $(date +%s) - started ))s"
-node scripts/lib/test-summary.mjs "$results"/unit.json "$results"/integration.json "$results"/e2e.json
+node scripts/lib/test-summary.mjs "$results"/unit.json "$results"/integration.json "$results"/faults.json "$results"/e2e.json

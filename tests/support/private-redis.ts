@@ -24,8 +24,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+/** `port`: start again on the port of one that was stopped (a Redis coming back after an outage). */
+export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+  port ??= await freePort();
   if (port === 6379) throw new Error("refusing to start a private Redis on the shared port 6379");
   const proc: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: "ignore",
@@ -50,7 +51,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     client,
     async stop() {
       client.disconnect();
-      if (proc.exitCode === null && proc.pid) {
+      // a second stop (a test's own, then its afterAll) finds it already killed by signal
+      if (proc.exitCode === null && proc.signalCode === null && proc.pid) {
         const exited = new Promise((r) => proc.once("exit", r));
         process.kill(proc.pid, "SIGKILL");
         await exited;

@@ -4,7 +4,8 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
-  const { loadSiteOverlay, reconcile, watchTransport } = await import("@proofboard/services");
+  const { loadSiteOverlay, logger, markLostRuns, reconcile, watchTransport } = await import("@proofboard/services");
+  const log = logger("web");
   const { env } = await import("@proofboard/env");
   // Read once, at start: a bad site overlay stops the web app with its file:line message.
   try {
@@ -17,10 +18,19 @@ export async function register(): Promise<void> {
   if (env().PROOFBOARD_WEB_RECONCILER === "off") return;
   const every = 15_000;
   const tick = () =>
-    void reconcile(env().PROOFBOARD_HOST_TIMEOUT_SECONDS).catch((err: unknown) => {
+    void reconcile(env().PROOFBOARD_HOST_TIMEOUT_SECONDS)
+      .then((r) => {
+        for (const runId of r.requeued) log.info("reconciler: queued a run Redis did not have", { runId });
+        if (r.lost.length) log.warn("reconciler: runs of silent hosts lost", { runIds: r.lost, retried: r.retried });
+      })
+      .catch((err: unknown) => log.error("reconciler failed", { err }));
+  setInterval(tick, every).unref();
+  // With every worker dead, the web alone notices their runs within the host timeout and retries them.
+  const lostTick = () =>
+    void markLostRuns(env().PROOFBOARD_HOST_TIMEOUT_SECONDS).catch((err: unknown) => {
       console.error(`reconciler: ${err instanceof Error ? err.message : String(err)}`);
     });
-  setInterval(tick, every).unref();
+  setInterval(lostTick, 2000).unref();
   // With every worker down, the web alone gives a Redis that lost its data its schedulers and jobs back.
-  watchTransport({ syncEverySeconds: env().PROOFBOARD_SYNC_INTERVAL_SECONDS, log: (l) => console.log(l) });
+  watchTransport({ syncEverySeconds: env().PROOFBOARD_SYNC_INTERVAL_SECONDS, log: (l) => log.info(l) });
 }

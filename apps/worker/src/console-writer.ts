@@ -1,10 +1,17 @@
 import type { Redis } from "ioredis";
 import { MarkerScanner, type ConsoleMarker } from "@proofboard/domain";
-import { addMarkers, appendChunk, closeConsole, openConsole, retagConsole, type ConsoleKind, type ConsoleVerdict } from "@proofboard/services";
+import {
+  addMarkers, appendChunk, chunkStored, closeConsole, FencedOut, openConsole, retagConsole, type ConsoleKind, type ConsoleVerdict,
+} from "@proofboard/services";
 import { publishChunk } from "@proofboard/jobs";
+import type { Kept, RunStorage } from "./durable";
 
 const FLUSH_MS = 25;
 const MAX_CHUNK = 256 * 1024;
+/** Live bytes handed to Redis and not yet acknowledged; past this (Redis slow or away) viewers refill from storage. */
+const LIVE_IN_FLIGHT_BYTES = 8 << 20;
+
+const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
 export interface ConsoleWriterOptions {
   /** why the lane was expected to print this console (shown if it stays empty) */
@@ -14,10 +21,11 @@ export interface ConsoleWriterOptions {
 }
 
 /**
- * Collects a console's bytes and stores them as ordered chunks: Postgres first, then the
- * live stream. Reads from the process are never paused (QEMU drops what it cannot hand
- * over), so bytes wait in memory while a write is in flight. Failure markers are found as the
- * bytes pass and stored beside them.
+ * Collects a console's bytes and stores them as ordered chunks: published on the live stream at
+ * once, and stored in Postgres one after another. Reads from the process are never paused (QEMU
+ * drops what it cannot hand over), so bytes wait while a write is in flight: in memory, or in the
+ * run's spool file while PostgreSQL is unreachable (see RunStorage). Failure markers are found as
+ * the bytes pass and stored beside them.
  */
 export class ConsoleWriter {
   private pending: Buffer[] = [];
@@ -30,17 +38,21 @@ export class ConsoleWriter {
   /** markers found so far (the first few of the console) */
   readonly markers: ConsoleMarker[] = [];
   failure: Error | null = null;
+  /** bytes from here on could not be kept (the worker's spool is full): those before are still stored */
+  private unkept: Error | null = null;
+  private liveInFlight = 0;
 
   constructor(
     private readonly claim: { runId: string; fence: number },
     readonly name: string,
     private readonly redis: Redis,
+    private readonly storage: RunStorage,
     public kind: ConsoleKind = "harness",
     o: ConsoleWriterOptions = {},
   ) {
     this.scanner = new MarkerScanner(o.failureMarkers ?? []);
-    this.consoleId = openConsole(claim.runId, name, kind, o.expectedFrom ?? null);
-    this.consoleId.catch((err: Error) => (this.failure = err));
+    this.consoleId = storage.write(`console ${name}`, () => openConsole(claim.runId, name, kind, o.expectedFrom ?? null));
+    this.consoleId.catch((err: Error) => (this.failure ??= err));
   }
 
   /** A declared console's first bytes came from `kind` (the driver, a serial log). */
@@ -48,7 +60,8 @@ export class ConsoleWriter {
     if (this.kind !== "declared" || kind === "declared") return;
     this.kind = kind;
     this.chain = this.chain.then(async () => {
-      await retagConsole(this.claim, await this.consoleId, kind).catch(() => undefined);
+      const id = await this.consoleId.catch(() => null);
+      if (id) await this.storage.write(`console ${this.name}`, () => retagConsole(this.claim, id, kind)).catch(() => undefined);
     });
   }
 
@@ -71,18 +84,44 @@ export class ConsoleWriter {
     this.offset += data.length;
     const found = this.scanner.push(data);
     this.markers.push(...found);
+    // When the bytes came, not when they were stored: per-line timestamps survive an outage.
+    const at = new Date();
+    this.publish(offset, data, at);
+    if (this.failure || this.unkept) return;
+    let kept: Kept;
+    try {
+      kept = this.storage.keep(data);
+    } catch (err) {
+      this.unkept = asError(err);
+      return;
+    }
     this.chain = this.chain.then(async () => {
-      if (this.failure) return;
       try {
-        const at = new Date();
+        if (this.failure) return;
         const id = await this.consoleId;
-        await appendChunk(this.claim, id, offset, data, at);
-        await publishChunk(this.redis, this.claim.runId, this.name, offset, data, at);
-        await addMarkers(this.claim, id, found, at);
+        const bytes = await kept.read();
+        await this.storage.write(`console ${this.name}`, async (again) => {
+          await appendChunk(this.claim, id, offset, bytes, at).catch(async (err: unknown) => {
+            // The attempt before may have landed, its answer lost with the connection.
+            if (!(again && err instanceof FencedOut && (await chunkStored(id, offset, bytes.length)))) throw err;
+          });
+        });
+        await this.storage.write(`console ${this.name}`, () => addMarkers(this.claim, id, found, at));
       } catch (err) {
-        this.failure = err instanceof Error ? err : new Error(String(err));
+        this.failure ??= asError(err);
+      } finally {
+        kept.release();
       }
     });
+  }
+
+  /** In order, as the bytes come; Redis is transport, so a failed publish costs viewers a refill, never the run. */
+  private publish(offset: number, data: Buffer, at: Date): void {
+    if (this.liveInFlight + data.length > LIVE_IN_FLIGHT_BYTES) return;
+    this.liveInFlight += data.length;
+    void publishChunk(this.redis, this.claim.runId, this.name, offset, data, at)
+      .catch(() => undefined)
+      .finally(() => (this.liveInFlight -= data.length));
   }
 
   /**
@@ -97,11 +136,13 @@ export class ConsoleWriter {
     const id = await this.consoleId.catch(() => null);
     await this.chain;
     if (this.failure) throw this.failure;
+    if (this.unkept) throw this.unkept;
     if (!id) return;
     const at = new Date();
-    await addMarkers(this.claim, id, last, at);
+    await this.storage.write(`console ${this.name}`, () => addMarkers(this.claim, id, last, at));
     const derived = this.markers.length > 0 ? "failed" : "clean";
-    await closeConsole(this.claim, id, { lines: this.scanner.lines, verdict: this.offset === 0 ? "no-output" : (verdict ?? derived) });
+    const end = { lines: this.scanner.lines, verdict: this.offset === 0 ? "no-output" : (verdict ?? derived) } as const;
+    await this.storage.write(`console ${this.name}`, () => closeConsole(this.claim, id, end));
   }
 
   get bytesWritten(): number {

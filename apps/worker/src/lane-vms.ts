@@ -62,6 +62,8 @@ export async function startLaneVms(o: {
   assets: GuestAssets;
   hold: boolean;
   consoles: RunConsoles;
+  /** the attempt that owns the QEMU processes */
+  owner?: { wrap(argv: readonly string[]): string[]; env: Record<string, string> };
 }): Promise<LaneVmSet> {
   const overlay = o.vms.overlay ? await overlayOf(o.worktree, o.vms.overlay) : undefined;
   const append = [o.vms.services.length ? `pb.services=${o.vms.services.join(",")}` : "", o.hold ? "pb.hold=1" : ""].filter(Boolean).join(" ");
@@ -86,6 +88,7 @@ export async function startLaneVms(o: {
         extraInitrd: overlay,
         // a held guest serves a shell on its second serial port: the cluster's `ssh NODE`
         shellSockets: o.hold,
+        owner: o.owner,
       });
       running.set(name, vm);
       await state.booted(vm.pid, vm.shellSockets).catch(() => undefined);

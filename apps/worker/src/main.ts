@@ -1,4 +1,5 @@
 import { disconnectDb } from "@proofboard/db";
+import { env } from "@proofboard/env";
 import { closeQueues } from "@proofboard/jobs";
 import { startWorker } from "./worker";
 
@@ -12,9 +13,11 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
-    console.log(`[worker] ${sig}: finishing`);
+    // SIGTERM (a service manager) drains; SIGINT (Ctrl-C in a terminal) hands lanes back at once.
+    const drainSeconds = sig === "SIGTERM" ? env().PROOFBOARD_DRAIN_SECONDS : 0;
+    console.log(`[worker] ${sig}: taking no new lanes; running ones get ${drainSeconds} s to finish, then go back to the queue`);
     void worker
-      .stop()
+      .stop({ drainMs: drainSeconds * 1000 })
       .then(() => closeQueues())
       .then(() => disconnectDb())
       .finally(() => process.exit(0));

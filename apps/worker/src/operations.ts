@@ -24,6 +24,8 @@ export interface HeldOperationsOptions {
   /** an operation that ends the hold (stop, clean) exited */
   endHold: () => void;
   log?: (line: string) => void;
+  /** the attempt's ownership wrapper: operations start inside the held run's cgroup */
+  wrap?: (argv: readonly string[]) => string[];
 }
 
 interface Running {
@@ -88,7 +90,7 @@ export class HeldOperations {
         return;
       }
       const writer = this.o.consoles.writer(op.console, "operation");
-      const [file, ...args] = op.argv;
+      const [file, ...args] = this.o.wrap ? this.o.wrap(op.argv) : op.argv;
       let pty: IPty;
       try {
         // encoding null: the bytes are stored as the terminal gave them, never decoded and re-encoded.

@@ -16,6 +16,8 @@ describe("outcomeOf", () => {
     expect(outcomeOf({ ...base, process: { ...ok, exitCode: null, timedOut: true } })).toMatchObject({ status: "timed_out", failureKind: "timeout" });
     expect(outcomeOf({ ...base, aborted: "cancel", process: { ...ok, exitCode: null, canceled: true } })).toMatchObject({ status: "canceled", failureKind: "canceled" });
     expect(outcomeOf({ ...base, aborted: "shutdown" })).toMatchObject({ status: "lost", failureKind: "infrastructure" });
+    // killed because the spool filled up: never the lane's verdict
+    expect(outcomeOf({ ...base, aborted: "storage", process: { ...ok, exitCode: null, signal: "SIGTERM" } })).toMatchObject({ status: "error", failureKind: "infrastructure" });
     expect(outcomeOf({ ...base, vmFailures: ["node02: RESULT FAIL"] })).toMatchObject({ status: "failed", reason: "node02: RESULT FAIL" });
     const enoent = Object.assign(new Error("spawn nix ENOENT"), { code: "ENOENT" });
     expect(outcomeOf({ ...base, process: { ...ok, exitCode: null, spawnError: enoent } })).toMatchObject({ status: "unsupported", failureKind: "unsupported" });

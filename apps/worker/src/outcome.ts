@@ -5,8 +5,8 @@ import type { LaneProcessResult } from "./spawn-lane";
 export interface OutcomeInput {
   process: LaneProcessResult;
   timeoutSeconds: number;
-  /** why the run was aborted, if it was: a person's cancel, or the worker shutting down */
-  aborted: "cancel" | "shutdown" | null;
+  /** why the run was aborted, if it was: a person's cancel, the worker shutting down, or its console spool full */
+  aborted: "cancel" | "shutdown" | "storage" | null;
   unsupportedExitCodes: number[];
   /** the harness's last line: the reason a preflight gives */
   lastLine: string | null;
@@ -25,6 +25,7 @@ export function outcomeOf(o: OutcomeInput): Outcome {
   });
   if (o.aborted === "cancel") return make("canceled", "canceled on request; its processes and VMs were stopped");
   if (o.aborted === "shutdown") return make("lost", "the worker shut down while the lane ran");
+  if (o.aborted === "storage") return make("error", "console storage failed: PostgreSQL stayed away until the worker's spool was full (PROOFBOARD_SPOOL_BYTES); the lane was stopped");
   if (p.timedOut) return make("timed_out", `exceeded its timeout of ${o.timeoutSeconds}s; its process group was killed`);
   // A program missing on this host (nix, say) is the host's limit, not a flaky fault: no retry.
   if (p.spawnError && (p.spawnError as NodeJS.ErrnoException).code === "ENOENT") {

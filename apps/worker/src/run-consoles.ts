@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { DriverSplitter, HARNESS_CONSOLE, parseMetricLine, type Lane, type Metric, type SplitResult } from "@proofboard/domain";
 import type { ConsoleKind, ConsoleVerdict } from "@proofboard/services";
 import { ConsoleWriter } from "./console-writer";
+import { RunStorage } from "./durable";
 
 /** What the consoles of a run need from its lane definition (null when the catalog could not be read). */
 export interface ConsoleSources {
@@ -30,11 +31,17 @@ export class RunConsoles {
   private stdoutLine = "";
   /** benchmark figures the harness reported (last value of a name wins) */
   readonly metrics = new Map<string, Metric>();
+  /** the attempt's PostgreSQL writes, which wait out an outage (consoles, then the verdict) */
+  readonly storage: RunStorage;
 
   constructor(
     private readonly claim: { runId: string; fence: number },
     private readonly redis: Redis,
-  ) {}
+    /** where bytes wait while PostgreSQL is away (default under PROOFBOARD_DATA_DIR), and the host the run page names */
+    spool: { spoolDir?: string; host?: string } = {},
+  ) {
+    this.storage = new RunStorage({ runId: claim.runId, fence: claim.fence, redis, ...spool });
+  }
 
   /** Opens the consoles the lane says it prints, before the harness starts, so a silent one shows as such. */
   expect(sources: ConsoleSources): void {
@@ -55,7 +62,7 @@ export class RunConsoles {
   writer(name: string, kind: ConsoleKind, expectedFrom: string | null = null): ConsoleWriter {
     let w = this.writers.get(name);
     if (!w) {
-      w = new ConsoleWriter(this.claim, name, this.redis, kind, { expectedFrom, failureMarkers: this.failureMarkers });
+      w = new ConsoleWriter(this.claim, name, this.redis, this.storage, kind, { expectedFrom, failureMarkers: this.failureMarkers });
       this.writers.set(name, w);
     } else {
       w.retag(kind);
@@ -106,9 +113,10 @@ export class RunConsoles {
   /**
    * Every byte written so far is stored, each console with its verdict: a VM's own (its exit
    * status), else passed when the run passed, else what its failure markers say; the first
-   * storage failure is thrown.
+   * storage failure is thrown. While PostgreSQL is unreachable this waits for it, unless `stop` fires.
    */
-  async closeAll(vmVerdicts: ReadonlyMap<string, ConsoleVerdict> = new Map(), runPassed = false): Promise<void> {
+  async closeAll(vmVerdicts: ReadonlyMap<string, ConsoleVerdict> = new Map(), runPassed = false, stop?: AbortSignal): Promise<void> {
+    if (stop) this.storage.stopWhen(stop);
     const results = await Promise.allSettled(
       [...this.writers.values()].map((w) =>
         // An operation's console is a person's session on the held cluster, not a VM with a verdict.

@@ -1,11 +1,12 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Redis } from "ioredis";
-import type { Lane, RunStatus } from "@proofboard/domain";
+import { cleanFaultMessage, type Lane, type RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
 import {
-  advanceWaiting, catalogAt, claimRun, finishRun, mirrorFor, recordMetrics, releaseRun, retryAfterInfrastructureFault, type Claim, type ConsoleVerdict,
+  catalogAt, claimRun, clearTargetFault, mirrorFor, recordTargetFault, releaseRun,
+  type Claim, type ConsoleVerdict,
 } from "@proofboard/services";
 import type { Mirror } from "@proofboard/git";
 import type { HostCapabilities } from "./host";
@@ -16,6 +17,8 @@ import { startLaneVms, vmPhase, type GuestAssets, type LaneVmSet } from "./lane-
 import { HeldOperations } from "./operations";
 import { tailSerialLogs } from "./serial-logs";
 import { runLaneProcess } from "./spawn-lane";
+import { settleRun } from "./settle-run";
+import type { AttemptOwnership, Ownership } from "./ownership/attempt";
 
 export interface LaneContext {
   hostId: string;
@@ -26,12 +29,16 @@ export interface LaneContext {
   /** aborted when the worker shuts down */
   signal: AbortSignal;
   control: RunControl;
+  /** a log line about one run, with its run id and attempt as fields */
+  runLog: (run: { runId: string; attempt: number }, msg: string, fields?: Record<string, unknown>) => void;
+  /** exact ownership of everything an attempt starts (cgroup, owner token, ledger, guardian) */
+  ownership: Ownership;
   /** the demo guest for lanes that boot VMs; null (with why) when this host cannot have it */
   guest: () => Promise<GuestAssets | { unavailable: string }>;
 }
 
 /** Environment a lane sees: the worker's own secrets (database, Redis) stay out. */
-function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null): Record<string, string> {
+function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null, owner: AttemptOwnership): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
   // The catalog's (or the site overlay's) environment first: Proofboard's own variables win.
   const out: Record<string, string> = { ...lane?.env };
@@ -43,6 +50,7 @@ function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null): Re
   out.PROOFBOARD_LANE = claim.run.lane;
   out.PROOFBOARD_COMMIT = claim.run.commitSha;
   out.PROOFBOARD_ATTEMPT = String(claim.run.attempt);
+  Object.assign(out, owner.env);
   // For harnesses that boot a guest of their own (the demo's quickstart and flake-check lanes).
   if (guest) {
     out.PROOFBOARD_GUEST_KERNEL = guest.kernel;
@@ -64,14 +72,17 @@ class LaneUnreadable extends Error {}
  * the target does not fail the run. When the commit cannot be had at all, the target is at fault:
  * the run waits with the reason (LaneUnreadable) instead of ending as an infrastructure error.
  */
-async function ensureCommit(mirror: Mirror, sha: string): Promise<void> {
+async function ensureCommit(mirror: Mirror, sha: string, repositoryId: string): Promise<void> {
   if (await mirror.hasCommit(sha)) return;
   const fetched = await mirror.fetch().then(() => null, (err: Error) => err);
+  // Shown on the branch and hosts pages; a failure to record it must not cost the run.
+  await (fetched ? recordTargetFault(repositoryId, fetched.message) : clearTargetFault(repositoryId)).catch(() => undefined);
   if (await mirror.hasCommit(sha)) return;
   // Only when the full fetch failed: after a good one, a commit no branch reaches is not the target's to give.
   const alone = fetched ? await mirror.fetchCommit(sha).then(() => null, (err: Error) => err) : null;
   if (fetched && (await mirror.hasCommit(sha))) return;
-  const why = (alone ?? fetched)?.message.split("\n")[0]?.slice(0, 500) ?? "the target does not have it";
+  // The remote's words are data: no escapes or control characters reach the pages or the CLI.
+  const why = cleanFaultMessage((alone ?? fetched)?.message.split("\n")[0] ?? "the target does not have it", 500);
   throw new LaneUnreadable(`commit ${sha.slice(0, 10)} could not be fetched from the target (${why}); the run waits and is queued again once it can be read`);
 }
 
@@ -89,6 +100,8 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const claim = await claimRun(runId, ctx.hostId, { host: ctx.hostName, ...ctx.capabilities });
   if (!claim) return null;
   const fence = { runId, fence: claim.fence };
+  const ids = { runId, attempt: claim.run.attempt };
+  ctx.runLog(ids, `${claim.run.lane} started`, { lane: claim.run.lane, commit: claim.run.commitSha, fence: claim.fence });
   await publishStatus(ctx.redis, runId, "running");
 
   const abort = new AbortController();
@@ -107,15 +120,20 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   abort.signal.addEventListener("abort", () => void vms?.killAll(), { once: true });
 
   const repo = await db().repository.findUniqueOrThrow({ where: { id: claim.run.repositoryId } });
+  let owner: AttemptOwnership | null = null;
   const worktree = path.join(ctx.workDir, "runs", `${runId}-${claim.fence}`);
-  const consoles = new RunConsoles(fence, ctx.redis);
+  const consoles = new RunConsoles(fence, ctx.redis, { spoolDir: path.join(ctx.workDir, "spool"), host: ctx.hostName });
+  // A spool that fills up (PostgreSQL away too long) stops the lane: an infrastructure error, not its verdict.
+  void consoles.storage.whenFull.then(() => abort.abort("storage"));
   /** each booted VM's own verdict, from its exit status */
   const vmVerdicts = new Map<string, ConsoleVerdict>();
   let outcome;
   try {
+    // Before anything starts: whatever this attempt starts is found again by its owner, even after the worker dies.
+    owner = await ctx.ownership.attempt(`${runId}.${claim.fence}`);
     const mirror = mirrorFor(repo);
     await mirror.ensure();
-    await ensureCommit(mirror, claim.run.commitSha);
+    await ensureCommit(mirror, claim.run.commitSha, repo.id);
     const { lane, source } = await laneDefinition(repo, claim);
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);
@@ -126,11 +144,11 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     if (lane?.vms && !guest) throw new Unsupported(`this host cannot boot the lane's VMs: ${(guestOrWhy as { unavailable: string }).unavailable}`);
     const hold = claim.run.holdSeconds !== null && lane?.vms != null;
     if (lane?.vms && guest) {
-      vms = await startLaneVms({ vms: lane.vms, worktree, workDir: path.join(worktree, ".proofboard-vms"), assets: guest, hold, consoles });
+      vms = await startLaneVms({ vms: lane.vms, worktree, workDir: path.join(worktree, ".proofboard-vms"), assets: guest, hold, consoles, owner });
     }
     // The lane and its operations find the booted VMs' state (pid, ssh channel, serial log) here.
-    const env = { ...laneEnv(claim, guest, lane), ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}) };
-    if (vms && hold) ops = new HeldOperations({ claim: fence, consoles, cwd: worktree, env, available: lane?.operations ?? [], endHold: () => endHoldNow() });
+    const env = { ...laneEnv(claim, guest, lane, owner), ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}) };
+    if (vms && hold) ops = new HeldOperations({ claim: fence, consoles, cwd: worktree, env, available: lane?.operations ?? [], endHold: () => endHoldNow(), wrap: owner.wrap });
     const logs = lane?.serialLogs ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d)) : null;
     const result = await runLaneProcess({
       argv: claim.run.argv,
@@ -139,6 +157,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       timeoutMs: claim.run.timeoutSeconds * 1000,
       onOutput: (d, stream) => consoles.harness(d, stream),
       signal: abort.signal,
+      wrap: owner.wrap,
     });
     consoles.endOfOutput();
     await logs?.stop();
@@ -151,13 +170,16 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     outcome = outcomeOf({
       process: result,
       timeoutSeconds: claim.run.timeoutSeconds,
-      aborted: reason === "cancel" || reason === "shutdown" ? reason : null,
+      aborted: reason === "cancel" || reason === "shutdown" || reason === "storage" ? reason : null,
       unsupportedExitCodes: lane?.unsupportedExitCodes ?? [],
       lastLine: consoles.lastHarnessLine(),
       vmFailures: vmVerdict?.failures ?? [],
     });
   } catch (err) {
-    if (err instanceof LaneUnreadable) return await releaseToWaiting(fence, err.message, ctx.redis, consoles);
+    if (err instanceof LaneUnreadable) {
+      ctx.runLog(ids, `back to waiting: ${err.message}`, { status: "waiting" });
+      return await releaseToWaiting(fence, err.message, ctx.redis, consoles);
+    }
     outcome =
       err instanceof Unsupported
         ? { status: "unsupported" as const, failureKind: "unsupported" as const, exitCode: null, reason: err.message }
@@ -167,28 +189,25 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   } finally {
     unregister();
     ctx.signal.removeEventListener("abort", onShutdown);
+    // Children that detached or called setsid end with their attempt, not minutes later.
+    await owner?.end().catch(() => 0);
   }
   try {
-    await consoles.closeAll(vmVerdicts, outcome.status === "passed");
+    await consoles.closeAll(vmVerdicts, outcome.status === "passed", ctx.signal);
   } catch (err) {
     outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
   }
   await mirrorFor(repo).removeWorktree(worktree).catch(() => rm(worktree, { recursive: true, force: true }));
-  // Stored before the verdict, so a finished run always has its figures.
-  if (consoles.metrics.size) await recordMetrics(runId, [...consoles.metrics.values()]).catch(() => undefined);
-  if (await finishRun(fence, outcome)) {
-    await publishStatus(ctx.redis, runId, outcome.status, true);
-    await advanceWaiting(claim.run.repositoryId, claim.run.commitSha).catch(() => undefined);
-    if (outcome.failureKind === "infrastructure") {
-      await retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id: runId } }));
-    }
-  }
+  // Figures, verdict, then watchers and waiting runs; each waits out a PostgreSQL outage.
+  await settleRun({ storage: consoles.storage, fence, run: claim.run, outcome, metrics: [...consoles.metrics.values()], redis: ctx.redis, stop: ctx.signal });
+  ctx.runLog(ids, `${claim.run.lane} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`, { status: outcome.status, exitCode: outcome.exitCode });
   return outcome.status;
 }
 
 /** Nothing ran: the run goes back to waiting with the reason (no verdict, no retry); the reconciler queues it again. */
 async function releaseToWaiting(fence: { runId: string; fence: number }, reason: string, redis: Redis, consoles: RunConsoles): Promise<RunStatus | null> {
   await consoles.closeAll(new Map(), false).catch(() => undefined);
+  await consoles.storage.close();
   if (!(await releaseRun(fence, reason))) return null;
   await publishStatus(redis, fence.runId, "waiting");
   return "waiting";

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { access, constants, stat } from "node:fs/promises";
+import path from "node:path";
 
 export interface LaneProcessResult {
   exitCode: number | null;
@@ -18,15 +20,42 @@ export interface LaneProcessOptions {
   signal?: AbortSignal;
   /** time between SIGTERM and SIGKILL of the process group */
   graceMs?: number;
+  /** the argv actually spawned (the attempt's ownership wrapper); the command is checked first */
+  wrap?: (argv: readonly string[]) => string[];
+}
+
+function errnoError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * Finds the command as exec would (PATH, or relative to cwd when it has a slash), so a command
+ * missing on this host is reported as ENOENT even when a wrapper is what gets spawned.
+ */
+export async function commandError(cmd: string, cwd: string, envPath: string | undefined): Promise<Error | null> {
+  const candidates = cmd.includes("/") ? [path.resolve(cwd, cmd)] : (envPath ?? "").split(":").filter(Boolean).map((d) => path.join(d, cmd));
+  let denied = false;
+  for (const c of candidates) {
+    const s = await stat(c).catch(() => null);
+    if (!s?.isFile()) continue;
+    if (await access(c, constants.X_OK).then(() => true, () => false)) return null;
+    denied = true;
+  }
+  return denied ? errnoError("EACCES", `spawn ${cmd} EACCES`) : errnoError("ENOENT", `spawn ${cmd} ENOENT`);
 }
 
 /**
  * Runs a lane's argv (never a shell string) in a process group of its own, so a timeout or
  * cancel ends the whole tree (QEMU included), not just the direct child.
  */
-export function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcessResult> {
-  const [cmd, ...args] = o.argv;
-  if (!cmd) return Promise.resolve({ exitCode: null, signal: null, timedOut: false, canceled: false, spawnError: new Error("empty command") });
+export async function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcessResult> {
+  const notRun = (spawnError: Error): LaneProcessResult => ({ exitCode: null, signal: null, timedOut: false, canceled: false, spawnError });
+  if (!o.argv[0]) return notRun(new Error("empty command"));
+  if (o.wrap) {
+    const missing = await commandError(o.argv[0], o.cwd, o.env.PATH);
+    if (missing) return notRun(missing);
+  }
+  const [cmd, ...args] = (o.wrap ? o.wrap(o.argv) : o.argv) as [string, ...string[]];
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: o.cwd, env: o.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let timedOut = false;

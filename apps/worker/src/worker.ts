@@ -1,19 +1,22 @@
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { env } from "@proofboard/env";
 import {
-  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, scheduledLaneJob, subscribeRunControl, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
+  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, markAlive, subscribeRunControl, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
 } from "@proofboard/jobs";
-import { db } from "@proofboard/db";
 import {
-  cancelRequested, defaultRepository, heartbeat, loadSiteOverlay, pendingOperations, reconcile, registerHost, runScheduledLane, syncRepository, syncSchedules, watchTransport,
+  cancelRequested, checkHealth, defaultRepository, heartbeat, logger, releaseHost, workerMetricsText, loadSiteOverlay, markLostRuns, pendingOperations, reconcile, registerHost, syncRepository, syncSchedules, watchTransport,
 } from "@proofboard/services";
 import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
 import { RunControl } from "./run-control";
 import { Slots } from "./slots";
 import { guestProvider } from "./guest";
-import { killLeftoverVms } from "./leftovers";
+import { controlJobProcessor } from "./control-jobs";
+import { startHealthServer } from "./health-server";
+import { Ownership } from "./ownership/attempt";
+import { ownIdentity, stillRunsHere } from "./ownership/identity";
 
 export interface WorkerOptions {
   hostName?: string;
@@ -26,23 +29,56 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   hostId: string;
+  instanceId: string;
   classes: string[];
-  stop(): Promise<void>;
+  /** ends running lanes (handed back as lost and retried elsewhere) and leaves; `drainMs` first lets them finish */
+  stop(o?: { drainMs?: number }): Promise<void>;
+}
+
+/** A host name's folder: readable, and distinct for names that differ only in characters a path cannot hold. */
+function hostFolder(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  return safe === name ? name : `${safe}-${Buffer.from(name).toString("hex").slice(0, 16)}`;
 }
 
 /** One worker per host: measures the host, then takes jobs only from queues it can serve. */
 export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker> {
   const e = env();
-  const log = o.log ?? ((l: string) => console.log(`[worker] ${l}`));
+  const name = o.hostName ?? e.PROOFBOARD_HOST_NAME;
+  // Structured (JSON lines unless on a terminal) with the host on every line, run and attempt on a run's.
+  const lines = logger("worker").child({ host: name });
+  const log = o.log ?? ((l: string) => lines.info(l));
+  const runLog = (run: { runId: string; attempt: number }, msg: string, fields: Record<string, unknown> = {}) =>
+    o.log ? o.log(`run ${run.runId} (attempt ${run.attempt}): ${msg}`) : lines.child(run).info(msg, fields);
   // a bad site overlay stops start-up here, with its file:line, rather than failing every run later
   const overlay = await loadSiteOverlay();
   if (overlay) log(overlay);
   const capabilities = await measureHost(o.probeRoots);
   const classes = hostClasses(capabilities);
   const slotCount = o.slots ?? e.PROOFBOARD_WORKER_SLOTS;
-  const name = o.hostName ?? e.PROOFBOARD_HOST_NAME;
-  const host = await registerHost({ name, classes, capabilities, slots: slotCount });
-  log(`host ${name}: serves ${classes.join(", ")}; ${slotCount} slots; qemu ${capabilities.qemuVersion ?? "absent"}`);
+  const identity = await ownIdentity();
+  const workDir = path.join(e.PROOFBOARD_DATA_DIR, "worker", hostFolder(name));
+  // Identity first (a second live worker under this name is refused here), then what its dead
+  // predecessor left running is ended, by the ledger it kept: exact ownership, nothing of anyone else's.
+  const host = await registerHost({
+    name, classes, capabilities, slots: slotCount, identity, stillRuns: stillRunsHere, hostTimeoutSeconds: e.PROOFBOARD_HOST_TIMEOUT_SECONDS,
+  });
+  const { ownership, reaped } = await Ownership.start({ workDir, cgroupSetting: e.PROOFBOARD_CGROUP, log });
+  await registerHost({ name, classes, capabilities, slots: slotCount, identity, ownership: ownership.mode, stillRuns: stillRunsHere });
+  if (reaped) log(`ended ${reaped} process(es) a previous worker under this host name left running`);
+  // A dead predecessor's spooled console bytes belong to attempts that are lost now (fenced off).
+  await rm(path.join(workDir, "spool"), { recursive: true, force: true });
+  const health =
+    e.PROOFBOARD_WORKER_HEALTH_PORT === undefined
+      ? null
+      : await startHealthServer({
+          port: e.PROOFBOARD_WORKER_HEALTH_PORT,
+          host: e.PROOFBOARD_WORKER_HEALTH_HOST,
+          metrics: () => workerMetricsText(host.id),
+          check: () => checkHealth({ hostId: host.id, hostTimeoutSeconds: e.PROOFBOARD_HOST_TIMEOUT_SECONDS }),
+        });
+  if (health) log(`health: ${health.url}/health, metrics: ${health.url}/metrics`);
+  log(`host ${name} (worker ${identity.instanceId}, pid ${identity.pid}): serves ${classes.join(", ")}; ${slotCount} slots; qemu ${capabilities.qemuVersion ?? "absent"}; owns attempts by ${ownership.mode}`);
 
   const redis = createRedis();
   const shutdown = new AbortController();
@@ -50,11 +86,8 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const control = new RunControl();
   const stopControl = await subscribeRunControl(createRedis(), (msg) => control.dispatch(msg));
   const guest = guestProvider(e.PROOFBOARD_GUEST_CACHE, log);
-  const workDir = path.join(e.PROOFBOARD_DATA_DIR, "worker", name.replace(/[^A-Za-z0-9._-]/g, "_"));
-  const leftovers = await killLeftoverVms(workDir);
-  if (leftovers) log(`stopped ${leftovers} VM(s) a previous worker on this host left running`);
   const ctx = {
-    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest, workDir,
+    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest, workDir, ownership, runLog,
   };
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
   const workers = classes.map(
@@ -65,8 +98,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
           const { runId } = runLaneJob.payload.parse(job.data);
           await slots.acquire();
           try {
-            const status = await runLane(runId, ctx);
-            if (status) log(`run ${runId}: ${status}`);
+            await runLane(runId, ctx);
           } finally {
             slots.release();
           }
@@ -79,7 +111,13 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   let stopTransport = () => undefined as void;
   // Pub/sub carries cancels at once; this catches any message that was lost on the way.
   const beat = async () => {
-    await heartbeat(host.id, slots.inUse);
+    // Redis first and on its own: a worker cut off from Postgres still shows it is alive.
+    await markAlive(redis, host.id, e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000).catch(() => undefined);
+    if (!(await heartbeat(host.id, slots.inUse, identity.instanceId))) {
+      log(`host name ${name} was taken over by another worker (this one was taken for dead): stopping`);
+      void running.stop();
+      return;
+    }
     for (const id of await cancelRequested(control.ids())) control.get(id)?.cancel();
     // Operations asked for while their start message was lost: Postgres has them.
     for (const op of await pendingOperations(control.ids())) control.dispatch({ type: "operation-start", runId: op.runId, operationId: op.id });
@@ -90,23 +128,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     workers.push(
       new Worker(
         CONTROL_QUEUE,
-        async (job) => {
-          if (job.name === scheduledLaneJob.name) {
-            const { repositoryId, lane } = scheduledLaneJob.payload.parse(job.data);
-            const queued = await runScheduledLane(repositoryId, lane);
-            if (queued.length) log(`schedule: ${lane} queued ${queued.length} run(s)`);
-            return;
-          }
-          if (job.name !== syncRepositoryJob.name) return;
-          const { repositoryId } = syncRepositoryJob.payload.parse(job.data);
-          const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
-          const s = await syncRepository(repo);
-          if (s.added.length || s.moved.length || s.deleted.length) {
-            log(`sync ${repo.name}: +${s.added.length} moved ${s.moved.length} deleted ${s.deleted.length}`);
-          }
-          // lane_schedule follows main's catalog, so Redis can be given the schedules back from Postgres
-          if (s.moved.some((b) => b === "main" || b === "master")) await syncSchedules(repo);
-        },
+        controlJobProcessor(log),
         { ...common, concurrency: 1 },
       ),
     );
@@ -132,6 +154,12 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         .catch((err) => log(`reconciler failed: ${err}`));
     tick();
     timers.push(setInterval(tick, 10_000));
+    // A dead worker's runs are lost and retried within the host timeout plus this tick.
+    const lostTick = () =>
+      void markLostRuns(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)
+        .then((r) => r.lost.length && log(`reconciler: lost ${r.lost.join(", ")}; retried as ${r.retried.join(", ") || "nothing"}`))
+        .catch((err) => log(`reconciler failed: ${err}`));
+    timers.push(setInterval(lostTick, 2000));
     // Redis is transport only: after it loses its data, schedulers and queued runs come back from Postgres.
     const transport = watchTransport({ syncEverySeconds: e.PROOFBOARD_SYNC_INTERVAL_SECONDS, log });
     stopTransport = () => transport.stop();
@@ -139,16 +167,28 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   // BullMQ reports lost locks here (e.g. after Redis lost its data); Postgres holds the run's truth.
   for (const w of workers) w.on("error", (err) => log(`queue: ${err.message}`));
 
-  return {
+  let stopped: Promise<void> | null = null;
+  const running: RunningWorker = {
     hostId: host.id,
+    instanceId: identity.instanceId,
     classes,
-    async stop() {
-      timers.forEach(clearInterval);
-      stopTransport();
-      shutdown.abort();
-      stopControl();
-      await Promise.all(workers.map((w) => w.close()));
-      redis.disconnect();
+    stop(o = {}) {
+      stopped ??= (async () => {
+        // No new jobs; running lanes may finish within the drain time, then they are handed back.
+        const closing = Promise.all(workers.map((w) => w.close()));
+        if (o.drainMs) await Promise.race([closing, new Promise((r) => setTimeout(r, o.drainMs))]);
+        shutdown.abort();
+        await closing;
+        timers.forEach(clearInterval);
+        await health?.close();
+        stopTransport();
+        stopControl();
+        await ownership.close();
+        await releaseHost(host.id, identity.instanceId).catch(() => undefined);
+        redis.disconnect();
+      })();
+      return stopped;
     },
   };
+  return running;
 }

@@ -13,3 +13,4 @@ export * from "./catalog-overlay-merge";
 export * from "./console-normalize";
 export * from "./console-matcher";
 export * from "./line-diff";
+export * from "./infrastructure-faults";

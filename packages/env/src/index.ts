@@ -38,13 +38,30 @@ const schema = z.object({
   PROOFBOARD_SYNC_INTERVAL_SECONDS: positiveInt(30),
   PROOFBOARD_WORKER_SLOTS: positiveInt(2),
   PROOFBOARD_HOST_NAME: z.string().min(1).default(os.hostname()),
-  PROOFBOARD_HEARTBEAT_SECONDS: positiveInt(5),
-  /** A host silent this long is offline; its running runs are lost. */
-  PROOFBOARD_HOST_TIMEOUT_SECONDS: positiveInt(30),
+  PROOFBOARD_HEARTBEAT_SECONDS: positiveInt(2),
+  /** A host silent this long (Postgres heartbeat and Redis key) is offline; its running runs are lost and retried. */
+  PROOFBOARD_HOST_TIMEOUT_SECONDS: positiveInt(8),
+  /** Per-attempt cgroups: unset detects a writable cgroup v2 folder, "off" uses owner tokens only, a path names the folder. */
+  PROOFBOARD_CGROUP: z.string().optional(),
+  /** On SIGTERM, running lanes get this long to finish before they are handed back to the queue. */
+  PROOFBOARD_DRAIN_SECONDS: z.coerce.number().int().min(0).default(20),
+  /** Automatic retries in a row of a lane on a commit after infrastructure faults (at once, 30 s, 120 s, …); 0: none. */
+  PROOFBOARD_INFRA_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   /** "off" leaves reconciling to the workers: for a web process on data nothing may touch (benchmarks). */
   PROOFBOARD_WEB_RECONCILER: z.enum(["on", "off"]).default("on"),
   /** Bytes of console a run's live Redis stream keeps; older bytes are read from Postgres. */
   PROOFBOARD_LIVE_STREAM_BYTES: positiveInt(8 << 20),
+  /** Console bytes one worker keeps on disk while PostgreSQL is unreachable; past it the run fails, never drops bytes. */
+  PROOFBOARD_SPOOL_BYTES: positiveInt(256 << 20),
+  /**
+   * The worker's /health and /metrics: unset or empty = off; 0 = a free port the OS picks (logged),
+   * so two workers on one machine never collide; N = that port.
+   */
+  PROOFBOARD_WORKER_HEALTH_PORT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  /** Where the worker's health server listens: loopback unless a scraper on another machine needs it. */
+  PROOFBOARD_WORKER_HEALTH_HOST: z.string().min(1).default("127.0.0.1"),
+  /** json (one object per line) or text; unset: text on a terminal, json otherwise. */
+  PROOFBOARD_LOG_FORMAT: z.enum(["json", "text"]).optional(),
   /** Shared with GitHub/Gitea (HMAC key) and GitLab (token); unset keeps /api/webhooks/* closed. */
   PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
 });

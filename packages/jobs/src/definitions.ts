@@ -1,7 +1,7 @@
 import { HOST_CLASSES, type HostClass } from "@proofboard/domain";
 import { Queue, type JobsOptions } from "bullmq";
 import { z } from "zod";
-import { keyPrefix, redisOptions } from "./redis";
+import { keyPrefix, queueRedisOptions, withinRedisTimeout } from "./redis";
 
 /**
  * Every job Proofboard enqueues, shared by producer and worker. Payloads carry ids only:
@@ -49,7 +49,7 @@ const queues = new Map<string, Queue>();
 function queue(name: string): Queue {
   let q = queues.get(name);
   if (!q) {
-    q = new Queue(name, { connection: redisOptions(), prefix: bullPrefix() });
+    q = new Queue(name, { connection: queueRedisOptions(), prefix: bullPrefix() });
     // Without a listener a lost connection prints stack traces; callers see their own command fail.
     q.on("error", (err) => console.error(`queue ${name}: ${err.message}`));
     queues.set(name, q);
@@ -65,16 +65,32 @@ export function controlQueue(): Queue {
   return queue(CONTROL_QUEUE);
 }
 
-/** The BullMQ job id is the run id, so enqueueing twice is a no-op while the job exists. */
-export async function enqueueRun(runId: string, hostClass: HostClass): Promise<void> {
+/** How long a producer waits for a queue's first connection before it says Redis is unreachable. */
+export const ENQUEUE_CONNECT_MS = 1500;
+
+/**
+ * The BullMQ job id is the run id, so enqueueing twice is a no-op while the job exists.
+ * `delayMs` holds the job back (a backed-off automatic retry); BullMQ keeps it as "delayed".
+ */
+export async function enqueueRun(runId: string, hostClass: HostClass, opts: { delayMs?: number } = {}): Promise<void> {
   const payload = runLaneJob.payload.parse({ runId });
+  const delay = z.number().int().min(0).max(24 * 3600 * 1000).optional().parse(opts.delayMs);
   const queue = laneQueue(hostClass);
+  // A queue that never reached Redis waits for it forever: a producer must not (README: health).
+  await withinRedisTimeout(queue.waitUntilReady(), ENQUEUE_CONNECT_MS, `queue ${queue.name}`);
   // A run released back to waiting (its catalog could not be read) is queued again under the same
   // id: the finished job kept for the record would make this add a no-op, so it goes first.
   const finished = await queue.getJob(runId);
   const state = await finished?.getState();
   if (state === "completed" || state === "failed") await finished!.remove();
-  await queue.add(runLaneJob.name, payload, { ...runLaneJob.options, jobId: runId });
+  await queue.add(runLaneJob.name, payload, { ...runLaneJob.options, jobId: runId, ...(delay ? { delay } : {}) });
+}
+
+/** When a delayed run job becomes due; null when it is not delayed (due now, running, or unknown to BullMQ). */
+export async function runJobDueAt(runId: string, hostClass: HostClass): Promise<Date | null> {
+  const job = await laneQueue(hostClass).getJob(runId);
+  if (!job || !job.delay || (await job.getState()) !== "delayed") return null;
+  return new Date(job.timestamp + job.delay);
 }
 
 export async function enqueueSync(repositoryId: string): Promise<void> {
@@ -100,5 +116,11 @@ export async function removeRunJob(runId: string, hostClass: HostClass): Promise
 export async function closeQueues(): Promise<void> {
   const all = [...queues.values()];
   queues.clear();
-  await Promise.all(all.map((q) => q.close()));
+  await Promise.all(
+    all.map((q) =>
+      // QUIT needs the connection: while Redis is down (fail-fast queues refuse it) only a
+      // disconnect ends the client and its reconnect timer.
+      q.close().catch(async () => (await q.getBackend().client).disconnect()),
+    ),
+  );
 }

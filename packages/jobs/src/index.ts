@@ -3,3 +3,4 @@ export * from "./live";
 export * from "./live-hub";
 export * from "./redis";
 export * from "./control";
+export * from "./alive";

@@ -4,12 +4,15 @@ import { keyPrefix } from "./redis";
 
 /**
  * The live stream of one run: console chunks and status changes in one Redis stream, so a
- * run page needs one connection for all of its consoles. It is transport only; every chunk
- * is in Postgres before it is published here, and readers refill gaps from there.
+ * run page needs one connection for all of its consoles. It is transport only: a chunk is
+ * published as the worker reads it, PostgreSQL holds the bytes (a worker cut off from it spools them
+ * on disk meanwhile, and says so with "buffering" events), and readers refill gaps from there.
  */
 export type LiveEvent =
   | { type: "chunk"; console: string; offset: number; data: Buffer; at: number }
-  | { type: "status"; status: string };
+  | { type: "status"; status: string }
+  /** spooledBytes null: everything is stored again */
+  | { type: "buffering"; host: string; spooledBytes: number | null };
 
 export interface LiveEntry {
   id: string;
@@ -67,6 +70,11 @@ export async function publishStatus(redis: Redis, runId: string, status: string,
   }
 }
 
+/** The run's worker cannot reach PostgreSQL and keeps its bytes on disk (null: all of them are stored now). */
+export async function publishBuffering(redis: Redis, runId: string, host: string, spooledBytes: number | null): Promise<void> {
+  await redis.xadd(liveKey(runId), "*", "t", "buffering", "h", host, "b", spooledBytes === null ? "" : String(spooledBytes));
+}
+
 function decode(fields: Buffer[]): LiveEvent | null {
   const map = new Map<string, Buffer>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString("latin1"), fields[i + 1]!);
@@ -82,6 +90,11 @@ function decode(fields: Buffer[]): LiveEvent | null {
   if (type === "status") {
     const status = map.get("s")?.toString();
     return status ? { type, status } : null;
+  }
+  if (type === "buffering") {
+    const host = map.get("h")?.toString() ?? "";
+    const bytes = map.get("b")?.toString() ?? "";
+    return { type, host, spooledBytes: bytes === "" ? null : Number(bytes) };
   }
   return null;
 }

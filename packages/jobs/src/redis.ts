@@ -25,6 +25,52 @@ export function redisOptions(): RedisConnectionOptions {
   };
 }
 
+/**
+ * For BullMQ Queues (producers): a command while Redis is down fails at once instead of waiting in
+ * ioredis' offline queue, and one in flight when the connection drops fails after one retry. A
+ * rerun then returns with its run saved in Postgres; the reconciler enqueues it once Redis is back.
+ * Workers and blocking readers keep `maxRetriesPerRequest: null` (BullMQ requires it for them).
+ */
+export function queueRedisOptions(): Omit<RedisConnectionOptions, "maxRetriesPerRequest"> & { maxRetriesPerRequest: number; enableOfflineQueue: false } {
+  return { ...redisOptions(), maxRetriesPerRequest: 1, enableOfflineQueue: false };
+}
+
+/** Redis did not answer in time or refused the command because it is not connected. */
+export class RedisUnavailableError extends Error {
+  constructor(detail: string) {
+    super(`Redis unreachable: ${detail}`);
+    this.name = "RedisUnavailableError";
+  }
+}
+
+/** ioredis' and BullMQ's ways of saying the connection is not there (not a refused command). */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (err instanceof RedisUnavailableError) return true;
+  if (!(err instanceof Error)) return false;
+  if (err.name === "MaxRetriesPerRequestError") return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE"].includes(code)) return true;
+  return /enableOfflineQueue|Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Reached the max retries/i.test(err.message);
+}
+
+/** Rejects with RedisUnavailableError when `p` has not settled within `ms`. */
+export async function withinRedisTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailableError(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A connection whose commands fail at once while Redis is down, for health probes and metrics. */
+export function createFailFastRedis(connectionName: string): Redis {
+  return new Redis({ ...queueRedisOptions(), connectionName });
+}
+
 export function createRedis(): Redis {
   return new Redis(redisOptions());
 }

@@ -67,6 +67,15 @@ export async function appendChunk(
   if (inserted !== 1) throw new FencedOut(claim.runId);
 }
 
+/**
+ * Whether a chunk is stored exactly there: an append whose answer was lost with the connection may
+ * have landed, and is then not made again.
+ */
+export async function chunkStored(consoleId: string, offset: number, length: number): Promise<boolean> {
+  const c = await db().consoleChunk.findUnique({ where: { consoleId_offset: { consoleId, offset } }, select: { length: true } });
+  return c?.length === length;
+}
+
 export interface Outcome {
   status: Exclude<RunStatus, "queued" | "running">;
   failureKind: FailureKind | null;

@@ -5,7 +5,9 @@ import { readConsoleById } from "./consoles";
 
 export type FollowEvent =
   | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][] }
-  | { kind: "status"; status: RunStatus };
+  | { kind: "status"; status: RunStatus }
+  /** the run's worker keeps bytes on disk while PostgreSQL is unreachable; spooledBytes null: all stored again */
+  | { kind: "buffering"; host: string; spooledBytes: number | null };
 
 /**
  * Follows a run's consoles from the given byte offsets to the end of the run. Storage is read
@@ -74,6 +76,10 @@ export async function* followRun(
           }
           continue;
         }
+        if (event.type === "buffering") {
+          yield { kind: "buffering", host: event.host, spooledBytes: event.spooledBytes };
+          continue;
+        }
         const have = sent.get(event.console) ?? 0;
         const end = event.offset + event.data.length;
         if (end <= have) continue;
@@ -88,7 +94,9 @@ export async function* followRun(
       // Redis is transport: if it lost the end of the run, Postgres still knows.
       if (Date.now() - quietSince > 5000) {
         quietSince = Date.now();
-        const now = await db().run.findUnique({ where: { id: runId }, select: { status: true } });
+        // PostgreSQL away (the worker spools meanwhile): keep tailing the live stream, ask again later.
+        const now = await db().run.findUnique({ where: { id: runId }, select: { status: true } }).catch(() => undefined);
+        if (now === undefined) continue;
         yield* refillAll();
         if (!now || (isTerminal(now.status) && !(await stillHeld(runId)))) {
           if (now) yield { kind: "status", status: now.status };

@@ -1,8 +1,10 @@
-import { laneByName, lanesToRun, type HostClass, type RunStatus } from "@proofboard/domain";
+import { infrastructureRetryReason, laneByName, lanesToRun, nextInfrastructureRetry, type HostClass, type RunStatus } from "@proofboard/domain";
+import { env } from "@proofboard/env";
 import { db, Prisma, type Run } from "@proofboard/db";
-import { enqueueRun } from "@proofboard/jobs";
+import { enqueueRun, isRedisUnavailable } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { NotFoundError } from "./errors";
+import { logger } from "./observability/log";
 import { branchView } from "./readiness";
 import { repositoryByName } from "./repositories";
 
@@ -17,12 +19,31 @@ export interface RunRequest {
   trigger?: string;
 }
 
+/** What a request says when its runs are saved in Postgres but Redis could not take their jobs. */
+export const REDIS_UNREACHABLE_NOTE = "Redis unreachable: the run is saved and will be dispatched when Redis is back";
+
+export interface RequestedRuns {
+  runs: Run[];
+  /** REDIS_UNREACHABLE_NOTE when a job could not be enqueued (the reconciler enqueues it later), else null */
+  note: string | null;
+}
+
 /** Queues a lane on a branch's head commit (with the lanes it needs first); returns the lane's run. */
 export async function requestRun(req: RunRequest): Promise<Run> {
-  const runs = await requestLanes({ ...req, lanes: [req.lane] });
+  return (await requestRunWithNote(req)).run;
+}
+
+/** requestRun, plus the note a person should see (a rerun while Redis is down). */
+export async function requestRunWithNote(req: RunRequest): Promise<{ run: Run; note: string | null }> {
+  const { runs, note } = await requestLanesWithNote({ ...req, lanes: [req.lane] });
   const run = runs.find((r) => r.lane === req.lane);
   if (!run) throw new NotFoundError("lane", req.lane);
-  return run;
+  return { run, note };
+}
+
+/** requestLanesWithNote without the note: pushes and schedules have nobody to tell. */
+export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: string[] }): Promise<Run[]> {
+  return (await requestLanesWithNote(req)).runs;
 }
 
 /**
@@ -32,7 +53,7 @@ export async function requestRun(req: RunRequest): Promise<Run> {
  * (fail first: a hours-long KVM suite never starts behind a failed eval guard). A lane already
  * queued or waiting on the commit is not queued twice: that is what a second click meant.
  */
-export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: string[] }): Promise<Run[]> {
+export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lanes: string[] }): Promise<RequestedRuns> {
   const repo = await repositoryByName(req.repository);
   const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: req.branch } } });
   if (!branch || branch.deletedAt) throw new NotFoundError("branch", req.branch);
@@ -44,6 +65,7 @@ export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: stri
   const passed = new Set(Object.values(view.readiness.lanes).filter((l) => l.state === "passed").map((l) => l.lane));
 
   const runs: Run[] = [];
+  let note: string | null = null;
   for (const name of lanesToRun(view.readiness, catalog, req.lanes)) {
     const lane = laneByName(catalog, name)!;
     const requested = req.lanes.includes(name);
@@ -91,10 +113,23 @@ export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: stri
       runs.push(run);
       continue;
     }
-    if (status === "queued") await enqueueRun(run.id, lane.host);
+    // Postgres has the run: once Redis failed, the rest wait for the reconciler instead of timing out one by one.
+    if (status === "queued" && note === null && !(await dispatchRun(run, lane.host))) note = REDIS_UNREACHABLE_NOTE;
     runs.push(run);
   }
-  return runs;
+  return { runs, note };
+}
+
+/** Enqueues a saved run; false when Redis is unreachable (the reconciler enqueues queued runs it lacks). */
+async function dispatchRun(run: Run, hostClass: HostClass): Promise<boolean> {
+  try {
+    await enqueueRun(run.id, hostClass);
+    return true;
+  } catch (err) {
+    if (!isRedisUnavailable(err)) throw err;
+    logger("runs").warn("run saved, not dispatched: Redis unreachable", { runId: run.id, attempt: run.attempt, lane: run.lane, err });
+    return false;
+  }
 }
 
 /** Two requests racing for the same attempt number: the loser takes the next one. */
@@ -109,15 +144,19 @@ async function createWithNextAttempt<T>(create: (tx: Prisma.TransactionClient) =
   }
 }
 
-/** Who queued a run by itself after an infrastructure fault; such a run is not retried again. */
+/** Who queued a run by itself after an infrastructure fault; a few of those in a row, then no more. */
 export const AUTOMATIC_RETRY = "automatic retry";
 
 /**
- * Only infrastructure faults retry by themselves (DESIGN.md): once, on the same commit with
- * the same argv, as a new attempt linked to the one that was lost.
+ * Only infrastructure faults retry by themselves (DESIGN.md): on the same commit with the same
+ * argv, as a new attempt linked to the one that was lost; at most PROOFBOARD_INFRA_RETRIES in a
+ * row, the first at once (a lost run must be retried on a live worker within seconds), the next
+ * ones backed off (a BullMQ delay), each saying which retry it is and when it starts.
  */
 export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | null> {
-  if (failed.failureKind !== "infrastructure" || failed.requestedBy === AUTOMATIC_RETRY) return null;
+  if (failed.failureKind !== "infrastructure") return null;
+  const plan = nextInfrastructureRetry(await automaticRetriesInARow(failed, env().PROOFBOARD_INFRA_RETRIES), env().PROOFBOARD_INFRA_RETRIES);
+  if (!plan) return null;
   const newer = await db().run.findFirst({
     where: { repositoryId: failed.repositoryId, commitSha: failed.commitSha, lane: failed.lane, attempt: { gt: failed.attempt } },
     select: { id: true },
@@ -143,11 +182,25 @@ export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | 
         catalogSource: failed.catalogSource,
         laneSpec: failed.laneSpec ?? Prisma.DbNull,
         requestedBy: AUTOMATIC_RETRY,
+        reason: infrastructureRetryReason(plan),
       },
     });
   });
-  await enqueueRun(run.id, hostClassOf(run));
+  await enqueueRun(run.id, hostClassOf(run), { delayMs: plan.delaySeconds * 1000 });
   return run;
+}
+
+/** Automatic retries in a row ending with `run` (itself included), following previous_run_id; counts at most `limit`. */
+async function automaticRetriesInARow(run: Pick<Run, "requestedBy" | "previousRunId">, limit: number): Promise<number> {
+  let count = 0;
+  let current: Pick<Run, "requestedBy" | "previousRunId"> | null = run;
+  while (current?.requestedBy === AUTOMATIC_RETRY && count < limit) {
+    count++;
+    current = current.previousRunId
+      ? await db().run.findUnique({ where: { id: current.previousRunId }, select: { requestedBy: true, previousRunId: true } })
+      : null;
+  }
+  return count;
 }
 
 export async function runById(id: string): Promise<Run> {

@@ -2,6 +2,7 @@ import { db, type Repository } from "@proofboard/db";
 import { catalogAt } from "./catalogs";
 import { mirrorFor } from "./repositories";
 import { requestLanes } from "./runs";
+import { clearTargetFault, recordTargetFault } from "./target-faults";
 
 export interface SyncSummary {
   branches: number;
@@ -28,7 +29,12 @@ async function doSync(repo: Repository): Promise<SyncSummary> {
   const mirror = mirrorFor(repo);
   try {
     await mirror.ensure();
-    await mirror.fetch();
+    // The target's own fault (a broken ref, a remote that refuses): recorded for the pages, cleared by the next good fetch.
+    await mirror.fetch().catch(async (err: unknown) => {
+      await recordTargetFault(repo.id, err instanceof Error ? err.message : String(err));
+      throw err;
+    });
+    await clearTargetFault(repo.id);
     const { branches, rejected } = await mirror.listBranches();
     const existing = await db().branch.findMany({ where: { repositoryId: repo.id } });
     const byName = new Map(existing.map((b) => [b.name, b]));

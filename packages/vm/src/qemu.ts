@@ -138,6 +138,8 @@ export interface BootOptions {
   extraInitrd?: Buffer;
   /** give the guest its shell session ports (see QemuArgvOptions.shellSockets) */
   shellSockets?: boolean;
+  /** who owns the QEMU process: the argv actually spawned and extra environment (the worker's attempt ownership) */
+  owner?: { wrap(argv: readonly string[]): string[]; env: Record<string, string> };
 }
 
 let tscKhzCache: Promise<number> | undefined;
@@ -219,9 +221,9 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     if (ownInitrd) await rm(initrd, { force: true });
   };
 
-  const [bin, ...args] = argv as [string, ...string[]];
+  const [bin, ...args] = (o.owner ? o.owner.wrap(argv) : argv) as [string, ...string[]];
   // detached: QEMU leads its own process group, so kill() reaches it and anything it forks.
-  const child = spawn(bin, args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(bin, args, { detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...o.owner?.env } });
   try {
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);

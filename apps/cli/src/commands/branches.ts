@@ -15,6 +15,7 @@ export const branches: Command = async (ctx) => {
   }
   const { out } = ctx;
   if (view.repository.lastSyncError) out.info(`warning: the last sync of ${view.repository.name} failed: ${clean(view.repository.lastSyncError)}`);
+  if (view.repository.targetFault) out.info(targetFaultLine(view.repository.targetFault));
   if (view.branches.length === 0) {
     out.line(filter ? `no branch name in ${view.repository.name} contains "${clean(filter)}"` : `no branches in ${view.repository.name} yet; run: proofboard sync`);
     return 0;
@@ -41,6 +42,7 @@ export const status: Command = async (ctx) => {
     return 0;
   }
   const { out } = ctx;
+  if (b.targetFault) out.info(targetFaultLine(b.targetFault));
   const verdict = verdictCell(b.releaseReady);
   const header: [string, Cell][] = [
     ["branch", b.name],
@@ -66,6 +68,15 @@ export const status: Command = async (ctx) => {
   out.line(b.missing.length ? `missing: ${clean(list(b.missing))}` : "missing: nothing, every release gate is green on the head commit");
   return 0;
 };
+
+type TargetFault = NonNullable<BranchDetail["targetFault"]>;
+
+/** One line on stderr, so stdout stays the table a script reads: the target's fault costs runs a wait. */
+function targetFaultLine(f: TargetFault): string {
+  const since = `${f.since.slice(0, 16).replace("T", " ")} UTC`;
+  const runs = f.waitingRuns === 1 ? "1 run waits" : `${f.waitingRuns} runs wait`;
+  return `warning: the target cannot be fetched since ${since} (${clean(f.summary)}): ${f.waitingRuns ? runs : "no run waits"} for it`;
+}
 
 function verdictCell(ready: boolean): Cell {
   return ready ? { text: "READY", style: "green" } : { text: "NOT READY", style: "red" };

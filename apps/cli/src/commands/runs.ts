@@ -64,6 +64,8 @@ export const rerun: Command = async (ctx) => {
   const [branch, lane] = ctx.args as [string, string];
   const json = ctx.flags.has("json");
   const run = await ctx.api.runs.rerun.mutate({ repository: ctx.config.repository, branch, lane });
+  // On stderr, so stdout stays the run id a script captures; --json carries it as "note".
+  if (run.note && !json) ctx.out.info(clean(run.note));
   if (!ctx.flags.has("wait")) {
     if (json) ctx.out.json(run);
     else ctx.out.line(run.id);

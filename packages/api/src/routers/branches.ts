@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { componentCoverage, estimateVerdict, type LaneReadiness } from "@proofboard/domain";
+import { componentCoverage, estimateVerdict, retryStartsIn, type HostClass, type LaneReadiness } from "@proofboard/domain";
 import { env } from "@proofboard/env";
+import { runJobDueAt } from "@proofboard/jobs";
 import {
-  branchMetrics, defaultCatalog, branchByName, branchView, liveHostCapacity, overviewPage, repositoryByName, syncRepository, usualDurations, waitingReason,
-  type BranchView,
+  branchMetrics, defaultCatalog, branchByName, branchView, liveHostCapacity, overviewPage, repositoryByName, syncRepository, targetFetchStateDto, usualDurations,
+  waitingReason, type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
 import { publicProcedure, router } from "../trpc";
@@ -65,7 +66,13 @@ export const branchesRouter = router({
     const fallback = await defaultCatalog();
     const gates = (views.find((v) => v.catalog)?.catalog ?? fallback.catalog).gates.filter((g) => g.release);
     return {
-      repository: { name: repo.name, url: repo.url, lastSyncedAt: repo.lastSyncedAt?.toISOString() ?? null, lastSyncError: repo.lastSyncError },
+      repository: {
+        name: repo.name,
+        url: repo.url,
+        lastSyncedAt: repo.lastSyncedAt?.toISOString() ?? null,
+        lastSyncError: repo.lastSyncError,
+        targetFault: (await targetFetchStateDto(repo.id)).fault,
+      },
       releaseGates: gates.map((g) => ({ id: g.id, name: g.name, description: g.description, lanes: g.lanes })),
       total,
       branches: views.map((v) => ({ ...branchHeader(v), gates: gateGlance(v) })),
@@ -78,16 +85,24 @@ export const branchesRouter = router({
     const view = await branchView(repo, await branchByName(repo, input.name));
     const usual = await usualDurations(repo.id, view.catalog?.lanes ?? []);
     const waitingByClass = new Map<string, string>();
+    /** queued runs held back on purpose (a backed-off automatic retry): when they start, not which host they wait for */
+    const delayed = new Map<string, string>();
     for (const lane of view.catalog?.lanes ?? []) {
-      if (view.readiness?.lanes[lane.name]?.state === "queued" && !waitingByClass.has(lane.host)) {
-        waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
-      }
+      const readiness = view.readiness?.lanes[lane.name];
+      if (readiness?.state !== "queued") continue;
+      const head = readiness.headRun;
+      const due = head?.status === "queued" ? await runJobDueAt(head.id, lane.host as HostClass).catch(() => null) : null;
+      const startsIn = due ? retryStartsIn(due, new Date()) : null;
+      if (startsIn) delayed.set(lane.name, startsIn);
+      else if (!waitingByClass.has(lane.host)) waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
     }
     const hosts = await liveHostCapacity(env().PROOFBOARD_HOST_TIMEOUT_SECONDS);
     const verdict = view.readiness && view.catalog ? estimateVerdict(view.readiness, view.catalog, usual, new Date(), hosts) : null;
     return {
       ...branchHeader(view),
       verdict,
+      /** the target cannot be fetched: runs wait for it (a banner above the lanes) */
+      targetFault: (await targetFetchStateDto(repo.id)).fault,
       coverage: view.readiness && view.catalog ? componentCoverage(view.readiness, view.catalog) : [],
       gates: gateSummary(view),
       profiles: view.catalog?.profiles ?? [],
@@ -103,7 +118,7 @@ export const branchesRouter = router({
         covers: lane.covers,
         timeoutSeconds: lane.timeoutSeconds,
         usualSeconds: usual[lane.name] ?? lane.expectedSeconds,
-        waiting: waitingText(view.readiness?.lanes[lane.name], waitingByClass.get(lane.host)),
+        waiting: delayed.get(lane.name) ?? waitingText(view.readiness?.lanes[lane.name], waitingByClass.get(lane.host)),
         readiness: view.readiness?.lanes[lane.name] ? laneReadinessDto(view.readiness.lanes[lane.name]!) : null,
       })),
     };
@@ -123,12 +138,13 @@ export const branchesRouter = router({
 });
 
 /**
- * A run released back to waiting (its catalog could not be read) waits for that, not for a host;
- * its full reason is already shown beside the lane, so this stays short.
+ * A run released back to waiting (its commit could not be fetched, or its catalog read) waits for
+ * that, not for a host; its full reason is already shown beside the lane, so this stays short.
  */
 function waitingText(readiness: LaneReadiness | undefined, forHost: string | undefined): string | null {
   if (readiness?.state !== "queued") return null;
   const head = readiness.headRun;
+  if (head?.status === "waiting" && head.reason?.includes("could not be fetched from the target")) return "waiting until the target can be fetched";
   if (head?.status === "waiting" && head.reason) return "waiting until its lane definition can be read";
   return forHost ?? null;
 }

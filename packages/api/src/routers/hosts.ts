@@ -1,9 +1,16 @@
 import { db } from "@proofboard/db";
-import { listHosts } from "@proofboard/services";
+import { z } from "zod";
+import { listHosts, repositoryByName, targetFetchStateDto } from "@proofboard/services";
 import { env } from "@proofboard/env";
 import { publicProcedure, router } from "../trpc";
 
 export const hostsRouter = router({
+  /** The target repository's fetch state: the last fetch that worked, and the fault that stops it now. */
+  target: publicProcedure.input(z.object({ repository: z.string().max(200).optional() }).optional()).query(async ({ input }) => {
+    const repo = await repositoryByName(input?.repository);
+    return { name: repo.name, url: repo.url, ...(await targetFetchStateDto(repo.id)) };
+  }),
+
   list: publicProcedure.query(async () => {
     const timeout = env().PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000;
     const hosts = await listHosts();
@@ -20,6 +27,8 @@ export const hostsRouter = router({
       slotsInUse: h.slotsInUse,
       lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),
       online: Date.now() - h.lastHeartbeatAt.getTime() < timeout,
+      /** the worker process holding the name: null once it stopped on its own */
+      worker: h.instanceId ? { instanceId: h.instanceId, pid: h.pid, machine: h.machine, ownership: h.ownership } : null,
       running: running
         .filter((r) => r.hostId === h.id)
         .map((r) => ({ id: r.id, lane: r.lane, branch: r.branchName, startedAt: r.startedAt?.toISOString() ?? null })),

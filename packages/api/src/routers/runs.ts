@@ -1,10 +1,11 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { isTerminal, RUN_STATUSES } from "@proofboard/domain";
+import { isTerminal, retryStartsIn, RUN_STATUSES, type HostClass } from "@proofboard/domain";
 import { db } from "@proofboard/db";
 import { env } from "@proofboard/env";
+import { runJobDueAt } from "@proofboard/jobs";
 import {
-  cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, repositoryByName, requestRun, runById, usualDurations, waitingReason,
+  cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, repositoryByName, requestRunWithNote, runById, usualDurations, waitingReason,
 } from "@proofboard/services";
 import { runDto } from "../dto";
 import { TRPCError } from "@trpc/server";
@@ -76,7 +77,7 @@ export const runsRouter = router({
       consoles,
       /** the console a failed run's page opens on */
       firstFailing: run.status === "passed" || !isTerminal(run.status) ? null : firstFailingConsole(consoles),
-      waiting: run.status === "queued" ? await waitingReason(run.hostClass, env().PROOFBOARD_HOST_TIMEOUT_SECONDS) : null,
+      waiting: run.status === "queued" ? await queuedRunWaits(run.id, run.hostClass) : null,
       cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
       usualSeconds: usual[run.lane] ?? lane?.expectedSeconds ?? null,
       laneTitle: lane?.title ?? run.lane,
@@ -103,8 +104,9 @@ export const runsRouter = router({
       }
       await repositoryByName(req.repository);
       const hold = holdMinutes !== undefined && ctx.user ? { seconds: holdMinutes * 60, userId: ctx.user.id } : undefined;
-      const run = await requestRun({ ...req, requestedBy: ctx.actor, hold });
-      return runDto(run);
+      const { run, note } = await requestRunWithNote({ ...req, requestedBy: ctx.actor, hold });
+      // note: the run is saved but Redis is unreachable; it is dispatched when Redis is back
+      return { ...runDto(run), note };
     }),
 
   /** Queues what a gate (or every release gate) still misses on the branch head, needs first. */
@@ -144,6 +146,8 @@ export const runsRouter = router({
       for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal)) {
         if (ev.kind === "status") {
           yield tracked(encodeOffsets(offsets), { type: "status" as const, status: ev.status });
+        } else if (ev.kind === "buffering") {
+          yield tracked(encodeOffsets(offsets), { type: "buffering" as const, host: ev.host, spooledBytes: ev.spooledBytes });
         } else {
           offsets.set(ev.console, ev.offset + ev.data.length);
           yield tracked(encodeOffsets(offsets), {
@@ -157,3 +161,9 @@ export const runsRouter = router({
       }
     }),
 });
+
+/** A backed-off automatic retry says when it starts; any other queued run, which host it waits for. */
+async function queuedRunWaits(runId: string, hostClass: string): Promise<string> {
+  const due = await runJobDueAt(runId, hostClass as HostClass).catch(() => null);
+  return (due && retryStartsIn(due, new Date())) ?? (await waitingReason(hostClass, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
+}

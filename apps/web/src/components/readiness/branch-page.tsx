@@ -8,6 +8,7 @@ import { BranchLanes } from "./branch-lanes";
 import { CatalogError } from "./catalog-error";
 import { Loading, PageError, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
+import { TargetFaultBanner } from "./target-fault";
 import { VerdictPanel } from "./verdict-panel";
 
 /** One branch's head commit: verdict, each gate's lanes with their runs, and a rerun per lane. */
@@ -23,6 +24,7 @@ export function BranchPage({ name }: { name: string }) {
     <div className="flex flex-col gap-3">
       {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
       <BranchHeader detail={detail} />
+      {detail.targetFault && <TargetFaultBanner fault={detail.targetFault} />}
       {detail.catalogError == null && <VerdictPanel detail={detail} />}
       {detail.catalogError != null ? (
         <CatalogError message={detail.catalogError} source={detail.catalogSource} />

@@ -11,6 +11,7 @@ import { HostClassBadge } from "./host-badge";
 import { formatMemory, readCapabilities } from "./host-capabilities";
 import { Loading, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
+import { TargetFetchLine } from "./target-fault";
 import type { HostRow } from "./types";
 
 function Flag({ on, label }: { on: boolean | null; label: string }) {
@@ -43,7 +44,14 @@ function HostTableRow({ host }: { host: HostRow }) {
   const busy = host.slotsInUse > 0;
   return (
     <TR data-host={host.name} className={host.online ? undefined : "text-ink-muted"}>
-      <TD className="font-mono font-medium">{host.name}</TD>
+      <TD>
+        <span className="block font-mono font-medium">{host.name}</span>
+        {host.worker && (
+          <span className="block text-xs text-ink-muted" title={`worker ${host.worker.instanceId}; owns what its lanes start by ${host.worker.ownership ?? "?"}`}>
+            pid {host.worker.pid ?? "?"} on {host.worker.machine ?? "?"} · {host.worker.ownership?.startsWith("per-attempt cgroups") ? "cgroups" : "owner tokens"}
+          </span>
+        )}
+      </TD>
       <TD data-online={host.online}>
         <span className={cn("inline-flex items-center gap-1.5 text-sm font-medium", host.online ? "text-green-700" : "text-ink-muted")}>
           <span aria-hidden className={cn("size-2 rounded-full", host.online ? "bg-status-passed" : "bg-status-idle")} />
@@ -87,10 +95,12 @@ function HostTableRow({ host }: { host: HostRow }) {
 export function HostsPage() {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.hosts.list.queryOptions(), refetchInterval: LIVE_REFETCH_MS });
+  const target = useQuery({ ...trpc.hosts.target.queryOptions(), refetchInterval: LIVE_REFETCH_MS });
   const hosts = query.data;
   const online = hosts?.filter((h) => h.online).length ?? 0;
   return (
     <Section title="Hosts" description={hosts?.length ? `${online} of ${hosts.length} online` : undefined} flush>
+      {target.data && <TargetFetchLine target={target.data} />}
       {hosts === undefined ? (
         query.isError ? <QueryError error={query.error} what="hosts" className="m-3" /> : <Loading what="hosts" />
       ) : hosts.length === 0 ? (

@@ -31,6 +31,11 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
   );
   return (
     <span className="inline-flex items-center justify-end gap-1.5">
+      {rerun.data?.note && (
+        <span role="status" className="max-w-48 truncate text-xs text-status-queued" title={rerun.data.note} data-testid="rerun-note">
+          {rerun.data.note}
+        </span>
+      )}
       {rerun.isError && (
         <span role="alert" className="max-w-48 truncate text-xs text-status-failed" title={rerun.error.message}>
           {rerun.error.message}

@@ -31,6 +31,11 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+function formatSpooled(n: number): string {
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
 /** The run page: what ran where, how it ended, and every console, live while it runs. */
 export function RunView({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -49,7 +54,8 @@ export function RunView({ id }: { id: string }) {
     runQuery.data !== undefined,
   );
   const rerun = useMutation(
-    trpc.runs.rerun.mutationOptions({ onSuccess: (run) => router.push(`/runs/${run.id}`) }),
+    // With a note (Redis unreachable) the page stays here to show it, with a link to the saved run.
+    trpc.runs.rerun.mutationOptions({ onSuccess: (run) => (run.note ? undefined : router.push(`/runs/${run.id}`)) }),
   );
   const ops = useRunOperations(id, !!runQuery.data?.holdUntil && Date.parse(runQuery.data.holdUntil) > Date.now());
   const input = useMutation(trpc.runs.input.mutationOptions());
@@ -119,7 +125,21 @@ export function RunView({ id }: { id: string }) {
       <HoldBanner run={run} />
       <OperationsPanel runId={run.id} ops={ops} />
       {rerun.error && <p className="text-status-failed">{rerun.error.message}</p>}
+      {rerun.data?.note && (
+        <p role="status" className="text-status-queued" data-testid="rerun-note">
+          {rerun.data.note}:{" "}
+          <Link href={`/runs/${rerun.data.id}`} className="underline-offset-2 hover:underline">
+            attempt #{rerun.data.attempt}
+          </Link>
+        </p>
+      )}
       {cancel.error && <p className="text-status-failed">{cancel.error.message}</p>}
+      {running && state.buffering && (
+        <p className="rounded border border-line bg-surface px-3 py-1.5 text-status-queued" data-testid="run-buffering" role="status">
+          Database unreachable: buffering console output on {state.buffering.host} ({formatSpooled(state.buffering.spooledBytes)} spooled); it is
+          written when the database returns.
+        </p>
+      )}
       {status === "queued" && run.waiting && (
         <p className="rounded border border-line bg-surface px-3 py-1.5 text-status-queued" data-testid="run-waiting">
           {run.waiting}

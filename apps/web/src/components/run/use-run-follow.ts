@@ -40,6 +40,8 @@ export interface FollowState {
   connection: "connecting" | "pending" | "idle" | "error";
   /** false once the page stopped keeping bytes (very large consoles) */
   replayable: boolean;
+  /** the run's worker cannot reach the database and keeps the run's output on disk meanwhile */
+  buffering: { host: string; spooledBytes: number } | null;
 }
 
 /**
@@ -56,6 +58,7 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   const [replayable, setReplayable] = useState(true);
   const [bytes, setBytes] = useState<Record<string, number>>({});
   const [status, setStatus] = useState<string | null>(null);
+  const [buffering, setBuffering] = useState<FollowState["buffering"]>(null);
   const originRef = useRef(origin);
   originRef.current = origin;
   // Where a new subscription starts: null (from the start) until the stream failed once.
@@ -120,6 +123,11 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
           if (data.type === "status") {
             setStatus(data.status);
             onStatus(data.status);
+            if (data.status !== "running") setBuffering(null);
+            return;
+          }
+          if (data.type === "buffering") {
+            setBuffering(data.spooledBytes === null ? null : { host: data.host, spooledBytes: data.spooledBytes });
             return;
           }
           let buf = buffers.current.get(data.console);
@@ -169,5 +177,5 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
     }, delayMs);
   };
 
-  return { attach, setTimestamps, state: { bytes, status, connection: sub.status, replayable } satisfies FollowState };
+  return { attach, setTimestamps, state: { bytes, status, connection: sub.status, replayable, buffering } satisfies FollowState };
 }

@@ -1,0 +1,90 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import { RunStorage, StorageGaveUp } from "./durable";
+import { SpoolBudget, SpoolFull } from "./spool";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Records the live stream's entries; the notices are what is under test, not Redis. */
+function storage(budget?: SpoolBudget) {
+  const spoolDir = mkdtempSync(path.join(os.tmpdir(), "pb-durable-"));
+  dirs.push(spoolDir);
+  const notices: (string | null)[] = [];
+  const redis = {
+    xadd: (...args: string[]) => {
+      if (args[3] === "buffering") notices.push(args[7] === "" ? null : args[7]!);
+      return Promise.resolve("1-0");
+    },
+  } as unknown as Redis;
+  const s = new RunStorage({ runId: "r1", fence: 1, redis, spoolDir, host: "h1", budget, log: () => undefined });
+  return { s, notices, spoolDir };
+}
+
+const refused = () => Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+
+describe("RunStorage", () => {
+  it("makes a write again while PostgreSQL is unreachable, spools meanwhile and withdraws the notice once all is stored", async () => {
+    const { s, notices, spoolDir } = storage();
+    let calls = 0;
+    const agains: boolean[] = [];
+    const write = s.write("verdict", async (again) => {
+      agains.push(again);
+      if (++calls < 3) throw refused();
+      return "landed";
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.buffering).toBe(true);
+    const kept = s.keep(Buffer.from([0, 0xff, 0x1b, 0x5b]));
+    expect(s.spooledBytes).toBe(4);
+    expect((await kept.read()).equals(Buffer.from([0, 0xff, 0x1b, 0x5b]))).toBe(true);
+    expect(readdirSync(spoolDir)).toEqual(["r1-1.spool"]);
+    expect(await write).toBe("landed");
+    expect(agains).toEqual([false, true, true]);
+    kept.release();
+    expect(s.buffering).toBe(false);
+    expect(notices[0]).toBe("0");
+    expect(notices.at(-1)).toBeNull();
+    await s.close();
+    expect(readdirSync(spoolDir)).toEqual([]);
+  });
+
+  it("keeps bytes in memory while the database answers, and throws its other answers at once", async () => {
+    const { s, notices, spoolDir } = storage();
+    const kept = s.keep(Buffer.from("in memory"));
+    expect(s.spooledBytes).toBe(0);
+    expect(readdirSync(spoolDir)).toEqual([]);
+    kept.release();
+    await expect(s.write("x", () => Promise.reject(new Error("duplicate key value violates unique constraint")))).rejects.toThrow(/duplicate/);
+    expect(notices).toEqual([]);
+  });
+
+  it("says so when the worker's spool is full, never dropping bytes quietly", async () => {
+    const { s } = storage(new SpoolBudget(8));
+    const stop = new AbortController();
+    s.stopWhen(stop.signal);
+    const write = s.write("verdict", () => Promise.reject(refused())).catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 20));
+    s.keep(Buffer.alloc(8));
+    expect(() => s.keep(Buffer.alloc(1))).toThrow(SpoolFull);
+    expect(await s.whenFull).toBeInstanceOf(SpoolFull);
+    stop.abort();
+    expect(await write).toBeInstanceOf(StorageGaveUp);
+    await s.close();
+  });
+
+  it("gives a waiting write up when the worker stops", async () => {
+    const { s } = storage();
+    const stop = new AbortController();
+    s.stopWhen(stop.signal);
+    const write = s.write("verdict", () => Promise.reject(refused()));
+    setTimeout(() => stop.abort(), 50);
+    await expect(write).rejects.toThrow(StorageGaveUp);
+    await s.close();
+  });
+});

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Ownership } from "./ownership/attempt";
+import { commandError, runLaneProcess } from "./spawn-lane";
+
+const dirs: string[] = [];
+/** Alive and not a zombie waiting for whoever adopted it to reap it. */
+const running = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return false;
+  }
+};
+const temp = async () => {
+  const d = await mkdtemp(path.join(tmpdir(), "pb-spawn-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe("commandError", () => {
+  it("finds commands as exec would, so a wrapped lane still reports a missing program", async () => {
+    const dir = await temp();
+    await writeFile(path.join(dir, "not-executable"), "#!/bin/sh\n");
+    await chmod(path.join(dir, "not-executable"), 0o644);
+    expect(await commandError("sh", dir, process.env.PATH)).toBeNull();
+    expect((await commandError("nix-surely-absent", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({ code: "ENOENT" });
+    expect((await commandError("./not-executable", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({ code: "EACCES" });
+    expect((await commandError("./missing", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe.each([["detected cgroup", undefined], ["owner tokens only", "off"]])("a lane inside its attempt (%s)", (_, setting) => {
+  it("keeps argv as data through the ownership wrapper, and ending the attempt ends a setsid child", async () => {
+    const workDir = await temp();
+    const { ownership } = await Ownership.start({ workDir, cgroupSetting: setting, log: () => undefined });
+    try {
+      const owner = await ownership.attempt(`spawn-test-${process.pid}-${Date.now()}.1`);
+      const hostile = `$(touch ${workDir}/pwned); echo "\`id\`" ; rm -rf ${workDir}/nothing`;
+      let out = "";
+      const printed = await runLaneProcess({
+        argv: ["printf", "%s", hostile], cwd: workDir, env: { PATH: process.env.PATH ?? "", ...owner.env }, timeoutMs: 10_000,
+        onOutput: (d) => (out += d.toString()), wrap: owner.wrap,
+      });
+      expect(printed.exitCode).toBe(0);
+      expect(out).toBe(hostile);
+      expect(existsSync(path.join(workDir, "pwned"))).toBe(false);
+
+      const pidFile = path.join(workDir, "child.pid");
+      await runLaneProcess({
+        argv: ["sh", "-c", `setsid sleep 1003 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}`], cwd: workDir,
+        env: { PATH: process.env.PATH ?? "", ...owner.env }, timeoutMs: 10_000, onOutput: () => undefined, wrap: owner.wrap,
+      });
+      const pid = Number(readFileSync(pidFile, "utf8"));
+      expect(running(pid)).toBe(true);
+      expect(await owner.end()).toBeGreaterThanOrEqual(1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(running(pid)).toBe(false);
+    } finally {
+      await ownership.close();
+    }
+  });
+});

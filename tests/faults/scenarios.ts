@@ -1,0 +1,17 @@
+import { badRef } from "./bad-ref";
+import { bigCatalog } from "./big-catalog";
+import { races } from "./races";
+import { redisEmptied } from "./redis-emptied";
+import type { FaultScenario } from "./scenario";
+import { workerAndGuardianKilled } from "./worker-and-guardian-killed";
+import { workerKilled } from "./worker-killed";
+
+/** Every scenario of `pnpm test:faults`, in the order they run. */
+export const scenarios: FaultScenario[] = [
+  workerKilled,
+  workerAndGuardianKilled,
+  redisEmptied,
+  badRef,
+  bigCatalog,
+  races,
+];

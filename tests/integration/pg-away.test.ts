@@ -1,0 +1,189 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { disconnectDb } from "@proofboard/db";
+import { repoRoot } from "@proofboard/env";
+import { closeQueues, createRedis, decodeLiveEntries, liveKey, type LiveEvent } from "@proofboard/jobs";
+import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, type FollowEvent } from "@proofboard/services";
+import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
+
+/**
+ * PostgreSQL goes away mid-run, for real: the worker (a child process, as in production) reaches the
+ * database through a TCP proxy this test owns; the proxy drops every connection and refuses new
+ * ones for PB_PG_AWAY_SECONDS (default 15; a fault suite runs 60), then lets them through again.
+ * The lane keeps printing; the stored console must come out byte for byte.
+ */
+const AWAY_SECONDS = Number(process.env.PB_PG_AWAY_SECONDS ?? 15);
+const INTERVAL_MS = 50;
+/** the lane prints for about this long: some bytes before the cut, through it, and after */
+const LANE_SECONDS = AWAY_SECONDS + 12;
+const LINES = Math.round((LANE_SECONDS * 1000) / INTERVAL_MS);
+/** every line carries NUL, invalid UTF-8, a multibyte char and escape sequences */
+const TAIL = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28]), Buffer.from(" € \x1b[31mred\x1b[0m\x1b]0;title\x07\r\n")]);
+const line = (i: number) => Buffer.concat([Buffer.from(`line ${i} `), TAIL]);
+const EXPECTED = Buffer.concat(Array.from({ length: LINES }, (_, i) => line(i)));
+const laneScript = `const tail = Buffer.from(${JSON.stringify(TAIL.toString("base64"))}, "base64");
+let i = 0;
+const tick = () => {
+  if (i === ${LINES}) return;
+  process.stdout.write(Buffer.concat([Buffer.from("line " + i + " "), tail]), () => { i++; setTimeout(tick, ${INTERVAL_MS}); });
+};
+tick();
+`;
+
+/** A TCP proxy to the real PostgreSQL that can be cut (every socket destroyed, new ones refused) and restored. */
+class PgProxy {
+  private server: net.Server | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async listen(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on("error", () => undefined);
+        s.on("close", () => {
+          this.sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", () => resolve());
+    });
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  cut(): void {
+    this.server?.close();
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+  }
+}
+
+const dbUrl = new URL(process.env.DATABASE_URL!);
+const proxy = new PgProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+const dataDir = path.join(process.env.PROOFBOARD_DATA_DIR!, "pg-away");
+const hostName = "pg-away-host";
+let worker: ChildProcess | undefined;
+const workerLog: string[] = [];
+
+beforeAll(async () => {
+  await resetDb();
+  await proxy.listen();
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([{ name: "steady", command: ["node", "lanes/steady.cjs"], timeoutSeconds: LANE_SECONDS * 4 }]),
+    "lanes/steady.cjs": laneScript,
+  });
+  await syncRepository(await ensureRepository("itest", target.dir));
+  const viaProxy = new URL(dbUrl);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  worker = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), ["apps/worker/src/main.ts"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: viaProxy.toString(),
+      PROOFBOARD_DATA_DIR: dataDir,
+      PROOFBOARD_HOST_NAME: hostName,
+      PROOFBOARD_WORKER_SLOTS: "1",
+      PROOFBOARD_LOG_FORMAT: "text",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [worker.stdout!, worker.stderr!]) {
+    stream.on("data", (d: Buffer) => workerLog.push(...d.toString().split("\n").filter(Boolean)));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker!.once("exit", resolve));
+    worker.kill("SIGINT");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (worker.exitCode === null) worker.kill("SIGKILL");
+  }
+  proxy.cut();
+  await closeQueues();
+  await disconnectDb();
+});
+
+async function liveEvents(runId: string): Promise<{ id: string; event: LiveEvent }[]> {
+  const redis = createRedis();
+  try {
+    return decodeLiveEntries(await redis.xrangeBuffer(liveKey(runId), "-", "+"));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+describe("PostgreSQL away mid-run", () => {
+  it(`keeps the lane running for ${AWAY_SECONDS} s without the database and stores its console byte for byte`, { timeout: (LANE_SECONDS * 4 + 120) * 1000 }, async () => {
+    try {
+      const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
+      await waitFor("the lane's first stored bytes", async () => {
+        const r = await runById(run.id);
+        return r.status === "running" && (await readConsole(run.id, "harness").catch(() => null))?.data.length;
+      }, 60_000);
+
+      // What the run page's stream gets (its own database connection is not cut).
+      const followed: FollowEvent[] = [];
+      const following = (async () => {
+        for await (const ev of followRun(run.id, {})) followed.push(ev);
+      })();
+
+      const cutAt = Date.now();
+      proxy.cut();
+      await new Promise((r) => setTimeout(r, AWAY_SECONDS * 1000));
+      const restoredAt = Date.now();
+      const during = await liveEvents(run.id);
+      await proxy.listen();
+
+      // Watchers kept seeing bytes while the database was away, and the worker said it was buffering.
+      const liveDuring = during.filter((e) => e.event.type === "chunk" && e.event.at > cutAt + 1000 && e.event.at < restoredAt);
+      expect(liveDuring.length).toBeGreaterThan(0);
+      const buffering = during.filter((e) => e.event.type === "buffering");
+      expect(buffering.length).toBeGreaterThan(0);
+      expect(buffering.at(-1)!.event).toMatchObject({ type: "buffering", host: hostName });
+      expect((buffering.at(-1)!.event as { spooledBytes: number | null }).spooledBytes).toBeGreaterThan(0);
+
+      const ended = await waitFor("the run to end", async () => {
+        const r = await runById(run.id);
+        return ["queued", "running"].includes(r.status) ? null : r;
+      }, (LANE_SECONDS * 3 + 60) * 1000);
+      expect({ status: ended.status, reason: ended.reason }).toEqual({ status: "passed", reason: null });
+      const stored = await readConsole(run.id, "harness", 0, 64 << 20);
+      expect(stored.data.length).toBe(EXPECTED.length);
+      expect(stored.data.equals(EXPECTED)).toBe(true);
+
+      // Once everything was stored the notice was withdrawn, before the final status; the spool file is gone.
+      const after = (await liveEvents(run.id)).map((e) => e.event);
+      const drained = after.findIndex((e) => e.type === "buffering" && e.spooledBytes === null);
+      const final = after.findIndex((e) => e.type === "status" && e.status === "passed");
+      expect(drained).toBeGreaterThan(-1);
+      expect(drained).toBeLessThan(final);
+      expect(workerLog.some((l) => l.includes("PostgreSQL unreachable"))).toBe(true);
+      expect(workerLog.some((l) => l.includes("PostgreSQL reachable again"))).toBe(true);
+      await following;
+      const notices = followed.filter((e) => e.kind === "buffering");
+      expect(notices[0]).toMatchObject({ host: hostName });
+      expect(notices.at(-1)).toMatchObject({ spooledBytes: null });
+      const fromFollow = Buffer.concat(followed.flatMap((e) => (e.kind === "bytes" ? [e.data] : [])));
+      expect(fromFollow.equals(EXPECTED)).toBe(true);
+      const spoolDir = path.join(dataDir, "worker", hostName, "spool");
+      // removed just after the verdict is stored
+      await waitFor("the spool file to go", async () => !existsSync(spoolDir) || readdirSync(spoolDir).length === 0, 10_000);
+    } catch (err) {
+      console.error(`worker log (last 40 lines):\n${workerLog.slice(-40).join("\n")}`);
+      throw err;
+    }
+  });
+});
