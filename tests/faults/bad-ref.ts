@@ -21,7 +21,10 @@ export const badRef: FaultScenario = {
       "proofboard.yaml": catalogYaml(LANES.map((name) => ({ name, command: ["bash", "-c", `echo ${name} at $PROOFBOARD_COMMIT`] }))),
     });
     // a sync every 3 s: the worker's mirror sees the completed push soon after it lands
-    await ctx.spawnWorker({ hostName: "faults-badref", slots: 2, env: { PROOFBOARD_SYNC_INTERVAL_SECONDS: "3" } });
+    const spawnedAt = new Date();
+    const worker = await ctx.spawnWorker({ hostName: "faults-badref", slots: 2, env: { PROOFBOARD_SYNC_INTERVAL_SECONDS: "3" } });
+    // The fault comes after the worker's first sync: its mirror is a clone of a healthy target.
+    await waitUntil("the worker's first sync", async () => (await db().repository.findUniqueOrThrow({ where: { id: repo.id } })).lastSyncedAt! > spawnedAt, 30_000, ctx.signal);
 
     // The bad ref: a push whose ref update landed and whose objects did not. Every full fetch fails.
     const clone = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-faults-clone-")), "clone");
@@ -85,7 +88,13 @@ export const badRef: FaultScenario = {
       },
       90_000,
       ctx.signal,
-    ).then(() => secondsSince(t0), () => null);
+    ).then(
+      () => secondsSince(t0),
+      async (err: Error) => {
+        ctx.log(`${err.message}: ${JSON.stringify(await snapshot())}\nworker's last lines:\n${worker.output().split("\n").slice(-30).join("\n")}`);
+        return null;
+      },
+    );
 
     const ok = during !== null && reasonNamesFetch && badVerdicts.size === 0 && recovered !== null;
     return {

@@ -2,6 +2,7 @@ import { badRef } from "./bad-ref";
 import { bigCatalog } from "./big-catalog";
 import { races } from "./races";
 import { redisEmptied } from "./redis-emptied";
+import { postgresAway } from "./postgres-away";
 import type { FaultScenario } from "./scenario";
 import { workerAndGuardianKilled } from "./worker-and-guardian-killed";
 import { workerKilled } from "./worker-killed";
@@ -10,6 +11,7 @@ import { workerKilled } from "./worker-killed";
 export const scenarios: FaultScenario[] = [
   workerKilled,
   workerAndGuardianKilled,
+  postgresAway,
   redisEmptied,
   badRef,
   bigCatalog,

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disconnectDb } from "@proofboard/db";
 import { repoRoot } from "@proofboard/env";
 import { closeQueues, createRedis, decodeLiveEntries, liveKey, type LiveEvent } from "@proofboard/jobs";
 import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, type FollowEvent } from "@proofboard/services";
+import { PgProxy } from "../support/pg-proxy";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
 
 /**
@@ -32,43 +32,6 @@ const tick = () => {
 };
 tick();
 `;
-
-/** A TCP proxy to the real PostgreSQL that can be cut (every socket destroyed, new ones refused) and restored. */
-class PgProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async listen(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.target.port, this.target.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on("error", () => undefined);
-        s.on("close", () => {
-          this.sockets.delete(s);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  cut(): void {
-    this.server?.close();
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-  }
-}
 
 const dbUrl = new URL(process.env.DATABASE_URL!);
 const proxy = new PgProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });

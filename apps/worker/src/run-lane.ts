@@ -73,13 +73,15 @@ class LaneUnreadable extends Error {}
  * the run waits with the reason (LaneUnreadable) instead of ending as an infrastructure error.
  */
 async function ensureCommit(mirror: Mirror, sha: string, repositoryId: string): Promise<void> {
+  // A target that cannot be cloned whole (a broken ref) gets an empty mirror: the run's commit is fetched by id.
+  const cloned = await mirror.ensure().then(() => null, (err: Error) => err);
   if (await mirror.hasCommit(sha)) return;
-  const fetched = await mirror.fetch().then(() => null, (err: Error) => err);
+  const fetched = cloned ?? (await mirror.fetch().then(() => null, (err: Error) => err));
   // Shown on the branch and hosts pages; a failure to record it must not cost the run.
   await (fetched ? recordTargetFault(repositoryId, fetched.message) : clearTargetFault(repositoryId)).catch(() => undefined);
   if (await mirror.hasCommit(sha)) return;
   // Only when the full fetch failed: after a good one, a commit no branch reaches is not the target's to give.
-  const alone = fetched ? await mirror.fetchCommit(sha).then(() => null, (err: Error) => err) : null;
+  const alone = fetched && (await mirror.isMirror()) ? await mirror.fetchCommit(sha).then(() => null, (err: Error) => err) : null;
   if (fetched && (await mirror.hasCommit(sha))) return;
   // The remote's words are data: no escapes or control characters reach the pages or the CLI.
   const why = cleanFaultMessage((alone ?? fetched)?.message.split("\n")[0] ?? "the target does not have it", 500);
@@ -132,7 +134,6 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     // Before anything starts: whatever this attempt starts is found again by its owner, even after the worker dies.
     owner = await ctx.ownership.attempt(`${runId}.${claim.fence}`);
     const mirror = mirrorFor(repo);
-    await mirror.ensure();
     await ensureCommit(mirror, claim.run.commitSha, repo.id);
     const { lane, source } = await laneDefinition(repo, claim);
     await mkdir(path.dirname(worktree), { recursive: true });

@@ -95,6 +95,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
       new Worker(
         laneQueueName(cls),
         async (job) => {
+          if (job.name !== runLaneJob.name) throw new Error(`unknown job "${job.name}" on ${laneQueueName(cls)}: lane queues carry only ${runLaneJob.name}`);
           const { runId } = runLaneJob.payload.parse(job.data);
           await slots.acquire();
           try {

@@ -27,6 +27,30 @@ describe("Mirror", { timeout: 30_000 }, () => {
   });
   afterEach(() => tmp.cleanup());
 
+  it("heals a mirror holding a ref to an object it lacks, and clones a target with one as a remote would", async () => {
+    // A ref the mirror cannot resolve (as a local-path clone of a half-done push left behind).
+    const ghost = "0123456789abcdef0123456789abcdef01234567";
+    await writeFile(join(tmp.dir, "mirrors", "demo.git", "refs", "heads", "ghost"), `${ghost}\n`);
+    const next = await source.commit("later.txt", "after the ghost\n");
+    await mirror.fetch();
+    expect(await mirror.hasCommit(next)).toBe(true);
+    expect((await mirror.listBranches()).branches.map((b) => b.name)).not.toContain("ghost");
+
+    // The same half-done push in the target itself: a fresh clone refuses it (git's object checks)
+    // instead of copying the broken ref, and clones once the push is complete.
+    await writeFile(join(source.path, ".git", "refs", "heads", "half-pushed"), `${ghost}\n`);
+    const fresh = new Mirror({ url: source.path, path: join(tmp.dir, "mirrors", "fresh.git") });
+    await expect(fresh.ensure()).rejects.toThrow(GitError);
+    // ...but it leaves an empty mirror behind, so a run's commit can still be fetched by its id.
+    await fresh.ensure();
+    await fresh.fetchCommit(next);
+    expect(await fresh.hasCommit(next)).toBe(true);
+    await expect(fresh.fetch()).rejects.toThrow(GitError);
+    await source.git(["branch", "-f", "half-pushed", "main"]);
+    await fresh.fetch();
+    expect((await fresh.listBranches()).branches.map((b) => b.name)).toContain("half-pushed");
+  });
+
   it("clones every branch with its head", async () => {
     expect(await mirror.listBranches()).toEqual({
       branches: [

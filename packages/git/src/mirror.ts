@@ -92,7 +92,8 @@ export class Mirror {
     return runGit([`--git-dir=${this.path}`, ...args], opts);
   }
 
-  private async isMirror(): Promise<boolean> {
+  /** Whether the folder holds a bare mirror (possibly an empty one, when the target could not be cloned whole). */
+  async isMirror(): Promise<boolean> {
     if (!(await exists(join(this.path, "HEAD")))) return false;
     try {
       return (await this.git(["rev-parse", "--is-bare-repository"])).trim() === "true";
@@ -119,8 +120,22 @@ export class Mirror {
     const parent = dirname(this.path);
     await mkdir(parent, { recursive: true });
     const tmp = join(parent, `.${basename(this.path)}.clone-${process.pid}-${randomBytes(4).toString("hex")}`);
+    let cloneError: unknown = null;
     try {
-      await runGit(["clone", "--mirror", "--quiet", "--", this.url, tmp], { timeoutMs: NETWORK_TIMEOUT_MS });
+      // --no-local: a target on this machine is fetched like a remote one, with git's object checks.
+      // Its local shortcut copies refs as they are, so a ref whose objects never arrived (a push half
+      // done) would land in the mirror and fail every later fetch with "bad object".
+      await runGit(["clone", "--mirror", "--no-local", "--quiet", "--", this.url, tmp], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(async (err: unknown) => {
+        // A target that answers but cannot be cloned whole (one broken ref fails it) still gets an
+        // empty mirror, so the commits runs need can be fetched by id; the clone's error still goes
+        // to the caller. One that does not answer at all (a wrong URL) leaves nothing behind.
+        await runGit(["ls-remote", "--heads", "--", this.url], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(() => Promise.reject(err));
+        cloneError = err;
+        await rm(tmp, { recursive: true, force: true });
+        await runGit(["init", "--bare", "--quiet", "--", tmp]);
+        const git = (args: string[]) => runGit([`--git-dir=${tmp}`, ...args]);
+        await git(["remote", "add", "--mirror=fetch", "origin", this.url]);
+      });
       try {
         await rename(tmp, this.path);
       } catch (err) {
@@ -130,12 +145,37 @@ export class Mirror {
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
+    if (cloneError) throw cloneError;
   }
 
-  /** Refreshes every branch: new commits, force-pushes and deleted branches. */
+  /**
+   * Refreshes every branch: new commits, force-pushes and deleted branches. A mirror holding a ref
+   * to an object it lacks (copied by an older clone, or a disk that lost a file) fails every fetch
+   * with "bad object": such refs are dropped and the fetch is made once more, so the mirror heals.
+   */
   async fetch(): Promise<void> {
     const args = ["fetch", "--prune", "--quiet", "origin", "+refs/heads/*:refs/heads/*"];
-    await serialized(this.path, () => this.git(args, { timeoutMs: NETWORK_TIMEOUT_MS }));
+    await serialized(this.path, async () => {
+      try {
+        await this.git(args, { timeoutMs: NETWORK_TIMEOUT_MS });
+      } catch (err) {
+        if ((await this.dropBrokenRefs()) === 0) throw err;
+        await this.git(args, { timeoutMs: NETWORK_TIMEOUT_MS });
+      }
+    });
+  }
+
+  /** Deletes refs whose object the mirror does not have; returns how many. */
+  private async dropBrokenRefs(): Promise<number> {
+    const refs = (await this.git(["for-each-ref", "--format=%(objectname) %(refname)"])).split("\n").filter(Boolean);
+    if (!refs.length) return 0;
+    const check = await runGit([`--git-dir=${this.path}`, "cat-file", "--batch-check=%(objecttype)"], {
+      input: refs.map((r) => `${r.split(" ")[0]}\n`).join(""),
+    });
+    const types = check.split("\n");
+    const broken = refs.filter((_, i) => types[i]?.endsWith("missing")).map((r) => r.slice(r.indexOf(" ") + 1));
+    for (const ref of broken) await this.git(["update-ref", "-d", ref]);
+    return broken.length;
   }
 
   /** Whether the mirror already holds this commit. */

@@ -28,9 +28,12 @@ export function syncRepository(repo: Repository): Promise<SyncSummary> {
 async function doSync(repo: Repository): Promise<SyncSummary> {
   const mirror = mirrorFor(repo);
   try {
-    await mirror.ensure();
-    // The target's own fault (a broken ref, a remote that refuses): recorded for the pages, cleared by the next good fetch.
-    await mirror.fetch().catch(async (err: unknown) => {
+    // The target's own fault (a broken ref, a remote that refuses, one that cannot be cloned): recorded
+    // for the pages, cleared by the next good fetch.
+    await (async () => {
+      await mirror.ensure();
+      await mirror.fetch();
+    })().catch(async (err: unknown) => {
       await recordTargetFault(repo.id, err instanceof Error ? err.message : String(err));
       throw err;
     });
