@@ -8,6 +8,9 @@ const testEnv = {
   PROOFBOARD_DATA_DIR: process.env.TEST_DATA_DIR ?? "/tmp/proofboard-test-data",
   PROOFBOARD_TARGET_NAME: "itest",
   PROOFBOARD_HEARTBEAT_SECONDS: "1",
+  // Suites call mutations as fast as code can; tests/integration/browser-safety.test.ts sets its own limits.
+  PROOFBOARD_MUTATION_RATE: "100000/min",
+  PROOFBOARD_MUTATION_RATE_PER_ADDRESS: "100000/min",
 };
 
 /** Three projects: unit tests beside the code, integration tests on real services, browser tests. */

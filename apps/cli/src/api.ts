@@ -11,10 +11,14 @@ export type Client = ReturnType<typeof makeClient>;
 export interface Config {
   apiUrl: string;
   repository: string | undefined;
+  /** PROOFBOARD_SESSION: a browser session's token, sent as its cookie (until the CLI has API tokens) */
+  session?: string;
 }
 
 const DEFAULT_API_URL = "http://localhost:3000";
 const USER_AGENT = "proofboard-cli";
+/** The web's session cookie (packages/auth), named here because the CLI must not load server code. */
+const SESSION_COOKIE = "pb_session";
 /** Generous: a sync fetches from git; a hung server should still not hang a script forever. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
@@ -30,7 +34,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, repositoryOption: string | un
     throw new UsageError(`PROOFBOARD_API_URL must be http:// or https://, not ${JSON.stringify(raw)}`, null);
   }
   const repository = repositoryOption ?? (env.PROOFBOARD_REPOSITORY || undefined);
-  return { apiUrl: url.toString().replace(/\/+$/, ""), repository };
+  // A token is base64url; anything else would let the environment inject more cookies or headers.
+  const session = env.PROOFBOARD_SESSION?.trim() || undefined;
+  if (session && !/^[A-Za-z0-9_-]{1,200}$/.test(session)) throw new UsageError("PROOFBOARD_SESSION is not a session token (the pb_session cookie's value)", null);
+  return { apiUrl: url.toString().replace(/\/+$/, ""), repository, session };
 }
 
 /**
@@ -79,7 +86,7 @@ function unreachable(where: string, err: unknown): CliError {
 
 export function makeClient(config: Config) {
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${config.apiUrl}/api/trpc`, fetch: apiFetch })],
+    links: [httpLink({ url: `${config.apiUrl}/api/trpc`, fetch: apiFetch, headers: () => (config.session ? { cookie: `${SESSION_COOKIE}=${config.session}` } : {}) })],
   });
 }
 

@@ -31,13 +31,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: "diff", args: ["RUN"], flags: JSON_FLAG, options: ["console"], summary: "each console (VMs first; or NAME) against the lane's last good run: first differing lines" },
   { name: "hosts", args: [], flags: JSON_FLAG, options: [], summary: "worker hosts, their classes and slots" },
   { name: "sync", args: [], flags: JSON_FLAG, options: [], summary: "fetch branches from git now" },
+  { name: "audit", args: [], flags: JSON_FLAG, options: ["run", "actor", "limit"], summary: "the audit log, newest first (admins: PROOFBOARD_SESSION)" },
   { name: "help", args: [], flags: [], options: [], summary: "this text, or one command's" },
 ];
 
 /** Accepted by every command. */
 const GLOBAL_OPTIONS = ["repository"];
 
-const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G" };
+const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G", run: "RUN", actor: "NAME" };
 
 export function commandUsage(spec: CommandSpec): string {
   const parts = [`proofboard ${spec.name}`, ...spec.args];
@@ -161,6 +162,7 @@ const OPTIONS_TEXT = `options:
 environment:
   PROOFBOARD_API_URL     the web app serving the API (default http://localhost:3000)
   PROOFBOARD_REPOSITORY  as --repository
+  PROOFBOARD_SESSION     an admin's session (the pb_session cookie's value), for audit
 
 exit status: 0 ok; 1 the run did not pass, or the API failed; 2 usage error, or unknown
 branch, lane, run or console; 3 the API is unreachable (start it: bash scripts/start.sh)

@@ -6,6 +6,7 @@ import { diff, search } from "./commands/consoles";
 import type { Command } from "./commands/context";
 import { lanes } from "./commands/lanes";
 import { hosts, sync } from "./commands/admin";
+import { audit } from "./commands/audit";
 import { missing, rerun, runs } from "./commands/runs";
 import { runCommand } from "./commands/run";
 import { EXIT, oneLine, toCliError, UsageError } from "./errors";
@@ -13,7 +14,7 @@ import { makeOutput } from "./output";
 
 /** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
 
-const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, run: runCommand, rerun, missing, console: consoleCommand, search, diff, hosts, sync };
+const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, run: runCommand, rerun, missing, console: consoleCommand, search, diff, hosts, sync, audit };
 
 async function main(argv: readonly string[]): Promise<number> {
   const out = makeOutput(process.stdout, process.stderr, process.env);

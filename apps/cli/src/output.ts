@@ -1,5 +1,7 @@
 /** Everything the CLI prints goes through here: tables, colors, JSON, raw bytes. */
 
+import { escapeInvisible } from "@proofboard/domain";
+
 export type Style = "green" | "red" | "yellow" | "dim" | "bold";
 const SGR: Record<Style, string> = { green: "32", red: "31", yellow: "33", dim: "2", bold: "1" };
 
@@ -41,15 +43,12 @@ export function safeJson(value: unknown): string {
 }
 
 /**
- * Text from outside (commit subjects, reasons) may carry escape sequences or bidi overrides; in a
- * table they are shown escaped instead of interpreted. Branch names cannot contain controls (the
- * sync refuses them), so they print verbatim.
+ * Text from outside (branch names, commit subjects, reasons) may carry escape sequences, bidi
+ * overrides or zero-width characters; they are shown escaped (`\x1b`, `\u202e`) instead of
+ * interpreted, by the same rule as the web.
  */
 export function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
+  return escapeInvisible(text);
 }
 
 function cellText(c: Cell): string {

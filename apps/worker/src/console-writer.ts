@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import { MarkerScanner, type ConsoleMarker } from "@proofboard/domain";
 import {
-  addMarkers, appendChunk, chunkStored, closeConsole, FencedOut, openConsole, retagConsole, type ConsoleKind, type ConsoleVerdict,
+  addMarkers, appendChunk, chunkStored, closeConsole, FencedOut, observeStreamPublish, openConsole, retagConsole, workerMetrics,
+  type ConsoleKind, type ConsoleVerdict,
 } from "@proofboard/services";
 import { publishChunk } from "@proofboard/jobs";
 import type { Kept, RunStorage } from "./durable";
@@ -106,6 +107,7 @@ export class ConsoleWriter {
             if (!(again && err instanceof FencedOut && (await chunkStored(id, offset, bytes.length)))) throw err;
           });
         });
+        workerMetrics.consoleBytes.inc({ kind: this.kind }, bytes.length);
         await this.storage.write(`console ${this.name}`, () => addMarkers(this.claim, id, found, at));
       } catch (err) {
         this.failure ??= asError(err);
@@ -120,7 +122,7 @@ export class ConsoleWriter {
     if (this.liveInFlight + data.length > LIVE_IN_FLIGHT_BYTES) return;
     this.liveInFlight += data.length;
     void publishChunk(this.redis, this.claim.runId, this.name, offset, data, at)
-      .catch(() => undefined)
+      .then(() => observeStreamPublish((Date.now() - at.getTime()) / 1000), () => undefined)
       .finally(() => (this.liveInFlight -= data.length));
   }
 

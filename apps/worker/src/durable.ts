@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Redis } from "ioredis";
 import { env } from "@proofboard/env";
 import { publishBuffering } from "@proofboard/jobs";
+import { workerMetrics } from "@proofboard/services";
 import { isDatabaseUnreachable } from "./db-unreachable";
 import { formatBytes, Spool, SpoolBudget, SpoolFull } from "./spool";
 
@@ -14,9 +15,9 @@ const NOTICE_EVERY_MS = 2000;
 
 let budget: SpoolBudget | undefined;
 
-/** The disk every run of this worker process may spool to, together (PROOFBOARD_SPOOL_BYTES). */
+/** The disk every run of this worker process may spool to, together (PROOFBOARD_SPOOL_BYTES), reported on /metrics. */
 export function workerSpoolBudget(): SpoolBudget {
-  budget ??= new SpoolBudget(env().PROOFBOARD_SPOOL_BYTES);
+  budget ??= new SpoolBudget(env().PROOFBOARD_SPOOL_BYTES, (used) => workerMetrics.spoolBytes.set(used));
   return budget;
 }
 

@@ -5,7 +5,11 @@ import path from "node:path";
 export class SpoolBudget {
   private used = 0;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    /** told the bytes in use after every change (the worker's spool gauge) */
+    private readonly onChange: (used: number) => void = () => undefined,
+  ) {}
 
   get bytes(): number {
     return this.used;
@@ -14,11 +18,13 @@ export class SpoolBudget {
   take(n: number): boolean {
     if (this.used + n > this.limit) return false;
     this.used += n;
+    this.onChange(this.used);
     return true;
   }
 
   give(n: number): void {
     this.used = Math.max(0, this.used - n);
+    this.onChange(this.used);
   }
 }
 

@@ -1,3 +1,4 @@
+import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { branchesRouter } from "./routers/branches";
 import { consolesRouter } from "./routers/consoles";
@@ -17,6 +18,7 @@ export const appRouter = router({
   history: historyRouter,
   operations: operationsRouter,
   consoles: consolesRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,8 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { canOperate, sessionTokenFromCookie, userForToken, type AuthUser } from "@proofboard/auth";
 import { CatalogError } from "@proofboard/domain";
 import { ConfigError, ConflictError, NotFoundError } from "@proofboard/services";
+import { auditMutations } from "./middleware/audit";
+import { rateLimitMutations } from "./middleware/rate-limit";
 
 /** The one initTRPC of Proofboard. */
 export interface Context {
@@ -15,6 +17,8 @@ export interface Context {
   resHeaders?: Headers;
   /** whether the request came over https, so the session cookie gets Secure only where it can work */
   secure?: boolean;
+  /** where the request came from: the first X-Forwarded-For / X-Real-IP address (a trusted proxy's), else "local" */
+  address?: string;
 }
 
 export async function createContext(opts?: { req?: Request; resHeaders?: Headers }): Promise<Context> {
@@ -24,7 +28,10 @@ export async function createContext(opts?: { req?: Request; resHeaders?: Headers
   const user = await userForToken(sessionToken);
   const secure = req ? new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https" : false;
   const actor = user?.name ?? (agent.startsWith("proofboard-cli") ? "cli" : "web");
-  return { actor, user, sessionToken, resHeaders: opts?.resHeaders, secure };
+  const forwarded = req?.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req?.headers.get("x-real-ip")?.trim();
+  // An address is data for the audit log and rate limits: bounded, no control characters.
+  const address = forwarded ? forwarded.replace(/[^\x21-\x7e]/g, "").slice(0, 64) || "local" : "local";
+  return { actor, user, sessionToken, resHeaders: opts?.resHeaders, secure, address };
 }
 
 const t = initTRPC.context<Context>().create();
@@ -48,7 +55,8 @@ const errorMapping = t.middleware(async ({ next }) => {
 });
 
 export const router = t.router;
-export const publicProcedure = t.procedure.use(errorMapping);
+// The audit log comes first: it records every mutation, including those the later middlewares refuse.
+export const publicProcedure = t.procedure.use(auditMutations).use(errorMapping).use(rateLimitMutations);
 
 /** Holding a lane's VMs and typing into their consoles: an operator or an admin, nobody else. */
 export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
@@ -57,5 +65,13 @@ export const operatorProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!canOperate(user.role)) {
     throw new TRPCError({ code: "FORBIDDEN", message: `${user.name} is a ${user.role}; holding and typing need an operator` });
   }
+  return next({ ctx: { ...ctx, user } });
+});
+
+/** The audit log and whatever else only an admin may read. */
+export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
+  const user = ctx.user;
+  if (!user) throw new TRPCError({ code: "UNAUTHORIZED", message: "log in as an admin to see this" });
+  if (user.role !== "admin") throw new TRPCError({ code: "FORBIDDEN", message: `${user.name} is a ${user.role}; this needs an admin` });
   return next({ ctx: { ...ctx, user } });
 });

@@ -14,3 +14,4 @@ export * from "./console-normalize";
 export * from "./console-matcher";
 export * from "./line-diff";
 export * from "./infrastructure-faults";
+export * from "./visible-text";

@@ -9,6 +9,32 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const RATE = /^(\d+)\s*\/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour)s?$/i;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** A limit such as "60/min", "5/15min" or "1000/h" (a count per fixed window), or "off" (null). */
+export interface Rate {
+  limit: number;
+  seconds: number;
+}
+
+const rate = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx): Rate | null => {
+      const v = value.trim();
+      if (v === "off") return null;
+      const m = RATE.exec(v);
+      const limit = Number(m?.[1]);
+      const seconds = Number(m?.[2] || 1) * (UNIT_SECONDS[m?.[3]?.[0]?.toLowerCase() ?? ""] ?? 0);
+      if (!m || limit < 1 || seconds < 1) {
+        ctx.addIssue({ code: "custom", message: `expected a count per window such as "60/min", "5/15min", "1000/h", or "off"; not ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return { limit, seconds };
+    });
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -64,6 +90,16 @@ const schema = z.object({
   PROOFBOARD_LOG_FORMAT: z.enum(["json", "text"]).optional(),
   /** Shared with GitHub/Gitea (HMAC key) and GitLab (token); unset keeps /api/webhooks/* closed. */
   PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** The address people use (https://proofboard.example): the one Origin a mutation may come from; unset: the request's own host. */
+  PROOFBOARD_PUBLIC_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** Mutations per logged-in user (or per actor: "web", "cli" when anonymous), and per client address. */
+  PROOFBOARD_MUTATION_RATE: rate("60/min"),
+  PROOFBOARD_MUTATION_RATE_PER_ADDRESS: rate("120/min"),
+  /** Failed logins per user name, and per client address, before logins are refused until the window ends. */
+  PROOFBOARD_LOGIN_FAILURES: rate("5/15min"),
+  PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS: rate("20/15min"),
+  /** Runs queued or waiting on one branch; a request past it is refused. */
+  PROOFBOARD_MAX_QUEUED_PER_BRANCH: positiveInt(200),
 });
 
 export type Env = z.infer<typeof schema>;

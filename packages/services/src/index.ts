@@ -26,3 +26,4 @@ export * from "./metrics";
 export * from "./console-search";
 export * from "./console-diff";
 export * from "./observability";
+export * from "./audit";

@@ -3,7 +3,7 @@ import { env } from "@proofboard/env";
 import { db, Prisma, type Run } from "@proofboard/db";
 import { enqueueRun, isRedisUnavailable } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
-import { NotFoundError } from "./errors";
+import { ConflictError, NotFoundError } from "./errors";
 import { logger } from "./observability/log";
 import { branchView } from "./readiness";
 import { repositoryByName } from "./repositories";
@@ -81,6 +81,8 @@ export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lan
         });
         if (pending) return { run: pending, created: false };
       }
+      // Pushes and schedules queue once per lane and commit by themselves; a full queue must not fail a sync.
+      if (req.trigger !== "push" && req.trigger !== "schedule") await refuseOverQueueCap(tx, repo.id, branch.name);
       const previous = await tx.run.findFirst({
         where: { repositoryId: repo.id, commitSha: branch.headSha, lane: name },
         orderBy: { attempt: "desc" },
@@ -118,6 +120,18 @@ export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lan
     runs.push(run);
   }
   return { runs, note };
+}
+
+/**
+ * A branch's queue is bounded, so a script (or a hostile client) cannot bury the hosts in runs.
+ * Counted inside the lane's lock, so two requests racing on different lanes may pass it by one each.
+ */
+async function refuseOverQueueCap(tx: Prisma.TransactionClient, repositoryId: string, branchName: string): Promise<void> {
+  const cap = env().PROOFBOARD_MAX_QUEUED_PER_BRANCH;
+  const pending = await tx.run.count({ where: { repositoryId, branchName, status: { in: ["queued", "waiting"] } } });
+  if (pending >= cap) {
+    throw new ConflictError(`${branchName} already has ${pending} runs queued or waiting; the limit is ${cap} per branch (PROOFBOARD_MAX_QUEUED_PER_BRANCH): wait for some to start or cancel them`);
+  }
 }
 
 /** Enqueues a saved run; false when Redis is unreachable (the reconciler enqueues queued runs it lacks). */

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { UserMenu } from "~/components/auth/user-menu";
+import { useSession } from "~/components/auth/use-session";
 import { cn } from "~/lib/utils";
 
 const LINKS = [
@@ -12,6 +13,9 @@ const LINKS = [
   { href: "/hosts", label: "Hosts" },
 ] as const;
 
+/** Only admins may read the audit log, so only they see the way to it. */
+const ADMIN_LINKS = [{ href: "/audit", label: "Audit" }] as const;
+
 function isActive(pathname: string, href: string): boolean {
   // A branch page is a zoom into the readiness overview, so "Readiness" stays lit there.
   if (href === "/") return pathname === "/" || pathname.startsWith("/branches/");
@@ -20,13 +24,15 @@ function isActive(pathname: string, href: string): boolean {
 
 export function TopBar() {
   const pathname = usePathname();
+  const { user } = useSession();
+  const links = user?.role === "admin" ? [...LINKS, ...ADMIN_LINKS] : LINKS;
   return (
     <header className="sticky top-0 z-40 flex h-10 items-center gap-5 border-b border-line bg-surface px-4">
       <Link href="/" className="text-sm font-semibold tracking-tight text-ink">
         Proofboard
       </Link>
       <nav aria-label="Main" className="flex h-full items-stretch gap-1">
-        {LINKS.map(({ href, label }) => {
+        {links.map(({ href, label }) => {
           const active = isActive(pathname, href);
           return (
             <Link

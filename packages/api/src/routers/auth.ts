@@ -8,6 +8,7 @@ import {
   sessionCookie,
   userForToken,
 } from "@proofboard/auth";
+import { clearLoginFailures, recordLoginFailure, refuseLockedLogin } from "../middleware/login-limit";
 import { publicProcedure, router } from "../trpc";
 
 /**
@@ -30,9 +31,15 @@ export const authRouter = router({
 
   login: publicProcedure.input(credentials).mutation(async ({ input, ctx }) => {
     const jar = cookieJar(ctx.resHeaders);
+    const address = ctx.address ?? "local";
+    await refuseLockedLogin(input.name, address);
     const token = await login(input.name, input.password);
     const user = token ? await userForToken(token) : null;
-    if (!token || !user) throw new TRPCError({ code: "UNAUTHORIZED", message: "unknown user or wrong password" });
+    if (!token || !user) {
+      await recordLoginFailure(input.name, address);
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "unknown user or wrong password" });
+    }
+    await clearLoginFailures(input.name);
     // Logging in again (e.g. as someone else) replaces the session instead of leaving it behind.
     await deleteSession(ctx.sessionToken);
     jar.append("set-cookie", sessionCookie(token, { secure: ctx.secure }));

@@ -7,6 +7,7 @@ import { cn } from "~/lib/utils";
 import { formatSeconds } from "./format";
 import { laneHref } from "./links";
 import type { BranchGrid, GridCell, GridLane } from "./types";
+import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 /** Release-gate columns are tinted so "is this commit releasable" reads down one band. */
 const RELEASE_TINT = "bg-amber-50/70";
@@ -105,8 +106,8 @@ export function CommitGrid({ grid }: { grid: BranchGrid }) {
               <td className="h-6 max-w-[28rem] px-2">
                 <span className="flex min-w-0 items-center gap-1.5">
                   <Sha sha={commit.sha} length={8} />
-                  <span className="min-w-0 truncate text-ink" title={`${commit.subject} — ${commit.authorName}`}>
-                    {commit.subject || <span className="text-ink-muted">(no subject)</span>}
+                  <span className="min-w-0 truncate text-ink" title={`${visibleText(commit.subject)} — ${commit.authorName}`}>
+                    {commit.subject ? <VisibleText text={commit.subject} /> : <span className="text-ink-muted">(no subject)</span>}
                   </span>
                   <RelativeTime date={commit.committedAt} className="ml-auto shrink-0 pl-2 text-ink-muted" />
                 </span>

@@ -14,6 +14,7 @@ import { useTRPC } from "~/trpc/react";
 import { formatDelta, formatSeconds } from "./format";
 import { laneHref } from "./links";
 import type { Comparison } from "./types";
+import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 /** Endings worth explaining against a pass; a cancel or an unsupported host explains itself. */
 const FAILING = new Set(["failed", "timed_out", "error", "lost"]);
@@ -58,8 +59,8 @@ function CommitCell({ run }: { run: Side }) {
   return (
     <span className="inline-flex min-w-0 items-center gap-1.5">
       <Sha sha={run.commitSha} length={8} />
-      <span className="min-w-0 truncate" title={run.subject ?? undefined}>
-        {run.subject ?? ""}
+      <span className="min-w-0 truncate" title={run.subject ? visibleText(run.subject) : undefined}>
+        <VisibleText text={run.subject ?? ""} />
       </span>
     </span>
   );
@@ -86,8 +87,8 @@ function Between({ between }: { between: NonNullable<Comparison["between"]> }) {
           {between.commits.map((c) => (
             <li key={c.sha} className="flex min-w-0 items-center gap-1.5 py-0.5">
               <Sha sha={c.sha} length={8} />
-              <span className="min-w-0 truncate" title={c.subject}>
-                {c.subject}
+              <span className="min-w-0 truncate" title={visibleText(c.subject)}>
+                <VisibleText text={c.subject} />
               </span>
               <span className="shrink-0 text-ink-muted">{c.authorName}</span>
               <RelativeTime date={c.committedAt} className="shrink-0 text-ink-muted" />
@@ -127,8 +128,8 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
           <Row label="Commit" good={<CommitCell run={good} />} bad={<CommitCell run={bad} />} differs={good.commitSha !== bad.commitSha} />
           <Row
             label="Branch"
-            good={<Link href={branchHref(good.branch)} className="font-mono hover:underline">{good.branch}</Link>}
-            bad={<Link href={branchHref(bad.branch)} className="font-mono hover:underline">{bad.branch}</Link>}
+            good={<Link href={branchHref(good.branch)} className="font-mono hover:underline"><VisibleText text={good.branch} /></Link>}
+            bad={<Link href={branchHref(bad.branch)} className="font-mono hover:underline"><VisibleText text={bad.branch} /></Link>}
             differs={good.branch !== bad.branch}
           />
           <Row
@@ -183,7 +184,7 @@ export function ComparePanel({ runId, status }: { runId: string; status: string 
       {c === undefined ? (
         query.isError ? <QueryError error={query.error} what="the comparison" /> : <p className="text-sm text-ink-muted">Looking for the last good run…</p>
       ) : c.good === null ? (
-        <p className="text-sm text-ink-muted">No earlier pass of <span className="font-mono">{c.run.lane}</span> on any branch: nothing to compare with.</p>
+        <p className="text-sm text-ink-muted">No earlier pass of <VisibleText className="font-mono" text={c.run.lane} /> on any branch: nothing to compare with.</p>
       ) : (
         <Comparing c={c} good={c.good} />
       )}

@@ -1,6 +1,7 @@
 import { runHref } from "~/components/readiness/links";
 import { formatSeconds } from "./format";
 import type { TrendPoint } from "./types";
+import { visibleText } from "~/components/ui/visible-text";
 
 const W = 760;
 const H = 220;
@@ -80,7 +81,7 @@ export function DurationChart({ points, median, p90 }: ChartProps) {
         {points.map((p) => (
           <a key={p.runId} href={runHref(p.runId)}>
             <circle cx={x(Date.parse(p.finishedAt))} cy={y(p.seconds)} r={4} fill={colors.get(p.branch)} fillOpacity={0.85} stroke="#fff" strokeWidth={1}>
-              <title>{`${formatSeconds(p.seconds)} · ${p.branch} · ${p.commitSha.slice(0, 10)}${p.hostName ? ` · ${p.hostName}` : ""} · ${p.finishedAt}`}</title>
+              <title>{`${formatSeconds(p.seconds)} · ${visibleText(p.branch)} · ${p.commitSha.slice(0, 10)}${p.hostName ? ` · ${p.hostName}` : ""} · ${p.finishedAt}`}</title>
             </circle>
           </a>
         ))}

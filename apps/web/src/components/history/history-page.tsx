@@ -12,6 +12,7 @@ import { StatusBadge } from "~/components/ui/status-badge";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import { CommitGrid } from "./commit-grid";
+import { VisibleText } from "~/components/ui/visible-text";
 
 const DEPTHS = [20, 50, 100] as const;
 const LEGEND = ["passed", "failed", "timed_out", "error", "unsupported", "running", "queued", "canceled", "never-run"] as const;
@@ -69,7 +70,7 @@ export function HistoryPage({ branch }: { branch: string }) {
       <div className="flex flex-wrap items-center gap-2">
         <h1 className="text-base font-semibold">History of</h1>
         <Link href={branchHref(grid.branch)} className="min-w-0 font-mono text-base font-semibold [overflow-wrap:anywhere] hover:underline">
-          {grid.branch}
+          <VisibleText text={grid.branch} />
         </Link>
         <span className="text-sm text-ink-muted">first-parent commits, newest first; each square is the latest run of that lane on that commit</span>
       </div>

@@ -15,6 +15,7 @@ import { formatPercent, formatSeconds } from "./format";
 import { LaneRunsTable } from "./lane-runs-table";
 import { historyHref, laneHref } from "./links";
 import type { LaneHistory } from "./types";
+import { VisibleText } from "~/components/ui/visible-text";
 
 function Stat({ label, hint, children, tone }: { label: string; hint: string; children: ReactNode; tone?: string }) {
   return (
@@ -73,14 +74,16 @@ export function LaneHistoryPage({ lane, branch }: { lane: string; branch?: strin
       {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
       <div className="flex flex-col gap-1">
         <div className="flex flex-wrap items-center gap-2">
-          <h1 className="font-mono text-lg font-semibold">{h.lane}</h1>
+          <h1 className="font-mono text-lg font-semibold">
+            <VisibleText text={h.lane} />
+          </h1>
           {h.definition && <span className="text-ink-muted">{h.definition.title}</span>}
           {h.definition && <HostClassBadge hostClass={h.definition.host} />}
           {h.branch != null && (
             <span className="inline-flex items-center gap-1 rounded border border-line bg-zinc-50 px-1.5 text-sm">
               <span className="text-ink-muted">branch</span>
               <Link href={historyHref(h.branch)} className="font-mono hover:underline">
-                {h.branch}
+                <VisibleText text={h.branch} />
               </Link>
               <Link href={laneHref(h.lane)} aria-label="Clear the branch filter" className="px-0.5 text-ink-muted hover:text-ink">
                 ×

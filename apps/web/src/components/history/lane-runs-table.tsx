@@ -7,6 +7,7 @@ import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
 import { cn } from "~/lib/utils";
 import { formatSeconds } from "./format";
 import type { HistoryRun } from "./types";
+import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 /** The window's newest runs; a flaky commit's rows are marked so the pass and the failure line up. */
 export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; flaky: ReadonlySet<string> }) {
@@ -34,8 +35,8 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
               <StatusBadge status={run.status} />
             </TD>
             <TD className="max-w-56">
-              <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={run.branch}>
-                {run.branch}
+              <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={visibleText(run.branch)}>
+                <VisibleText text={run.branch} />
               </Link>
             </TD>
             <TD>

@@ -7,6 +7,7 @@ import { LaneChip } from "./lane-chip";
 import { runsHref } from "./links";
 import type { BranchDetail } from "./types";
 import { Verdict } from "./verdict";
+import { VisibleText } from "~/components/ui/visible-text";
 
 function MissingLine({ detail }: { detail: BranchDetail }) {
   if (detail.catalogError != null) return null;
@@ -30,7 +31,9 @@ export function BranchHeader({ detail }: { detail: BranchDetail }) {
     <Card className="flex flex-col gap-2 px-3 py-2.5">
       <div className="flex flex-wrap items-center gap-3">
         <Verdict ready={detail.releaseReady} size="lg" />
-        <h1 className="min-w-0 font-mono text-lg font-semibold [overflow-wrap:anywhere] text-ink">{detail.name}</h1>
+        <h1 className="min-w-0 font-mono text-lg font-semibold [overflow-wrap:anywhere] text-ink">
+          <VisibleText text={detail.name} />
+        </h1>
         <Link href={historyHref(detail.name)} className="ml-auto text-sm text-status-running hover:underline">
           History
         </Link>

@@ -1,6 +1,7 @@
 import { RelativeTime } from "~/components/ui/relative-time";
 import { Sha } from "~/components/ui/mono";
 import { cn } from "~/lib/utils";
+import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 export type CommitLineProps = {
   sha: string;
@@ -16,8 +17,8 @@ export function CommitLine({ sha, commit, showAuthor = false, className }: Commi
       <Sha sha={sha} />
       {commit ? (
         <>
-          <span className="min-w-0 truncate text-ink" title={commit.subject}>
-            {commit.subject}
+          <span className="min-w-0 truncate text-ink" title={visibleText(commit.subject)}>
+            <VisibleText text={commit.subject} />
           </span>
           {showAuthor && <span className="shrink-0 whitespace-nowrap">by {commit.authorName}</span>}
           <RelativeTime date={commit.committedAt} className="shrink-0" />

@@ -13,6 +13,7 @@ import { Loading, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
 import { TargetFetchLine } from "./target-fault";
 import type { HostRow } from "./types";
+import { VisibleText } from "~/components/ui/visible-text";
 
 function Flag({ on, label }: { on: boolean | null; label: string }) {
   return (
@@ -75,7 +76,7 @@ function HostTableRow({ host }: { host: HostRow }) {
           <span className="flex flex-col">
             {host.running.map((r) => (
               <Link key={r.id} href={`/runs/${r.id}`} className="font-mono text-status-running hover:underline">
-                {r.lane} <span className="text-ink-muted">on {r.branch}</span>
+                <VisibleText text={r.lane} /> <span className="text-ink-muted">on <VisibleText text={r.branch} /></span>
               </Link>
             ))}
           </span>

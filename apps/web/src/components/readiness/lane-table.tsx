@@ -6,6 +6,7 @@ import { HostClassBadge } from "./host-badge";
 import { laneStatus } from "./lane-state";
 import { laneAnchor } from "./links";
 import { RerunButton } from "./rerun-button";
+import { RequestedBy, useRequesters, type Requesters } from "./requested-by";
 import { RunDuration, RunLink, StalePassMarker } from "./run-cells";
 import type { LaneDetail } from "./types";
 
@@ -18,7 +19,7 @@ function LaneHint({ lane }: { lane: LaneDetail }) {
   );
 }
 
-function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
+function LaneRow({ lane, branch, requesters }: { lane: LaneDetail; branch: string; requesters: Requesters }) {
   const status = laneStatus(lane.readiness);
   const headRun = lane.readiness?.headRun ?? null;
   const stalePass = lane.readiness?.stalePass ?? null;
@@ -60,6 +61,7 @@ function LaneRow({ lane, branch }: { lane: LaneDetail; branch: string }) {
       <TD className="w-80">
         <span className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
           {headRun && <RunLink run={headRun} />}
+          {headRun && <RequestedBy requester={requesters[headRun.id]} />}
           {stalePass && <StalePassMarker run={stalePass} />}
           {!headRun && !stalePass && <span className="text-sm text-ink-muted">no run yet</span>}
         </span>
@@ -89,6 +91,7 @@ export type LaneTableProps = {
 };
 
 export function LaneTable({ branch, rows }: LaneTableProps) {
+  const requesters = useRequesters(rows.flatMap((row) => ("heading" in row ? [] : row.readiness?.headRun ? [row.readiness.headRun.id] : [])));
   return (
     <Table className="table-fixed">
       <THead>
@@ -108,7 +111,7 @@ export function LaneTable({ branch, rows }: LaneTableProps) {
           "heading" in row ? (
             <LaneGroupRow key={row.key}>{row.heading}</LaneGroupRow>
           ) : (
-            <LaneRow key={row.name} lane={row} branch={branch} />
+            <LaneRow key={row.name} lane={row} branch={branch} requesters={requesters} />
           ),
         )}
       </TBody>

@@ -7,6 +7,7 @@ import { CatalogGates } from "./catalog-gates";
 import { CatalogLanes } from "./catalog-lanes";
 import { Loading, QueryError } from "./query-state";
 import { SiteOverlay } from "./site-overlay";
+import { VisibleText } from "~/components/ui/visible-text";
 
 /** The catalog in force: the default one, or the one at a branch's head with `?branch=`. */
 export function LanesPage({ branch }: { branch?: string }) {
@@ -23,7 +24,7 @@ export function LanesPage({ branch }: { branch?: string }) {
         <span className="text-ink-muted">catalog from</span>
         <Mono>{source}</Mono>
         {overlay && <span className="text-ink-muted">with the site overlay</span>}
-        {branch && <span className="text-ink-muted">at the head of <span className="font-mono text-ink">{branch}</span></span>}
+        {branch && <span className="text-ink-muted">at the head of <VisibleText className="font-mono text-ink" text={branch} /></span>}
       </div>
       <SiteOverlay overlay={overlay} notes={notes} />
       <CatalogGates gates={catalog.gates} />

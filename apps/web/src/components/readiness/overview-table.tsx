@@ -7,6 +7,7 @@ import { branchHref } from "./links";
 import { MissingSummary } from "./missing-summary";
 import type { Overview, OverviewBranch } from "./types";
 import { Verdict } from "./verdict";
+import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 type ReleaseGate = Overview["releaseGates"][number];
 
@@ -20,9 +21,9 @@ function BranchRow({ branch, releaseGates }: { branch: OverviewBranch; releaseGa
         <Link
           href={branchHref(branch.name)}
           className="block truncate font-mono text-base font-semibold text-ink hover:underline"
-          title={branch.name}
+          title={visibleText(branch.name)}
         >
-          {branch.name}
+          <VisibleText text={branch.name} />
         </Link>
         <CommitLine sha={branch.headSha} commit={branch.commit} className="mt-0.5" />
       </TD>

@@ -1,12 +1,15 @@
 import Link from "next/link";
 import { cn } from "~/lib/utils";
+import { VisibleText } from "~/components/ui/visible-text";
 
 /** A failed query, said plainly with the server's message (e.g. "unknown branch: \"x\""). */
 export function QueryError({ error, what, className }: { error: { message: string }; what: string; className?: string }) {
   return (
     <div role="alert" className={cn("rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm", className)}>
-      <span className="font-medium text-status-failed">Could not load {what}.</span>{" "}
-      <span className="text-red-900 [overflow-wrap:anywhere]">{error.message}</span>
+      <span className="font-medium text-status-failed">Could not load <VisibleText text={what} />.</span>{" "}
+      <span className="text-red-900 [overflow-wrap:anywhere]">
+        <VisibleText text={error.message} />
+      </span>
     </div>
   );
 }
@@ -28,7 +31,7 @@ export function PageError({ error, what }: { error: { message: string; data?: { 
       {notFound ? (
         <div role="alert" className="rounded-md border border-line bg-surface px-3 py-2 text-sm">
           <span className="font-medium text-ink">Not found:</span>{" "}
-          <span className="text-ink [overflow-wrap:anywhere]">{error.message}</span>
+          <VisibleText className="text-ink [overflow-wrap:anywhere]" text={error.message} />
         </div>
       ) : (
         <QueryError error={error} what={what} />

@@ -12,6 +12,7 @@ import { Loading, QueryError } from "./query-state";
 import { RepositoryBar } from "./repository-bar";
 import { SyncButton } from "./sync-button";
 import type { Overview } from "./types";
+import { VisibleText } from "~/components/ui/visible-text";
 
 function NoBranches({ url }: { url: string }) {
   return (
@@ -63,7 +64,7 @@ function MoreRows({ shown, total, onMore }: { shown: number; total: number; onMo
 function NoMatch({ filter }: { filter: string }) {
   return (
     <p className="px-3 py-6 text-sm text-ink-muted" data-testid="no-match">
-      No branch name contains <span className="font-mono text-ink">{filter}</span>.
+      No branch name contains <VisibleText className="font-mono text-ink" text={filter} />.
     </p>
   );
 }

@@ -8,6 +8,7 @@ import { runsHref } from "./links";
 import { Loading, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
 import { RunsTable } from "./runs-table";
+import { VisibleText } from "~/components/ui/visible-text";
 
 export type RunsFilter = { branch?: string; lane?: string };
 
@@ -15,7 +16,7 @@ function FilterChip({ label, value, without }: { label: string; value: string; w
   return (
     <span className="inline-flex items-center gap-1 rounded border border-line bg-zinc-50 px-1.5 text-sm">
       <span className="text-ink-muted">{label}</span>
-      <span className="font-mono">{value}</span>
+      <VisibleText className="font-mono" text={value} />
       <Link href={runsHref(without)} aria-label={`Clear ${label} filter`} className="px-0.5 text-ink-muted hover:text-ink">
         ×
       </Link>

@@ -7,6 +7,7 @@ import { HostClassBadge } from "./host-badge";
 import { branchHref, runHref, runsHref } from "./links";
 import { RunDuration } from "./run-cells";
 import type { RunRow } from "./types";
+import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 function RunTableRow({ run }: { run: RunRow }) {
   return (
@@ -16,12 +17,12 @@ function RunTableRow({ run }: { run: RunRow }) {
       </TD>
       <TD>
         <Link href={runsHref({ lane: run.lane })} className="font-mono font-medium hover:underline" title="runs of this lane">
-          {run.lane}
+          <VisibleText text={run.lane} />
         </Link>
       </TD>
       <TD className="max-w-64">
-        <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={run.branch}>
-          {run.branch}
+        <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={visibleText(run.branch)}>
+          <VisibleText text={run.branch} />
         </Link>
       </TD>
       <TD>

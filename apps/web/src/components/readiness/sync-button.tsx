@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
 import { SyncIcon } from "./icons";
+import { visibleText } from "~/components/ui/visible-text";
 
 type SyncSummary = { branches: number; added: string[]; moved: string[]; deleted: string[]; rejected: { name: string; reason: string }[] };
 
@@ -34,7 +35,7 @@ export function SyncButton({ variant = "outline" }: { variant?: "outline" | "def
           {sync.data.rejected.length > 0 && (
             <span
               className="text-amber-700"
-              title={sync.data.rejected.map((r) => `${r.name}: ${r.reason}`).join("\n")}
+              title={sync.data.rejected.map((r) => `${visibleText(r.name)}: ${visibleText(r.reason)}`).join("\n")}
             >
               {`, ${sync.data.rejected.length} refused`}
             </span>

@@ -12,6 +12,7 @@ import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
 import { lineHref } from "./console-facts";
 import { errorText } from "./search-consoles";
+import { VisibleText } from "~/components/ui/visible-text";
 
 type Diff = RouterOutputs["consoles"]["diff"];
 type Different = Extract<Diff, { kind: "different" }>;
@@ -95,7 +96,7 @@ function Hunks({ d, runId }: { d: Different; runId: string }) {
 function Answer({ d, runId }: { d: Diff; runId: string }) {
   const name = <Mono>{d.console}</Mono>;
   if (d.kind === "no-good-run") {
-    return <p className="text-sm text-ink-muted">No earlier pass of <span className="font-mono">{d.run.lane}</span>: nothing to compare with.</p>;
+    return <p className="text-sm text-ink-muted">No earlier pass of <VisibleText className="font-mono" text={d.run.lane} />: nothing to compare with.</p>;
   }
   if (d.kind === "absent-in-good") {
     return (

@@ -13,10 +13,12 @@ import { useTRPC } from "~/trpc/react";
 import { ComparePanel } from "~/components/history/compare-panel";
 import { ConsoleDiff } from "./console-diff";
 import { SearchConsoles } from "./search-consoles";
+import { AuditTrail } from "./audit-trail";
 import { HoldBanner, RerunWithHold } from "./hold-controls";
 import { OperationsPanel, useRunOperations } from "./operations-panel";
 import { RunConsoles } from "./run-consoles";
 import { useRunFollow } from "./use-run-follow";
+import { VisibleText } from "~/components/ui/visible-text";
 
 function branchHref(name: string): string {
   return `/branches/${name.split("/").map(encodeURIComponent).join("/")}`;
@@ -91,14 +93,16 @@ export function RunView({ id }: { id: string }) {
     <div className="flex flex-col gap-3">
       <header className="flex flex-wrap items-center gap-3">
         <StatusBadge status={status} data-testid="run-status" data-status={status} className="text-base" />
-        <h1 className="font-mono text-lg font-semibold">{run.lane}</h1>
+        <h1 className="font-mono text-lg font-semibold">
+          <VisibleText text={run.lane} />
+        </h1>
         {run.attempt > 1 && <span className="text-ink-muted">attempt #{run.attempt}</span>}
         <span className="text-ink-muted">on</span>
         <Link href={branchHref(run.branch)} className="font-mono underline-offset-2 hover:underline">
-          {run.branch}
+          <VisibleText text={run.branch} />
         </Link>
         <Sha sha={run.commitSha} />
-        <span className="min-w-0 truncate text-ink-muted">{run.commit?.subject}</span>
+        {run.commit && <VisibleText className="min-w-0 truncate text-ink-muted" text={run.commit.subject} />}
         {(status === "queued" || running) && (
           <Button
             className="ml-auto"
@@ -123,6 +127,7 @@ export function RunView({ id }: { id: string }) {
         <RerunWithHold run={run} />
       </div>
       <HoldBanner run={run} />
+      <AuditTrail runId={run.id} status={status} live={status === "queued" || running || run.holdUntil !== null} />
       <OperationsPanel runId={run.id} ops={ops} />
       {rerun.error && <p className="text-status-failed">{rerun.error.message}</p>}
       {rerun.data?.note && (

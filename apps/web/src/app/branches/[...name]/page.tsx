@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { BranchPage } from "~/components/readiness/branch-page";
 import { branchNameFromSegments } from "~/components/readiness/links";
+import { visibleText } from "~/components/ui/visible-text";
 
 type Props = { params: Promise<{ name: string[] }> };
 
@@ -10,7 +11,7 @@ type Props = { params: Promise<{ name: string[] }> };
  * page's name is the one that reaches the API.
  */
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: (await params).name.join("/") };
+  return { title: visibleText((await params).name.join("/")) };
 }
 
 export default async function Page({ params }: Props) {

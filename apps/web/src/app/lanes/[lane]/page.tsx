@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { LaneHistoryPage } from "~/components/history/lane-page";
 import { safeDecode } from "~/components/history/links";
+import { visibleText } from "~/components/ui/visible-text";
 
 type Props = {
   params: Promise<{ lane: string }>;
@@ -9,7 +10,7 @@ type Props = {
 
 /** As on the branch page: metadata gets the segment decoded already (Next 16), the page still encoded. */
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: `Lane · ${(await params).lane}` };
+  return { title: `Lane · ${visibleText((await params).lane)}` };
 }
 
 export default async function Page({ params, searchParams }: Props) {

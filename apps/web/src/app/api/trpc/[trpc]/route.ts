@@ -1,4 +1,4 @@
-import { appRouter, createContext } from "@proofboard/api";
+import { appRouter, createContext, refuseCrossSitePost } from "@proofboard/api";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
 // Every call reads live state (Postgres, Redis); nothing here may be cached or prerendered.
@@ -7,6 +7,9 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 function handler(req: Request): Promise<Response> {
+  // Before tRPC reads the body: a hostile page's form must not reach a mutation, whatever its content type.
+  const refused = refuseCrossSitePost(req);
+  if (refused) return Promise.resolve(refused);
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,

@@ -1,4 +1,4 @@
-import { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES } from "@proofboard/services";
+import { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES, recordWebhookAudit } from "@proofboard/services";
 
 // Each delivery writes to Postgres and runs git; nothing here may be cached or prerendered.
 export const dynamic = "force-dynamic";
@@ -42,10 +42,12 @@ export async function POST(req: Request, ctx: { params: Promise<{ provider: stri
   if (!body) return reply(413, "body is larger than 1 MiB");
   try {
     const res = await handleWebhook(provider, req.headers, body);
+    await recordWebhookAudit(provider, req.headers, body, res.status, res.body);
     return reply(res.status, res.body, res.contentType);
   } catch (err) {
     // The forge only needs to know it failed (it will show the delivery as failed); details are ours.
     console.error(`webhook ${provider} failed:`, err);
+    await recordWebhookAudit(provider, req.headers, body, 500, "internal error");
     return reply(500, "internal error while handling the webhook");
   }
 }

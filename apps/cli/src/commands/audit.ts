@@ -1,0 +1,47 @@
+import { TRPCClientError } from "@trpc/client";
+import { CliError, EXIT, UsageError } from "../errors";
+import { formatTime, table } from "../output";
+import type { Command, Ctx } from "./context";
+
+const NEEDS_ADMIN =
+  "audit needs an admin: log in on the web as an admin and set PROOFBOARD_SESSION to the pb_session cookie's value (API tokens will replace this)";
+
+function limitOf(ctx: Ctx): number {
+  const raw = ctx.options.get("limit");
+  if (raw === undefined) return 50;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 500) throw new UsageError(`--limit must be a whole number from 1 to 500, not ${JSON.stringify(raw)}`, ctx.spec);
+  return n;
+}
+
+/** `audit [--run ID] [--actor NAME] [--limit N]`: who changed what, when and from where; newest first. */
+export const audit: Command = async (ctx) => {
+  if (!ctx.config.session) throw new CliError(NEEDS_ADMIN, EXIT.usage);
+  const rows = await ctx.api.audit.list
+    .query({ limit: limitOf(ctx), runId: ctx.options.get("run"), actor: ctx.options.get("actor") })
+    .catch((err: unknown) => {
+      const code = err instanceof TRPCClientError ? (err.data as { code?: unknown } | undefined)?.code : undefined;
+      if (code === "UNAUTHORIZED" || code === "FORBIDDEN") throw new CliError(`${NEEDS_ADMIN} (${err instanceof Error ? err.message : code})`, EXIT.usage);
+      throw err;
+    });
+  if (ctx.flags.has("json")) {
+    ctx.out.json(rows);
+    return 0;
+  }
+  if (rows.length === 0) {
+    ctx.out.line("no audit events");
+    return 0;
+  }
+  const cells = rows.map((e) => [
+    formatTime(e.at),
+    e.actor,
+    e.role,
+    e.address,
+    e.action,
+    [e.runId && `run ${e.runId}`, e.branch && `branch ${e.branch}`, e.lane && `lane ${e.lane}`].filter(Boolean).join(" ") || "-",
+    e.outcome === "ok" ? { text: "ok", style: "green" as const } : { text: e.outcome, style: "red" as const },
+    e.summary ?? "",
+  ]);
+  for (const l of table(ctx.out, ["WHEN", "WHO", "ROLE", "FROM", "ACTION", "TARGET", "OUTCOME", "SUMMARY"], cells)) ctx.out.line(l);
+  return 0;
+};
