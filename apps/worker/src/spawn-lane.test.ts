@@ -55,7 +55,10 @@ describe.each([["detected cgroup", undefined], ["owner tokens only", "off"]])("a
 
       const pidFile = path.join(workDir, "child.pid");
       await runLaneProcess({
-        argv: ["sh", "-c", `setsid sleep 1003 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}`], cwd: workDir,
+        // The lane exits only once its child leads a session of its own (field 6 of stat): until then the
+        // lane's own process-group kill would take the child with it, and nothing would be left to own.
+        argv: ["sh", "-c", `setsid sleep 1003 </dev/null >/dev/null 2>&1 & c=$!; while [ "$(cut -d' ' -f6 /proc/$c/stat)" != "$c" ]; do sleep 0.01; done; echo $c > ${pidFile}`],
+        cwd: workDir,
         env: { PATH: process.env.PATH ?? "", ...owner.env }, timeoutMs: 10_000, onOutput: () => undefined, wrap: owner.wrap,
       });
       const pid = Number(readFileSync(pidFile, "utf8"));
