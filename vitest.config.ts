@@ -22,6 +22,8 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],
           environment: "node",
+          // Set-up that builds real things (git repositories, the guest) is slow on a busy 2-core machine.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -54,7 +54,8 @@ describe("demo repository", { timeout: 180_000 }, () => {
     const assets = await ensureGuestAssets(fileURLToPath(new URL("../../../.proofboard/guest", import.meta.url)));
     guestEnv = { PROOFBOARD_GUEST_KERNEL: assets.kernel, PROOFBOARD_GUEST_INITRD: assets.initrd, PROOFBOARD_VM_ACCEL: "tcg" };
     repo = (await createDemoRepository(join(root, "targets", "ultracloud-demo"))).path;
-  });
+    // The guest may be built meanwhile by another file (vm.test.ts), which this waits for.
+  }, 300_000);
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it("has the three branches, reproducibly and idempotently", async () => {
