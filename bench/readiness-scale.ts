@@ -65,7 +65,7 @@ async function describeData(): Promise<string> {
 }
 
 const data = await describeData();
-const { appRouter } = await import("@proofboard/api");
+const { operatorCaller } = await import("../tests/support/callers");
 const services = await import("@proofboard/services");
 const { db, disconnectDb } = await import("@proofboard/db");
 const { computeBranchReadiness } = await import("@proofboard/domain");
@@ -74,7 +74,7 @@ const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
 // The mirror under the benchmark's data folder is fetched once, as the web server's sync would.
 const repo = await services.defaultRepository();
 await services.syncRepository(repo);
-const caller = appRouter.createCaller({ actor: "bench", user: null });
+const caller = await operatorCaller("bench");
 console.log(`data: ${data}; ${os.cpus().length} CPUs, load average ${load()}`);
 
 const cold: number[] = [];

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
 import { launchChromium } from "./support/browser";
-import { startStack, waitUntil, type Stack } from "./support/stack";
+import { operatorPage, startStack, waitUntil, type Stack } from "./support/stack";
 
 /** Names git accepts that a shell would execute; they must stay text everywhere. */
 const HOSTILE_BRANCHES = ["$(touch${IFS}pwned)", "`touch${IFS}pwned`", "a;touch${IFS}pwned", "-rf", "--upload-pack=touch${IFS}pwned"];
@@ -34,7 +34,7 @@ beforeAll(async () => {
   for (const name of HOSTILE_BRANCHES) target.git("update-ref", `refs/heads/${name}`, "HEAD");
   stack = await startStack({ port: 3111, targetUrl: target.dir, targetName: "e2e-target", name: "e2e" });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page = await operatorPage(browser, stack, { width: 1440, height: 900 });
 });
 
 afterAll(async () => {

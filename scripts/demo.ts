@@ -18,16 +18,22 @@ const e = env();
 const dir = path.join(e.PROOFBOARD_DATA_DIR, "demo", "ultracloud-demo");
 const say = (s: string) => console.log(`[demo] ${s}`);
 
-/** Holding VMs needs an operator: the demo makes one with a random password, kept in the data folder. */
-async function ensureOperator() {
-  const file = path.join(e.PROOFBOARD_DATA_DIR, "operator-password");
-  if ((await db().user.count()) === 0) {
-    const password = randomBytes(12).toString("base64url");
-    await createUser({ name: "operator", password, role: "operator" });
-    await writeFile(file, `${password}\n`, { mode: 0o600 });
+/**
+ * Changing anything needs a login: the demo makes an operator, an admin and a viewer, each with a
+ * random password kept owner-only in the data folder (<name>-password), on the first start only.
+ */
+async function ensureDemoUsers() {
+  const firstStart = (await db().user.count()) === 0;
+  for (const role of ["operator", "admin", "viewer"] as const) {
+    const file = path.join(e.PROOFBOARD_DATA_DIR, `${role}-password`);
+    if (firstStart) {
+      const password = randomBytes(12).toString("base64url");
+      await createUser({ name: role, password, role });
+      await writeFile(file, `${password}\n`, { mode: 0o600 });
+    }
+    const password = await readFile(file, "utf8").then((p) => p.trim(), () => null);
+    if (password) say(`log in as ${role} / ${password}${role === "operator" ? "  (rerun, cancel, hold VMs; CLI: pnpm proofboard login --name operator)" : ""}`);
   }
-  const password = await readFile(file, "utf8").then((p) => p.trim(), () => null);
-  if (password) say(`log in as operator / ${password} to hold VMs (more users: pnpm exec tsx scripts/user.ts add NAME --role operator)`);
 }
 
 async function prepare() {
@@ -35,7 +41,7 @@ async function prepare() {
   const repo = await ensureRepository(e.PROOFBOARD_TARGET_NAME, dir);
   const s = await syncRepository(repo);
   say(`target ${repo.name} at ${dir}: ${s.branches} branches`);
-  await ensureOperator();
+  await ensureDemoUsers();
 }
 
 async function runGateLanes(branch: string): Promise<string[]> {

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { clearRedisPrefix, recreateDatabase } from "../../tests/support/database";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -14,9 +15,15 @@ export interface Stack {
   query<T>(proc: string, input?: unknown): Promise<T>;
   /** runs scripts/user.ts against this stack's database */
   addUser(name: string, password: string, role: "viewer" | "operator" | "admin"): void;
+  /** a mutation as the stack's operator (an API token), as automation would send it */
   mutate<T>(proc: string, input: unknown): Promise<T>;
+  /** logs NAME in over HTTP and returns the pb_session cookie's value, for a browser context */
+  session(name: string, password: string): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** Who the stack's mutations act as: changing things needs an operator. */
+export const STACK_OPERATOR = { name: "e2e-operator", password: "e2e operator password" } as const;
 
 export interface StackOptions {
   port: number;
@@ -74,8 +81,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     }
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
   };
+  let token = "";
   const call = async <T>(proc: string, init: RequestInit, query = ""): Promise<T> => {
-    const res = await fetch(`${url}/api/trpc/${proc}${query}`, init);
+    const headers = { ...(init.headers as Record<string, string> | undefined), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const res = await fetch(`${url}/api/trpc/${proc}${query}`, { ...init, headers });
     const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
     if (!res.ok || !body.result) throw new Error(`${proc}: ${body.error?.message ?? res.status}`);
     return body.result.data;
@@ -89,6 +98,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     },
     query: (proc, input) => call(proc, {}, input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`),
     mutate: (proc, input) => call(proc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }),
+    session: async (name, password) => {
+      const res = await fetch(`${url}/api/trpc/auth.login`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, password }),
+      });
+      const value = res.headers.get("set-cookie")?.match(/pb_session=([^;]+)/)?.[1];
+      if (!res.ok || !value) throw new Error(`logging in ${name}: HTTP ${res.status} ${await res.text()}`);
+      return value;
+    },
   };
   try {
     await waitUntil("the web app to answer", async () => (await fetch(url).catch(() => null))?.ok ?? false, 60_000);
@@ -97,6 +114,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       const list = await stack.query<{ branches: unknown[] }>("branches.list").catch(() => null);
       return (list?.branches.length ?? 0) > 0;
     }, 60_000);
+    stack.addUser(STACK_OPERATOR.name, STACK_OPERATOR.password, "operator");
+    token = (await stack.mutate<{ token: string }>("auth.issueToken", { ...STACK_OPERATOR, tokenName: "e2e stack" })).token;
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}; logs in ${dataDir}`);
@@ -110,4 +129,11 @@ export async function waitUntil(what: string, fn: () => Promise<boolean>, timeou
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A page in a fresh browser context logged in as the stack's operator: the one that may press Rerun. */
+export async function operatorPage(browser: Browser, stack: Stack, viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  await context.addCookies([{ name: "pb_session", value: await stack.session(STACK_OPERATOR.name, STACK_OPERATOR.password), url: stack.url }]);
+  return context.newPage();
 }

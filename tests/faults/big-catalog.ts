@@ -1,18 +1,19 @@
 import { execFile } from "node:child_process";
-import { appRouter } from "@proofboard/api";
 import { repoRoot } from "@proofboard/env";
 import { catalogParses, syncRepository } from "@proofboard/services";
 // @trpc/server resolves from the CLI package: the real API over HTTP, as the CLI integration test serves it
 import { serveApi } from "../../apps/cli/testing/api-server";
 import type { FaultScenario } from "./scenario";
 import { catalogYaml, registerTarget } from "./support";
+import { createApiToken } from "@proofboard/auth";
+import { operatorCaller, testUser } from "../support/callers";
 
 /** ~5 MB of YAML broken in several ways (the size alone is refused before any parse). */
 const huge = `version: 1\nlanes:\n${'  - { name: x, command: ["$(rm -rf /)"] \n'.repeat(125_000)}`;
 const SIZE_ERROR = /^proofboard\.yaml@[0-9a-f]{10}:1: the catalog is 5,\d{3},\d{3} bytes; the limit is 1 MiB/;
 
 /** The real CLI, a separate process, argv straight to node; the database and Redis pointed nowhere: it only speaks HTTP. */
-function cli(apiUrl: string, repository: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
+function cli(apiUrl: string, repository: string, token: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -20,7 +21,7 @@ function cli(apiUrl: string, repository: string, args: string[]): Promise<{ code
       {
         cwd: repoRoot,
         timeout: 60_000,
-        env: { ...process.env, PROOFBOARD_API_URL: apiUrl, PROOFBOARD_REPOSITORY: repository, DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", REDIS_URL: "redis://127.0.0.1:1" },
+        env: { ...process.env, PROOFBOARD_API_URL: apiUrl, PROOFBOARD_REPOSITORY: repository, PROOFBOARD_TOKEN: token, DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", REDIS_URL: "redis://127.0.0.1:1" },
       },
       (error, out, err) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out, err }),
     );
@@ -47,7 +48,7 @@ export const bigCatalog: FaultScenario = {
     target.commit({ "proofboard.yaml": huge }, "a 5 MB invalid catalog");
     target.git("checkout", "-q", "main");
 
-    const caller = appRouter.createCaller({ actor: "fault suite", user: null });
+    const caller = await operatorCaller("fault-suite");
     const parsesBefore = catalogParses.count;
     const [, syncMs] = await timed(() => syncRepository(repo));
     const parsesBySync = catalogParses.count - parsesBefore;
@@ -66,11 +67,12 @@ export const bigCatalog: FaultScenario = {
       overview.branches.filter((b) => b.catalogError).map((b) => b.name).join() === "huge";
 
     const api = await serveApi();
+    const token = (await createApiToken({ userId: (await testUser("operator", "fault-suite")).id, name: "fault suite", scope: "operate", days: 1, createdById: null })).token;
     let missing: Awaited<ReturnType<typeof cli>>;
     let missingOther: Awaited<ReturnType<typeof cli>>;
     try {
-      missing = await cli(api.url, ctx.targetName, ["missing", "huge"]);
-      missingOther = await cli(api.url, ctx.targetName, ["missing", "other"]);
+      missing = await cli(api.url, ctx.targetName, token, ["missing", "huge"]);
+      missingOther = await cli(api.url, ctx.targetName, token, ["missing", "other"]);
     } finally {
       await api.close();
     }

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter, createContext, type Context } from "@proofboard/api";
-import { createSession, createUser, type AuthUser } from "@proofboard/auth";
+import { createApiToken, createSession, createUser, type AuthUser } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, recordWebhookAudit, syncRepository } from "@proofboard/services";
@@ -14,7 +14,7 @@ import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
 const root = path.resolve(import.meta.dirname, "../..");
 const PASSWORD = "correct horse battery";
 const REPO = "audittest";
-const users: Record<"admin" | "operator" | "viewer", AuthUser & { cookie: string; token: string }> = {} as never;
+const users: Record<"admin" | "operator" | "viewer", AuthUser & { cookie: string; token: string; apiToken: string }> = {} as never;
 let api: ApiServer;
 
 async function caller(as: keyof typeof users | "anonymous", address = "203.0.113.9") {
@@ -38,11 +38,14 @@ beforeAll(async () => {
   await resetDb();
   await db().$executeRawUnsafe(`DELETE FROM "audit_event"`);
   await db().$executeRawUnsafe(`DELETE FROM "session"`);
+  // Operations keep their requester (ON DELETE RESTRICT): a suite that ran operations may have left some.
+  await db().$executeRawUnsafe(`DELETE FROM "operation"`);
   await db().$executeRawUnsafe(`DELETE FROM "user"`);
   for (const role of ["admin", "operator", "viewer"] as const) {
     const user = await createUser({ name: `${role}-user`, password: PASSWORD, role });
     const token = await createSession(user.id);
-    users[role] = { ...user, token, cookie: `pb_session=${token}` };
+    const apiToken = (await createApiToken({ userId: user.id, name: "audit cli", scope: role === "admin" ? "admin" : "read", days: 1, createdById: null })).token;
+    users[role] = { ...user, token, apiToken, cookie: `pb_session=${token}` };
   }
   const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "hello", command: ["true"] }], ["hello"]) });
   await syncRepository(await ensureRepository(REPO, target.dir));
@@ -61,15 +64,21 @@ type Call = { as: keyof typeof users | "anonymous"; input: (runId: string) => un
 const CALLS: Record<string, Call> = {
   "auth.login": { as: "anonymous", input: () => ({ name: "viewer-user", password: PASSWORD }), actor: "viewer-user" },
   "auth.logout": { as: "viewer", input: () => undefined, actor: "viewer-user" },
-  "branches.sync": { as: "anonymous", input: () => ({ repository: REPO }), actor: "web" },
+  "auth.issueToken": { as: "anonymous", input: () => ({ name: "viewer-user", password: PASSWORD, tokenName: "audit" }), actor: "viewer-user" },
+  "branches.sync": { as: "operator", input: () => ({ repository: REPO }), actor: "operator-user" },
   "runs.rerun": { as: "operator", input: () => ({ repository: REPO, branch: "main", lane: "hello" }), actor: "operator-user", target: { runId: true, branch: "main", lane: "hello" } },
-  "runs.rerunMissing": { as: "anonymous", input: () => ({ repository: REPO, branch: "main" }), actor: "web", target: { branch: "main" } },
+  "runs.rerunMissing": { as: "operator", input: () => ({ repository: REPO, branch: "main" }), actor: "operator-user", target: { branch: "main" } },
   "runs.endHold": { as: "operator", input: (id) => ({ id }), actor: "operator-user", target: { runId: true } },
   "runs.input": { as: "operator", input: (id) => ({ id, console: "node01", data: "hunter2\r" }), actor: "operator-user", target: { runId: true } },
   "operations.start": { as: "operator", input: (runId) => ({ runId, name: "status" }), actor: "operator-user", target: { runId: true } },
   "operations.resize": { as: "operator", input: (runId) => ({ runId, operationId: crypto.randomUUID(), cols: 80, rows: 24 }), actor: "operator-user", target: { runId: true } },
   "operations.stop": { as: "operator", input: (runId) => ({ runId, operationId: crypto.randomUUID() }), actor: "operator-user", target: { runId: true } },
   "runs.cancel": { as: "admin", input: (id) => ({ id }), actor: "admin-user", target: { runId: true } },
+  "tokens.create": { as: "operator", input: () => ({ name: "audit", scope: "read" }), actor: "operator-user" },
+  "tokens.revoke": { as: "operator", input: () => ({ id: crypto.randomUUID() }), actor: "operator-user" },
+  "users.create": { as: "admin", input: () => ({ name: "audit-new", role: "viewer", password: PASSWORD }), actor: "admin-user" },
+  "users.setRole": { as: "admin", input: () => ({ name: "audit-new", role: "operator" }), actor: "admin-user" },
+  "users.setPassword": { as: "admin", input: () => ({ name: "audit-new", password: "another password" }), actor: "admin-user" },
 };
 
 function mutationPaths(): string[] {
@@ -112,6 +121,9 @@ describe("audit log", () => {
     expect(rows.find((r) => r.action === "runs.cancel")).toMatchObject({ outcome: "ok", summary: "canceled", role: "admin" });
     // Keystrokes are data that may be a password: only their count is kept.
     expect(JSON.stringify(rows.find((r) => r.action === "runs.input")?.input)).not.toContain("hunter2");
+    const issued = await db().auditEvent.findFirstOrThrow({ where: { action: "auth.issueToken" } });
+    expect(issued).toMatchObject({ userId: users.viewer.id, summary: expect.stringMatching(/^made read API token pb_\S{7}… \(audit\) for viewer-user$/) });
+    expect(JSON.stringify(issued)).not.toContain(PASSWORD);
     const login = await db().auditEvent.findFirstOrThrow({ where: { action: "auth.login" } });
     expect(login.input).toEqual({ name: "viewer-user", password: "[redacted]" });
     expect(login.userId).toBe(users.viewer.id);
@@ -141,7 +153,7 @@ describe("audit log", () => {
       password: "p4ss",
       nested: { apiToken: "t0k", clientSecret: "s3c", list: Array.from({ length: 1000 }, (_, i) => `item${i}\u202e\ud800`) },
     };
-    const c = await caller("anonymous", "\x1b[2J198.51.100.7");
+    const c = await caller("operator", "\x1b[2J198.51.100.7");
     expect(await settle(c.runs.cancel(hostile as never))).toBe("BAD_REQUEST");
     const [row] = await rowsAfter(since);
     const text = JSON.stringify(row!.input);
@@ -195,33 +207,33 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     execFile(
       process.execPath,
       ["--import", "tsx", "apps/cli/src/main.ts", ...args],
-      { cwd: root, timeout: 60_000, env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_SESSION: "", DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", ...env } },
+      { cwd: root, timeout: 60_000, env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_TOKEN: "", PROOFBOARD_CONFIG_DIR: "/nonexistent", DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", ...env } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout, err: stderr }),
     );
   });
 }
 
 describe("proofboard audit", () => {
-  it("lists a run's events for an admin session, as JSON and as a table", async () => {
+  it("lists a run's events for an admin's token, as JSON and as a table", async () => {
     const run = await db().auditEvent.findFirstOrThrow({ where: { action: "runs.cancel", outcome: "ok" } });
-    const json = await cli(["audit", "--run", run.runId!, "--json"], { PROOFBOARD_SESSION: users.admin.token });
+    const json = await cli(["audit", "--run", run.runId!, "--json"], { PROOFBOARD_TOKEN: users.admin.apiToken });
     expect(json.err).toBe("");
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.out) as { action: string; actor: string; runId: string }[];
     expect(rows.every((r) => r.runId === run.runId)).toBe(true);
     expect(rows.map((r) => [r.action, r.actor])).toContainEqual(["runs.cancel", "admin-user"]);
-    const text = await cli(["audit", "--actor", "admin-user", "--limit", "5"], { PROOFBOARD_SESSION: users.admin.token });
+    const text = await cli(["audit", "--actor", "admin-user", "--limit", "5"], { PROOFBOARD_TOKEN: users.admin.apiToken });
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/WHEN\s+WHO/);
     expect(text.out).toContain("runs.cancel");
   });
 
-  it("says it needs an admin without a session, or with a viewer's", async () => {
+  it("says it needs an admin without a token, or with an operator's (exit 4)", async () => {
     const none = await cli(["audit"]);
-    expect(none.code).toBe(2);
-    expect(none.err).toContain("audit needs an admin: log in");
-    const viewer = await cli(["audit"], { PROOFBOARD_SESSION: users.operator.token });
-    expect(viewer.code).toBe(2);
-    expect(viewer.err).toContain("audit needs an admin");
+    expect(none.code).toBe(4);
+    expect(none.err).toMatch(/^proofboard: not logged in: audit\.list needs an admin; .*proofboard login/);
+    const operator = await cli(["audit"], { PROOFBOARD_TOKEN: users.operator.apiToken });
+    expect(operator.code).toBe(4);
+    expect(operator.err).toMatch(/^proofboard: operator-user \(operator, with a read token\) may not do this: audit\.list needs an admin; ask an admin for the role/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSession, createUser, userForToken } from "@proofboard/auth";
+import { createApiToken, createSession, createUser, userForToken } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, createRedis, keyPrefix } from "@proofboard/jobs";
@@ -37,9 +37,15 @@ interface Answer {
   data: unknown;
 }
 
-/** One tRPC mutation as a browser on our own page sends it, unless `headers` says otherwise ("" leaves a header out). */
+/** The operator whose session the requests below carry unless they say otherwise: changes need one. */
+let operatorCookie = "";
+let cliToken = "";
+
+/** One tRPC mutation as an operator's browser on our own page sends it, unless `headers` says otherwise ("" leaves a header out). */
 async function mutate(path: string, input: unknown, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const all = { host: "pb.test", origin: ORIGIN, "sec-fetch-site": "same-origin", "content-type": "application/json", ...headers };
+  const all = { host: "pb.test", origin: ORIGIN, "sec-fetch-site": "same-origin", "content-type": "application/json",
+    // Logging in replaces the session it came with: the shared operator's must survive the login tests.
+    cookie: path.startsWith("auth.") ? "" : operatorCookie, ...headers };
   const res = await POST(
     new Request(`${ORIGIN}/api/trpc/${path}`, {
       method: "POST",
@@ -52,7 +58,7 @@ async function mutate(path: string, input: unknown, headers: Record<string, stri
 }
 
 async function userCookie(name: string): Promise<string> {
-  const user = await createUser({ name, password: PASSWORD, role: "viewer" });
+  const user = await createUser({ name, password: PASSWORD, role: "operator" });
   return `pb_session=${await createSession(user.id)}`;
 }
 
@@ -75,10 +81,15 @@ beforeAll(async () => {
   setEnv(LIMITS);
   await resetDb();
   await db().$executeRawUnsafe(`DELETE FROM "session"`);
+  // Operations keep their requester (ON DELETE RESTRICT): a suite that ran operations may have left some.
+  await db().$executeRawUnsafe(`DELETE FROM "operation"`);
   await db().$executeRawUnsafe(`DELETE FROM "user"`);
   const lanes = ["a", "b", "c", "d", "e"].map((name) => ({ name, command: ["true"] }));
   const target = makeRepo({ "proofboard.yaml": catalogYaml(lanes) });
   await syncRepository(await ensureRepository("bs", target.dir));
+  operatorCookie = await userCookie("bs-operator");
+  const cli = await createUser({ name: "bs-cli", password: PASSWORD, role: "operator" });
+  cliToken = (await createApiToken({ userId: cli.id, name: "cli", scope: "operate", days: 1, createdById: null })).token;
 });
 
 beforeEach(async () => {
@@ -111,8 +122,11 @@ describe("cross-site requests", () => {
 
   it("accepts the same mutation from our own page, and from the CLI (no Origin, no Fetch metadata)", async () => {
     const cookie = await userCookie("cid");
-    const cli = await mutate("runs.cancel", { id: "no-such-run" }, { origin: "", "sec-fetch-site": "", "user-agent": "proofboard-cli/1" });
-    expect(cli.code).toBe("NOT_FOUND");
+    const cli = await mutate("runs.cancel", { id: "no-such-run" }, { origin: "", "sec-fetch-site": "", "user-agent": "proofboard-cli/1", cookie: "" });
+    expect(cli.code).toBe("UNAUTHORIZED");
+    expect(cli.message).toMatch(/^not logged in: runs\.cancel needs an operator/);
+    const withToken = await mutate("runs.cancel", { id: "no-such-run" }, { origin: "", "sec-fetch-site": "", "user-agent": "proofboard-cli/1", cookie: "", authorization: `Bearer ${cliToken}` });
+    expect(withToken.code).toBe("NOT_FOUND");
     const own = await mutate("auth.logout", null, { cookie });
     expect(own.status).toBe(200);
     expect(own.headers.get("set-cookie")).toMatch(/^pb_session=; HttpOnly; SameSite=Lax; Path=\/; Max-Age=0/);
@@ -194,7 +208,7 @@ describe("mutation rate limits", () => {
     let refused = 0;
     const started = Date.now();
     for (let i = 0; i < 100; i++) {
-      // Anonymous, inventing a new address each time: the actor's budget still holds.
+      // One operator inventing a new address each time: the user's budget still holds.
       const headers = { "x-forwarded-for": `198.18.${i >> 8}.${i & 255}` };
       const rerun = await mutate("runs.rerun", { repository: "bs", branch: "main", lane: "e" }, headers);
       if (rerun.status === 429) refused++;
@@ -205,6 +219,9 @@ describe("mutation rate limits", () => {
     // 3 pairs fit the budget of 6 changes; every later rerun is refused, so there is nothing to cancel.
     expect(refused).toBe(97);
     expect(Date.now() - started).toBeLessThan(30_000);
+    // Anonymous, they are refused outright and queue nothing.
+    expect((await mutate("runs.rerun", { repository: "bs", branch: "main", lane: "e" }, { cookie: "" })).status).toBe(401);
+    expect(await db().run.count({ where: { lane: "e" } })).toBe(before + 3);
   });
 
   it("lets mutations through when Redis does not answer (Redis is transport only)", async () => {

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb, Prisma } from "@proofboard/db";
 import { CatalogError, MAX_LANES } from "@proofboard/domain";
 import { closeQueues, enqueueRun, laneQueue } from "@proofboard/jobs";
@@ -12,6 +11,7 @@ import {
 } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { makeRepo, resetDb, waitFor } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 /**
  * The catalog bugs of issue 9: an invalid catalog is parsed once per commit (not per request), a
@@ -40,7 +40,7 @@ const huge = `version: 1\nlanes:\n${"  - { name: x, command: [\"$(rm -rf /)\"] \
 let worker: RunningWorker;
 let target: ReturnType<typeof makeRepo>;
 let repo: Awaited<ReturnType<typeof ensureRepository>>;
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 const marker = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-lanespec-")), "ran");
 
 beforeAll(async () => {

@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
@@ -12,6 +11,7 @@ import { startWorker, type RunningWorker } from "@proofboard/worker";
 // @trpc/server resolves from the CLI package, not from the repository root, so the server lives there.
 import { serveApi } from "../../apps/cli/testing/api-server";
 import { makeRepo, resetDb, waitFor } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 /**
  * A site overlay on the real stack: the target's catalog says its cluster lane needs nested KVM and
@@ -57,7 +57,7 @@ lanes:
 
 let worker: RunningWorker;
 let target: ReturnType<typeof makeRepo>;
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 
 function useOverlay(file: string | undefined): void {
   if (file === undefined) delete process.env.PROOFBOARD_CATALOG_OVERLAY;

@@ -1,10 +1,13 @@
 import { execFile, spawnSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { mkdtempSync, statSync, chmodSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
+import { createApiToken } from "@proofboard/auth";
+import { testUser } from "../support/callers";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, readConsole, syncRepository } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
@@ -41,6 +44,9 @@ next();
 let worker: RunningWorker;
 let api: ApiServer;
 let target: ReturnType<typeof makeRepo>;
+/** An operator's token for the commands that change things; the config folder is the test's own, never ~/.config. */
+let operatorToken = "";
+const configDir = mkdtempSync(path.join(os.tmpdir(), "pb-cli-config-"));
 
 beforeAll(async () => {
   await resetDb();
@@ -74,6 +80,8 @@ beforeAll(async () => {
   await syncRepository(repo);
   worker = await startWorker({ hostName: "clitest-host", control: false, slots: 2, log: () => undefined });
   api = await serveApi();
+  const operator = await testUser("operator", "cli-operator");
+  operatorToken = (await createApiToken({ userId: operator.id, name: "cli test", scope: "operate", days: 1, createdById: null })).token;
 });
 
 afterAll(async () => {
@@ -107,6 +115,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Result> 
           PROOFBOARD_REPOSITORY: "clitest",
           DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none",
           REDIS_URL: "redis://127.0.0.1:1",
+          PROOFBOARD_TOKEN: operatorToken,
+          PROOFBOARD_CONFIG_DIR: configDir,
           ...env,
         },
       },
@@ -175,7 +185,7 @@ describe("proofboard CLI against the real API", () => {
     expect(r.err).toMatch(/: passed in /);
     const run = await db().run.findUniqueOrThrow({ where: { id } });
     expect(run.status).toBe("passed");
-    expect(run.requestedBy).toBe("cli"); // the user-agent header reached the API
+    expect(run.requestedBy).toBe("cli-operator"); // the token reached the API: the run says who asked
   });
 
   it("rerun --wait exits 1 when the run fails", async () => {
@@ -348,6 +358,67 @@ describe("proofboard missing on a branch whose head catalog is invalid", () => {
     }
   });
 });
+
+describe("proofboard login, tokens and refusals", () => {
+  const asNobody = { PROOFBOARD_TOKEN: "" };
+
+  it("refuses to change anything anonymously, saying how to log in (exit 4)", async () => {
+    const r = await cli(["rerun", "main", "hello"], asNobody);
+    expect(r.code).toBe(4);
+    expect(errLines(r)).toEqual([expect.stringMatching(/^proofboard: not logged in: runs\.rerun needs an operator; .*proofboard login/)]);
+    expect((await cli(["branches", "--json"], asNobody)).code).toBe(0);
+    const bad = await cli(["whoami"], { PROOFBOARD_TOKEN: "pb_x\r\nX-Injected: 1" });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("PROOFBOARD_TOKEN is not a Proofboard API token");
+  });
+
+  it("logs in with a password on stdin, keeps the token owner-only, acts with it and logs out", async () => {
+    await db().user.deleteMany({ where: { name: "cli-olga" } });
+    const { createUser } = await import("@proofboard/auth");
+    await createUser({ name: "cli-olga", password: "correct horse battery", role: "operator" });
+    const dir = mkdtempSync(path.join(os.tmpdir(), "pb-cli-login-"));
+    const env = { PROOFBOARD_TOKEN: "", PROOFBOARD_CONFIG_DIR: dir };
+    const wrong = await cliWithStdin(["login", "--name", "cli-olga"], "not the password\n", env);
+    expect(wrong.code).toBe(4);
+    expect(wrong.err).toContain("unknown user or wrong password");
+    const ok = await cliWithStdin(["login", "--name", "cli-olga", "--days", "7"], "correct horse battery\n", env);
+    expect(ok.err).toMatch(/^logged in as cli-olga \(operator\) with a operate token until .*credentials\.json\n$/);
+    expect(ok.code).toBe(0);
+    const file = path.join(dir, "credentials.json");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).not.toContain("correct horse");
+    expect((await cli(["whoami"], env)).out).toMatch(/^cli-olga \(operator\) via a operate token \(the token proofboard login stored for cli-olga\), acting as operator\n$/);
+    const queued = await cli(["rerun", "main", "hello", "--json"], env);
+    expect(queued.code).toBe(0);
+    expect((JSON.parse(queued.out) as { requestedBy: string }).requestedBy).toBe("cli-olga");
+    expect((await cli(["tokens"], env)).out).toMatch(/cli on .* operate +active/);
+    // Readable by others: refused, with the fix.
+    chmodSync(file, 0o644);
+    const open = await cli(["whoami"], env);
+    expect(open.code).toBe(2);
+    expect(open.err).toContain(`run: chmod 600 ${file}`);
+    chmodSync(file, 0o600);
+    expect((await cli(["logout"], env)).err).toMatch(/^logged out: token for cli-olga revoked and forgotten/);
+    expect((await cli(["whoami"], env)).out).toMatch(/^anonymous at /);
+    expect(await db().apiToken.count({ where: { user: { name: "cli-olga" }, revokedAt: null } })).toBe(0);
+  });
+});
+
+/** Like cli(), with bytes on stdin (a password, as a script would pipe it). */
+function cliWithStdin(args: string[], stdin: string, env: Record<string, string>): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      { cwd: root, encoding: "buffer", timeout: 60_000, env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "clitest", ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, out: stdout.toString("utf8"), err: stderr.toString("utf8") });
+      },
+    );
+    child.stdin!.end(stdin);
+  });
+}
 
 /** Anywhere a command substitution could have run: this checkout, the target, the test data, the temp folder. */
 function findPwned(): string[] {

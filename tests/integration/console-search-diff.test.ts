@@ -1,16 +1,16 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 import { appendChunk, ensureRepository, openConsole, searchRunConsoles, syncRepository } from "@proofboard/services";
 // @trpc/server resolves from the CLI package, not from the repository root, so the server lives there.
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 /** Search across a run's stored consoles and the per-VM diff against the lane's last good run, on real PostgreSQL and git. */
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 const T0 = Date.parse("2026-11-01T00:00:00Z");
 const ESC = "\x1b";
 let repositoryId = "";

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 import { ensureRepository, syncRepository, usualDurations } from "@proofboard/services";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 const T0 = Date.parse("2026-11-01T00:00:00Z");
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 let repositoryId = "";
 let head = "";
 let hour = 0;

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 import { ensureRepository, syncRepository } from "@proofboard/services";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 const HOSTILE = "hostile/$(touch${IFS}pwned);-rf";
 const T0 = Date.parse("2026-11-01T00:00:00Z");
 const FP = { host: "h1", kvm: true, nestedVirtualization: false, cpus: 4, memoryBytes: 8e9, qemuVersion: "7.2.22", kernel: "6.1.0" };
 
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 let repositoryId = "";
 /** main's first-parent commits, oldest first: c[0] initial … c[3] head */
 const c: string[] = [];

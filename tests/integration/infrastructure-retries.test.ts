@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
 import { AUTOMATIC_RETRY, claimRun, ensureRepository, reconcile, registerHost, requestRun, syncRepository } from "@proofboard/services";
 import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 /**
  * Infrastructure faults retry by themselves a bounded number of times, backed off: at once, then
  * after 30 s and 120 s (BullMQ delays), each retry saying which it is; the fourth fault in a row is
  * not retried. No worker runs: the test claims each run itself and lets its host go silent.
  */
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 
 beforeAll(async () => {
   await resetDb();

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { disconnectDb } from "@proofboard/db";
 import { ensureRepository, syncRepository } from "@proofboard/services";
 import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 /** Branch names with LIKE and shell metacharacters: a filter is plain text, never a pattern. */
 const PERCENT = "feature/100%_done";
 const SHELL = "fix/$(touch${IFS}pwned)";

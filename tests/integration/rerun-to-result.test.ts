@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, branchView, branchByName } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 /** Bytes that break naive text handling: NUL, invalid UTF-8, a split multibyte char, escapes. */
 const HOSTILE_BYTES = [
@@ -99,7 +99,7 @@ describe("rerun → worker → chunks → status", () => {
     expect(Buffer.concat(resumed).equals(expected.subarray(100))).toBe(true);
 
     // Through the tRPC subscription, as a browser reconnecting with its last event id does.
-    const caller = appRouter.createCaller({ actor: "test", user: null });
+    const caller = await operatorCaller("test");
     const decoded: Buffer[] = [];
     let lastId = "";
     // A server-side caller yields the raw tracked envelope [id, data] (typed as {id, data}).

@@ -1,19 +1,19 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appRouter } from "@proofboard/api";
 import { db, disconnectDb } from "@proofboard/db";
 import { TARGET_FAULT_MAX_CHARS } from "@proofboard/domain";
 import { closeQueues, enqueueRun } from "@proofboard/jobs";
 import { ensureRepository, recordTargetFault, syncRepository, targetFault } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { catalogYaml, insertRun, makeRepo, resetDb, waitFor } from "./helpers";
+import { operatorCaller } from "../support/callers";
 
 /**
  * A target that cannot be fetched is recorded on its repository (by the sync and by a worker
  * fetching a run's commit), shown with the runs that wait for it, and cleared by the next good fetch.
  */
-const caller = appRouter.createCaller({ actor: "test", user: null });
+const caller = await operatorCaller("test");
 let worker: RunningWorker | undefined;
 let target: ReturnType<typeof makeRepo>;
 let repositoryId: string;

@@ -104,7 +104,7 @@ describe("VMs the worker boots", () => {
     const run = await requestRun({ repository: "vms", branch: "main", lane: "single", hold: { seconds: 120, userId: op.id } });
     await waitFor("the hold to start", async () => ((await runById(run.id)).holdUntil?.getTime() ?? 0) > Date.now(), 120_000);
     await waitFor("the guest's prompt", async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("node01:")), 60_000);
-    await expect(sendInput(run.id, other, "node01", Buffer.from("echo nope\n"))).rejects.toThrow(/only the person who held/);
+    await expect(sendInput(run.id, other, "node01", Buffer.from("echo nope\n"))).rejects.toThrow(/may not type into them or end the hold: op holds this run.s VMs; only op or an admin may/);
     await sendInput(run.id, op, "node01", Buffer.from("echo hello-$((6*7))\n"));
     await waitFor("the echo", async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("hello-42")), 20_000);
     expect((await runById(run.id)).status).toBe("running");

@@ -2,6 +2,7 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 // Type-only: the CLI must never load server code (database, Redis, server env).
 import type { AppRouter } from "@proofboard/api";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { storedToken } from "./credentials";
 import { CliError, EXIT, START_HINT, UsageError } from "./errors";
 
 export type Inputs = inferRouterInputs<AppRouter>;
@@ -11,18 +12,20 @@ export type Client = ReturnType<typeof makeClient>;
 export interface Config {
   apiUrl: string;
   repository: string | undefined;
-  /** PROOFBOARD_SESSION: a browser session's token, sent as its cookie (until the CLI has API tokens) */
-  session?: string;
+  /** the API token sent as a bearer: PROOFBOARD_TOKEN, else the one `proofboard login` stored for this API URL */
+  token?: string;
+  /** where the token came from, for messages */
+  tokenSource?: string;
 }
 
 const DEFAULT_API_URL = "http://localhost:3000";
 const USER_AGENT = "proofboard-cli";
-/** The web's session cookie (packages/auth), named here because the CLI must not load server code. */
-const SESSION_COOKIE = "pb_session";
+/** The server's token shape (packages/auth), repeated here because the CLI must not load server code. */
+const API_TOKEN = /^pb_[A-Za-z0-9_-]{43}$/;
 /** Generous: a sync fetches from git; a hung server should still not hang a script forever. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
-export function loadConfig(env: NodeJS.ProcessEnv, repositoryOption: string | undefined): Config {
+export async function loadConfig(env: NodeJS.ProcessEnv, repositoryOption: string | undefined): Promise<Config> {
   const raw = env.PROOFBOARD_API_URL || DEFAULT_API_URL;
   let url: URL;
   try {
@@ -34,10 +37,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, repositoryOption: string | un
     throw new UsageError(`PROOFBOARD_API_URL must be http:// or https://, not ${JSON.stringify(raw)}`, null);
   }
   const repository = repositoryOption ?? (env.PROOFBOARD_REPOSITORY || undefined);
-  // A token is base64url; anything else would let the environment inject more cookies or headers.
-  const session = env.PROOFBOARD_SESSION?.trim() || undefined;
-  if (session && !/^[A-Za-z0-9_-]{1,200}$/.test(session)) throw new UsageError("PROOFBOARD_SESSION is not a session token (the pb_session cookie's value)", null);
-  return { apiUrl: url.toString().replace(/\/+$/, ""), repository, session };
+  const apiUrl = url.toString().replace(/\/+$/, "");
+  // Checked before it goes into a header: anything else could inject more headers.
+  const fromEnv = env.PROOFBOARD_TOKEN?.trim() || undefined;
+  if (fromEnv) {
+    if (!API_TOKEN.test(fromEnv)) throw new UsageError("PROOFBOARD_TOKEN is not a Proofboard API token (pb_ and 43 characters)", null);
+    return { apiUrl, repository, token: fromEnv, tokenSource: "PROOFBOARD_TOKEN" };
+  }
+  const stored = await storedToken(env, apiUrl);
+  if (stored && API_TOKEN.test(stored.token)) return { apiUrl, repository, token: stored.token, tokenSource: `the token proofboard login stored for ${stored.user}` };
+  return { apiUrl, repository };
+}
+
+/** The Authorization header for the configured token, if any. */
+export function authHeaders(config: Config): Record<string, string> {
+  return config.token ? { authorization: `Bearer ${config.token}` } : {};
 }
 
 /**
@@ -86,7 +100,7 @@ function unreachable(where: string, err: unknown): CliError {
 
 export function makeClient(config: Config) {
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${config.apiUrl}/api/trpc`, fetch: apiFetch, headers: () => (config.session ? { cookie: `${SESSION_COOKIE}=${config.session}` } : {}) })],
+    links: [httpLink({ url: `${config.apiUrl}/api/trpc`, fetch: apiFetch, headers: () => authHeaders(config) })],
   });
 }
 
@@ -105,7 +119,7 @@ export async function fetchConsole(config: Config, runId: string, name: string, 
   if (!CONSOLE_NAME.test(name)) throw new CliError(`invalid console name: ${JSON.stringify(name)}`, EXIT.usage);
   const url = new URL(`${config.apiUrl}/api/runs/${encodeURIComponent(runId)}/consoles/${encodeURIComponent(name)}/raw`);
   if (from !== null) url.searchParams.set("from", String(from));
-  const res = await apiFetch(url);
+  const res = await apiFetch(url, { headers: authHeaders(config) });
   if (res.ok) {
     return {
       kind: "bytes",
@@ -120,6 +134,7 @@ export async function fetchConsole(config: Config, runId: string, name: string, 
   if (res.status === 404 && text.startsWith("unknown console:")) return { kind: "unknown-console", message: text };
   if (res.status === 404 && text.startsWith("unknown ")) throw new CliError(text, EXIT.usage);
   if (res.status === 400 && text) throw new CliError(text, EXIT.usage);
+  if ((res.status === 401 || res.status === 403) && text) throw new CliError(text, EXIT.denied);
   if (res.status === 404) {
     throw new CliError(`${url.origin}${url.pathname} answered HTTP 404 (${type || "no content type"}), not the Proofboard API; is PROOFBOARD_API_URL right? ${START_HINT}`, EXIT.unreachable);
   }

@@ -31,14 +31,20 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: "diff", args: ["RUN"], flags: JSON_FLAG, options: ["console"], summary: "each console (VMs first; or NAME) against the lane's last good run: first differing lines" },
   { name: "hosts", args: [], flags: JSON_FLAG, options: [], summary: "worker hosts, their classes and slots" },
   { name: "sync", args: [], flags: JSON_FLAG, options: [], summary: "fetch branches from git now" },
-  { name: "audit", args: [], flags: JSON_FLAG, options: ["run", "actor", "limit"], summary: "the audit log, newest first (admins: PROOFBOARD_SESSION)" },
+  { name: "audit", args: [], flags: JSON_FLAG, options: ["run", "actor", "limit"], summary: "the audit log, newest first (admins)" },
+  { name: "login", args: [], flags: [], options: ["name", "scope", "days"], summary: "trade your password for an API token, kept in ~/.config/proofboard (mode 0600)" },
+  { name: "logout", args: [], flags: [], options: [], summary: "revoke the stored token and forget it" },
+  { name: "whoami", args: [], flags: JSON_FLAG, options: [], summary: "who the API takes you for, and with which token" },
+  { name: "tokens", args: [], flags: JSON_FLAG, options: ["user"], summary: "your API tokens (admins: --user NAME, or '*' for all)" },
+  { name: "token-create", args: ["NAME"], flags: [], options: ["scope", "days", "user"], summary: "a new token (default read, 90 days), printed once on stdout" },
+  { name: "token-revoke", args: ["ID"], flags: [], options: [], summary: "revoke a token (yours; admins: anyone's)" },
   { name: "help", args: [], flags: [], options: [], summary: "this text, or one command's" },
 ];
 
 /** Accepted by every command. */
 const GLOBAL_OPTIONS = ["repository"];
 
-const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G", run: "RUN", actor: "NAME" };
+const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G", run: "RUN", actor: "NAME", name: "USER", scope: "read|operate|admin", days: "N", user: "NAME" };
 
 export function commandUsage(spec: CommandSpec): string {
   const parts = [`proofboard ${spec.name}`, ...spec.args];
@@ -162,8 +168,12 @@ const OPTIONS_TEXT = `options:
 environment:
   PROOFBOARD_API_URL     the web app serving the API (default http://localhost:3000)
   PROOFBOARD_REPOSITORY  as --repository
-  PROOFBOARD_SESSION     an admin's session (the pb_session cookie's value), for audit
+  PROOFBOARD_TOKEN       an API token (pb_…); wins over the one proofboard login stored
+  PROOFBOARD_CONFIG_DIR  where login keeps tokens (default ~/.config/proofboard)
+
+Changing things (rerun, missing, sync) needs an operator's token: proofboard login.
 
 exit status: 0 ok; 1 the run did not pass, or the API failed; 2 usage error, or unknown
-branch, lane, run or console; 3 the API is unreachable (start it: bash scripts/start.sh)
+branch, lane, run or console; 3 the API is unreachable (start it: bash scripts/start.sh);
+4 not allowed: log in (proofboard login) or ask for the role the message names
 `;

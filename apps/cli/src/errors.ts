@@ -2,7 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import type { CommandSpec } from "./args";
 
 /** Exit codes are part of the CLI's interface: scripts branch on them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3, denied: 4 } as const;
 
 /** An error already phrased for a person: main prints `proofboard: <message>` and exits with its code. */
 export class CliError extends Error {
@@ -38,6 +38,9 @@ export function toCliError(err: unknown): CliError {
     if (err.cause instanceof CliError) return err.cause;
     const code = (err.data as { code?: unknown } | undefined)?.code;
     if (typeof code === "string" && CALLER_CODES.has(code)) return new CliError(inputMessage(err.message), EXIT.usage);
+    // The server's refusal already says who you are, what it needs and how to log in.
+    if (code === "UNAUTHORIZED" || code === "FORBIDDEN") return new CliError(oneLine(err.message), EXIT.denied);
+    if (code === "TOO_MANY_REQUESTS") return new CliError(oneLine(err.message), EXIT.failed);
     return new CliError(`the API failed: ${oneLine(err.message)}`, EXIT.failed);
   }
   return new CliError(`internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`, EXIT.failed);

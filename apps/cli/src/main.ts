@@ -7,6 +7,7 @@ import type { Command } from "./commands/context";
 import { lanes } from "./commands/lanes";
 import { hosts, sync } from "./commands/admin";
 import { audit } from "./commands/audit";
+import { login, logout, tokenCreate, tokenRevoke, tokens, whoami } from "./commands/account";
 import { missing, rerun, runs } from "./commands/runs";
 import { runCommand } from "./commands/run";
 import { EXIT, oneLine, toCliError, UsageError } from "./errors";
@@ -14,7 +15,9 @@ import { makeOutput } from "./output";
 
 /** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
 
-const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, run: runCommand, rerun, missing, console: consoleCommand, search, diff, hosts, sync, audit };
+const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, run: runCommand, rerun, missing, console: consoleCommand, search, diff, hosts, sync, audit,
+  login, logout, whoami, tokens, "token-create": tokenCreate, "token-revoke": tokenRevoke,
+};
 
 async function main(argv: readonly string[]): Promise<number> {
   const out = makeOutput(process.stdout, process.stderr, process.env);
@@ -26,7 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     const handler = HANDLERS[parsed.spec.name];
     if (!handler) throw new UsageError(`unknown command ${JSON.stringify(parsed.spec.name)}`, null);
-    const config = loadConfig(process.env, parsed.options.get("repository"));
+    const config = await loadConfig(process.env, parsed.options.get("repository"));
     return await handler({ spec: parsed.spec, api: makeClient(config), config, out, args: parsed.args, flags: parsed.flags, options: parsed.options });
   } catch (err) {
     const e = toCliError(err);

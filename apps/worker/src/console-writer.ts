@@ -6,6 +6,7 @@ import {
 } from "@proofboard/services";
 import { publishChunk } from "@proofboard/jobs";
 import type { Kept, RunStorage } from "./durable";
+import { SecretMasker } from "./secret-mask";
 
 const FLUSH_MS = 25;
 const MAX_CHUNK = 256 * 1024;
@@ -19,6 +20,8 @@ export interface ConsoleWriterOptions {
   expectedFrom?: string | null;
   /** the catalog's own failure markers (literal text) */
   failureMarkers?: readonly string[];
+  /** the worker host's lane secrets: masked before bytes are published or stored (see SecretMasker) */
+  secrets?: readonly string[];
 }
 
 /**
@@ -26,7 +29,9 @@ export interface ConsoleWriterOptions {
  * once, and stored in Postgres one after another. Reads from the process are never paused (QEMU
  * drops what it cannot hand over), so bytes wait while a write is in flight: in memory, or in the
  * run's spool file while PostgreSQL is unreachable (see RunStorage). Failure markers are found as
- * the bytes pass and stored beside them.
+ * the bytes pass and stored beside them. Lane secrets are masked first, so the live stream, the
+ * stored chunks, markers and offsets all see the masked bytes (offsets count masked bytes); bytes
+ * that may begin a secret wait for the next read or the close.
  */
 export class ConsoleWriter {
   private pending: Buffer[] = [];
@@ -36,6 +41,7 @@ export class ConsoleWriter {
   private chain: Promise<void> = Promise.resolve();
   private consoleId: Promise<string>;
   private readonly scanner: MarkerScanner;
+  private readonly masker: SecretMasker;
   /** markers found so far (the first few of the console) */
   readonly markers: ConsoleMarker[] = [];
   failure: Error | null = null;
@@ -52,6 +58,7 @@ export class ConsoleWriter {
     o: ConsoleWriterOptions = {},
   ) {
     this.scanner = new MarkerScanner(o.failureMarkers ?? []);
+    this.masker = new SecretMasker(o.secrets ?? []);
     this.consoleId = storage.write(`console ${name}`, () => openConsole(claim.runId, name, kind, o.expectedFrom ?? null));
     this.consoleId.catch((err: Error) => (this.failure ??= err));
   }
@@ -66,7 +73,11 @@ export class ConsoleWriter {
     });
   }
 
-  write(data: Buffer): void {
+  write(raw: Buffer): void {
+    this.take(this.masker.push(raw));
+  }
+
+  private take(data: Buffer): void {
     if (data.length === 0) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
@@ -132,6 +143,7 @@ export class ConsoleWriter {
    * a marker was found and clean ("no failure seen") when none was.
    */
   async close(verdict: ConsoleVerdict | null = null): Promise<void> {
+    this.take(this.masker.end());
     this.flush();
     const last = this.scanner.finish();
     this.markers.push(...last);

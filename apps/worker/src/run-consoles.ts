@@ -3,6 +3,7 @@ import { DriverSplitter, HARNESS_CONSOLE, parseMetricLine, type Lane, type Metri
 import type { ConsoleKind, ConsoleVerdict } from "@proofboard/services";
 import { ConsoleWriter } from "./console-writer";
 import { RunStorage } from "./durable";
+import { SecretMasker } from "./secret-mask";
 
 /** What the consoles of a run need from its lane definition (null when the catalog could not be read). */
 export interface ConsoleSources {
@@ -33,14 +34,20 @@ export class RunConsoles {
   readonly metrics = new Map<string, Metric>();
   /** the attempt's PostgreSQL writes, which wait out an outage (consoles, then the verdict) */
   readonly storage: RunStorage;
+  /** the worker host's lane secrets: each console masks them as its bytes pass */
+  private readonly secrets: readonly string[];
+  /** for what is taken from the harness's bytes before a console masks them: its last line, metric lines */
+  private readonly masker: SecretMasker;
 
   constructor(
     private readonly claim: { runId: string; fence: number },
     private readonly redis: Redis,
-    /** where bytes wait while PostgreSQL is away (default under PROOFBOARD_DATA_DIR), and the host the run page names */
-    spool: { spoolDir?: string; host?: string } = {},
+    /** where bytes wait while PostgreSQL is away (default under PROOFBOARD_DATA_DIR), the host the run page names, and the secrets to mask */
+    { secrets = [], ...spool }: { spoolDir?: string; host?: string; secrets?: readonly string[] } = {},
   ) {
     this.storage = new RunStorage({ runId: claim.runId, fence: claim.fence, redis, ...spool });
+    this.secrets = secrets;
+    this.masker = new SecretMasker(secrets);
   }
 
   /** Opens the consoles the lane says it prints, before the harness starts, so a silent one shows as such. */
@@ -62,7 +69,7 @@ export class RunConsoles {
   writer(name: string, kind: ConsoleKind, expectedFrom: string | null = null): ConsoleWriter {
     let w = this.writers.get(name);
     if (!w) {
-      w = new ConsoleWriter(this.claim, name, this.redis, this.storage, kind, { expectedFrom, failureMarkers: this.failureMarkers });
+      w = new ConsoleWriter(this.claim, name, this.redis, this.storage, kind, { expectedFrom, failureMarkers: this.failureMarkers, secrets: this.secrets });
       this.writers.set(name, w);
     } else {
       w.retag(kind);
@@ -78,7 +85,8 @@ export class RunConsoles {
       const lines = (this.stdoutLine + data.toString("utf8")).split("\n");
       this.stdoutLine = (lines.pop() ?? "").slice(-1024);
       for (const line of lines) {
-        const m = line.startsWith("PROOFBOARD_METRIC ") ? parseMetricLine(line) : null;
+        // A figure's name is stored with the run: a secret printed in one is masked (and the line then refused).
+        const m = line.startsWith("PROOFBOARD_METRIC ") ? parseMetricLine(this.masker.maskText(line)) : null;
         if (m && this.metrics.size < 200) this.metrics.set(m.name, m);
       }
     }
@@ -97,8 +105,9 @@ export class RunConsoles {
 
   /** The harness's last meaningful line, without escape sequences: the reason it gave. */
   lastHarnessLine(): string | null {
-    const text = this.tail
-      .toString("utf8")
+    // The reason is stored on the run row: masked like the console it comes from.
+    const text = this.masker
+      .maskText(this.tail.toString("utf8"))
       .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
       .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
       .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");

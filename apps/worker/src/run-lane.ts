@@ -19,6 +19,7 @@ import { tailSerialLogs } from "./serial-logs";
 import { runLaneProcess } from "./spawn-lane";
 import { settleRun } from "./settle-run";
 import type { AttemptOwnership, Ownership } from "./ownership/attempt";
+import type { LaneSecrets } from "./lane-secrets";
 
 export interface LaneContext {
   hostId: string;
@@ -35,17 +36,23 @@ export interface LaneContext {
   ownership: Ownership;
   /** the demo guest for lanes that boot VMs; null (with why) when this host cannot have it */
   guest: () => Promise<GuestAssets | { unavailable: string }>;
+  /** the worker host's lane secrets (PROOFBOARD_LANE_SECRETS) */
+  secrets: LaneSecrets;
 }
 
-/** Environment a lane sees: the worker's own secrets (database, Redis) stay out. */
-function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null, owner: AttemptOwnership): Record<string, string> {
+/**
+ * Environment a lane sees: the worker's own secrets (database, Redis) stay out; the host's lane
+ * secrets come in here only, from the worker's memory, never through job data or the run row.
+ */
+function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null, owner: AttemptOwnership, secrets: Record<string, string>): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
-  // The catalog's (or the site overlay's) environment first: Proofboard's own variables win.
+  // The catalog's (or the site overlay's) environment first, then the host's: Proofboard's own variables win.
   const out: Record<string, string> = { ...lane?.env };
   for (const k of keep) {
     const v = process.env[k];
     if (v !== undefined) out[k] = v;
   }
+  Object.assign(out, secrets);
   out.PROOFBOARD_RUN_ID = claim.run.id;
   out.PROOFBOARD_LANE = claim.run.lane;
   out.PROOFBOARD_COMMIT = claim.run.commitSha;
@@ -124,7 +131,9 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const repo = await db().repository.findUniqueOrThrow({ where: { id: claim.run.repositoryId } });
   let owner: AttemptOwnership | null = null;
   const worktree = path.join(ctx.workDir, "runs", `${runId}-${claim.fence}`);
-  const consoles = new RunConsoles(fence, ctx.redis, { spoolDir: path.join(ctx.workDir, "spool"), host: ctx.hostName });
+  // Every value in the file, whichever lane it is for, is masked in this run's consoles.
+  const secrets = await ctx.secrets.current();
+  const consoles = new RunConsoles(fence, ctx.redis, { spoolDir: path.join(ctx.workDir, "spool"), host: ctx.hostName, secrets: secrets.values });
   // A spool that fills up (PostgreSQL away too long) stops the lane: an infrastructure error, not its verdict.
   void consoles.storage.whenFull.then(() => abort.abort("storage"));
   /** each booted VM's own verdict, from its exit status */
@@ -148,7 +157,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       vms = await startLaneVms({ vms: lane.vms, worktree, workDir: path.join(worktree, ".proofboard-vms"), assets: guest, hold, consoles, owner });
     }
     // The lane and its operations find the booted VMs' state (pid, ssh channel, serial log) here.
-    const env = { ...laneEnv(claim, guest, lane, owner), ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}) };
+    const env = { ...laneEnv(claim, guest, lane, owner, secrets.forLane(claim.run.lane)), ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}) };
     if (vms && hold) ops = new HeldOperations({ claim: fence, consoles, cwd: worktree, env, available: lane?.operations ?? [], endHold: () => endHoldNow(), wrap: owner.wrap });
     const logs = lane?.serialLogs ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d)) : null;
     const result = await runLaneProcess({

@@ -17,6 +17,7 @@ import { controlJobProcessor } from "./control-jobs";
 import { startHealthServer } from "./health-server";
 import { Ownership } from "./ownership/attempt";
 import { ownIdentity, stillRunsHere } from "./ownership/identity";
+import { LaneSecrets } from "./lane-secrets";
 
 export interface WorkerOptions {
   hostName?: string;
@@ -53,6 +54,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   // a bad site overlay stops start-up here, with its file:line, rather than failing every run later
   const overlay = await loadSiteOverlay();
   if (overlay) log(overlay);
+  // Likewise a malformed or group-readable secrets file: with its file:line or the chmod to run.
+  const secrets = await LaneSecrets.open(e.PROOFBOARD_LANE_SECRETS, log);
+  if (e.PROOFBOARD_LANE_SECRETS) log((await secrets.current()).summary());
   const capabilities = await measureHost(o.probeRoots);
   const classes = hostClasses(capabilities);
   const slotCount = o.slots ?? e.PROOFBOARD_WORKER_SLOTS;
@@ -87,7 +91,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const stopControl = await subscribeRunControl(createRedis(), (msg) => control.dispatch(msg));
   const guest = guestProvider(e.PROOFBOARD_GUEST_CACHE, log);
   const ctx = {
-    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest, workDir, ownership, runLog,
+    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest, workDir, ownership, runLog, secrets,
   };
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
   const workers = classes.map(

@@ -1,5 +1,6 @@
 import { consoleBytes, NotFoundError, readConsole, runById } from "@proofboard/services";
 import { isTerminal } from "@proofboard/domain";
+import { accessRefusal, authenticate } from "./trpc";
 
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
@@ -9,6 +10,9 @@ const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  * X-Proofboard-Run-Status header tells a follower whether more can come.
  */
 export async function handleConsoleDownload(req: Request, runId: string, name: string): Promise<Response> {
+  // Reading rules as for the API: a session cookie or a bearer token, when reads need a login.
+  const refused = accessRefusal({ actor: "download", ...(await authenticate(req)) }, "read", "downloading a console");
+  if (refused) return text(refused.code === "FORBIDDEN" ? 403 : 401, refused.message);
   if (!consoleName.test(name)) return text(400, `invalid console name: ${JSON.stringify(name.slice(0, 80))}`);
   try {
     const run = await runById(runId);

@@ -1,5 +1,8 @@
 export { appRouter, type AppRouter } from "./root";
-export { createContext, operatorProcedure, publicProcedure, router, type Context } from "./trpc";
+export {
+  accessRefusal, accountProcedure, adminProcedure, authenticate, createContext, openProcedure, operatorProcedure, readProcedure, router,
+  type Context, type ProcedureMeta,
+} from "./trpc";
 export { decodeOffsets, encodeOffsets } from "./routers/runs";
 export { handleConsoleDownload } from "./console-download";
 export { refuseCrossSitePost } from "./cross-site";

@@ -7,6 +7,8 @@ import { hostsRouter } from "./routers/hosts";
 import { lanesRouter } from "./routers/lanes";
 import { operationsRouter } from "./routers/operations";
 import { runsRouter } from "./routers/runs";
+import { tokensRouter } from "./routers/tokens";
+import { usersRouter } from "./routers/users";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -19,6 +21,8 @@ export const appRouter = router({
   operations: operationsRouter,
   consoles: consolesRouter,
   audit: auditRouter,
+  tokens: tokensRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -55,13 +55,29 @@ export async function listUsers(): Promise<(AuthUser & { createdAt: Date })[]> {
   return db().user.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, role: true, createdAt: true } });
 }
 
+/** Changing a role ends the user's sessions, so a demoted user's open pages stop acting with the old role. */
+export async function setRole(name: string, role: Role): Promise<AuthUser> {
+  checkName(name);
+  if (!isRole(role)) throw new AuthInputError(`invalid role ${JSON.stringify(role)}: one of ${ROLES.join(", ")}`);
+  const updated = await db().user.updateMany({ where: { name }, data: { role } });
+  if (updated.count === 0) throw new AuthInputError(`unknown user ${name}`);
+  await db().session.deleteMany({ where: { user: { name } } });
+  const u = await db().user.findUniqueOrThrow({ where: { name } });
+  return { id: u.id, name: u.name, role: u.role };
+}
+
 /**
- * The session token (the cookie's value) or null. Unknown user, malformed name and wrong password
- * all give the same null after the same scrypt work, so the answer does not reveal who exists.
+ * The user whose password this is, or null. Unknown user, malformed name and wrong password all
+ * give the same null after the same scrypt work, so the answer does not reveal who exists.
  */
-export async function login(name: string, password: string): Promise<string | null> {
+export async function verifyCredentials(name: string, password: string): Promise<AuthUser | null> {
   const user = USER_NAME.test(name) ? await db().user.findUnique({ where: { name } }) : null;
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !ok) return null;
-  return createSession(user.id);
+  return user && ok ? { id: user.id, name: user.name, role: user.role } : null;
+}
+
+/** The session token (the cookie's value) or null; see verifyCredentials. */
+export async function login(name: string, password: string): Promise<string | null> {
+  const user = await verifyCredentials(name, password);
+  return user ? createSession(user.id) : null;
 }

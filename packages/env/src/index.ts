@@ -92,12 +92,23 @@ const schema = z.object({
   PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** The address people use (https://proofboard.example): the one Origin a mutation may come from; unset: the request's own host. */
   PROOFBOARD_PUBLIC_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** public: anyone may read (the default, for a board on a trusted network); login: reading needs a viewer login or token. */
+  PROOFBOARD_READ_ACCESS: z.enum(["public", "login"]).default("public"),
   /** Mutations per logged-in user (or per actor: "web", "cli" when anonymous), and per client address. */
   PROOFBOARD_MUTATION_RATE: rate("60/min"),
   PROOFBOARD_MUTATION_RATE_PER_ADDRESS: rate("120/min"),
   /** Failed logins per user name, and per client address, before logins are refused until the window ends. */
   PROOFBOARD_LOGIN_FAILURES: rate("5/15min"),
   PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS: rate("20/15min"),
+  /**
+   * The worker host's lane secrets (NAME=value lines, [lane] sections; mode 0600): exported into
+   * lanes' environments, masked in their consoles, never in job data. Unset or empty: none; a
+   * relative path is taken from the repository root, as the overlay's is.
+   */
+  PROOFBOARD_LANE_SECRETS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? path.resolve(repoRoot, v) : undefined)),
   /** Runs queued or waiting on one branch; a request past it is refused. */
   PROOFBOARD_MAX_QUEUED_PER_BRANCH: positiveInt(200),
 });

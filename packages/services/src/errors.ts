@@ -10,5 +10,8 @@ export class NotFoundError extends Error {
 
 export class ConflictError extends Error {}
 
+/** The caller is known but this is not theirs to do (another person's hold); the API answers FORBIDDEN. */
+export class ForbiddenError extends Error {}
+
 /** Proofboard is not set up for the request (e.g. no target repository configured). */
 export class ConfigError extends Error {}

@@ -1,6 +1,6 @@
 import { db, type Run } from "@proofboard/db";
 import { createRedis, publishRunControl } from "@proofboard/jobs";
-import { ConflictError } from "./errors";
+import { ConflictError, ForbiddenError } from "./errors";
 import { runById } from "./runs";
 
 /**
@@ -21,8 +21,15 @@ function isHolding(run: Run): boolean {
 async function heldRun(runId: string, by: Holder): Promise<Run> {
   const run = await runById(runId);
   if (!isHolding(run)) throw new ConflictError("this run's VMs are not held (any more)");
-  if (run.heldById !== by.id && by.role !== "admin") throw new ConflictError("only the person who held these VMs may type into them or end the hold");
+  await refuseForeignHold(run, by, "type into them or end the hold");
   return run;
+}
+
+/** A held run belongs to its holder: anyone else but an admin is refused, told who holds it. */
+export async function refuseForeignHold(run: Run, by: Holder, what: string): Promise<void> {
+  if (!run.heldById || run.heldById === by.id || by.role === "admin") return;
+  const holder = (await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? "someone else";
+  throw new ForbiddenError(`${by.name} (${by.role}) may not ${what}: ${holder} holds this run's VMs; only ${holder} or an admin may`);
 }
 
 /** Ends a hold now; its worker stops every VM of the run. */

@@ -71,6 +71,19 @@ export function auditSummary(path: string, input: unknown, data: unknown): strin
       return "logged out";
     case "branches.sync":
       return "synced the repository";
+    case "auth.issueToken":
+    case "tokens.create": {
+      const info = fields(fields(data).info);
+      return `made ${str(info.scope) ?? "an"} API token ${str(info.prefix) ?? ""}… (${str(info.name) ?? "?"}) for ${str(info.user) ?? str(i.name) ?? str(i.user) ?? "?"}`;
+    }
+    case "tokens.revoke":
+      return `revoked API token ${str(i.id) ?? "?"}`;
+    case "users.create":
+      return `added user ${str(i.name) ?? "?"} as ${str(i.role) ?? "?"}`;
+    case "users.setRole":
+      return `made ${str(i.name) ?? "?"} ${str(i.role) ?? "?"}`;
+    case "users.setPassword":
+      return `set the password of ${str(i.name) ?? "?"}`;
     default:
       return path;
   }
@@ -90,7 +103,7 @@ export async function auditMutation<R extends MiddlewareResult>(opts: AuditOptio
       const input = await opts.getRawInput().catch(() => null);
       const data = result.ok ? result.data : undefined;
       // A login's context is still anonymous: the user is who it logged in as.
-      const loggedIn = path === "auth.login" && result.ok ? fields(data) : null;
+      const loggedIn = !result.ok ? null : path === "auth.login" ? fields(data) : path === "auth.issueToken" ? fields(fields(data).user) : null;
       const user = loggedIn && str(loggedIn.id) ? { id: String(loggedIn.id), name: String(loggedIn.name), role: String(loggedIn.role) } : ctx.user;
       await recordAuditEvent({
         actor: user?.name ?? ctx.actor,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { db } from "@proofboard/db";
 import { AUTOMATIC_RETRY, auditCursor, auditEventsForRun, listAuditEvents, parseAuditCursor } from "@proofboard/services";
-import { adminProcedure, publicProcedure, router } from "../trpc";
+import { adminProcedure, readProcedure, router } from "../trpc";
 
 const runId = z.string().min(1).max(64);
 const cursor = z.string().max(100).refine((s) => parseAuditCursor(s) !== null, { error: "not an audit cursor (<ISO time>~<id>) or ISO time" });
@@ -11,12 +11,12 @@ const cursor = z.string().max(100).refine((s) => parseAuditCursor(s) !== null, {
  * log (addresses, inputs, refused attempts) is for admins.
  */
 export const auditRouter = router({
-  forRun: publicProcedure.input(z.object({ runId })).query(async ({ input }) =>
+  forRun: readProcedure.input(z.object({ runId })).query(async ({ input }) =>
     (await auditEventsForRun(input.runId)).map((e) => ({ at: e.at.toISOString(), actor: e.actor, action: e.action, summary: e.summary })),
   ),
 
   /** Who asked for each of these runs (manual requests only): the branch page's "rerun by alice". */
-  requesters: publicProcedure.input(z.object({ runIds: z.array(runId).max(500) })).query(async ({ input }) => {
+  requesters: readProcedure.input(z.object({ runIds: z.array(runId).max(500) })).query(async ({ input }) => {
     const ids = input.runIds.filter((id) => z.uuid().safeParse(id).success);
     const runs = ids.length
       ? await db().run.findMany({ where: { id: { in: ids }, trigger: "manual" }, select: { id: true, requestedBy: true, attempt: true } })

@@ -7,7 +7,7 @@ import {
   waitingReason, type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
-import { publicProcedure, router } from "../trpc";
+import { operatorProcedure, readProcedure, router } from "../trpc";
 
 const repoInput = z.object({ repository: z.string().max(200).optional() });
 const overviewInput = repoInput.extend({
@@ -60,7 +60,7 @@ export const branchesRouter = router({
    * release/*, then the most recently moved). `limit` asks for the first rows only (the page asks
    * for 100); `total` says how many the filter admits.
    */
-  list: publicProcedure.input(overviewInput.optional()).query(async ({ input }) => {
+  list: readProcedure.input(overviewInput.optional()).query(async ({ input }) => {
     const repo = await repositoryByName(input?.repository);
     const { total, views } = await overviewPage(repo, { filter: input?.filter || undefined, limit: input?.limit });
     const fallback = await defaultCatalog();
@@ -80,7 +80,7 @@ export const branchesRouter = router({
   }),
 
   /** One branch: every lane of the head commit's catalog, grouped by the page. */
-  get: publicProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
+  get: readProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
     const repo = await repositoryByName(input.repository);
     const view = await branchView(repo, await branchByName(repo, input.name));
     const usual = await usualDurations(repo.id, view.catalog?.lanes ?? []);
@@ -125,13 +125,13 @@ export const branchesRouter = router({
   }),
 
   /** Benchmark lanes' figures on this branch across commits, with regressions flagged. */
-  metrics: publicProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
+  metrics: readProcedure.input(repoInput.extend({ name: branchName })).query(async ({ input }) => {
     const repo = await repositoryByName(input.repository);
     await branchByName(repo, input.name);
     return branchMetrics(repo.id, input.name);
   }),
 
-  sync: publicProcedure.input(repoInput.optional()).mutation(async ({ input }) => {
+  sync: operatorProcedure.input(repoInput.optional()).mutation(async ({ input }) => {
     const repo = await repositoryByName(input?.repository);
     return syncRepository(repo);
   }),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SEARCH_QUERY_MAX, searchQueryProblem } from "@proofboard/domain";
 import { diffConsoleWithLastGood, searchRunConsoles } from "@proofboard/services";
-import { publicProcedure, router } from "../trpc";
+import { readProcedure, router } from "../trpc";
 
 const runId = z.string().min(1).max(64);
 /** The server's rule for console names (see runs.ts). */
@@ -18,8 +18,8 @@ const query = z
 
 export const consolesRouter = router({
   /** Every console of a run searched for a literal text on the stored bytes: counts per console and the first lines. */
-  search: publicProcedure.input(z.object({ runId, query })).query(({ input }) => searchRunConsoles(input.runId, input.query)),
+  search: readProcedure.input(z.object({ runId, query })).query(({ input }) => searchRunConsoles(input.runId, input.query)),
 
   /** One console against the same console of the lane's last good run, normalised: the first differing lines. */
-  diff: publicProcedure.input(z.object({ runId, console: consoleName })).query(({ input }) => diffConsoleWithLastGood(input.runId, input.console)),
+  diff: readProcedure.input(z.object({ runId, console: consoleName })).query(({ input }) => diffConsoleWithLastGood(input.runId, input.console)),
 });

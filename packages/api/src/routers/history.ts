@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { branchGrid, compareWithLastGood, laneHistory, repositoryByName, type LogCommit, type RunSide } from "@proofboard/services";
-import { publicProcedure, router } from "../trpc";
+import { readProcedure, router } from "../trpc";
 
 /** Names come from outside: bounded, then only ever compared as data. */
 const repository = z.string().max(200).optional();
@@ -36,7 +36,7 @@ function sideDto(r: RunSide & { subject?: string | null }) {
 
 export const historyRouter = router({
   /** Recent first-parent commits of a branch × the lanes of its head's catalog; each cell the latest run. */
-  branchGrid: publicProcedure
+  branchGrid: readProcedure
     .input(z.object({ repository, branch: branchName, commits: z.number().int().min(1).max(100).default(20) }))
     .query(async ({ input }) => {
       const repo = await repositoryByName(input.repository);
@@ -45,7 +45,7 @@ export const historyRouter = router({
     }),
 
   /** One lane's durations, flakiness and counts over its last `limit` runs, optionally on one branch. */
-  lane: publicProcedure
+  lane: readProcedure
     .input(z.object({ repository, lane: laneName, branch: branchName.optional(), limit: z.number().int().min(1).max(1000).default(200) }))
     .query(async ({ input }) => {
       const repo = await repositoryByName(input.repository);
@@ -58,7 +58,7 @@ export const historyRouter = router({
     }),
 
   /** A run next to the last good run of its lane before it: commits between, host and duration differences. */
-  compare: publicProcedure.input(z.object({ runId: z.string().min(1).max(64) })).query(async ({ input }) => {
+  compare: readProcedure.input(z.object({ runId: z.string().min(1).max(64) })).query(async ({ input }) => {
     const c = await compareWithLastGood(input.runId);
     return {
       run: sideDto(c.run),

@@ -2,16 +2,16 @@ import { db } from "@proofboard/db";
 import { z } from "zod";
 import { listHosts, repositoryByName, targetFetchStateDto } from "@proofboard/services";
 import { env } from "@proofboard/env";
-import { publicProcedure, router } from "../trpc";
+import { readProcedure, router } from "../trpc";
 
 export const hostsRouter = router({
   /** The target repository's fetch state: the last fetch that worked, and the fault that stops it now. */
-  target: publicProcedure.input(z.object({ repository: z.string().max(200).optional() }).optional()).query(async ({ input }) => {
+  target: readProcedure.input(z.object({ repository: z.string().max(200).optional() }).optional()).query(async ({ input }) => {
     const repo = await repositoryByName(input?.repository);
     return { name: repo.name, url: repo.url, ...(await targetFetchStateDto(repo.id)) };
   }),
 
-  list: publicProcedure.query(async () => {
+  list: readProcedure.query(async () => {
     const timeout = env().PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000;
     const hosts = await listHosts();
     const running = await db().run.findMany({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { listOperations, requestOperation, resizeOperation, stopOperation } from "@proofboard/services";
-import { operatorProcedure, publicProcedure, router } from "../trpc";
+import { operatorProcedure, readProcedure, router } from "../trpc";
 
 const runId = z.string().min(1).max(64);
 const operationId = z.uuid();
@@ -15,7 +15,7 @@ const rows = z.number().int().min(1).max(300);
  * runs.input like a VM console's.
  */
 export const operationsRouter = router({
-  list: publicProcedure.input(z.object({ runId })).query(({ input, ctx }) => listOperations(input.runId, ctx.user)),
+  list: readProcedure.input(z.object({ runId })).query(({ input, ctx }) => listOperations(input.runId, ctx.user)),
 
   start: operatorProcedure
     .input(z.object({ runId, name: plainName, node: plainName.nullish(), cols: cols.default(120), rows: rows.default(32) }))

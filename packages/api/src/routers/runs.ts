@@ -1,4 +1,4 @@
-import { tracked } from "@trpc/server";
+import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { isTerminal, retryStartsIn, RUN_STATUSES, type HostClass } from "@proofboard/domain";
 import { db } from "@proofboard/db";
@@ -8,10 +8,8 @@ import {
   cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, repositoryByName, requestRunWithNote, runById, usualDurations, waitingReason,
 } from "@proofboard/services";
 import { runDto } from "../dto";
-import { TRPCError } from "@trpc/server";
-import { canOperate } from "@proofboard/auth";
-import { endHold, requestMissing, sendInput } from "@proofboard/services";
-import { operatorProcedure, publicProcedure, router, toTRPCError } from "../trpc";
+import { endHold, refuseForeignHold, requestMissing, sendInput } from "@proofboard/services";
+import { operatorProcedure, readProcedure, router, toTRPCError } from "../trpc";
 
 const runId = z.string().min(1).max(64);
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -36,7 +34,7 @@ export function decodeOffsets(id: string | null | undefined): Record<string, num
 }
 
 export const runsRouter = router({
-  list: publicProcedure
+  list: readProcedure
     .input(
       z.object({
         repository: z.string().max(200).optional(),
@@ -56,7 +54,7 @@ export const runsRouter = router({
       return runs.map(runDto);
     }),
 
-  get: publicProcedure.input(z.object({ id: runId })).query(async ({ input, ctx }) => {
+  get: readProcedure.input(z.object({ id: runId })).query(async ({ input, ctx }) => {
     const run = await runById(input.id);
     const [repo, host, commit, consoles, usual] = await Promise.all([
       db().repository.findUniqueOrThrow({ where: { id: run.repositoryId } }),
@@ -87,7 +85,7 @@ export const runsRouter = router({
   }),
 
   /** Queues a new run of a lane on the branch's head commit. */
-  rerun: publicProcedure
+  rerun: operatorProcedure
     .input(
       z.object({
         repository: z.string().max(200).optional(),
@@ -99,18 +97,15 @@ export const runsRouter = router({
     )
     .mutation(async ({ input, ctx }) => {
       const { holdMinutes, ...req } = input;
-      if (holdMinutes !== undefined && !(ctx.user && canOperate(ctx.user.role))) {
-        throw new TRPCError({ code: ctx.user ? "FORBIDDEN" : "UNAUTHORIZED", message: "holding VMs needs an operator: log in as one" });
-      }
       await repositoryByName(req.repository);
-      const hold = holdMinutes !== undefined && ctx.user ? { seconds: holdMinutes * 60, userId: ctx.user.id } : undefined;
+      const hold = holdMinutes !== undefined ? { seconds: holdMinutes * 60, userId: ctx.user.id } : undefined;
       const { run, note } = await requestRunWithNote({ ...req, requestedBy: ctx.actor, hold });
       // note: the run is saved but Redis is unreachable; it is dispatched when Redis is back
       return { ...runDto(run), note };
     }),
 
   /** Queues what a gate (or every release gate) still misses on the branch head, needs first. */
-  rerunMissing: publicProcedure
+  rerunMissing: operatorProcedure
     .input(z.object({ repository: z.string().max(200).optional(), branch: z.string().min(1).max(255), gate: z.string().min(1).max(200).optional() }))
     .mutation(async ({ input, ctx }) => (await requestMissing({ ...input, requestedBy: ctx.actor })).map(runDto)),
 
@@ -129,13 +124,16 @@ export const runsRouter = router({
     }),
 
   /** Stops a run: queued ones at once, running ones through their worker (process group and VMs). */
-  cancel: publicProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => runDto(await cancelRun(input.id, ctx.actor))),
+  cancel: operatorProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => {
+    await refuseForeignHold(await runById(input.id), ctx.user, "cancel it");
+    return runDto(await cancelRun(input.id, ctx.actor));
+  }),
 
   /**
    * One live stream per run page, for all of its consoles. Each event's id holds the byte
    * offsets sent so far, so a reconnect resumes exactly where it stopped.
    */
-  follow: publicProcedure
+  follow: readProcedure
     .input(z.object({ id: runId, lastEventId: z.string().max(4096).nullish() }))
     .subscription(async function* ({ input, signal }) {
       // Thrown inside the stream, a not-found must already be a tRPC error or the client retries forever.

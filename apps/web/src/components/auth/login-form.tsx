@@ -34,8 +34,8 @@ export function LoginForm({ next }: { next: string }) {
     setPending(true);
     setError(null);
     try {
-      const user = await authClient.auth.login.mutate({ name: name.trim(), password });
-      await changed(user);
+      await authClient.auth.login.mutate({ name: name.trim(), password });
+      await changed();
       router.replace(next);
     } catch (e) {
       setError(describe(e));

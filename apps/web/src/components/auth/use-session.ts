@@ -12,11 +12,21 @@ export function useSession() {
   const queryClient = useQueryClient();
   const me = useQuery({ ...trpc.auth.me.queryOptions(), staleTime: 60_000 });
 
-  async function changed(user: SessionUser | null): Promise<void> {
-    queryClient.setQueryData(trpc.auth.me.queryKey(), user);
+  /** After logout pass null; after a login pass nothing, and auth.me is fetched again with the rest. */
+  async function changed(user?: SessionUser | null): Promise<void> {
+    if (user !== undefined) queryClient.setQueryData(trpc.auth.me.queryKey(), user);
     // What a page offers may depend on the role, so everything is fetched again as the new user.
     await queryClient.invalidateQueries();
   }
 
-  return { user: me.data ?? null, loading: me.isPending, changed };
+  const user = me.data ?? null;
+  const mayOperate = user?.actingRole === "operator" || user?.actingRole === "admin";
+  return { user, loading: me.isPending, changed, mayOperate, operateHint: operateHint(user) };
+}
+
+/** Why an action button is greyed out, for its tooltip (null: it is not). */
+function operateHint(user: SessionUser | null): string | null {
+  if (!user) return "log in as an operator to do this";
+  if (user.actingRole === "viewer") return `${user.name} is a viewer: an operator or admin can do this`;
+  return null;
 }

@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
+import { useSession } from "~/components/auth/use-session";
 
 export type RerunButtonProps = {
   branch: string;
@@ -20,6 +21,7 @@ export type RerunButtonProps = {
 export function RerunButton({ branch, lane, alreadyQueued = false, running = false }: RerunButtonProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const { mayOperate, operateHint } = useSession();
   const rerun = useMutation(
     trpc.runs.rerun.mutationOptions({
       onSuccess: () =>
@@ -45,8 +47,8 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
         variant="outline"
         size="xs"
         aria-label={`Rerun ${lane}`}
-        disabled={rerun.isPending || alreadyQueued}
-        title={alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`}
+        disabled={rerun.isPending || alreadyQueued || !mayOperate}
+        title={operateHint ?? (alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`)}
         onClick={() => {
           if (running && !window.confirm(`${lane} is running on this commit. Start a second run alongside it (another host slot)?`)) return;
           rerun.mutate({ branch, lane });

@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
+import { useSession } from "~/components/auth/use-session";
 
 /**
  * "Rerun what is missing": queues the lanes of a gate (or of every release gate) that are not
@@ -11,6 +12,7 @@ import { useTRPC } from "~/trpc/react";
 export function RerunMissing({ branch, gate, count, label }: { branch: string; gate?: string; count: number; label: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const { mayOperate, operateHint } = useSession();
   const mutation = useMutation(
     trpc.runs.rerunMissing.mutationOptions({
       onSuccess: () =>
@@ -25,7 +27,8 @@ export function RerunMissing({ branch, gate, count, label }: { branch: string; g
       <Button
         size="xs"
         variant="outline"
-        disabled={mutation.isPending}
+        disabled={mutation.isPending || !mayOperate}
+        title={operateHint ?? "queue what is not green on the head, with what it needs first"}
         aria-label={gate ? `Rerun what ${gate} misses` : "Rerun everything missing"}
         onClick={(e) => {
           e.stopPropagation();

@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
+import { useSession } from "~/components/auth/use-session";
 import { SyncIcon } from "./icons";
 import { visibleText } from "~/components/ui/visible-text";
 
@@ -20,6 +21,7 @@ function describe(s: SyncSummary): string {
 export function SyncButton({ variant = "outline" }: { variant?: "outline" | "default" }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const { mayOperate, operateHint } = useSession();
   const sync = useMutation(
     trpc.branches.sync.mutationOptions({
       // Returning the refetch keeps the button pending until the new branch heads are on screen.
@@ -42,7 +44,7 @@ export function SyncButton({ variant = "outline" }: { variant?: "outline" | "def
           )}
         </span>
       )}
-      <Button variant={variant} size="sm" disabled={sync.isPending} onClick={() => sync.mutate(undefined)}>
+      <Button variant={variant} size="sm" disabled={sync.isPending || !mayOperate} title={operateHint ?? "fetch the target repository now"} onClick={() => sync.mutate(undefined)}>
         <SyncIcon className={sync.isPending ? "motion-safe:animate-spin" : undefined} />
         {sync.isPending ? "Syncing…" : "Sync now"}
       </Button>

@@ -25,7 +25,7 @@ export function RerunWithHold({ run }: { run: HoldRun }) {
   const [minutes, setMinutes] = useState(10);
   const rerun = useMutation(trpc.runs.rerun.mutationOptions({ onSuccess: (r) => router.push(`/runs/${r.id}`) }));
   // The server checks again; this only hides a button a viewer could not use.
-  if (!session.user || (session.user.role !== "operator" && session.user.role !== "admin")) return null;
+  if (!session.mayOperate) return null;
   return (
     <span className="inline-flex items-center gap-1 text-sm">
       <Button

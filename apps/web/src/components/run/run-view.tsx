@@ -19,6 +19,7 @@ import { OperationsPanel, useRunOperations } from "./operations-panel";
 import { RunConsoles } from "./run-consoles";
 import { useRunFollow } from "./use-run-follow";
 import { VisibleText } from "~/components/ui/visible-text";
+import { useSession } from "~/components/auth/use-session";
 
 function branchHref(name: string): string {
   return `/branches/${name.split("/").map(encodeURIComponent).join("/")}`;
@@ -66,6 +67,7 @@ export function RunView({ id }: { id: string }) {
   const send = (console: string, data: string) => {
     typing.current = typing.current.then(() => input.mutateAsync({ id, console, data }).catch(() => undefined));
   };
+  const session = useSession();
   const cancel = useMutation(
     trpc.runs.cancel.mutationOptions({
       onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) }),
@@ -88,6 +90,8 @@ export function RunView({ id }: { id: string }) {
   const status = state.status ?? run.status;
   const running = status === "running";
   const held = run.youHold && run.holdUntil !== null && Date.parse(run.holdUntil) > Date.now();
+  const foreignHold = run.heldBy !== null && !run.youHold && session.user?.actingRole !== "admin";
+  const cancelHint = session.operateHint ?? (foreignHold ? `${run.heldBy} holds this run: only they or an admin may cancel it` : null);
 
   return (
     <div className="flex flex-col gap-3">
@@ -108,7 +112,8 @@ export function RunView({ id }: { id: string }) {
             className="ml-auto"
             variant="outline"
             aria-label={`Cancel ${run.lane}`}
-            disabled={cancel.isPending || run.cancelRequestedAt !== null}
+            disabled={cancel.isPending || run.cancelRequestedAt !== null || cancelHint !== null}
+            title={cancelHint ?? "stop this run and its VMs"}
             onClick={() => cancel.mutate({ id: run.id })}
           >
             {run.cancelRequestedAt || cancel.isPending ? "Canceling…" : "Cancel"}
@@ -117,7 +122,8 @@ export function RunView({ id }: { id: string }) {
         <Button
           className={status === "queued" || running ? undefined : "ml-auto"}
           aria-label={`Rerun ${run.lane}`}
-          disabled={rerun.isPending}
+          disabled={rerun.isPending || !session.mayOperate}
+          title={session.operateHint ?? "queue this lane again on the branch's head commit"}
           onClick={() => rerun.mutate({ branch: run.branch, lane: run.lane })}
         >
           {rerun.isPending ? "Queuing…" : "Rerun on branch head"}
