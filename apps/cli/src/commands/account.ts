@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import { forgetToken, saveToken } from "../credentials";
 import { CliError, EXIT, UsageError } from "../errors";
 import { formatTime, table } from "../output";
-import type { Command, Ctx } from "./context";
+import { wholeOption, type Command, type Ctx } from "./context";
 
 /** Logging in, who you are, and API tokens. */
 
@@ -17,13 +17,7 @@ function scopeOption(ctx: Ctx): Scope | undefined {
   return raw as Scope;
 }
 
-function daysOption(ctx: Ctx): number {
-  const raw = ctx.options.get("days");
-  if (raw === undefined) return 90;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 366) throw new UsageError(`--days must be a whole number from 1 to 366, not ${JSON.stringify(raw)}`, ctx.spec);
-  return n;
-}
+const daysOption = (ctx: Ctx) => wholeOption(ctx, "days", 1, 366) ?? 90;
 
 /** The password: typed without echo on a terminal, else the first line of stdin (scripts, CI). */
 async function readPassword(prompt: string): Promise<string> {

@@ -1,14 +1,7 @@
-import { UsageError } from "../errors";
 import { formatTime, table } from "../output";
-import type { Command, Ctx } from "./context";
+import { wholeOption, type Command, type Ctx } from "./context";
 
-function limitOf(ctx: Ctx): number {
-  const raw = ctx.options.get("limit");
-  if (raw === undefined) return 50;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 500) throw new UsageError(`--limit must be a whole number from 1 to 500, not ${JSON.stringify(raw)}`, ctx.spec);
-  return n;
-}
+const limitOf = (ctx: Ctx) => wholeOption(ctx, "limit", 1, 500) ?? 50;
 
 /** `audit [--run ID] [--actor NAME] [--limit N]`: who changed what, when and from where; newest first. */
 export const audit: Command = async (ctx) => {

@@ -1,7 +1,7 @@
 import type { Inputs, Outputs } from "../api";
-import { EXIT, toCliError, UsageError } from "../errors";
+import { EXIT, toCliError } from "../errors";
 import { clean, formatDuration, formatTime, runDuration, shortSha, statusCell, table } from "../output";
-import { isFinal, sleep, type Command, type Ctx } from "./context";
+import { isFinal, sleep, wholeOption, type Command, type Ctx } from "./context";
 
 type RunDetail = Outputs["runs"]["get"];
 type RunStatus = Exclude<Inputs["runs"]["list"], void | undefined>["status"];
@@ -41,13 +41,7 @@ export const runs: Command = async (ctx) => {
   return 0;
 };
 
-function parseLimit(ctx: Ctx): number | undefined {
-  const raw = ctx.options.get("limit");
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < 1 || n > 500) throw new UsageError(`--limit must be a whole number from 1 to 500, not ${JSON.stringify(raw)}`, ctx.spec);
-  return n;
-}
+const parseLimit = (ctx: Ctx) => wholeOption(ctx, "limit", 1, 500);
 
 /** `missing BRANCH [--gate G]`: "rerun what is missing"; prints the queued runs' ids and lanes. */
 export const missing: Command = async (ctx) => {
