@@ -13,8 +13,11 @@ const LINKS = [
   { href: "/hosts", label: "Hosts" },
 ] as const;
 
-/** Only admins may read the audit log, so only they see the way to it. */
-const ADMIN_LINKS = [{ href: "/audit", label: "Audit" }] as const;
+/** Only admins may manage users or read the audit log, so only they see the way to them. */
+const ADMIN_LINKS = [
+  { href: "/users", label: "Users" },
+  { href: "/audit", label: "Audit" },
+] as const;
 
 function isActive(pathname: string, href: string): boolean {
   // A branch page is a zoom into the readiness overview, so "Readiness" stays lit there.

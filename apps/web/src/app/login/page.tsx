@@ -14,7 +14,7 @@ export default async function Page({ searchParams }: Props) {
     <div className="mx-auto mt-12 max-w-sm">
       <Section title="Log in">
         <p className="mb-3 text-sm text-ink-muted">
-          Reading and rerunning need no login. Holding a lane&apos;s VMs and typing into their consoles need an operator.
+          Reading needs no login. Rerunning, cancelling, syncing, holding a lane&apos;s VMs and typing into them need an operator.
         </p>
         <LoginForm next={safeNextPath(next)} />
       </Section>

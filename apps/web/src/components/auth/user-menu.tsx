@@ -43,9 +43,14 @@ export function UserMenu() {
 
   return (
     <span className="flex items-center gap-2 text-sm">
-      <span className="text-ink" title={`logged in as ${user.name}`}>
+      <Link
+        href="/account"
+        aria-current={pathname === "/account" ? "page" : undefined}
+        className="text-ink hover:underline aria-[current=page]:font-medium"
+        title={`logged in as ${user.name}: your account and API tokens`}
+      >
         {user.name} <span className="text-ink-muted">({user.role})</span>
-      </span>
+      </Link>
       {failed && (
         <span role="alert" className="text-xs text-status-failed">
           could not log out
