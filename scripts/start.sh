@@ -37,9 +37,15 @@ if [ ! -f "$build_id" ] || [ -n "$(find apps/web/src apps/web/next.config.ts pac
   pnpm --filter @proofboard/web build >"$logs/web-build.log" 2>&1 || { tail -40 "$logs/web-build.log"; exit 1; }
 fi
 
+# Least privilege on Redis: web and worker each get an ACL user kept to the keys its kind uses.
+step "Redis users for web and worker"
+pnpm exec tsx scripts/redis-acl.ts apply
+web_redis="$(pnpm exec tsx scripts/redis-acl.ts url web)"
+worker_redis="$(pnpm exec tsx scripts/redis-acl.ts url worker)"
+
 step "Starting web (port $PORT) and worker; logs in $logs"
-setsid pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
-setsid pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
+REDIS_URL="$web_redis" setsid pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
+REDIS_URL="$worker_redis" setsid pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
 
 for _ in $(seq 1 120); do curl -fs -o /dev/null "http://localhost:$PORT/" && break; sleep 0.5; done
 curl -fs -o /dev/null "http://localhost:$PORT/" || { tail -30 "$logs/web.log"; echo "web did not start" >&2; exit 1; }

@@ -382,12 +382,12 @@ describe("proofboard login, tokens and refusals", () => {
     expect(wrong.code).toBe(4);
     expect(wrong.err).toContain("unknown user or wrong password");
     const ok = await cliWithStdin(["login", "--name", "cli-olga", "--days", "7"], "correct horse battery\n", env);
-    expect(ok.err).toMatch(/^logged in as cli-olga \(operator\) with a operate token until .*credentials\.json\n$/);
+    expect(ok.err).toMatch(/^logged in as cli-olga \(operator\) with an operate token until .*credentials\.json\n$/);
     expect(ok.code).toBe(0);
     const file = path.join(dir, "credentials.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).not.toContain("correct horse");
-    expect((await cli(["whoami"], env)).out).toMatch(/^cli-olga \(operator\) via a operate token \(the token proofboard login stored for cli-olga\), acting as operator\n$/);
+    expect((await cli(["whoami"], env)).out).toMatch(/^cli-olga \(operator\) via an operate token \(the token proofboard login stored for cli-olga\), acting as operator\n$/);
     const queued = await cli(["rerun", "main", "hello", "--json"], env);
     expect(queued.code).toBe(0);
     expect((JSON.parse(queued.out) as { requestedBy: string }).requestedBy).toBe("cli-olga");

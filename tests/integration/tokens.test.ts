@@ -77,7 +77,7 @@ describe("API tokens", () => {
     // Past the access check: the made-up branch is what stops it.
     expect((await failure((await as({ token: operate })).runs.rerun({ repository: "tokentest", branch: "main", lane: "x" }))).code).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
     // A read token cannot mint a wider one.
-    expect((await failure(reader.tokens.create({ name: "escalate", scope: "operate" }))).message).toMatch(/a read token cannot make a operate token|cannot make an? operate token/);
+    expect((await failure(reader.tokens.create({ name: "escalate", scope: "operate" }))).message).toMatch(/a read token cannot make an operate token/);
   });
 
   it("stops counting a token once it expires or is revoked, and says which", async () => {

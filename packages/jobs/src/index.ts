@@ -4,3 +4,4 @@ export * from "./live-hub";
 export * from "./redis";
 export * from "./control";
 export * from "./alive";
+export * from "./acl";

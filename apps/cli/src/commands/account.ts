@@ -7,6 +7,8 @@ import { wholeOption, type Command, type Ctx } from "./context";
 
 /** Logging in, who you are, and API tokens. */
 
+const a = (word: string) => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`);
+
 const SCOPES = ["read", "operate", "admin"] as const;
 type Scope = (typeof SCOPES)[number];
 
@@ -62,7 +64,7 @@ export const login: Command = async (ctx) => {
   const file = await saveToken(process.env, ctx.config.apiUrl, {
     token: made.token, tokenId: made.info.id, user: made.info.user, scope: made.info.scope, expiresAt: made.info.expiresAt,
   });
-  ctx.out.info(`logged in as ${made.info.user} (${made.user.role}) with a ${made.info.scope} token until ${formatTime(made.info.expiresAt)}; stored in ${file}`);
+  ctx.out.info(`logged in as ${made.info.user} (${made.user.role}) with ${a(made.info.scope)} token until ${formatTime(made.info.expiresAt)}; stored in ${file}`);
   if (process.env.PROOFBOARD_TOKEN) ctx.out.info("note: PROOFBOARD_TOKEN is set and is used instead of the stored token");
   return EXIT.ok;
 };
@@ -94,7 +96,7 @@ export const whoami: Command = async (ctx) => {
     ctx.out.line(`anonymous at ${ctx.config.apiUrl}${ctx.config.tokenSource ? "" : " (no token: run proofboard login, or set PROOFBOARD_TOKEN)"}`);
     return EXIT.ok;
   }
-  const via = me.token ? `a ${me.token.scope} token (${ctx.config.tokenSource ?? "token"}), acting as ${me.actingRole}` : "a session";
+  const via = me.token ? `${a(me.token.scope)} token (${ctx.config.tokenSource ?? "token"}), acting as ${me.actingRole}` : "a session";
   ctx.out.line(`${me.name} (${me.role}) via ${via}`);
   return EXIT.ok;
 };

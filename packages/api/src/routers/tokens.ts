@@ -26,7 +26,7 @@ export function refuseWideScope(ctx: Pick<Context, "credential">, owner: { name:
   }
   const cred = ctx.credential;
   if (cred?.kind === "token" && !scopeWithin(wanted, cred.scope)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `a ${cred.scope} token cannot make a ${wanted} token; use the web page or \`proofboard login\`` });
+    throw new TRPCError({ code: "FORBIDDEN", message: `a ${cred.scope} token cannot make ${wanted === "operate" || wanted === "admin" ? "an" : "a"} ${wanted} token; use the web page or \`proofboard login\`` });
   }
 }
 
