@@ -41,6 +41,13 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
     .default("postgresql://postgres@127.0.0.1:5432/proofboard"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// URL").default("redis://127.0.0.1:6379"),
+  /** Redis behind Sentinel: "host:port,host:port"; REDIS_URL then gives only the user, password and database. */
+  PROOFBOARD_REDIS_SENTINELS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/, "must be host:port[,host:port…]").optional(),
+  ),
+  /** the master's name as the sentinels know it */
+  PROOFBOARD_REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]+$/).default("mymaster"),
   /** Keeps test and development data apart on one Redis. */
   PROOFBOARD_REDIS_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i).default("pb"),
   PROOFBOARD_DATA_DIR: z.string().default(path.join(repoRoot, ".proofboard")),

@@ -2,8 +2,11 @@ import { env } from "@proofboard/env";
 import { Redis } from "ioredis";
 
 export interface RedisConnectionOptions {
-  host: string;
-  port: number;
+  host?: string;
+  port?: number;
+  /** set when Redis runs behind Sentinel: ioredis asks these for the current master */
+  sentinels?: { host: string; port: number }[];
+  name?: string;
   username?: string;
   password?: string;
   db: number;
@@ -13,10 +16,20 @@ export interface RedisConnectionOptions {
 
 /** Connection options, not a shared instance: BullMQ does not close instances it is given. */
 export function redisOptions(): RedisConnectionOptions {
-  const url = new URL(env().REDIS_URL);
+  const e = env();
+  const url = new URL(e.REDIS_URL);
+  // Behind Sentinel the master moves on failover: the sentinels say where it is, the URL only who we are.
+  const where = e.PROOFBOARD_REDIS_SENTINELS
+    ? {
+        sentinels: e.PROOFBOARD_REDIS_SENTINELS.split(",").map((hp) => {
+          const i = hp.lastIndexOf(":");
+          return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+        }),
+        name: e.PROOFBOARD_REDIS_SENTINEL_NAME,
+      }
+    : { host: url.hostname, port: Number(url.port || 6379) };
   return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
+    ...where,
     username: url.username ? decodeURIComponent(url.username) : undefined,
     password: url.password ? decodeURIComponent(url.password) : undefined,
     db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
