@@ -37,6 +37,14 @@ if [ ! -f "$build_id" ] || [ -n "$(find apps/web/src apps/web/next.config.ts pac
   pnpm --filter @proofboard/web build >"$logs/web-build.log" 2>&1 || { tail -40 "$logs/web-build.log"; exit 1; }
 fi
 
+# Least privilege on PostgreSQL: the web and this host's worker log in as roles of their own; the
+# worker's may change only the runs it claimed (README: Database roles). The demo seed stays on the admin URL.
+step "Database roles for web and worker"
+admin_db_url="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/proofboard}"
+db_tag="$(basename "${admin_db_url%%\?*}" | tr -c 'a-z0-9_\n' '_')"
+web_db_url="$(pnpm exec tsx scripts/db-roles.ts web --role "pbweb_$db_tag")"
+worker_db_url="$(pnpm exec tsx scripts/db-roles.ts add-worker "${PROOFBOARD_HOST_NAME:-$(hostname)}" --role "pbw_$db_tag")"
+
 # Least privilege on Redis: web and worker each get an ACL user kept to the keys its kind uses.
 step "Redis users for web and worker"
 pnpm exec tsx scripts/redis-acl.ts apply
@@ -44,8 +52,8 @@ web_redis="$(pnpm exec tsx scripts/redis-acl.ts url web)"
 worker_redis="$(pnpm exec tsx scripts/redis-acl.ts url worker)"
 
 step "Starting web (port $PORT) and worker; logs in $logs"
-REDIS_URL="$web_redis" setsid pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
-REDIS_URL="$worker_redis" setsid pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
+DATABASE_URL="$web_db_url" REDIS_URL="$web_redis" setsid pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
+DATABASE_URL="$worker_db_url" REDIS_URL="$worker_redis" setsid pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
 
 for _ in $(seq 1 120); do curl -fs -o /dev/null "http://localhost:$PORT/" && break; sleep 0.5; done
 curl -fs -o /dev/null "http://localhost:$PORT/" || { tail -30 "$logs/web.log"; echo "web did not start" >&2; exit 1; }

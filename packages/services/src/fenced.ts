@@ -12,10 +12,13 @@ export interface Claim {
   fence: number;
 }
 
-/** Takes a queued run; null when it is not queued any more (already taken, canceled, done). */
+/**
+ * Takes a queued run; null when it is not queued any more (already taken, canceled, done). The run
+ * becomes this database role's: row-level security lets only that role change it and its consoles.
+ */
 export async function claimRun(runId: string, hostId: string, fingerprint: object): Promise<Claim | null> {
   const rows = await db().$queryRaw<{ fence: number }[]>`
-    UPDATE run SET status = 'running', fence = fence + 1, host_id = ${hostId},
+    UPDATE run SET status = 'running', fence = fence + 1, host_id = ${hostId}, worker_role = current_user,
       host_fingerprint = ${JSON.stringify(fingerprint)}::jsonb, started_at = now()
     WHERE id = ${runId}::uuid AND status = 'queued'
     RETURNING fence`;
