@@ -1,15 +1,34 @@
+"use client";
+
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { cn } from "~/lib/utils";
 import { VisibleText } from "~/components/ui/visible-text";
 
+type QueryFailure = { message: string; data?: { code?: string } | null };
+
 /** A failed query, said plainly with the server's message (e.g. "unknown branch: \"x\""). */
-export function QueryError({ error, what, className }: { error: { message: string }; what: string; className?: string }) {
+export function QueryError({ error, what, className }: { error: QueryFailure; what: string; className?: string }) {
+  if (error.data?.code === "UNAUTHORIZED") return <LoginNeeded what={what} className={className} />;
   return (
     <div role="alert" className={cn("rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm", className)}>
       <span className="font-medium text-status-failed">Could not load <VisibleText text={what} />.</span>{" "}
       <span className="text-red-900 [overflow-wrap:anywhere]">
         <VisibleText text={error.message} />
       </span>
+    </div>
+  );
+}
+
+/** Reading needs a login here (PROOFBOARD_READ_ACCESS=login): the way in, coming back to this page. */
+function LoginNeeded({ what, className }: { what: string; className?: string }) {
+  const pathname = usePathname();
+  return (
+    <div role="alert" className={cn("rounded-md border border-line bg-surface px-3 py-2 text-sm", className)}>
+      <span className="text-ink">Reading <VisibleText text={what} /> needs a login on this Proofboard. </span>
+      <Link href={`/login?next=${encodeURIComponent(pathname)}`} className="font-medium text-status-running hover:underline">
+        Log in
+      </Link>
     </div>
   );
 }
