@@ -59,7 +59,7 @@ export const login: Command = async (ctx) => {
   if (!name) throw new UsageError("login: say who with --name NAME", ctx.spec);
   const password = await readPassword(`Password for ${name} at ${ctx.config.apiUrl}: `);
   const made = await ctx.api.auth.issueToken.mutate({
-    name, password, scope: scopeOption(ctx), days: daysOption(ctx), tokenName: `cli on ${hostname().slice(0, 40)}`,
+    name, password, scope: scopeOption(ctx), days: daysOption(ctx), tokenName: `cli on ${hostname().replace(/[^A-Za-z0-9 ._@:-]/g, "-").slice(0, 40)}`,
   });
   const file = await saveToken(process.env, ctx.config.apiUrl, {
     token: made.token, tokenId: made.info.id, user: made.info.user, scope: made.info.scope, expiresAt: made.info.expiresAt,
