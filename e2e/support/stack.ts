@@ -84,7 +84,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   let token = "";
   const call = async <T>(proc: string, init: RequestInit, query = ""): Promise<T> => {
     const headers = { ...(init.headers as Record<string, string> | undefined), ...(token ? { authorization: `Bearer ${token}` } : {}) };
-    const res = await fetch(`${url}/api/trpc/${proc}${query}`, { ...init, headers });
+    const res = await fetchRetrying(`${url}/api/trpc/${proc}${query}`, { ...init, headers });
     const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
     if (!res.ok || !body.result) throw new Error(`${proc}: ${body.error?.message ?? res.status}`);
     return body.result.data;
@@ -99,7 +99,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     query: (proc, input) => call(proc, {}, input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`),
     mutate: (proc, input) => call(proc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }),
     session: async (name, password) => {
-      const res = await fetch(`${url}/api/trpc/auth.login`, {
+      const res = await fetchRetrying(`${url}/api/trpc/auth.login`, {
         method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, password }),
       });
       const value = res.headers.get("set-cookie")?.match(/pb_session=([^;]+)/)?.[1];
@@ -136,4 +136,19 @@ export async function operatorPage(browser: Browser, stack: Stack, viewport: { w
   const context = await browser.newContext({ viewport });
   await context.addCookies([{ name: "pb_session", value: await stack.session(STACK_OPERATOR.name, STACK_OPERATOR.password), url: stack.url }]);
   return context.newPage();
+}
+
+/**
+ * fetch, tried again when the connection fails before an answer: a kept-alive socket the server
+ * closed while idle (a busy machine makes that likely) fails the next request with "fetch failed".
+ */
+async function fetchRetrying(input: string, init: RequestInit, tries = 3): Promise<Response> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(input, init);
+    } catch (err) {
+      if (i >= tries || !(err instanceof TypeError)) throw err;
+      await new Promise((r) => setTimeout(r, 300 * i));
+    }
+  }
 }
