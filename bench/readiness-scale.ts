@@ -187,7 +187,7 @@ async function overHttp(): Promise<void> {
 }
 await overHttp();
 
-const summary = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, failureKind: true, reason: true } as const;
+const summary = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureKind: true, reason: true } as const;
 
 /** The readiness computeBranchReadiness gives from every run on the head and each lane's newest stale pass. */
 async function plainReadiness(r: Repository, b: Branch): Promise<BranchReadiness> {

@@ -21,7 +21,7 @@ const POLICY: Record<string, Access> = {
   "branches.list": "read", "branches.get": "read", "branches.metrics": "read",
   "lanes.list": "read", "hosts.list": "read", "hosts.target": "read",
   "history.branchGrid": "read", "history.lane": "read", "history.compare": "read",
-  "runs.list": "read", "runs.get": "read", "runs.follow": "read",
+  "runs.list": "read", "runs.get": "read", "runs.follow": "read", "runs.resolve": "read",
   "consoles.search": "read", "consoles.diff": "read",
   "operations.list": "read", "audit.forRun": "read", "audit.requesters": "read",
   "branches.sync": "operate", "runs.rerun": "operate", "runs.rerunMissing": "operate", "runs.cancel": "operate",

@@ -46,6 +46,8 @@ let api: ApiServer;
 let target: ReturnType<typeof makeRepo>;
 /** An operator's token for the commands that change things; the config folder is the test's own, never ~/.config. */
 let operatorToken = "";
+/** The failed multi-console run, for the RUN prefix and console name tests. */
+let clusterRunId = "";
 const configDir = mkdtempSync(path.join(os.tmpdir(), "pb-cli-config-"));
 
 beforeAll(async () => {
@@ -152,21 +154,28 @@ describe("proofboard CLI against the real API", () => {
 
   it("branches prints a plain table with the verdict, the gate and the missing lanes", async () => {
     const r = await cli(["branches"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(0); // every branch is NOT READY: branches lists many and stays 0
     expect(r.out).not.toContain("\x1b[");
     const row = r.out.split("\n").find((l) => l.startsWith(`${HOSTILE} `));
     expect(row).toMatch(/NOT READY\s+[0-9a-f]{10}\s+✗\s+hello, bytes$/);
     expect(r.out).toMatch(/^BRANCH\s+VERDICT\s+HEAD\s+release\s+MISSING$/m);
   });
 
-  it("status names the gate and each lane's state", async () => {
+  it("status names the gate and each lane's state, exit 1 while NOT READY (with --json too)", async () => {
     const r = await cli(["status", "main"]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("");
     expect(r.out).toMatch(/^verdict\s+NOT READY$/m);
     expect(r.out).toContain("gate Release [release], release gate");
     expect(r.out).toMatch(/^ {2}hello\s+never run/m);
     expect(r.out).toMatch(/^next\s+release lanes have not run on this commit: proofboard missing main$/m);
     expect(r.out).toContain("missing: hello, bytes");
+    const json = await cli(["status", "main", "--json"]);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.out) as { releaseReady: boolean }).releaseReady).toBe(false);
+    const help = await cli(["help", "status"]);
+    expect(help.out).toContain("(exit 1 unless READY)");
+    expect(help.out).toContain("branches exits 0 whatever the verdicts");
   });
 
   it("lanes shows the catalog at a branch's head, then its gates", async () => {
@@ -206,7 +215,7 @@ describe("proofboard CLI against the real API", () => {
     expect(r.code).toBe(1);
     const followed = await cli(["console", run.id, "--follow"]);
     expect(followed.code).toBe(2);
-    expect(followed.err).toContain("none yet");
+    expect(errLines(followed)).toEqual([`proofboard: unknown console "harness" of run ${run.id.slice(0, 8)}; it has no consoles`]);
   });
 
   it("console writes the stored bytes exactly, followed live and read back", async () => {
@@ -229,6 +238,7 @@ describe("proofboard CLI against the real API", () => {
   it("run shows each console's verdict and first failure, and says which declared console never printed", async () => {
     const id = (await cli(["rerun", "--wait", "main", "cluster"])).out.trim();
     expect(id).toMatch(UUID);
+    clusterRunId = id;
     const r = await cli(["run", id]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^node03 \*\s+failed\s+\d+\s+2\s+2: \[FAILED\] Failed to start flaredb.service$/m);
@@ -242,10 +252,12 @@ describe("proofboard CLI against the real API", () => {
     expect(node03.out).toBe("[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n");
   });
 
-  it("status turns READY once every release lane passed on the head commit", async () => {
+  it("status turns READY once every release lane passed on the head commit, exit 0", async () => {
     const r = await cli(["status", "main"]);
     expect(r.out).toMatch(/^verdict\s+READY$/m);
     expect(r.out).toContain("missing: nothing");
+    expect(r.code).toBe(0);
+    expect((await cli(["status", "main", "--json"])).code).toBe(0);
   });
 
   it("runs lists the runs in a table and as JSON", async () => {
@@ -265,6 +277,7 @@ describe("proofboard CLI against the real API", () => {
     expect(r.out).toContain("synced: 3 branches");
     expect(r.out).toMatch(/^moved\s+main$/m);
     const status = await cli(["status", "main"]);
+    expect(status.code).toBe(1);
     expect(status.out).toMatch(/^verdict\s+NOT READY$/m);
     expect(status.out).toMatch(new RegExp(`^  hello\\s+never run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"));
   });
@@ -319,7 +332,9 @@ describe("proofboard CLI against the real API", () => {
 
   it("hostile branch names are data: after --, verbatim, and nothing runs them", async () => {
     const status = await cli(["status", "--", HOSTILE]);
+    // Their head is the commit main's release lanes passed on: READY, so exit 0.
     expect(status.code).toBe(0);
+    expect(status.out).toMatch(/^verdict\s+READY$/m);
     expect(status.out).toMatch(new RegExp(`^branch\\s+${HOSTILE.replace(/[$(){}]/g, "\\$&")}$`, "m"));
 
     const dash = await cli(["status", "--", "-rf"]);
@@ -335,6 +350,132 @@ describe("proofboard CLI against the real API", () => {
     expect((JSON.parse(byOption.out) as { branch: string }[]).map((r) => r.branch)).toEqual([HOSTILE]);
 
     expect(findPwned()).toEqual([]);
+  });
+});
+
+describe("RUN as a unique prefix, and a console the run lacks", () => {
+  /** Paths the API was asked for since `from`: what did reach a URL. */
+  const pathsSince = (from: number) => api.paths.slice(from);
+
+  it("takes 8+ hex digits, dashed or not, any case, in run, console, search, diff and audit", async () => {
+    const id = clusterRunId;
+    for (const prefix of [id.slice(0, 8), id.slice(0, 14).toUpperCase(), id.replaceAll("-", ""), id.replaceAll("-", "").slice(0, 20)]) {
+      const r = await cli(["run", prefix]);
+      expect([r.code, r.out.split("  ")[0]], prefix).toEqual([1, id]); // the cluster run failed: exit 1, as with the full id
+    }
+    const node03 = await cli(["console", id.slice(0, 8), "--console", "node03"]);
+    expect([node03.code, node03.out]).toEqual([0, "[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n"]);
+    const search = await cli(["search", id.slice(0, 9), "flaredb", "--json"]);
+    expect(search.code).toBe(0);
+    expect((JSON.parse(search.out) as { total: number }).total).toBeGreaterThan(0);
+    const diff = await cli(["diff", id.slice(0, 8)]);
+    expect(diff.code).toBe(0);
+    expect(diff.out).toContain("no pass of cluster on any branch, before or after this run");
+    const admin = await testUser("admin", "cli-admin");
+    const adminToken = (await createApiToken({ userId: admin.id, name: "cli test admin", scope: "admin", days: 1, createdById: null })).token;
+    const audit = await cli(["audit", "--run", id.slice(0, 8), "--json"], { PROOFBOARD_TOKEN: adminToken });
+    expect(audit.code).toBe(0);
+    expect((JSON.parse(audit.out) as { runId: string | null }[]).every((e) => e.runId === id)).toBe(true);
+  });
+
+  it("a full id never asks the server to resolve it", async () => {
+    const from = api.paths.length;
+    expect((await cli(["run", clusterRunId, "--json"])).code).toBe(0);
+    expect(pathsSince(from).some((p) => p.includes("runs.resolve"))).toBe(false);
+    const viaPrefix = api.paths.length;
+    await cli(["run", clusterRunId.slice(0, 8), "--json"]);
+    expect(pathsSince(viaPrefix).some((p) => p.includes("runs.resolve"))).toBe(true);
+  });
+
+  it("refuses hostile, short and non-hex prefixes as one escaped line, exit 2, before any URL path", async () => {
+    const cases: [string, RegExp][] = [
+      ["'; drop table run; --", /^proofboard: not a run id: "'; drop table run; --"; a run id is hex digits/],
+      ["../x", /^proofboard: not a run id: "\.\.\/x"/],
+      ["../../etc/passwd", /^proofboard: not a run id: /],
+      ["1234abc", /^proofboard: run id prefix "1234abc" is too short: give at least 8 hex digits$/],
+      ["zzzzzzzz", /^proofboard: not a run id: "zzzzzzzz"/],
+      ["\x1b[31m1234abcd\u202e", /^proofboard: not a run id: "\\u001b\[31m1234abcd\\u202e"/],
+      ["a".repeat(300), /^proofboard: not a run id: "a{40}…"/],
+    ];
+    const runs = await db().run.count();
+    const from = api.paths.length;
+    for (const [arg, message] of cases) {
+      const r = await cli(["run", arg]);
+      expect([r.code, r.out], arg).toEqual([2, ""]);
+      expect(errLines(r), arg).toEqual([expect.stringMatching(message)]);
+      expect(r.err).not.toMatch(/[\x1b\u202e]/);
+    }
+    for (const args of [["console", "../x"], ["console", "1234abc", "--follow"], ["search", "'; drop", "x"], ["diff", "1234abc"]]) {
+      const r = await cli(args);
+      expect([r.code, r.out], args.join(" ")).toEqual([2, ""]);
+      expect(errLines(r)).toHaveLength(1);
+    }
+    expect(await db().run.count()).toBe(runs);
+    // Only tRPC calls went out, the prefix in their query string: no console path was built from it.
+    expect(pathsSince(from).filter((p) => !p.startsWith("/api/trpc/"))).toEqual([]);
+  }, 180_000); // eleven CLI processes, ~3 s each on a busy 2-core machine
+
+  it("an ambiguous prefix lists the matching ids (up to 5), an unknown one is named; both exit 2", async () => {
+    const repo = await db().repository.findUniqueOrThrow({ where: { name: "clitest" } });
+    const sha = target.git("rev-parse", "main");
+    const ids = [...[1, 2, 3, 4, 5, 6].map((n) => `abcdef01-0000-4000-8000-00000000000${n}`), "abcdef02-0000-4000-8000-000000000001", "abcdef02-0000-4000-8000-000000000002"];
+    await db().run.createMany({
+      data: ids.map((id, i) => ({
+        id, repositoryId: repo.id, commitSha: sha, branchName: "main", lane: "prefix-probe", attempt: i + 1, argv: ["true"], timeoutSeconds: 60,
+        hostClass: "tcg", catalogSource: "test", status: "passed" as const, queuedAt: new Date("2000-01-01"), exitCode: 0,
+      })),
+    });
+    try {
+      const many = await cli(["run", "abcdef01"]);
+      expect(many.code).toBe(2);
+      expect(errLines(many)).toEqual([`proofboard: run id prefix "abcdef01" is ambiguous: it matches ${ids.slice(0, 5).join(", ")} and more`]);
+      const two = await cli(["console", "ABCDEF02-0000"]);
+      expect(two.code).toBe(2);
+      expect(errLines(two)).toEqual([`proofboard: run id prefix "ABCDEF02-0000" is ambiguous: it matches ${ids[6]}, ${ids[7]}`]);
+      const one = await cli(["run", "abcdef02-0000-4000-8000-0000000000", "--json"]);
+      expect(one.code).toBe(2); // still two
+      const exact = await cli(["run", ids[6]!.replaceAll("-", ""), "--json"]); // all 32 digits, undashed: one run
+      expect([exact.code, (JSON.parse(exact.out) as { id: string }).id]).toEqual([0, ids[6]]);
+      const unknown = await cli(["search", "abcdef03", "x"]);
+      expect(unknown.code).toBe(2);
+      expect(errLines(unknown)).toEqual(['proofboard: unknown run: "abcdef03"']);
+    } finally {
+      await db().run.deleteMany({ where: { id: { in: ids } } });
+    }
+  });
+
+  it("console --console NAME the run lacks lists the run's consoles, exit 2", async () => {
+    const id = clusterRunId;
+    const names = (JSON.parse((await cli(["run", id, "--json"])).out) as { consoles: { name: string }[] }).consoles.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(["harness", "node03", "node04"]));
+    const has = `of run ${id.slice(0, 8)}; it has: ${names.join(", ")}`;
+    // node05 is a valid name the server is asked for; nodeX (a capital) is invalid and never leaves the CLI.
+    for (const name of ["node05", "nodeX"]) {
+      const r = await cli(["console", id.slice(0, 8), "--console", name]);
+      expect([r.code, r.out], name).toEqual([2, ""]);
+      expect(errLines(r), name).toEqual([`proofboard: unknown console "${name}" ${has}`]);
+    }
+    const followed = await cli(["console", id, "--console", "node99", "--follow"]);
+    expect(errLines(followed)).toEqual([`proofboard: unknown console "node99" ${has}`]);
+  });
+
+  it("a hostile console name is refused with the run's consoles, escaped, and never reaches a URL path", async () => {
+    const id = clusterRunId;
+    const from = api.paths.length;
+    for (const [name, shown] of [
+      ["../x", '"../x"'],
+      ["node03/../../../etc/passwd", '"node03/../../../etc/passwd"'],
+      ["\x1b]52;c;cHduZWQ=\x07\u009b31m\u202e", '"\\u001b]52;c;cHduZWQ=\\u0007\\x9b31m\\u202e"'],
+      ["n".repeat(300), `"${"n".repeat(64)}…"`],
+      ["Node03", '"Node03"'],
+    ] as const) {
+      const r = await cli(["console", id, "--console", name]);
+      expect([r.code, r.out], name).toEqual([2, ""]);
+      expect(errLines(r), name).toEqual([expect.stringMatching(/^proofboard: unknown console .* of run [0-9a-f]{8}; it has: harness, /)]);
+      expect(errLines(r)[0]).toContain(`unknown console ${shown} of run ${id.slice(0, 8)};`);
+      expect(r.err).not.toMatch(/[\x1b\x07\u009b\u202e]/);
+    }
+    expect(pathsSince(from).filter((p) => !p.startsWith("/api/trpc/"))).toEqual([]);
   });
 });
 

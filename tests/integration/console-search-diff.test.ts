@@ -192,6 +192,15 @@ describe("consoles.diff", () => {
     expect(d.hunks[0]!.lines.filter((l) => l.op === "-")).toHaveLength(12);
   });
 
+  it("diffs with the run the comparison picks, even a pass that finished 18 s after the failure", async () => {
+    const failed = await storedRun({ sha: sha[1]!, lane: "late", status: "failed", minute: 500, consoles: { node01: guest("node01", BOOT_B, "failed") } });
+    const late = await storedRun({ sha: sha[0]!, lane: "late", status: "passed", minute: 500.3, consoles: { node01: guest("node01", BOOT_A, "ok") } });
+    const cmp = await caller.history.compare({ runId: failed });
+    expect(cmp).toMatchObject({ good: { id: late }, scope: "ancestor", when: "after", gapSeconds: 18 });
+    const d = await caller.consoles.diff({ runId: failed, console: "node01" });
+    expect(d).toMatchObject({ kind: "different", good: { id: late, scope: "ancestor", when: "after" } });
+  });
+
   it("says when the console is not in the good run, when there is no good run, and which console is unknown", async () => {
     expect(await caller.consoles.diff({ runId: bad, console: "node03" })).toMatchObject({ kind: "absent-in-good", goodConsoles: ["harness", "node01", "node02"] });
     const lonely = await storedRun({ sha: sha[1]!, lane: "lonely", status: "failed", minute: 300, consoles: { node01: serial(["only failures here"]) } });
@@ -251,7 +260,8 @@ describe("proofboard search and diff", () => {
 
   it("exits 2 naming an unknown run, console or bad text, and 3 when the API is unreachable", async () => {
     const unknown = await cli(["search", "--", "-rf", "x"]);
-    expect([unknown.code, unknown.err.trim()]).toEqual([2, 'proofboard: unknown run: "-rf"']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err.trim()).toMatch(/^proofboard: not a run id: "-rf"/);
     const console = await cli(["diff", bad, "--console", "node09"]);
     expect([console.code, console.err.trim()]).toEqual([2, 'proofboard: unknown console: "node09"']);
     const hostile = await cli(["search", bad, "\x1b[31m"]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db, disconnectDb } from "@proofboard/db";
+import { db, disconnectDb, type Run } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
-import { ensureRepository, syncRepository, usualDurations } from "@proofboard/services";
+import { claimRun, ensureRepository, finishRun, startHold, syncRepository, usualDurations } from "@proofboard/services";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
 import { operatorCaller } from "../support/callers";
 
@@ -74,5 +74,90 @@ describe("usual durations", () => {
     // A host that stopped heartbeating is not counted.
     await db().host.update({ where: { id: host.id }, data: { lastHeartbeatAt: new Date(Date.now() - 3_600_000) } });
     expect((await caller.branches.get({ name: "main" })).verdict?.noHost).toEqual(["alpha", "beta"]);
+  });
+});
+
+describe("held runs: a duration is the lane's time, the hold is shown apart", () => {
+  const secondsOf = async () => {
+    const lane = await caller.history.lane({ lane: "alpha" });
+    const page = await caller.branches.get({ name: "main" });
+    return {
+      usual: await usualDurations(repositoryId, [{ name: "alpha", host: "tcg" }]),
+      usualOnPage: page.lanes.find((l) => l.name === "alpha")?.usualSeconds,
+      median: lane.medianSeconds,
+      p90: lane.p90Seconds,
+      trend: lane.trend.map((t) => t.seconds),
+      verdict: page.verdict,
+    };
+  };
+  let held: Run;
+  let heldGamma: Run;
+
+  it("leaves p50, p90, usual durations and the verdict estimate as if the run had not been held", async () => {
+    await db().run.deleteMany({ where: { repositoryId } });
+    await db().host.updateMany({ data: { slots: 1, lastHeartbeatAt: new Date() } });
+    for (const secs of [4, 6, 5, 7, 5]) await ran("alpha", "passed", secs);
+    // The newest pass of alpha: its lane took 5 s, then its VMs stayed up 10 minutes for an operator.
+    held = await insertRun({ repositoryId, sha: head, lane: "alpha", status: "passed", secs: 5, heldSecs: 600, queuedAt: new Date(T0 + ++hour * 3_600_000) });
+    await ran("beta", "passed", 300);
+    heldGamma = await insertRun({ repositoryId, sha: head, lane: "gamma", status: "passed", secs: 30, heldSecs: 600, queuedAt: new Date(T0 + ++hour * 3_600_000) });
+    await ran("alpha", "queued", 0); // the verdict waits for alpha alone
+
+    const withHold = await secondsOf();
+    // lane times 4 5 5 5 6 7; counting the hold (605 s) would make them 5.5 and 306 (and usual 5.5)
+    expect(withHold).toMatchObject({ usual: { alpha: 5 }, usualOnPage: 5, median: 5, p90: 6.5, trend: [4, 6, 5, 7, 5, 5] });
+    expect(withHold.verdict).toEqual({ kind: "pending", seconds: 5, unknown: [], noHost: [] });
+
+    // The same run, never held: every figure is the same.
+    await db().run.update({ where: { id: held.id }, data: { finishedAt: held.laneEndedAt, laneEndedAt: null, holdUntil: null, holdSeconds: null } });
+    expect(await secondsOf()).toEqual(withHold);
+    await db().run.update({ where: { id: held.id }, data: { finishedAt: held.finishedAt, laneEndedAt: held.laneEndedAt, holdUntil: held.holdUntil } });
+  });
+
+  it("shows the hold apart on the run, run rows, lane history, the branch page and the grid (and so the CLI)", async () => {
+    expect(await caller.runs.get({ id: held.id })).toMatchObject({ durationSeconds: 5, heldSeconds: 600, laneEndedAt: held.laneEndedAt!.toISOString() });
+    const rows = await caller.runs.list({ lane: "alpha" });
+    expect(rows.find((r) => r.id === held.id)).toMatchObject({ durationSeconds: 5, heldSeconds: 600 });
+    expect(rows.filter((r) => r.id !== held.id && r.status === "passed").map((r) => r.heldSeconds)).toEqual([null, null, null, null, null]);
+    const recent = (await caller.history.lane({ lane: "alpha" })).recent.find((r) => r.id === held.id);
+    expect(recent).toMatchObject({ seconds: 5, heldSeconds: 600 });
+    // gamma's head run is held: the branch page's lane row and the grid's cell say 30 s.
+    const page = await caller.branches.get({ name: "main" });
+    const gamma = page.gates.flatMap((g) => g.lanes).find((l) => l.lane === "gamma");
+    expect(gamma?.headRun).toMatchObject({ id: heldGamma.id, durationSeconds: 30, heldSeconds: 600 });
+    const grid = await caller.history.branchGrid({ branch: "main", commits: 1 });
+    const cell = grid.commits[0]!.cells[grid.lanes.findIndex((l) => l.name === "gamma")];
+    expect(cell).toMatchObject({ id: heldGamma.id, seconds: 30 });
+  });
+
+  it("is recorded by the worker's fenced writes: the hold starts at the lane's end, the finish keeps it", async () => {
+    const host = await db().host.findFirstOrThrow();
+    const done = { status: "passed", failureKind: null, exitCode: 0, reason: null } as const;
+    const stored = (id: string) => db().run.findUniqueOrThrow({ where: { id } });
+
+    const a = await ran("beta", "queued", 0);
+    const claim = await claimRun(a.id, host.id, {});
+    expect(await startHold({ runId: a.id, fence: claim!.fence + 1 }, 600)).toBeNull(); // an attempt that lost the run
+    expect((await stored(a.id)).laneEndedAt).toBeNull();
+    expect(await startHold({ runId: a.id, fence: claim!.fence }, 600)).not.toBeNull();
+    const laneEnd = (await stored(a.id)).laneEndedAt;
+    expect(laneEnd).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 50));
+    await startHold({ runId: a.id, fence: claim!.fence }, 0); // the hold ends
+    expect(await finishRun({ runId: a.id, fence: claim!.fence }, done)).toBe(true);
+    const heldRun = await stored(a.id);
+    expect(heldRun.laneEndedAt).toEqual(laneEnd);
+    expect(heldRun.finishedAt!.getTime()).toBeGreaterThanOrEqual(laneEnd!.getTime() + 50);
+    // the readiness summary copies it
+    const summary = await db().commitLane.findUniqueOrThrow({ where: { repositoryId_commitSha_lane: { repositoryId, commitSha: head, lane: "beta" } } });
+    expect(summary.laneEndedAt).toEqual(laneEnd);
+
+    // Unheld: the lane ends as the run finishes.
+    const b = await ran("beta", "queued", 0);
+    const claimB = await claimRun(b.id, host.id, {});
+    expect(await finishRun({ runId: b.id, fence: claimB!.fence }, done)).toBe(true);
+    const unheld = await stored(b.id);
+    expect(unheld.laneEndedAt).toEqual(unheld.finishedAt);
+    expect((await caller.runs.get({ id: b.id })).heldSeconds).toBeNull();
   });
 });

@@ -20,19 +20,22 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
 /**
  * A run written straight to the table, for exact and fast data: the next attempt of its lane on its
  * commit, started a second after `queuedAt` and finished `secs` later, as far as its status got.
+ * `heldSecs`: its lane ended `secs` after the start and its VMs were held that much longer.
  */
 export async function insertRun(o: {
   repositoryId: string; sha: string; lane: string; status: RunStatus; queuedAt: Date;
-  branch?: string; secs?: number; hostClass?: string; fingerprint?: object;
+  branch?: string; secs?: number; hostClass?: string; fingerprint?: object; heldSecs?: number;
 }): Promise<Run> {
   const attempt = 1 + (await db().run.count({ where: { repositoryId: o.repositoryId, commitSha: o.sha, lane: o.lane } }));
   const startedAt = o.status === "queued" || o.status === "waiting" ? null : new Date(o.queuedAt.getTime() + 1000);
   const ended = startedAt && o.status !== "running";
+  const laneEndedAt = ended && o.heldSecs ? new Date(startedAt.getTime() + (o.secs ?? 100) * 1000) : null;
   return db().run.create({
     data: {
       repositoryId: o.repositoryId, commitSha: o.sha, branchName: o.branch ?? "main", lane: o.lane, attempt, argv: ["true"],
       timeoutSeconds: 600, hostClass: o.hostClass ?? "tcg", catalogSource: "test", status: o.status, queuedAt: o.queuedAt, startedAt,
-      finishedAt: ended ? new Date(startedAt.getTime() + (o.secs ?? 100) * 1000) : null,
+      finishedAt: ended ? new Date(startedAt.getTime() + ((o.secs ?? 100) + (o.heldSecs ?? 0)) * 1000) : null,
+      ...(laneEndedAt && { laneEndedAt, holdSeconds: o.heldSecs, holdUntil: new Date(laneEndedAt.getTime() + o.heldSecs! * 1000) }),
       exitCode: o.status === "passed" ? 0 : o.status === "failed" ? 1 : null,
       reason: o.status === "failed" ? `${o.lane} broke` : null,
       hostFingerprint: o.fingerprint,

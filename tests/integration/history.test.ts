@@ -158,10 +158,59 @@ describe("history.compare", () => {
     expect(cmp.hostDifferences).toEqual([{ key: "host", good: "h9", bad: "h1" }]);
   });
 
-  it("has no good run to show for a lane that never passed before", async () => {
-    const bad = await run({ sha: c[0]!, lane: "beta", status: "failed", minute: -10 });
+  it("has no good run to show for a lane that never passed, before or after", async () => {
+    await run({ sha: c[3]!, lane: "never", status: "failed", minute: 60 });
+    const bad = await run({ sha: c[0]!, lane: "never", status: "failed", minute: -10 });
     const cmp = await caller.history.compare({ runId: bad });
-    expect(cmp).toMatchObject({ good: null, scope: null, between: null, hostDifferences: [], durationDeltaSeconds: null });
+    expect(cmp).toMatchObject({ good: null, scope: null, when: null, gapSeconds: null, between: null, hostDifferences: [], durationDeltaSeconds: null });
+  });
+});
+
+/** Queued together (as the demo seed does): a branch's failure may finish before main's pass of the lane. */
+describe("history.compare: passes that finished after the failure", () => {
+  const at = (minute: number, plusSeconds = 0) => new Date(T0 + minute * 60_000 + plusSeconds * 1000);
+  const raw = async (o: { sha: string; lane: string; status: RunStatus; minute: number; secs: number; branch?: string }) =>
+    (await insertRun({ repositoryId, ...o, queuedAt: at(o.minute), fingerprint: FP })).id;
+
+  it("the seeded demo: feature branch fails, main's pass finishes 18 s later and is the one compared", async () => {
+    // Both queued at the same instant; the failure ends at +101 s, main's pass at +119 s.
+    const bad = await raw({ sha: side, lane: "fresh-matrix", status: "failed", minute: 100, secs: 100, branch: "feature/fiberlb-rework" });
+    const pass = await raw({ sha: c[3]!, lane: "fresh-matrix", status: "passed", minute: 100, secs: 118 });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp.good).toMatchObject({ id: pass, branch: "main", commitSha: c[3], finishedAt: at(100, 119).toISOString() });
+    expect(cmp).toMatchObject({ scope: "any-branch", when: "after", gapSeconds: 18, durationDeltaSeconds: -18 });
+    expect(cmp.between?.relation).toBe("not-ancestor");
+  });
+
+  it("a pass that finished before the failure wins over one after, even one on its line of history", async () => {
+    // Finished while the failure ran (queued after it): before it ended, so it counts as before.
+    const before = await raw({ sha: side, lane: "delta", status: "passed", minute: 110, secs: 30, branch: "side" });
+    const bad = await raw({ sha: c[3]!, lane: "delta", status: "failed", minute: 109, secs: 200 });
+    await raw({ sha: c[3]!, lane: "delta", status: "passed", minute: 113, secs: 30 });
+    await raw({ sha: c[2]!, lane: "delta", status: "passed", minute: 109, secs: 210 });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp.good?.id).toBe(before);
+    expect(cmp).toMatchObject({ scope: "any-branch", when: "before", gapSeconds: 110 });
+  });
+
+  it("among passes after, the nearest ancestor wins, then the earliest; a pass on the same commit is nearest", async () => {
+    const bad = await raw({ sha: c[3]!, lane: "epsilon", status: "failed", minute: 120, secs: 60 });
+    await raw({ sha: side, lane: "epsilon", status: "passed", minute: 121, secs: 1, branch: "side" });
+    const onAncestor = await raw({ sha: c[1]!, lane: "epsilon", status: "passed", minute: 123, secs: 60 });
+    expect(await caller.history.compare({ runId: bad })).toMatchObject({ good: { id: onAncestor }, scope: "ancestor", when: "after", gapSeconds: 180 });
+    const rerun = await raw({ sha: c[3]!, lane: "epsilon", status: "passed", minute: 125, secs: 60 });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp).toMatchObject({ good: { id: rerun, attempt: 2 }, scope: "ancestor", when: "after", gapSeconds: 300 });
+    expect(cmp.between).toMatchObject({ relation: "same-commit", commits: [] });
+  });
+
+  it("a pass on the same commit before the failure is the last good run, code unchanged", async () => {
+    const good = await raw({ sha: c[2]!, lane: "zeta", status: "passed", minute: 130, secs: 40 });
+    await raw({ sha: c[1]!, lane: "zeta", status: "passed", minute: 131, secs: 40 });
+    const bad = await raw({ sha: c[2]!, lane: "zeta", status: "failed", minute: 132, secs: 40 });
+    const cmp = await caller.history.compare({ runId: bad });
+    expect(cmp).toMatchObject({ good: { id: good, commitSha: c[2] }, scope: "ancestor", when: "before" });
+    expect(cmp.between).toMatchObject({ relation: "same-commit", commits: [] });
   });
 });
 

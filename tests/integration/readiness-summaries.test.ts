@@ -24,7 +24,7 @@ const newRun = (o: { sha: string; branch: string; lane: string; status: RunStatu
 async function plainReadiness(name: string) {
   const branch = await branchByName(repo, name);
   const { catalog } = await catalogAt(repo, branch.headSha);
-  const select = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, failureKind: true, reason: true } as const;
+  const select = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureKind: true, reason: true } as const;
   const runs: RunSummary[] = await db().run.findMany({
     where: { repositoryId: repo.id, OR: [{ commitSha: branch.headSha }, { branchName: name }] },
     select,
@@ -71,7 +71,7 @@ describe("readiness summaries", () => {
       const at = Date.parse("2026-11-01T00:00:00Z") + step * 60_000 - rand(3) * 90_000; // queue times not in insert order
       if (open.length > 0 && rand(3) === 0) {
         const run = open.splice(rand(open.length), 1)[0]!;
-        await db().run.update({ where: { id: run.id }, data: { status: STATUSES[2 + rand(7)]!, finishedAt: new Date(at) } });
+        await db().run.update({ where: { id: run.id }, data: { status: STATUSES[2 + rand(7)]!, finishedAt: new Date(at), laneEndedAt: new Date(at - 30_000) } });
       } else {
         const branch = rand(2) === 0 ? "main" : "side";
         const sha = heads[branch]![rand(heads[branch]!.length)]!;

@@ -107,12 +107,17 @@ describe("VMs the worker boots", () => {
     await expect(sendInput(run.id, other, "node01", Buffer.from("echo nope\n"))).rejects.toThrow(/may not type into them or end the hold: op holds this run.s VMs; only op or an admin may/);
     await sendInput(run.id, op, "node01", Buffer.from("echo hello-$((6*7))\n"));
     await waitFor("the echo", async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("hello-42")), 20_000);
-    expect((await runById(run.id)).status).toBe("running");
+    const holding = await runById(run.id);
+    expect(holding.status).toBe("running");
+    // The lane ended where the hold began: the run's duration stops there, the hold is apart.
+    expect(holding.laneEndedAt).not.toBeNull();
 
     await endHold(run.id, op);
     const done = await ended(run.id, 30_000);
     expect(done.status).toBe("passed");
     expect(done.holdUntil!.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(done.laneEndedAt).toEqual(holding.laneEndedAt);
+    expect(done.finishedAt!.getTime()).toBeGreaterThan(done.laneEndedAt!.getTime());
     await waitFor("no qemu left", async () => qemuPids().length === 0, 10_000);
   }, 300_000);
 });

@@ -128,7 +128,10 @@ describe("row-level security between workers", () => {
   const appendSql = `WITH owner AS (SELECT 1 FROM run WHERE id = $1::uuid AND fence = $2 AND status = 'running'),
     grown AS (UPDATE console SET length = length + 3 WHERE id = $3 AND length = $4 AND EXISTS (SELECT 1 FROM owner) RETURNING id)
     INSERT INTO console_chunk (console_id, "offset", length, data) SELECT id, $4, 3, $5 FROM grown`;
-  const finishSql = `UPDATE run SET status = 'passed', exit_code = 0, finished_at = now() WHERE id = $1::uuid AND fence = $2 AND status = 'running'`;
+  const finishSql = `UPDATE run SET status = 'passed', exit_code = 0, finished_at = now(), lane_ended_at = coalesce(lane_ended_at, now())
+    WHERE id = $1::uuid AND fence = $2 AND status = 'running'`;
+  // holds.ts startHold: the hold starts where the lane ended
+  const holdSql = `UPDATE run SET hold_until = now() + interval '1 minute', lane_ended_at = coalesce(lane_ended_at, now()) WHERE id = $1::uuid AND fence = $2`;
   const registerSql = `INSERT INTO host (id, name, classes, capabilities, slots, started_at, last_heartbeat_at)
     VALUES ($1, $2, ARRAY['tcg'], '{}', 1, now(), now()) RETURNING worker_role`;
 
@@ -152,6 +155,7 @@ describe("row-level security between workers", () => {
     // B, even with A's run id and fence: nothing of A's changes.
     expect((await b.query(claimSql, [runA.id, hostB])).rowCount).toBe(0);
     expect((await b.query(finishSql, [runA.id, fenceA])).rowCount).toBe(0);
+    expect((await b.query(holdSql, [runA.id, fenceA])).rowCount).toBe(0);
     await expect(b.query(`UPDATE run SET cancel_requested_at = now() WHERE id = $1`, [runA.id])).rejects.toThrow(/permission denied/);
     expect((await b.query(`UPDATE run SET reason = 'taken' WHERE id = $1`, [runA.id])).rowCount).toBe(0);
     expect((await b.query(appendSql, [runA.id, fenceA, consoleA, 3, Buffer.from("xyz")])).rowCount).toBe(0);
@@ -174,6 +178,7 @@ describe("row-level security between workers", () => {
     const stored = await readConsole(runA.id, "harness");
     expect(stored.data.toString()).toBe("abc");
     expect((await runById(runA.id)).status).toBe("running");
+    expect((await a.query(holdSql, [runA.id, fenceA])).rowCount).toBe(1);
     expect((await a.query(`UPDATE console SET closed = true WHERE run_id = $1`, [runA.id])).rowCount).toBe(1);
 
     // The web reads every run's consoles and cancels any run.

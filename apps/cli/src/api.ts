@@ -105,7 +105,7 @@ export function makeClient(config: Config) {
 }
 
 /** The API identifies runs by UUID; checking here also keeps `..` out of the URL path. */
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The server's rule for console names. */
 export const CONSOLE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 

@@ -20,7 +20,7 @@ const JSON_FLAG = ["json"] as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
   { name: "branches", args: [], flags: JSON_FLAG, options: ["filter"], summary: "READY / NOT READY per branch (name containing F), gates, missing lanes" },
-  { name: "status", args: ["BRANCH"], flags: JSON_FLAG, options: [], summary: "BRANCH's head commit against every gate, lane by lane" },
+  { name: "status", args: ["BRANCH"], flags: JSON_FLAG, options: [], summary: "BRANCH's head commit against every gate, lane by lane (exit 1 unless READY)" },
   { name: "lanes", args: [], flags: JSON_FLAG, options: ["branch"], summary: "the catalog in force (at B's head, else the default)" },
   { name: "runs", args: [], flags: JSON_FLAG, options: ["branch", "lane", "status", "limit"], summary: "recent runs, newest first" },
   { name: "rerun", args: ["BRANCH", "LANE"], flags: ["wait", "json"], options: [], summary: "queue LANE on BRANCH's head commit; prints the run id" },
@@ -173,7 +173,11 @@ environment:
 
 Changing things (rerun, missing, sync) needs an operator's token: proofboard login.
 
-exit status: 0 ok; 1 the run did not pass, or the API failed; 2 usage error, or unknown
-branch, lane, run or console; 3 the API is unreachable (start it: bash scripts/start.sh);
-4 not allowed: log in (proofboard login) or ask for the role the message names
+RUN is a run id or a unique prefix of one, 8 hex digits or more (proofboard run 1234abcd).
+
+exit status: 0 ok; 1 the run did not pass, the branch is NOT READY (status, with --json
+too), or the API failed; 2 usage error, or unknown branch, lane, run or console, or an
+ambiguous run id prefix; 3 the API is unreachable (start it: bash scripts/start.sh);
+4 not allowed: log in (proofboard login) or ask for the role the message names.
+branches exits 0 whatever the verdicts (it lists many): ask status BRANCH for one.
 `;

@@ -11,7 +11,7 @@ import { login, logout, tokenCreate, tokenRevoke, tokens, whoami } from "./comma
 import { missing, rerun, runs } from "./commands/runs";
 import { runCommand } from "./commands/run";
 import { EXIT, oneLine, toCliError, UsageError } from "./errors";
-import { makeOutput } from "./output";
+import { clean, makeOutput } from "./output";
 
 /** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
 
@@ -33,7 +33,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return await handler({ spec: parsed.spec, api: makeClient(config), config, out, args: parsed.args, flags: parsed.flags, options: parsed.options });
   } catch (err) {
     const e = toCliError(err);
-    out.info(`proofboard: ${oneLine(e.message)}`);
+    // Messages echo what was typed or stored (names, run id prefixes): shown escaped, never interpreted.
+    out.info(`proofboard: ${clean(oneLine(e.message))}`);
     if (e instanceof UsageError) out.info(e.spec ? `usage: ${commandUsage(e.spec)}` : "usage: proofboard COMMAND [options] [--] [arguments]; see: proofboard help");
     return e.exitCode;
   }

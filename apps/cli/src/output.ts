@@ -110,12 +110,19 @@ export function formatTime(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** A run's duration; a run still going shows its elapsed time so far with a trailing "+". */
-export function runDuration(r: { startedAt: string | null; finishedAt: string | null }, now = Date.now()): string {
+/**
+ * A run's duration: its lane's time as the API has it (a hold after the lane is not part of it);
+ * a lane still going shows its elapsed time so far with a trailing "+".
+ */
+export function runDuration(r: { startedAt: string | null; durationSeconds: number | null }, now = Date.now()): string {
   if (!r.startedAt) return "-";
-  const start = Date.parse(r.startedAt);
-  if (r.finishedAt) return formatDuration(Date.parse(r.finishedAt) - start);
-  return `${formatDuration(now - start)}+`;
+  if (r.durationSeconds != null) return formatDuration(r.durationSeconds * 1000);
+  return `${formatDuration(now - Date.parse(r.startedAt))}+`;
+}
+
+/** " (held 4m 12s)" for a run whose VMs were held after its lane; "" otherwise. */
+export function heldSuffix(r: { heldSeconds: number | null }): string {
+  return r.heldSeconds != null && r.heldSeconds >= 1 ? ` (held ${formatDuration(r.heldSeconds * 1000)})` : "";
 }
 
 const STATUS_STYLE: Record<string, Style> = {

@@ -10,13 +10,17 @@ import { appRouter, createContext, handleConsoleDownload } from "@proofboard/api
  */
 export interface ApiServer {
   url: string;
+  /** every request's path as it arrived (undecoded), for tests that check what never reaches a URL */
+  paths: string[];
   close(): Promise<void>;
 }
 
 const RAW_CONSOLE = /^\/api\/runs\/([^/]+)\/consoles\/([^/]+)\/raw$/;
 
 export async function serveApi(): Promise<ApiServer> {
+  const paths: string[] = [];
   const server = http.createServer((req, res) => {
+    paths.push((req.url ?? "").split("?")[0]!);
     handle(req, res).catch((err: unknown) => {
       res.statusCode = 500;
       res.end(String(err));
@@ -26,6 +30,7 @@ export async function serveApi(): Promise<ApiServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    paths,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,9 +1,19 @@
 import type { Run } from "@proofboard/db";
-import type { LaneReadiness, RunSummary } from "@proofboard/domain";
+import { heldSeconds, laneSeconds, type LaneReadiness, type RunSummary } from "@proofboard/domain";
 
 /** Plain JSON shapes for the wire: no transformer, so dates travel as ISO strings. */
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * A run's duration is its lane's time (started → lane end), never its hold's: clients show
+ * `durationSeconds` as the duration and `heldSeconds` (null when not held) apart from it.
+ */
+const times = (r: Pick<RunSummary, "startedAt" | "finishedAt" | "laneEndedAt">) => ({
+  laneEndedAt: iso(r.laneEndedAt ?? null),
+  durationSeconds: laneSeconds(r),
+  heldSeconds: heldSeconds(r),
+});
 
 export function runDto(r: Run) {
   return {
@@ -25,6 +35,7 @@ export function runDto(r: Run) {
     queuedAt: r.queuedAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
+    ...times(r),
     holdSeconds: r.holdSeconds,
     holdUntil: iso(r.holdUntil),
   };
@@ -41,6 +52,7 @@ export function runSummaryDto(r: RunSummary | null) {
     queuedAt: r.queuedAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
+    ...times(r),
     failureKind: r.failureKind ?? null,
     reason: r.reason ?? null,
   };

@@ -14,9 +14,16 @@ export const WORKER_GROUP = "proofboard_worker";
 
 const ROLES_MIGRATION = path.resolve(import.meta.dirname, "../prisma/migrations/20261205000000_worker_db_roles/migration.sql");
 
+/** Column grants later migrations gave a worker (a restored database loses them with its roles). */
+const LATER_GRANTS = [
+  // 20261206000000_run_lane_ended_at: the worker stores when a lane ended (its hold starts there)
+  `GRANT UPDATE ("lane_ended_at") ON "run" TO ${WORKER_GROUP}`,
+];
+
 /** Group roles, grants and policies again: idempotent (a restored database, roles dropped by hand). */
 export async function applyRoles(admin: pg.Client): Promise<void> {
   await admin.query(readFileSync(ROLES_MIGRATION, "utf8"));
+  for (const grant of LATER_GRANTS) await admin.query(grant);
 }
 
 /** A role name given by hand: lower case, so it needs no quoting in psql either. */

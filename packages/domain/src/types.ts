@@ -130,6 +130,8 @@ export interface RunSummary {
   queuedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** when the lane process ended (a held run's hold starts here); durations end here (durations.ts) */
+  laneEndedAt?: Date | null;
   /** why it did not pass, when it did not: shown beside the state without opening the run */
   failureKind?: FailureKind | null;
   reason?: string | null;

@@ -43,6 +43,13 @@ describe("estimateVerdict", () => {
     expect(e).toEqual({ kind: "pending", seconds: 620, unknown: [], noHost: [] });
   });
 
+  it("counts no lane time left for a held run whose lane ended: it waits only for its operator", () => {
+    const held = { ...run("guard", "running", 1, 10), laneEndedAt: new Date(Date.now() - 5000) };
+    const e = estimateVerdict(readiness([held, run("smoke", "waiting"), run("matrix", "waiting")]), catalog, { matrix: 120 }, new Date());
+    // guard's lane took 5 s and is over (not 30 - 10 = 20 s left): smoke 600, matrix 120 after it
+    expect(e).toEqual({ kind: "pending", seconds: 600, unknown: [], noHost: [] });
+  });
+
   it("places lanes on the live hosts' slots: one slot runs them one after another", () => {
     const r = readiness([run("guard", "running", 1, 10), run("smoke", "waiting"), run("matrix", "waiting")]);
     const oneSlot = [{ classes: ["tcg"], slots: 1 }];

@@ -54,6 +54,8 @@ export function estimateVerdict(
 
   const unknown = new Set<string>();
   const remaining = (name: string): number => {
+    // A held run whose lane has ended waits only for its operator: no lane time is left.
+    if (readiness.lanes[name]?.state === "running" && readiness.lanes[name]?.headRun?.laneEndedAt) return 0;
     const usual = usualSeconds[name] ?? byName.get(name)?.expectedSeconds ?? null;
     if (usual === null) unknown.add(name);
     const r = readiness.lanes[name]!;

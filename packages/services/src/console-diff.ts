@@ -3,6 +3,7 @@ import { db } from "@proofboard/db";
 import { ConsoleLines } from "./console-lines";
 import { NotFoundError } from "./errors";
 import { compareWithLastGood } from "./history";
+import type { GoodScope, GoodWhen } from "./history-good";
 
 /** How much of each console is compared before the answer says it stopped. */
 const MAX_BYTES = 64 << 20;
@@ -39,7 +40,9 @@ export interface GoodRunRef {
   branch: string;
   finishedAt: string | null;
   /** where it was found: the nearest passing ancestor, this run's branch, or any branch */
-  scope: "ancestor" | "branch" | "any-branch" | null;
+  scope: GoodScope | null;
+  /** whether it finished before this run, or (no pass did) after it */
+  when: GoodWhen | null;
 }
 
 export type ConsoleDiff = { console: string; run: { id: string; lane: string } } & (
@@ -67,7 +70,7 @@ const show = (raw: string) => {
 
 /**
  * One console of a run next to the same console of the lane's last good run (the run "compare
- * with last good" picks), line by line after normalisation (see normalizeLine): the first
+ * with last good" picks, by pickGoodRun's rule: the two never disagree), line by line after normalisation (see normalizeLine): the first
  * differing hunks, with context and both runs' line numbers.
  */
 export async function diffConsoleWithLastGood(runId: string, consoleName: string): Promise<ConsoleDiff> {
@@ -82,6 +85,7 @@ export async function diffConsoleWithLastGood(runId: string, consoleName: string
     branch: cmp.good.branchName,
     finishedAt: cmp.good.finishedAt?.toISOString() ?? null,
     scope: cmp.scope,
+    when: cmp.when,
   };
   const theirs = await db().console.findUnique({ where: { runId_name: { runId: good.id, name: consoleName } }, select: { id: true } });
   if (!theirs) {

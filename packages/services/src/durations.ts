@@ -14,7 +14,8 @@ const RECENT_PASSES = 20;
  * that class (a KVM suite takes minutes on a KVM host and hours under TCG, so one class's history
  * says nothing about another's). Lanes without a pass on their class are left out; callers fall
  * back to the catalog's expectedSeconds. One index range per lane (run_usual_duration_idx), so the
- * cost follows the number of lanes asked about, not the number of runs kept.
+ * cost follows the number of lanes asked about, not the number of runs kept. Lane time: a held
+ * run's hold is not its lane's (packages/domain/src/durations.ts).
  */
 export async function usualDurations(repositoryId: string, lanes: LaneOnHost[]): Promise<Record<string, number>> {
   if (lanes.length === 0) return {};
@@ -22,7 +23,7 @@ export async function usualDurations(repositoryId: string, lanes: LaneOnHost[]):
     SELECT l.lane, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.secs)::float8 AS seconds
     FROM unnest(${lanes.map((l) => l.name)}::text[], ${lanes.map((l) => l.host)}::text[]) AS l(lane, host_class)
     CROSS JOIN LATERAL (
-      SELECT extract(epoch FROM finished_at - started_at) AS secs FROM run
+      SELECT extract(epoch FROM coalesce(lane_ended_at, finished_at) - started_at) AS secs FROM run
       WHERE repository_id = ${repositoryId} AND lane = l.lane AND host_class = l.host_class
         AND status = 'passed' AND started_at IS NOT NULL AND finished_at IS NOT NULL
       ORDER BY finished_at DESC LIMIT ${RECENT_PASSES}

@@ -86,13 +86,16 @@ export interface Outcome {
   reason: string | null;
 }
 
-/** Ends the run; false when the fence is stale or the run already ended (e.g. canceled). */
+/**
+ * Ends the run; false when the fence is stale or the run already ended (e.g. canceled). An unheld
+ * run's lane ends with it; a held one's ended when its hold started (holds.ts startHold).
+ */
 export async function finishRun(claim: { runId: string; fence: number }, outcome: Outcome): Promise<boolean> {
   if (!isTerminal(outcome.status)) throw new Error(`not a final status: ${outcome.status}`);
   const n = await db().$executeRaw`
     UPDATE run SET status = ${outcome.status}::run_status,
       failure_kind = ${outcome.failureKind}::failure_kind, exit_code = ${outcome.exitCode},
-      reason = ${outcome.reason}, finished_at = now()
+      reason = ${outcome.reason}, finished_at = now(), lane_ended_at = coalesce(lane_ended_at, now())
     WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence} AND status = 'running'`;
   await db().console.updateMany({ where: { runId: claim.runId }, data: { closed: true } });
   return n === 1;

@@ -1,8 +1,9 @@
-import { CatalogError, type Catalog, type Lane, type RunStatus } from "@proofboard/domain";
+import { CatalogError, heldSeconds, laneSeconds, type Catalog, type Lane, type RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { isSha, runGit } from "@proofboard/git";
 import { catalogAt, defaultCatalog } from "./catalogs";
 import { NotFoundError } from "./errors";
+import { pickGoodRun } from "./history-good";
 import { branchByName } from "./readiness";
 import { mirrorFor } from "./repositories";
 
@@ -37,8 +38,8 @@ export async function firstParentLog(repo: Repo, revs: { from?: string; to: stri
   return commits;
 }
 
-const seconds = (r: { startedAt: Date | null; finishedAt: Date | null }): number | null =>
-  r.startedAt && r.finishedAt ? Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000) : null;
+/** Lane time: a held run's hold is not its lane's (packages/domain/src/durations.ts). */
+const seconds = laneSeconds;
 
 const releaseLanes = (c: Catalog) => new Set(c.gates.filter((g) => g.release).flatMap((g) => g.lanes));
 
@@ -80,7 +81,7 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
   // the newest run of the lane on the commit, as readiness judges it (the commit_lane summary).
   const runs = await db().commitLane.findMany({
     where: { repositoryId: repo.id, commitSha: { in: log.map((c) => c.sha) } },
-    select: { runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true, failureRunId: true },
+    select: { runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureRunId: true },
   });
   const latest = new Map(runs.map((r) => [`${r.commitSha}\0${r.lane}`, r]));
 
@@ -120,13 +121,13 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
 
 const runFields = {
   id: true, lane: true, branchName: true, commitSha: true, attempt: true, status: true, failureKind: true, reason: true,
-  exitCode: true, queuedAt: true, startedAt: true, finishedAt: true, hostFingerprint: true, host: { select: { name: true } },
+  exitCode: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, hostFingerprint: true, host: { select: { name: true } },
 } as const;
 
 type RunRow = {
   id: string; lane: string; branchName: string; commitSha: string; attempt: number; status: RunStatus;
   failureKind: string | null; reason: string | null; exitCode: number | null;
-  queuedAt: Date; startedAt: Date | null; finishedAt: Date | null; hostFingerprint: unknown; host: { name: string } | null;
+  queuedAt: Date; startedAt: Date | null; finishedAt: Date | null; laneEndedAt: Date | null; hostFingerprint: unknown; host: { name: string } | null;
 };
 
 type Primitive = string | number | boolean | null;
@@ -146,13 +147,15 @@ function hostName(r: RunRow): string | null {
 
 export type RunSide = Omit<RunRow, "host" | "hostFingerprint"> & {
   seconds: number | null;
+  /** how long its VMs were held after the lane; null when not held */
+  heldSeconds: number | null;
   hostName: string | null;
   fingerprint: Record<string, Primitive>;
 };
 
 function side(r: RunRow): RunSide {
   const { host: _host, hostFingerprint, ...rest } = r;
-  return { ...rest, seconds: seconds(r), hostName: hostName(r), fingerprint: flatFingerprint(hostFingerprint) };
+  return { ...rest, seconds: seconds(r), heldSeconds: heldSeconds(r), hostName: hostName(r), fingerprint: flatFingerprint(hostFingerprint) };
 }
 
 /** Interpolated like Postgres's percentile_cont, so it agrees with the "usual" durations elsewhere. */
@@ -252,41 +255,17 @@ async function commitsBetween(repo: Repo, good: string, bad: string) {
 /** How far back along the failing commit's first parents a last good run is looked for. */
 const ANCESTRY_MAX = 200;
 
-/** The lane's last pass before `run` on the nearest of its commit's first-parent ancestors (itself first). */
-async function lastGoodAncestor(repo: Repository, run: { id: string; lane: string; commitSha: string; queuedAt: Date }, ancestry: LogCommit[]): Promise<RunRow | null> {
-  if (ancestry.length === 0) return null;
-  const [nearest] = await db().$queryRaw<{ id: string }[]>`
-    SELECT p.id::text AS id
-    FROM unnest(${ancestry.map((c) => c.sha)}::text[]) WITH ORDINALITY AS a(sha, i)
-    CROSS JOIN LATERAL (
-      SELECT id, finished_at FROM run
-      WHERE repository_id = ${repo.id} AND commit_sha = a.sha AND lane = ${run.lane} AND status = 'passed'
-        AND finished_at < ${run.queuedAt} AND id <> ${run.id}::uuid
-      ORDER BY finished_at DESC LIMIT 1
-    ) p
-    ORDER BY a.i LIMIT 1`;
-  return nearest ? db().run.findUnique({ where: { id: nearest.id }, select: runFields }) : null;
-}
-
-/** A failing run next to the last good run of its lane before it: what changed in code, host and time. */
+/** A failing run next to the lane's good run that explains it best (see pickGoodRun): what changed in code, host and time. */
 export async function compareWithLastGood(runId: string) {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const found = uuid.test(runId) ? await db().run.findUnique({ where: { id: runId }, select: { ...runFields, repositoryId: true } }) : null;
   if (!found) throw new NotFoundError("run", runId);
   const { repositoryId, ...run } = found;
   const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
-  const lastGood = (branchName?: string) =>
-    db().run.findFirst({
-      where: { repositoryId: repo.id, lane: run.lane, status: "passed", finishedAt: { lt: run.queuedAt }, branchName, id: { not: run.id } },
-      orderBy: { finishedAt: "desc" },
-      select: runFields,
-    });
   // The nearest first-parent ancestor that passed says most: what lies between is the suspect.
   const ancestry = await firstParentLog(repo, { to: run.commitSha }, ANCESTRY_MAX).catch(() => []);
-  const ancestral = await lastGoodAncestor(repo, run, ancestry);
-  const onBranch = ancestral ? null : await lastGood(run.branchName);
-  const good: RunRow | null = ancestral ?? onBranch ?? (await lastGood());
-  const scope = ancestral ? ("ancestor" as const) : onBranch ? ("branch" as const) : ("any-branch" as const);
+  const pick = await pickGoodRun(repo.id, run, ancestry.map((c) => c.sha));
+  const good: RunRow | null = pick && (await db().run.findUnique({ where: { id: pick.id }, select: runFields }));
   const bad = side(run);
   const subjects = await db().commit.findMany({
     where: { repositoryId: repo.id, sha: { in: [run.commitSha, ...(good ? [good.commitSha] : [])] } },
@@ -295,13 +274,20 @@ export async function compareWithLastGood(runId: string) {
   // Only branch heads have commit rows; git's log knows the subjects of the commits between.
   const subjectOf = (sha: string) => subjects.find((c) => c.sha === sha)?.subject ?? ancestry.find((c) => c.sha === sha)?.subject ?? null;
   const thisRun = { ...bad, subject: subjectOf(bad.commitSha) };
-  if (!good) return { run: thisRun, good: null, scope: null, between: null, hostDifferences: [], durationDeltaSeconds: null };
+  if (!good || !pick) {
+    return { run: thisRun, good: null, scope: null, when: null, gapSeconds: null, between: null, hostDifferences: [], durationDeltaSeconds: null };
+  }
   const before = side(good);
+  // How far apart the two ends are, whole seconds: "passed 18 s after this run".
+  const end = run.finishedAt ?? new Date();
+  const gapSeconds = good.finishedAt ? Math.round(Math.abs(end.getTime() - good.finishedAt.getTime()) / 1000) : null;
   const keys = [...new Set([...Object.keys(before.fingerprint), ...Object.keys(bad.fingerprint)])].sort();
   return {
     run: thisRun,
     good: { ...before, subject: subjectOf(before.commitSha) },
-    scope,
+    scope: pick.scope,
+    when: pick.when,
+    gapSeconds,
     between: await commitsBetween(repo, good.commitSha, run.commitSha),
     hostDifferences: keys
       .map((key) => ({ key, good: before.fingerprint[key] ?? null, bad: bad.fingerprint[key] ?? null }))

@@ -61,11 +61,16 @@ export async function sendInput(runId: string, by: Holder, console: string, data
   }
 }
 
-/** Fenced by the worker's claim: starts the hold window once the lane has ended. */
+/**
+ * Fenced by the worker's claim: starts the hold window once the lane has ended, and records that
+ * end (the first call's; the one closing the hold keeps it): the run's duration stops there, the
+ * hold is counted apart (packages/domain/src/durations.ts).
+ */
 export async function startHold(claim: { runId: string; fence: number }, seconds: number): Promise<Date | null> {
   const until = new Date(Date.now() + seconds * 1000);
   const n = await db().$executeRaw`
-    UPDATE run SET hold_until = ${until} WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence}`;
+    UPDATE run SET hold_until = ${until}, lane_ended_at = coalesce(lane_ended_at, now())
+    WHERE id = ${claim.runId}::uuid AND fence = ${claim.fence}`;
   return n === 1 ? until : null;
 }
 

@@ -74,23 +74,25 @@ const BRANCHES_PER_QUERY = 250;
 /** A run's fields as the statements select them: times as epoch milliseconds (numbers decode much faster than dates). */
 type RunFields = [
   id: string, commitSha: string | null, status: RunStatus, attempt: number, queuedAt: number, startedAt: number | null,
-  finishedAt: number | null, failureKind: FailureKind | null, reason: string | null,
+  finishedAt: number | null, laneEndedAt: number | null, failureKind: FailureKind | null, reason: string | null,
 ];
 /** Branch and lane as 1-based positions in the parameters; the commit is null when it is the head (most are). */
 type SummaryRow = [i: number, j: number, head: boolean, failureRunId: string | null, ...RunFields];
 
 function summary(row: readonly unknown[], at: number, headSha: string, lane: string): RunSummary {
-  const [id, commitSha, status, attempt, queued, started, finished, failureKind, reason] = row.slice(at, at + 9) as RunFields;
+  const [id, commitSha, status, attempt, queued, started, finished, laneEnded, failureKind, reason] = row.slice(at, at + 10) as RunFields;
+  const date = (ms: number | null) => (ms === null ? null : new Date(ms));
   return {
     id, lane, commitSha: commitSha ?? headSha, status, attempt, queuedAt: new Date(queued),
-    startedAt: started === null ? null : new Date(started), finishedAt: finished === null ? null : new Date(finished), failureKind, reason,
+    startedAt: date(started), finishedAt: date(finished), laneEndedAt: date(laneEnded), failureKind, reason,
   };
 }
 
-/** The nine RunFields of the row `t`, the commit null when it is `head`. */
+/** The ten RunFields of the row `t`, the commit null when it is `head`. */
 const fields = (t: string, id: string, status: string, head: string) => `${t}.${id}::text, nullif(${t}.commit_sha, ${head}), ${status}, ${t}.attempt,
   (extract(epoch FROM ${t}.queued_at) * 1000)::float8, (extract(epoch FROM ${t}.started_at) * 1000)::float8,
-  (extract(epoch FROM ${t}.finished_at) * 1000)::float8, ${t}.failure_kind::text, ${t}.reason`;
+  (extract(epoch FROM ${t}.finished_at) * 1000)::float8, (extract(epoch FROM ${t}.lane_ended_at) * 1000)::float8,
+  ${t}.failure_kind::text, ${t}.reason`;
 
 /**
  * $1 repository, $2 branches, $3 their heads, $4 lanes. Per branch, one index range over each
@@ -102,11 +104,12 @@ const SUMMARIES_SQL = `
   FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS b(branch, head_sha, i)
   CROSS JOIN LATERAL (
     SELECT l.j, true AS head, CASE WHEN h.status = 'passed' THEN h.failure_run_id END AS failure_run_id,
-      h.run_id, h.commit_sha, h.status, h.attempt, h.queued_at, h.started_at, h.finished_at, h.failure_kind, h.reason
+      h.run_id, h.commit_sha, h.status, h.attempt, h.queued_at, h.started_at, h.finished_at, h.lane_ended_at, h.failure_kind, h.reason
     FROM commit_lane h JOIN unnest($4::text[]) WITH ORDINALITY AS l(lane, j) ON l.lane = h.lane
     WHERE h.repository_id = $1 AND h.commit_sha = b.head_sha
     UNION ALL
-    SELECT l.j, false, NULL, p.run_id, p.commit_sha, 'passed', p.attempt, p.queued_at, p.started_at, p.finished_at, p.failure_kind, p.reason
+    SELECT l.j, false, NULL, p.run_id, p.commit_sha, 'passed', p.attempt, p.queued_at, p.started_at, p.finished_at, p.lane_ended_at,
+      p.failure_kind, p.reason
     FROM branch_lane_pass p JOIN unnest($4::text[]) WITH ORDINALITY AS l(lane, j) ON l.lane = p.lane
     WHERE p.repository_id = $1 AND p.branch_name = b.branch AND NOT EXISTS (
       SELECT 1 FROM commit_lane h WHERE h.repository_id = $1 AND h.commit_sha = b.head_sha AND h.lane = p.lane AND h.status = 'passed')

@@ -1,12 +1,13 @@
 import { formatTime, table } from "../output";
-import { wholeOption, type Command, type Ctx } from "./context";
+import { runArg, wholeOption, type Command, type Ctx } from "./context";
 
 const limitOf = (ctx: Ctx) => wholeOption(ctx, "limit", 1, 500) ?? 50;
 
 /** `audit [--run ID] [--actor NAME] [--limit N]`: who changed what, when and from where; newest first. */
 export const audit: Command = async (ctx) => {
   // Not an admin (or no token): the server's refusal says who you are and what it needs (exit 4).
-  const rows = await ctx.api.audit.list.query({ limit: limitOf(ctx), runId: ctx.options.get("run"), actor: ctx.options.get("actor") });
+  const run = ctx.options.get("run");
+  const rows = await ctx.api.audit.list.query({ limit: limitOf(ctx), runId: run === undefined ? undefined : await runArg(ctx, run), actor: ctx.options.get("actor") });
   if (ctx.flags.has("json")) {
     ctx.out.json(rows);
     return 0;

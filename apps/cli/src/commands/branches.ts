@@ -1,4 +1,5 @@
 import type { Outputs } from "../api";
+import { EXIT } from "../errors";
 import { clean, formatDuration, keyValues, list, shortSha, statusCell, table, type Cell } from "../output";
 import type { Command } from "./context";
 
@@ -37,9 +38,11 @@ export const branches: Command = async (ctx) => {
 export const status: Command = async (ctx) => {
   const name = ctx.args[0]!;
   const b = await ctx.api.branches.get.query({ repository: ctx.config.repository, name });
+  // Scripts branch on it (`proofboard status main && deploy`), with --json too; `branches` lists many and stays 0.
+  const exit = b.releaseReady ? EXIT.ok : EXIT.failed;
   if (ctx.flags.has("json")) {
     ctx.out.json(b);
-    return 0;
+    return exit;
   }
   const { out } = ctx;
   if (b.targetFault) out.info(targetFaultLine(b.targetFault));
@@ -55,7 +58,7 @@ export const status: Command = async (ctx) => {
   if (b.catalogError) {
     out.line();
     out.line(out.paint(`catalog error: ${clean(b.catalogError)}`, "red"));
-    return 0;
+    return exit;
   }
   for (const g of b.gates) {
     out.line();
@@ -66,7 +69,7 @@ export const status: Command = async (ctx) => {
   }
   out.line();
   out.line(b.missing.length ? `missing: ${clean(list(b.missing))}` : "missing: nothing, every release gate is green on the head commit");
-  return 0;
+  return exit;
 };
 
 type TargetFault = NonNullable<BranchDetail["targetFault"]>;

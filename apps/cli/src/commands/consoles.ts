@@ -2,7 +2,7 @@ import type { Outputs } from "../api";
 import { CONSOLE_NAME } from "../api";
 import { CliError, EXIT } from "../errors";
 import { clean, shortSha, type Output } from "../output";
-import type { Command } from "./context";
+import { runArg, type Command } from "./context";
 
 type Diff = Outputs["consoles"]["diff"];
 type Hunk = Extract<Diff, { kind: "different" }>["hunks"][number];
@@ -12,7 +12,8 @@ type Hunk = Extract<Diff, { kind: "different" }>["hunks"][number];
  * (`node02:118: text`) under each console's count; the totals go to stderr.
  */
 export const search: Command = async (ctx) => {
-  const [runId, query] = ctx.args as [string, string];
+  const [arg, query] = ctx.args as [string, string];
+  const runId = await runArg(ctx, arg);
   const r = await ctx.api.consoles.search.query({ runId, query });
   if (ctx.flags.has("json")) {
     ctx.out.json(r);
@@ -40,9 +41,9 @@ const SCOPE: Record<string, string> = { ancestor: "nearest passing ancestor", br
 
 /** `diff RUN [--console NAME]`: each console (or one) against the lane's last good run, as unified hunks. */
 export const diff: Command = async (ctx) => {
-  const runId = ctx.args[0]!;
   const one = ctx.options.get("console");
   if (one !== undefined && !CONSOLE_NAME.test(one)) throw new CliError(`invalid console name: ${JSON.stringify(one)}`, EXIT.usage);
+  const runId = await runArg(ctx, ctx.args[0]!);
   const names = one !== undefined ? [one] : diffable((await ctx.api.runs.get.query({ id: runId })).consoles);
   const diffs: Diff[] = [];
   for (const name of names) diffs.push(await ctx.api.consoles.diff.query({ runId, console: name }));
@@ -56,7 +57,7 @@ export const diff: Command = async (ctx) => {
   }
   const first = diffs[0]!;
   if (!first.good) {
-    ctx.out.line(`no earlier pass of ${clean(first.run.lane)}: nothing to compare with`);
+    ctx.out.line(`no pass of ${clean(first.run.lane)} on any branch, before or after this run: nothing to compare with`);
     return 0;
   }
   const g = first.good;

@@ -1,5 +1,5 @@
 import { isTerminal, type RunStatus } from "@proofboard/domain";
-import type { Client, Config } from "../api";
+import { RUN_ID, type Client, type Config } from "../api";
 import type { CommandSpec } from "../args";
 import type { Output } from "../output";
 import { UsageError } from "../errors";
@@ -32,4 +32,13 @@ export function wholeOption(ctx: Ctx, name: string, min: number, max: number): n
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`, ctx.spec);
   return n;
+}
+
+/**
+ * RUN as typed: a full run id as it is, else a unique prefix of one (8+ hex digits) that the server
+ * resolves, saying when it is too short, ambiguous (with the matching ids) or unknown (exit 2).
+ */
+export async function runArg(ctx: Ctx, arg: string): Promise<string> {
+  if (RUN_ID.test(arg)) return arg;
+  return (await ctx.api.runs.resolve.query({ prefix: arg })).id;
 }

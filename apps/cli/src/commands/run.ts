@@ -1,6 +1,6 @@
 import type { Outputs } from "../api";
-import { clean, formatDuration, shortSha, table, type Cell } from "../output";
-import type { Command } from "./context";
+import { clean, formatDuration, heldSuffix, shortSha, table, type Cell } from "../output";
+import { runArg, type Command } from "./context";
 
 type RunDetail = Outputs["runs"]["get"];
 type ConsoleDetail = RunDetail["consoles"][number];
@@ -15,12 +15,12 @@ export function silentConsoleLine(c: ConsoleDetail, live: boolean): string | nul
 
 /** `run RUN`: one run at a glance: how it ended, and each console's verdict and first failure. */
 export const runCommand: Command = async (ctx) => {
-  const run = await ctx.api.runs.get.query({ id: ctx.args[0]! });
+  const run = await ctx.api.runs.get.query({ id: await runArg(ctx, ctx.args[0]!) });
   if (ctx.flags.has("json")) {
     ctx.out.json(run);
     return 0;
   }
-  const took = run.startedAt && run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : "";
+  const took = run.finishedAt && run.durationSeconds != null ? ` in ${formatDuration(run.durationSeconds * 1000)}${heldSuffix(run)}` : "";
   ctx.out.line(`${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, attempt ${run.attempt}`);
   ctx.out.line(`${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`);
   const live = run.status === "running" || run.status === "queued" || run.status === "waiting";

@@ -1,6 +1,6 @@
 import type { Inputs, Outputs } from "../api";
 import { EXIT, toCliError } from "../errors";
-import { clean, formatDuration, formatTime, runDuration, shortSha, statusCell, table } from "../output";
+import { clean, formatDuration, formatTime, heldSuffix, runDuration, shortSha, statusCell, table } from "../output";
 import { isFinal, sleep, wholeOption, type Command, type Ctx } from "./context";
 
 type RunDetail = Outputs["runs"]["get"];
@@ -112,7 +112,7 @@ function describe(run: RunDetail): string {
   if (run.status === "running") return `running${run.host ? ` on ${clean(run.host.name)}` : ""}`;
   if (run.status === "waiting") return run.reason ? `waiting: ${clean(run.reason)}` : "waiting for the lanes it needs to pass on this commit";
   if (!isFinal(run.status)) return run.status;
-  const took = run.startedAt && run.finishedAt ? ` in ${formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}` : "";
+  const took = run.durationSeconds != null ? ` in ${formatDuration(run.durationSeconds * 1000)}${heldSuffix(run)}` : "";
   // The reason usually says it all ("exited with 3"); the bare exit code is the fallback.
   const detail = run.reason ? clean(run.reason) : run.exitCode !== null && run.status !== "passed" ? `exit code ${run.exitCode}` : null;
   const why = [run.failureKind ? `${run.failureKind} failure` : null, detail].filter(Boolean).join(": ");

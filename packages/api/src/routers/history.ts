@@ -28,7 +28,10 @@ function sideDto(r: RunSide & { subject?: string | null }) {
     queuedAt: r.queuedAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),
+    laneEndedAt: iso(r.laneEndedAt),
+    /** lane time; a hold is apart in heldSeconds */
     seconds: r.seconds,
+    heldSeconds: r.heldSeconds,
     hostName: r.hostName,
     fingerprint: r.fingerprint,
   };
@@ -57,14 +60,18 @@ export const historyRouter = router({
       };
     }),
 
-  /** A run next to the last good run of its lane before it: commits between, host and duration differences. */
+  /** A run next to its lane's good run (the latest pass before it, else the nearest after): commits between, host and duration differences. */
   compare: readProcedure.input(z.object({ runId: z.string().min(1).max(64) })).query(async ({ input }) => {
     const c = await compareWithLastGood(input.runId);
     return {
       run: sideDto(c.run),
       good: c.good ? sideDto(c.good) : null,
-      /** where the good run was found: this run's branch, or (none there) any branch */
+      /** where the good run was found: the nearest passing ancestor, this run's branch, or (none there) any branch */
       scope: c.scope,
+      /** "before": the latest pass that finished before this run; "after": none did, the nearest pass after it */
+      when: c.when,
+      /** seconds between the two runs' ends */
+      gapSeconds: c.gapSeconds,
       between: c.between ? { ...c.between, commits: c.between.commits.map(commitDto) } : null,
       hostDifferences: c.hostDifferences,
       durationDeltaSeconds: c.durationDeltaSeconds,

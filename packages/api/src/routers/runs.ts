@@ -5,9 +5,10 @@ import { db } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
-  cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, repositoryByName, requestRunWithNote, runById, usualDurations, waitingReason,
+  cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, NotFoundError, repositoryByName, requestRunWithNote, runById, usualDurations, waitingReason,
 } from "@proofboard/services";
 import { runDto } from "../dto";
+import { AMBIGUOUS_SHOWN, ambiguousMessage, parseRunPrefix, uuidRange } from "../run-prefix";
 import { endHold, refuseForeignHold, requestMissing, sendInput } from "@proofboard/services";
 import { operatorProcedure, readProcedure, router, toTRPCError } from "../trpc";
 
@@ -82,6 +83,18 @@ export const runsRouter = router({
       heldBy: run.heldById ? ((await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? null) : null,
       youHold: !!ctx.user && ctx.user.id === run.heldById,
     };
+  }),
+
+  /** The full id of the one run whose id starts with a prefix (8+ hex digits): the CLI's RUN. */
+  resolve: readProcedure.input(z.object({ prefix: z.string().min(1).max(400) })).query(async ({ input }) => {
+    const parsed = parseRunPrefix(input.prefix);
+    if (!parsed.ok) throw new TRPCError({ code: "BAD_REQUEST", message: parsed.message });
+    // A range on the primary key, never a text match on the id: see run-prefix.ts.
+    const { lo, hi } = uuidRange(parsed.hex);
+    const ids = (await db().run.findMany({ where: { id: { gte: lo, lte: hi } }, select: { id: true }, orderBy: { id: "asc" }, take: AMBIGUOUS_SHOWN + 1 })).map((r) => r.id);
+    if (ids.length === 0) throw new NotFoundError("run", input.prefix);
+    if (ids.length > 1) throw new TRPCError({ code: "BAD_REQUEST", message: ambiguousMessage(input.prefix, ids) });
+    return { id: ids[0]! };
   }),
 
   /** Queues a new run of a lane on the branch's head commit. */

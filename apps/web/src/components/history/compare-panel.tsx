@@ -66,6 +66,14 @@ function CommitCell({ run }: { run: Side }) {
   );
 }
 
+/** "18 s", "5 min", "3 h", "2 d": how long apart two runs ended, in words a sentence can carry. */
+function formatGap(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} d`;
+}
+
 const show = (v: string | number | boolean | null) => (v === null ? "—" : String(v));
 
 function Between({ between }: { between: NonNullable<Comparison["between"]> }) {
@@ -114,11 +122,16 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
           <tr className="border-b border-line text-left text-xs text-ink-muted">
             <th />
             <th className="py-1 font-medium">
-              Last good
+              {c.when === "after" ? "Nearest good" : "Last good"}
               <span className="font-normal">
                 {c.scope === "ancestor" && " (nearest passing ancestor)"}
                 {c.scope === "any-branch" && " (none on this line of history; from another branch)"}
               </span>
+              {c.when === "after" && (
+                <span className="block font-normal" data-testid="compare-after">
+                  No pass finished before this run; this one passed {c.gapSeconds === null ? "" : `${formatGap(c.gapSeconds)} `}after it.
+                </span>
+              )}
             </th>
             <th className="py-1 font-medium">This run</th>
           </tr>
@@ -162,7 +175,7 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
   );
 }
 
-/** On a failed run's page: the last good run of the lane before it, and what changed since. */
+/** On a failed run's page: the lane's last good run before it (none: the nearest after), and what changed between. */
 export function ComparePanel({ runId, status }: { runId: string; status: string }) {
   const trpc = useTRPC();
   const failing = FAILING.has(status);
@@ -184,7 +197,7 @@ export function ComparePanel({ runId, status }: { runId: string; status: string 
       {c === undefined ? (
         query.isError ? <QueryError error={query.error} what="the comparison" /> : <p className="text-sm text-ink-muted">Looking for the last good run…</p>
       ) : c.good === null ? (
-        <p className="text-sm text-ink-muted">No earlier pass of <VisibleText className="font-mono" text={c.run.lane} /> on any branch: nothing to compare with.</p>
+        <p className="text-sm text-ink-muted">No pass of <VisibleText className="font-mono" text={c.run.lane} /> on any branch, before or after this run: nothing to compare with.</p>
       ) : (
         <Comparing c={c} good={c.good} />
       )}

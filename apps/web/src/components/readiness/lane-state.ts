@@ -9,10 +9,14 @@ export function laneStatus(readiness: LaneGlance | null | undefined): string {
   return readiness?.headRun?.status ?? "never-run";
 }
 
-/** Finished-minus-started as "04:05", or null while the run has not both started and ended. */
-export function runDuration(run: Pick<RunSummary, "startedAt" | "finishedAt">): string | null {
-  if (run.startedAt == null || run.finishedAt == null) return null;
-  return formatClock(toDate(run.finishedAt).getTime() - toDate(run.startedAt).getTime());
+/**
+ * The lane's time, started to lane end, as "04:05"; null while the lane runs. A held run's hold is
+ * not its duration (HeldFor shows it apart); runs without a lane end count to their finish.
+ */
+export function runDuration(run: Pick<RunSummary, "startedAt" | "finishedAt" | "laneEndedAt">): string | null {
+  const end = run.laneEndedAt ?? run.finishedAt;
+  if (run.startedAt == null || end == null) return null;
+  return formatClock(toDate(end).getTime() - toDate(run.startedAt).getTime());
 }
 
 const SUMMARY_ORDER = ["failed", "timed_out", "error", "lost", "unsupported", "canceled", "running", "queued", "never-run"];

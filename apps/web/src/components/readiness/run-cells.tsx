@@ -2,19 +2,40 @@ import Link from "next/link";
 import { Elapsed } from "~/components/ui/elapsed";
 import { Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { formatDuration } from "@proofboard/domain/format";
 import { formatApprox } from "~/lib/time";
 import { runDuration } from "./lane-state";
 import { runHref } from "./links";
 import type { RunSummary } from "./types";
 
-type Run = Pick<RunSummary, "id" | "status" | "attempt" | "queuedAt" | "startedAt" | "finishedAt">;
+type Run = Pick<RunSummary, "id" | "status" | "attempt" | "queuedAt" | "startedAt" | "finishedAt" | "laneEndedAt" | "heldSeconds">;
 
-/** Live clock against the usual duration while running; the final duration once done. */
+/** "held 4m 12s": how long a run's VMs stayed up after its lane, ticking while the hold lasts; nothing when not held. */
+export function HeldFor({ run }: { run: Pick<Run, "laneEndedAt" | "heldSeconds"> & { status: string } }) {
+  if (run.status === "running" && run.laneEndedAt) {
+    return (
+      <span className="inline-flex gap-1 text-sm text-ink-muted" data-testid="held-for">
+        held <Elapsed since={run.laneEndedAt} />
+      </span>
+    );
+  }
+  if (run.heldSeconds == null || run.heldSeconds < 1) return null;
+  return <span className="text-sm text-ink-muted" data-testid="held-for">held {formatDuration(run.heldSeconds * 1000)}</span>;
+}
+
+/** Live clock against the usual duration while the lane runs; its lane time once it ended (a hold apart). */
 export function RunDuration({ run, usualSeconds }: { run: Run | null; usualSeconds?: number | null }) {
   const usual = usualSeconds != null && usualSeconds >= 0 ? usualSeconds * 1000 : null;
-  if (run?.status === "running" && run.startedAt) return <Elapsed since={run.startedAt} expectedMs={usual || null} className="w-28" />;
+  if (run?.status === "running" && run.startedAt && !run.laneEndedAt) return <Elapsed since={run.startedAt} expectedMs={usual || null} className="w-28" />;
   const done = run ? runDuration(run) : null;
-  if (done) return <span className="font-mono text-sm">{done}</span>;
+  if (done && run) {
+    return (
+      <span className="inline-flex flex-wrap items-baseline gap-x-1.5">
+        <span className="font-mono text-sm">{done}</span>
+        <HeldFor run={run} />
+      </span>
+    );
+  }
   if (run?.status === "queued") {
     return (
       <span className="text-sm text-ink-muted">

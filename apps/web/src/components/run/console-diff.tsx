@@ -96,7 +96,7 @@ function Hunks({ d, runId }: { d: Different; runId: string }) {
 function Answer({ d, runId }: { d: Diff; runId: string }) {
   const name = <Mono>{d.console}</Mono>;
   if (d.kind === "no-good-run") {
-    return <p className="text-sm text-ink-muted">No earlier pass of <VisibleText className="font-mono" text={d.run.lane} />: nothing to compare with.</p>;
+    return <p className="text-sm text-ink-muted">No pass of <VisibleText className="font-mono" text={d.run.lane} /> on any branch, before or after this run: nothing to compare with.</p>;
   }
   if (d.kind === "absent-in-good") {
     return (

@@ -11,6 +11,7 @@ import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
 import { useTRPC } from "~/trpc/react";
 import { ComparePanel } from "~/components/history/compare-panel";
+import { HeldFor } from "~/components/readiness/run-cells";
 import { ConsoleDiff } from "./console-diff";
 import { SearchConsoles } from "./search-consoles";
 import { AuditTrail } from "./audit-trail";
@@ -168,7 +169,15 @@ export function RunView({ id }: { id: string }) {
       <dl className="grid grid-cols-2 gap-x-6 gap-y-2 rounded-md border border-line bg-surface px-3 py-2 sm:grid-cols-4 lg:grid-cols-8">
         <Field label="Duration">
           {run.startedAt ? (
-            <Elapsed since={run.startedAt} until={running ? null : run.finishedAt} expectedMs={run.usualSeconds ? run.usualSeconds * 1000 : null} />
+            <>
+              {/* lane time: the clock stops when the lane ends, a hold after it is shown apart */}
+              <Elapsed
+                since={run.startedAt}
+                until={run.laneEndedAt ?? (running ? null : run.finishedAt)}
+                expectedMs={run.usualSeconds ? run.usualSeconds * 1000 : null}
+              />
+              <HeldFor run={{ ...run, status }} />
+            </>
           ) : (
             "not started"
           )}
