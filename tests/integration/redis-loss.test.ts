@@ -150,7 +150,7 @@ describe("Redis loses its data", () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, Number((await redis.client.call("MEMORY", "USAGE", liveKey(run.id)).catch(() => 0)) ?? 0));
+        peak = Math.max(peak, Number((await redis.client.call("MEMORY", "USAGE", liveKey(run.id), "SAMPLES", "0").catch(() => 0)) ?? 0));
         await new Promise((r) => setTimeout(r, 50));
       }
     })();

@@ -31,6 +31,8 @@ export function liveKey(runId: string): string {
 interface StreamTail {
   entries: { id: string; bytes: number }[];
   bytes: number;
+  /** the publish before this one: a run's chunks go out one after another, so the budget holds under load */
+  chain: Promise<void>;
 }
 const tails = new WeakMap<Redis, Map<string, StreamTail>>();
 
@@ -38,7 +40,7 @@ function tailOf(redis: Redis, runId: string): StreamTail {
   let runs = tails.get(redis);
   if (!runs) tails.set(redis, (runs = new Map()));
   let tail = runs.get(runId);
-  if (!tail) runs.set(runId, (tail = { entries: [], bytes: 0 }));
+  if (!tail) runs.set(runId, (tail = { entries: [], bytes: 0, chain: Promise.resolve() }));
   return tail;
 }
 
@@ -47,18 +49,41 @@ function tailOf(redis: Redis, runId: string): StreamTail {
  * of entries would let a run of 256 KiB chunks hold gigabytes. Readers that fall behind the trim
  * see a chunk starting past what they have and read the hole from Postgres.
  */
-export async function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
-  const key = liveKey(runId);
-  const id = await redis.xadd(key, "*", "t", "chunk", "c", console, "o", String(offset), "a", String(at.getTime()), "d", data);
-  if (!id) return;
+export function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
   const tail = tailOf(redis, runId);
+  const published = tail.chain.then(() => addWithinBudget(redis, tail, liveKey(runId), console, offset, data, at));
+  tail.chain = published.catch(() => undefined);
+  return published;
+}
+
+/** An id just past `id`: trimming below it drops `id` itself. */
+function after(id: string): string {
+  const [ms, seq] = id.split("-");
+  return `${ms}-${Number(seq) + 1}`;
+}
+
+/**
+ * The oldest entries go in the same transaction that adds the new one, before it: the stream never
+ * holds more than the budget (or the one chunk, if that alone is larger), even for a moment.
+ */
+async function addWithinBudget(redis: Redis, tail: StreamTail, key: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
   const bytes = data.length + ENTRY_OVERHEAD_BYTES;
+  const budget = env().PROOFBOARD_LIVE_STREAM_BYTES;
+  let drop = 0;
+  let kept = tail.bytes;
+  while (drop < tail.entries.length && kept + bytes > budget) kept -= tail.entries[drop++]!.bytes;
+  const tx = redis.multi();
+  if (drop > 0) tx.xtrim(key, "MINID", drop < tail.entries.length ? tail.entries[drop]!.id : after(tail.entries[drop - 1]!.id));
+  tx.xadd(key, "*", "t", "chunk", "c", console, "o", String(offset), "a", String(at.getTime()), "d", data);
+  const results = await tx.exec();
+  const failed = results?.find(([err]) => err)?.[0];
+  if (failed) throw failed;
+  tail.entries.splice(0, drop);
+  tail.bytes = kept;
+  const id = results?.at(-1)?.[1];
+  if (typeof id !== "string") return;
   tail.entries.push({ id, bytes });
   tail.bytes += bytes;
-  const budget = env().PROOFBOARD_LIVE_STREAM_BYTES;
-  if (tail.bytes <= budget) return;
-  while (tail.entries.length > 1 && tail.bytes > budget) tail.bytes -= tail.entries.shift()!.bytes;
-  await redis.xtrim(key, "MINID", tail.entries[0]!.id);
 }
 
 export async function publishStatus(redis: Redis, runId: string, status: string, final = false): Promise<void> {
