@@ -51,7 +51,7 @@ async function runGateLanes(branch: string): Promise<string[]> {
   const wanted = releaseGates(view.catalog).flatMap((g) => g.lanes);
   const ids: string[] = [];
   for (const lane of lanesToRun(view.readiness, view.catalog, wanted)) {
-    ids.push((await requestRun({ branch, lane, requestedBy: "demo" })).id);
+    ids.push((await requestRun({ branch, lane, requestedBy: "demo", trigger: "demo" })).id);
   }
   return ids;
 }

@@ -180,7 +180,9 @@ describe("audit log", () => {
     expect(forRun.map((e) => [e.summary, e.actor])).toContainEqual(["canceled", "admin-user"]);
     expect(forRun.map((e) => e.action)).not.toContain("runs.input");
     const requesters = await (await caller("anonymous")).audit.requesters({ runIds: [runId, "not-a-uuid"] });
-    expect(requesters).toEqual({ [runId]: { by: "operator-user", attempt: 1, automatic: false } });
+    expect(requesters).toEqual({
+      [runId]: { by: "operator-user", attempt: 1, trigger: "manual", person: true, automatic: false, label: "run by operator-user" },
+    });
     expect(await settle((await caller("operator")).audit.list({}))).toBe("FORBIDDEN");
     const page1 = await (await caller("admin")).audit.list({ limit: 3 });
     const page2 = await (await caller("admin")).audit.list({ limit: 3, before: page1[2]!.cursor });

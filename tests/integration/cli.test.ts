@@ -208,7 +208,7 @@ describe("proofboard CLI against the real API", () => {
   it("rerun --wait follows a run that waits for the lanes it needs to its end, and console --follow waits with it", async () => {
     const r = await cli(["rerun", "main", "after-fails", "--wait", "--json"]);
     // It waited (not exited at "waiting"): its need failed, so it ended skipped, with the reason.
-    expect(r.err).toMatch(/attempt \d+: waiting/);
+    expect(r.err).toMatch(/attempt \d+, run by cli-operator: waiting/);
     const run = JSON.parse(r.out) as { id: string; status: string; reason: string };
     expect(run.status).toBe("skipped");
     expect(run.reason).toContain("fails");
@@ -263,8 +263,8 @@ describe("proofboard CLI against the real API", () => {
   it("runs lists the runs in a table and as JSON", async () => {
     const table = await cli(["runs", "--branch", "main", "--lane", "hello"]);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED$/m);
-    expect(table.out).toMatch(/^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m);
+    expect(table.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+STARTED BY$/m);
+    expect(table.out).toMatch(/^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+run by cli-operator$/m);
     const json = await cli(["runs", "--json", "--limit", "2"]);
     expect((JSON.parse(json.out) as unknown[]).length).toBe(2);
   });

@@ -99,7 +99,7 @@ describe("dependencies", () => {
   it("a lane triggered on push runs on every new head commit, once", async () => {
     const repo = await db().repository.findUniqueOrThrow({ where: { name: "deps" } });
     const sha = target.commit({ "notes.txt": "push\n" }, "a pushed commit");
-    await syncRepository(repo);
+    await syncRepository(repo, "push"); // as a push webhook does
     await syncRepository(repo);
     const runs = await db().run.findMany({ where: { lane: "pushed", commitSha: sha } });
     expect(runs).toHaveLength(1);

@@ -221,9 +221,14 @@ describe("hostile names are data", () => {
     expect(grid.commits.map((x) => x.sha)).toEqual([c[1], c[0]]);
   });
 
-  it.each(["../../etc/passwd", "-rf", "--all", "main..side", "$(id)", "%2e%2e", "main\n"])("unknown branch %j is not found", async (name) => {
+  it.each(["../../etc/passwd", "-rf", "--all", "main..side", "$(id)", "%2e%2e"])("unknown branch %j is not found", async (name) => {
     await expect(caller.history.branchGrid({ branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(caller.history.lane({ lane: "gamma", branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("a control character in a branch name is a bad request (no branch can hold one; see hostile-names.test.ts)", async () => {
+    await expect(caller.history.branchGrid({ branch: "main\n" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.history.lane({ lane: "gamma", branch: "main\n" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("unknown lanes and runs are not found", async () => {

@@ -45,7 +45,7 @@ describe("automatic retries after infrastructure faults", () => {
       const retried = await loseRun(current, host.id);
       expect(retried).toHaveLength(1);
       const retry = await db().run.findUniqueOrThrow({ where: { id: retried[0]! } });
-      expect(retry).toMatchObject({ status: "queued", commitSha: first.commitSha, previousRunId: current, requestedBy: AUTOMATIC_RETRY });
+      expect(retry).toMatchObject({ status: "queued", commitSha: first.commitSha, previousRunId: current, requestedBy: AUTOMATIC_RETRY, trigger: "retry" });
       const job = await laneQueue("tcg").getJob(retry.id);
       seen.push({ attempt: retry.attempt, delay: job?.delay ?? -1, state: (await job?.getState()) ?? "none", reason: retry.reason });
       current = retry.id;

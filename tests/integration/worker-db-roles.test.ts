@@ -171,6 +171,11 @@ describe("row-level security between workers", () => {
     await expect(b.query(`UPDATE run SET argv = ARRAY['sh', '-c', 'evil'] WHERE id = $1`, [runB.id])).rejects.toThrow(/permission denied/);
     await expect(b.query(`DELETE FROM console_chunk WHERE console_id = $1`, [consoleA])).rejects.toThrow(/permission denied/);
     await expect(b.query(`SELECT password_hash FROM "user"`)).rejects.toThrow(/permission denied/);
+    // B queues runs of its own (a retry, a scheduled lane), never one saying a person asked for it.
+    const newRunSql = `INSERT INTO run (id, repository_id, commit_sha, branch_name, lane, attempt, argv, timeout_seconds, host_class, catalog_source, requested_by, "trigger")
+      VALUES ($1, $2, $3, 'main', 'worker-queued', $4, ARRAY['true'], 60, 'tcg', 'test', $5, $6)`;
+    expect((await b.query(newRunSql, [randomUUID(), repo.id, sha, 90, "automatic retry", "retry"])).rowCount).toBe(1);
+    await expect(b.query(newRunSql, [randomUUID(), repo.id, sha, 91, "olga", "manual"])).rejects.toThrow(/row-level security/);
     // B's own run is B's to finish.
     expect((await b.query(finishSql, [runB.id, fenceB])).rowCount).toBe(1);
 

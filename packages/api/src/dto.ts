@@ -1,5 +1,5 @@
 import type { Run } from "@proofboard/db";
-import { heldSeconds, laneSeconds, type LaneReadiness, type RunSummary } from "@proofboard/domain";
+import { attemptKind, heldSeconds, laneSeconds, runOriginLabel, type LaneReadiness, type RunSummary } from "@proofboard/domain";
 
 /** Plain JSON shapes for the wire: no transformer, so dates travel as ISO strings. */
 
@@ -14,6 +14,11 @@ const times = (r: Pick<RunSummary, "startedAt" | "finishedAt" | "laneEndedAt">) 
   durationSeconds: laneSeconds(r),
   heldSeconds: heldSeconds(r),
 });
+
+/** "rerun by olga", "queued by push to main", "automatic retry 2 of 3 after an infrastructure fault". */
+export function runOrigin(r: Pick<Run, "trigger" | "triggerDetail" | "requestedBy" | "attempt" | "branchName">): string {
+  return runOriginLabel({ trigger: r.trigger, triggerDetail: r.triggerDetail, requestedBy: r.requestedBy, attempt: r.attempt, branch: r.branchName });
+}
 
 export function runDto(r: Run) {
   return {
@@ -32,6 +37,12 @@ export function runDto(r: Run) {
     timeoutSeconds: r.timeoutSeconds,
     catalogSource: r.catalogSource,
     requestedBy: r.requestedBy,
+    /** who or what started it (domain run-origin.ts RUN_TRIGGERS) and that said in words, e.g. "rerun by olga" */
+    trigger: r.trigger,
+    triggerDetail: r.triggerDetail,
+    origin: runOrigin(r),
+    /** "first", "rerun" (somebody or something asked again) or "retry" (automatic, after an infrastructure fault) */
+    attemptKind: attemptKind(r),
     queuedAt: r.queuedAt.toISOString(),
     startedAt: iso(r.startedAt),
     finishedAt: iso(r.finishedAt),

@@ -6,3 +6,4 @@ export {
 export { decodeOffsets, encodeOffsets } from "./routers/runs";
 export { handleConsoleDownload } from "./console-download";
 export { refuseCrossSitePost } from "./cross-site";
+export { CONTROL_CHARACTER, nameInput } from "./names";

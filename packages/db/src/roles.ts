@@ -20,10 +20,14 @@ const LATER_GRANTS = [
   `GRANT UPDATE ("lane_ended_at") ON "run" TO ${WORKER_GROUP}`,
 ];
 
+/** Later migrations that change the roles migration's policies: idempotent, applied after it again. */
+const LATER_POLICY_MIGRATIONS = ["20261207000100_worker_run_trigger"].map((m) => path.resolve(import.meta.dirname, `../prisma/migrations/${m}/migration.sql`));
+
 /** Group roles, grants and policies again: idempotent (a restored database, roles dropped by hand). */
 export async function applyRoles(admin: pg.Client): Promise<void> {
   await admin.query(readFileSync(ROLES_MIGRATION, "utf8"));
   for (const grant of LATER_GRANTS) await admin.query(grant);
+  for (const file of LATER_POLICY_MIGRATIONS) await admin.query(readFileSync(file, "utf8"));
 }
 
 /** A role name given by hand: lower case, so it needs no quoting in psql either. */

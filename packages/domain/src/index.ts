@@ -15,4 +15,5 @@ export * from "./console-normalize";
 export * from "./console-matcher";
 export * from "./line-diff";
 export * from "./infrastructure-faults";
+export * from "./run-origin";
 export * from "./visible-text";

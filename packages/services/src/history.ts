@@ -1,4 +1,4 @@
-import { CatalogError, heldSeconds, laneSeconds, type Catalog, type Lane, type RunStatus } from "@proofboard/domain";
+import { CatalogError, heldSeconds, laneSeconds, runOriginLabel, type Catalog, type Lane, type RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { isSha, runGit } from "@proofboard/git";
 import { catalogAt, defaultCatalog } from "./catalogs";
@@ -122,12 +122,14 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
 const runFields = {
   id: true, lane: true, branchName: true, commitSha: true, attempt: true, status: true, failureKind: true, reason: true,
   exitCode: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, hostFingerprint: true, host: { select: { name: true } },
+  trigger: true, triggerDetail: true, requestedBy: true,
 } as const;
 
 type RunRow = {
   id: string; lane: string; branchName: string; commitSha: string; attempt: number; status: RunStatus;
   failureKind: string | null; reason: string | null; exitCode: number | null;
   queuedAt: Date; startedAt: Date | null; finishedAt: Date | null; laneEndedAt: Date | null; hostFingerprint: unknown; host: { name: string } | null;
+  trigger: string; triggerDetail: string | null; requestedBy: string | null;
 };
 
 type Primitive = string | number | boolean | null;
@@ -151,11 +153,14 @@ export type RunSide = Omit<RunRow, "host" | "hostFingerprint"> & {
   heldSeconds: number | null;
   hostName: string | null;
   fingerprint: Record<string, Primitive>;
+  /** who or what started it: "rerun by olga", "automatic retry 1 of 3 after an infrastructure fault" */
+  origin: string;
 };
 
 function side(r: RunRow): RunSide {
   const { host: _host, hostFingerprint, ...rest } = r;
-  return { ...rest, seconds: seconds(r), heldSeconds: heldSeconds(r), hostName: hostName(r), fingerprint: flatFingerprint(hostFingerprint) };
+  const origin = runOriginLabel({ trigger: r.trigger, triggerDetail: r.triggerDetail, requestedBy: r.requestedBy, attempt: r.attempt, branch: r.branchName });
+  return { ...rest, seconds: seconds(r), heldSeconds: heldSeconds(r), hostName: hostName(r), fingerprint: flatFingerprint(hostFingerprint), origin };
 }
 
 /** Interpolated like Postgres's percentile_cont, so it agrees with the "usual" durations elsewhere. */

@@ -1,4 +1,6 @@
-import { infrastructureRetryReason, laneByName, lanesToRun, nextInfrastructureRetry, type HostClass, type RunStatus } from "@proofboard/domain";
+import {
+  infrastructureRetryReason, laneByName, lanesToRun, nextInfrastructureRetry, retryDetail, type HostClass, type RunStatus, type RunTrigger,
+} from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { db, Prisma, type Run } from "@proofboard/db";
 import { enqueueRun, isRedisUnavailable } from "@proofboard/jobs";
@@ -15,8 +17,10 @@ export interface RunRequest {
   requestedBy?: string;
   /** keep the lane's VMs up this long after it ends, for the holder to debug */
   hold?: { seconds: number; userId: string };
-  /** why: manual, push, schedule */
-  trigger?: string;
+  /** who or what asked (packages/domain run-origin.ts): manual unless said; lanes it needs are "needed" */
+  trigger?: Exclude<RunTrigger, "needed" | "retry">;
+  /** a schedule's cron pattern, for its label */
+  triggerDetail?: string;
 }
 
 /** What a request says when its runs are saved in Postgres but Redis could not take their jobs. */
@@ -81,8 +85,8 @@ export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lan
         });
         if (pending) return { run: pending, created: false };
       }
-      // Pushes and schedules queue once per lane and commit by themselves; a full queue must not fail a sync.
-      if (req.trigger !== "push" && req.trigger !== "schedule") await refuseOverQueueCap(tx, repo.id, branch.name);
+      // Pushes, syncs and schedules queue once per lane and commit by themselves; a full queue must not fail a sync.
+      if (req.trigger !== "push" && req.trigger !== "sync" && req.trigger !== "schedule") await refuseOverQueueCap(tx, repo.id, branch.name);
       const previous = await tx.run.findFirst({
         where: { repositoryId: repo.id, commitSha: branch.headSha, lane: name },
         orderBy: { attempt: "desc" },
@@ -105,6 +109,7 @@ export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lan
           laneSpec: lane as unknown as Prisma.InputJsonValue,
           requestedBy: req.requestedBy ?? null,
           trigger: requested ? (req.trigger ?? "manual") : "needed",
+          triggerDetail: requested ? (req.triggerDetail ?? null) : null,
           holdSeconds: hold?.seconds ?? null,
           heldById: hold?.userId ?? null,
         },
@@ -196,6 +201,8 @@ export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | 
         catalogSource: failed.catalogSource,
         laneSpec: failed.laneSpec ?? Prisma.DbNull,
         requestedBy: AUTOMATIC_RETRY,
+        trigger: "retry",
+        triggerDetail: retryDetail(plan.number, plan.of),
         reason: infrastructureRetryReason(plan),
       },
     });
@@ -205,13 +212,13 @@ export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | 
 }
 
 /** Automatic retries in a row ending with `run` (itself included), following previous_run_id; counts at most `limit`. */
-async function automaticRetriesInARow(run: Pick<Run, "requestedBy" | "previousRunId">, limit: number): Promise<number> {
+async function automaticRetriesInARow(run: Pick<Run, "trigger" | "previousRunId">, limit: number): Promise<number> {
   let count = 0;
-  let current: Pick<Run, "requestedBy" | "previousRunId"> | null = run;
-  while (current?.requestedBy === AUTOMATIC_RETRY && count < limit) {
+  let current: Pick<Run, "trigger" | "previousRunId"> | null = run;
+  while (current?.trigger === "retry" && count < limit) {
     count++;
     current = current.previousRunId
-      ? await db().run.findUnique({ where: { id: current.previousRunId }, select: { requestedBy: true, previousRunId: true } })
+      ? await db().run.findUnique({ where: { id: current.previousRunId }, select: { trigger: true, previousRunId: true } })
       : null;
   }
   return count;

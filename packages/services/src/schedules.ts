@@ -80,7 +80,7 @@ export async function runScheduledLane(repositoryId: string, lane: string): Prom
     const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId, name } } });
     if (!branch || branch.deletedAt) continue;
     if (await db().run.count({ where: { repositoryId, commitSha: branch.headSha, lane } })) continue;
-    const runs = await requestLanes({ repository: repo.name, branch: name, lanes: [lane], requestedBy: "schedule", trigger: "schedule" });
+    const runs = await requestLanes({ repository: repo.name, branch: name, lanes: [lane], requestedBy: "schedule", trigger: "schedule", triggerDetail: def?.triggers.schedule ?? undefined });
     queued.push(...runs.map((r) => r.id));
   }
   return queued;

@@ -16,16 +16,20 @@ export interface SyncSummary {
 
 const inFlight = new Map<string, Promise<SyncSummary>>();
 
-/** Refreshes branches and head commits from git; concurrent calls share one sync. */
-export function syncRepository(repo: Repository): Promise<SyncSummary> {
+/**
+ * Refreshes branches and head commits from git; concurrent calls share one sync. `cause` labels the
+ * runs a new head queues: "push" from a push webhook, "sync" from the periodic (or a person's) sync;
+ * a call that joins a sync in flight takes that sync's.
+ */
+export function syncRepository(repo: Repository, cause: "push" | "sync" = "sync"): Promise<SyncSummary> {
   const running = inFlight.get(repo.id);
   if (running) return running;
-  const p = doSync(repo).finally(() => inFlight.delete(repo.id));
+  const p = doSync(repo, cause).finally(() => inFlight.delete(repo.id));
   inFlight.set(repo.id, p);
   return p;
 }
 
-async function doSync(repo: Repository): Promise<SyncSummary> {
+async function doSync(repo: Repository, cause: "push" | "sync"): Promise<SyncSummary> {
   const mirror = mirrorFor(repo);
   try {
     // The target's own fault (a broken ref, a remote that refuses, one that cannot be cloned): recorded
@@ -62,7 +66,7 @@ async function doSync(repo: Repository): Promise<SyncSummary> {
     }
     await db().repository.update({ where: { id: repo.id }, data: { lastSyncedAt: new Date(), lastSyncError: null } });
     for (const name of [...summary.added, ...summary.moved]) {
-      await triggerOnPush(repo, name).catch((err: unknown) => {
+      await triggerOnPush(repo, name, cause).catch((err: unknown) => {
         summary.triggerErrors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
       });
     }
@@ -99,7 +103,7 @@ async function recordCommit(repo: Repository, sha: string): Promise<void> {
  * platform runs its eval guards and portable regressions on every relevant change). Never a
  * second run of a lane on a commit that already has one: only a person asks for that.
  */
-async function triggerOnPush(repo: Repository, branchName: string): Promise<void> {
+async function triggerOnPush(repo: Repository, branchName: string, cause: "push" | "sync"): Promise<void> {
   const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: branchName } } });
   if (!branch || branch.deletedAt) return;
   const { catalog } = await catalogAt(repo, branch.headSha);
@@ -111,5 +115,5 @@ async function triggerOnPush(repo: Repository, branchName: string): Promise<void
     distinct: ["lane"],
   });
   const lanes = wanted.filter((l) => !already.some((a) => a.lane === l));
-  if (lanes.length) await requestLanes({ repository: repo.name, branch: branchName, lanes, requestedBy: "push", trigger: "push" });
+  if (lanes.length) await requestLanes({ repository: repo.name, branch: branchName, lanes, requestedBy: cause, trigger: cause });
 }

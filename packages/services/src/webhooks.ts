@@ -223,10 +223,10 @@ async function act(event: WebhookEvent, rawBody: Buffer): Promise<WebhookRespons
 async function follow(repo: Repository, change: BranchChange) {
   let summary: SyncSummary;
   try {
-    summary = await syncRepository(repo);
+    summary = await syncRepository(repo, "push");
     // syncRepository joins a sync already in flight, whose fetch may predate this push: if the
     // branch does not look like the payload says yet, one fresh sync settles it (git still decides).
-    if (!(await reflects(repo, change))) summary = merged(summary, await syncRepository(repo));
+    if (!(await reflects(repo, change))) summary = merged(summary, await syncRepository(repo, "push"));
   } catch {
     throw new SyncFailed(`sync of ${repo.name} failed; its error is kept as the repository's last sync error`);
   }

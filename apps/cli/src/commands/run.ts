@@ -13,6 +13,11 @@ export function silentConsoleLine(c: ConsoleDetail, live: boolean): string | nul
   return `${c.name}: ${live && !c.closed ? "no output yet" : "no output captured"} (expected from ${clean(c.expectedFrom)})`;
 }
 
+/** "attempt 2, rerun by olga", "attempt 3, automatic retry 2 of 3 after an infrastructure fault": never alike. */
+export function attemptWords(run: Pick<RunDetail, "attempt" | "origin">): string {
+  return `attempt ${run.attempt}, ${clean(run.origin)}`;
+}
+
 /** `run RUN`: one run at a glance: how it ended, and each console's verdict and first failure. */
 export const runCommand: Command = async (ctx) => {
   const run = await ctx.api.runs.get.query({ id: await runArg(ctx, ctx.args[0]!) });
@@ -21,7 +26,7 @@ export const runCommand: Command = async (ctx) => {
     return 0;
   }
   const took = run.finishedAt && run.durationSeconds != null ? ` in ${formatDuration(run.durationSeconds * 1000)}${heldSuffix(run)}` : "";
-  ctx.out.line(`${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, attempt ${run.attempt}`);
+  ctx.out.line(`${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}`);
   ctx.out.line(`${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`);
   const live = run.status === "running" || run.status === "queued" || run.status === "waiting";
   const rows: Cell[][] = run.consoles.map((c) => {

@@ -2,6 +2,7 @@ import type { Inputs, Outputs } from "../api";
 import { EXIT, toCliError } from "../errors";
 import { clean, formatDuration, formatTime, heldSuffix, runDuration, shortSha, statusCell, table } from "../output";
 import { isFinal, sleep, wholeOption, type Command, type Ctx } from "./context";
+import { attemptWords } from "./run";
 
 type RunDetail = Outputs["runs"]["get"];
 type RunStatus = Exclude<Inputs["runs"]["list"], void | undefined>["status"];
@@ -34,8 +35,10 @@ export const runs: Command = async (ctx) => {
   const now = Date.now();
   const lines = table(
     ctx.out,
-    ["ID", "LANE", "BRANCH", "SHA", "STATUS", "ATTEMPT", "DURATION", "QUEUED"],
-    rows.map((r) => [r.id, r.lane, r.branch, shortSha(r.commitSha), statusCell(r.status), String(r.attempt), runDuration(r, now), formatTime(r.queuedAt)]),
+    ["ID", "LANE", "BRANCH", "SHA", "STATUS", "ATTEMPT", "DURATION", "QUEUED", "STARTED BY"],
+    rows.map((r) => [
+      r.id, r.lane, r.branch, shortSha(r.commitSha), statusCell(r.status), String(r.attempt), runDuration(r, now), formatTime(r.queuedAt), r.origin,
+    ]),
   );
   for (const l of lines) ctx.out.line(l);
   return 0;
@@ -67,7 +70,7 @@ export const rerun: Command = async (ctx) => {
   }
   // The id goes out first, so a script gets it even if the wait is interrupted.
   if (!json) ctx.out.line(run.id);
-  ctx.out.info(`run ${run.id}: ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, attempt ${run.attempt}: ${run.status}`);
+  ctx.out.info(`run ${run.id}: ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}: ${run.status}`);
   const end = await waitForEnd(ctx, run.id, run.status);
   if (json) ctx.out.json(end);
   return end.status === "passed" ? 0 : 1;

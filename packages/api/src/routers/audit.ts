@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { db } from "@proofboard/db";
-import { AUTOMATIC_RETRY, auditCursor, auditEventsForRun, listAuditEvents, parseAuditCursor } from "@proofboard/services";
+import { askedByPerson } from "@proofboard/domain";
+import { auditCursor, auditEventsForRun, listAuditEvents, parseAuditCursor } from "@proofboard/services";
+import { runOrigin } from "../dto";
 import { adminProcedure, readProcedure, router } from "../trpc";
 
 const runId = z.string().min(1).max(64);
@@ -15,14 +17,30 @@ export const auditRouter = router({
     (await auditEventsForRun(input.runId)).map((e) => ({ at: e.at.toISOString(), actor: e.actor, action: e.action, summary: e.summary })),
   ),
 
-  /** Who asked for each of these runs (manual requests only): the branch page's "rerun by alice". */
+  /**
+   * Who or what started each of these runs: the branch page's "rerun by alice", "queued by push to
+   * main", "automatic retry 1 of 3 …". `by` is a person's name only when `person` (manual, missing).
+   */
   requesters: readProcedure.input(z.object({ runIds: z.array(runId).max(500) })).query(async ({ input }) => {
     const ids = input.runIds.filter((id) => z.uuid().safeParse(id).success);
     const runs = ids.length
-      ? await db().run.findMany({ where: { id: { in: ids }, trigger: "manual" }, select: { id: true, requestedBy: true, attempt: true } })
+      ? await db().run.findMany({
+          where: { id: { in: ids } },
+          select: { id: true, requestedBy: true, attempt: true, trigger: true, triggerDetail: true, branchName: true },
+        })
       : [];
     return Object.fromEntries(
-      runs.filter((r) => r.requestedBy).map((r) => [r.id, { by: r.requestedBy as string, attempt: r.attempt, automatic: r.requestedBy === AUTOMATIC_RETRY }]),
+      runs.map((r) => [
+        r.id,
+        {
+          by: r.requestedBy ?? "",
+          attempt: r.attempt,
+          trigger: r.trigger,
+          person: askedByPerson(r.trigger),
+          automatic: r.trigger === "retry",
+          label: runOrigin(r),
+        },
+      ]),
     );
   }),
 

@@ -7,6 +7,7 @@ import {
   waitingReason, type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
+import { nameInput } from "../names";
 import { operatorProcedure, readProcedure, router } from "../trpc";
 
 const repoInput = z.object({ repository: z.string().max(200).optional() });
@@ -16,7 +17,7 @@ const overviewInput = repoInput.extend({
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 /** Branch names come from outside: bounded, never interpreted. */
-const branchName = z.string().min(1).max(255);
+const branchName = nameInput(255);
 
 function gateSummary(v: BranchView) {
   return (v.readiness?.gates ?? []).map((g) => ({

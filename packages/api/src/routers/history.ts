@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { branchGrid, compareWithLastGood, laneHistory, repositoryByName, type LogCommit, type RunSide } from "@proofboard/services";
+import { nameInput } from "../names";
 import { readProcedure, router } from "../trpc";
 
 /** Names come from outside: bounded, then only ever compared as data. */
 const repository = z.string().max(200).optional();
-const branchName = z.string().min(1).max(255);
-const laneName = z.string().min(1).max(200);
+const branchName = nameInput(255);
+const laneName = nameInput(200);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -21,6 +22,9 @@ function sideDto(r: RunSide & { subject?: string | null }) {
     commitSha: r.commitSha,
     subject: r.subject ?? null,
     attempt: r.attempt,
+    /** who or what started it (domain run-origin.ts) */
+    trigger: r.trigger,
+    origin: r.origin,
     status: r.status,
     failureKind: r.failureKind,
     reason: r.reason,
@@ -61,7 +65,7 @@ export const historyRouter = router({
     }),
 
   /** A run next to its lane's good run (the latest pass before it, else the nearest after): commits between, host and duration differences. */
-  compare: readProcedure.input(z.object({ runId: z.string().min(1).max(64) })).query(async ({ input }) => {
+  compare: readProcedure.input(z.object({ runId: nameInput(64) })).query(async ({ input }) => {
     const c = await compareWithLastGood(input.runId);
     return {
       run: sideDto(c.run),

@@ -8,11 +8,14 @@ import {
   cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, NotFoundError, repositoryByName, requestRunWithNote, runById, usualDurations, waitingReason,
 } from "@proofboard/services";
 import { runDto } from "../dto";
+import { nameInput } from "../names";
 import { AMBIGUOUS_SHOWN, ambiguousMessage, parseRunPrefix, uuidRange } from "../run-prefix";
 import { endHold, refuseForeignHold, requestMissing, sendInput } from "@proofboard/services";
 import { operatorProcedure, readProcedure, router, toTRPCError } from "../trpc";
 
-const runId = z.string().min(1).max(64);
+const runId = nameInput(64);
+const branchName = nameInput(255);
+const laneName = nameInput(200);
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
@@ -39,8 +42,8 @@ export const runsRouter = router({
     .input(
       z.object({
         repository: z.string().max(200).optional(),
-        branch: z.string().min(1).max(255).optional(),
-        lane: z.string().min(1).max(200).optional(),
+        branch: branchName.optional(),
+        lane: laneName.optional(),
         status: z.enum(RUN_STATUSES).optional(),
         limit: z.number().int().min(1).max(500).optional(),
       }).optional(),
@@ -102,8 +105,8 @@ export const runsRouter = router({
     .input(
       z.object({
         repository: z.string().max(200).optional(),
-        branch: z.string().min(1).max(255),
-        lane: z.string().min(1).max(200),
+        branch: branchName,
+        lane: laneName,
         /** keep the VMs up this many minutes after the lane ends; needs an operator */
         holdMinutes: z.number().int().min(1).max(240).optional(),
       }),
@@ -119,7 +122,7 @@ export const runsRouter = router({
 
   /** Queues what a gate (or every release gate) still misses on the branch head, needs first. */
   rerunMissing: operatorProcedure
-    .input(z.object({ repository: z.string().max(200).optional(), branch: z.string().min(1).max(255), gate: z.string().min(1).max(200).optional() }))
+    .input(z.object({ repository: z.string().max(200).optional(), branch: branchName, gate: z.string().min(1).max(200).optional() }))
     .mutation(async ({ input, ctx }) => (await requestMissing({ ...input, requestedBy: ctx.actor })).map(runDto)),
 
   /** Ends a hold now: every VM of the run is stopped. The holder (or an admin) only. */

@@ -49,7 +49,10 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
                 )}
               </span>
             </TD>
-            <TD className="text-right font-mono">{run.attempt > 1 ? `#${run.attempt}` : <span className="text-ink-muted">#1</span>}</TD>
+            {/* who or what started it on hover, and an automatic retry marked apart from a rerun */}
+            <TD className="text-right font-mono" title={run.origin} data-trigger={run.trigger}>
+              {run.attempt > 1 ? `#${run.attempt}${run.trigger === "retry" ? " ↻" : ""}` : <span className="text-ink-muted">#1</span>}
+            </TD>
             <TD className="max-w-40 truncate font-mono text-sm" title={run.hostName ?? undefined}>
               {run.hostName ?? <span className="text-ink-muted">—</span>}
             </TD>

@@ -8,6 +8,7 @@ import { BranchLanes } from "./branch-lanes";
 import { CatalogError } from "./catalog-error";
 import { Loading, PageError, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
+import { RerunNotice, RerunNoticeProvider } from "./rerun-notice";
 import { TargetFaultBanner } from "./target-fault";
 import { VerdictPanel } from "./verdict-panel";
 
@@ -21,17 +22,20 @@ export function BranchPage({ name }: { name: string }) {
     return <PageError error={query.error} what={`branch ${JSON.stringify(name)}`} />;
   }
   return (
-    <div className="flex flex-col gap-3">
-      {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
-      <BranchHeader detail={detail} />
-      {detail.targetFault && <TargetFaultBanner fault={detail.targetFault} />}
-      {detail.catalogError == null && <VerdictPanel detail={detail} />}
-      {detail.catalogError != null ? (
-        <CatalogError message={detail.catalogError} source={detail.catalogSource} />
-      ) : (
-        <BranchLanes detail={detail} />
-      )}
-      <Benchmarks branch={detail.name} />
-    </div>
+    <RerunNoticeProvider>
+      <div className="flex flex-col gap-3">
+        {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
+        <BranchHeader detail={detail} />
+        {detail.targetFault && <TargetFaultBanner fault={detail.targetFault} />}
+        {detail.catalogError == null && <VerdictPanel detail={detail} />}
+        <RerunNotice />
+        {detail.catalogError != null ? (
+          <CatalogError message={detail.catalogError} source={detail.catalogSource} />
+        ) : (
+          <BranchLanes detail={detail} />
+        )}
+        <Benchmarks branch={detail.name} />
+      </div>
+    </RerunNoticeProvider>
   );
 }

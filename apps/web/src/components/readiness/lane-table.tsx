@@ -6,6 +6,7 @@ import { HostClassBadge } from "./host-badge";
 import { laneStatus } from "./lane-state";
 import { laneAnchor } from "./links";
 import { RerunButton } from "./rerun-button";
+import { useRerunNotices } from "./rerun-notice";
 import { RequestedBy, useRequesters, type Requesters } from "./requested-by";
 import { RunDuration, RunLink, StalePassMarker } from "./run-cells";
 import type { LaneDetail } from "./types";
@@ -23,6 +24,7 @@ function LaneRow({ lane, branch, requesters }: { lane: LaneDetail; branch: strin
   const status = laneStatus(lane.readiness);
   const headRun = lane.readiness?.headRun ?? null;
   const stalePass = lane.readiness?.stalePass ?? null;
+  const { justQueued } = useRerunNotices();
   return (
     <TR id={laneAnchor(lane.name)} data-lane={lane.name} className="scroll-mt-12 target:bg-amber-50">
       <TD className="w-28">
@@ -60,7 +62,7 @@ function LaneRow({ lane, branch, requesters }: { lane: LaneDetail; branch: strin
       </TD>
       <TD className="w-80">
         <span className="flex flex-wrap items-center gap-x-2 gap-y-0.5">
-          {headRun && <RunLink run={headRun} />}
+          {headRun && <RunLink run={headRun} highlight={justQueued.has(headRun.id)} />}
           {headRun && <RequestedBy requester={requesters[headRun.id]} />}
           {stalePass && <StalePassMarker run={stalePass} />}
           {!headRun && !stalePass && <span className="text-sm text-ink-muted">no run yet</span>}

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
 import { useSession } from "~/components/auth/use-session";
+import { useRerunNotices } from "./rerun-notice";
 
 export type RerunButtonProps = {
   branch: string;
@@ -22,13 +23,15 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { mayOperate, operateHint } = useSession();
+  const notices = useRerunNotices();
   const rerun = useMutation(
     trpc.runs.rerun.mutationOptions({
-      onSuccess: () =>
+      // Said once the branch is refetched, so the notice and the row's new run appear together.
+      onSuccess: (run) =>
         Promise.all([
           queryClient.invalidateQueries(trpc.branches.pathFilter()),
           queryClient.invalidateQueries(trpc.runs.list.pathFilter()),
-        ]),
+        ]).finally(() => notices.queued(branch, [{ id: run.id, lane: run.lane }])),
     }),
   );
   return (

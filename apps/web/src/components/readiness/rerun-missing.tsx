@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
 import { useSession } from "~/components/auth/use-session";
+import { useRerunNotices } from "./rerun-notice";
 
 /**
  * "Rerun what is missing": queues the lanes of a gate (or of every release gate) that are not
@@ -13,10 +14,13 @@ export function RerunMissing({ branch, gate, count, label }: { branch: string; g
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { mayOperate, operateHint } = useSession();
+  const notices = useRerunNotices();
   const mutation = useMutation(
     trpc.runs.rerunMissing.mutationOptions({
-      onSuccess: () =>
-        Promise.all([queryClient.invalidateQueries(trpc.branches.pathFilter()), queryClient.invalidateQueries(trpc.runs.list.pathFilter())]),
+      onSuccess: (runs) =>
+        Promise.all([queryClient.invalidateQueries(trpc.branches.pathFilter()), queryClient.invalidateQueries(trpc.runs.list.pathFilter())]).finally(() =>
+          notices.queued(branch, runs.map((r) => ({ id: r.id, lane: r.lane }))),
+        ),
     }),
   );
   if (count === 0) return null;

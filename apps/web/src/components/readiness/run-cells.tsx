@@ -4,6 +4,7 @@ import { Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { formatDuration } from "@proofboard/domain/format";
 import { formatApprox } from "~/lib/time";
+import { cn } from "~/lib/utils";
 import { runDuration } from "./lane-state";
 import { runHref } from "./links";
 import type { RunSummary } from "./types";
@@ -47,11 +48,18 @@ export function RunDuration({ run, usualSeconds }: { run: Run | null; usualSecon
   return <span className="text-sm text-ink-muted">usually {usual < 1000 ? "under 1s" : formatApprox(usual)}</span>;
 }
 
-/** "Run #2 · 3m ago": attempt shown only when it is not the first, since that is the unusual case. */
-export function RunLink({ run }: { run: Run }) {
+/**
+ * "Run #2 · 3m ago": attempt shown only when it is not the first, since that is the unusual case.
+ * `highlight` marks a run just queued from this page: the one the person most likely wants next.
+ */
+export function RunLink({ run, highlight = false }: { run: Run; highlight?: boolean }) {
   return (
     <span className="inline-flex items-center gap-1 text-sm whitespace-nowrap">
-      <Link href={runHref(run.id)} className="font-medium text-status-running hover:underline">
+      <Link
+        href={runHref(run.id)}
+        data-just-queued={highlight || undefined}
+        className={cn("font-medium text-status-running hover:underline", highlight && "rounded bg-blue-100 px-1.5 py-0.5 ring-1 ring-status-running/40")}
+      >
         Run{run.attempt > 1 ? ` #${run.attempt}` : ""}
       </Link>
       <span className="text-ink-muted">

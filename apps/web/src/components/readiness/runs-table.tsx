@@ -28,7 +28,13 @@ function RunTableRow({ run }: { run: RunRow }) {
       <TD>
         <Sha sha={run.commitSha} length={8} />
       </TD>
-      <TD className="text-right font-mono">{run.attempt > 1 ? `#${run.attempt}` : <span className="text-ink-muted">1</span>}</TD>
+      <TD className="text-right font-mono" title={run.attemptKind === "retry" ? "an automatic retry after an infrastructure fault" : undefined}>
+        {run.attempt > 1 ? `#${run.attempt}${run.attemptKind === "retry" ? " ↻" : ""}` : <span className="text-ink-muted">1</span>}
+      </TD>
+      {/* who or what started it: "rerun by olga", "queued by push to main", "automatic retry 1 of 3 …" */}
+      <TD className="max-w-64 truncate text-sm text-ink-muted" data-testid="run-origin" data-trigger={run.trigger} title={visibleText(run.origin)}>
+        <VisibleText text={run.origin} />
+      </TD>
       <TD>
         <HostClassBadge hostClass={run.hostClass} />
       </TD>
@@ -58,6 +64,7 @@ export function RunsTable({ runs }: { runs: readonly RunRow[] }) {
           <TH>Branch</TH>
           <TH>Commit</TH>
           <TH className="text-right">Attempt</TH>
+          <TH>Started by</TH>
           <TH>Host</TH>
           <TH>Queued</TH>
           <TH>Started</TH>

@@ -18,6 +18,7 @@ import { AuditTrail } from "./audit-trail";
 import { HoldBanner, RerunWithHold } from "./hold-controls";
 import { OperationsPanel, useRunOperations } from "./operations-panel";
 import { RunConsoles } from "./run-consoles";
+import { RunOrigin } from "./run-origin";
 import { useRunFollow } from "./use-run-follow";
 import { VisibleText } from "~/components/ui/visible-text";
 import { useSession } from "~/components/auth/use-session";
@@ -101,13 +102,13 @@ export function RunView({ id }: { id: string }) {
         <h1 className="font-mono text-lg font-semibold">
           <VisibleText text={run.lane} />
         </h1>
-        {run.attempt > 1 && <span className="text-ink-muted">attempt #{run.attempt}</span>}
         <span className="text-ink-muted">on</span>
         <Link href={branchHref(run.branch)} className="font-mono underline-offset-2 hover:underline">
           <VisibleText text={run.branch} />
         </Link>
         <Sha sha={run.commitSha} />
         {run.commit && <VisibleText className="min-w-0 truncate text-ink-muted" text={run.commit.subject} />}
+        <RunOrigin run={run} />
         {(status === "queued" || running) && (
           <Button
             className="ml-auto"
@@ -186,9 +187,11 @@ export function RunView({ id }: { id: string }) {
         <Field label="Host">{run.host?.name ?? <span className="text-ink-muted">needs {run.hostClass}</span>}</Field>
         <Field label="Exit code"><Mono>{run.exitCode ?? "—"}</Mono></Field>
         <Field label="Timeout">{Math.round(run.timeoutSeconds / 60)} min</Field>
-        <Field label="Requested by">{run.requestedBy ?? "—"}</Field>
+        <Field label="Started by">
+          <VisibleText text={run.origin} />
+        </Field>
         <Field label="Catalog"><Mono title={run.catalogSource}>{run.catalogSource.split("/").pop()}</Mono></Field>
-        <Field label="Previous attempt">
+        <Field label={run.attemptKind === "retry" ? "Retry of" : "Previous attempt"}>
           {run.previousRunId ? <Link className="underline-offset-2 hover:underline" href={`/runs/${run.previousRunId}`}>#{run.attempt - 1}</Link> : "—"}
         </Field>
       </dl>

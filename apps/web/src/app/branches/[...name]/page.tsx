@@ -1,19 +1,25 @@
 import type { Metadata } from "next";
+import { notFound } from "next/navigation";
 import { BranchPage } from "~/components/readiness/branch-page";
 import { branchNameFromSegments } from "~/components/readiness/links";
 import { visibleText } from "~/components/ui/visible-text";
+import { branchPresence } from "~/server/found";
 
 type Props = { params: Promise<{ name: string[] }> };
 
 /**
  * Next 16 hands generateMetadata the segments already decoded but the page still percent-encoded
- * (seen with a branch literally named "%41"), so only the page decodes. The title is cosmetic; the
- * page's name is the one that reaches the API.
+ * (seen with a branch literally named "%41"), so only the page decodes. The page alone answers
+ * 404 (notFound() from generateMetadata can stream as a 200); the title only says so.
  */
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: visibleText((await params).name.join("/")) };
+  const name = (await params).name.join("/");
+  if ((await branchPresence(name)).state === "missing") return { title: "Branch not found" };
+  return { title: visibleText(name) };
 }
 
 export default async function Page({ params }: Props) {
-  return <BranchPage name={branchNameFromSegments((await params).name)} />;
+  const name = branchNameFromSegments((await params).name);
+  if ((await branchPresence(name)).state === "missing") notFound();
+  return <BranchPage name={name} />;
 }

@@ -1,15 +1,21 @@
 import type { Metadata } from "next";
+import { notFound } from "next/navigation";
 import { HistoryPage } from "~/components/history/history-page";
 import { branchNameFromSegments } from "~/components/readiness/links";
 import { visibleText } from "~/components/ui/visible-text";
+import { branchPresence } from "~/server/found";
 
 type Props = { params: Promise<{ branch: string[] }> };
 
-/** As on the branch page: metadata gets decoded segments, the page still-encoded ones (Next 16). */
+/** As on the branch page: metadata gets decoded segments, the page still-encoded ones (Next 16); the page answers 404. */
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: `History · ${visibleText((await params).branch.join("/"))}` };
+  const name = (await params).branch.join("/");
+  if ((await branchPresence(name)).state === "missing") return { title: "Branch not found" };
+  return { title: `History · ${visibleText(name)}` };
 }
 
 export default async function Page({ params }: Props) {
-  return <HistoryPage branch={branchNameFromSegments((await params).branch)} />;
+  const name = branchNameFromSegments((await params).branch);
+  if ((await branchPresence(name)).state === "missing") notFound();
+  return <HistoryPage branch={name} />;
 }

@@ -1,0 +1,5 @@
+import { NotFoundPanel } from "~/components/ui/not-found-panel";
+
+export default function NotFound() {
+  return <NotFoundPanel kind="branch" param="name" back={{ href: "/", label: "Back to the overview" }} />;
+}
