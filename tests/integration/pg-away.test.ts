@@ -8,6 +8,7 @@ import { closeQueues, createRedis, decodeLiveEntries, liveKey, type LiveEvent } 
 import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, type FollowEvent } from "@proofboard/services";
 import { PgProxy } from "../support/pg-proxy";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
+import { stopChild } from "../support/processes";
 
 /**
  * PostgreSQL goes away mid-run, for real: the worker (a child process, as in production) reaches the
@@ -68,12 +69,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker!.once("exit", resolve));
-    worker.kill("SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-    if (worker.exitCode === null) worker.kill("SIGKILL");
-  }
+  await stopChild(worker);
   proxy.cut();
   await closeQueues();
   await disconnectDb();

@@ -10,6 +10,7 @@ import { env, repoRoot, resetEnvCache } from "@proofboard/env";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository } from "@proofboard/services";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
+import { stopChild } from "../support/processes";
 
 /**
  * Redis ACL users per process kind, made by scripts/redis-acl.ts on the real Redis: each is kept to
@@ -48,12 +49,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker!.once("exit", resolve));
-    worker.kill("SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-    if (worker.exitCode === null) worker.kill("SIGKILL");
-  }
+  await stopChild(worker);
   process.env.REDIS_URL = adminUrl;
   resetEnvCache();
   await closeQueues();

@@ -9,6 +9,7 @@ import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, readConsole, requestRun, runById, syncRepository } from "@proofboard/services";
 import { addWebLogin, addWorkerRole, urlFor } from "../../packages/db/src/roles";
 import { catalogYaml, insertRun, makeRepo, resetDb, waitFor } from "./helpers";
+import { stopChild } from "../support/processes";
 
 /**
  * Web and workers on their own PostgreSQL roles (README: Database roles): a worker's role changes
@@ -67,12 +68,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker!.once("exit", resolve));
-    worker.kill("SIGINT");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-    if (worker.exitCode === null) worker.kill("SIGKILL");
-  }
+  await stopChild(worker);
   for (const c of clients) await c.end().catch(() => undefined);
   await asAdmin(dropTestRoles);
   await closeQueues();
