@@ -60,7 +60,7 @@ describe("operations on a held cluster", () => {
     const previous = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });
     await op.goto(`${stack.url}/runs/${previous.id}`);
     await op.getByLabel("Hold minutes").fill("5");
-    await op.getByRole("button", { name: "Rerun fresh-smoke and hold its VMs" }).click();
+    await op.getByRole("button", { name: "Rerun and hold VMs" }).click();
     await op.waitForURL((u) => !u.pathname.endsWith(previous.id) && /\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
     const runId = new URL(op.url()).pathname.split("/").pop()!;
     await expect.poll(() => op.getByTestId("operations-access").innerText(), { timeout: 90_000 }).toContain("run on the held cluster");

@@ -87,7 +87,7 @@ describe("VM consoles in the browser", () => {
     const previous = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });
     await op.goto(`${stack.url}/runs/${previous!.id}`);
     await op.getByLabel("Hold minutes").fill("5");
-    await op.getByRole("button", { name: "Rerun fresh-smoke and hold its VMs" }).click();
+    await op.getByRole("button", { name: "Rerun and hold VMs" }).click();
     await op.waitForURL((u) => !u.pathname.endsWith(previous!.id) && /\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
     const heldId = op.url().split("/").pop()!;
     await expect.poll(() => op.getByTestId("hold-banner").innerText(), { timeout: 90_000 }).toContain("type into a VM console");
@@ -108,6 +108,14 @@ describe("VM consoles in the browser", () => {
     await op.keyboard.press("Enter");
     await expect.poll(() => consoleText(op, "node01"), { timeout: 20_000 }).toContain("held-42");
     await expect.poll(() => consoleText(ro, "node01"), { timeout: 20_000 }).toContain("held-42");
+    // The holder's Tab is the VM's (completion); Esc, then Tab leaves the console, as its hint says.
+    const inNode01 = () => op.evaluate(() => !!document.activeElement?.closest('[data-console="node01"] .xterm'));
+    await op.keyboard.press("Tab");
+    expect(await inNode01()).toBe(true);
+    expect(await op.locator('[data-console="node01"] [data-testid="terminal-hint"]').innerText()).toBe("Esc, then Tab: leave the console");
+    await op.keyboard.press("Escape");
+    await op.keyboard.press("Tab");
+    expect(await inNode01()).toBe(false);
     await ro.locator('[data-console="node01"] .xterm').click();
     await ro.keyboard.type("echo from-viewer");
     await ro.keyboard.press("Enter");

@@ -30,7 +30,7 @@ export interface StackOptions {
   targetUrl: string;
   targetName: string;
   /** database and Redis prefix suffix, so e2e and benchmarks never touch each other's data */
-  name: "e2e" | "bench" | "bench_failure";
+  name: "e2e" | "bench" | "bench_failure" | "bench_pages" | `e2e_${string}`;
 }
 
 /** The real stack as users run it: the production Next build and a worker process, on a fresh database. */

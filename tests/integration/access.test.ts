@@ -24,11 +24,14 @@ const POLICY: Record<string, Access> = {
   "runs.list": "read", "runs.get": "read", "runs.follow": "read", "runs.resolve": "read",
   "consoles.search": "read", "consoles.diff": "read",
   "operations.list": "read", "audit.forRun": "read", "audit.requesters": "read",
+  "readiness.timeline": "read",
   "branches.sync": "operate", "runs.rerun": "operate", "runs.rerunMissing": "operate", "runs.cancel": "operate",
   "runs.endHold": "operate", "runs.input": "operate",
   "operations.start": "operate", "operations.resize": "operate", "operations.stop": "operate",
   "tokens.list": "account", "tokens.create": "account", "tokens.revoke": "account",
   "audit.list": "admin", "users.list": "admin", "users.create": "admin", "users.setRole": "admin", "users.setPassword": "admin",
+  "news.hooks": "admin", "news.create": "admin", "news.setEnabled": "admin", "news.delete": "admin", "news.rotateSecret": "admin",
+  "news.ping": "admin", "news.deliveries": "admin", "news.redeliver": "admin",
 };
 
 type Proc = { _def: { type: "query" | "mutation" | "subscription"; meta?: { access?: Access } } };

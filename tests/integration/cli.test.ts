@@ -263,8 +263,8 @@ describe("proofboard CLI against the real API", () => {
   it("runs lists the runs in a table and as JSON", async () => {
     const table = await cli(["runs", "--branch", "main", "--lane", "hello"]);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+STARTED BY$/m);
-    expect(table.out).toMatch(/^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+run by cli-operator$/m);
+    expect(table.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+HOST\s+STARTED BY\s+REASON$/m);
+    expect(table.out).toMatch(/^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+clitest-host\s+run by cli-operator$/m);
     const json = await cli(["runs", "--json", "--limit", "2"]);
     expect((JSON.parse(json.out) as unknown[]).length).toBe(2);
   });

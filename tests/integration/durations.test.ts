@@ -59,8 +59,12 @@ describe("usual durations", () => {
   });
 
   it("time the verdict on the live hosts' slots, and say which lanes no live host can run", async () => {
-    await ran("gamma", "passed", 30); // gamma is green on the head; alpha and beta are queued again
-    for (const lane of ["alpha", "beta"]) await ran(lane, "queued", 0);
+    await ran("gamma", "passed", 30); // gamma is green on the head; alpha and beta failed and are queued again
+    // (a pass being rerun would stand: the verdict would be known, not pending)
+    for (const lane of ["alpha", "beta"]) {
+      await ran(lane, "failed", 0);
+      await ran(lane, "queued", 0);
+    }
     await db().host.deleteMany();
     expect((await caller.branches.get({ name: "main" })).verdict).toEqual({ kind: "pending", seconds: null, unknown: [], noHost: ["alpha", "beta"] });
     const now = new Date();
@@ -101,7 +105,8 @@ describe("held runs: a duration is the lane's time, the hold is shown apart", ()
     held = await insertRun({ repositoryId, sha: head, lane: "alpha", status: "passed", secs: 5, heldSecs: 600, queuedAt: new Date(T0 + ++hour * 3_600_000) });
     await ran("beta", "passed", 300);
     heldGamma = await insertRun({ repositoryId, sha: head, lane: "gamma", status: "passed", secs: 30, heldSecs: 600, queuedAt: new Date(T0 + ++hour * 3_600_000) });
-    await ran("alpha", "queued", 0); // the verdict waits for alpha alone
+    await ran("alpha", "failed", 0);
+    await ran("alpha", "queued", 0); // the verdict waits for alpha's rerun alone
 
     const withHold = await secondsOf();
     // lane times 4 5 5 5 6 7; counting the hold (605 s) would make them 5.5 and 306 (and usual 5.5)

@@ -62,13 +62,19 @@ describe("history.branchGrid", () => {
       { name: "gamma", title: "gamma", group: "regression-guard", release: false },
     ]);
     const head = grid.commits[0]!;
-    expect(head.cells[0]).toEqual({ id: rerun, status: "passed", attempt: 2, seconds: 42, flaky: true });
+    expect(head.cells[0]).toEqual({ id: rerun, status: "passed", attempt: 2, seconds: 42, flaky: true, rerun: null });
     expect(head.cells[1]).toMatchObject({ status: "running", seconds: null });
     expect(head.cells[2]).toBeNull();
     expect(head.release).toEqual({ passed: 1, total: 2 });
     expect(grid.commits[1]!.cells[1]).toMatchObject({ id: other, status: "passed" });
     expect(grid.commits[1]!.release).toEqual({ passed: 1, total: 2 });
     expect(grid.commits[3]!.cells).toEqual([null, null, null]);
+
+    // A rerun under way leaves the cell its verdict (and the commit its count) until it ends.
+    const again = await run({ sha: c[2]!, lane: "beta", status: "running", minute: 9 });
+    const during = (await caller.history.branchGrid({ branch: "main" })).commits[1]!;
+    expect(during.cells[1]).toMatchObject({ id: other, status: "passed", rerun: { id: again, status: "running" } });
+    expect(during.release).toEqual({ passed: 1, total: 2 });
 
     const two = await caller.history.branchGrid({ branch: "main", commits: 2 });
     expect(two.commits.map((x) => x.sha)).toEqual([c[3], c[2]]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, type AuthUser } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { createDemoRepository } from "@proofboard/demo";
+import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
 import {
   ensureRepository, followRun, listOperations, readConsole, requestOperation, requestRun, resizeOperation, runById, sendInput, syncRepository,
@@ -29,6 +30,8 @@ beforeAll(async () => {
   const demo = await createDemoRepository(path.join(mkdtempSync(path.join(os.tmpdir(), "pb-ops-")), "ultracloud-demo"));
   await syncRepository(await ensureRepository("ultracloud-demo", demo.path));
   process.env.PROOFBOARD_VM_ACCEL = "tcg";
+  // The worker reads it through @proofboard/env, which parsed the environment before this line.
+  resetEnvCache();
   op = await createUser({ name: "op", password: "operator-password", role: "operator" });
   other = await createUser({ name: "someone", password: "someone-password", role: "operator" });
   worker = await startWorker({ hostName: "ops-host", control: false, slots: 2, log: () => undefined });

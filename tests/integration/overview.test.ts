@@ -35,7 +35,7 @@ describe("branches.list", () => {
     expect(page.branches.map((b) => b.name)).toEqual(["main", "release/2026.11"]);
     // Each row carries what the overview shows: its gates and their lanes' state.
     expect(page.branches[0]!.gates[0]).toMatchObject({ id: "release", release: true, green: false, missing: ["alpha"] });
-    expect(page.branches[0]!.gates[0]!.lanes[0]).toEqual({ lane: "alpha", state: "never-run", flaky: false, headRun: null, stalePass: null });
+    expect(page.branches[0]!.gates[0]!.lanes[0]).toEqual({ lane: "alpha", state: "never-run", flaky: false, headRun: null, rerun: null, stalePass: null });
   });
 
   it("filters by plain, case-insensitive text in the name: % and _ are characters, not wildcards", async () => {
@@ -53,5 +53,7 @@ describe("branches.list", () => {
   it("refuses a filter or limit out of bounds with a clear error", async () => {
     await expect(caller.branches.list({ filter: "x".repeat(256) })).rejects.toThrow(/too_big|at most 255|255/i);
     await expect(caller.branches.list({ limit: 0 })).rejects.toThrow(/too_small|>=1|at least/i);
+    // A NUL from `/?q=%00` (the page passes ?q= on, server-side too) is refused, not an internal error from PostgreSQL.
+    await expect(caller.branches.list({ filter: "main\u0000x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 });

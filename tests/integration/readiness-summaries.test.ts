@@ -80,10 +80,20 @@ describe("readiness summaries", () => {
       }
       if (step % 25 === 24) seen.push(...(await expectSameAsPlain()));
     }
+    // Reruns under way, newer than anything above, behind a pass and behind a failure.
+    const later = Date.parse("2026-11-02T00:00:00Z");
+    for (const [branch, lane, verdict] of [["main", "alpha", "passed"], ["side", "beta", "failed"]] as const) {
+      const sha = heads[branch]!.at(-1)!;
+      await newRun({ sha, branch, lane, status: verdict, at: later });
+      await newRun({ sha, branch, lane, status: "running", at: later + 60_000 });
+    }
+    seen.push(...(await expectSameAsPlain()));
     // The sequence reached the cases worth reaching, so the comparisons above proved something.
     expect(seen.some((l) => l.flaky)).toBe(true);
     expect(seen.some((l) => l.stalePass)).toBe(true);
     expect(seen.some((l) => l.state === "failed")).toBe(true);
+    expect(seen.some((l) => l.rerun && l.state === "passed")).toBe(true);
+    expect(seen.some((l) => l.rerun && l.state === "failed")).toBe(true);
   });
 
   it("keep the newest run when an older run's update and a newer run's insert race on one commit", async () => {
@@ -120,6 +130,42 @@ describe("readiness summaries", () => {
       expect(row.runId, updateFirst ? "update first" : "insert first").toBe(newer.id);
       expect(row.status).toBe("queued");
       expect(row.failureRunId).not.toBeNull();
+      expect(row.finalRunId).toBe(older.id);
+      expect(row.finalStatus).toBe("failed");
+      await expectSameAsPlain();
+    }
+  });
+
+  it("keep the newest final run when two runs of one commit end in racing transactions, whichever commits first", async () => {
+    const sha = heads.side!.at(-1)!;
+    for (const newerFirst of [true, false]) {
+      const at = Date.parse("2026-12-02T00:00:00Z") + (newerFirst ? 0 : 3_600_000);
+      const older = await newRun({ sha, branch: "side", lane: "beta", status: "running", at });
+      const newer = await newRun({ sha, branch: "side", lane: "beta", status: "running", at: at + 60_000 });
+      const [a, b] = [new pg.Client({ connectionString: process.env.DATABASE_URL }), new pg.Client({ connectionString: process.env.DATABASE_URL })];
+      await a.connect();
+      await b.connect();
+      try {
+        await a.query("BEGIN");
+        await b.query("BEGIN");
+        const end = (c: pg.Client, id: string, status: string) => c.query("UPDATE run SET status = $2, finished_at = now() WHERE id = $1", [id, status]);
+        const [first, second] = newerFirst
+          ? [() => end(a, newer.id, "failed"), () => end(b, older.id, "passed")]
+          : [() => end(a, older.id, "passed"), () => end(b, newer.id, "failed")];
+        await first();
+        const waiting = second();
+        await new Promise((r) => setTimeout(r, 200));
+        await a.query("COMMIT");
+        await waiting;
+        await b.query("COMMIT");
+      } finally {
+        await a.end();
+        await b.end();
+      }
+      const row = await db().commitLane.findUniqueOrThrow({ where: { repositoryId_commitSha_lane: { repositoryId: repo.id, commitSha: sha, lane: "beta" } } });
+      expect([row.finalRunId, row.finalStatus], newerFirst ? "newer first" : "older first").toEqual([newer.id, "failed"]);
+      const side = await branchView(repo, await branchByName(repo, "side"));
+      expect(side.readiness?.lanes.beta).toMatchObject({ state: "failed", rerun: null });
       await expectSameAsPlain();
     }
   });

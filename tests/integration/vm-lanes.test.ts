@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
+import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
 import { cancelRun, endHold, ensureRepository, listConsoles, readConsole, requestRun, runById, sendInput, syncRepository } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
@@ -53,6 +54,8 @@ beforeAll(async () => {
   target.git("checkout", "-q", "main");
   await syncRepository(await ensureRepository("vms", target.dir));
   process.env.PROOFBOARD_VM_ACCEL = "tcg";
+  // The worker reads it through @proofboard/env, which parsed the environment before this line.
+  resetEnvCache();
   worker = await startWorker({ hostName: "vm-host", control: false, slots: 2, log: () => undefined });
 }, 600_000);
 

@@ -211,13 +211,14 @@ describe("row-level security between workers", () => {
     child.stderr!.on("data", (d: Buffer) => (errOut += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect({ code, errOut }).toEqual({ code: 0, errOut: "" });
-    const result = JSON.parse(out.trim().split("\n").at(-1)!) as { user: string; lost: string[]; retried: string[]; canceled: string[]; audited: number; consoleText: string };
+    const result = JSON.parse(out.trim().split("\n").at(-1)!) as { user: string; lost: string[]; retried: string[]; canceled: string[]; audited: number; consoleText: string; recorded: number };
     expect(result.user).toMatch(/^web-role-/);
     expect(result.lost).toEqual([stale.id]);
     expect(result.retried).toHaveLength(1);
     expect(result.canceled).toEqual(["canceled", "canceled"]);
     expect(result.audited).toBe(1);
     expect(result.consoleText).toBe("abc");
+    expect(result.recorded).toBeGreaterThan(0);
     expect((await runById(stale.id)).status).toBe("lost");
   });
 });

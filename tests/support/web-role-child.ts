@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createUser, login, userForToken } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
-import { cancelRun, markLostRuns, readConsole, recordAuditEvent, requestRun } from "@proofboard/services";
+import { cancelRun, markLostRuns, readConsole, recordAuditEvent, recordReadinessChanges, requestRun } from "@proofboard/services";
 
 const [staleRunId] = process.argv.slice(2);
 const name = `web-role-${randomUUID().slice(0, 8)}`;
@@ -22,7 +22,9 @@ const canceled = [];
 for (const id of [requested.id, ...retried]) canceled.push((await cancelRun(id, name)).status);
 await recordAuditEvent({ actor: name, userId: user?.id ?? null, role: "operator", address: "test", action: "runs.cancel", runId: requested.id, outcome: "ok" });
 const audited = await db().auditEvent.count({ where: { actor: name } });
+// The readiness recorder appends to readiness_change (its id from a sequence).
+const recorded = (await recordReadinessChanges()).recorded.length;
 const consoleText = staleRunId ? (await readConsole(staleRunId, "harness")).data.toString() : "";
-console.log(JSON.stringify({ user: user?.name ?? null, lost, retried, canceled, audited, consoleText }));
+console.log(JSON.stringify({ user: user?.name ?? null, lost, retried, canceled, audited, consoleText, recorded }));
 await closeQueues();
 await disconnectDb();

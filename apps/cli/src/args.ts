@@ -22,9 +22,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: "branches", args: [], flags: JSON_FLAG, options: ["filter"], summary: "READY / NOT READY per branch (name containing F), gates, missing lanes" },
   { name: "status", args: ["BRANCH"], flags: JSON_FLAG, options: [], summary: "BRANCH's head commit against every gate, lane by lane (exit 1 unless READY)" },
   { name: "lanes", args: [], flags: JSON_FLAG, options: ["branch"], summary: "the catalog in force (at B's head, else the default)" },
-  { name: "runs", args: [], flags: JSON_FLAG, options: ["branch", "lane", "status", "limit"], summary: "recent runs, newest first" },
+  { name: "runs", args: [], flags: JSON_FLAG, options: ["status", "lane", "branch", "requester", "host", "before", "limit"], summary: "recent runs, newest first, filtered (see runs filters below)" },
   { name: "rerun", args: ["BRANCH", "LANE"], flags: ["wait", "json"], options: [], summary: "queue LANE on BRANCH's head commit; prints the run id" },
   { name: "missing", args: ["BRANCH"], flags: JSON_FLAG, options: ["gate"], summary: "queue what BRANCH's release gates (or gate G) miss, needs first" },
+  { name: "timeline", args: ["BRANCH"], flags: JSON_FLAG, options: ["gate", "limit"], summary: "when BRANCH (or gate G) turned READY / NOT READY, newest first, and by which commit and run" },
   { name: "run", args: ["RUN"], flags: JSON_FLAG, options: [], summary: "one run: how it ended, each console's verdict and first failure (exit 1 unless it passed)" },
   { name: "console", args: ["RUN"], flags: ["follow"], options: ["console"], summary: "a console's raw bytes on stdout (default: harness)" },
   { name: "search", args: ["RUN", "TEXT"], flags: JSON_FLAG, options: [], summary: "TEXT in every console of RUN: count per console, NAME:LINE: matching lines" },
@@ -32,6 +33,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: "hosts", args: [], flags: JSON_FLAG, options: [], summary: "worker hosts, their classes and slots" },
   { name: "sync", args: [], flags: JSON_FLAG, options: [], summary: "fetch branches from git now" },
   { name: "audit", args: [], flags: JSON_FLAG, options: ["run", "actor", "limit"], summary: "the audit log, newest first (admins)" },
+  { name: "hooks", args: [], flags: JSON_FLAG, options: [], summary: "outgoing webhooks and commit statuses (admins)" },
+  { name: "deliveries", args: ["HOOK"], flags: JSON_FLAG, options: ["limit"], summary: "what was sent to hook HOOK (or \"forge\"), answers and retries, newest first (admins)" },
+  { name: "redeliver", args: ["ID"], flags: [], options: [], summary: "send delivery ID again now (admins)" },
   { name: "login", args: [], flags: [], options: ["name", "scope", "days"], summary: "trade your password for an API token, kept in ~/.config/proofboard (mode 0600)" },
   { name: "logout", args: [], flags: [], options: [], summary: "revoke the stored token and forget it" },
   { name: "whoami", args: [], flags: JSON_FLAG, options: [], summary: "who the API takes you for, and with which token" },
@@ -44,7 +48,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 /** Accepted by every command. */
 const GLOBAL_OPTIONS = ["repository"];
 
-const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", limit: "N", console: "NAME", repository: "NAME", gate: "G", run: "RUN", actor: "NAME", name: "USER", scope: "read|operate|admin", days: "N", user: "NAME" };
+const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", requester: "WHO", host: "NAME", before: "RUN", limit: "N", console: "NAME", repository: "NAME", gate: "G", run: "RUN", actor: "NAME", name: "USER", scope: "read|operate|admin", days: "N", user: "NAME" };
 
 export function commandUsage(spec: CommandSpec): string {
   const parts = [`proofboard ${spec.name}`, ...spec.args];
@@ -174,6 +178,16 @@ environment:
 Changing things (rerun, missing, sync) needs an operator's token: proofboard login.
 
 RUN is a run id or a unique prefix of one, 8 hex digits or more (proofboard run 1234abcd).
+
+runs filters (all together narrow the list, as on the web's runs page):
+  --status S     failed (failed, timed_out, lost, error), active (waiting, queued, running),
+                 stopped (canceled, skipped, unsupported), or one status: passed, timed_out, ...;
+                 a comma list takes any of them (--status timed_out,lost)
+  --lane L, --branch B
+  --requester WHO  who started it: a person's name, or push, sync, schedule, retry, needed,
+                 manual, missing (user:NAME for a person named like one)
+  --host NAME    the host it ran on, as proofboard hosts names it
+  --before RUN   the page after RUN (the last id of the page before); --limit N per page
 
 exit status: 0 ok; 1 the run did not pass, the branch is NOT READY (status, with --json
 too), or the API failed; 2 usage error, or unknown branch, lane, run or console, or an

@@ -1,6 +1,10 @@
 /** Everything the CLI prints goes through here: tables, colors, JSON, raw bytes. */
 
 import { escapeInvisible } from "@proofboard/domain";
+import { formatDuration, shortSha as domainShortSha } from "@proofboard/domain/format";
+
+// The web and notifications format durations the same way; commands import it from here with the rest.
+export { formatDuration };
 
 export type Style = "green" | "red" | "yellow" | "dim" | "bold";
 const SGR: Record<Style, string> = { green: "32", red: "31", yellow: "33", dim: "2", bold: "1" };
@@ -85,20 +89,9 @@ export function keyValues(out: Output, rows: [string, Cell][]): string[] {
   return table(out, ["", ""], rows).slice(1);
 }
 
+/** The domain's short sha, or "-" in a table cell for a branch or run that has none. */
 export function shortSha(sha: string | null | undefined): string {
-  return sha ? sha.slice(0, 10) : "-";
-}
-
-/** `12s`, `4m 05s`, `1h 02m`: two units at most; a lane lasting hours is read at a glance. */
-export function formatDuration(ms: number): string {
-  const total = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (h > 0) return `${h}h ${pad(m)}m`;
-  if (m > 0) return `${m}m ${pad(s)}s`;
-  return `${s}s`;
+  return sha ? domainShortSha(sha) : "-";
 }
 
 /** Local time, sortable, to the second. */

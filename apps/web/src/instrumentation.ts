@@ -3,6 +3,8 @@
  * "running" or queued runs Redis forgot. Reconciling is idempotent, so more than one is harmless.
  */
 export async function register(): Promise<void> {
+  // Next.js's own variables, set before any module loads; @proofboard/env cannot be imported yet (edge runtime, build).
+  // eslint-disable-next-line no-restricted-properties -- see above
   if (process.env.NEXT_RUNTIME !== "nodejs" || process.env.NEXT_PHASE === "phase-production-build") return;
   const { loadSiteOverlay, logger, markLostRuns, reconcile, watchTransport } = await import("@proofboard/services");
   const log = logger("web");
@@ -15,6 +17,19 @@ export async function register(): Promise<void> {
     console.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  // Only web processes record readiness changes (workers never judge readiness), whether or not they
+  // reconcile too; a change is recorded within a pass (2 s) of the run or push that made it.
+  const { startReadinessRecorder } = await import("@proofboard/services");
+  startReadinessRecorder({ onError: (err: unknown) => log.error("readiness recorder failed", { err }) });
+  // Outgoing news (webhooks, commit statuses): every web process sends; claimed rows keep them from sending twice.
+  const { newsTick } = await import("@proofboard/services");
+  const news = () =>
+    void newsTick()
+      .then((r) => {
+        if (r && (r.events || r.delivered || r.retry || r.failed)) log.info("news", r);
+      })
+      .catch((err: unknown) => log.error("news delivery failed", { err }));
+  setInterval(news, 5000).unref();
   if (env().PROOFBOARD_WEB_RECONCILER === "off") return;
   const every = 15_000;
   const tick = () =>

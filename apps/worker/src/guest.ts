@@ -1,3 +1,4 @@
+import { env } from "@proofboard/env";
 import { detectAccel, ensureGuestAssets } from "@proofboard/vm";
 import type { GuestAssets } from "./lane-vms";
 
@@ -10,7 +11,7 @@ export function guestProvider(cacheDir: string, log: (line: string) => void): ()
   const ready = (async () => {
     try {
       const assets = await ensureGuestAssets(cacheDir, (l) => log(`guest: ${l}`));
-      const accel = await detectAccel({ kernel: assets.kernel, initrd: assets.initrd, workDir: cacheDir });
+      const accel = await detectAccel({ kernel: assets.kernel, initrd: assets.initrd, workDir: cacheDir }, env().PROOFBOARD_VM_ACCEL);
       log(`guest: kernel ${assets.kernelVersion}, ${accel.accel} (${accel.reason})`);
       return { kernel: assets.kernel, initrd: assets.initrd, accel: accel.accel };
     } catch (err) {

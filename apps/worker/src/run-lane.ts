@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Redis } from "ioredis";
 import { cleanFaultMessage, type Lane, type RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
+import { inherited } from "@proofboard/env";
 import { publishStatus } from "@proofboard/jobs";
 import {
   catalogAt, claimRun, clearTargetFault, mirrorFor, recordTargetFault, releaseRun,
@@ -47,11 +48,7 @@ export interface LaneContext {
 function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null, owner: AttemptOwnership, secrets: Record<string, string>): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
   // The catalog's (or the site overlay's) environment first, then the host's: Proofboard's own variables win.
-  const out: Record<string, string> = { ...lane?.env };
-  for (const k of keep) {
-    const v = process.env[k];
-    if (v !== undefined) out[k] = v;
-  }
+  const out: Record<string, string> = { ...lane?.env, ...inherited(keep) };
   Object.assign(out, secrets);
   out.PROOFBOARD_RUN_ID = claim.run.id;
   out.PROOFBOARD_LANE = claim.run.lane;

@@ -53,6 +53,11 @@ export function runDto(r: Run) {
 }
 export type RunDto = ReturnType<typeof runDto>;
 
+/** A row of the runs list: the run and the name of the host it ran on (null until a host claims it). */
+export function runListDto(r: Run & { host: { name: string } | null }) {
+  return { ...runDto(r), hostName: r.host?.name ?? null };
+}
+
 export function runSummaryDto(r: RunSummary | null) {
   if (!r) return null;
   return {
@@ -70,7 +75,15 @@ export function runSummaryDto(r: RunSummary | null) {
 }
 
 export function laneReadinessDto(l: LaneReadiness) {
-  return { lane: l.lane, state: l.state, flaky: l.flaky, headRun: runSummaryDto(l.headRun), stalePass: runSummaryDto(l.stalePass) };
+  return {
+    lane: l.lane,
+    state: l.state,
+    flaky: l.flaky,
+    headRun: runSummaryDto(l.headRun),
+    /** a newer run under way on the head: the verdict of `headRun` stands until it ends */
+    rerun: runSummaryDto(l.rerun),
+    stalePass: runSummaryDto(l.stalePass),
+  };
 }
 
 /**
@@ -84,6 +97,7 @@ export function laneGlanceDto(l: LaneReadiness) {
     state: l.state,
     flaky: l.flaky,
     headRun: l.headRun ? { id: l.headRun.id, status: l.headRun.status } : null,
+    rerun: l.rerun ? { id: l.rerun.id, status: l.rerun.status } : null,
     stalePass: stale ? { id: stale.id, commitSha: stale.commitSha, queuedAt: stale.queuedAt.toISOString(), finishedAt: iso(stale.finishedAt) } : null,
   };
 }

@@ -5,5 +5,6 @@ export {
 } from "./trpc";
 export { decodeOffsets, encodeOffsets } from "./routers/runs";
 export { handleConsoleDownload } from "./console-download";
+export { badgeBranch, handleBadge, handleReadinessJson, READINESS_DOCUMENT_VERSION } from "./readiness-http";
 export { refuseCrossSitePost } from "./cross-site";
 export { CONTROL_CHARACTER, nameInput } from "./names";

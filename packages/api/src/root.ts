@@ -5,6 +5,8 @@ import { consolesRouter } from "./routers/consoles";
 import { historyRouter } from "./routers/history";
 import { hostsRouter } from "./routers/hosts";
 import { lanesRouter } from "./routers/lanes";
+import { newsRouter } from "./routers/news";
+import { readinessRouter } from "./routers/readiness";
 import { operationsRouter } from "./routers/operations";
 import { runsRouter } from "./routers/runs";
 import { tokensRouter } from "./routers/tokens";
@@ -23,6 +25,8 @@ export const appRouter = router({
   audit: auditRouter,
   tokens: tokensRouter,
   users: usersRouter,
+  news: newsRouter,
+  readiness: readinessRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -18,6 +18,8 @@ const ROLES_MIGRATION = path.resolve(import.meta.dirname, "../prisma/migrations/
 const LATER_GRANTS = [
   // 20261206000000_run_lane_ended_at: the worker stores when a lane ended (its hold starts there)
   `GRANT UPDATE ("lane_ended_at") ON "run" TO ${WORKER_GROUP}`,
+  // 20261209300000_readiness_recorder: the web appends readiness changes, whose ids come from a sequence
+  `GRANT USAGE, SELECT ON SEQUENCE "readiness_change_id_seq" TO ${WEB_ROLE}`,
 ];
 
 /** Later migrations that change the roles migration's policies: idempotent, applied after it again. */

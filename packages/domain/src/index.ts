@@ -17,3 +17,4 @@ export * from "./line-diff";
 export * from "./infrastructure-faults";
 export * from "./run-origin";
 export * from "./visible-text";
+export * from "./run-filter";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { computeBranchReadiness, lanesToRun } from "./readiness";
+import { computeBranchReadiness, lanesToRun, runUnderWay } from "./readiness";
 import type { Catalog, Gate, Lane, RunStatus, RunSummary } from "./types";
 
 const HEAD = "a".repeat(40);
@@ -62,7 +62,7 @@ describe("computeBranchReadiness", () => {
   it("does not count a pass on an older commit: it is stale", () => {
     const oldPass = run("iso", "passed", { sha: OLD });
     const r = readiness([...allPassed().filter((x) => x.lane !== "iso"), oldPass]);
-    expect(r.lanes.iso).toEqual({ lane: "iso", state: "never-run", headRun: null, stalePass: oldPass, flaky: false });
+    expect(r.lanes.iso).toEqual({ lane: "iso", state: "never-run", headRun: null, rerun: null, stalePass: oldPass, flaky: false });
     expect(r.releaseReady).toBe(false);
     expect(r.gates[0]).toMatchObject({ green: false, missing: ["iso"] });
     expect(r.missing).toEqual(["iso"]);
@@ -138,6 +138,75 @@ describe("computeBranchReadiness", () => {
   });
 });
 
+describe("a verdict stands until a newer result replaces it", () => {
+  const others = () => allPassed().filter((x) => x.lane !== "smoke");
+
+  it("keeps a passed lane passed, and the branch ready, while its rerun is queued or running", () => {
+    for (const status of ["waiting", "queued", "running"] as const) {
+      const pass = run("smoke", "passed", { at: 10 });
+      const again = run("smoke", status, { at: 20, attempt: 2 });
+      const r = readiness([...others(), pass, again]);
+      expect(r.lanes.smoke, status).toMatchObject({ state: "passed", headRun: pass, rerun: again, flaky: false, stalePass: null });
+      expect(r.releaseReady, status).toBe(true);
+      expect(r.missing, status).toEqual([]);
+      expect(runUnderWay(r.lanes.smoke), status).toBe(again);
+    }
+  });
+
+  it("lets the rerun's result count once it ends: a failure makes the lane failed, a pass keeps it green", () => {
+    const pass = run("smoke", "passed", { at: 10 });
+    const failed = readiness([...others(), pass, run("smoke", "failed", { at: 20, attempt: 2 })]);
+    expect(failed.lanes.smoke).toMatchObject({ state: "failed", rerun: null, flaky: false });
+    expect(failed.releaseReady).toBe(false);
+    expect(failed.missing).toEqual(["smoke"]);
+    const passedAgain = readiness([...others(), pass, run("smoke", "passed", { at: 20, attempt: 2 })]);
+    expect(passedAgain.lanes.smoke).toMatchObject({ state: "passed", rerun: null, flaky: false });
+  });
+
+  it("keeps a pass after a failure on the commit flaky, through a later rerun and its pass", () => {
+    const fail = run("smoke", "failed", { at: 10 });
+    const pass = run("smoke", "passed", { at: 20, attempt: 2 });
+    const rerunning = readiness([...others(), fail, pass, run("smoke", "running", { at: 30, attempt: 3 })]);
+    expect(rerunning.lanes.smoke).toMatchObject({ state: "passed", headRun: pass, flaky: true });
+    expect(rerunning.releaseReady).toBe(true);
+    const passedAgain = readiness([...others(), fail, pass, run("smoke", "passed", { at: 30, attempt: 3 })]);
+    expect(passedAgain.lanes.smoke).toMatchObject({ state: "passed", flaky: true, rerun: null });
+  });
+
+  it("keeps a failed lane failed (missing, not green) while its rerun runs, with the rerun shown", () => {
+    const oldPass = run("smoke", "passed", { sha: OLD, at: 1 });
+    const fail = run("smoke", "timed_out", { at: 10 });
+    const again = run("smoke", "running", { at: 20, attempt: 2 });
+    const r = readiness([...others(), oldPass, fail, again]);
+    expect(r.lanes.smoke).toMatchObject({ state: "failed", headRun: fail, rerun: again, stalePass: oldPass });
+    expect(r.releaseReady).toBe(false);
+    expect(r.missing).toEqual(["smoke"]);
+  });
+
+  it("takes the newest final run, not the newest to finish, and ignores an older run still under way", () => {
+    const stuck = run("smoke", "running", { at: 10 });
+    const fail = run("smoke", "failed", { at: 20, attempt: 2 });
+    const r = readiness([...others(), run("smoke", "passed", { at: 5 }), stuck, fail]);
+    expect(r.lanes.smoke).toMatchObject({ state: "failed", headRun: fail, rerun: null });
+    expect(runUnderWay(r.lanes.smoke)).toBeNull();
+  });
+
+  it("shows the newest of several runs under way as the rerun", () => {
+    const pass = run("smoke", "passed", { at: 10 });
+    const queued = run("smoke", "queued", { at: 30, attempt: 3 });
+    const r = readiness([...others(), pass, run("smoke", "running", { at: 20, attempt: 2 }), queued]);
+    expect(r.lanes.smoke).toMatchObject({ state: "passed", headRun: pass, rerun: queued });
+  });
+
+  it("is queued or running, with no rerun, while the head has no final run of the lane", () => {
+    const running = run("smoke", "running", { at: 20, attempt: 2 });
+    const r = readiness([...others(), run("smoke", "queued", { at: 10 }), running]);
+    expect(r.lanes.smoke).toMatchObject({ state: "running", headRun: running, rerun: null });
+    expect(runUnderWay(r.lanes.smoke)).toBe(running);
+    expect(r.releaseReady).toBe(false);
+  });
+});
+
 describe("lanesToRun", () => {
   it("adds needs that are not passed on the head, dependencies first", () => {
     expect(lanesToRun(readiness([]), CATALOG, ["matrix"])).toEqual(["guard", "smoke", "matrix"]);
@@ -151,6 +220,13 @@ describe("lanesToRun", () => {
     expect(lanesToRun(readiness([run("guard", "passed"), run("smoke", "passed")]), CATALOG, ["smoke", "guard"])).toEqual(["guard", "smoke"]);
     // a passed need stops the walk: its own needs are not rerun for it
     expect(lanesToRun(readiness([run("smoke", "passed")]), CATALOG, ["matrix"])).toEqual(["matrix"]);
+  });
+
+  it("does not run again a need whose rerun is under way, failed or passed", () => {
+    const failedRerunning = readiness([run("guard", "failed", { at: 1 }), run("guard", "running", { at: 2, attempt: 2 })]);
+    expect(lanesToRun(failedRerunning, CATALOG, ["iso"])).toEqual(["iso"]);
+    const passedRerunning = readiness([run("guard", "passed", { at: 1 }), run("guard", "queued", { at: 2, attempt: 2 })]);
+    expect(lanesToRun(passedRerunning, CATALOG, ["iso"])).toEqual(["iso"]);
   });
 
   it("reruns what a gate misses, each lane once", () => {

@@ -29,10 +29,15 @@ function newerFirst(a: RunSummary, b: RunSummary): number {
   );
 }
 
+/** Queued, waiting or running: its result is not known yet. */
+const inFlight = (run: RunSummary) => STATE_OF[run.status] === "queued" || STATE_OF[run.status] === "running";
+
 /**
  * Release-readiness of a branch. Only runs on `headSha` count: a pass on an older commit proves that
- * commit, not this one, so it is reported as `stalePass` and never turns anything green. The latest run
- * on the head decides, so a failed rerun after a pass makes the lane failed again.
+ * commit, not this one, so it is reported as `stalePass` and never turns anything green. The newest
+ * final run on the head decides, so a failed rerun after a pass makes the lane failed again; a rerun
+ * still under way changes nothing until it ends (the verdict stands, `rerun` shows it coming). A
+ * lane with no final run on the head is as queued or running as its newest run.
  */
 export function computeBranchReadiness(input: { headSha: string; catalog: Catalog; runs: RunSummary[] }): BranchReadiness {
   const { headSha, catalog } = input;
@@ -46,14 +51,17 @@ export function computeBranchReadiness(input: { headSha: string; catalog: Catalo
   const lanes: Record<string, LaneReadiness> = {};
   for (const lane of catalog.lanes) {
     const runs = [...(runsByLane.get(lane.name) ?? [])].sort(newerFirst);
-    const headRun = runs.find((r) => r.commitSha === headSha) ?? null;
+    const onHead = runs.filter((r) => r.commitSha === headSha);
+    const headRun = onHead.find((r) => !inFlight(r)) ?? onHead[0] ?? null;
+    // only a run newer than the verdict can replace it; an older one still running never will
+    const rerun = headRun && !inFlight(headRun) && onHead[0] && inFlight(onHead[0]) ? onHead[0] : null;
     const state: LaneState = headRun ? STATE_OF[headRun.status] : "never-run";
     const stalePass =
       state === "passed" ? null : (runs.find((r) => r.commitSha !== headSha && r.status === "passed") ?? null);
     // A pass that needed a retry on the same commit says the lane is unreliable, whatever it proves.
     const flaky =
-      state === "passed" && runs.some((r) => r.commitSha === headSha && (r.status === "failed" || r.status === "timed_out"));
-    lanes[lane.name] = { lane: lane.name, state, headRun, stalePass, flaky };
+      state === "passed" && onHead.some((r) => r.status === "failed" || r.status === "timed_out");
+    lanes[lane.name] = { lane: lane.name, state, headRun, rerun, stalePass, flaky };
   }
 
   const gates: GateReadiness[] = catalog.gates.map((gate) => {
@@ -76,22 +84,28 @@ export function computeBranchReadiness(input: { headSha: string; catalog: Catalo
 
 /** Only reachable for a hand-built catalog whose gate names an unknown lane; parseCatalog refuses those. */
 function neverRun(lane: string): LaneReadiness {
-  return { lane, state: "never-run", headRun: null, stalePass: null, flaky: false };
+  return { lane, state: "never-run", headRun: null, rerun: null, stalePass: null, flaky: false };
+}
+
+/** The lane's run still under way on the head, if any: its rerun, or its head run while no result is known. */
+export function runUnderWay(readiness: LaneReadiness | undefined): RunSummary | null {
+  if (!readiness) return null;
+  return readiness.rerun ?? (readiness.state === "queued" || readiness.state === "running" ? readiness.headRun : null);
 }
 
 /**
  * The lanes to enqueue so that `laneNames` can run on the head: the requested lanes themselves (always,
  * since the person asked for them) plus their transitive `needs`, ordered dependencies first, ties in
  * catalog order. A need that already passed on the head is not rerun, and neither is one that is queued
- * or running there: enqueuing it again would only run the same lane twice on the same commit.
+ * or running there (a failed lane's rerun included): enqueuing it again would only run the same lane
+ * twice on the same commit.
  * Throws on a lane name the catalog does not know.
  */
 export function lanesToRun(readiness: BranchReadiness, catalog: Catalog, laneNames: Iterable<string>): string[] {
   const byName = new Map(catalog.lanes.map((l) => [l.name, l]));
   const wanted = new Set<string>();
   const settled = (name: string) => {
-    const state = readiness.lanes[name]?.state;
-    return state === "passed" || state === "queued" || state === "running";
+    return readiness.lanes[name]?.state === "passed" || runUnderWay(readiness.lanes[name]) !== null;
   };
   const visit = (name: string, requested: boolean) => {
     if (wanted.has(name)) return;

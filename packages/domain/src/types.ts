@@ -142,8 +142,16 @@ export type LaneState = "passed" | "failed" | "running" | "queued" | "never-run"
 export interface LaneReadiness {
   lane: string;
   state: LaneState;
-  /** latest run of this lane on the head commit */
+  /**
+   * the run that decides `state`: the newest final run of this lane on the head commit, or, while
+   * none has ended, the newest run there (queued or running)
+   */
   headRun: RunSummary | null;
+  /**
+   * a queued or running run on the head newer than a final `headRun`: its result will replace the
+   * verdict once it ends; until then the verdict stands ("passed · re-running", "failed · re-running")
+   */
+  rerun: RunSummary | null;
   /** latest pass on an older commit when the head has none: shown, never counted */
   stalePass: RunSummary | null;
   /** passed on the head only after a failed attempt on the same commit: counted, never a clean green */

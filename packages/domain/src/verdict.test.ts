@@ -69,6 +69,14 @@ describe("estimateVerdict", () => {
     expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), []).noHost).toEqual(["smoke", "matrix"]);
   });
 
+  it("waits for a failed lane's rerun under way, counting what the rerun spent; a passed lane's rerun changes nothing", () => {
+    const r = readiness([run("guard", "passed"), run("smoke", "failed", 1), run("smoke", "running", 2, 100), run("matrix", "passed")]);
+    expect(r.lanes.smoke?.state).toBe("failed");
+    expect(estimateVerdict(r, catalog, {}, new Date())).toEqual({ kind: "pending", seconds: 500, unknown: [], noHost: [] });
+    const green = readiness([run("guard", "passed"), run("smoke", "passed", 1), run("smoke", "running", 2, 100), run("matrix", "passed")]);
+    expect(estimateVerdict(green, catalog, {}, new Date()).kind).toBe("ready");
+  });
+
   it("says when nothing is queued or a duration is unknown", () => {
     expect(estimateVerdict(readiness([run("smoke", "queued")]), catalog, {}, new Date()).kind).toBe("not-started");
     const e = estimateVerdict(readiness([run("smoke", "queued"), run("matrix", "queued")]), catalog, {}, new Date());

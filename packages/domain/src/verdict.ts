@@ -1,4 +1,4 @@
-import type { BranchReadiness, Catalog } from "./types";
+import type { BranchReadiness, Catalog, LaneState, RunSummary } from "./types";
 
 /**
  * "How long until we know?" for a branch: the release lanes still pending on the head, each with
@@ -36,7 +36,14 @@ export function estimateVerdict(
   if (readiness.releaseReady) return known("ready");
   const release = readiness.gates.filter((g) => g.gate.release);
   const lanes = [...new Set(release.flatMap((g) => g.gate.lanes))];
-  const state = (l: string) => readiness.lanes[l]?.state ?? "never-run";
+  /** What the estimate waits for: a failed lane's rerun under way may still turn it green, so it is pending. */
+  const progress = (name: string): { state: LaneState; run: RunSummary | null } => {
+    const r = readiness.lanes[name];
+    if (!r) return { state: "never-run", run: null };
+    if (r.state === "failed" && r.rerun) return { state: r.rerun.status === "running" ? "running" : "queued", run: r.rerun };
+    return { state: r.state, run: r.headRun };
+  };
+  const state = (l: string) => progress(l).state;
   if (lanes.some((l) => state(l) === "failed")) return known("not-ready");
   if (lanes.some((l) => state(l) === "never-run")) return { kind: "not-started", seconds: null, unknown: [], noHost: [] };
   const pending = lanes.filter((l) => state(l) === "queued" || state(l) === "running");
@@ -45,8 +52,7 @@ export function estimateVerdict(
   // What must still run: the pending lanes and, transitively, whatever they need that has not passed.
   const work = new Set<string>();
   const collect = (name: string) => {
-    const r = readiness.lanes[name];
-    if (work.has(name) || !r || r.state === "passed") return;
+    if (work.has(name) || !readiness.lanes[name] || state(name) === "passed") return;
     work.add(name);
     for (const need of byName.get(name)?.needs ?? []) collect(need);
   };
@@ -55,11 +61,11 @@ export function estimateVerdict(
   const unknown = new Set<string>();
   const remaining = (name: string): number => {
     // A held run whose lane has ended waits only for its operator: no lane time is left.
-    if (readiness.lanes[name]?.state === "running" && readiness.lanes[name]?.headRun?.laneEndedAt) return 0;
+    const { state: current, run } = progress(name);
+    if (current === "running" && run?.laneEndedAt) return 0;
     const usual = usualSeconds[name] ?? byName.get(name)?.expectedSeconds ?? null;
     if (usual === null) unknown.add(name);
-    const r = readiness.lanes[name]!;
-    const spent = r.state === "running" && r.headRun?.startedAt ? (now.getTime() - r.headRun.startedAt.getTime()) / 1000 : 0;
+    const spent = current === "running" && run?.startedAt ? (now.getTime() - run.startedAt.getTime()) / 1000 : 0;
     return Math.max(0, (usual ?? 0) - spent);
   };
   const slots = (hosts ?? []).flatMap((h) => Array.from({ length: h.slots }, () => ({ classes: h.classes, freeAt: 0 })));
@@ -73,7 +79,7 @@ export function estimateVerdict(
   const end = new Map<string, number>();
   // Running lanes hold a slot already; the rest are placed as their needs end, earliest ready first.
   for (const name of work) {
-    if (readiness.lanes[name]?.state !== "running") continue;
+    if (state(name) !== "running") continue;
     end.set(name, remaining(name));
     const slot = slotFor(name);
     if (slot) slot.freeAt = Math.max(slot.freeAt, end.get(name)!);

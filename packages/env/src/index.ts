@@ -35,6 +35,35 @@ const rate = (fallback: string) =>
       return { limit, seconds };
     });
 
+const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);
+
+export const FORGES = ["github", "gitea", "gitlab"] as const;
+export type Forge = (typeof FORGES)[number];
+
+type ForgeVars = { PROOFBOARD_FORGE?: Forge; PROOFBOARD_FORGE_API_URL?: string; PROOFBOARD_FORGE_TOKEN?: string; PROOFBOARD_FORGE_REPO?: string };
+
+/** What the forge settings lack or get wrong together (each variable alone is checked by its schema). */
+function forgeIssues(e: ForgeVars): { name: keyof ForgeVars; message: string }[] {
+  const forge = e.PROOFBOARD_FORGE;
+  if (!forge) {
+    const stray = (["PROOFBOARD_FORGE_API_URL", "PROOFBOARD_FORGE_TOKEN", "PROOFBOARD_FORGE_REPO"] as const).filter((k) => e[k] !== undefined);
+    return stray.map((name) => ({ name, message: "is set but PROOFBOARD_FORGE is not: set it to github, gitea or gitlab (or unset this)" }));
+  }
+  const out: { name: keyof ForgeVars; message: string }[] = [];
+  if (!e.PROOFBOARD_FORGE_TOKEN) out.push({ name: "PROOFBOARD_FORGE_TOKEN", message: `required with PROOFBOARD_FORGE=${forge}: a token that may write commit statuses` });
+  if (forge === "gitea" && !e.PROOFBOARD_FORGE_API_URL) {
+    out.push({ name: "PROOFBOARD_FORGE_API_URL", message: "required with PROOFBOARD_FORGE=gitea: the API root, e.g. https://gitea.example/api/v1" });
+  }
+  const repo = e.PROOFBOARD_FORGE_REPO;
+  const shape = forge === "gitlab" ? /^(\d+|[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+)$/ : /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+  const wanted = forge === "gitlab" ? "the project's id (1234) or path (group/project)" : "owner/name";
+  if (!repo) out.push({ name: "PROOFBOARD_FORGE_REPO", message: `required with PROOFBOARD_FORGE=${forge}: ${wanted}` });
+  else if (!shape.test(repo) || repo.split("/").some((part) => part === "." || part === "..")) {
+    out.push({ name: "PROOFBOARD_FORGE_REPO", message: `must be ${wanted}, not ${JSON.stringify(repo.slice(0, 100))}` });
+  }
+  return out;
+}
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -118,6 +147,16 @@ const schema = z.object({
     .transform((v) => (v ? path.resolve(repoRoot, v) : undefined)),
   /** Runs queued or waiting on one branch; a request past it is refused. */
   PROOFBOARD_MAX_QUEUED_PER_BRANCH: positiveInt(200),
+  /** Commit statuses on the forge (README: News): github, gitea or gitlab; unset: none are sent. */
+  PROOFBOARD_FORGE: z.preprocess(unsetIfEmpty, z.enum(FORGES).optional()),
+  /** The forge's API root: https://api.github.com (default), https://gitea.example/api/v1, https://gitlab.com/api/v4 (default). */
+  PROOFBOARD_FORGE_API_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/, error: "must be an http(s):// URL, the forge's API root" }).optional()),
+  /** A token that may write commit statuses: sent as a header, so printable ASCII without spaces. */
+  PROOFBOARD_FORGE_TOKEN: z.preprocess(unsetIfEmpty, z.string().regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces or newlines").optional()),
+  /** owner/name (GitHub, Gitea), or GitLab's project id or group/project path. */
+  PROOFBOARD_FORGE_REPO: z.preprocess(unsetIfEmpty, z.string().optional()),
+}).superRefine((e, ctx) => {
+  for (const issue of forgeIssues(e)) ctx.addIssue({ code: "custom", path: [issue.name], message: issue.message });
 });
 
 export type Env = z.infer<typeof schema>;
@@ -136,6 +175,20 @@ export function env(): Env {
   }
   cached = parsed.data;
   return cached;
+}
+
+/**
+ * The operating system's own variables (PATH, HOME, LANG…) among `names`, for a child process that
+ * should see them as the worker does. Not Proofboard's settings, so passed along unvalidated; only
+ * the names asked for, so the worker's secrets (DATABASE_URL, REDIS_URL) never come along.
+ */
+export function inherited(names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }
 
 /** Tests change process.env between suites; they call this to re-read it. */

@@ -58,6 +58,7 @@ export function subcommandOf(args: readonly string[]): string {
 }
 
 function gitEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  // eslint-disable-next-line no-restricted-properties -- git inherits the environment (HOME, SSH agent, proxies) minus what could redirect it
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of STRIPPED_ENV) delete env[key];
   for (const key of Object.keys(env)) if (/^GIT_CONFIG_(KEY|VALUE)_\d+$/.test(key)) delete env[key];

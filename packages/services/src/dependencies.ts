@@ -1,4 +1,4 @@
-import { isTerminal } from "@proofboard/domain";
+import { isTerminal, runUnderWay } from "@proofboard/domain";
 import { db, type Run } from "@proofboard/db";
 import { createRedis, enqueueRun, publishStatus } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
@@ -9,8 +9,10 @@ import { hostClassOf, requestLanes } from "./runs";
 
 /**
  * Moves the waiting runs of one commit on: queued once every lane they need passed on that
- * commit, skipped (with the reason) as soon as one of them ended without passing. Idempotent:
- * called after every run ends, after a cancel, and by the reconciler.
+ * commit, skipped (with the reason) as soon as one of them ended without passing. As readiness
+ * judges it: a need's newest final run decides, so a passed need being rerun still counts as
+ * passed, and a failed one being rerun is waited for. Idempotent: called after every run ends,
+ * after a cancel, and by the reconciler.
  */
 export async function advanceWaiting(repositoryId: string, commitSha: string): Promise<{ queued: string[]; skipped: string[] }> {
   const result = { queued: [] as string[], skipped: [] as string[] };
@@ -28,13 +30,20 @@ export async function advanceWaiting(repositoryId: string, commitSha: string): P
         distinct: ["lane"],
         select: { lane: true, status: true },
       });
-      const statusOf = new Map(latest.map((r) => [r.lane, r.status]));
+      const verdicts = await db().run.findMany({
+        where: { repositoryId, commitSha, status: { notIn: ["waiting", "queued", "running"] } },
+        orderBy: [{ lane: "asc" }, { attempt: "desc" }],
+        distinct: ["lane"],
+        select: { lane: true, status: true },
+      });
+      const rerunning = new Set(latest.filter((r) => !isTerminal(r.status)).map((r) => r.lane));
+      const statusOf = new Map(verdicts.map((r) => [r.lane, r.status]));
       let moved = false;
       for (const run of waiting) {
         const needs = catalog.lanes.find((l) => l.name === run.lane)?.needs ?? [];
         const failed = needs.find((n) => {
           const s = statusOf.get(n);
-          return s !== undefined && isTerminal(s) && s !== "passed";
+          return s !== undefined && s !== "passed" && !rerunning.has(n);
         });
         if (failed) {
           const n = await db().run.updateMany({
@@ -89,7 +98,8 @@ export async function requestMissing(req: { repository?: string; branch: string;
   if (!view.readiness) return [];
   const gates = view.readiness.gates.filter((g) => (req.gate ? g.gate.id === req.gate : g.gate.release));
   if (req.gate && !gates.length) throw new NotFoundError("gate", req.gate);
-  const idle = (lane: string) => ["failed", "never-run"].includes(view.readiness!.lanes[lane]?.state ?? "never-run");
+  // a failed lane whose rerun is queued or running is under way too: queuing it again would run it twice
+  const idle = (lane: string) => runUnderWay(view.readiness!.lanes[lane]) === null;
   const lanes = [...new Set(gates.flatMap((g) => g.missing))].filter(idle);
   if (!lanes.length) return [];
   return requestLanes({ repository: req.repository, branch: req.branch, lanes, requestedBy: req.requestedBy, trigger: "missing" });

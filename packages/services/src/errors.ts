@@ -1,7 +1,7 @@
 /** Errors a person can act on; the API maps them to NOT_FOUND / BAD_REQUEST. */
 export class NotFoundError extends Error {
   constructor(
-    readonly kind: "repository" | "branch" | "lane" | "run" | "console" | "gate",
+    readonly kind: "repository" | "branch" | "lane" | "run" | "console" | "gate" | "hook" | "delivery",
     readonly value: string,
   ) {
     super(`unknown ${kind}: ${JSON.stringify(value)}`);

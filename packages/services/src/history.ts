@@ -50,6 +50,8 @@ export interface GridCell {
   seconds: number | null;
   /** passed, but a run of the lane on this commit failed or timed out: not a clean green */
   flaky: boolean;
+  /** a newer run under way on this commit: the cell keeps the newest final run's verdict until it ends */
+  rerun: { id: string; status: RunStatus } | null;
 }
 
 export interface BranchGrid {
@@ -78,11 +80,22 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
     log = [{ sha: branch.headSha, subject: head?.subject ?? "", authorName: head?.authorName ?? "", committedAt }];
   }
   // Runs from any branch count: like readiness, the rule is about commits, not who asked. A cell is
-  // the newest run of the lane on the commit, as readiness judges it (the commit_lane summary).
+  // the lane's verdict on the commit as readiness judges it (the commit_lane summary): its newest
+  // final run, or its newest run while none has ended; a newer run under way is shown beside it.
   const runs = await db().commitLane.findMany({
     where: { repositoryId: repo.id, commitSha: { in: log.map((c) => c.sha) } },
-    select: { runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureRunId: true },
+    select: {
+      runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureRunId: true,
+      finalRunId: true,
+    },
   });
+  const behindRerun = runs.flatMap((r) => (r.finalRunId && r.finalRunId !== r.runId ? [r.finalRunId] : []));
+  const finals = new Map((behindRerun.length
+    ? await db().run.findMany({
+      where: { id: { in: behindRerun } },
+      select: { id: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true },
+    })
+    : []).map((r) => [r.id, r]));
   const latest = new Map(runs.map((r) => [`${r.commitSha}\0${r.lane}`, r]));
 
   let catalog: Catalog | null = null;
@@ -110,8 +123,12 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
     lanes,
     commits: log.map((c) => {
       const cells = lanes.map(({ name }) => {
-        const r = latest.get(`${c.sha}\0${name}`);
-        return r ? { id: r.runId, status: r.status, attempt: r.attempt, seconds: seconds(r), flaky: r.status === "passed" && r.failureRunId !== null } : null;
+        const newest = latest.get(`${c.sha}\0${name}`);
+        if (!newest) return null;
+        const verdict = finals.get(newest.finalRunId ?? "");
+        const r = verdict ? { ...verdict, runId: verdict.id } : newest;
+        const rerun = verdict ? { id: newest.runId, status: newest.status } : null;
+        return { id: r.runId, status: r.status, attempt: r.attempt, seconds: seconds(r), flaky: r.status === "passed" && newest.failureRunId !== null, rerun };
       });
       const passed = lanes.filter((l, i) => l.release && cells[i]?.status === "passed").length;
       return { ...c, cells, release: { passed, total: release.size } };

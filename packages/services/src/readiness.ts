@@ -29,7 +29,7 @@ type Head = { branch: BranchView["branch"]; commit: BranchView["commit"] };
 const gateCatalogs = new WeakMap<Catalog, Catalog>();
 
 /** The catalog cut down to the lanes its gates name, in catalog order: every lane the overview shows. */
-function gateLanesOnly(catalog: Catalog): Catalog {
+export function gateLanesOnly(catalog: Catalog): Catalog {
   let cut = gateCatalogs.get(catalog);
   if (!cut) {
     const named = new Set(catalog.gates.flatMap((g) => g.lanes));
@@ -43,7 +43,7 @@ function gateLanesOnly(catalog: Catalog): Catalog {
  * The views of many branches with a fixed number of queries, whatever the number of branches.
  * `judged` picks the catalog readiness is computed on (the view keeps the whole catalog).
  */
-async function branchViews(repo: Repository, heads: Head[], judged = (c: Catalog) => c): Promise<BranchView[]> {
+export async function branchViews(repo: Repository, heads: Head[], judged = (c: Catalog) => c): Promise<BranchView[]> {
   const catalogs = await catalogsAt(repo, [...new Set(heads.map((h) => h.branch.headSha))]);
   const asked = new Map<string, Asked>();
   for (const { branch } of heads) {

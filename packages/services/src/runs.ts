@@ -1,5 +1,5 @@
 import {
-  infrastructureRetryReason, laneByName, lanesToRun, nextInfrastructureRetry, retryDetail, type HostClass, type RunStatus, type RunTrigger,
+  infrastructureRetryReason, laneByName, lanesToRun, nextInfrastructureRetry, retryDetail, type HostClass, type RunTrigger,
 } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { db, Prisma, type Run } from "@proofboard/db";
@@ -229,22 +229,6 @@ export async function runById(id: string): Promise<Run> {
   const run = uuid.test(id) ? await db().run.findUnique({ where: { id } }) : null;
   if (!run) throw new NotFoundError("run", id);
   return run;
-}
-
-export interface RunFilter {
-  repositoryId: string;
-  branch?: string;
-  lane?: string;
-  status?: RunStatus;
-  limit?: number;
-}
-
-export async function listRuns(f: RunFilter): Promise<Run[]> {
-  return db().run.findMany({
-    where: { repositoryId: f.repositoryId, branchName: f.branch, lane: f.lane, status: f.status },
-    orderBy: { queuedAt: "desc" },
-    take: Math.min(f.limit ?? 50, 500),
-  });
 }
 
 export function hostClassOf(run: Pick<Run, "hostClass">): HostClass {

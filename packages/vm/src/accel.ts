@@ -63,11 +63,10 @@ export async function probeKvm(probe: KvmProbe): Promise<{ ok: boolean; detail: 
 const probed = new Map<string, Promise<AccelChoice>>();
 
 /**
- * Picks KVM only when it demonstrably works: PROOFBOARD_VM_ACCEL overrides (tests), /dev/kvm must
- * open read-write, and with `probe` a real guest must boot under it (memoised per kernel).
+ * Picks KVM only when it demonstrably works: `forced` (the worker's PROOFBOARD_VM_ACCEL) overrides,
+ * /dev/kvm must open read-write, and with `probe` a real guest must boot under it (memoised per kernel).
  */
-export async function detectAccel(probe?: KvmProbe): Promise<AccelChoice> {
-  const forced = process.env.PROOFBOARD_VM_ACCEL;
+export async function detectAccel(probe?: KvmProbe, forced?: Accel): Promise<AccelChoice> {
   if (forced === "kvm" || forced === "tcg") return { accel: forced, reason: `PROOFBOARD_VM_ACCEL=${forced}` };
   if (!(await kvmOpens())) return { accel: "tcg", reason: "/dev/kvm cannot be opened read-write" };
   if (await pvmOnly()) return { accel: "tcg", reason: "/dev/kvm is PVM (kvm_pvm), which runs only PVM-built guest kernels" };
@@ -83,6 +82,6 @@ export async function detectAccel(probe?: KvmProbe): Promise<AccelChoice> {
 }
 
 /** "kvm" when KVM works here (see detectAccel), else "tcg". */
-export async function accelFor(probe?: KvmProbe): Promise<Accel> {
-  return (await detectAccel(probe)).accel;
+export async function accelFor(probe?: KvmProbe, forced?: Accel): Promise<Accel> {
+  return (await detectAccel(probe, forced)).accel;
 }

@@ -82,6 +82,7 @@ export function filterToFile(cmd: string, args: string[], input: Buffer, outPath
 
 /** Finds an executable on PATH without spawning a shell (`command -v` is a shell builtin). */
 export async function which(name: string): Promise<string | null> {
+  // eslint-disable-next-line no-restricted-properties -- the OS search path, as execvp would use it; not a Proofboard setting
   for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
     if (!dir) continue;
     const p = `${dir}/${name}`;

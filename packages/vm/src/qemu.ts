@@ -223,6 +223,7 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
 
   const [bin, ...args] = (o.owner ? o.owner.wrap(argv) : argv) as [string, ...string[]];
   // detached: QEMU leads its own process group, so kill() reaches it and anything it forks.
+  // eslint-disable-next-line no-restricted-properties -- passes the environment through to QEMU as spawn would; reads no setting
   const child = spawn(bin, args, { detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...o.owner?.env } });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -141,33 +141,19 @@ describe("real guests under QEMU (TCG)", () => {
 
 describe("accelerator choice", () => {
   it("picks KVM only when a real guest boots under it", async () => {
-    const env = process.env.PROOFBOARD_VM_ACCEL;
-    delete process.env.PROOFBOARD_VM_ACCEL;
-    try {
-      const choice = await detectAccel({ ...assets, workDir });
-      console.log(`accelerator on this host: ${choice.accel} (${choice.reason})`);
-      if (choice.accel === "tcg") return expect(choice.reason).not.toBe("");
-      const t0 = performance.now();
-      let first = -1;
-      const vm = await bootVm({ name: "kvm01", ...assets, accel: "kvm", workDir, onSerial: () => void (first < 0 && (first = performance.now() - t0)) });
-      started.push(vm);
-      expect((await vm.exited).passed).toBe(true);
-      console.log(`KVM boot: first serial byte ${Math.round(first)} ms, exit ${Math.round(performance.now() - t0)} ms after spawn`);
-    } finally {
-      if (env !== undefined) process.env.PROOFBOARD_VM_ACCEL = env;
-    }
+    const choice = await detectAccel({ ...assets, workDir });
+    console.log(`accelerator on this host: ${choice.accel} (${choice.reason})`);
+    if (choice.accel === "tcg") return expect(choice.reason).not.toBe("");
+    const t0 = performance.now();
+    let first = -1;
+    const vm = await bootVm({ name: "kvm01", ...assets, accel: "kvm", workDir, onSerial: () => void (first < 0 && (first = performance.now() - t0)) });
+    started.push(vm);
+    expect((await vm.exited).passed).toBe(true);
+    console.log(`KVM boot: first serial byte ${Math.round(first)} ms, exit ${Math.round(performance.now() - t0)} ms after spawn`);
   }, 60_000);
 
-  it("follows PROOFBOARD_VM_ACCEL", async () => {
-    const env = process.env.PROOFBOARD_VM_ACCEL;
-    try {
-      process.env.PROOFBOARD_VM_ACCEL = "tcg";
-      expect((await detectAccel()).accel).toBe("tcg");
-      process.env.PROOFBOARD_VM_ACCEL = "kvm";
-      expect((await detectAccel()).accel).toBe("kvm");
-    } finally {
-      if (env === undefined) delete process.env.PROOFBOARD_VM_ACCEL;
-      else process.env.PROOFBOARD_VM_ACCEL = env;
-    }
+  it("follows PROOFBOARD_VM_ACCEL when the worker passes it", async () => {
+    expect(await detectAccel(undefined, "tcg")).toEqual({ accel: "tcg", reason: "PROOFBOARD_VM_ACCEL=tcg" });
+    expect((await detectAccel(undefined, "kvm")).accel).toBe("kvm");
   });
 });

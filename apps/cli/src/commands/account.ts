@@ -55,23 +55,23 @@ async function readPassword(prompt: string): Promise<string> {
 
 /** `login [--name N] [--scope S] [--days N]`: a password for an API token, stored for this API URL. */
 export const login: Command = async (ctx) => {
-  const name = ctx.options.get("name") ?? process.env.USER ?? "";
+  const name = ctx.options.get("name") ?? ctx.env.USER ?? "";
   if (!name) throw new UsageError("login: say who with --name NAME", ctx.spec);
   const password = await readPassword(`Password for ${name} at ${ctx.config.apiUrl}: `);
   const made = await ctx.api.auth.issueToken.mutate({
     name, password, scope: scopeOption(ctx), days: daysOption(ctx), tokenName: `cli on ${hostname().replace(/[^A-Za-z0-9 ._@:-]/g, "-").slice(0, 40)}`,
   });
-  const file = await saveToken(process.env, ctx.config.apiUrl, {
+  const file = await saveToken(ctx.env, ctx.config.apiUrl, {
     token: made.token, tokenId: made.info.id, user: made.info.user, scope: made.info.scope, expiresAt: made.info.expiresAt,
   });
   ctx.out.info(`logged in as ${made.info.user} (${made.user.role}) with ${a(made.info.scope)} token until ${formatTime(made.info.expiresAt)}; stored in ${file}`);
-  if (process.env.PROOFBOARD_TOKEN) ctx.out.info("note: PROOFBOARD_TOKEN is set and is used instead of the stored token");
+  if (ctx.env.PROOFBOARD_TOKEN) ctx.out.info("note: PROOFBOARD_TOKEN is set and is used instead of the stored token");
   return EXIT.ok;
 };
 
 /** `logout`: revokes the stored token on the server and forgets it. */
 export const logout: Command = async (ctx) => {
-  const entry = await forgetToken(process.env, ctx.config.apiUrl);
+  const entry = await forgetToken(ctx.env, ctx.config.apiUrl);
   if (!entry) {
     ctx.out.info(`not logged in at ${ctx.config.apiUrl}`);
     return EXIT.ok;

@@ -105,7 +105,8 @@ function laneState(l: LaneReadiness): Cell {
   // "failed" covers timed out, lost, ...: the run's own status says which kind of failure it was.
   const run = l.headRun?.status;
   const text = l.state === "failed" && run && run !== "failed" ? `failed (${run})` : l.state === "never-run" ? "never run" : l.state;
-  return statusCell(l.state, text);
+  // the verdict stands while a rerun is under way: its colour stays the verdict's
+  return statusCell(l.state, l.rerun ? `${text} · re-running` : text);
 }
 
 /** Reasons are lane output and may be long: the start of the first line is enough for a table. */
@@ -114,6 +115,7 @@ const REASON_CHARS = 60;
 function laneNote(l: LaneReadiness): Cell {
   const notes: string[] = [];
   if (l.flaky) notes.push("flaky: passed only after a failed attempt");
+  if (l.rerun) notes.push(`rerun ${l.rerun.id} ${l.rerun.status}: its result replaces this one`);
   const reason = l.state === "failed" ? clean(l.headRun?.reason?.split("\n")[0] ?? "") : "";
   if (reason) notes.push(reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS - 1)}…` : reason);
   if (l.stalePass) notes.push(`stale (passed on ${shortSha(l.stalePass.commitSha)})`);

@@ -13,6 +13,8 @@ export interface Ctx {
   args: string[];
   flags: Set<string>;
   options: Map<string, string>;
+  /** The user's environment, read once in main.ts (HOME, XDG_CONFIG_HOME, PROOFBOARD_TOKEN, USER…). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** A command returns its exit code; errors are thrown as CliErrors. */

@@ -19,7 +19,7 @@ export const lanes: Command = async (ctx) => {
   for (const note of resolved.notes) out.line(`note: ${clean(note)}`);
   out.line();
   const laneRows = catalog.lanes.map((l) => [l.name, l.host, l.group, l.profile ?? "-", formatDuration(l.timeoutSeconds * 1000)]);
-  for (const l of table(out, ["LANE", "HOST", "GROUP", "PROFILE", "TIMEOUT"], laneRows)) out.line(l);
+  for (const l of table(out, ["LANE", "HOST CLASS", "GROUP", "PROFILE", "TIMEOUT"], laneRows)) out.line(l);
   out.line();
   const gateRows = catalog.gates.map((g) => [g.id, g.name, g.release ? "yes" : "no", list(g.lanes)]);
   for (const l of table(out, ["GATE", "NAME", "RELEASE", "LANES"], gateRows)) out.line(l);

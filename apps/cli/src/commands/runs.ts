@@ -1,27 +1,39 @@
-import type { Inputs, Outputs } from "../api";
+import type { Outputs } from "../api";
 import { EXIT, toCliError } from "../errors";
 import { clean, formatDuration, formatTime, heldSuffix, runDuration, shortSha, statusCell, table } from "../output";
-import { isFinal, sleep, wholeOption, type Command, type Ctx } from "./context";
+import { isFinal, runArg, sleep, wholeOption, type Command, type Ctx } from "./context";
 import { attemptWords } from "./run";
 
 type RunDetail = Outputs["runs"]["get"];
-type RunStatus = Exclude<Inputs["runs"]["list"], void | undefined>["status"];
+type ListedRun = Outputs["runs"]["list"][number];
 
 const POLL_MS = 500;
 /** A web restart during a long lane should not fail the wait; a dead API for a minute should. */
 const OUTAGE_TOLERANCE_MS = 60_000;
 const QUEUED_HINT_MS = 30_000;
 
-/** `runs`: recent runs, newest first. */
+/** Where it ran: the host's name, or the class it waits for while no host has claimed it. */
+const hostCell = (r: ListedRun) => r.hostName ?? `(${r.hostClass})`;
+
+/** Why it did not pass, on one line and cut short (the table escapes what is invisible): proofboard run ID has all of it. */
+function reasonCell(r: ListedRun): string {
+  const text = r.status === "passed" ? "" : [r.failureKind, r.reason].filter(Boolean).join(": ");
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/** `runs`: recent runs, newest first, with the web runs page's filters (validated by the server, which names the valid values). */
 export const runs: Command = async (ctx) => {
   const limit = parseLimit(ctx);
-  const status = ctx.options.get("status");
+  const before = ctx.options.get("before");
   const rows = await ctx.api.runs.list.query({
     repository: ctx.config.repository,
-    branch: ctx.options.get("branch"),
+    status: ctx.options.get("status"),
     lane: ctx.options.get("lane"),
-    // The server validates the status against its own list and names the valid ones.
-    status: status as RunStatus | undefined,
+    branch: ctx.options.get("branch"),
+    requester: ctx.options.get("requester"),
+    host: ctx.options.get("host"),
+    before: before === undefined ? undefined : await runArg(ctx, before),
     limit,
   });
   if (ctx.flags.has("json")) {
@@ -35,9 +47,10 @@ export const runs: Command = async (ctx) => {
   const now = Date.now();
   const lines = table(
     ctx.out,
-    ["ID", "LANE", "BRANCH", "SHA", "STATUS", "ATTEMPT", "DURATION", "QUEUED", "STARTED BY"],
+    ["ID", "LANE", "BRANCH", "SHA", "STATUS", "ATTEMPT", "DURATION", "QUEUED", "HOST", "STARTED BY", "REASON"],
     rows.map((r) => [
-      r.id, r.lane, r.branch, shortSha(r.commitSha), statusCell(r.status), String(r.attempt), runDuration(r, now), formatTime(r.queuedAt), r.origin,
+      r.id, r.lane, r.branch, shortSha(r.commitSha), statusCell(r.status), String(r.attempt), runDuration(r, now), formatTime(r.queuedAt), hostCell(r), r.origin,
+      reasonCell(r),
     ]),
   );
   for (const l of lines) ctx.out.line(l);

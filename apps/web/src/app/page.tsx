@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
+import { overviewInput } from "~/components/readiness/page-queries";
 import { ReadinessOverview } from "~/components/readiness/readiness-overview";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 export const metadata: Metadata = { title: "Readiness" };
 
@@ -8,5 +10,11 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 /** `?q=` filters the branches by name (shareable); a repeated parameter keeps its first value. */
 export default async function ReadinessPage({ searchParams }: Props) {
   const q = (await searchParams).q;
-  return <ReadinessOverview initialFilter={(Array.isArray(q) ? q[0] : q) ?? ""} />;
+  const filter = (Array.isArray(q) ? q[0] : q) ?? "";
+  // Rendered with its data: the first HTML already says which branches are release-ready.
+  return (
+    <Prefetch queries={[serverTrpc.branches.list.queryOptions(overviewInput(filter))]}>
+      <ReadinessOverview initialFilter={filter} />
+    </Prefetch>
+  );
 }

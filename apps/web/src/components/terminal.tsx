@@ -4,9 +4,10 @@ import "@xterm/xterm/css/xterm.css";
 import type { FitAddon } from "@xterm/addon-fit";
 import type { SearchAddon } from "@xterm/addon-search";
 import type { ITerminalInitOnlyOptions, ITerminalOptions, ITheme, Terminal } from "@xterm/xterm";
-import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
+import { useEffect, useId, useImperativeHandle, useRef, type KeyboardEvent as ReactKeyboardEvent, type Ref } from "react";
 import { cn } from "~/lib/utils";
 import { TerminalFeed } from "./terminal-feed";
+import { keyFilter } from "./terminal-keys";
 
 export interface ConsoleTerminalHandle {
   /**
@@ -41,6 +42,8 @@ export interface ConsoleTerminalProps {
   onResize?: (cols: number, rows: number) => void;
   /** keep the newest line in view as bytes arrive */
   follow?: boolean;
+  /** what the console is, for screen readers, e.g. "node01 console" */
+  label?: string;
 }
 
 const THEME: ITheme = {
@@ -126,8 +129,10 @@ function lineOfRow(term: Terminal, row: number, newlines: number): number {
  * web-links or clipboard addon. Read-only unless `onInput` is given: then, and only then, what
  * xterm emits (keystrokes and its replies to queries in the stream) leaves the browser.
  */
-export function ConsoleTerminal({ className, ref, onInput, onResize, follow = true }: ConsoleTerminalProps) {
+export function ConsoleTerminal({ className, ref, onInput, onResize, follow = true, label = "Console" }: ConsoleTerminalProps) {
+  const boxRef = useRef<HTMLDivElement>(null);
   const hostRef = useRef<HTMLDivElement>(null);
+  const hintId = useId();
   const feedRef = useRef<TerminalFeed | null>(null);
   feedRef.current ??= new TerminalFeed();
   const recreateRef = useRef<(() => void) | null>(null);
@@ -145,6 +150,10 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
   useEffect(() => {
     if (termRef.current) termRef.current.options.disableStdin = !onInput;
   }, [onInput]);
+
+  useEffect(() => {
+    termRef.current?.textarea?.setAttribute("aria-label", label);
+  }, [label]);
 
   useImperativeHandle(
     ref,
@@ -218,7 +227,10 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
         next.loadAddon(search);
         searchRef.current = search;
         next.onData((data) => onInputRef.current?.(data));
+        next.attachCustomKeyEventHandler(keyFilter(() => !!onInputRef.current, () => boxRef.current?.focus()));
         next.open(host);
+        next.textarea?.setAttribute("aria-label", label);
+        next.textarea?.setAttribute("aria-describedby", hintId);
         term = next;
         termRef.current = next;
         fitNow();
@@ -255,13 +267,47 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
     };
   }, []);
 
+  // The box takes focus on Esc. While it has it, xterm's input is out of the tab order, so Tab
+  // moves past the terminal rather than back into it; Enter goes back in.
+  const xtermInput = () => hostRef.current?.querySelector("textarea");
+  const onBoxKey = (e: ReactKeyboardEvent) => {
+    if (e.target !== boxRef.current || e.key !== "Enter") return;
+    e.preventDefault();
+    termRef.current?.focus();
+  };
+  const hint = onInput ? "Esc, then Tab: leave the console" : "Tab or Esc: leave the console";
   return (
     <div
+      ref={boxRef}
+      tabIndex={-1}
+      role="group"
+      aria-label={label}
       data-testid="console-terminal"
-      className={cn("h-96 w-full overflow-hidden rounded-md border border-zinc-800 bg-terminal p-1.5", className)}
+      onFocus={(e) => {
+        const input = xtermInput();
+        if (e.target === boxRef.current && input) input.tabIndex = -1;
+      }}
+      onBlur={(e) => {
+        const input = xtermInput();
+        if (e.target === boxRef.current && input) input.tabIndex = 0;
+      }}
+      onKeyDown={onBoxKey}
+      className={cn(
+        "group relative h-96 w-full overflow-hidden rounded-md border border-zinc-800 bg-terminal p-1.5",
+        "focus-within:border-zinc-500 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-status-running",
+        className,
+      )}
     >
       {/* xterm measures its parent for fitting, so the padding lives on the outer box, not here. */}
       <div ref={hostRef} className="h-full w-full" />
+      <p id={hintId} className="sr-only">
+        {hint}
+      </p>
+      {/* Shown only while the keyboard is in here: a calm page otherwise. */}
+      <p aria-hidden className="pointer-events-none absolute top-1 right-2 z-10 text-xs text-zinc-300" data-testid="terminal-hint">
+        <span className="hidden rounded bg-zinc-800/90 px-1.5 group-has-[textarea:focus]:inline">{hint}</span>
+        <span className="hidden rounded bg-zinc-800/90 px-1.5 group-focus:inline">Enter: back into the console</span>
+      </p>
     </div>
   );
 }

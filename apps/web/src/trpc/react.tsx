@@ -21,6 +21,8 @@ function getQueryClient(): QueryClient {
 function apiUrl(): string {
   if (typeof window !== "undefined") return "/api/trpc";
   // Client components also render on the server, where fetch needs an absolute URL to this same app.
+  // PORT is the one Next.js listens on; @proofboard/env is server-only and must stay out of this browser module.
+  // eslint-disable-next-line no-restricted-properties -- see above
   return `http://127.0.0.1:${process.env.PORT ?? "3000"}/api/trpc`;
 }
 

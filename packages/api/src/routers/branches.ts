@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { componentCoverage, estimateVerdict, retryStartsIn, type HostClass, type LaneReadiness } from "@proofboard/domain";
+import { componentCoverage, estimateVerdict, retryStartsIn, runUnderWay, type HostClass, type LaneReadiness } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
@@ -7,13 +7,13 @@ import {
   waitingReason, type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
-import { nameInput } from "../names";
+import { CONTROL_CHARACTER, nameInput } from "../names";
 import { operatorProcedure, readProcedure, router } from "../trpc";
 
 const repoInput = z.object({ repository: z.string().max(200).optional() });
 const overviewInput = repoInput.extend({
   /** branch names containing this text, case-insensitively; plain text, never a pattern */
-  filter: z.string().max(255).optional(),
+  filter: z.string().max(255).refine((s) => !CONTROL_CHARACTER.test(s), { message: "must not contain control characters" }).optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 /** Branch names come from outside: bounded, never interpreted. */
@@ -89,9 +89,9 @@ export const branchesRouter = router({
     /** queued runs held back on purpose (a backed-off automatic retry): when they start, not which host they wait for */
     const delayed = new Map<string, string>();
     for (const lane of view.catalog?.lanes ?? []) {
-      const readiness = view.readiness?.lanes[lane.name];
-      if (readiness?.state !== "queued") continue;
-      const head = readiness.headRun;
+      // the run under way may be a rerun behind a standing verdict: it waits for a host all the same
+      const head = runUnderWay(view.readiness?.lanes[lane.name]);
+      if (head?.status !== "queued" && head?.status !== "waiting") continue;
       const due = head?.status === "queued" ? await runJobDueAt(head.id, lane.host as HostClass).catch(() => null) : null;
       const startsIn = due ? retryStartsIn(due, new Date()) : null;
       if (startsIn) delayed.set(lane.name, startsIn);
@@ -143,8 +143,8 @@ export const branchesRouter = router({
  * that, not for a host; its full reason is already shown beside the lane, so this stays short.
  */
 function waitingText(readiness: LaneReadiness | undefined, forHost: string | undefined): string | null {
-  if (readiness?.state !== "queued") return null;
-  const head = readiness.headRun;
+  const head = runUnderWay(readiness);
+  if (head?.status !== "queued" && head?.status !== "waiting") return null;
   if (head?.status === "waiting" && head.reason?.includes("could not be fetched from the target")) return "waiting until the target can be fetched";
   if (head?.status === "waiting" && head.reason) return "waiting until its lane definition can be read";
   return forHost ?? null;

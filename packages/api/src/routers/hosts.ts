@@ -1,6 +1,5 @@
-import { db } from "@proofboard/db";
 import { z } from "zod";
-import { listHosts, repositoryByName, targetFetchStateDto } from "@proofboard/services";
+import { listHosts, repositoryByName, runningOnHosts, targetFetchStateDto } from "@proofboard/services";
 import { env } from "@proofboard/env";
 import { readProcedure, router } from "../trpc";
 
@@ -14,11 +13,7 @@ export const hostsRouter = router({
   list: readProcedure.query(async () => {
     const timeout = env().PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000;
     const hosts = await listHosts();
-    const running = await db().run.findMany({
-      where: { status: "running", hostId: { in: hosts.map((h) => h.id) } },
-      select: { id: true, lane: true, branchName: true, hostId: true, startedAt: true },
-      orderBy: { startedAt: "asc" },
-    });
+    const running = await runningOnHosts(hosts.map((h) => h.id));
     return hosts.map((h) => ({
       name: h.name,
       classes: h.classes,

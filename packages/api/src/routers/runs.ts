@@ -1,13 +1,14 @@
 import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { isTerminal, retryStartsIn, RUN_STATUSES, type HostClass } from "@proofboard/domain";
-import { db } from "@proofboard/db";
+import { isTerminal, retryStartsIn, type HostClass } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
-  cancelRun, catalogAt, firstFailingConsole, followRun, listConsoles, listRuns, NotFoundError, repositoryByName, requestRunWithNote, runById, usualDurations, waitingReason,
+  cancelRun, firstFailingConsole, followRun, listRuns, NotFoundError, repositoryByName, requestRunWithNote, runById, runIdsBetween, runSurroundings,
+  waitingReason,
 } from "@proofboard/services";
-import { runDto } from "../dto";
+import { runDto, runListDto } from "../dto";
+import { runListInput } from "../run-list-input";
 import { nameInput } from "../names";
 import { AMBIGUOUS_SHOWN, ambiguousMessage, parseRunPrefix, uuidRange } from "../run-prefix";
 import { endHold, refuseForeignHold, requestMissing, sendInput } from "@proofboard/services";
@@ -38,38 +39,16 @@ export function decodeOffsets(id: string | null | undefined): Record<string, num
 }
 
 export const runsRouter = router({
-  list: readProcedure
-    .input(
-      z.object({
-        repository: z.string().max(200).optional(),
-        branch: branchName.optional(),
-        lane: laneName.optional(),
-        status: z.enum(RUN_STATUSES).optional(),
-        limit: z.number().int().min(1).max(500).optional(),
-      }).optional(),
-    )
-    .query(async ({ input }) => {
-      const repo = await repositoryByName(input?.repository);
-      // A filter naming a branch that never existed is a typo worth saying, not an empty list.
-      if (input?.branch && !(await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: input.branch } } }))) {
-        throw new TRPCError({ code: "NOT_FOUND", message: `unknown branch: ${JSON.stringify(input.branch)}` });
-      }
-      const runs = await listRuns({ repositoryId: repo.id, ...input });
-      return runs.map(runDto);
-    }),
+  /** Runs newest first, filtered (run-list-input.ts); `before` a run id pages on past it. */
+  list: readProcedure.input(runListInput.optional()).query(async ({ input }) => {
+    const { repository, status, ...filter } = input ?? {};
+    const repo = await repositoryByName(repository);
+    return (await listRuns({ repositoryId: repo.id, statuses: status, ...filter })).map(runListDto);
+  }),
 
   get: readProcedure.input(z.object({ id: runId })).query(async ({ input, ctx }) => {
     const run = await runById(input.id);
-    const [repo, host, commit, consoles, usual] = await Promise.all([
-      db().repository.findUniqueOrThrow({ where: { id: run.repositoryId } }),
-      run.hostId ? db().host.findUnique({ where: { id: run.hostId } }) : null,
-      db().commit.findUnique({ where: { repositoryId_sha: { repositoryId: run.repositoryId, sha: run.commitSha } } }),
-      listConsoles(run.id),
-      usualDurations(run.repositoryId, [{ name: run.lane, host: run.hostClass }]),
-    ]);
-    const lane = await catalogAt(repo, run.commitSha)
-      .then((c) => c.catalog.lanes.find((l) => l.name === run.lane) ?? null)
-      .catch(() => null);
+    const { repo, host, commit, consoles, usualSeconds, lane, heldBy } = await runSurroundings(run);
     return {
       ...runDto(run),
       repository: repo.name,
@@ -81,9 +60,9 @@ export const runsRouter = router({
       firstFailing: run.status === "passed" || !isTerminal(run.status) ? null : firstFailingConsole(consoles),
       waiting: run.status === "queued" ? await queuedRunWaits(run.id, run.hostClass) : null,
       cancelRequestedAt: run.cancelRequestedAt?.toISOString() ?? null,
-      usualSeconds: usual[run.lane] ?? lane?.expectedSeconds ?? null,
+      usualSeconds: usualSeconds ?? lane?.expectedSeconds ?? null,
       laneTitle: lane?.title ?? run.lane,
-      heldBy: run.heldById ? ((await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? null) : null,
+      heldBy,
       youHold: !!ctx.user && ctx.user.id === run.heldById,
     };
   }),
@@ -94,7 +73,7 @@ export const runsRouter = router({
     if (!parsed.ok) throw new TRPCError({ code: "BAD_REQUEST", message: parsed.message });
     // A range on the primary key, never a text match on the id: see run-prefix.ts.
     const { lo, hi } = uuidRange(parsed.hex);
-    const ids = (await db().run.findMany({ where: { id: { gte: lo, lte: hi } }, select: { id: true }, orderBy: { id: "asc" }, take: AMBIGUOUS_SHOWN + 1 })).map((r) => r.id);
+    const ids = await runIdsBetween(lo, hi, AMBIGUOUS_SHOWN + 1);
     if (ids.length === 0) throw new NotFoundError("run", input.prefix);
     if (ids.length > 1) throw new TRPCError({ code: "BAD_REQUEST", message: ambiguousMessage(input.prefix, ids) });
     return { id: ids[0]! };

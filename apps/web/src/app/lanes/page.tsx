@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import { LanesPage } from "~/components/readiness/lanes-page";
+import { lanesInput } from "~/components/readiness/page-queries";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 export const metadata: Metadata = { title: "Lanes" };
 
@@ -8,5 +10,10 @@ type Props = { searchParams: Promise<Record<string, string | string[] | undefine
 export default async function Page({ searchParams }: Props) {
   const { branch } = await searchParams;
   const name = Array.isArray(branch) ? branch[0] : branch;
-  return <LanesPage branch={name || undefined} />;
+  const branchName = name || undefined;
+  return (
+    <Prefetch queries={[serverTrpc.lanes.list.queryOptions(lanesInput(branchName))]}>
+      <LanesPage branch={branchName} />
+    </Prefetch>
+  );
 }

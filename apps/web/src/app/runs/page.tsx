@@ -1,17 +1,18 @@
 import type { Metadata } from "next";
 import { RunsPage } from "~/components/readiness/runs-page";
+import { runsFilterFrom, runsListInput } from "~/components/readiness/runs-filter";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 export const metadata: Metadata = { title: "Runs" };
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-/** A repeated parameter keeps its first value; an empty one is no filter at all. */
-function first(value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v ? v : undefined;
-}
-
+/** Filters live in the query string (runs-filter.ts): `/runs?status=failed&requester=push`. */
 export default async function Page({ searchParams }: Props) {
-  const query = await searchParams;
-  return <RunsPage filter={{ branch: first(query.branch), lane: first(query.lane) }} />;
+  const filter = runsFilterFrom(await searchParams);
+  return (
+    <Prefetch queries={[serverTrpc.runs.list.queryOptions(runsListInput(filter))]}>
+      <RunsPage filter={filter} />
+    </Prefetch>
+  );
 }

@@ -61,8 +61,3 @@ export function errorText(error: { message: string }): string {
     return m;
   }
 }
-
-export const INPUT =
-  "h-7 rounded-md border border-line bg-surface px-2 text-sm text-ink shadow-xs outline-none " +
-  "focus-visible:border-status-running focus-visible:ring-2 focus-visible:ring-status-running/20 " +
-  "disabled:opacity-50";

@@ -13,7 +13,7 @@ import { NewTokenForm } from "./new-token-form";
 import { TokenTable } from "./token-table";
 
 const Code = ({ children }: { children: ReactNode }) => (
-  <code className="rounded border border-line bg-zinc-50 px-1 font-mono text-xs whitespace-nowrap">{children}</code>
+  <code className="rounded border border-line bg-zinc-50 px-1 font-mono text-xs whitespace-nowrap max-sm:whitespace-normal max-sm:[overflow-wrap:anywhere]">{children}</code>
 );
 
 function Who({ user }: { user: SessionUser }) {
@@ -91,7 +91,7 @@ export function AccountPage() {
   }
   return (
     <div className="flex max-w-6xl flex-col gap-3">
-      <div className="grid gap-3 lg:grid-cols-[2fr_3fr]">
+      <div className="grid grid-cols-1 gap-3 lg:grid-cols-[2fr_3fr]">
         <Who user={user} />
         <CliHelp name={user.name} />
       </div>

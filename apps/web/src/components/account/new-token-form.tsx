@@ -3,9 +3,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { Button } from "~/components/ui/button";
-import { cn } from "~/lib/utils";
+import { Field, Input } from "~/components/ui/input";
+import { Select } from "~/components/ui/select";
 import { useTRPC } from "~/trpc/react";
-import { errorText, INPUT, MAX_TOKEN_DAYS, SCOPE_CAN, scopesFor, TOKEN_NAME, type Role, type Scope } from "./access";
+import { errorText, MAX_TOKEN_DAYS, SCOPE_CAN, scopesFor, TOKEN_NAME, type Role, type Scope } from "./access";
 
 /**
  * The token itself, which the server hands out once and never again (it keeps only a hash). The
@@ -33,16 +34,16 @@ function TokenOnce({ token, onDone }: { token: string; onDone: () => void }) {
   }
 
   return (
-    <div className="flex flex-col gap-1.5 rounded-md border border-status-passed/40 bg-green-50 p-2.5" data-testid="new-token">
+    <div className="flex flex-col gap-1.5 rounded-md border border-status-passed/40 bg-status-passed-soft p-2.5" data-testid="new-token">
       <div className="flex items-center gap-1.5">
-        <input
+        <Input
           ref={box}
           readOnly
           aria-label="New API token"
           value={token}
           spellCheck={false}
           onFocus={(e) => e.currentTarget.select()}
-          className={cn(INPUT, "min-w-0 flex-1 font-mono text-xs")}
+          className="flex-1 font-mono text-xs"
         />
         <Button size="xs" variant="outline" onClick={() => void copy()}>
           {copied === "yes" ? "Copied" : "Copy"}
@@ -96,10 +97,9 @@ export function NewTokenForm({ role }: { role: Role }) {
   return (
     <div className="flex flex-col gap-2.5">
       <form onSubmit={submit} className="flex flex-wrap items-end gap-2" aria-label="New token">
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Name
-          <input
-            className={`${INPUT} w-56`}
+        <Field label="Name">
+          <Input
+            className="w-56"
             value={name}
             maxLength={64}
             required
@@ -107,21 +107,19 @@ export function NewTokenForm({ role }: { role: Role }) {
             spellCheck={false}
             onChange={(e) => setName(e.target.value)}
           />
-        </label>
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Scope
-          <select className={INPUT} value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
+        </Field>
+        <Field label="Scope">
+          <Select value={scope} onChange={(e) => setScope(e.target.value as Scope)}>
             {scopes.map((s) => (
               <option key={s} value={s}>
                 {s}: {SCOPE_CAN[s]}
               </option>
             ))}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Days
-          <input
-            className={`${INPUT} w-16`}
+          </Select>
+        </Field>
+        <Field label="Days">
+          <Input
+            className="w-16"
             type="number"
             min={1}
             max={MAX_TOKEN_DAYS}
@@ -129,7 +127,7 @@ export function NewTokenForm({ role }: { role: Role }) {
             value={days}
             onChange={(e) => setDays(e.target.value)}
           />
-        </label>
+        </Field>
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? "Making…" : "Make token"}
         </Button>

@@ -13,7 +13,7 @@ import { useTRPC } from "~/trpc/react";
 import { errorText, tokenState, type TokenRow, type TokenState } from "./access";
 
 const STATE_CLASS: Record<TokenState, string> = {
-  active: "text-status-passed",
+  active: "text-status-passed-ink",
   expired: "text-ink-muted",
   revoked: "text-status-failed",
 };

@@ -4,12 +4,9 @@ import { TRPCClientError } from "@trpc/client";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
 import { authClient } from "./auth-client";
 import { useSession } from "./use-session";
-
-const INPUT =
-  "h-8 w-full rounded-md border border-line bg-surface px-2.5 text-base text-ink shadow-xs outline-none " +
-  "focus-visible:border-status-running focus-visible:ring-2 focus-visible:ring-status-running/20";
 
 /** Bad input (a name too long to be anyone's) reads like a wrong password: neither tells which names exist. */
 function describe(error: unknown): string {
@@ -47,8 +44,9 @@ export function LoginForm({ next }: { next: string }) {
     <form onSubmit={submit} className="flex flex-col gap-3" aria-describedby={error ? "login-error" : undefined}>
       <label className="flex flex-col gap-1 text-sm font-medium text-ink">
         Name
-        <input
-          className={INPUT}
+        <Input
+          size="md"
+          className="w-full"
           name="username"
           autoComplete="username"
           autoCapitalize="none"
@@ -62,8 +60,9 @@ export function LoginForm({ next }: { next: string }) {
       </label>
       <label className="flex flex-col gap-1 text-sm font-medium text-ink">
         Password
-        <input
-          className={INPUT}
+        <Input
+          size="md"
+          className="w-full"
           name="password"
           type="password"
           autoComplete="current-password"

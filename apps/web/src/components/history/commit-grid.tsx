@@ -2,6 +2,7 @@ import Link from "next/link";
 import { runHref } from "~/components/readiness/links";
 import { Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { ScrollX } from "~/components/ui/scroll-x";
 import { StatusDot, statusLabel } from "~/components/ui/status-badge";
 import { cn } from "~/lib/utils";
 import { formatSeconds } from "./format";
@@ -10,7 +11,7 @@ import type { BranchGrid, GridCell, GridLane } from "./types";
 import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 /** Release-gate columns are tinted so "is this commit releasable" reads down one band. */
-const RELEASE_TINT = "bg-amber-50/70";
+const RELEASE_TINT = "bg-gate-soft/70";
 
 function Cell({ cell, lane, sha }: { cell: GridCell | null; lane: GridLane; sha: string }) {
   if (!cell) {
@@ -22,7 +23,9 @@ function Cell({ cell, lane, sha }: { cell: GridCell | null; lane: GridLane; sha:
   }
   const flaky = cell.flaky ? ", flaky: an earlier attempt on this commit failed" : "";
   const what = `${lane.name}: ${statusLabel(cell.status)}${cell.attempt > 1 ? ` (attempt #${cell.attempt})` : ""}${flaky}`;
-  const title = cell.seconds != null ? `${what} in ${formatSeconds(cell.seconds)}` : what;
+  const timed = cell.seconds != null ? `${what} in ${formatSeconds(cell.seconds)}` : what;
+  // the verdict stands while a newer run of the lane is under way on this commit
+  const title = cell.rerun ? `${timed}; ${cell.rerun.status === "running" ? "re-running" : "rerun queued"}` : timed;
   return (
     <Link
       href={runHref(cell.id)}
@@ -30,10 +33,11 @@ function Cell({ cell, lane, sha }: { cell: GridCell | null; lane: GridLane; sha:
       aria-label={title}
       data-status={cell.status}
       data-flaky={cell.flaky || undefined}
+      data-rerun={cell.rerun?.status}
       className="flex size-4 items-center justify-center rounded-[3px] hover:ring-2 hover:ring-zinc-400 focus-visible:ring-2"
     >
       {/* A flaky pass keeps its green but wears an amber ring: counted, not clean. */}
-      <StatusDot status={cell.status} className={cn("size-3 rounded-[3px]", cell.flaky && "ring-2 ring-amber-400")} />
+      <StatusDot status={cell.status} className={cn("size-3 rounded-[3px]", cell.flaky && "ring-2 ring-status-warn")} />
     </Link>
   );
 }
@@ -46,7 +50,7 @@ function headerHeight(lanes: readonly GridLane[]): number {
 function LaneHeader({ lane, height }: { lane: GridLane; height: number }) {
   const tip = `${lane.name}${lane.title !== lane.name ? ` — ${lane.title}` : ""}${lane.release ? " (release gate)" : ""}`;
   return (
-    <th scope="col" style={{ height }} className={cn("w-5 px-0 pb-1 align-bottom", lane.release && RELEASE_TINT)}>
+    <th scope="col" style={{ height }} className={cn("w-6 px-0 pb-1 align-bottom", lane.release && RELEASE_TINT)}>
       <Link
         href={laneHref(lane.name)}
         title={tip}
@@ -56,7 +60,7 @@ function LaneHeader({ lane, height }: { lane: GridLane; height: number }) {
           lane.release && "font-semibold text-ink",
         )}
       >
-        {lane.release && <span className="text-amber-600">◆ </span>}
+        {lane.release && <span className="text-gate">◆ </span>}
         {lane.name}
       </Link>
     </th>
@@ -69,7 +73,7 @@ function ReleaseCount({ passed, total }: { passed: number; total: number }) {
   return (
     <span
       title={`${passed} of ${total} release-gate lanes passed on this commit`}
-      className={cn("font-mono text-sm whitespace-nowrap", all ? "font-semibold text-green-700" : passed === 0 ? "text-ink-muted" : "text-ink")}
+      className={cn("font-mono text-sm whitespace-nowrap", all ? "font-semibold text-status-passed-ink" : passed === 0 ? "text-ink-muted" : "text-ink")}
     >
       {passed}/{total}
     </span>
@@ -85,8 +89,8 @@ export function CommitGrid({ grid }: { grid: BranchGrid }) {
   const height = headerHeight(grid.lanes);
   const order = grid.lanes.map((lane, i) => ({ lane, i })).sort((a, b) => Number(b.lane.release) - Number(a.lane.release));
   return (
-    <div className="w-full overflow-x-auto">
-      <table className="border-collapse text-left text-sm" data-testid="history-grid">
+    <ScrollX label="History grid, scrolls sideways">
+      <table className="w-full border-collapse text-left text-sm" data-testid="history-grid">
         <thead>
           <tr className="border-b border-line">
             <th scope="col" className="px-2 pb-1 align-bottom text-xs font-medium tracking-wide text-ink-muted uppercase">
@@ -103,7 +107,8 @@ export function CommitGrid({ grid }: { grid: BranchGrid }) {
         <tbody>
           {grid.commits.map((commit) => (
             <tr key={commit.sha} data-sha={commit.sha} className="border-b border-line/70 hover:bg-zinc-50">
-              <td className="h-6 max-w-[28rem] px-2">
+              {/* The commit column takes the width the lanes leave (a wide screen shows whole subjects), at least 12rem on a phone. */}
+              <td className="h-6 w-full max-w-0 min-w-48 px-2">
                 <span className="flex min-w-0 items-center gap-1.5">
                   <Sha sha={commit.sha} length={8} />
                   <span className="min-w-0 truncate text-ink" title={`${visibleText(commit.subject)} — ${commit.authorName}`}>
@@ -116,7 +121,8 @@ export function CommitGrid({ grid }: { grid: BranchGrid }) {
                 <ReleaseCount passed={commit.release.passed} total={commit.release.total} />
               </td>
               {order.map(({ lane, i }) => (
-                <td key={lane.name} className={cn("w-5 px-0.5", lane.release && RELEASE_TINT)}>
+                // 24px apart: a 16px square is a big enough target (WCAG 2.5.8) when its neighbours are that far.
+                <td key={lane.name} className={cn("w-6 px-1", lane.release && RELEASE_TINT)}>
                   <Cell cell={commit.cells[i] ?? null} lane={lane} sha={commit.sha} />
                 </td>
               ))}
@@ -124,6 +130,6 @@ export function CommitGrid({ grid }: { grid: BranchGrid }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollX>
   );
 }

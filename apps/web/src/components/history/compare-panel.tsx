@@ -38,7 +38,7 @@ function Row({ label, good, bad, differs = false, fingerprintKey = false }: RowP
         {label}
       </th>
       <td className="min-w-0 py-1 pr-3 [overflow-wrap:anywhere]">{good}</td>
-      <td className={cn("min-w-0 py-1 [overflow-wrap:anywhere]", differs && "bg-amber-50")}>{bad}</td>
+      <td className={cn("min-w-0 py-1 [overflow-wrap:anywhere]", differs && "bg-highlight")}>{bad}</td>
     </tr>
   );
 }

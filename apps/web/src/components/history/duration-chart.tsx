@@ -2,11 +2,14 @@ import { runHref } from "~/components/readiness/links";
 import { formatSeconds } from "./format";
 import type { TrendPoint } from "./types";
 import { visibleText } from "~/components/ui/visible-text";
+import { useWidth } from "~/lib/use-width";
 
-const W = 760;
+/** The drawing width before the box is measured; after that the chart is as wide as its box. */
+const FIRST_W = 760;
+/** Narrower than this and the date labels collide: the chart scrolls inside its box instead. */
+const MIN_W = 320;
 const H = 220;
 const M = { left: 52, right: 86, top: 12, bottom: 26 };
-const PLOT_W = W - M.left - M.right;
 const PLOT_H = H - M.top - M.bottom;
 
 /** Distinct at a glance and readable on white; branches beyond these share the last (gray). */
@@ -34,9 +37,12 @@ type ChartProps = { points: readonly TrendPoint[]; median: number | null; p90: n
 
 /** Duration of each passed run over time, one dot per run coloured by branch, with the median and p90. */
 export function DurationChart({ points, median, p90 }: ChartProps) {
+  const [box, width] = useWidth<HTMLDivElement>(FIRST_W);
   if (points.length === 0) {
     return <p className="px-1 py-6 text-sm text-ink-muted">No passed run in this window yet: there is no duration to chart.</p>;
   }
+  const W = Math.max(MIN_W, width);
+  const PLOT_W = W - M.left - M.right;
   const colors = branchColors(points);
   const times = points.map((p) => Date.parse(p.finishedAt));
   let t0 = Math.min(...times);
@@ -49,38 +55,42 @@ export function DurationChart({ points, median, p90 }: ChartProps) {
   const yTicks = Array.from({ length: yMax / step + 1 }, (_, i) => i * step);
   // Close median and p90 labels would print over each other: the p90 one steps up.
   const p90Shift = p90 != null && median != null ? Math.min(0, y(median) - y(p90) - 11) : 0;
-  const xTicks = [0, 1 / 3, 2 / 3, 1].map((f) => t0 + f * (t1 - t0));
+  // A phone's plot has room for the two ends' dates only; four would print over each other.
+  const xTicks = (PLOT_W < 360 ? [0, 1] : [0, 1 / 3, 2 / 3, 1]).map((f) => t0 + f * (t1 - t0));
 
   return (
-    <div className="flex flex-col gap-1.5">
+    <div ref={box} className="flex min-w-0 flex-col gap-1.5 overflow-x-auto">
       <svg
         viewBox={`0 0 ${W} ${H}`}
-        className="h-auto w-full max-w-[960px] font-mono"
-        role="img"
+        width={W}
+        height={H}
+        className="block font-mono"
+        // A group, not an image: the dots are links to their runs.
+        role="group"
         aria-label={`Durations of ${points.length} passed runs; median ${formatSeconds(median)}`}
         data-testid="duration-chart"
       >
         {yTicks.map((s) => (
           <g key={s}>
-            <line x1={M.left} x2={M.left + PLOT_W} y1={y(s)} y2={y(s)} stroke="#e4e4e7" strokeWidth={1} />
-            <text x={M.left - 6} y={y(s)} dy="0.32em" textAnchor="end" fontSize={10} fill="#71717a">
+            <line x1={M.left} x2={M.left + PLOT_W} y1={y(s)} y2={y(s)} className="stroke-line" strokeWidth={1} />
+            <text x={M.left - 6} y={y(s)} dy="0.32em" textAnchor="end" fontSize={10} className="fill-ink-muted">
               {formatSeconds(s)}
             </text>
           </g>
         ))}
         {xTicks.map((t, i) => (
-          <text key={t} x={x(t)} y={H - 8} fontSize={10} fill="#71717a" textAnchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}>
+          <text key={t} x={x(t)} y={H - 8} fontSize={10} className="fill-ink-muted" textAnchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}>
             {dateLabel(t)}
           </text>
         ))}
-        <text x={M.left + PLOT_W} y={H - 8} dx={6} fontSize={10} fill="#a1a1aa">
+        <text x={M.left + PLOT_W} y={H - 8} dx={6} fontSize={10} className="fill-zinc-400">
           UTC
         </text>
-        {p90 != null && <GuideLine y={y(p90)} labelShift={p90Shift} label={`p90 ${formatSeconds(p90)}`} color="#a1a1aa" dash="2 3" />}
-        {median != null && <GuideLine y={y(median)} label={`median ${formatSeconds(median)}`} color="#18181b" dash="6 4" />}
+        {p90 != null && <GuideLine y={y(p90)} labelShift={p90Shift} label={`p90 ${formatSeconds(p90)}`} plotW={PLOT_W} className="text-zinc-400" dash="2 3" />}
+        {median != null && <GuideLine y={y(median)} label={`median ${formatSeconds(median)}`} plotW={PLOT_W} className="text-ink" dash="6 4" />}
         {points.map((p) => (
           <a key={p.runId} href={runHref(p.runId)}>
-            <circle cx={x(Date.parse(p.finishedAt))} cy={y(p.seconds)} r={4} fill={colors.get(p.branch)} fillOpacity={0.85} stroke="#fff" strokeWidth={1}>
+            <circle cx={x(Date.parse(p.finishedAt))} cy={y(p.seconds)} r={4} fill={colors.get(p.branch)} fillOpacity={0.85} className="stroke-surface" strokeWidth={1}>
               <title>{`${formatSeconds(p.seconds)} · ${visibleText(p.branch)} · ${p.commitSha.slice(0, 10)}${p.hostName ? ` · ${p.hostName}` : ""} · ${p.finishedAt}`}</title>
             </circle>
           </a>
@@ -100,13 +110,14 @@ export function DurationChart({ points, median, p90 }: ChartProps) {
   );
 }
 
-type GuideProps = { y: number; label: string; color: string; dash: string; labelShift?: number };
+/** `className` sets the colour (a text-* class); line and label both take it as currentColor. */
+type GuideProps = { y: number; label: string; className: string; dash: string; plotW: number; labelShift?: number };
 
-function GuideLine({ y, label, color, dash, labelShift = 0 }: GuideProps) {
+function GuideLine({ y, label, className, dash, plotW: PLOT_W, labelShift = 0 }: GuideProps) {
   return (
-    <g>
-      <line x1={M.left} x2={M.left + PLOT_W} y1={y} y2={y} stroke={color} strokeWidth={1.25} strokeDasharray={dash} />
-      <text x={M.left + PLOT_W + 6} y={y + labelShift} dy="0.32em" fontSize={10} fill={color}>
+    <g className={className}>
+      <line x1={M.left} x2={M.left + PLOT_W} y1={y} y2={y} stroke="currentColor" strokeWidth={1.25} strokeDasharray={dash} />
+      <text x={M.left + PLOT_W + 6} y={y + labelShift} dy="0.32em" fontSize={10} fill="currentColor">
         {label}
       </text>
     </g>

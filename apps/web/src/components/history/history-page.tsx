@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { branchHref } from "~/components/readiness/links";
 import { LIVE_REFETCH_MS } from "~/components/readiness/live";
+import { HISTORY_DEPTHS as DEPTHS, historyInput } from "~/components/readiness/page-queries";
 import { Loading, PageError, QueryError } from "~/components/readiness/query-state";
 import { Section } from "~/components/ui/card";
 import { Mono } from "~/components/ui/mono";
@@ -14,7 +15,6 @@ import { useTRPC } from "~/trpc/react";
 import { CommitGrid } from "./commit-grid";
 import { VisibleText } from "~/components/ui/visible-text";
 
-const DEPTHS = [20, 50, 100] as const;
 const LEGEND = ["passed", "failed", "timed_out", "error", "unsupported", "running", "queued", "canceled", "never-run"] as const;
 
 function Legend() {
@@ -24,8 +24,8 @@ function Legend() {
         <StatusBadge key={s} status={s} className="text-xs font-normal" />
       ))}
       <span className="inline-flex items-center gap-1 text-xs text-ink-muted">
-        <span className="inline-block h-3 w-4 rounded-sm bg-amber-50 ring-1 ring-amber-200" />
-        <span className="text-amber-600">◆</span> release-gate lane
+        <span className="inline-block h-3 w-4 rounded-sm bg-gate-soft ring-1 ring-gate-edge" />
+        <span className="text-gate">◆</span> release-gate lane
       </span>
     </div>
   );
@@ -55,7 +55,7 @@ export function HistoryPage({ branch }: { branch: string }) {
   const trpc = useTRPC();
   const [depth, setDepth] = useState<number>(DEPTHS[0]);
   const query = useQuery({
-    ...trpc.history.branchGrid.queryOptions({ branch, commits: depth }),
+    ...trpc.history.branchGrid.queryOptions(historyInput(branch, depth)),
     refetchInterval: LIVE_REFETCH_MS,
     placeholderData: (prev) => prev,
   });
@@ -75,12 +75,12 @@ export function HistoryPage({ branch }: { branch: string }) {
         <span className="text-sm text-ink-muted">first-parent commits, newest first; each square is the latest run of that lane on that commit</span>
       </div>
       {grid.catalogError != null && (
-        <p role="alert" className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900 [overflow-wrap:anywhere]">
+        <p role="alert" className="rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm text-status-failed-ink [overflow-wrap:anywhere]">
           The head commit&apos;s catalog is invalid, so the columns are the lanes that ran: {grid.catalogError}
         </p>
       )}
       {grid.historyError != null && (
-        <p role="alert" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm [overflow-wrap:anywhere]">
+        <p role="alert" className="rounded-md border border-status-warn-edge bg-status-warn-soft px-3 py-2 text-sm [overflow-wrap:anywhere]">
           Only the head commit is shown: git could not list the history ({grid.historyError}).
         </p>
       )}

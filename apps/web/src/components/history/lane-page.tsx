@@ -28,7 +28,7 @@ function Stat({ label, hint, children, tone }: { label: string; hint: string; ch
 
 function Stats({ h }: { h: LaneHistory }) {
   const { flake, counts } = h;
-  const flakeTone = flake.rate == null || flake.rate === 0 ? undefined : flake.rate >= 0.1 ? "text-status-failed" : "text-amber-700";
+  const flakeTone = flake.rate == null || flake.rate === 0 ? undefined : flake.rate >= 0.1 ? "text-status-failed" : "text-status-warn-ink";
   return (
     <div className="flex flex-wrap gap-2">
       <Stat label="Median" hint="median duration of the passed runs in this window">{formatSeconds(h.medianSeconds)}</Stat>
@@ -43,7 +43,7 @@ function Stats({ h }: { h: LaneHistory }) {
           {flake.flakyCommits.length}/{flake.commits} commits
         </span>
       </Stat>
-      <Stat label="Passed" hint="passed runs in this window" tone="text-green-700">{counts.passed}</Stat>
+      <Stat label="Passed" hint="passed runs in this window" tone="text-status-passed-ink">{counts.passed}</Stat>
       <Stat label="Failed" hint="failed or timed-out runs in this window" tone={counts.failed ? "text-status-failed" : undefined}>
         {counts.failed}
       </Stat>

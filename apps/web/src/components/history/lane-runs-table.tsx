@@ -41,9 +41,9 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
             </TD>
             <TD>
               <span className="inline-flex items-center gap-1">
-                <Sha sha={run.commitSha} length={8} className={cn(flaky.has(run.commitSha) && "border-amber-300 bg-amber-50")} />
+                <Sha sha={run.commitSha} length={8} className={cn(flaky.has(run.commitSha) && "border-status-warn-edge bg-status-warn-soft")} />
                 {flaky.has(run.commitSha) && (
-                  <span className="text-xs text-amber-700" title="this lane both passed and failed on this commit">
+                  <span className="text-xs text-status-warn-ink" title="this lane both passed and failed on this commit">
                     flaky
                   </span>
                 )}

@@ -54,7 +54,7 @@ export function Benchmarks({ branch }: { branch: string }) {
                 </td>
                 <td className="px-3 py-1">
                   {s.regression ? (
-                    <span className="rounded bg-red-50 px-1 text-xs font-medium text-status-failed" data-testid="regression">
+                    <span className="rounded bg-status-failed-soft px-1 text-xs font-medium text-status-failed" data-testid="regression">
                       regression: &gt;10% worse than the recent median
                     </span>
                   ) : s.regression === false ? (

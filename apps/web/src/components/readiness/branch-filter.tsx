@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { Input } from "~/components/ui/input";
 
 /** Typing settles before the overview asks again: one query per pause, not per key. */
 const SETTLE_MS = 200;
@@ -11,6 +12,12 @@ const SETTLE_MS = 200;
  */
 export function BranchFilter({ value, onChange }: { value: string; onChange: (filter: string) => void }) {
   const [text, setText] = useState(value);
+  const box = useRef<HTMLInputElement>(null);
+  // The box is in the server's HTML, so it can be typed into before the scripts run; that text is adopted once they do.
+  useEffect(() => {
+    const typed = box.current?.value;
+    if (typed !== undefined && typed !== value) setText(typed);
+  }, [value]);
   useEffect(() => {
     if (text === value) return;
     const timer = setTimeout(() => {
@@ -23,7 +30,8 @@ export function BranchFilter({ value, onChange }: { value: string; onChange: (fi
     return () => clearTimeout(timer);
   }, [text, value, onChange]);
   return (
-    <input
+    <Input
+      ref={box}
       type="search"
       value={text}
       maxLength={255}
@@ -31,7 +39,7 @@ export function BranchFilter({ value, onChange }: { value: string; onChange: (fi
       placeholder="Filter branches"
       aria-label="Filter branches by name"
       data-testid="branch-filter"
-      className="h-7 w-56 rounded-md border border-line bg-surface px-2 text-sm text-ink placeholder:text-ink-muted focus-visible:outline-2 focus-visible:outline-status-running"
+      className="w-56"
     />
   );
 }

@@ -12,7 +12,7 @@ import { VisibleText } from "~/components/ui/visible-text";
 function MissingLine({ detail }: { detail: BranchDetail }) {
   if (detail.catalogError != null) return null;
   if (detail.missing.length === 0) {
-    return <p className="text-sm text-green-700">Every release gate passed on this exact commit.</p>;
+    return <p className="text-sm text-status-passed-ink">Every release gate passed on this exact commit.</p>;
   }
   return (
     <div className="flex flex-wrap items-center gap-1 text-sm">

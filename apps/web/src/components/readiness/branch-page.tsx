@@ -8,6 +8,7 @@ import { BranchLanes } from "./branch-lanes";
 import { CatalogError } from "./catalog-error";
 import { Loading, PageError, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
+import { ReadinessTimeline } from "./readiness-timeline";
 import { RerunNotice, RerunNoticeProvider } from "./rerun-notice";
 import { TargetFaultBanner } from "./target-fault";
 import { VerdictPanel } from "./verdict-panel";
@@ -34,6 +35,7 @@ export function BranchPage({ name }: { name: string }) {
         ) : (
           <BranchLanes detail={detail} />
         )}
+        <ReadinessTimeline branch={detail.name} />
         <Benchmarks branch={detail.name} />
       </div>
     </RerunNoticeProvider>

@@ -23,7 +23,7 @@ function ChipList({ items, empty = "—" }: { items: readonly string[]; empty?: 
 
 function CatalogLaneRow({ lane, profileName }: { lane: Lane; profileName: string }) {
   return (
-    <TR id={`catalog-lane-${lane.name}`} data-lane={lane.name} className="scroll-mt-12 align-top target:bg-amber-50">
+    <TR id={`catalog-lane-${lane.name}`} data-lane={lane.name} className="scroll-mt-12 align-top target:bg-highlight">
       <TD className="py-1.5" title={lane.description}>
         <Link href={laneHref(lane.name)} className="block font-mono font-semibold whitespace-nowrap hover:underline">
           {lane.name}
@@ -62,7 +62,7 @@ export function CatalogLanes({ catalog }: { catalog: Catalog }) {
             <TH>Lane</TH>
             <TH>Group</TH>
             <TH>Profile</TH>
-            <TH>Host</TH>
+            <TH>Host class</TH>
             <TH>Timeout</TH>
             <TH>Needs</TH>
             <TH>Covers</TH>

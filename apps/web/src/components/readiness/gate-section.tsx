@@ -9,7 +9,7 @@ import type { BranchGate, LaneDetail, LaneReadiness } from "./types";
 function GateState({ gate }: { gate: BranchGate }) {
   if (gate.green) {
     return (
-      <span className="inline-flex items-center gap-1 font-medium text-green-700">
+      <span className="inline-flex items-center gap-1 font-medium text-status-passed-ink">
         <CheckIcon className="size-3.5" />
         green on this commit
       </span>
@@ -25,9 +25,9 @@ function GateState({ gate }: { gate: BranchGate }) {
   );
 }
 
-/** Missing lanes nobody is running yet: what "Rerun missing" would queue. */
+/** Missing lanes nobody is running yet (a failed lane being rerun is under way): what "Rerun missing" would queue. */
 export function idleMissing(gate: BranchGate): number {
-  return gate.lanes.filter((l) => gate.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run")).length;
+  return gate.lanes.filter((l) => gate.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run") && !l.rerun).length;
 }
 
 export type GateSectionProps = {
@@ -52,7 +52,7 @@ export function GateSection({ gate, branch, lanes, shownAbove }: GateSectionProp
       }
       description={<GateState gate={gate} />}
       actions={<RerunMissing branch={branch} gate={gate.id} count={idleMissing(gate)} label="Rerun missing" />}
-      className={gate.release && !gate.green ? "border-red-200" : undefined}
+      className={gate.release && !gate.green ? "border-status-failed-edge" : undefined}
       flush
     >
       {lanes.length > 0 && <LaneTable branch={branch} rows={lanes} />}

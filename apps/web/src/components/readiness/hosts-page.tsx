@@ -54,7 +54,7 @@ function HostTableRow({ host }: { host: HostRow }) {
         )}
       </TD>
       <TD data-online={host.online}>
-        <span className={cn("inline-flex items-center gap-1.5 text-sm font-medium", host.online ? "text-green-700" : "text-ink-muted")}>
+        <span className={cn("inline-flex items-center gap-1.5 text-sm font-medium", host.online ? "text-status-passed-ink" : "text-ink-muted")}>
           <span aria-hidden className={cn("size-2 rounded-full", host.online ? "bg-status-passed" : "bg-status-idle")} />
           {host.online ? "online" : "offline"}
         </span>

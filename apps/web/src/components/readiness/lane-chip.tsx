@@ -4,23 +4,26 @@ import { StatusDot, statusLabel } from "~/components/ui/status-badge";
 import { formatRelative, toDate } from "~/lib/time";
 import { cn } from "~/lib/utils";
 import { laneStatus } from "./lane-state";
+import { rerunLabel } from "./rerun-state";
 import { runHref } from "./links";
 import type { LaneGlance } from "./types";
 
 const TONE: Record<string, string> = {
-  failed: "border-red-200 bg-red-50 text-red-800",
-  timed_out: "border-orange-200 bg-orange-50 text-orange-800",
-  error: "border-pink-200 bg-pink-50 text-pink-800",
-  lost: "border-pink-200 bg-pink-50 text-pink-800",
-  unsupported: "border-purple-200 bg-purple-50 text-purple-800",
-  running: "border-blue-200 bg-blue-50 text-blue-800",
-  queued: "border-amber-200 bg-amber-50 text-amber-800",
-  passed: "border-green-200 bg-green-50 text-green-800",
+  failed: "border-status-failed-edge bg-status-failed-soft text-status-failed-ink",
+  timed_out: "border-status-timeout-edge bg-status-timeout-soft text-status-timeout-ink",
+  error: "border-status-infra-edge bg-status-infra-soft text-status-infra-ink",
+  lost: "border-status-infra-edge bg-status-infra-soft text-status-infra-ink",
+  unsupported: "border-status-unsupported-edge bg-status-unsupported-soft text-status-unsupported-ink",
+  running: "border-status-running-edge bg-status-running-soft text-status-running-ink",
+  queued: "border-status-queued-edge bg-status-queued-soft text-status-queued-ink",
+  passed: "border-status-passed-edge bg-status-passed-soft text-status-passed-ink",
 };
 const NEUTRAL = "border-line bg-zinc-50 text-ink-muted";
 
 function chipHint(readiness: LaneGlance, status: string): string {
-  const head = readiness.headRun ? `${statusLabel(status)} on the head commit` : "never run on the head commit";
+  const rerun = rerunLabel(readiness.rerun);
+  const verdict = readiness.headRun ? `${statusLabel(status)} on the head commit` : "never run on the head commit";
+  const head = rerun ? `${verdict}, ${rerun}: this stands until the rerun's result is in` : verdict;
   const stale = readiness.stalePass;
   if (!stale) return `${readiness.lane}: ${head}`;
   const when = formatRelative(toDate(stale.finishedAt ?? stale.queuedAt), Date.now());
@@ -29,7 +32,9 @@ function chipHint(readiness: LaneGlance, status: string): string {
 
 /**
  * A lane named with its state's colour. A stale pass gets a dashed border and a "stale" tag: it is
- * information, never credit. Links to the head run, or to the stale pass when that is all there is.
+ * information, never credit. A rerun under way is said after the name ("· re-running") in the
+ * verdict's colour, which stands until the rerun ends. Links to the head run, or to the stale pass
+ * when that is all there is.
  */
 export function LaneChip({ readiness }: { readiness: LaneGlance }) {
   const status = laneStatus(readiness);
@@ -46,16 +51,17 @@ export function LaneChip({ readiness }: { readiness: LaneGlance }) {
       <StatusDot status={status} className="size-1.5" />
       {readiness.lane}
       {stale && <span className="font-sans text-[10px] tracking-wide text-ink-muted uppercase">stale</span>}
+      {readiness.rerun && <span className="font-sans text-[11px] opacity-80">· {rerunLabel(readiness.rerun)}</span>}
     </>
   );
   return (
     <Tip content={chipHint(readiness, status)}>
       {target ? (
-        <Link href={runHref(target.id)} data-lane-chip={readiness.lane} data-lane-state={status} className={className}>
+        <Link href={runHref(target.id)} data-lane-chip={readiness.lane} data-lane-state={status} data-rerun={readiness.rerun?.status} className={className}>
           {body}
         </Link>
       ) : (
-        <span tabIndex={0} data-lane-chip={readiness.lane} data-lane-state={status} className={className}>
+        <span tabIndex={0} data-lane-chip={readiness.lane} data-lane-state={status} data-rerun={readiness.rerun?.status} className={className}>
           {body}
         </span>
       )}

@@ -5,6 +5,7 @@ import { Mono } from "~/components/ui/mono";
 import { useTRPC } from "~/trpc/react";
 import { CatalogGates } from "./catalog-gates";
 import { CatalogLanes } from "./catalog-lanes";
+import { lanesInput } from "./page-queries";
 import { Loading, QueryError } from "./query-state";
 import { SiteOverlay } from "./site-overlay";
 import { VisibleText } from "~/components/ui/visible-text";
@@ -12,7 +13,7 @@ import { VisibleText } from "~/components/ui/visible-text";
 /** The catalog in force: the default one, or the one at a branch's head with `?branch=`. */
 export function LanesPage({ branch }: { branch?: string }) {
   const trpc = useTRPC();
-  const query = useQuery(trpc.lanes.list.queryOptions(branch ? { branch } : undefined));
+  const query = useQuery(trpc.lanes.list.queryOptions(lanesInput(branch)));
   if (query.data === undefined) {
     return query.isError ? <QueryError error={query.error} what="the catalog" /> : <Loading what="the catalog" />;
   }

@@ -1,32 +1,19 @@
-/**
- * Branch names come from outside and may hold `/`, `%`, `?`, `#` or shell-looking text: each path
- * segment is encoded on its own so the slashes stay readable and nothing else can change the route.
- */
-export function branchHref(name: string): string {
-  return `/branches/${name.split("/").map(encodeURIComponent).join("/")}`;
-}
+import { RUNS_FILTER_KEYS, type RunsFilter } from "./runs-filter";
 
-/** Inverse of branchHref for a catch-all route's segments; a malformed escape is kept as typed. */
-export function branchNameFromSegments(segments: readonly string[]): string {
-  return segments.map(safeDecode).join("/");
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
+// One definition for the web, notifications and the CLI; the subpath keeps the YAML parser out of the bundle.
+export { branchHref, branchNameFromSegments } from "@proofboard/domain/links";
 
 export function runHref(id: string): string {
   return `/runs/${encodeURIComponent(id)}`;
 }
 
-export function runsHref(filter: { branch?: string; lane?: string }): string {
+/** The runs page with these filters (runs-filter.ts), in a fixed order so equal views have equal URLs. */
+export function runsHref(filter: RunsFilter): string {
   const query = new URLSearchParams();
-  if (filter.branch) query.set("branch", filter.branch);
-  if (filter.lane) query.set("lane", filter.lane);
+  for (const key of [...RUNS_FILTER_KEYS, "before"] as const) {
+    const v = filter[key];
+    if (v) query.set(key, v);
+  }
   const s = query.toString();
   return s ? `/runs?${s}` : "/runs";
 }

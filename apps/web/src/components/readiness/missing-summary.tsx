@@ -10,6 +10,7 @@ export function MissingSummary({ gates }: { gates: readonly GateSummary[] }) {
     .flatMap((g) => g.lanes.filter((l) => g.missing.includes(l.lane)))
     .filter((l) => (seen.has(l.lane) ? false : (seen.add(l.lane), true)));
   const stale = missing.filter((l) => l.stalePass != null).length;
+  const rerunning = missing.filter((l) => l.rerun != null).length;
   if (missing.length === 0) return <span className="text-sm text-ink-muted">nothing</span>;
   return (
     <ul className="flex flex-col gap-0.5 text-sm" aria-label={`${missing.length} release lanes missing`}>
@@ -20,6 +21,11 @@ export function MissingSummary({ gates }: { gates: readonly GateSummary[] }) {
           <span className="text-ink-muted">{statusLabel(status)}</span>
         </li>
       ))}
+      {rerunning > 0 && (
+        <li className="text-xs text-ink-muted" data-testid="missing-rerunning" title="still missing until a rerun under way passes">
+          {rerunning} of them re-running
+        </li>
+      )}
       {stale > 0 && (
         <li className="text-xs text-ink-muted" title="passed on an older commit of this branch; never counted">
           {stale} passed only on an older commit

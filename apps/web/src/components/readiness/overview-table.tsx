@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
+import { cn } from "~/lib/utils";
 import { CatalogError } from "./catalog-error";
 import { CommitLine } from "./commit-line";
 import { GateCell } from "./gate-cell";
@@ -11,13 +12,22 @@ import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 type ReleaseGate = Overview["releaseGates"][number];
 
+/**
+ * Below md a branch is a block instead of a wide row: verdict and branch, then each release gate
+ * and what is missing on a line of its own, named as the hidden column headers would.
+ */
+const STACKED_ROW = "max-md:grid max-md:grid-cols-[auto_minmax(0,1fr)] max-md:gap-x-1 max-md:pb-1.5 max-md:[&>td]:h-auto max-md:[&>td]:w-auto";
+const STACKED_CELL = "max-md:col-span-2 max-md:py-0.5";
+const LABELLED =
+  "max-md:flex max-md:items-baseline max-md:gap-2 max-md:before:w-16 max-md:before:shrink-0 max-md:before:truncate max-md:before:text-xs max-md:before:text-ink-muted max-md:before:content-[attr(data-label)]";
+
 function BranchRow({ branch, releaseGates }: { branch: OverviewBranch; releaseGates: readonly ReleaseGate[] }) {
   return (
-    <TR data-branch={branch.name} className="align-top">
+    <TR data-branch={branch.name} className={cn("align-top", STACKED_ROW)}>
       <TD className="w-0 py-2 align-top">
         <Verdict ready={branch.releaseReady} />
       </TD>
-      <TD className="max-w-[28rem] min-w-64 py-2 align-top">
+      <TD className="max-w-[28rem] min-w-64 py-2 align-top max-md:max-w-none max-md:min-w-0 2xl:max-w-[40rem]">
         <Link
           href={branchHref(branch.name)}
           className="block truncate font-mono text-base font-semibold text-ink hover:underline"
@@ -28,17 +38,17 @@ function BranchRow({ branch, releaseGates }: { branch: OverviewBranch; releaseGa
         <CommitLine sha={branch.headSha} commit={branch.commit} className="mt-0.5" />
       </TD>
       {branch.catalogError != null ? (
-        <TD colSpan={releaseGates.length + 1} className="py-2 align-top">
+        <TD colSpan={releaseGates.length + 1} className={cn("py-2 align-top", STACKED_CELL)}>
           <CatalogError message={branch.catalogError} source={branch.catalogSource} />
         </TD>
       ) : (
         <>
           {releaseGates.map((gate) => (
-            <TD key={gate.id} className="py-2 align-top">
+            <TD key={gate.id} className={cn("py-2 align-top", STACKED_CELL, LABELLED)} data-label={gate.name}>
               <GateCell gate={branch.gates.find((g) => g.id === gate.id)} />
             </TD>
           ))}
-          <TD className="py-2 align-top">
+          <TD className={cn("py-2 align-top", STACKED_CELL, LABELLED)} data-label="Missing">
             <MissingSummary gates={branch.gates} />
           </TD>
         </>
@@ -50,8 +60,8 @@ function BranchRow({ branch, releaseGates }: { branch: OverviewBranch; releaseGa
 /** One row per branch, one column per release gate: what is missing, and in what state. */
 export function OverviewTable({ overview }: { overview: Overview }) {
   return (
-    <Table>
-      <THead>
+    <Table className="max-md:block">
+      <THead className="max-md:hidden">
         <TR>
           <TH>Verdict</TH>
           <TH>Branch · head commit</TH>
@@ -63,7 +73,7 @@ export function OverviewTable({ overview }: { overview: Overview }) {
           <TH>Missing</TH>
         </TR>
       </THead>
-      <TBody>
+      <TBody className="max-md:block">
         {overview.branches.map((branch) => (
           <BranchRow key={branch.name} branch={branch} releaseGates={overview.releaseGates} />
         ))}

@@ -11,9 +11,9 @@ type QueryFailure = { message: string; data?: { code?: string } | null };
 export function QueryError({ error, what, className }: { error: QueryFailure; what: string; className?: string }) {
   if (error.data?.code === "UNAUTHORIZED") return <LoginNeeded what={what} className={className} />;
   return (
-    <div role="alert" className={cn("rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm", className)}>
+    <div role="alert" className={cn("rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm", className)}>
       <span className="font-medium text-status-failed">Could not load <VisibleText text={what} />.</span>{" "}
-      <span className="text-red-900 [overflow-wrap:anywhere]">
+      <span className="text-status-failed-ink [overflow-wrap:anywhere]">
         <VisibleText text={error.message} />
       </span>
     </div>

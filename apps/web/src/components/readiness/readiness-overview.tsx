@@ -8,6 +8,7 @@ import { useTRPC } from "~/trpc/react";
 import { BranchFilter } from "./branch-filter";
 import { LIVE_REFETCH_MS } from "./live";
 import { OverviewTable } from "./overview-table";
+import { OVERVIEW_PAGE, overviewInput } from "./page-queries";
 import { Loading, QueryError } from "./query-state";
 import { RepositoryBar } from "./repository-bar";
 import { SyncButton } from "./sync-button";
@@ -26,9 +27,6 @@ function NoBranches({ url }: { url: string }) {
     </div>
   );
 }
-
-/** Rows the overview asks for at first and adds per "show more": a page an engineer scans, not 500 rows. */
-export const OVERVIEW_PAGE = 100;
 
 function Summary({ overview, filter }: { overview: Overview; filter: string }) {
   const shown = overview.branches.length;
@@ -78,7 +76,7 @@ export function ReadinessOverview({ initialFilter = "" }: { initialFilter?: stri
     setLimit(OVERVIEW_PAGE);
   }, []);
   const query = useQuery({
-    ...trpc.branches.list.queryOptions({ filter: filter || undefined, limit }),
+    ...trpc.branches.list.queryOptions(overviewInput(filter, limit)),
     refetchInterval: LIVE_REFETCH_MS,
     // While a new filter or page loads, the rows on screen stay.
     placeholderData: keepPreviousData,

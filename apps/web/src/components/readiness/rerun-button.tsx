@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useConfirm } from "~/components/ui/alert-dialog";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
 import { useSession } from "~/components/auth/use-session";
@@ -24,6 +25,7 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
   const queryClient = useQueryClient();
   const { mayOperate, operateHint } = useSession();
   const notices = useRerunNotices();
+  const [confirm, confirmDialog] = useConfirm();
   const rerun = useMutation(
     trpc.runs.rerun.mutationOptions({
       // Said once the branch is refetched, so the notice and the row's new run appear together.
@@ -52,13 +54,22 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
         aria-label={`Rerun ${lane}`}
         disabled={rerun.isPending || alreadyQueued || !mayOperate}
         title={operateHint ?? (alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`)}
-        onClick={() => {
-          if (running && !window.confirm(`${lane} is running on this commit. Start a second run alongside it (another host slot)?`)) return;
+        onClick={async () => {
+          if (running) {
+            const go = await confirm({
+              title: `Start a second ${lane} run?`,
+              description: `${lane} is running on this commit. Another run alongside it takes another host slot.`,
+              confirmLabel: "Start second run",
+              destructive: true,
+            });
+            if (!go) return;
+          }
           rerun.mutate({ branch, lane });
         }}
       >
         {rerun.isPending ? "Queuing…" : "Rerun"}
       </Button>
+      {confirmDialog}
     </span>
   );
 }

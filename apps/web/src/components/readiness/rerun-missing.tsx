@@ -24,6 +24,7 @@ export function RerunMissing({ branch, gate, count, label }: { branch: string; g
     }),
   );
   if (count === 0) return null;
+  const text = mutation.isPending ? "Queuing…" : `${label} (${count})`;
   return (
     <span className="inline-flex items-center gap-1.5">
       {mutation.data && <span className="text-xs text-ink-muted">queued {mutation.data.length}</span>}
@@ -33,13 +34,14 @@ export function RerunMissing({ branch, gate, count, label }: { branch: string; g
         variant="outline"
         disabled={mutation.isPending || !mayOperate}
         title={operateHint ?? "queue what is not green on the head, with what it needs first"}
-        aria-label={gate ? `Rerun what ${gate} misses` : "Rerun everything missing"}
+        // The name starts with what the button says (voice control: "click Rerun missing"), then which gate.
+        aria-label={gate ? `${text} in ${gate}` : undefined}
         onClick={(e) => {
           e.stopPropagation();
           mutation.mutate({ branch, gate });
         }}
       >
-        {mutation.isPending ? "Queuing…" : `${label} (${count})`}
+        {text}
       </Button>
     </span>
   );

@@ -50,7 +50,7 @@ export function RerunNotice() {
       key={notice.key}
       role="status"
       data-testid="rerun-notice"
-      className="flex items-start justify-between gap-3 rounded-md border border-blue-200 bg-blue-50 px-3 py-2 text-sm text-ink"
+      className="flex items-start justify-between gap-3 rounded-md border border-status-running-edge bg-status-running-soft px-3 py-2 text-sm text-ink"
     >
       <div className="min-w-0 [overflow-wrap:anywhere]">
         {runs.length === 0 && (

@@ -58,7 +58,7 @@ export function RunLink({ run, highlight = false }: { run: Run; highlight?: bool
       <Link
         href={runHref(run.id)}
         data-just-queued={highlight || undefined}
-        className={cn("font-medium text-status-running hover:underline", highlight && "rounded bg-blue-100 px-1.5 py-0.5 ring-1 ring-status-running/40")}
+        className={cn("font-medium text-status-running hover:underline", highlight && "rounded bg-status-running-soft px-1.5 py-0.5 ring-1 ring-status-running/40")}
       >
         Run{run.attempt > 1 ? ` #${run.attempt}` : ""}
       </Link>

@@ -7,41 +7,45 @@ import { useTRPC } from "~/trpc/react";
 import { runsHref } from "./links";
 import { Loading, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
+import { RunsFilterBar } from "./runs-filter-bar";
+import { hasRunsFilter, RUNS_PAGE, runsListInput, type RunsFilter } from "./runs-filter";
 import { RunsTable } from "./runs-table";
-import { VisibleText } from "~/components/ui/visible-text";
 
-export type RunsFilter = { branch?: string; lane?: string };
+export type { RunsFilter } from "./runs-filter";
 
-function FilterChip({ label, value, without }: { label: string; value: string; without: RunsFilter }) {
+function Pager({ filter, olderThan }: { filter: RunsFilter; olderThan: string | null }) {
+  if (!filter.before && !olderThan) return null;
   return (
-    <span className="inline-flex items-center gap-1 rounded border border-line bg-zinc-50 px-1.5 text-sm">
-      <span className="text-ink-muted">{label}</span>
-      <VisibleText className="font-mono" text={value} />
-      <Link href={runsHref(without)} aria-label={`Clear ${label} filter`} className="px-0.5 text-ink-muted hover:text-ink">
-        ×
-      </Link>
-    </span>
+    <nav aria-label="Pages" className="flex items-center justify-end gap-3 border-t border-line px-3 py-2 text-sm">
+      {filter.before && (
+        <Link href={runsHref({ ...filter, before: undefined })} className="font-medium text-status-running hover:underline">
+          ← Newest runs
+        </Link>
+      )}
+      {olderThan && (
+        <Link href={runsHref({ ...filter, before: olderThan })} className="font-medium text-status-running hover:underline" rel="next">
+          Older runs →
+        </Link>
+      )}
+    </nav>
   );
 }
 
-function FilterBar({ filter }: { filter: RunsFilter }) {
-  if (!filter.branch && !filter.lane) return <span>newest first, every branch and lane</span>;
-  return (
-    <span className="inline-flex items-center gap-1.5">
-      {filter.branch && <FilterChip label="branch" value={filter.branch} without={{ lane: filter.lane }} />}
-      {filter.lane && <FilterChip label="lane" value={filter.lane} without={{ branch: filter.branch }} />}
-    </span>
-  );
-}
-
-/** Every run, newest first; `?branch=` and `?lane=` narrow it (links from the branch page and lane cells). */
+/**
+ * Every run, newest first, narrowed by the filters in the URL (runs-filter.ts) and applied by the
+ * API; RUNS_PAGE runs a page, the next one starting past the last run shown.
+ */
 export function RunsPage({ filter }: { filter: RunsFilter }) {
   const trpc = useTRPC();
-  const input = { branch: filter.branch, lane: filter.lane, limit: 200 };
-  const query = useQuery({ ...trpc.runs.list.queryOptions(input), refetchInterval: LIVE_REFETCH_MS });
-  const runs = query.data;
+  const query = useQuery({ ...trpc.runs.list.queryOptions(runsListInput(filter)), refetchInterval: LIVE_REFETCH_MS });
+  const rows = query.data;
+  const runs = rows?.slice(0, RUNS_PAGE);
+  const olderThan = rows && rows.length > RUNS_PAGE ? runs!.at(-1)!.id : null;
   return (
-    <Section title="Runs" description={<FilterBar filter={filter} />} flush>
+    <Section title="Runs" description={filter.before ? "older runs, newest first" : "newest first"} flush>
+      <div className="border-b border-line px-3 py-2">
+        <RunsFilterBar filter={filter} />
+      </div>
       {runs === undefined ? (
         query.isError ? (
           <QueryError error={query.error} what="runs" className="m-3" />
@@ -50,11 +54,12 @@ export function RunsPage({ filter }: { filter: RunsFilter }) {
         )
       ) : runs.length === 0 ? (
         <p className="px-3 py-6 text-sm text-ink-muted">
-          No runs {filter.branch || filter.lane ? "match this filter" : "yet: rerun a lane from a branch page"}.
+          No runs {hasRunsFilter(filter) ? "match these filters" : "yet: rerun a lane from a branch page"}.
         </p>
       ) : (
         <RunsTable runs={runs} />
       )}
+      <Pager filter={filter} olderThan={olderThan} />
     </Section>
   );
 }

@@ -9,7 +9,37 @@ import { RunDuration } from "./run-cells";
 import type { RunRow } from "./types";
 import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
+/**
+ * Where it ran, named as the hosts page names it; before a host claims it, the class it waits
+ * for, muted. The name filters the list to that host's runs.
+ */
+function RunHost({ run }: { run: RunRow }) {
+  if (run.hostName) {
+    return (
+      <Link href={runsHref({ host: run.hostName })} className="block truncate font-mono text-sm hover:underline" title={`runs on ${visibleText(run.hostName)}`}>
+        <VisibleText text={run.hostName} />
+      </Link>
+    );
+  }
+  return (
+    <span className="inline-flex items-center gap-1 text-sm text-ink-muted" data-host-class={run.hostClass}>
+      needs <HostClassBadge hostClass={run.hostClass} />
+    </span>
+  );
+}
+
+/**
+ * Why it did not pass, on one line ("timeout: exceeded 600 s"; a multi-line reason joined with
+ * spaces); nothing for a pass.
+ */
+function failureText(run: RunRow): string | null {
+  if (run.status === "passed") return null;
+  const text = [run.failureKind, run.reason].filter(Boolean).join(": ").replace(/\s+/g, " ").trim();
+  return text || null;
+}
+
 function RunTableRow({ run }: { run: RunRow }) {
+  const failure = failureText(run);
   return (
     <TR data-run={run.id}>
       <TD>
@@ -35,8 +65,8 @@ function RunTableRow({ run }: { run: RunRow }) {
       <TD className="max-w-64 truncate text-sm text-ink-muted" data-testid="run-origin" data-trigger={run.trigger} title={visibleText(run.origin)}>
         <VisibleText text={run.origin} />
       </TD>
-      <TD>
-        <HostClassBadge hostClass={run.hostClass} />
+      <TD className="max-w-40" data-testid="run-host">
+        <RunHost run={run} />
       </TD>
       <TD className="text-sm text-ink-muted">
         <RelativeTime date={run.queuedAt} />
@@ -44,6 +74,9 @@ function RunTableRow({ run }: { run: RunRow }) {
       <TD className="text-sm text-ink-muted">{run.startedAt ? <RelativeTime date={run.startedAt} /> : "—"}</TD>
       <TD>
         <RunDuration run={run} />
+      </TD>
+      <TD className="max-w-72 truncate text-sm text-ink-muted" data-testid="run-reason" title={failure ? visibleText(failure) : undefined}>
+        {failure && <VisibleText text={failure} />}
       </TD>
       <TD className="text-right">
         <Link href={runHref(run.id)} className="text-sm font-medium text-status-running hover:underline">
@@ -69,6 +102,7 @@ export function RunsTable({ runs }: { runs: readonly RunRow[] }) {
           <TH>Queued</TH>
           <TH>Started</TH>
           <TH>Duration</TH>
+          <TH>Reason</TH>
           <TH>
             <span className="sr-only">Open</span>
           </TH>

@@ -30,7 +30,7 @@ export function SiteOverlay({ overlay, notes }: Pick<CatalogInForce, "overlay" |
           </ul>
         )}
         {notes.length > 0 && (
-          <ul className="flex flex-col gap-0.5 text-amber-700" data-testid="overlay-notes">
+          <ul className="flex flex-col gap-0.5 text-status-warn-ink" data-testid="overlay-notes">
             {notes.map((note) => (
               <li key={note} className="font-mono text-xs break-all">
                 {note}

@@ -36,7 +36,7 @@ export function SyncButton({ variant = "outline" }: { variant?: "outline" | "def
           {describe(sync.data)}
           {sync.data.rejected.length > 0 && (
             <span
-              className="text-amber-700"
+              className="text-status-warn-ink"
               title={sync.data.rejected.map((r) => `${visibleText(r.name)}: ${visibleText(r.reason)}`).join("\n")}
             >
               {`, ${sync.data.rejected.length} refused`}

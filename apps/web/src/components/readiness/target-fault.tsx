@@ -41,7 +41,7 @@ export function TargetFaultBanner({ fault, className }: { fault: TargetFaultInfo
       role="status"
       data-testid="target-fault"
       title={fault.message}
-      className={cn("rounded border border-amber-200 bg-amber-50 px-3 py-1.5 text-sm text-amber-900 [overflow-wrap:anywhere]", className)}
+      className={cn("rounded border border-status-warn-edge bg-status-warn-soft px-3 py-1.5 text-sm text-status-warn-ink [overflow-wrap:anywhere]", className)}
     >
       The target cannot be fetched since <SinceTime iso={fault.since} /> (
       <span className="font-mono text-xs">{fault.summary}</span>): {waitingWords(fault.waitingRuns)}.
@@ -67,7 +67,7 @@ export function TargetFetchLine({ target }: { target: { name: string; url: strin
             "no good fetch recorded yet"
           )}
         </span>
-        {!target.fault && <span className="text-green-700">fetches work</span>}
+        {!target.fault && <span className="text-status-passed-ink">fetches work</span>}
       </div>
       {target.fault && <TargetFaultBanner fault={target.fault} />}
     </div>

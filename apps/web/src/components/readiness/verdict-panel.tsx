@@ -10,7 +10,7 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
   if (!verdict) return null;
   switch (verdict.kind) {
     case "ready":
-      return <span className="text-green-700">Release-ready on this commit.</span>;
+      return <span className="text-status-passed-ink">Release-ready on this commit.</span>;
     case "not-ready":
       return <span className="text-status-failed">Verdict known: a release lane failed on this commit.</span>;
     case "not-started":
@@ -18,7 +18,7 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
     case "pending":
       if (verdict.noHost.length > 0) {
         return (
-          <span className="text-amber-800">
+          <span className="text-status-warn-ink">
             Verdict pending: no live host can run {verdict.noHost.join(", ")}; they wait until one serving their class is up.
           </span>
         );
@@ -37,7 +37,8 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
 export function VerdictPanel({ detail }: { detail: BranchDetail }) {
   const release = detail.gates.filter((g) => g.release);
   const idle = new Set(
-    release.flatMap((g) => g.lanes.filter((l) => g.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run")).map((l) => l.lane)),
+    // a failed lane whose rerun is under way is not idle: the server would not queue it again either
+    release.flatMap((g) => g.lanes.filter((l) => g.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run") && !l.rerun).map((l) => l.lane)),
   );
   const proven = detail.coverage.filter((c) => c.provenBy.length > 0).length;
   return (
@@ -56,7 +57,7 @@ export function VerdictPanel({ detail }: { detail: BranchDetail }) {
             title={c.provenBy.length ? `proven by ${c.provenBy.join(", ")}` : c.coveredBy.length ? `covered by ${c.coveredBy.join(", ")}, not green here` : "no lane covers it"}
             className={cn(
               "rounded border px-1.5 font-mono text-xs",
-              c.provenBy.length ? "border-green-300 bg-green-50 text-green-800" : c.coveredBy.length ? "border-line text-ink-muted" : "border-dashed border-line text-ink-muted",
+              c.provenBy.length ? "border-status-passed-edge bg-status-passed-soft text-status-passed-ink" : c.coveredBy.length ? "border-line text-ink-muted" : "border-dashed border-line text-ink-muted",
             )}
           >
             {c.component}

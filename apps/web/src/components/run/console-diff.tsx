@@ -39,7 +39,7 @@ function GoodRun({ good }: { good: Good }) {
   );
 }
 
-const ROW: Record<string, string> = { "=": "", "-": "bg-red-50", "+": "bg-emerald-50" };
+const ROW: Record<string, string> = { "=": "", "-": "bg-status-failed-soft", "+": "bg-status-passed-soft" };
 const SIGN: Record<string, string> = { "=": " ", "-": "−", "+": "+" };
 
 function Hunks({ d, runId }: { d: Different; runId: string }) {

@@ -7,10 +7,10 @@ import type { RouterOutputs } from "~/trpc/types";
 export type ConsoleInfo = RouterOutputs["runs"]["get"]["consoles"][number];
 
 const VERDICT: Record<string, { label: string; className: string; hint: string }> = {
-  passed: { label: "passed", className: "bg-status-passed/15 text-green-700", hint: "this VM reported a pass, or printed no failure in a passed run" },
-  failed: { label: "failed", className: "bg-status-failed/15 text-status-failed", hint: "this VM failed, or printed a line that marks a failure" },
-  clean: { label: "no failure seen", className: "bg-zinc-100 text-ink-muted", hint: "printed no line that marks a failure; the run did not pass" },
-  "no-output": { label: "no output", className: "bg-zinc-200 text-ink-muted", hint: "nothing was captured from this console" },
+  passed: { label: "passed", className: "bg-status-passed-soft text-status-passed-ink", hint: "this VM reported a pass, or printed no failure in a passed run" },
+  failed: { label: "failed", className: "bg-status-failed-soft text-status-failed-ink", hint: "this VM failed, or printed a line that marks a failure" },
+  clean: { label: "no failure seen", className: "bg-zinc-100 text-zinc-600", hint: "printed no line that marks a failure; the run did not pass" },
+  "no-output": { label: "no output", className: "bg-zinc-100 text-zinc-600", hint: "nothing was captured from this console" },
 };
 
 /** A console's own verdict, beside its name in a tab or tile. */

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
 
 /** Find in one console's scrollback; Enter for the next match, Shift+Enter for the previous. */
 export function ConsoleSearch({ target, search }: { target: string; search: (query: string, direction: "next" | "previous") => boolean }) {
@@ -10,12 +11,14 @@ export function ConsoleSearch({ target, search }: { target: string; search: (que
   const go = (direction: "next" | "previous") => setMissing(query !== "" && !search(query, direction));
   return (
     <span className="inline-flex items-center gap-1">
-      <input
+      <Input
         type="search"
         value={query}
         placeholder={`Search ${target}`}
         aria-label={`Search the ${target} console`}
-        className={`h-6 w-48 rounded border px-1.5 text-sm ${missing ? "border-status-failed" : "border-line"}`}
+        size="xs"
+        invalid={missing}
+        className="w-48 text-sm"
         onChange={(e) => {
           setQuery(e.target.value);
           setMissing(false);

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useSession } from "~/components/auth/use-session";
 import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { useTRPC } from "~/trpc/react";
 
@@ -30,19 +31,18 @@ export function RerunWithHold({ run }: { run: HoldRun }) {
     <span className="inline-flex items-center gap-1 text-sm">
       <Button
         variant="outline"
-        aria-label={`Rerun ${run.lane} and hold its VMs`}
         disabled={rerun.isPending}
         onClick={() => rerun.mutate({ branch: run.branch, lane: run.lane, holdMinutes: minutes })}
       >
         {rerun.isPending ? "Queuing…" : "Rerun and hold VMs"}
       </Button>
-      <input
+      <Input
         type="number"
         min={1}
         max={240}
         value={minutes}
         aria-label="Hold minutes"
-        className="h-7 w-14 rounded border border-line px-1"
+        className="w-14 px-1"
         onChange={(e) => setMinutes(Math.max(1, Math.min(240, Number(e.target.value) || 1)))}
       />
       min
@@ -62,7 +62,7 @@ export function HoldBanner({ run }: { run: HoldRun }) {
   );
   if (!run.holdUntil || Date.parse(run.holdUntil) <= Date.now()) return null;
   return (
-    <div className="flex items-center gap-3 rounded border border-status-running/40 bg-blue-50 px-3 py-1.5 text-sm" data-testid="hold-banner">
+    <div className="flex items-center gap-3 rounded border border-status-running/40 bg-status-running-soft px-3 py-1.5 text-sm" data-testid="hold-banner">
       <span>
         VMs held by <span className="font-semibold">{run.heldBy ?? "someone"}</span> until <RelativeTime date={run.holdUntil} />
         {run.youHold ? ": type into a VM console below." : ": read-only for you."}

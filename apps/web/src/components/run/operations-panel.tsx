@@ -52,7 +52,7 @@ export type RunOperationsState = ReturnType<typeof useRunOperations>;
 function outcome(o: OperationRow): { text: string; className: string } {
   if (!o.endedAt) return o.startedAt ? { text: "running", className: "text-status-running" } : { text: "starting…", className: "text-ink-muted" };
   if (o.error) return { text: o.error, className: "text-status-failed" };
-  return o.exitCode === 0 ? { text: "exit 0", className: "text-green-700" } : { text: `exit ${o.exitCode}`, className: "text-status-failed" };
+  return o.exitCode === 0 ? { text: "exit 0", className: "text-status-passed-ink" } : { text: `exit ${o.exitCode}`, className: "text-status-failed" };
 }
 
 /**

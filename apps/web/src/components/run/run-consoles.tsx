@@ -4,6 +4,7 @@ import { useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ConsoleTerminal, type ConsoleTerminalHandle } from "~/components/terminal";
 import { Button } from "~/components/ui/button";
+import { Checkbox } from "~/components/ui/checkbox";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { cn } from "~/lib/utils";
 import { ConsoleSearch } from "./console-search";
@@ -141,6 +142,7 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
         <ConsoleTerminal
           className={className}
           follow={followOn}
+          label={`${name} console`}
           onInput={typing ? (data) => interactive?.send(name, data) : undefined}
           onResize={typing ? (cols, rows) => interactive?.resize?.(name, cols, rows) : undefined}
           ref={refFor(name)}
@@ -159,21 +161,17 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
             </Button>
           ))}
         </div>
-        <label className="inline-flex items-center gap-1">
-          <input type="checkbox" checked={followOn} onChange={(e) => setFollowOn(e.target.checked)} /> Follow
-        </label>
-        <label className="inline-flex items-center gap-1" title={follow.replayable ? undefined : "too much output kept to redraw"}>
-          <input
-            type="checkbox"
-            checked={stamps}
-            disabled={!follow.replayable}
-            onChange={(e) => {
-              setStamps(e.target.checked);
-              setTimestamps(e.target.checked);
-            }}
-          />
-          Timestamps
-        </label>
+        <Checkbox label="Follow" checked={followOn} onCheckedChange={setFollowOn} />
+        <Checkbox
+          label="Timestamps"
+          title={follow.replayable ? undefined : "too much output kept to redraw"}
+          checked={stamps}
+          disabled={!follow.replayable}
+          onCheckedChange={(on) => {
+            setStamps(on);
+            setTimestamps(on);
+          }}
+        />
         <ConsoleSearch target={active} search={(q, dir) => handles.current.get(active)?.search(q, dir) ?? false} />
         {firstFailure && (
           <Button size="xs" variant="outline" onClick={() => jumpTo(firstFailure.console, firstFailure.line)}>
@@ -191,7 +189,7 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
       </div>
       {layout === "tabs" ? (
         <Tabs value={active} onValueChange={setActive} className="flex flex-col gap-2">
-          <div className="flex items-center gap-3">
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
             <TabsList className="flex-wrap">
               {names.map((name) => (
                 <TabsTrigger key={name} value={name} className="gap-1.5 font-mono">

@@ -11,6 +11,7 @@ import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
 import { useTRPC } from "~/trpc/react";
 import { ComparePanel } from "~/components/history/compare-panel";
+import { branchHref } from "~/components/readiness/links";
 import { HeldFor } from "~/components/readiness/run-cells";
 import { ConsoleDiff } from "./console-diff";
 import { SearchConsoles } from "./search-consoles";
@@ -22,10 +23,6 @@ import { RunOrigin } from "./run-origin";
 import { useRunFollow } from "./use-run-follow";
 import { VisibleText } from "~/components/ui/visible-text";
 import { useSession } from "~/components/auth/use-session";
-
-function branchHref(name: string): string {
-  return `/branches/${name.split("/").map(encodeURIComponent).join("/")}`;
-}
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -123,7 +120,6 @@ export function RunView({ id }: { id: string }) {
         )}
         <Button
           className={status === "queued" || running ? undefined : "ml-auto"}
-          aria-label={`Rerun ${run.lane}`}
           disabled={rerun.isPending || !session.mayOperate}
           title={session.operateHint ?? "queue this lane again on the branch's head commit"}
           onClick={() => rerun.mutate({ branch: run.branch, lane: run.lane })}

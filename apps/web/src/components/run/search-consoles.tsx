@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
 import { Section } from "~/components/ui/card";
 import { Mono } from "~/components/ui/mono";
 import { cn } from "~/lib/utils";
@@ -44,7 +45,7 @@ function Line({ runId, console, m }: { runId: string; console: string; m: Consol
       </Link>
       <span className="min-w-0 whitespace-pre-wrap [overflow-wrap:anywhere]">
         {m.text.slice(0, m.start)}
-        <mark className="rounded-sm bg-amber-200 text-ink">{m.text.slice(m.start, m.end)}</mark>
+        <mark className="rounded-sm bg-highlight-strong text-ink">{m.text.slice(m.start, m.end)}</mark>
         {m.text.slice(m.end)}
       </span>
     </li>
@@ -102,13 +103,13 @@ export function SearchConsoles({ runId }: { runId: string }) {
       }
     >
       <form onSubmit={submit} className="flex items-center gap-1.5">
-        <input
+        <Input
           type="search"
           value={text}
           maxLength={MAX_QUERY}
           placeholder="e.g. [FAILED] or Kernel panic"
           aria-label="Search all consoles"
-          className="h-7 w-80 max-w-full rounded border border-line px-2 text-sm"
+          className="w-80 max-w-full"
           onChange={(e) => setText(e.target.value)}
         />
         <Button type="submit" variant="outline" disabled={text.length === 0 || (search.isFetching && query === text)}>

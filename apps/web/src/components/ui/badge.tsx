@@ -4,7 +4,7 @@ import { cn } from "~/lib/utils";
 const VARIANTS = {
   default: "border-transparent bg-zinc-900 text-white",
   outline: "border-line bg-surface text-ink",
-  muted: "border-transparent bg-zinc-100 text-ink-muted",
+  muted: "border-transparent bg-zinc-100 text-zinc-600",
 } as const;
 
 export type BadgeVariant = keyof typeof VARIANTS;

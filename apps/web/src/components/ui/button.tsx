@@ -6,6 +6,8 @@ const VARIANTS = {
   default: "bg-zinc-900 text-white shadow-xs hover:bg-zinc-800 active:bg-zinc-950",
   outline: "border border-line bg-surface text-ink shadow-xs hover:bg-zinc-50 active:bg-zinc-100",
   ghost: "text-ink hover:bg-zinc-100 active:bg-zinc-200",
+  /** Confirms something that cannot be taken back; only in an AlertDialog or beside an explicit warning. */
+  destructive: "bg-status-failed text-white shadow-xs hover:bg-status-failed/90 active:bg-status-failed/80",
 } as const;
 
 const SIZES = {

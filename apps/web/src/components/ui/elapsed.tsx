@@ -35,6 +35,7 @@ export function Elapsed({ since, until, expectedMs, className, ...props }: Elaps
         <span
           suppressHydrationWarning
           role="progressbar"
+          aria-label={`${formatClock(elapsed)} of the usual ${formatApprox(expected)}`}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={Math.round(Math.min(ratio, 1) * 100)}

@@ -1,12 +1,13 @@
 import type { ComponentProps } from "react";
 import { cn } from "~/lib/utils";
+import { ScrollX } from "./scroll-x";
 
 export function Table({ className, ...props }: ComponentProps<"table">) {
   return (
     // The wrapper scrolls wide tables sideways instead of widening the whole page.
-    <div className="w-full overflow-x-auto">
+    <ScrollX>
       <table className={cn("w-full border-collapse text-left text-base", className)} {...props} />
-    </div>
+    </ScrollX>
   );
 }
 

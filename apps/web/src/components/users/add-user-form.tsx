@@ -2,8 +2,10 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { errorText, INPUT, MIN_PASSWORD_LENGTH, ROLES, USER_NAME, type Role } from "~/components/account/access";
+import { errorText, MIN_PASSWORD_LENGTH, ROLES, USER_NAME, type Role } from "~/components/account/access";
 import { Button } from "~/components/ui/button";
+import { Field, Input } from "~/components/ui/input";
+import { Select } from "~/components/ui/select";
 import { useTRPC } from "~/trpc/react";
 
 /** A new person: a name as the CLI and audit log will show it, a first role, a first password. */
@@ -37,10 +39,9 @@ export function AddUserForm() {
   return (
     <div className="flex flex-col gap-2">
       <form onSubmit={submit} className="flex flex-wrap items-end gap-2" aria-label="Add user">
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Name
-          <input
-            className={`${INPUT} w-40`}
+        <Field label="Name">
+          <Input
+            className="w-40"
             value={name}
             maxLength={64}
             required
@@ -50,17 +51,13 @@ export function AddUserForm() {
             placeholder="e.g. jdoe"
             onChange={(e) => setName(e.target.value)}
           />
-        </label>
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Role
-          <select className={INPUT} value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-          </select>
-        </label>
-        <label className="flex flex-col gap-1 text-xs font-medium text-ink-muted">
-          Password
-          <input
-            className={`${INPUT} w-48`}
+        </Field>
+        <Field label="Role">
+          <Select value={role} options={ROLES} onChange={(e) => setRole(e.target.value as Role)} />
+        </Field>
+        <Field label="Password">
+          <Input
+            className="w-48"
             type="password"
             autoComplete="new-password"
             required
@@ -69,14 +66,14 @@ export function AddUserForm() {
             value={password}
             onChange={(e) => setPassword(e.target.value)}
           />
-        </label>
+        </Field>
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? "Adding…" : "Add user"}
         </Button>
       </form>
       {error && <p role="alert" className="text-xs text-status-failed">{error}</p>}
       {create.data && !error && (
-        <p role="status" className="text-xs text-status-passed">
+        <p role="status" className="text-xs text-status-passed-ink">
           Added {create.data.name} as {create.data.role}: they can log in now.
         </p>
       )}

@@ -2,13 +2,14 @@
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { errorText, INPUT, MIN_PASSWORD_LENGTH, ROLES, type Role } from "~/components/account/access";
+import { errorText, MIN_PASSWORD_LENGTH, ROLES, type Role } from "~/components/account/access";
 import { useSession } from "~/components/auth/use-session";
 import { Button } from "~/components/ui/button";
+import { Input } from "~/components/ui/input";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { Select } from "~/components/ui/select";
 import { TD, TR } from "~/components/ui/table";
 import { VisibleText } from "~/components/ui/visible-text";
-import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import type { RouterOutputs } from "~/trpc/types";
 
@@ -40,9 +41,10 @@ function RoleCell({ person, self }: { person: Person; self: boolean }) {
   );
   return (
     <span className="inline-flex flex-wrap items-center gap-1.5">
-      <select
+      <Select
         aria-label={`Role of ${person.name}`}
-        className={cn(INPUT, "h-6 text-xs")}
+        size="xs"
+        options={ROLES}
         value={wanted ?? person.role}
         disabled={setRole.isPending}
         onChange={(e) => {
@@ -50,9 +52,7 @@ function RoleCell({ person, self }: { person: Person; self: boolean }) {
           setRole.reset();
           setWanted(role === person.role ? null : role);
         }}
-      >
-        {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
-      </select>
+      />
       {wanted && (
         <>
           <span className="text-xs text-ink-muted">
@@ -95,7 +95,7 @@ function PasswordCell({ person }: { person: Person }) {
   if (!open) {
     return (
       <span className="inline-flex items-center justify-end gap-1.5">
-        {done && <span role="status" className="text-xs text-status-passed">password set; sessions ended</span>}
+        {done && <span role="status" className="text-xs text-status-passed-ink">password set; sessions ended</span>}
         <Button size="xs" variant="outline" aria-label={`Set password of ${person.name}`} onClick={() => {
           setOpen(true);
           setDone(false);
@@ -109,12 +109,13 @@ function PasswordCell({ person }: { person: Person }) {
   return (
     <form onSubmit={submit} className="inline-flex items-center justify-end gap-1.5">
       {save.isError && <Problem text={errorText(save.error)} />}
-      <input
+      <Input
         type="password"
         autoComplete="new-password"
         aria-label={`New password for ${person.name}`}
         placeholder={`at least ${MIN_PASSWORD_LENGTH} characters`}
-        className={cn(INPUT, "h-6 w-44 text-xs")}
+        size="xs"
+        className="w-44"
         value={password}
         autoFocus
         onChange={(e) => setPassword(e.target.value)}

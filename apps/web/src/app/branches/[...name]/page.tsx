@@ -4,6 +4,7 @@ import { BranchPage } from "~/components/readiness/branch-page";
 import { branchNameFromSegments } from "~/components/readiness/links";
 import { visibleText } from "~/components/ui/visible-text";
 import { branchPresence } from "~/server/found";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 type Props = { params: Promise<{ name: string[] }> };
 
@@ -21,5 +22,10 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function Page({ params }: Props) {
   const name = branchNameFromSegments((await params).name);
   if ((await branchPresence(name)).state === "missing") notFound();
-  return <BranchPage name={name} />;
+  // Rendered with its data: the first HTML already holds the verdict and every gate's lanes.
+  return (
+    <Prefetch queries={[serverTrpc.branches.get.queryOptions({ name })]}>
+      <BranchPage name={name} />
+    </Prefetch>
+  );
 }

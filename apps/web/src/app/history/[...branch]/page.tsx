@@ -2,8 +2,10 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { HistoryPage } from "~/components/history/history-page";
 import { branchNameFromSegments } from "~/components/readiness/links";
+import { historyInput } from "~/components/readiness/page-queries";
 import { visibleText } from "~/components/ui/visible-text";
 import { branchPresence } from "~/server/found";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 type Props = { params: Promise<{ branch: string[] }> };
 
@@ -17,5 +19,9 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function Page({ params }: Props) {
   const name = branchNameFromSegments((await params).branch);
   if ((await branchPresence(name)).state === "missing") notFound();
-  return <HistoryPage branch={name} />;
+  return (
+    <Prefetch queries={[serverTrpc.history.branchGrid.queryOptions(historyInput(name))]}>
+      <HistoryPage branch={name} />
+    </Prefetch>
+  );
 }

@@ -4,6 +4,7 @@ import { LaneHistoryPage } from "~/components/history/lane-page";
 import { safeDecode } from "~/components/history/links";
 import { visibleText } from "~/components/ui/visible-text";
 import { lanePresence } from "~/server/found";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 type Props = {
   params: Promise<{ lane: string }>;
@@ -26,5 +27,9 @@ export default async function Page({ params, searchParams }: Props) {
   const lane = safeDecode((await params).lane);
   const branch = await branchOf(searchParams);
   if ((await lanePresence(lane, branch)).state === "missing") notFound();
-  return <LaneHistoryPage lane={lane} branch={branch} />;
+  return (
+    <Prefetch queries={[serverTrpc.history.lane.queryOptions({ lane, branch })]}>
+      <LaneHistoryPage lane={lane} branch={branch} />
+    </Prefetch>
+  );
 }

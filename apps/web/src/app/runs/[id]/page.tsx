@@ -4,6 +4,7 @@ import { safeDecode } from "~/components/history/links";
 import { RunView } from "~/components/run/run-view";
 import { visibleText } from "~/components/ui/visible-text";
 import { runPresence } from "~/server/found";
+import { Prefetch, serverTrpc } from "~/trpc/server";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -15,9 +16,16 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: `${visibleText(found.value.lane)} run #${found.value.attempt}` };
 }
 
-/** A server component now, so an unknown run answers 404 before the client view renders. */
+/**
+ * A server component, so an unknown run answers 404 before the client view renders, and the
+ * first HTML already says how the run stands; its consoles stream in once the page is live.
+ */
 export default async function Page({ params }: Props) {
   const id = safeDecode((await params).id);
   if ((await runPresence(id)).state === "missing") notFound();
-  return <RunView id={id} />;
+  return (
+    <Prefetch queries={[serverTrpc.runs.get.queryOptions({ id })]}>
+      <RunView id={id} />
+    </Prefetch>
+  );
 }

@@ -1,0 +1,36 @@
+"use client";
+
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import { cn } from "~/lib/utils";
+
+/**
+ * A box that scrolls its content sideways instead of widening the page (a wide table on a phone).
+ * While the content is wider than the box, the box is a focusable, named region, so the keyboard
+ * can scroll it too (arrow keys); otherwise it is a plain div and no extra Tab stop.
+ */
+export function ScrollX({ label = "Table, scrolls sideways", className, children }: { label?: string; className?: string; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const box = ref.current;
+    if (!box) return;
+    const measure = () => setOverflows(box.scrollWidth > box.clientWidth + 1);
+    const observer = new ResizeObserver(measure);
+    observer.observe(box);
+    if (box.firstElementChild) observer.observe(box.firstElementChild);
+    measure();
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <div
+      ref={ref}
+      // `relative` keeps absolutely placed bits (sr-only labels) inside the box, or they would widen the page anyway.
+      className={cn("relative w-full overflow-x-auto focus-visible:outline-2 focus-visible:outline-status-running", className)}
+      tabIndex={overflows ? 0 : undefined}
+      role={overflows ? "region" : undefined}
+      aria-label={overflows ? label : undefined}
+    >
+      {children}
+    </div>
+  );
+}
