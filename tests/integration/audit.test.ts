@@ -13,6 +13,8 @@ import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const PASSWORD = "correct horse battery";
+/** A Slack incoming-webhook URL is itself the credential: it must never reach the log. */
+const SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXsecretpart";
 const REPO = "audittest";
 const users: Record<"admin" | "operator" | "viewer", AuthUser & { cookie: string; token: string; apiToken: string }> = {} as never;
 let api: ApiServer;
@@ -79,6 +81,16 @@ const CALLS: Record<string, Call> = {
   "users.create": { as: "admin", input: () => ({ name: "audit-new", role: "viewer", password: PASSWORD }), actor: "admin-user" },
   "users.setRole": { as: "admin", input: () => ({ name: "audit-new", role: "operator" }), actor: "admin-user" },
   "users.setPassword": { as: "admin", input: () => ({ name: "audit-new", password: "another password" }), actor: "admin-user" },
+  "news.create": {
+    as: "admin",
+    input: () => ({ name: "audit hook", url: SLACK_URL, format: "slack", events: ["readiness.changed"] }),
+    actor: "admin-user",
+  },
+  "news.setEnabled": { as: "admin", input: () => ({ id: crypto.randomUUID(), enabled: false }), actor: "admin-user" },
+  "news.rotateSecret": { as: "admin", input: () => ({ id: crypto.randomUUID(), secret: "rotated secret" }), actor: "admin-user" },
+  "news.ping": { as: "admin", input: () => ({ id: crypto.randomUUID() }), actor: "admin-user" },
+  "news.redeliver": { as: "admin", input: () => ({ id: crypto.randomUUID() }), actor: "admin-user" },
+  "news.delete": { as: "admin", input: () => ({ id: crypto.randomUUID() }), actor: "admin-user" },
 };
 
 function mutationPaths(): string[] {
@@ -127,6 +139,9 @@ describe("audit log", () => {
     const login = await db().auditEvent.findFirstOrThrow({ where: { action: "auth.login" } });
     expect(login.input).toEqual({ name: "viewer-user", password: "[redacted]" });
     expect(login.userId).toBe(users.viewer.id);
+    const hook = await db().auditEvent.findFirstOrThrow({ where: { action: "news.create" } });
+    expect(JSON.stringify(hook)).not.toContain("XXXXsecretpart");
+    expect(JSON.stringify(await db().auditEvent.findMany({ where: { action: "news.rotateSecret" } }))).not.toContain("rotated secret");
   });
 
   it("records refused attempts with who tried", async () => {
@@ -224,7 +239,7 @@ describe("proofboard audit", () => {
     const rows = JSON.parse(json.out) as { action: string; actor: string; runId: string }[];
     expect(rows.every((r) => r.runId === run.runId)).toBe(true);
     expect(rows.map((r) => [r.action, r.actor])).toContainEqual(["runs.cancel", "admin-user"]);
-    const text = await cli(["audit", "--actor", "admin-user", "--limit", "5"], { PROOFBOARD_TOKEN: users.admin.apiToken });
+    const text = await cli(["audit", "--actor", "admin-user", "--limit", "20"], { PROOFBOARD_TOKEN: users.admin.apiToken });
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/WHEN\s+WHO/);
     expect(text.out).toContain("runs.cancel");

@@ -17,8 +17,8 @@ interface AuditOptions<R extends MiddlewareResult> {
   next: () => Promise<R>;
 }
 
-/** Input fields that are data but not for the log: keystrokes may be a password typed into a VM. */
-const NOT_STORED: Record<string, readonly string[]> = { "runs.input": ["data"] };
+/** Input fields that are data but not for the log: keystrokes may be a password typed into a VM, and a webhook URL (Slack's) is itself a credential. */
+const NOT_STORED: Record<string, readonly string[]> = { "runs.input": ["data"], "news.create": ["url"] };
 
 /** Mutations made many times a second while someone types: recorded without holding their answer. */
 const UNAWAITED = new Set(["runs.input", "operations.input", "operations.resize"]);
