@@ -11,9 +11,9 @@ import { STACK_OPERATOR, startStack, waitUntil, type Stack } from "./support/sta
  * Pages arrive with their data: the HTML the server sends already says how each branch and run
  * stands (no "Loading…" to wait through), while the access rules hold on that server path too.
  */
-const PORT = 3171;
+const PORT = 3175;
 /** A second web process on the same database with PROOFBOARD_READ_ACCESS=login. */
-const LOGIN_PORT = 3172;
+const LOGIN_PORT = 3176;
 /** Only someone who may read should ever see this commit subject. */
 const SUBJECT = "ssr-marker: a subject only readers may see";
 /** A legal git branch name that would run script if the data embedded in the HTML were not escaped. */
