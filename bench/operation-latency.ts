@@ -57,14 +57,14 @@ try {
   for (let i = 0; i < KEYS; i++) {
     // A letter, then its erasure: the prompt line never grows, and both echoes count.
     await page.keyboard.press(i % 2 === 0 ? String.fromCharCode(97 + ((i / 2) % 26)) : "Backspace");
-    await waitUntil(`the echo of keystroke ${i + 1}`, async () => ((await page.evaluate("window.__lat.length")) as number) > i, 10_000, 5).catch(async (err: Error) => {
+    await waitUntil(`the echo of keystroke ${i + 1}`, async () => (await page.evaluate<number>("window.__lat.length")) > i, 10_000, 5).catch(async (err: Error) => {
       const runId = new URL(page.url()).pathname.split("/").pop()!;
       const raw = await (await fetch(`${stack.url}/api/runs/${runId}/consoles/${CONSOLE}/raw`)).text();
       throw new Error(`${err.message}; the terminal shows:\n${await rows.innerText()}\nstored: ${JSON.stringify(raw.slice(-300))}`);
     });
     await page.waitForTimeout(20 + Math.random() * 60);
   }
-  const latencies = (await page.evaluate("window.__lat")) as number[];
+  const latencies = await page.evaluate<number[]>("window.__lat");
   console.log(`operation keystroke → echo visible in the browser (ssh node02, TCG guest): ${stats(latencies)}`);
   await page.getByRole("button", { name: "stop", exact: true }).click();
   await waitUntil("the run to end", async () => (await page.getByTestId("run-status").getAttribute("data-status")) === "passed", 120_000);

@@ -63,7 +63,7 @@ try {
     const liveFrom = Date.now();
     await waitUntil("the run to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 30_000);
     await page.waitForTimeout(300);
-    const seen = (await page.evaluate("window.__seen")) as Record<string, number>;
+    const seen = await page.evaluate<Record<string, number>>("window.__seen");
     const raw = await (await fetch(`${stack.url}/api/runs/${runId}/consoles/harness/raw`)).text();
     const started = Number(/START (\d+)/.exec(raw)?.[1]);
     clickToStart.push(started - clickedAt);

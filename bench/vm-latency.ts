@@ -73,8 +73,8 @@ try {
     await waitUntil("the run to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 120_000);
     done = true;
     const started = await qemu;
-    const seen = (await page.evaluate("window.__seen")) as Record<string, number>;
-    for (const n of NODES) if (started[n] && seen[n]) firstByte.push(seen[n]! - started[n]!);
+    const seen = await page.evaluate<Record<string, number>>("window.__seen");
+    for (const n of NODES) if (started[n] && seen[n]) firstByte.push(seen[n] - started[n]);
     if (NODES.every((n) => seen[n])) clickToAll.push(Math.max(...NODES.map((n) => seen[n]!)) - clickedAt);
     previous = runId;
     process.stdout.write(".");

@@ -85,10 +85,10 @@ describe("VM consoles in the browser", () => {
     await op.waitForURL((u) => u.pathname === "/runs");
 
     const previous = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });
-    await op.goto(`${stack.url}/runs/${previous!.id}`);
+    await op.goto(`${stack.url}/runs/${previous.id}`);
     await op.getByLabel("Hold minutes").fill("5");
     await op.getByRole("button", { name: "Rerun and hold VMs" }).click();
-    await op.waitForURL((u) => !u.pathname.endsWith(previous!.id) && /\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
+    await op.waitForURL((u) => !u.pathname.endsWith(previous.id) && /\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
     const heldId = op.url().split("/").pop()!;
     await expect.poll(() => op.getByTestId("hold-banner").innerText(), { timeout: 90_000 }).toContain("type into a VM console");
 

@@ -79,7 +79,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         }
       }
     }
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+    await Promise.all(children.flatMap((c) => (c.exitCode === null ? [new Promise((r) => c.once("exit", r))] : [])));
   };
   let token = "";
   const call = async <T>(proc: string, init: RequestInit, query = ""): Promise<T> => {

@@ -24,5 +24,5 @@ export default defineConfig({
   schema: path.join("prisma", "schema.prisma"),
   migrations: { path: path.join("prisma", "migrations") },
   engine: "js",
-  adapter: async () => new PrismaPg(adapterConfig()),
+  adapter: () => Promise.resolve(new PrismaPg(adapterConfig())),
 });

@@ -71,7 +71,7 @@ async function outcome(ctx: Context, path: string, input: unknown): Promise<{ co
     }
     return { code: "OK", message: "" };
   } catch (e) {
-    return { code: String((e as { code?: unknown }).code ?? "THROWN"), message: (e as Error).message };
+    return { code: (e as { code?: string }).code ?? "THROWN", message: (e as Error).message };
   }
 }
 

@@ -244,7 +244,7 @@ describe("queued runs per branch", () => {
     setEnv({ PROOFBOARD_MUTATION_RATE: "off", PROOFBOARD_MUTATION_RATE_PER_ADDRESS: "off" });
     await db().run.updateMany({ where: { status: { in: ["queued", "waiting"] } }, data: { status: "canceled" } });
     const rerun = (lane: string) => mutate("runs.rerun", { repository: "bs", branch: "main", lane });
-    const ids = [];
+    const ids: { id: string }[] = [];
     for (const lane of ["a", "b", "c"]) ids.push((await rerun(lane)).data as { id: string });
     const over = await rerun("d");
     expect(over.code).toBe("CONFLICT");

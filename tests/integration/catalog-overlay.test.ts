@@ -134,7 +134,7 @@ describe("a site overlay on a real run", () => {
           ["--import", "tsx", "apps/cli/src/main.ts", "lanes", "--branch", "main"],
           // the CLI knows nothing of the overlay: what it prints comes from the server
           { cwd: path.resolve(import.meta.dirname, "../.."), env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "site", PROOFBOARD_CATALOG_OVERLAY: "" } },
-          (error, stdout) => (error ? reject(error) : resolve(stdout)),
+          (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
         );
       });
       expect(out).toContain(`site overlay ${overlayFile}\n  cluster: host, timeoutSeconds, serialLogs, env\n  site-only: added\n`);

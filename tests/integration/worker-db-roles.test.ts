@@ -207,8 +207,8 @@ describe("row-level security between workers", () => {
     });
     let out = "";
     let errOut = "";
-    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (errOut += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (errOut += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect({ code, errOut }).toEqual({ code: 0, errOut: "" });
     const result = JSON.parse(out.trim().split("\n").at(-1)!) as { user: string; lost: string[]; retried: string[]; canceled: string[]; audited: number; consoleText: string; recorded: number };

@@ -28,7 +28,7 @@ async function standIn(workDir: string, attemptId: string, setting: string): Pro
   children.push(proc);
   const info = await new Promise<{ lane: number; children: number[]; mode: string }>((resolve, reject) => {
     let out = "";
-    proc.stdout!.on("data", (d: Buffer) => {
+    proc.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const line = out.split("\n").find((l) => l.startsWith("{"));
       if (line) resolve(JSON.parse(line) as { lane: number; children: number[]; mode: string });

@@ -63,7 +63,7 @@ export async function startLaneVms(o: {
   hold: boolean;
   consoles: RunConsoles;
   /** the attempt that owns the QEMU processes */
-  owner?: { wrap(argv: readonly string[]): string[]; env: Record<string, string> };
+  owner?: { wrap: (argv: readonly string[]) => string[]; env: Record<string, string> };
 }): Promise<LaneVmSet> {
   const overlay = o.vms.overlay ? await overlayOf(o.worktree, o.vms.overlay) : undefined;
   const append = [o.vms.services.length ? `pb.services=${o.vms.services.join(",")}` : "", o.hold ? "pb.hold=1" : ""].filter(Boolean).join(" ");
@@ -106,7 +106,7 @@ export async function startLaneVms(o: {
       return `${name}: ${exit.signal ? `stopped by ${exit.signal}` : `QEMU exited ${exit.code}`}`;
     }),
   ).then((all) => all.filter((f): f is string => f !== null));
-  const allExited = Promise.all(booted.map((b) => (b.status === "fulfilled" ? b.value.exited : null))).then(() => undefined);
+  const allExited = Promise.all(booted.flatMap((b) => (b.status === "fulfilled" ? [b.value.exited] : []))).then(() => undefined);
   return {
     stateDir: o.workDir,
     failures,

@@ -34,7 +34,7 @@ export interface CatalogOverlay {
   file: string;
   overrides: LaneOverride[];
   /** line of a path in the overlay file */
-  lineOf(path: readonly PathSegment[]): number;
+  lineOf: (path: readonly PathSegment[]) => number;
 }
 
 /**
@@ -105,7 +105,7 @@ type Entry = z.output<typeof overrideEntry>;
 function toOverride(entry: Entry, raw: Record<string, unknown>, index: number, yaml: LocatedYaml): LaneOverride {
   // zod fills in defaults for absent fields; an override changes only what the file actually says
   const given = Object.keys(raw).filter((k): k is keyof Lane => k !== "name" && k in entry);
-  const fields = Object.fromEntries(given.map((k) => [k, entry[k as keyof Entry]])) as Partial<Lane>;
+  const fields = Object.fromEntries(given.map((k) => [k, entry[k]])) as Partial<Lane>;
   const full = fullLane.safeParse(raw, { error: describeIssue });
   // only an entry meant as a new lane (it describes one) is told what else a lane needs
   const meantAsLane = "description" in raw || "command" in raw;

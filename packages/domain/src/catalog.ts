@@ -38,7 +38,7 @@ export interface Problem {
 export interface LocatedYaml {
   value: unknown;
   /** 1-based line of `path`, or of its nearest existing ancestor */
-  lineOf(path: readonly PathSegment[]): number;
+  lineOf: (path: readonly PathSegment[]) => number;
   /** the CatalogError for a problem, at its line */
   locate(problem: Problem): CatalogError;
 }

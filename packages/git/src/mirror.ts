@@ -120,21 +120,23 @@ export class Mirror {
     const parent = dirname(this.path);
     await mkdir(parent, { recursive: true });
     const tmp = join(parent, `.${basename(this.path)}.clone-${process.pid}-${randomBytes(4).toString("hex")}`);
-    let cloneError: unknown = null;
+    let cloneError: Error | null = null;
     try {
       // --no-local: a target on this machine is fetched like a remote one, with git's object checks.
       // Its local shortcut copies refs as they are, so a ref whose objects never arrived (a push half
       // done) would land in the mirror and fail every later fetch with "bad object".
-      await runGit(["clone", "--mirror", "--no-local", "--quiet", "--", this.url, tmp], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(async (err: unknown) => {
+      cloneError = await runGit(["clone", "--mirror", "--no-local", "--quiet", "--", this.url, tmp], { timeoutMs: NETWORK_TIMEOUT_MS }).then(() => null, async (err: Error) => {
         // A target that answers but cannot be cloned whole (one broken ref fails it) still gets an
         // empty mirror, so the commits runs need can be fetched by id; the clone's error still goes
         // to the caller. One that does not answer at all (a wrong URL) leaves nothing behind.
-        await runGit(["ls-remote", "--heads", "--", this.url], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(() => Promise.reject(err));
-        cloneError = err;
+        await runGit(["ls-remote", "--heads", "--", this.url], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(() => {
+          throw err;
+        });
         await rm(tmp, { recursive: true, force: true });
         await runGit(["init", "--bare", "--quiet", "--", tmp]);
         const git = (args: string[]) => runGit([`--git-dir=${tmp}`, ...args]);
         await git(["remote", "add", "--mirror=fetch", "origin", this.url]);
+        return err;
       });
       try {
         await rename(tmp, this.path);

@@ -38,7 +38,7 @@ const tails = new WeakMap<Redis, Map<string, StreamTail>>();
 
 function tailOf(redis: Redis, runId: string): StreamTail {
   let runs = tails.get(redis);
-  if (!runs) tails.set(redis, (runs = new Map()));
+  if (!runs) tails.set(redis, (runs = new Map<string, StreamTail>()));
   let tail = runs.get(runId);
   if (!tail) runs.set(runId, (tail = { entries: [], bytes: 0, chain: Promise.resolve() }));
   return tail;

@@ -42,7 +42,7 @@ export function pipe2(a: [string, string[]], b: [string, string[]], opts: SpawnO
     pa.stderr?.on("data", (d: Buffer) => (errA += d.toString()));
     pb.stderr?.on("data", (d: Buffer) => (errB += d.toString()));
     pb.stdin?.on("error", () => undefined);
-    pa.stdout?.pipe(pb.stdin!);
+    pa.stdout?.pipe(pb.stdin);
     const done = (p: ChildProcess) => new Promise<number | null>((res, rej) => {
       p.on("error", rej);
       p.on("close", (code) => res(code));

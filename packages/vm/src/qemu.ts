@@ -236,7 +236,7 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
   }
   const pid = child.pid!;
   let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString("utf8")).slice(-16_384)));
+  child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString("utf8")).slice(-16_384)));
   let stopping = false;
 
   const exited = new Promise<VmExit>((resolve) => {

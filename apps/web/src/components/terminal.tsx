@@ -4,7 +4,7 @@ import "@xterm/xterm/css/xterm.css";
 import type { FitAddon } from "@xterm/addon-fit";
 import type { SearchAddon } from "@xterm/addon-search";
 import type { ITerminalInitOnlyOptions, ITerminalOptions, ITheme, Terminal } from "@xterm/xterm";
-import { useEffect, useId, useImperativeHandle, useRef, type KeyboardEvent as ReactKeyboardEvent, type Ref } from "react";
+import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, type KeyboardEvent as ReactKeyboardEvent, type Ref } from "react";
 import { cn } from "~/lib/utils";
 import { TerminalFeed } from "./terminal-feed";
 import { keyFilter } from "./terminal-keys";
@@ -143,9 +143,14 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
   const onInputRef = useRef(onInput);
   const onResizeRef = useRef(onResize);
   const followRef = useRef(follow);
-  onInputRef.current = onInput;
-  onResizeRef.current = onResize;
-  followRef.current = follow;
+  const labelRef = useRef(label);
+  // The latest props for callbacks xterm holds: written after each commit, never during render.
+  useLayoutEffect(() => {
+    onInputRef.current = onInput;
+    onResizeRef.current = onResize;
+    followRef.current = follow;
+    labelRef.current = label;
+  });
 
   useEffect(() => {
     if (termRef.current) termRef.current.options.disableStdin = !onInput;
@@ -229,7 +234,7 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
         next.onData((data) => onInputRef.current?.(data));
         next.attachCustomKeyEventHandler(keyFilter(() => !!onInputRef.current, () => boxRef.current?.focus()));
         next.open(host);
-        next.textarea?.setAttribute("aria-label", label);
+        next.textarea?.setAttribute("aria-label", labelRef.current);
         next.textarea?.setAttribute("aria-describedby", hintId);
         term = next;
         termRef.current = next;
@@ -265,7 +270,7 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
       searchRef.current = null;
       fit = null;
     };
-  }, []);
+  }, [hintId]);
 
   // The box takes focus on Esc. While it has it, xterm's input is out of the tab order, so Tab
   // moves past the terminal rather than back into it; Enter goes back in.

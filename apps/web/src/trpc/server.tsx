@@ -1,5 +1,5 @@
 import { appRouter, createContext, type AppRouter } from "@proofboard/api";
-import { dehydrate, HydrationBoundary, QueryClient, type FetchQueryOptions, type QueryKey } from "@tanstack/react-query";
+import { dehydrate, HydrationBoundary, QueryClient, type QueryKey } from "@tanstack/react-query";
 import { TRPCError } from "@trpc/server";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { headers } from "next/headers";
@@ -55,7 +55,7 @@ export async function Prefetch({ queries, children }: { queries: Prefetchable[];
   try {
     const fetched = Promise.all(
       queries.map(async (q) => {
-        await client.prefetchQuery(q as FetchQueryOptions);
+        await client.prefetchQuery(q);
         const error = client.getQueryState(q.queryKey)?.error;
         if (error) logFault(error, q.queryKey);
       }),

@@ -18,7 +18,7 @@ export interface AttemptOwnership {
   /** add to the environment of everything the attempt starts */
   readonly env: Record<string, string>;
   /** the argv to spawn instead of `argv`, so the process starts inside the attempt's cgroup */
-  wrap(argv: readonly string[]): string[];
+  wrap: (argv: readonly string[]) => string[];
   /** ends whatever of the attempt still runs (detached children too) and forgets it */
   end(): Promise<number>;
 }
@@ -68,7 +68,7 @@ export class Ownership {
     const script = fileURLToPath(new URL("./guardian.mjs", import.meta.url));
     // Own session: a signal to the worker's process group does not reach it.
     const g = spawn(process.execPath, [script], { detached: true, stdio: ["pipe", "ignore", "inherit"] });
-    g.stdin!.on("error", () => undefined);
+    g.stdin.on("error", () => undefined);
     g.on("exit", () => {
       if (this.closing) return;
       this.log("guardian exited; starting a new one");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { componentCoverage, estimateVerdict, retryStartsIn, runUnderWay, type HostClass, type LaneReadiness } from "@proofboard/domain";
+import { componentCoverage, estimateVerdict, retryStartsIn, runUnderWay, type LaneReadiness } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
@@ -92,7 +92,7 @@ export const branchesRouter = router({
       // the run under way may be a rerun behind a standing verdict: it waits for a host all the same
       const head = runUnderWay(view.readiness?.lanes[lane.name]);
       if (head?.status !== "queued" && head?.status !== "waiting") continue;
-      const due = head?.status === "queued" ? await runJobDueAt(head.id, lane.host as HostClass).catch(() => null) : null;
+      const due = head?.status === "queued" ? await runJobDueAt(head.id, lane.host).catch(() => null) : null;
       const startsIn = due ? retryStartsIn(due, new Date()) : null;
       if (startsIn) delayed.set(lane.name, startsIn);
       else if (!waitingByClass.has(lane.host)) waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));

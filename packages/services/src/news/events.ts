@@ -126,7 +126,7 @@ async function releaseGates(r: FailedRow): Promise<string[] | null> {
 
 /** A run that ended failed or timed out: a verdict on the commit. error and lost are infrastructure, retried by Proofboard itself. */
 async function failedLaneEvents(hooks: NotificationHook[]): Promise<number> {
-  const c = await cursor("failed-runs", async () => ({ position: 0n, at: new Date() }));
+  const c = await cursor("failed-runs", () => Promise.resolve({ position: 0n, at: new Date() }));
   const since = new Date(c.at.getTime() - RUN_LOOKBACK_MS);
   const rows = await db().$queryRaw<FailedRow[]>`
     SELECT r.id::text AS id, r.repository_id, repo.name AS repository, repo.url AS repository_url, r.branch_name, r.commit_sha, r.lane,
@@ -161,8 +161,8 @@ async function failedLaneEvents(hooks: NotificationHook[]): Promise<number> {
 export async function makeEvents(): Promise<{ readiness: number; failedLanes: number }> {
   const hooks = await db().notificationHook.findMany({ where: { enabled: true } });
   if (hooks.length === 0 && !forgeConfig()) {
-    await cursor("readiness", async () => ({ position: 0n, at: new Date() }));
-    await cursor("failed-runs", async () => ({ position: 0n, at: new Date() }));
+    await cursor("readiness", () => Promise.resolve({ position: 0n, at: new Date() }));
+    await cursor("failed-runs", () => Promise.resolve({ position: 0n, at: new Date() }));
     await db().$executeRaw`UPDATE notification_cursor SET position = GREATEST(position, (SELECT coalesce(max(id), 0) FROM readiness_change)) WHERE name = 'readiness'`;
     await db().$executeRaw`UPDATE notification_cursor SET at = GREATEST(at, ${new Date()}) WHERE name = 'failed-runs'`;
     return { readiness: 0, failedLanes: 0 };

@@ -171,7 +171,7 @@ export async function pingHook(id: string): Promise<{ deliveryId: string }> {
     version: PAYLOAD_VERSION, event: "ping", id: key, at: at.toISOString(), repository: null,
     hook: { id: hook.id, name: hook.name }, url: pageUrl(publicBase(), "/news"),
   };
-  const event = await db().notificationEvent.create({ data: { key, kind: "ping", payload: payload as object, at } });
+  const event = await db().notificationEvent.create({ data: { key, kind: "ping", payload: { ...payload }, at } });
   const delivery = await db().notificationDelivery.create({
     data: { eventId: event.id, hookId: hook.id, target: hook.id, url: hook.url, body: bodyFor(hook.format as HookFormat, payload), nextAttemptAt: at },
   });

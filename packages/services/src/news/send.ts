@@ -30,7 +30,7 @@ export interface Outcome {
 /** At most EXCERPT_BYTES of the answer, as text without NULs (it is stored and shown as data). */
 async function readExcerpt(res: Response): Promise<{ text: string; error: string | null }> {
   if (!res.body) return { text: "", error: null };
-  const reader = res.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   let error: string | null = null;

@@ -7,6 +7,7 @@ import { useSession, type SessionUser } from "~/components/auth/use-session";
 import { Loading, QueryError } from "~/components/readiness/query-state";
 import { Section } from "~/components/ui/card";
 import { VisibleText } from "~/components/ui/visible-text";
+import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 import { ROLE_CAN } from "./access";
 import { NewTokenForm } from "./new-token-form";
@@ -58,7 +59,8 @@ function CliHelp({ name }: { name: string }) {
 function Tokens({ user }: { user: SessionUser }) {
   const trpc = useTRPC();
   const tokens = useQuery(trpc.tokens.list.queryOptions({}));
-  const count = tokens.data ? `${tokens.data.filter((t) => !t.revokedAt && Date.parse(t.expiresAt) > Date.now()).length} active` : undefined;
+  const now = useNow(30_000);
+  const count = tokens.data ? `${tokens.data.filter((t) => !t.revokedAt && Date.parse(t.expiresAt) > now).length} active` : undefined;
   return (
     <Section title="API tokens" description={count} flush>
       {tokens.isError ? (

@@ -56,7 +56,7 @@ export function UserMenu() {
           could not log out
         </span>
       )}
-      <Button variant="ghost" size="xs" disabled={leaving} onClick={logout}>
+      <Button variant="ghost" size="xs" disabled={leaving} onClick={() => void logout()}>
         {leaving ? "Logging out…" : "Log out"}
       </Button>
     </span>

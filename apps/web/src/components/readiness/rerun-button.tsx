@@ -36,6 +36,18 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
         ]).finally(() => notices.queued(branch, [{ id: run.id, lane: run.lane }])),
     }),
   );
+  async function start() {
+    if (running) {
+      const go = await confirm({
+        title: `Start a second ${lane} run?`,
+        description: `${lane} is running on this commit. Another run alongside it takes another host slot.`,
+        confirmLabel: "Start second run",
+        destructive: true,
+      });
+      if (!go) return;
+    }
+    rerun.mutate({ branch, lane });
+  }
   return (
     <span className="inline-flex items-center justify-end gap-1.5">
       {rerun.data?.note && (
@@ -54,18 +66,7 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
         aria-label={`Rerun ${lane}`}
         disabled={rerun.isPending || alreadyQueued || !mayOperate}
         title={operateHint ?? (alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`)}
-        onClick={async () => {
-          if (running) {
-            const go = await confirm({
-              title: `Start a second ${lane} run?`,
-              description: `${lane} is running on this commit. Another run alongside it takes another host slot.`,
-              confirmLabel: "Start second run",
-              destructive: true,
-            });
-            if (!go) return;
-          }
-          rerun.mutate({ branch, lane });
-        }}
+        onClick={() => void start()}
       >
         {rerun.isPending ? "Queuing…" : "Rerun"}
       </Button>

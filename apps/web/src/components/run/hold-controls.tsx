@@ -7,6 +7,7 @@ import { useSession } from "~/components/auth/use-session";
 import { Button } from "~/components/ui/button";
 import { Input } from "~/components/ui/input";
 import { RelativeTime } from "~/components/ui/relative-time";
+import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 
 interface HoldRun {
@@ -55,12 +56,13 @@ export function RerunWithHold({ run }: { run: HoldRun }) {
 export function HoldBanner({ run }: { run: HoldRun }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const now = useNow(5_000);
   const end = useMutation(
     trpc.runs.endHold.mutationOptions({
       onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id: run.id }) }),
     }),
   );
-  if (!run.holdUntil || Date.parse(run.holdUntil) <= Date.now()) return null;
+  if (!run.holdUntil || Date.parse(run.holdUntil) <= now) return null;
   return (
     <div className="flex items-center gap-3 rounded border border-status-running/40 bg-status-running-soft px-3 py-1.5 text-sm" data-testid="hold-banner">
       <span>

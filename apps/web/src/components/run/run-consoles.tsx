@@ -2,7 +2,7 @@
 
 import { useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ConsoleTerminal, type ConsoleTerminalHandle } from "~/components/terminal";
+import { ConsoleTerminal, type ConsoleTerminalHandle, type ConsoleTerminalProps } from "~/components/terminal";
 import { Button } from "~/components/ui/button";
 import { Checkbox } from "~/components/ui/checkbox";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
@@ -70,33 +70,28 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
   const [stamps, setStamps] = useState(false);
   const [linkNote, setLinkNote] = useState<string | null>(null);
   const handles = useRef(new Map<string, ConsoleTerminalHandle>());
-  const tiles = useRef(new Map<string, HTMLElement>());
-  // Stable ref callbacks: a new one each render would detach and replay every terminal per update.
-  const refs = useRef(new Map<string, (h: ConsoleTerminalHandle | null) => void>());
-  const refFor = useCallback(
-    (name: string) => {
-      let cb = refs.current.get(name);
-      if (!cb) {
-        cb = (h) => {
-          if (h) handles.current.set(name, h);
-          else handles.current.delete(name);
-          attach(name, h);
-        };
-        refs.current.set(name, cb);
-      }
-      return cb;
+  const register = useCallback(
+    (name: string, h: ConsoleTerminalHandle | null) => {
+      if (h) handles.current.set(name, h);
+      else handles.current.delete(name);
+      attach(name, h);
     },
     [attach],
   );
+  const tiles = useRef(new Map<string, HTMLElement>());
   const isLive = follow.connection === "pending";
 
   // A link naming a console (the operations panel's) selects it, also once the page is open.
-  const linkedKnown = !!linked && names.includes(linked);
+  // Selected while rendering (React's way to follow a changed prop); scrolled to once it is on screen.
+  const linkTarget = linked && names.includes(linked) ? linked : null;
+  const [selectedLink, setSelectedLink] = useState(linkTarget);
+  if (linkTarget !== selectedLink) {
+    setSelectedLink(linkTarget);
+    if (linkTarget) setActive(linkTarget);
+  }
   useEffect(() => {
-    if (!linked || !linkedKnown) return;
-    setActive(linked);
-    tiles.current.get(linked)?.scrollIntoView({ block: "nearest" });
-  }, [linked, linkedKnown]);
+    if (linkTarget) tiles.current.get(linkTarget)?.scrollIntoView({ block: "nearest" });
+  }, [linkTarget]);
 
   const jumpTo = (console: string, line: number) => {
     setActive(console);
@@ -139,13 +134,14 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
       <>
         {c && <FirstFailure runId={runId} info={c} onJump={(line) => jumpTo(name, line)} />}
         {c && <NoOutput info={c} live={live} />}
-        <ConsoleTerminal
+        <AttachedTerminal
+          name={name}
+          attach={register}
           className={className}
           follow={followOn}
           label={`${name} console`}
           onInput={typing ? (data) => interactive?.send(name, data) : undefined}
           onResize={typing ? (cols, rows) => interactive?.resize?.(name, cols, rows) : undefined}
-          ref={refFor(name)}
         />
       </>
     );
@@ -235,4 +231,15 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
       )}
     </div>
   );
+}
+
+interface AttachedTerminalProps extends Omit<ConsoleTerminalProps, "ref"> {
+  name: string;
+  attach: RunConsolesProps["attach"];
+}
+
+/** A console's terminal with a ref callback stable per name: a new one each render would detach and replay it. */
+function AttachedTerminal({ name, attach, ...props }: AttachedTerminalProps) {
+  const ref = useCallback((h: ConsoleTerminalHandle | null) => attach(name, h), [name, attach]);
+  return <ConsoleTerminal {...props} ref={ref} />;
 }

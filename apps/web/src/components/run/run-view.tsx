@@ -9,6 +9,7 @@ import { Elapsed } from "~/components/ui/elapsed";
 import { Mono, Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
+import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 import { ComparePanel } from "~/components/history/compare-panel";
 import { branchHref } from "~/components/readiness/links";
@@ -43,6 +44,7 @@ export function RunView({ id }: { id: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
+  const now = useNow(5_000);
   // While it runs, its consoles' failure markers and verdicts come from storage every few seconds.
   const runQuery = useQuery({
     ...trpc.runs.get.queryOptions({ id }),
@@ -59,7 +61,7 @@ export function RunView({ id }: { id: string }) {
     // With a note (Redis unreachable) the page stays here to show it, with a link to the saved run.
     trpc.runs.rerun.mutationOptions({ onSuccess: (run) => (run.note ? undefined : router.push(`/runs/${run.id}`)) }),
   );
-  const ops = useRunOperations(id, !!runQuery.data?.holdUntil && Date.parse(runQuery.data.holdUntil) > Date.now());
+  const ops = useRunOperations(id, !!runQuery.data?.holdUntil && Date.parse(runQuery.data.holdUntil) > now);
   const input = useMutation(trpc.runs.input.mutationOptions());
   // Keystrokes go one request after another: concurrent requests could arrive out of order.
   const typing = useRef<Promise<unknown>>(Promise.resolve());
@@ -88,7 +90,7 @@ export function RunView({ id }: { id: string }) {
   if (!run) return <p className="text-ink-muted">Loading run…</p>;
   const status = state.status ?? run.status;
   const running = status === "running";
-  const held = run.youHold && run.holdUntil !== null && Date.parse(run.holdUntil) > Date.now();
+  const held = run.youHold && run.holdUntil !== null && Date.parse(run.holdUntil) > now;
   const foreignHold = run.heldBy !== null && !run.youHold && session.user?.actingRole !== "admin";
   const cancelHint = session.operateHint ?? (foreignHold ? `${run.heldBy} holds this run: only they or an admin may cancel it` : null);
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ConsoleTerminalHandle } from "~/components/terminal";
 import { useTRPC } from "~/trpc/react";
 import { stampLines, type StampState } from "./timestamps";
@@ -60,7 +60,9 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   const [status, setStatus] = useState<string | null>(null);
   const [buffering, setBuffering] = useState<FollowState["buffering"]>(null);
   const originRef = useRef(origin);
-  originRef.current = origin;
+  useLayoutEffect(() => {
+    originRef.current = origin;
+  });
   // Where a new subscription starts: null (from the start) until the stream failed once.
   const [resumeFrom, setResumeFrom] = useState<string | null>(null);
   const retry = useRef<{ timer: ReturnType<typeof setTimeout> | null; failures: number }>({ timer: null, failures: 0 });
@@ -106,76 +108,79 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
     [replay],
   );
 
-  const sub = useSubscription(
-    trpc.runs.follow.subscriptionOptions(
-      { id: runId, lastEventId: resumeFrom },
-      {
-        // The page's own facts (status, first failures) load first: a stream replaying hundreds of
-        // megabytes would otherwise queue them behind itself on a busy server.
-        enabled,
-        onStarted: () => {
-          retry.current.failures = 0;
-        },
-        // useSubscription does not retry once the stream failed (e.g. a proxy answered 502 while the
-        // web restarted): resubscribe from the bytes applied, so nothing is missed or written twice.
-        onError: () => resubscribe.current(RETRY_MS[Math.min(retry.current.failures++, RETRY_MS.length - 1)]!),
-        onData: ({ data }) => {
-          if (data.type === "status") {
-            setStatus(data.status);
-            onStatus(data.status);
-            if (data.status !== "running") setBuffering(null);
-            return;
-          }
-          if (data.type === "buffering") {
-            setBuffering(data.spooledBytes === null ? null : { host: data.host, spooledBytes: data.spooledBytes });
-            return;
-          }
-          let buf = buffers.current.get(data.console);
-          if (!buf) {
-            buf = { chunks: [], marks: [], bytes: 0 };
-            buffers.current.set(data.console, buf);
-          }
-          const whole = fromBase64(data.data);
-          const have = buf.bytes;
-          // A replay after a resubscribe may overlap what is on screen: only new bytes are written.
-          if (data.offset + whole.length <= have) return;
-          if (data.offset > have) {
-            // A hole would shift every later byte: start again from what the page has.
-            resubscribe.current(0);
-            return;
-          }
-          const offset = have;
-          const chunk = whole.subarray(have - data.offset);
-          const marks = data.marks.filter(([o]) => o >= have);
-          // a chunk cut at the front keeps the time of the mark it was cut from
-          const cutFrom = data.marks.filter(([o]) => o < have).at(-1);
-          if (cutFrom && !marks.some(([o]) => o === have)) marks.unshift([have, cutFrom[1]]);
-          buf.marks.push(...marks);
-          buf.bytes = offset + chunk.length;
-          if (kept.current + chunk.length <= KEEP_MAX_BYTES) {
-            buf.chunks.push({ offset, data: chunk });
-            kept.current += chunk.length;
-          } else if (replayable) {
-            setReplayable(false);
-          }
-          const t = terminals.current.get(data.console);
-          if (t) t.handle.write(render(data.console, offset, chunk, t.stamp));
-          setBytes((b) => ({ ...b, [data.console]: buf.bytes }));
-        },
-      },
-    ),
-  );
+  // The callbacks go to the hook itself, so they are plainly event handlers, never called in render.
+  const sub = useSubscription({
+    ...trpc.runs.follow.subscriptionOptions({ id: runId, lastEventId: resumeFrom }),
+    // The page's own facts (status, first failures) load first: a stream replaying hundreds of
+    // megabytes would otherwise queue them behind itself on a busy server.
+    enabled,
+    onStarted: () => {
+      retry.current.failures = 0;
+    },
+    // useSubscription does not retry once the stream failed (e.g. a proxy answered 502 while the
+    // web restarted): resubscribe from the bytes applied, so nothing is missed or written twice.
+    onError: () => resubscribe.current(RETRY_MS[Math.min(retry.current.failures++, RETRY_MS.length - 1)]!),
+    onData: ({ data }) => {
+      if (data.type === "status") {
+        setStatus(data.status);
+        onStatus(data.status);
+        if (data.status !== "running") setBuffering(null);
+        return;
+      }
+      if (data.type === "buffering") {
+        setBuffering(data.spooledBytes === null ? null : { host: data.host, spooledBytes: data.spooledBytes });
+        return;
+      }
+      let buf = buffers.current.get(data.console);
+      if (!buf) {
+        buf = { chunks: [], marks: [], bytes: 0 };
+        buffers.current.set(data.console, buf);
+      }
+      const whole = fromBase64(data.data);
+      const have = buf.bytes;
+      // A replay after a resubscribe may overlap what is on screen: only new bytes are written.
+      if (data.offset + whole.length <= have) return;
+      if (data.offset > have) {
+        // A hole would shift every later byte: start again from what the page has.
+        resubscribe.current(0);
+        return;
+      }
+      const offset = have;
+      const chunk = whole.subarray(have - data.offset);
+      const marks = data.marks.filter(([o]) => o >= have);
+      // a chunk cut at the front keeps the time of the mark it was cut from
+      const cutFrom = data.marks.filter(([o]) => o < have).at(-1);
+      if (cutFrom && !marks.some(([o]) => o === have)) marks.unshift([have, cutFrom[1]]);
+      buf.marks.push(...marks);
+      buf.bytes = offset + chunk.length;
+      if (kept.current + chunk.length <= KEEP_MAX_BYTES) {
+        buf.chunks.push({ offset, data: chunk });
+        kept.current += chunk.length;
+      } else if (replayable) {
+        setReplayable(false);
+      }
+      const t = terminals.current.get(data.console);
+      if (t) t.handle.write(render(data.console, offset, chunk, t.stamp));
+      setBytes((b) => ({ ...b, [data.console]: buf.bytes }));
+    },
+  });
 
-  resubscribe.current = (delayMs: number) => {
-    if (retry.current.timer) return;
-    retry.current.timer = setTimeout(() => {
-      retry.current.timer = null;
-      const next = encodeApplied(buffers.current);
-      // A new input is a new subscription; the same one needs an explicit reset.
-      if (next !== resumeFrom) setResumeFrom(next);
-      else sub.reset();
-    }, delayMs);
+  useLayoutEffect(() => {
+    resubscribe.current = (delayMs: number) => {
+      if (retry.current.timer) return;
+      retry.current.timer = setTimeout(() => {
+        retry.current.timer = null;
+        const next = encodeApplied(buffers.current);
+        // A new input is a new subscription; the same one needs an explicit reset.
+        if (next !== resumeFrom) setResumeFrom(next);
+        else sub.reset();
+      }, delayMs);
+    };
+  });
+
+  return {
+    attach,
+    setTimestamps,
+    state: { bytes, status, connection: sub.status, replayable, buffering } satisfies FollowState,
   };
-
-  return { attach, setTimestamps, state: { bytes, status, connection: sub.status, replayable, buffering } satisfies FollowState };
 }
