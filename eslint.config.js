@@ -22,7 +22,14 @@ const nodeGlobals = {
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/.next/**", "**/dist/**", "**/generated/**", "**/next-env.d.ts", ".proofboard/**"],
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "**/dist/**",
+      "**/generated/**",
+      "**/next-env.d.ts",
+      ".proofboard/**",
+    ],
   },
   js.configs.recommended,
   // Type-aware: floating promises, promises passed where a callback returns void, and unsafe `any` flows are
@@ -42,7 +49,8 @@ export default tseslint.config(
         {
           object: "process",
           property: "env",
-          message: "Read settings through env() from @proofboard/env, where they are validated (add new ones to its schema).",
+          message:
+            "Read settings through env() from @proofboard/env, where they are validated (add new ones to its schema).",
         },
       ],
     },

@@ -53,19 +53,41 @@ function stats(xs: number[]): string {
 }
 
 const target = makeRepo({
-  "proofboard.yaml": catalogYaml([{ name: "cluster", command: ["node", "lanes/big.cjs"], timeoutSeconds: 1800, consoles: ["node01", "node02", "node03"] }]),
+  "proofboard.yaml": catalogYaml([
+    {
+      name: "cluster",
+      command: ["node", "lanes/big.cjs"],
+      timeoutSeconds: 1800,
+      consoles: ["node01", "node02", "node03"],
+    },
+  ]),
   "lanes/big.cjs": bigScript,
 });
 // Its own port and database, so it can run beside the other benchmarks.
-const stack = await startStack({ port: 3113, targetUrl: target.dir, targetName: "bench-target", name: "bench_failure" });
+const stack = await startStack({
+  port: 3113,
+  targetUrl: target.dir,
+  targetName: "bench-target",
+  name: "bench_failure",
+});
 const browser = await launchChromium();
 try {
   const started = Date.now();
   const { id } = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "cluster" });
-  await waitUntil("the 150 MB run to fail", async () => (await stack.query<{ status: string }>("runs.get", { id })).status === "failed", 900_000, 500);
-  const run = await stack.query<{ consoles: { name: string; length: number; markers: { line: number }[] }[]; firstFailing: string }>("runs.get", { id });
+  await waitUntil(
+    "the 150 MB run to fail",
+    async () => (await stack.query<{ status: string }>("runs.get", { id })).status === "failed",
+    900_000,
+    500,
+  );
+  const run = await stack.query<{
+    consoles: { name: string; length: number; markers: { line: number }[] }[];
+    firstFailing: string;
+  }>("runs.get", { id });
   const sizes = run.consoles.map((c) => `${c.name} ${(c.length / 1048576).toFixed(1)} MiB`).join(", ");
-  console.log(`stored in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sizes}; first failing ${run.firstFailing} line ${run.consoles.find((c) => c.name === run.firstFailing)?.markers[0]?.line}`);
+  console.log(
+    `stored in ${((Date.now() - started) / 1000).toFixed(1)} s: ${sizes}; first failing ${run.firstFailing} line ${run.consoles.find((c) => c.name === run.firstFailing)?.markers[0]?.line}`,
+  );
 
   const toText: number[] = [];
   const toScroll: number[] = [];
@@ -76,12 +98,21 @@ try {
     const t0 = Date.now();
     await page.goto(`${stack.url}/runs/${id}`, { waitUntil: "commit" });
     const tile = page.locator('section[data-console="node02"]');
-    await tile.getByTestId("first-failure").filter({ hasText: "[FAILED] Failed to start flaredb.service" }).waitFor({ timeout: 60_000 });
+    await tile
+      .getByTestId("first-failure")
+      .filter({ hasText: "[FAILED] Failed to start flaredb.service" })
+      .waitFor({ timeout: 60_000 });
     toText.push(Date.now() - t0);
     // The terminal itself: only in the first round, it replays all 150 MB.
     if (round === 0) {
-      const scrolled = await tile.locator(".xterm-rows").filter({ hasText: "[FAILED] Failed to start flaredb.service" })
-        .waitFor({ timeout: SCROLL_TIMEOUT_MS }).then(() => Date.now() - t0, () => null);
+      const scrolled = await tile
+        .locator(".xterm-rows")
+        .filter({ hasText: "[FAILED] Failed to start flaredb.service" })
+        .waitFor({ timeout: SCROLL_TIMEOUT_MS })
+        .then(
+          () => Date.now() - t0,
+          () => null,
+        );
       if (scrolled !== null) toScroll.push(scrolled);
       else console.log(`terminal not scrolled to the failure within ${SCROLL_TIMEOUT_MS / 1000} s`);
     }

@@ -24,7 +24,9 @@ function stats(xs: number[]): string {
   return `n=${s.length} p50=${Math.round(q(0.5))} ms p95=${Math.round(q(0.95))} ms max=${Math.round(s[s.length - 1]!)} ms`;
 }
 
-const demo = await createDemoRepository(path.join(mkdtempSync(path.join(os.tmpdir(), "pb-bench-demo-")), "ultracloud-demo"));
+const demo = await createDemoRepository(
+  path.join(mkdtempSync(path.join(os.tmpdir(), "pb-bench-demo-")), "ultracloud-demo"),
+);
 const stack = await startStack({ port: 3112, targetUrl: demo.path, targetName: "ultracloud-demo", name: "bench" });
 stack.addUser("op", "operator-password", "operator");
 const browser = await launchChromium();
@@ -41,7 +43,11 @@ try {
   await page.waitForURL((u) => /\/runs\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(first.id));
   await page.getByRole("button", { name: "ssh node02" }).click({ timeout: 120_000 });
   const rows = page.locator(`[data-console="${CONSOLE}"] .xterm-rows`);
-  await waitUntil("the guest's ssh prompt", async () => (await rows.innerText().catch(() => "")).includes("root@node02:/# "), 90_000);
+  await waitUntil(
+    "the guest's ssh prompt",
+    async () => (await rows.innerText().catch(() => "")).includes("root@node02:/# "),
+    90_000,
+  );
   await page.locator(`[data-console="${CONSOLE}"] .xterm`).click();
   // In the page: keydown time, then the first DOM change of the rows (xterm's DOM renderer draws per frame).
   await page.evaluate(`(() => {
@@ -57,17 +63,28 @@ try {
   for (let i = 0; i < KEYS; i++) {
     // A letter, then its erasure: the prompt line never grows, and both echoes count.
     await page.keyboard.press(i % 2 === 0 ? String.fromCharCode(97 + ((i / 2) % 26)) : "Backspace");
-    await waitUntil(`the echo of keystroke ${i + 1}`, async () => (await page.evaluate<number>("window.__lat.length")) > i, 10_000, 5).catch(async (err: Error) => {
+    await waitUntil(
+      `the echo of keystroke ${i + 1}`,
+      async () => (await page.evaluate<number>("window.__lat.length")) > i,
+      10_000,
+      5,
+    ).catch(async (err: Error) => {
       const runId = new URL(page.url()).pathname.split("/").pop()!;
       const raw = await (await fetch(`${stack.url}/api/runs/${runId}/consoles/${CONSOLE}/raw`)).text();
-      throw new Error(`${err.message}; the terminal shows:\n${await rows.innerText()}\nstored: ${JSON.stringify(raw.slice(-300))}`);
+      throw new Error(
+        `${err.message}; the terminal shows:\n${await rows.innerText()}\nstored: ${JSON.stringify(raw.slice(-300))}`,
+      );
     });
     await page.waitForTimeout(20 + Math.random() * 60);
   }
   const latencies = await page.evaluate<number[]>("window.__lat");
   console.log(`operation keystroke → echo visible in the browser (ssh node02, TCG guest): ${stats(latencies)}`);
   await page.getByRole("button", { name: "stop", exact: true }).click();
-  await waitUntil("the run to end", async () => (await page.getByTestId("run-status").getAttribute("data-status")) === "passed", 120_000);
+  await waitUntil(
+    "the run to end",
+    async () => (await page.getByTestId("run-status").getAttribute("data-status")) === "passed",
+    120_000,
+  );
 } finally {
   await browser.close();
   await stack.stop();

@@ -31,14 +31,38 @@ const target = makeRepo({
 // A table of branches rather than one row: the overview's first 100 rows are what a person opens.
 for (let i = 1; i < BRANCHES; i++) target.git("branch", `feature/bench-${String(i).padStart(3, "0")}`);
 const stack = await startStack({ port: 3118, targetUrl: target.dir, targetName: "bench-pages", name: "bench_pages" });
-await waitUntil(`${BRANCHES} branches synced`, async () => (await stack.query<{ total: number }>("branches.list", { limit: 1 })).total >= BRANCHES, 60_000);
+await waitUntil(
+  `${BRANCHES} branches synced`,
+  async () => (await stack.query<{ total: number }>("branches.list", { limit: 1 })).total >= BRANCHES,
+  60_000,
+);
 const { id: runId } = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "guard" });
-await waitUntil("the guard run to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 60_000, 200);
+await waitUntil(
+  "the guard run to pass",
+  async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed",
+  60_000,
+  200,
+);
 
 const pages = [
-  { name: "overview `/`", path: "/", marker: 'tr[data-branch="main"] [data-testid="verdict"]', inHtml: 'data-branch="main"' },
-  { name: "branch `/branches/main`", path: "/branches/main", marker: '[data-testid="verdict"]', inHtml: 'data-testid="verdict"' },
-  { name: "run `/runs/<id>` (passed)", path: `/runs/${runId}`, marker: '[data-testid="run-status"][data-status="passed"]', inHtml: 'data-testid="run-status"' },
+  {
+    name: "overview `/`",
+    path: "/",
+    marker: 'tr[data-branch="main"] [data-testid="verdict"]',
+    inHtml: 'data-branch="main"',
+  },
+  {
+    name: "branch `/branches/main`",
+    path: "/branches/main",
+    marker: '[data-testid="verdict"]',
+    inHtml: 'data-testid="verdict"',
+  },
+  {
+    name: "run `/runs/<id>` (passed)",
+    path: `/runs/${runId}`,
+    marker: '[data-testid="run-status"][data-status="passed"]',
+    inHtml: 'data-testid="run-status"',
+  },
   { name: "runs `/runs`", path: "/runs", marker: `a[href="/runs/${runId}"]`, inHtml: `href="/runs/${runId}"` },
   { name: "hosts `/hosts`", path: "/hosts", marker: "tbody tr", inHtml: "<tbody" },
 ];
@@ -93,7 +117,9 @@ try {
       drawn.push(r.drawn);
       wall.push(r.wall);
     }
-    console.log(`${p.name}: data drawn ${stats(drawn)}; goto → found ${stats(wall)}; first HTML ${(html.length / 1024).toFixed(0)} KiB in ${htmlMs} ms, holds the data: ${html.includes(p.inHtml)}`);
+    console.log(
+      `${p.name}: data drawn ${stats(drawn)}; goto → found ${stats(wall)}; first HTML ${(html.length / 1024).toFixed(0)} KiB in ${htmlMs} ms, holds the data: ${html.includes(p.inHtml)}`,
+    );
   }
 } finally {
   await browser.close();

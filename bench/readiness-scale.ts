@@ -57,7 +57,9 @@ async function describeData(): Promise<string> {
     if (row.runs === 0) throw new Error("no runs");
     return `${row.branches} branches, ${row.commits} commits, ${row.runs.toLocaleString("en")} runs, database ${row.size}`;
   } catch (err) {
-    console.error(`${DB_URL} is not seeded (${err instanceof Error ? err.message : String(err)}): run pnpm bench:seed first`);
+    console.error(
+      `${DB_URL} is not seeded (${err instanceof Error ? err.message : String(err)}): run pnpm bench:seed first`,
+    );
     process.exit(1);
   } finally {
     await client.end().catch(() => undefined);
@@ -69,7 +71,11 @@ const { operatorCaller } = await import("../tests/support/callers");
 const services = await import("@proofboard/services");
 const { db, disconnectDb } = await import("@proofboard/db");
 const { computeBranchReadiness } = await import("@proofboard/domain");
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 // The mirror under the benchmark's data folder is fetched once, as the web server's sync would.
 const repo = await services.defaultRepository();
@@ -80,7 +86,9 @@ console.log(`data: ${data}; ${os.cpus().length} CPUs, load average ${load()}`);
 const cold: number[] = [];
 const first = await timed(cold, () => caller.branches.list());
 const names = first.branches.map((b) => b.name);
-console.log(`overview, first call (cold catalog cache: ${names.length} head commits read from git): ${cold[0]!.toFixed(1)} ms`);
+console.log(
+  `overview, first call (cold catalog cache: ${names.length} head commits read from git): ${cold[0]!.toFixed(1)} ms`,
+);
 
 let seed = 7;
 const randomName = () => {
@@ -101,13 +109,16 @@ const mainPage: number[] = [];
 const durations: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   const shown = await timed(overviewPage, () => caller.branches.list({ limit: OVERVIEW_PAGE }));
-  if (shown.branches.length !== OVERVIEW_PAGE || shown.total !== names.length) throw new Error(`the overview page listed ${shown.branches.length} of ${shown.total} branches`);
+  if (shown.branches.length !== OVERVIEW_PAGE || shown.total !== names.length)
+    throw new Error(`the overview page listed ${shown.branches.length} of ${shown.total} branches`);
   const list = await timed(overview, () => caller.branches.list());
   if (list.branches.length !== names.length) throw new Error(`overview listed ${list.branches.length} branches`);
   const some = await timed(filtered, () => caller.branches.list({ filter: "FIBERLB", limit: OVERVIEW_PAGE }));
-  if (some.total === 0 || some.branches.some((b) => !b.name.includes("fiberlb"))) throw new Error("the filtered overview is wrong");
+  if (some.total === 0 || some.branches.some((b) => !b.name.includes("fiberlb")))
+    throw new Error("the filtered overview is wrong");
 }
-for (let i = 0; i < Math.ceil(ROUNDS / 4); i++) await timed(allLanes, () => services.overview(repo, { allLanes: true }));
+for (let i = 0; i < Math.ceil(ROUNDS / 4); i++)
+  await timed(allLanes, () => services.overview(repo, { allLanes: true }));
 for (let i = 0; i < PAGES; i++) {
   const name = randomName();
   const view = await timed(page, () => caller.branches.get({ name }));
@@ -117,15 +128,25 @@ for (let i = 0; i < Math.ceil(PAGES / 6); i++) await timed(mainPage, () => calle
 const mainLanes = (await services.catalogAt(repo, (await services.branchByName(repo, "main")).headSha)).catalog.lanes;
 for (let i = 0; i < 5; i++) await timed(durations, () => services.usualDurations(repo.id, mainLanes));
 
-console.log(`overview page (first ${OVERVIEW_PAGE} of ${names.length} branches, as the page asks): ${stats(overviewPage)}`);
-console.log(`overview page filtered by "FIBERLB" (${(await caller.branches.list({ filter: "FIBERLB", limit: OVERVIEW_PAGE })).total} branches): ${stats(filtered)}`);
+console.log(
+  `overview page (first ${OVERVIEW_PAGE} of ${names.length} branches, as the page asks): ${stats(overviewPage)}`,
+);
+console.log(
+  `overview page filtered by "FIBERLB" (${(await caller.branches.list({ filter: "FIBERLB", limit: OVERVIEW_PAGE })).total} branches): ${stats(filtered)}`,
+);
 console.log(`overview, all ${names.length} branches in one call:  ${stats(overview)}`);
 console.log(`  overview() judging every lane, not only gates': ${stats(allLanes)}`);
 console.log(`branch page (random branches), branches.get: ${stats(page)}`);
-console.log(`branch page (main, ${(await db().run.count({ where: { branchName: "main" } })).toLocaleString("en")} runs):          ${stats(mainPage)}`);
+console.log(
+  `branch page (main, ${(await db().run.count({ where: { branchName: "main" } })).toLocaleString("en")} runs):          ${stats(mainPage)}`,
+);
 console.log(`  of which usualDurations (a lane's usual time): ${stats(durations)}`);
 // The other pages an engineer opens at this scale, each with the procedure its page calls.
-const failedOnMain = await db().run.findFirst({ where: { status: "failed", branchName: "main" }, orderBy: { queuedAt: "desc" }, select: { id: true } });
+const failedOnMain = await db().run.findFirst({
+  where: { status: "failed", branchName: "main" },
+  orderBy: { queuedAt: "desc" },
+  select: { id: true },
+});
 const otherPages: [string, () => Promise<unknown>][] = [
   ["history grid of main (/history/main)", () => caller.history.branchGrid({ branch: "main" })],
   ["lane history (/lanes/fresh-smoke)", () => caller.history.lane({ lane: "fresh-smoke" })],
@@ -154,12 +175,20 @@ async function overHttp(): Promise<void> {
   const port = 3917;
   const web = spawn(process.execPath, [nextBin, "start", "-p", String(port)], {
     cwd: path.join(root, "apps/web"),
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", PROOFBOARD_WEB_RECONCILER: "off", PORT: String(port) },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PROOFBOARD_WEB_RECONCILER: "off",
+      PORT: String(port),
+    },
     stdio: "ignore",
     detached: true,
   });
   const get = async (proc: string, input: unknown) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(input))}`);
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/trpc/${proc}?input=${encodeURIComponent(JSON.stringify(input))}`,
+    );
     const body = await res.text();
     if (!res.ok) throw new Error(`${proc} over HTTP: ${res.status} ${body.slice(0, 200)}`);
     return body.length;
@@ -175,8 +204,11 @@ async function overHttp(): Promise<void> {
     const allHttp: number[] = [];
     const branchHttp: number[] = [];
     let bytes = 0;
-    for (let i = 0; i < ROUNDS; i++) bytes = await timed(pageHttp, () => get("branches.list", { limit: OVERVIEW_PAGE }));
-    console.log(`over HTTP, overview page (${OVERVIEW_PAGE} rows, ${(bytes / 1024).toFixed(0)} KiB): ${stats(pageHttp)}`);
+    for (let i = 0; i < ROUNDS; i++)
+      bytes = await timed(pageHttp, () => get("branches.list", { limit: OVERVIEW_PAGE }));
+    console.log(
+      `over HTTP, overview page (${OVERVIEW_PAGE} rows, ${(bytes / 1024).toFixed(0)} KiB): ${stats(pageHttp)}`,
+    );
     for (let i = 0; i < Math.ceil(ROUNDS / 2); i++) bytes = await timed(allHttp, () => get("branches.list", {}));
     console.log(`over HTTP, overview all ${names.length} (${(bytes / 1024).toFixed(0)} KiB):      ${stats(allHttp)}`);
     for (let i = 0; i < PAGES; i++) await timed(branchHttp, () => get("branches.get", { name: randomName() }));
@@ -187,37 +219,73 @@ async function overHttp(): Promise<void> {
 }
 await overHttp();
 
-const summary = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureKind: true, reason: true } as const;
+const summary = {
+  id: true,
+  lane: true,
+  commitSha: true,
+  status: true,
+  attempt: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  laneEndedAt: true,
+  failureKind: true,
+  reason: true,
+} as const;
 
 /** The readiness computeBranchReadiness gives from every run on the head and each lane's newest stale pass. */
 async function plainReadiness(r: Repository, b: Branch): Promise<BranchReadiness> {
   const { catalog } = await services.catalogAt(r, b.headSha);
   const onHead = await db().run.findMany({ where: { repositoryId: r.id, commitSha: b.headSha }, select: summary });
-  const stale = await Promise.all(catalog.lanes.map((l) => db().run.findFirst({
-    where: { repositoryId: r.id, branchName: b.name, lane: l.name, status: "passed", commitSha: { not: b.headSha } },
-    orderBy: [{ queuedAt: "desc" }, { attempt: "desc" }, { id: "desc" }],
-    select: summary,
-  })));
+  const stale = await Promise.all(
+    catalog.lanes.map((l) =>
+      db().run.findFirst({
+        where: {
+          repositoryId: r.id,
+          branchName: b.name,
+          lane: l.name,
+          status: "passed",
+          commitSha: { not: b.headSha },
+        },
+        orderBy: [{ queuedAt: "desc" }, { attempt: "desc" }, { id: "desc" }],
+        select: summary,
+      }),
+    ),
+  );
   const runs: RunSummary[] = [...onHead, ...stale.filter((s) => s !== null)];
   return computeBranchReadiness({ headSha: b.headSha, catalog, runs });
 }
 
-const sample = new Set(["main", ...names.filter((n) => n.startsWith("release/")), ...Array.from({ length: 40 }, randomName)]);
+const sample = new Set([
+  "main",
+  ...names.filter((n) => n.startsWith("release/")),
+  ...Array.from({ length: 40 }, randomName),
+]);
 const fromOverview = new Map((await services.overview(repo)).map((v) => [v.branch.name, v.readiness]));
-const fromOverviewAll = new Map((await services.overview(repo, { allLanes: true })).map((v) => [v.branch.name, v.readiness]));
+const fromOverviewAll = new Map(
+  (await services.overview(repo, { allLanes: true })).map((v) => [v.branch.name, v.readiness]),
+);
 const differ: string[] = [];
 for (const name of sample) {
   const branch = await services.branchByName(repo, name);
   const plain = await plainReadiness(repo, branch);
   const view = (await services.branchView(repo, branch)).readiness;
   const gatesOnly = fromOverview.get(name);
-  const same = isDeepStrictEqual(view, plain) && isDeepStrictEqual(fromOverviewAll.get(name), plain) && gatesOnly
-    && isDeepStrictEqual([gatesOnly.gates, gatesOnly.missing, gatesOnly.releaseReady], [plain.gates, plain.missing, plain.releaseReady])
-    && Object.values(gatesOnly.lanes).every((l) => isDeepStrictEqual(l, plain.lanes[l.lane]));
+  const same =
+    isDeepStrictEqual(view, plain) &&
+    isDeepStrictEqual(fromOverviewAll.get(name), plain) &&
+    gatesOnly &&
+    isDeepStrictEqual(
+      [gatesOnly.gates, gatesOnly.missing, gatesOnly.releaseReady],
+      [plain.gates, plain.missing, plain.releaseReady],
+    ) &&
+    Object.values(gatesOnly.lanes).every((l) => isDeepStrictEqual(l, plain.lanes[l.lane]));
   if (!same) differ.push(name);
 }
-console.log(differ.length
-  ? `CHECK FAILED: readiness differs from a plain reading of the runs on ${differ.join(", ")}`
-  : `check: readiness of ${sample.size} branches identical to computeBranchReadiness over a plain reading of their runs`);
+console.log(
+  differ.length
+    ? `CHECK FAILED: readiness differs from a plain reading of the runs on ${differ.join(", ")}`
+    : `check: readiness of ${sample.size} branches identical to computeBranchReadiness over a plain reading of their runs`,
+);
 await disconnectDb();
 process.exit(differ.length ? 1 : 0);

@@ -26,7 +26,10 @@ function stats(xs: number[]): string {
   return `n=${s.length} p50=${q(0.5)} ms p95=${q(0.95)} ms max=${s[s.length - 1]} ms`;
 }
 
-const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "tick", command: ["node", "lanes/tick.cjs"] }]), "lanes/tick.cjs": tickScript });
+const target = makeRepo({
+  "proofboard.yaml": catalogYaml([{ name: "tick", command: ["node", "lanes/tick.cjs"] }]),
+  "lanes/tick.cjs": tickScript,
+});
 const stack = await startStack({ port: 3112, targetUrl: target.dir, targetName: "bench-target", name: "bench" });
 const browser = await launchChromium();
 const clickToStart: number[] = [];
@@ -42,11 +45,16 @@ try {
     const clickedAt = Date.now();
     await button.click();
     let runId = "";
-    await waitUntil("the new run", async () => {
-      const [latest] = await stack.query<{ id: string }[]>("runs.list", { lane: "tick", limit: 1 });
-      runId = latest && latest.id !== before[0]?.id ? latest.id : "";
-      return runId !== "";
-    }, 10_000, 20);
+    await waitUntil(
+      "the new run",
+      async () => {
+        const [latest] = await stack.query<{ id: string }[]>("runs.list", { lane: "tick", limit: 1 });
+        runId = latest && latest.id !== before[0]?.id ? latest.id : "";
+        return runId !== "";
+      },
+      10_000,
+      20,
+    );
     // Watch the terminal every frame and note when each tick first appears.
     await page.goto(`${stack.url}/runs/${runId}`);
     // A string, not a function: tsx's transpiled helpers do not exist inside the page.
@@ -61,7 +69,11 @@ try {
       look();
     })()`);
     const liveFrom = Date.now();
-    await waitUntil("the run to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 30_000);
+    await waitUntil(
+      "the run to pass",
+      async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed",
+      30_000,
+    );
     await page.waitForTimeout(300);
     const seen = await page.evaluate<Record<string, number>>("window.__seen");
     const raw = await (await fetch(`${stack.url}/api/runs/${runId}/consoles/harness/raw`)).text();

@@ -61,20 +61,72 @@ function catalogText(): string {
   const extra = [
     evalLane("quickstart-flake-show", "Quickstart flake outputs", "single-node-dev", "quickstart", 90),
     evalLane("quickstart-eval", "Quickstart eval", "single-node-dev", "quickstart", 120),
-    evalLane("baremetal-control-plane-eval", "Bare-metal control-plane eval", "baremetal-bootstrap", "regression-guard", 120),
+    evalLane(
+      "baremetal-control-plane-eval",
+      "Bare-metal control-plane eval",
+      "baremetal-bootstrap",
+      "regression-guard",
+      120,
+    ),
     evalLane("baremetal-worker-eval", "Bare-metal worker eval", "baremetal-bootstrap", "regression-guard", 120),
-  ].slice(0, Math.max(0, LANES - parseCatalog(demo, "demo").lanes.length)).join("");
+  ]
+    .slice(0, Math.max(0, LANES - parseCatalog(demo, "demo").lanes.length))
+    .join("");
   // No triggers: syncing 500 new heads must not queue push-triggered runs (the runs are seeded below).
-  return demo.replace("name: UltraCloud (demo)", "name: UltraCloud (scale benchmark)").replace(/^ +triggers:.*\n/gm, "")
+  return demo
+    .replace("name: UltraCloud (demo)", "name: UltraCloud (scale benchmark)")
+    .replace(/^ +triggers:.*\n/gm, "")
     .replace("\ngates:", `${extra}\ngates:`);
 }
 
-interface PlannedCommit { mark: number; parent: number; branch: string; time: number; next: number; author: string; subject: string; file: string; head: boolean }
+interface PlannedCommit {
+  mark: number;
+  parent: number;
+  branch: string;
+  time: number;
+  next: number;
+  author: string;
+  subject: string;
+  file: string;
+  head: boolean;
+}
 
-const COMPONENTS = ["chainfire", "flaredb", "iam", "plasmavmc", "prismnet", "lightningstor", "coronafs", "flashdns", "fiberlb", "deployer", "nix-agent", "node-agent", "k8shost"];
-const AUTHORS = ["Aiko Tanaka", "Ben Okafor", "Chloé Martin", "Dmitri Volkov", "Esra Yılmaz", "Femi Adeyemi", "Grace Liu", "Hugo Sánchez"];
+const COMPONENTS = [
+  "chainfire",
+  "flaredb",
+  "iam",
+  "plasmavmc",
+  "prismnet",
+  "lightningstor",
+  "coronafs",
+  "flashdns",
+  "fiberlb",
+  "deployer",
+  "nix-agent",
+  "node-agent",
+  "k8shost",
+];
+const AUTHORS = [
+  "Aiko Tanaka",
+  "Ben Okafor",
+  "Chloé Martin",
+  "Dmitri Volkov",
+  "Esra Yılmaz",
+  "Femi Adeyemi",
+  "Grace Liu",
+  "Hugo Sánchez",
+];
 const VERBS = ["fix", "tune", "refactor", "harden", "document", "speed up", "simplify", "test"];
-const TOPICS = ["health probe", "raft snapshots", "lease renewal", "boot ordering", "disk layout", "TLS rotation", "metrics", "retry budget"];
+const TOPICS = [
+  "health probe",
+  "raft snapshots",
+  "lease renewal",
+  "boot ordering",
+  "disk layout",
+  "TLS rotation",
+  "metrics",
+  "retry budget",
+];
 
 /** main: a line of 500 commits over six months; 499 branches forked from it with 1-5 commits each. */
 function planHistory(now: number): { commits: PlannedCommit[]; branches: string[] } {
@@ -87,13 +139,24 @@ function planHistory(now: number): { commits: PlannedCommit[]; branches: string[
   };
   for (let i = 0; i < MAIN_COMMITS; i++) {
     const time = Math.floor(start + (i * span) / MAIN_COMMITS + rand() * 3600);
-    commits.push({ mark: i + 1, parent: i, branch: "main", time, next: 0, author: pick(AUTHORS), head: false, ...message() });
+    commits.push({
+      mark: i + 1,
+      parent: i,
+      branch: "main",
+      time,
+      next: 0,
+      author: pick(AUTHORS),
+      head: false,
+      ...message(),
+    });
   }
   const branches = ["main"];
   const kinds = ["feature", "feature", "feature", "fix", "chore", "perf", "exp"];
   for (let b = 1; b < BRANCHES; b++) {
     const release = b <= 12;
-    const name = release ? `release/2026.${String(b).padStart(2, "0")}` : `${pick(kinds)}/${pick(COMPONENTS)}-${pick(TOPICS).replace(/ /g, "-")}-${b}`;
+    const name = release
+      ? `release/2026.${String(b).padStart(2, "0")}`
+      : `${pick(kinds)}/${pick(COMPONENTS)}-${pick(TOPICS).replace(/ /g, "-")}-${b}`;
     branches.push(name);
     const fork = commits[Math.floor(MAIN_COMMITS * Math.sqrt(rand()))] ?? commits[MAIN_COMMITS - 1]!;
     let time = fork.time;
@@ -101,7 +164,16 @@ function planHistory(now: number): { commits: PlannedCommit[]; branches: string[
     const count = release ? int(1, 3) : int(1, 5);
     for (let k = 0; k < count; k++) {
       time = Math.min(now - 600, time + int(600, 3 * 86400));
-      commits.push({ mark: commits.length + 1, parent, branch: name, time, next: 0, author: pick(AUTHORS), head: false, ...message() });
+      commits.push({
+        mark: commits.length + 1,
+        parent,
+        branch: name,
+        time,
+        next: 0,
+        author: pick(AUTHORS),
+        head: false,
+        ...message(),
+      });
       parent = commits.length;
     }
   }
@@ -125,13 +197,17 @@ function buildRepository(commits: PlannedCommit[], catalog: string): Map<number,
   const data = (s: string) => `data ${Buffer.byteLength(s)}\n${s}\n`;
   for (const c of commits) {
     const who = `${c.author} <${c.author.split(" ")[0]!.toLowerCase()}@ultracloud.example> ${c.time} +0000`;
-    parts.push(`commit refs/heads/${c.branch}\nmark :${c.mark}\nauthor ${who}\ncommitter ${who}\n${data(`${c.subject}\n\nScale benchmark commit ${c.mark}.\n`)}`);
+    parts.push(
+      `commit refs/heads/${c.branch}\nmark :${c.mark}\nauthor ${who}\ncommitter ${who}\n${data(`${c.subject}\n\nScale benchmark commit ${c.mark}.\n`)}`,
+    );
     if (c.parent) parts.push(`from :${c.parent}\n`);
     if (c.mark === 1) parts.push(`M 100644 inline proofboard.yaml\n${data(catalog)}`);
     parts.push(`M 100644 inline ${c.file}\n${data(`healthy = true\nrevision = ${c.mark}\n`)}\n`);
   }
   const marks = path.join(DIR, "marks");
-  execFileSync("git", ["--git-dir", REPO, "fast-import", "--quiet", `--export-marks=${marks}`], { input: parts.join("") });
+  execFileSync("git", ["--git-dir", REPO, "fast-import", "--quiet", `--export-marks=${marks}`], {
+    input: parts.join(""),
+  });
   const shas = new Map<number, string>();
   for (const line of readFileSync(marks, "utf8").split("\n")) {
     const [mark, sha] = line.split(" ");
@@ -142,7 +218,15 @@ function buildRepository(commits: PlannedCommit[], catalog: string): Map<number,
 
 /** How many runs each (commit, lane) gets: heads a few, older commits the rest, main and release most. */
 function planRuns(commits: (PlannedCommit & { sha: string })[], lanes: string[]) {
-  const plan = { sha: [] as string[], branch: [] as string[], lane: [] as string[], n: [] as number[], t0: [] as number[], span: [] as number[], head: [] as boolean[] };
+  const plan = {
+    sha: [] as string[],
+    branch: [] as string[],
+    lane: [] as string[],
+    n: [] as number[],
+    t0: [] as number[],
+    span: [] as number[],
+    head: [] as boolean[],
+  };
   const older: { i: number; w: number }[] = [];
   let headRuns = 0;
   for (const c of commits) {
@@ -150,11 +234,17 @@ function planRuns(commits: (PlannedCommit & { sha: string })[], lanes: string[])
       if (c.head && rand() < 0.4) continue;
       const n = c.head ? int(1, 3) : 0;
       headRuns += n;
-      plan.sha.push(c.sha); plan.branch.push(c.branch); plan.lane.push(lane); plan.n.push(n); plan.head.push(c.head);
+      plan.sha.push(c.sha);
+      plan.branch.push(c.branch);
+      plan.lane.push(lane);
+      plan.n.push(n);
+      plan.head.push(c.head);
       // attempts are queued while the commit is the head, from two minutes after it landed
-      plan.t0.push(c.time + 120); plan.span.push(Math.max(600, c.next - c.time - 420));
+      plan.t0.push(c.time + 120);
+      plan.span.push(Math.max(600, c.next - c.time - 420));
       if (!c.head) {
-        const weight = (c.branch === "main" ? 4 : c.branch.startsWith("release/") ? 3 : 1) * (li >= 11 || li === 7 ? 2 : 1);
+        const weight =
+          (c.branch === "main" ? 4 : c.branch.startsWith("release/") ? 3 : 1) * (li >= 11 || li === 7 ? 2 : 1);
         older.push({ i: plan.n.length - 1, w: weight * -Math.log(1 - rand()) });
       }
     }
@@ -215,10 +305,17 @@ async function main(): Promise<void> {
     const placeholder = path.join(root, ".proofboard/prisma-engine-placeholder");
     execFileSync("pnpm", ["exec", "prisma", "migrate", "deploy"], {
       cwd: path.join(root, "packages/db"),
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: placeholder, PRISMA_QUERY_ENGINE_LIBRARY: placeholder, CHECKPOINT_DISABLE: "1" },
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+        PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
+        CHECKPOINT_DISABLE: "1",
+      },
       stdio: "pipe",
     });
-    log(`${DB_URL} already holds ${TOTAL_RUNS} runs of ${NAME}, migrations applied; nothing else to do (--force seeds again)`);
+    log(
+      `${DB_URL} already holds ${TOTAL_RUNS} runs of ${NAME}, migrations applied; nothing else to do (--force seeds again)`,
+    );
     return;
   }
   const { ensureRepository, syncRepository } = await import("@proofboard/services");
@@ -226,7 +323,8 @@ async function main(): Promise<void> {
   const catalog = catalogText();
   const parsed = parseCatalog(catalog, "proofboard.yaml");
   log(`catalog: ${parsed.lanes.length} lanes, ${parsed.gates.filter((g) => g.release).length} release gates`);
-  if (parsed.lanes.length !== LANES) throw new Error(`the scale catalog has ${parsed.lanes.length} lanes, not ${LANES}`);
+  if (parsed.lanes.length !== LANES)
+    throw new Error(`the scale catalog has ${parsed.lanes.length} lanes, not ${LANES}`);
 
   await recreateDatabase(DB_URL);
   log(`database ${DB_URL} recreated with the committed migrations`);
@@ -251,28 +349,57 @@ async function main(): Promise<void> {
          to_timestamp(c.t) AT TIME ZONE 'UTC', to_timestamp(c.t) AT TIME ZONE 'UTC', c.subject, c.subject || E'\\n'
        FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[]) AS c(sha, author, t, subject)
        ON CONFLICT (repository_id, sha) DO NOTHING`,
-      [repo.id, withSha.map((c) => c.sha), withSha.map((c) => c.author), withSha.map((c) => c.time), withSha.map((c) => c.subject)],
+      [
+        repo.id,
+        withSha.map((c) => c.sha),
+        withSha.map((c) => c.author),
+        withSha.map((c) => c.time),
+        withSha.map((c) => c.subject),
+      ],
     );
-    await client.query("CREATE TEMP TABLE lane_def (lane text PRIMARY KEY, argv text[], timeout int, host text, expected int)");
+    await client.query(
+      "CREATE TEMP TABLE lane_def (lane text PRIMARY KEY, argv text[], timeout int, host text, expected int)",
+    );
     for (const l of parsed.lanes) {
-      await client.query("INSERT INTO pg_temp.lane_def VALUES ($1, $2, $3, $4, $5)", [l.name, l.command, l.timeoutSeconds, l.host, l.expectedSeconds ?? 60]);
+      await client.query("INSERT INTO pg_temp.lane_def VALUES ($1, $2, $3, $4, $5)", [
+        l.name,
+        l.command,
+        l.timeoutSeconds,
+        l.host,
+        l.expectedSeconds ?? 60,
+      ]);
     }
     await client.query("SELECT setseed(0.42)");
-    const plan = planRuns(withSha, parsed.lanes.map((l) => l.name));
+    const plan = planRuns(
+      withSha,
+      parsed.lanes.map((l) => l.name),
+    );
     let from = 0;
     let inserted = 0;
     while (from < plan.n.length) {
       let to = from;
       for (let runs = 0; to < plan.n.length && runs < 100_000; to++) runs += plan.n[to]!;
       const cut = <T>(xs: T[]) => xs.slice(from, to);
-      const res = await client.query(INSERT_RUNS, [repo.id, cut(plan.sha), cut(plan.branch), cut(plan.lane), cut(plan.n), cut(plan.t0), cut(plan.span), cut(plan.head)]);
+      const res = await client.query(INSERT_RUNS, [
+        repo.id,
+        cut(plan.sha),
+        cut(plan.branch),
+        cut(plan.lane),
+        cut(plan.n),
+        cut(plan.t0),
+        cut(plan.span),
+        cut(plan.head),
+      ]);
       inserted += res.rowCount ?? 0;
       log(`runs: ${inserted.toLocaleString("en")} / ${TOTAL_RUNS.toLocaleString("en")}`);
       from = to;
     }
     // As autovacuum would in time: the readiness summaries were rewritten once per batch of runs.
-    for (const table of ["run", "commit", "branch", "commit_lane", "branch_lane_pass"]) await client.query(`VACUUM (ANALYZE) ${table}`);
-    const size = await client.query<{ size: string }>("SELECT pg_size_pretty(pg_database_size(current_database())) AS size");
+    for (const table of ["run", "commit", "branch", "commit_lane", "branch_lane_pass"])
+      await client.query(`VACUUM (ANALYZE) ${table}`);
+    const size = await client.query<{ size: string }>(
+      "SELECT pg_size_pretty(pg_database_size(current_database())) AS size",
+    );
     log(`analyzed; database size ${size.rows[0]?.size}. Next: pnpm bench:scale`);
   } finally {
     await client.end();
@@ -285,7 +412,9 @@ async function alreadySeeded(): Promise<boolean> {
   try {
     await client.connect();
     const r = await client.query<{ runs: number }>(
-      "SELECT count(*)::int AS runs FROM run WHERE repository_id = (SELECT id FROM repository WHERE name = $1)", [NAME]);
+      "SELECT count(*)::int AS runs FROM run WHERE repository_id = (SELECT id FROM repository WHERE name = $1)",
+      [NAME],
+    );
     return r.rows[0]?.runs === TOTAL_RUNS;
   } catch {
     return false;

@@ -29,7 +29,10 @@ function watchQemuStarts(until: () => boolean): Promise<Record<string, number>> 
   const seen: Record<string, number> = {};
   return new Promise((resolve) => {
     const tick = async () => {
-      const out = await run("pgrep", ["-af", "qemu-system-x86_64 -name node0"]).then((r) => r.stdout, () => "");
+      const out = await run("pgrep", ["-af", "qemu-system-x86_64 -name node0"]).then(
+        (r) => r.stdout,
+        () => "",
+      );
       for (const node of NODES) if (out.includes(`-name ${node} `)) seen[node] ??= Date.now();
       if (until() || NODES.every((n) => seen[n])) resolve(seen);
       else setTimeout(() => void tick(), 5);
@@ -38,7 +41,9 @@ function watchQemuStarts(until: () => boolean): Promise<Record<string, number>> 
   });
 }
 
-const demo = await createDemoRepository(path.join(mkdtempSync(path.join(os.tmpdir(), "pb-bench-demo-")), "ultracloud-demo"));
+const demo = await createDemoRepository(
+  path.join(mkdtempSync(path.join(os.tmpdir(), "pb-bench-demo-")), "ultracloud-demo"),
+);
 const stack = await startStack({ port: 3112, targetUrl: demo.path, targetName: "ultracloud-demo", name: "bench" });
 const browser = await launchChromium();
 const firstByte: number[] = [];
@@ -46,7 +51,11 @@ const clickToAll: number[] = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   const first = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });
-  await waitUntil("a first run", async () => (await stack.query<{ status: string }>("runs.get", { id: first.id })).status === "passed", 120_000);
+  await waitUntil(
+    "a first run",
+    async () => (await stack.query<{ status: string }>("runs.get", { id: first.id })).status === "passed",
+    120_000,
+  );
   let previous = first.id;
   for (let round = 0; round < ROUNDS; round++) {
     await page.goto(`${stack.url}/runs/${previous}`);
@@ -70,7 +79,11 @@ try {
       look();
     })()`);
     const runId = page.url().split("/").pop()!;
-    await waitUntil("the run to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 120_000);
+    await waitUntil(
+      "the run to pass",
+      async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed",
+      120_000,
+    );
     done = true;
     const started = await qemu;
     const seen = await page.evaluate<Record<string, number>>("window.__seen");

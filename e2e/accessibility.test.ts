@@ -65,7 +65,8 @@ async function open(context: BrowserContext, target: string, ready: string): Pro
   return page;
 }
 
-const shot = (page: Page, file: string) => page.screenshot({ path: path.join(sample.stack.dataDir, file), fullPage: true });
+const shot = (page: Page, file: string) =>
+  page.screenshot({ path: path.join(sample.stack.dataDir, file), fullPage: true });
 
 describe("accessibility of every page", () => {
   it("has no serious or critical axe-core violation on any page, on a desktop and on a phone", async () => {
@@ -75,7 +76,8 @@ describe("accessibility of every page", () => {
       for (const p of pages()) {
         const page = await open(p.anonymous ? await browser.newContext({ viewport }) : context, p.path, p.ready);
         const violations = await blockingViolations(page);
-        if (violations.length > 0) reports.push(formatViolations(`${p.name} at ${viewport.width} px (${p.path})`, violations));
+        if (violations.length > 0)
+          reports.push(formatViolations(`${p.name} at ${viewport.width} px (${p.path})`, violations));
         await page.close();
       }
     }
@@ -85,16 +87,20 @@ describe("accessibility of every page", () => {
 });
 
 describe("a phone, 390 px wide", () => {
-  const fits = (page: Page) => page.evaluate(() => {
-    const root = document.scrollingElement!;
-    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
-  });
+  const fits = (page: Page) =>
+    page.evaluate(() => {
+      const root = document.scrollingElement!;
+      return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+    });
 
   it("never scrolls any page sideways", async () => {
     for (const p of pages()) {
       const page = await open(p.anonymous ? await browser.newContext({ viewport: PHONE }) : phone, p.path, p.ready);
       const { scrollWidth, clientWidth } = await fits(page);
-      expect(scrollWidth, `${p.name} (${p.path}) is ${scrollWidth} px wide on a ${clientWidth} px screen`).toBeLessThanOrEqual(clientWidth);
+      expect(
+        scrollWidth,
+        `${p.name} (${p.path}) is ${scrollWidth} px wide on a ${clientWidth} px screen`,
+      ).toBeLessThanOrEqual(clientWidth);
       await page.close();
     }
   });
@@ -106,7 +112,7 @@ describe("a phone, 390 px wide", () => {
       expect(count, `buttons named ${name} on ${page.url()}`).toBeGreaterThan(0);
       for (let i = 0; i < count; i++) {
         const box = (await buttons.nth(i).boundingBox())!;
-        const label = await buttons.nth(i).getAttribute("aria-label") ?? await buttons.nth(i).innerText();
+        const label = (await buttons.nth(i).getAttribute("aria-label")) ?? (await buttons.nth(i).innerText());
         expect(box.x, `${label} starts left of the screen`).toBeGreaterThanOrEqual(0);
         expect(box.x + box.width, `${label} ends right of the screen`).toBeLessThanOrEqual(PHONE.width);
       }
@@ -136,13 +142,22 @@ describe("a phone, 390 px wide", () => {
 describe("the keyboard in a console", () => {
   /** true when focus is on or in any console's terminal, box included */
   const inTerminal = (page: Page) => page.evaluate(() => !!document.activeElement?.closest(".xterm"));
-  const focused = (page: Page) => page.evaluate(() => {
-    const el = document.activeElement;
-    return { testid: el?.getAttribute("data-testid") ?? null, tag: el?.tagName ?? null, text: el instanceof HTMLElement ? el.innerText.slice(0, 40) : "" };
-  });
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      return {
+        testid: el?.getAttribute("data-testid") ?? null,
+        tag: el?.tagName ?? null,
+        text: el instanceof HTMLElement ? el.innerText.slice(0, 40) : "",
+      };
+    });
 
   it("leaves a read-only terminal with Esc then Tab, with Tab, and with Shift+Tab", async () => {
-    const page = await open(admin, `/runs/${sample.consoleRunId}?console=harness`, '[data-console="harness"] .xterm-rows');
+    const page = await open(
+      admin,
+      `/runs/${sample.consoleRunId}?console=harness`,
+      '[data-console="harness"] .xterm-rows',
+    );
     const terminal = page.locator('[data-console="harness"] .xterm');
     const box = page.locator('[data-console="harness"] [data-testid="console-terminal"]');
 
@@ -152,7 +167,9 @@ describe("the keyboard in a console", () => {
     // Esc: the terminal's box has focus, outlined, and says how to go back in.
     expect(await focused(page)).toMatchObject({ testid: "console-terminal" });
     expect(await box.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe("solid");
-    expect(await page.locator('[data-console="harness"] [data-testid="terminal-hint"]').innerText()).toContain("Enter: back into the console");
+    expect(await page.locator('[data-console="harness"] [data-testid="terminal-hint"]').innerText()).toContain(
+      "Enter: back into the console",
+    );
     await page.keyboard.press("Tab");
     expect(await inTerminal(page)).toBe(false);
     expect((await focused(page)).testid).not.toBe("console-terminal");

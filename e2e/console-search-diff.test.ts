@@ -16,7 +16,9 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  const demo = await createDemoRepository(path.join(mkdtempSync(path.join(os.tmpdir(), "pb-demo-")), "ultracloud-demo"));
+  const demo = await createDemoRepository(
+    path.join(mkdtempSync(path.join(os.tmpdir(), "pb-demo-")), "ultracloud-demo"),
+  );
   stack = await startStack({ port: 3111, targetUrl: demo.path, targetName: "ultracloud-demo", name: "e2e" });
   browser = await launchChromium();
 });
@@ -28,11 +30,17 @@ afterAll(async () => {
 
 async function runTo(branch: string, status: string): Promise<string> {
   const run = await stack.mutate<{ id: string }>("runs.rerun", { branch, lane: "fresh-matrix" });
-  await waitUntil(`fresh-matrix on ${branch} to end ${status}`, async () => {
-    const now = (await stack.query<{ status: string }>("runs.get", { id: run.id })).status;
-    if (!["queued", "waiting", "running", status].includes(now)) throw new Error(`fresh-matrix on ${branch} ended ${now}, not ${status}`);
-    return now === status;
-  }, 240_000, 250);
+  await waitUntil(
+    `fresh-matrix on ${branch} to end ${status}`,
+    async () => {
+      const now = (await stack.query<{ status: string }>("runs.get", { id: run.id })).status;
+      if (!["queued", "waiting", "running", status].includes(now))
+        throw new Error(`fresh-matrix on ${branch} ended ${now}, not ${status}`);
+      return now === status;
+    },
+    240_000,
+    250,
+  );
   return run.id;
 }
 
@@ -48,20 +56,31 @@ describe("a failed multi-VM run: search all consoles, diff with last good", () =
     const counts = page.getByTestId("search-console");
     await expect.poll(() => counts.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
     const byConsole = Object.fromEntries(
-      await Promise.all((await counts.all()).map(async (c) => [await c.getAttribute("data-console"), Number(await c.getAttribute("data-count"))])),
+      await Promise.all(
+        (await counts.all()).map(async (c) => [
+          await c.getAttribute("data-console"),
+          Number(await c.getAttribute("data-count")),
+        ]),
+      ),
     ) as Record<string, number>;
     // Each guest names fiberlb on its kernel command line and in its failed check; the harness names it too.
     for (const node of ["node01", "node02", "node03"]) expect(byConsole[node]).toBe(2);
     expect(byConsole.harness).toBeGreaterThanOrEqual(1);
     const total = Object.values(byConsole).reduce((a, b) => a + b, 0);
-    await expect.poll(() => page.getByTestId("search-summary").innerText()).toMatch(new RegExp(`^${total} matches in 4 of \\d+ consoles`));
-    const node03Match = page.locator('[data-testid="search-console"][data-console="node03"] li', { hasText: "[FAILED] fiberlb: " });
+    await expect
+      .poll(() => page.getByTestId("search-summary").innerText())
+      .toMatch(new RegExp(`^${total} matches in 4 of \\d+ consoles`));
+    const node03Match = page.locator('[data-testid="search-console"][data-console="node03"] li', {
+      hasText: "[FAILED] fiberlb: ",
+    });
     await expect.poll(() => node03Match.count()).toBe(1);
     const href = await node03Match.getByRole("link").getAttribute("href");
     expect(href).toMatch(new RegExp(`^/runs/${bad}\\?console=node03&line=\\d+$`));
 
     await page.getByRole("button", { name: "Diff node03 with last good" }).click();
-    await expect.poll(() => page.getByTestId("console-diff-first").innerText(), { timeout: 20_000 }).toMatch(/node03\s*first differs from the\s+last good run[\s\S]*at line \d+\./);
+    await expect
+      .poll(() => page.getByTestId("console-diff-first").innerText(), { timeout: 20_000 })
+      .toMatch(/node03\s*first differs from the\s+last good run[\s\S]*at line \d+\./);
     const rows = page.locator('[data-testid="console-diff-lines"] tbody tr[data-op]');
     const ops = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-op"), tr.textContent ?? ""]));
     const firstChange = ops.findIndex(([op]) => op !== "=");
@@ -69,12 +88,21 @@ describe("a failed multi-VM run: search all consoles, diff with last good", () =
     expect(ops[firstChange]).toEqual(["-", expect.stringContaining("fiberlb: healthy")]);
     expect(ops.find(([op]) => op === "+")).toEqual(["+", expect.stringContaining("[FAILED] fiberlb:")]);
     expect(ops.some(([op, text]) => op === "+" && text!.includes("RESULT: FAIL node03"))).toBe(true);
-    const firstLine = page.locator('[data-testid="console-diff-lines"] tr[data-op="+"]').first().getByRole("link", { name: /^this run line/ });
-    expect(await firstLine.getAttribute("href")).toMatch(new RegExp(`^/runs/${bad}\\?console=node03&line=${href!.split("line=")[1]}$`));
-    expect(await page.getByTestId("console-diff").getByRole("link", { name: "last good run" }).first().getAttribute("href")).toBe(`/runs/${good}`);
+    const firstLine = page
+      .locator('[data-testid="console-diff-lines"] tr[data-op="+"]')
+      .first()
+      .getByRole("link", { name: /^this run line/ });
+    expect(await firstLine.getAttribute("href")).toMatch(
+      new RegExp(`^/runs/${bad}\\?console=node03&line=${href!.split("line=")[1]}$`),
+    );
+    expect(
+      await page.getByTestId("console-diff").getByRole("link", { name: "last good run" }).first().getAttribute("href"),
+    ).toBe(`/runs/${good}`);
 
     await page.getByRole("button", { name: "Diff node01 with last good" }).click();
-    await expect.poll(() => page.getByTestId("console-diff-first").innerText(), { timeout: 20_000 }).toMatch(/node01\s*first differs/);
+    await expect
+      .poll(() => page.getByTestId("console-diff-first").innerText(), { timeout: 20_000 })
+      .toMatch(/node01\s*first differs/);
     await page.screenshot({ path: path.join(stack.dataDir, "run-search-diff.png"), fullPage: true });
     await page.getByTestId("console-diff").screenshot({ path: path.join(stack.dataDir, "console-diff.png") });
     await page.getByTestId("search-consoles").screenshot({ path: path.join(stack.dataDir, "search-consoles.png") });

@@ -31,14 +31,20 @@ let runId: string;
 
 beforeAll(async () => {
   const target = makeRepo({
-    "proofboard.yaml": catalogYaml([{ name: "cluster", command: ["bash", "lanes/cluster.sh"], consoles: ["node01", "node02", "node04"] }]),
+    "proofboard.yaml": catalogYaml([
+      { name: "cluster", command: ["bash", "lanes/cluster.sh"], consoles: ["node01", "node02", "node04"] },
+    ]),
     "lanes/cluster.sh": clusterScript,
   });
   stack = await startStack({ port: 3111, targetUrl: target.dir, targetName: "e2e-target", name: "e2e" });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   runId = (await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "cluster" })).id;
-  await waitUntil("the cluster run to fail", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "failed", 60_000);
+  await waitUntil(
+    "the cluster run to fail",
+    async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "failed",
+    60_000,
+  );
 });
 
 afterAll(async () => {
@@ -60,13 +66,17 @@ describe("a failed multi-VM run at a glance", () => {
     // Line 61 of node02 is the failure; its last line (151) is far below it.
     await expect.poll(() => visible("node02")).toContain("[FAILED] Failed to start flaredb.service");
     expect(await visible("node02")).not.toContain("node02 boot line 150");
-    expect(await tile("node02").getByTestId("first-failure").innerText()).toMatch(/^line 61\s+\[FAILED\] Failed to start flaredb.service/);
+    expect(await tile("node02").getByTestId("first-failure").innerText()).toMatch(
+      /^line 61\s+\[FAILED\] Failed to start flaredb.service/,
+    );
   });
 
   it("says which declared console never printed, and what was expected", async () => {
-    await expect.poll(() => tile("node04").getByTestId("no-output").innerText()).toMatch(
-      /^node04: no output captured \(expected from proofboard\.yaml@[0-9a-f]{10}, the consoles of lane cluster; looked for test-driver lines\)$/,
-    );
+    await expect
+      .poll(() => tile("node04").getByTestId("no-output").innerText())
+      .toMatch(
+        /^node04: no output captured \(expected from proofboard\.yaml@[0-9a-f]{10}, the consoles of lane cluster; looked for test-driver lines\)$/,
+      );
   });
 
   it("jumps back to the first failure, and a permalink opens any line of any console", async () => {

@@ -46,7 +46,9 @@ describe("'Rerun missing' says what it queued", () => {
     await page.goto(`${stack.url}/branches/main`);
     await page.getByRole("button", { name: /^Rerun missing \(\d+\) in release$/ }).click();
     const notice = page.getByTestId("rerun-notice");
-    await expect.poll(() => notice.innerText()).toMatch(/^Queued 2 runs on main: (fresh-smoke, guard|guard, fresh-smoke)/);
+    await expect
+      .poll(() => notice.innerText())
+      .toMatch(/^Queued 2 runs on main: (fresh-smoke, guard|guard, fresh-smoke)/);
     expect(await notice.getAttribute("role")).toBe("status");
     for (const lane of ["fresh-smoke", "guard"]) {
       const run = (await runsOf(lane))[0]!;
@@ -58,11 +60,31 @@ describe("'Rerun missing' says what it queued", () => {
 describe("HTTP says what happened", () => {
   it("answers 404 with what was not found and the way back, for unknown branches, runs and lanes", async () => {
     const cases = [
-      { path: "/branches/no-such-branch", title: "Branch not found", text: "There is no branch named no-such-branch", back: "/" },
-      { path: "/runs/00000000-0000-0000-0000-000000000000", title: "Run not found", text: "There is no run named 00000000-0000-0000-0000-000000000000", back: "/runs" },
+      {
+        path: "/branches/no-such-branch",
+        title: "Branch not found",
+        text: "There is no branch named no-such-branch",
+        back: "/",
+      },
+      {
+        path: "/runs/00000000-0000-0000-0000-000000000000",
+        title: "Run not found",
+        text: "There is no run named 00000000-0000-0000-0000-000000000000",
+        back: "/runs",
+      },
       { path: "/runs/not-a-run", title: "Run not found", text: "There is no run named not-a-run", back: "/runs" },
-      { path: "/lanes/no-such-lane", title: "Lane not found", text: "There is no lane named no-such-lane", back: "/lanes" },
-      { path: "/history/no-such-branch", title: "Branch not found", text: "There is no branch named no-such-branch", back: "/" },
+      {
+        path: "/lanes/no-such-lane",
+        title: "Lane not found",
+        text: "There is no lane named no-such-lane",
+        back: "/lanes",
+      },
+      {
+        path: "/history/no-such-branch",
+        title: "Branch not found",
+        text: "There is no branch named no-such-branch",
+        back: "/",
+      },
     ];
     for (const c of cases) {
       // The status as any HTTP client sees it, then the page as a person does.
@@ -73,19 +95,28 @@ describe("HTTP says what happened", () => {
       await expect.poll(() => panel.innerText(), { timeout: 15_000 }).toContain(c.text);
       expect(await panel.getByRole("link").getAttribute("href"), c.path).toBe(c.back);
       await expect.poll(() => page.title()).toBe(`${c.title} · Proofboard`);
-      if (c.path === "/branches/no-such-branch") await page.screenshot({ path: path.join(stack.dataDir, "http-status-404.png") });
+      if (c.path === "/branches/no-such-branch")
+        await page.screenshot({ path: path.join(stack.dataDir, "http-status-404.png") });
     }
   });
 
   it("answers 400 for a name no branch can have, and never leaves a page loading", async () => {
-    for (const bad of ["/branches/main%00x", "/branches/main%1bx", "/runs/a%00b", "/lanes/x%00", `/branches/${"a".repeat(10_000)}`]) {
+    for (const bad of [
+      "/branches/main%00x",
+      "/branches/main%1bx",
+      "/runs/a%00b",
+      "/lanes/x%00",
+      `/branches/${"a".repeat(10_000)}`,
+    ]) {
       const res = await get(bad);
       expect(res.status, bad).toBe(400);
       expect(res.title, bad).toBe("Bad request · Proofboard");
       expect(res.html, bad).toContain('href="/"');
     }
     // The API says the same to any client that asks directly.
-    const api = await fetch(`${stack.url}/api/trpc/branches.get?input=${encodeURIComponent(JSON.stringify({ name: "main\u0000x" }))}`);
+    const api = await fetch(
+      `${stack.url}/api/trpc/branches.get?input=${encodeURIComponent(JSON.stringify({ name: "main\u0000x" }))}`,
+    );
     expect(api.status).toBe(400);
   });
 
@@ -113,7 +144,11 @@ describe("HTTP says what happened", () => {
 describe("after Rerun, the run is one click away", () => {
   it("Rerun turns the row into the live run, highlighted, and a notice links to it", async () => {
     // A running lane asks for confirmation first; this test is about what follows a plain Rerun.
-    await waitUntil("the first fresh-smoke run to finish", async () => (await runsOf("fresh-smoke"))[0]?.status === "passed", 60_000);
+    await waitUntil(
+      "the first fresh-smoke run to finish",
+      async () => (await runsOf("fresh-smoke"))[0]?.status === "passed",
+      60_000,
+    );
     await page.goto(`${stack.url}/branches/main`);
     const row = page.locator('[data-lane="fresh-smoke"]');
     await row.getByRole("button", { name: "Rerun fresh-smoke" }).click();

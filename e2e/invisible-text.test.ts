@@ -15,8 +15,10 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "guard", command: ["bash", "-c", "echo guard ok"] }], ["guard"]) });
-  target.commit({ "README": "spoof\n" }, HOSTILE_SUBJECT);
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([{ name: "guard", command: ["bash", "-c", "echo guard ok"] }], ["guard"]),
+  });
+  target.commit({ README: "spoof\n" }, HOSTILE_SUBJECT);
   target.git("update-ref", `refs/heads/${SPOOFED_BRANCH}`, "HEAD");
   stack = await startStack({ port: 3131, targetUrl: target.dir, targetName: "invisible-target", name: "e2e" });
   await waitUntil("the spoofed branch to be synced", async () => {

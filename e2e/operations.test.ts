@@ -13,7 +13,9 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  const demo = await createDemoRepository(path.join(mkdtempSync(path.join(os.tmpdir(), "pb-demo-")), "ultracloud-demo"));
+  const demo = await createDemoRepository(
+    path.join(mkdtempSync(path.join(os.tmpdir(), "pb-demo-")), "ultracloud-demo"),
+  );
   stack = await startStack({ port: 3114, targetUrl: demo.path, targetName: "ultracloud-demo", name: "e2e" });
   stack.addUser("op", "operator-password", "operator");
   stack.addUser("other", "other-password", "operator");
@@ -42,12 +44,18 @@ async function logIn(name: string, password: string): Promise<{ context: Browser
 async function panelShot(page: Page, file: string): Promise<void> {
   await page.evaluate("window.scrollTo(0, 0)");
   const box = await page.getByTestId("operations").boundingBox();
-  if (box) await page.screenshot({ path: path.join(stack.dataDir, file), clip: { x: 0, y: 0, width: 1440, height: box.y + box.height + 8 } });
+  if (box)
+    await page.screenshot({
+      path: path.join(stack.dataDir, file),
+      clip: { x: 0, y: 0, width: 1440, height: box.y + box.height + 8 },
+    });
 }
 
 function qemuCount(): number {
   try {
-    return Number(execFileSync("pgrep", ["-fc", `qemu-system-x86_64 .*${stack.dataDir}/`], { encoding: "utf8" }).trim());
+    return Number(
+      execFileSync("pgrep", ["-fc", `qemu-system-x86_64 .*${stack.dataDir}/`], { encoding: "utf8" }).trim(),
+    );
   } catch {
     return 0; // pgrep exits 1 when nothing matches
   }
@@ -63,8 +71,11 @@ describe("operations on a held cluster", () => {
     await op.getByRole("button", { name: "Rerun and hold VMs" }).click();
     await op.waitForURL((u) => !u.pathname.endsWith(previous.id) && /\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
     const runId = new URL(op.url()).pathname.split("/").pop()!;
-    await expect.poll(() => op.getByTestId("operations-access").innerText(), { timeout: 90_000 }).toContain("run on the held cluster");
-    for (const node of ["node01", "node02", "node03"]) await expect.poll(() => consoleText(op, node), { timeout: 60_000 }).toContain(`${node}:/# `);
+    await expect
+      .poll(() => op.getByTestId("operations-access").innerText(), { timeout: 90_000 })
+      .toContain("run on the held cluster");
+    for (const node of ["node01", "node02", "node03"])
+      await expect.poll(() => consoleText(op, node), { timeout: 60_000 }).toContain(`${node}:/# `);
 
     const second = await logIn("other", "other-password");
     const ro = second.page;
@@ -73,7 +84,9 @@ describe("operations on a held cluster", () => {
       if (/runs\.input|operations\.(start|resize|stop)/.test(r.url())) sentByViewer.push(r);
     });
     await ro.goto(`${stack.url}/runs/${runId}`);
-    await expect.poll(() => ro.getByTestId("operations-access").innerText()).toContain("read-only: only op may run them");
+    await expect
+      .poll(() => ro.getByTestId("operations-access").innerText())
+      .toContain("read-only: only op may run them");
     expect(await ro.getByRole("button", { name: "ssh node02" }).isDisabled()).toBe(true);
     expect(await ro.getByRole("button", { name: "stop", exact: true }).isDisabled()).toBe(true);
 
@@ -104,7 +117,11 @@ describe("operations on a held cluster", () => {
 
     await op.keyboard.type("exit");
     await op.keyboard.press("Enter");
-    await expect.poll(() => op.locator(`[data-operation="${ssh}"] [data-testid="operation-outcome"]`).innerText(), { timeout: 30_000 }).toBe("exit 0");
+    await expect
+      .poll(() => op.locator(`[data-operation="${ssh}"] [data-testid="operation-outcome"]`).innerText(), {
+        timeout: 30_000,
+      })
+      .toBe("exit 0");
 
     // After it ended, a fresh page replays the session from storage.
     const again = await second.context.newPage();
@@ -114,9 +131,15 @@ describe("operations on a held cluster", () => {
     await expect.poll(() => again.locator(`[data-operation="${ssh}"]`).innerText()).toContain("by op");
 
     await op.getByRole("button", { name: "stop", exact: true }).click();
-    await expect.poll(() => op.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 }).toBe("passed");
+    await expect
+      .poll(() => op.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 })
+      .toBe("passed");
     expect(await consoleText(op, "op2-stop")).toContain("node02: stopped; passed");
-    await expect.poll(() => op.locator('[data-operation="op2-stop"] [data-testid="operation-outcome"]').innerText(), { timeout: 20_000 }).toBe("exit 0");
+    await expect
+      .poll(() => op.locator('[data-operation="op2-stop"] [data-testid="operation-outcome"]').innerText(), {
+        timeout: 20_000,
+      })
+      .toBe("exit 0");
     expect(await op.getByTestId("operations-access").innerText()).toBe("the hold has ended");
     await panelShot(op, "operations-panel-ended.png");
     await waitUntil("every VM of the run to be gone", async () => qemuCount() === 0, 15_000);

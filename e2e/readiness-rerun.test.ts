@@ -7,7 +7,13 @@ import { launchChromium } from "./support/browser";
 import { operatorPage, startStack, waitUntil, type Stack } from "./support/stack";
 
 /** Names git accepts that a shell would execute; they must stay text everywhere. */
-const HOSTILE_BRANCHES = ["$(touch${IFS}pwned)", "`touch${IFS}pwned`", "a;touch${IFS}pwned", "-rf", "--upload-pack=touch${IFS}pwned"];
+const HOSTILE_BRANCHES = [
+  "$(touch${IFS}pwned)",
+  "`touch${IFS}pwned`",
+  "a;touch${IFS}pwned",
+  "-rf",
+  "--upload-pack=touch${IFS}pwned",
+];
 
 const smokeScript = `#!/bin/bash
 for i in $(seq 1 16); do echo "smoke line $i"; sleep 0.5; done
@@ -44,7 +50,10 @@ afterAll(async () => {
 
 async function runTo(branch: string, lane: string, status: string) {
   const run = await stack.mutate<{ id: string }>("runs.rerun", { branch, lane });
-  await waitUntil(`${lane} on ${branch} to be ${status}`, async () => (await stack.query<{ status: string }>("runs.get", { id: run.id })).status === status);
+  await waitUntil(
+    `${lane} on ${branch} to be ${status}`,
+    async () => (await stack.query<{ status: string }>("runs.get", { id: run.id })).status === status,
+  );
 }
 
 const terminalText = (p: Page) => p.locator('[data-console="harness"] .xterm-rows').innerText();
@@ -72,7 +81,9 @@ describe("readiness → rerun → live console → readiness", () => {
     expect(await page.getByTestId("run-status").getAttribute("data-status")).toBe("running");
     expect(await terminalText(page)).not.toContain("all nodes healthy");
 
-    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 30_000 }).toBe("passed");
+    await expect
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 30_000 })
+      .toBe("passed");
     await expect.poll(() => terminalText(page)).toContain("smoke: all nodes healthy");
 
     await page.goto(stack.url);
@@ -95,14 +106,18 @@ describe("readiness → rerun → live console → readiness", () => {
     // The overview's filter takes the same text as plain text, and keeps it in a shareable URL.
     await page.goto(stack.url);
     await page.getByTestId("branch-filter").fill("$(TOUCH");
-    await expect.poll(() => page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))))
+    await expect
+      .poll(() => page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))))
       .toEqual([HOSTILE_BRANCHES[0]]);
     await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("$(TOUCH");
     await page.goto(`${stack.url}/?q=${encodeURIComponent("--upload")}`);
-    await expect.poll(() => page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))))
+    await expect
+      .poll(() => page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))))
       .toEqual([HOSTILE_BRANCHES[4]]);
     await page.getByTestId("branch-filter").fill("no branch is called this");
-    await expect.poll(() => page.getByTestId("no-match").innerText()).toBe("No branch name contains no branch is called this.");
+    await expect
+      .poll(() => page.getByTestId("no-match").innerText())
+      .toBe("No branch name contains no branch is called this.");
 
     for (const dir of [process.cwd(), target.dir, stack.dataDir, path.join(process.cwd(), "apps/web")]) {
       expect(existsSync(path.join(dir, "pwned")), dir).toBe(false);
@@ -110,17 +125,30 @@ describe("readiness → rerun → live console → readiness", () => {
   });
 
   it("rerun what is missing queues exactly the lanes not green on the new head", async () => {
-    const head = target.commit({ "CHANGELOG": "a new commit\n" }, "a new head with nothing run");
+    const head = target.commit({ CHANGELOG: "a new commit\n" }, "a new head with nothing run");
     await stack.mutate("branches.sync", {});
     await page.goto(`${stack.url}/branches/main`);
     await expect.poll(() => page.getByTestId("verdict").innerText()).toBe("NOT READY");
     await page.getByRole("button", { name: "Rerun everything missing" }).click();
-    await expect.poll(async () => {
-      const runs = await stack.query<{ lane: string; commitSha: string }[]>("runs.list", { branch: "main", limit: 50 });
-      return runs.filter((r) => r.commitSha === head).map((r) => r.lane).sort();
-    }).toEqual(["guard", "smoke"]);
+    await expect
+      .poll(async () => {
+        const runs = await stack.query<{ lane: string; commitSha: string }[]>("runs.list", {
+          branch: "main",
+          limit: 50,
+        });
+        return runs
+          .filter((r) => r.commitSha === head)
+          .map((r) => r.lane)
+          .sort();
+      })
+      .toEqual(["guard", "smoke"]);
     await expect.poll(() => page.getByTestId("verdict").innerText(), { timeout: 60_000 }).toBe("READY");
     const runs = await stack.query<{ lane: string; commitSha: string }[]>("runs.list", { branch: "main", limit: 50 });
-    expect(runs.filter((r) => r.commitSha === head).map((r) => r.lane).sort()).toEqual(["guard", "smoke"]);
+    expect(
+      runs
+        .filter((r) => r.commitSha === head)
+        .map((r) => r.lane)
+        .sort(),
+    ).toEqual(["guard", "smoke"]);
   });
 });

@@ -43,15 +43,22 @@ const timeline = (branch: string) => stack.query<Timeline>("readiness.timeline",
 describe("the readiness timeline of a started stack", () => {
   it("starts every branch NOT READY, then records READY within seconds of the last run ending", async () => {
     await waitUntil("the first verdicts", async () => (await timeline("main")).changes.length > 0, 30_000);
-    expect((await timeline("main")).changes.map((c) => [c.gate, c.ready, c.initial])).toEqual([[null, false, true], ["release", false, true]]);
+    expect((await timeline("main")).changes.map((c) => [c.gate, c.ready, c.initial])).toEqual([
+      [null, false, true],
+      ["release", false, true],
+    ]);
     await stack.mutate("runs.rerunMissing", { branch: "main" });
     type Run = { id: string; status: string; finishedAt: string | null };
     let last: Run | undefined;
-    await waitUntil("both lanes to pass", async () => {
-      const runs = await stack.query<Run[]>("runs.list", { branch: "main" });
-      last = runs.sort((a, b) => (a.finishedAt ?? "").localeCompare(b.finishedAt ?? "")).at(-1);
-      return runs.length === 2 && runs.every((r) => r.status === "passed");
-    }, 120_000);
+    await waitUntil(
+      "both lanes to pass",
+      async () => {
+        const runs = await stack.query<Run[]>("runs.list", { branch: "main" });
+        last = runs.sort((a, b) => (a.finishedAt ?? "").localeCompare(b.finishedAt ?? "")).at(-1);
+        return runs.length === 2 && runs.every((r) => r.status === "passed");
+      },
+      120_000,
+    );
     const ended = Date.now();
     await waitUntil("the READY row", async () => (await timeline("main")).changes[0]?.ready === true, 15_000);
     // the web's loop passes every 2 s; allow for a busy machine
@@ -91,9 +98,15 @@ describe("the readiness timeline of a started stack", () => {
     expect((await fetch(`${stack.url}/badges/main.svg?gate=%3Cscript%3E`)).status).toBe(404);
     expect((await fetch(`${stack.url}/badges/ma%00in.svg`)).status).toBe(400);
 
-    const doc = (await (await fetch(`${stack.url}/api/v1/readiness?branch=main`)).json()) as { version: number; releaseReady: boolean; gates: { lanes: { runUrl: string }[] }[] };
+    const doc = (await (await fetch(`${stack.url}/api/v1/readiness?branch=main`)).json()) as {
+      version: number;
+      releaseReady: boolean;
+      gates: { lanes: { runUrl: string }[] }[];
+    };
     expect(doc).toMatchObject({ version: 1, releaseReady: true });
-    expect(doc.gates[0]!.lanes[0]!.runUrl).toMatch(new RegExp(`^${stack.url}/runs/[0-9a-f-]{36}$`.replaceAll(".", "\\.")));
+    expect(doc.gates[0]!.lanes[0]!.runUrl).toMatch(
+      new RegExp(`^${stack.url}/runs/[0-9a-f-]{36}$`.replaceAll(".", "\\.")),
+    );
     expect((await fetch(`${stack.url}/api/v1/readiness?branch=${encodeURIComponent(HOSTILE)}`)).status).toBe(200);
     expect((await fetch(`${stack.url}/api/v1/readiness?branch=nope`)).status).toBe(404);
     expect((await fetch(`${stack.url}/api/v1/readiness?branch=a%07b`)).status).toBe(400);
@@ -101,7 +114,10 @@ describe("the readiness timeline of a started stack", () => {
     await page.goto(`${stack.url}/badges/main.svg`);
     await page.screenshot({ path: path.join(shots, "badge-main.png"), clip: { x: 0, y: 0, width: 140, height: 24 } });
     await page.goto(`${stack.url}/badges/${HOSTILE.split("/").map(encodeURIComponent).join("/")}.svg`);
-    await page.screenshot({ path: path.join(shots, "badge-hostile.png"), clip: { x: 0, y: 0, width: 200, height: 24 } });
+    await page.screenshot({
+      path: path.join(shots, "badge-hostile.png"),
+      clip: { x: 0, y: 0, width: 200, height: 24 },
+    });
     copyFileSync(path.join(shots, "badge-main.png"), path.join(stack.dataDir, "badge-main.png"));
   });
 });

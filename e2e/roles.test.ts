@@ -11,7 +11,9 @@ let browser: Browser;
 const VIEWPORT = { width: 1366, height: 900 };
 
 beforeAll(async () => {
-  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "guard", command: ["bash", "-c", "echo guard ok"] }]) });
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([{ name: "guard", command: ["bash", "-c", "echo guard ok"] }]),
+  });
   stack = await startStack({ port: 3141, targetUrl: target.dir, targetName: "roles-target", name: "e2e" });
   stack.addUser("vera", "viewer-password", "viewer");
   stack.addUser("ada", "admin-password", "admin");
@@ -49,7 +51,9 @@ describe("roles and API tokens in the browser", () => {
     expect(await rerunGuard(page).getAttribute("title")).toContain("log in as an operator");
     expect(await page.getByRole("link", { name: "Log in", exact: true }).isVisible()).toBe(true);
     await page.goto(`${stack.url}/account`);
-    expect(await page.locator("main").getByRole("link", { name: "log in" }).getAttribute("href")).toBe("/login?next=/account");
+    expect(await page.locator("main").getByRole("link", { name: "log in" }).getAttribute("href")).toBe(
+      "/login?next=/account",
+    );
     await page.context().close();
   });
 
@@ -69,7 +73,12 @@ describe("roles and API tokens in the browser", () => {
     await expect.poll(() => page.getByTestId("who").innerText()).toContain("viewer");
     await expect.poll(() => page.title()).toBe("Account · Proofboard");
     const form = page.getByRole("form", { name: "New token" });
-    expect(await form.getByLabel("Scope").locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(["read"]);
+    expect(
+      await form
+        .getByLabel("Scope")
+        .locator("option")
+        .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(["read"]);
     await form.getByLabel("Name").fill("ci reader");
     await form.getByRole("button", { name: "Make token" }).click();
     const box = page.getByLabel("New API token");
@@ -95,16 +104,25 @@ describe("roles and API tokens in the browser", () => {
       body: JSON.stringify({ branch: "main", lane: "guard" }),
     });
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("vera (viewer, with a read token)");
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      "vera (viewer, with a read token)",
+    );
   });
 
   it("admin: /users lists people, promotes the viewer, who after logging in again may rerun", async () => {
     const admin = await logIn("ada", "admin-password", "/users");
     await expect.poll(() => admin.title()).toBe("Users · Proofboard");
     const table = admin.getByTestId("users-table");
-    await expect.poll(() => table.locator("tr[data-user]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-user"))))
+    await expect
+      .poll(() => table.locator("tr[data-user]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-user"))))
       .toEqual(["ada", "e2e-operator", "vera"]);
-    await expect.poll(() => admin.getByTestId("all-tokens").locator(`tr[data-token="${readToken.slice(0, 10)}"]`).innerText())
+    await expect
+      .poll(() =>
+        admin
+          .getByTestId("all-tokens")
+          .locator(`tr[data-token="${readToken.slice(0, 10)}"]`)
+          .innerText(),
+      )
       .toMatch(/^vera\s+ci reader/);
     await admin.getByLabel("Role of vera").selectOption("operator");
     expect(await admin.locator('tr[data-user="vera"]').innerText()).toContain("ends vera's sessions");
@@ -126,10 +144,17 @@ describe("roles and API tokens in the browser", () => {
     await expect.poll(() => rerunGuard(operator).isEnabled()).toBe(true);
     expect(await rerunGuard(operator).getAttribute("title")).toBe("queue guard again on the head commit");
     await rerunGuard(operator).click();
-    await expect.poll(async () => {
-      const runs = await stack.query<{ lane: string; requestedBy: string }[]>("runs.list", { branch: "main", lane: "guard" });
-      return runs.map((r) => `${r.lane} by ${r.requestedBy}`);
-    }).toEqual(["guard by vera"]);
-    await expect.poll(() => operator.locator('[data-lane="guard"] a[href^="/runs/"]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => {
+        const runs = await stack.query<{ lane: string; requestedBy: string }[]>("runs.list", {
+          branch: "main",
+          lane: "guard",
+        });
+        return runs.map((r) => `${r.lane} by ${r.requestedBy}`);
+      })
+      .toEqual(["guard by vera"]);
+    await expect
+      .poll(() => operator.locator('[data-lane="guard"] a[href^="/runs/"]').count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
   });
 });

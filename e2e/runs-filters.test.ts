@@ -27,15 +27,28 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   // The first sync lists the branch before its head's catalog is read; a rerun before that would name an unknown lane.
-  await waitUntil("the head's catalog to be read", async () => {
-    const lanes = await stack.query<{ catalog: { lanes: { name: string }[] } }>("lanes.list", { branch: "main" }).catch(() => null);
-    return lanes?.catalog.lanes.some((l) => l.name === "slow") ?? false;
-  }, 60_000, 500);
-  for (const lane of ["green", "red", "slow"]) ids[lane] = (await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane })).id;
-  await waitUntil("every run to end", async () => {
-    const runs = await stack.query<{ id: string; status: string }[]>("runs.list", { limit: 10 });
-    return runs.length === 3 && runs.every((r) => !["queued", "running", "waiting"].includes(r.status));
-  }, 90_000, 500);
+  await waitUntil(
+    "the head's catalog to be read",
+    async () => {
+      const lanes = await stack
+        .query<{ catalog: { lanes: { name: string }[] } }>("lanes.list", { branch: "main" })
+        .catch(() => null);
+      return lanes?.catalog.lanes.some((l) => l.name === "slow") ?? false;
+    },
+    60_000,
+    500,
+  );
+  for (const lane of ["green", "red", "slow"])
+    ids[lane] = (await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane })).id;
+  await waitUntil(
+    "every run to end",
+    async () => {
+      const runs = await stack.query<{ id: string; status: string }[]>("runs.list", { limit: 10 });
+      return runs.length === 3 && runs.every((r) => !["queued", "running", "waiting"].includes(r.status));
+    },
+    90_000,
+    500,
+  );
   hostName = (await stack.query<{ name: string }[]>("hosts.list"))[0]!.name;
 });
 

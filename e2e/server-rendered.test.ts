@@ -40,16 +40,38 @@ beforeAll(async () => {
   target.git("branch", HOSTILE);
   stack = await startStack({ port: PORT, targetUrl: target.dir, targetName: "ssr-target", name: "e2e_ssr" });
   runId = (await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "guard" })).id;
-  await waitUntil("guard to pass", async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed", 60_000, 200);
+  await waitUntil(
+    "guard to pass",
+    async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "passed",
+    60_000,
+    200,
+  );
 
   loginUrl = `http://127.0.0.1:${LOGIN_PORT}`;
-  loginWeb = spawn(process.execPath, [path.resolve(import.meta.dirname, "../apps/web/node_modules/next/dist/bin/next"), "start", "-p", String(LOGIN_PORT)], {
-    cwd: path.resolve(import.meta.dirname, "../apps/web"),
-    env: { ...stack.env, PORT: String(LOGIN_PORT), PROOFBOARD_READ_ACCESS: "login" },
-    detached: true,
-    stdio: ["ignore", openSync(path.join(stack.dataDir, "web-login.log"), "a"), openSync(path.join(stack.dataDir, "web-login.log"), "a")],
-  });
-  await waitUntil("the login-only web app to answer", async () => (await fetch(`${loginUrl}/api/health`).catch(() => null))?.ok ?? false, 60_000);
+  loginWeb = spawn(
+    process.execPath,
+    [
+      path.resolve(import.meta.dirname, "../apps/web/node_modules/next/dist/bin/next"),
+      "start",
+      "-p",
+      String(LOGIN_PORT),
+    ],
+    {
+      cwd: path.resolve(import.meta.dirname, "../apps/web"),
+      env: { ...stack.env, PORT: String(LOGIN_PORT), PROOFBOARD_READ_ACCESS: "login" },
+      detached: true,
+      stdio: [
+        "ignore",
+        openSync(path.join(stack.dataDir, "web-login.log"), "a"),
+        openSync(path.join(stack.dataDir, "web-login.log"), "a"),
+      ],
+    },
+  );
+  await waitUntil(
+    "the login-only web app to answer",
+    async () => (await fetch(`${loginUrl}/api/health`).catch(() => null))?.ok ?? false,
+    60_000,
+  );
   browser = await launchChromium();
 });
 
@@ -77,7 +99,13 @@ function runStatus(body: string): string | null {
 
 /** The verdict rendered in the branch row of the overview (data-ready="true"/"false"), or null. */
 function overviewVerdict(body: string, branch: string): string | null {
-  return body.match(new RegExp(`<tr[^>]*data-branch="${branch}"[\\s\\S]*?data-testid="verdict" data-ready="(true|false)"[^>]*>[\\s\\S]*?(NOT READY|READY)<`))?.[2] ?? null;
+  return (
+    body.match(
+      new RegExp(
+        `<tr[^>]*data-branch="${branch}"[\\s\\S]*?data-testid="verdict" data-ready="(true|false)"[^>]*>[\\s\\S]*?(NOT READY|READY)<`,
+      ),
+    )?.[2] ?? null
+  );
 }
 
 describe("the first HTML holds the page's data", () => {
@@ -132,9 +160,16 @@ describe("the first HTML holds the page's data", () => {
 
   it("hydrates without a mismatch, and a running run still updates live after it", async () => {
     const { id } = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "slow" });
-    await waitUntil("slow to start", async () => (await stack.query<{ status: string }>("runs.get", { id })).status === "running", 30_000, 100);
+    await waitUntil(
+      "slow to start",
+      async () => (await stack.query<{ status: string }>("runs.get", { id })).status === "running",
+      30_000,
+      100,
+    );
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addCookies([{ name: "pb_session", value: await stack.session(STACK_OPERATOR.name, STACK_OPERATOR.password), url: stack.url }]);
+    await context.addCookies([
+      { name: "pb_session", value: await stack.session(STACK_OPERATOR.name, STACK_OPERATOR.password), url: stack.url },
+    ]);
     const page = await context.newPage();
     const problems: string[] = [];
     page.on("pageerror", (e) => problems.push(e.message));
@@ -148,7 +183,9 @@ describe("the first HTML holds the page's data", () => {
     const cancel = first.match(/<button[^>]*aria-label="Cancel slow"[^>]*>/)?.[0];
     expect(cancel).toBeTruthy();
     expect(cancel).not.toMatch(/\sdisabled=""/);
-    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 30_000 }).toBe("passed");
+    await expect
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 30_000 })
+      .toBe("passed");
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -176,7 +213,9 @@ describe("data in the HTML stays data", () => {
       void d.dismiss();
     });
     await page.goto(`${stack.url}/`);
-    expect(await page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch")))).toContain(HOSTILE);
+    expect(
+      await page.locator("tr[data-branch]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-branch"))),
+    ).toContain(HOSTILE);
     await page.goto(`${stack.url}${href}`);
     await page.getByTestId("verdict").first().waitFor();
     expect(await page.locator("svg[onload]").count()).toBe(0);
@@ -187,7 +226,16 @@ describe("data in the HTML stays data", () => {
 
 describe("PROOFBOARD_READ_ACCESS=login on the server path", () => {
   it("an anonymous visitor's HTML holds no data, and the page still says how to get in", async () => {
-    for (const p of ["/", "/branches/main", `/runs/${runId}`, "/runs", "/lanes", "/lanes/guard", "/history/main", "/hosts"]) {
+    for (const p of [
+      "/",
+      "/branches/main",
+      `/runs/${runId}`,
+      "/runs",
+      "/lanes",
+      "/lanes/guard",
+      "/history/main",
+      "/hosts",
+    ]) {
       const page = await html(loginUrl, p);
       expect(page.status, p).toBe(200);
       expect(page.body, p).not.toContain(SUBJECT);
@@ -205,7 +253,9 @@ describe("PROOFBOARD_READ_ACCESS=login on the server path", () => {
     const page = await context.newPage();
     await page.goto(`${loginUrl}/branches/main`);
     await expect.poll(() => page.locator("main").innerText(), { timeout: 15_000 }).toContain("needs a login");
-    expect(await page.locator("main").getByRole("link", { name: "Log in" }).getAttribute("href")).toBe("/login?next=%2Fbranches%2Fmain");
+    expect(await page.locator("main").getByRole("link", { name: "Log in" }).getAttribute("href")).toBe(
+      "/login?next=%2Fbranches%2Fmain",
+    );
     await context.close();
   });
 

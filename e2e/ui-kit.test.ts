@@ -16,7 +16,13 @@ type Run = { id: string; status: string; attempt: number };
 beforeAll(async () => {
   const target = makeRepo({
     // Long enough to be running for the whole first test; a second run is cut short by the stack's stop.
-    "proofboard.yaml": catalogYaml([{ name: "slow", command: ["bash", "-c", "for i in $(seq 1 240); do echo tick $i; sleep 0.5; done"], timeoutSeconds: 600 }]),
+    "proofboard.yaml": catalogYaml([
+      {
+        name: "slow",
+        command: ["bash", "-c", "for i in $(seq 1 240); do echo tick $i; sleep 0.5; done"],
+        timeoutSeconds: 600,
+      },
+    ]),
   });
   stack = await startStack({ port: 3187, targetUrl: target.dir, targetName: "kit-target", name: "e2e_kit" });
   stack.addUser("ada", "admin-password", "admin");
@@ -30,12 +36,17 @@ afterAll(async () => {
 });
 
 const runsOfSlow = () => stack.query<Run[]>("runs.list", { branch: "main", lane: "slow" });
-const focusedName = (p: Page) => p.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent ?? "");
+const focusedName = (p: Page) =>
+  p.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.textContent ?? "");
 
 describe("AlertDialog in place of window.confirm", () => {
   it("asks before a second run of a running lane: focus trapped, Esc cancels, focus returns, confirm queues", async () => {
     const first = await stack.mutate<Run>("runs.rerun", { branch: "main", lane: "slow" });
-    await waitUntil("slow to run", async () => (await stack.query<Run>("runs.get", { id: first.id })).status === "running", 60_000);
+    await waitUntil(
+      "slow to run",
+      async () => (await stack.query<Run>("runs.get", { id: first.id })).status === "running",
+      60_000,
+    );
     // A native confirm() would block the page; any dialog event means the old code path is back.
     let nativeDialogs = 0;
     page.on("dialog", (d) => {
@@ -49,7 +60,9 @@ describe("AlertDialog in place of window.confirm", () => {
     const dialog = page.getByRole("alertdialog");
     await dialog.waitFor();
     expect(await dialog.getAttribute("aria-modal")).toBe("true");
-    const title = await dialog.evaluate((d) => document.getElementById(d.getAttribute("aria-labelledby") ?? "")?.textContent);
+    const title = await dialog.evaluate(
+      (d) => document.getElementById(d.getAttribute("aria-labelledby") ?? "")?.textContent,
+    );
     expect(title).toBe("Start a second slow run?");
     expect(await dialog.innerText()).toContain("slow is running on this commit");
     // Cancel first: the answer that changes nothing.
@@ -86,7 +99,9 @@ describe("AlertDialog in place of window.confirm", () => {
 describe("form fields from the kit", () => {
   it("the add-user form takes a name, a role from the select and a password", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addCookies([{ name: "pb_session", value: await stack.session("ada", "admin-password"), url: stack.url }]);
+    await context.addCookies([
+      { name: "pb_session", value: await stack.session("ada", "admin-password"), url: stack.url },
+    ]);
     const admin = await context.newPage();
     await admin.goto(`${stack.url}/users`);
     const form = admin.getByRole("form", { name: "Add user" });
@@ -94,7 +109,9 @@ describe("form fields from the kit", () => {
     await form.getByLabel("Role").selectOption("operator");
     await form.getByLabel("Password").fill("a good password");
     await form.getByRole("button", { name: "Add user" }).click();
-    await expect.poll(() => admin.getByRole("status").filter({ hasText: "Added" }).innerText()).toBe("Added kit-person as operator: they can log in now.");
+    await expect
+      .poll(() => admin.getByRole("status").filter({ hasText: "Added" }).innerText())
+      .toBe("Added kit-person as operator: they can log in now.");
     await admin.screenshot({ path: path.join(stack.dataDir, "kit-users-form.png"), fullPage: true });
     await context.close();
   });

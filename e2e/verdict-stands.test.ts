@@ -26,7 +26,9 @@ let tokenDir: string;
 let token: string;
 
 type LaneState = { name: string; readiness: { state: string; rerun: { id: string; status: string } | null } | null };
-const gated = async () => (await stack.query<{ lanes: LaneState[] }>("branches.get", { name: "main" })).lanes.find((l) => l.name === "gated")!.readiness!;
+const gated = async () =>
+  (await stack.query<{ lanes: LaneState[] }>("branches.get", { name: "main" })).lanes.find((l) => l.name === "gated")!
+    .readiness!;
 const release = (code: number) => writeFileSync(token, String(code));
 
 beforeAll(async () => {
@@ -54,7 +56,11 @@ describe("a verdict stands until a newer result replaces it", () => {
   it("keeps main READY in the page while a passed lane is rerun, then NOT READY when the rerun fails", async () => {
     release(0);
     await stack.mutate("runs.rerunMissing", { branch: "main" });
-    await waitUntil("main to be ready", async () => (await stack.query<{ releaseReady: boolean }>("branches.get", { name: "main" })).releaseReady, 60_000);
+    await waitUntil(
+      "main to be ready",
+      async () => (await stack.query<{ releaseReady: boolean }>("branches.get", { name: "main" })).releaseReady,
+      60_000,
+    );
 
     await page.goto(`${stack.url}/branches/main`);
     await expect.poll(() => page.getByTestId("verdict").innerText()).toBe("READY");
@@ -101,7 +107,9 @@ describe("a verdict stands until a newer result replaces it", () => {
 
     // Nothing idle is missing: neither "Rerun missing" is offered, so nothing could queue the lane twice.
     await page.goto(`${stack.url}/branches/main`);
-    await expect.poll(() => page.locator('[data-lane="gated"] [data-rerun="running"]').count(), { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(() => page.locator('[data-lane="gated"] [data-rerun="running"]').count(), { timeout: 15_000 })
+      .toBe(1);
     expect(await page.getByRole("button", { name: "Rerun everything missing" }).count()).toBe(0);
     expect(await page.getByRole("button", { name: /^Rerun missing \(\d+\) in release$/ }).count()).toBe(0);
     await page.screenshot({ path: path.join(stack.dataDir, "branch-failed-rerunning.png"), fullPage: true });

@@ -13,7 +13,9 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  const demo = await createDemoRepository(path.join(mkdtempSync(path.join(os.tmpdir(), "pb-demo-")), "ultracloud-demo"));
+  const demo = await createDemoRepository(
+    path.join(mkdtempSync(path.join(os.tmpdir(), "pb-demo-")), "ultracloud-demo"),
+  );
   stack = await startStack({ port: 3111, targetUrl: demo.path, targetName: "ultracloud-demo", name: "e2e" });
   stack.addUser("op", "operator-password", "operator");
   browser = await launchChromium();
@@ -39,7 +41,9 @@ describe("VM consoles in the browser", () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const run = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "baremetal-iso-e2e" });
     await page.goto(`${stack.url}/runs/${run.id}`);
-    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 120_000 }).toBe("passed");
+    await expect
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 120_000 })
+      .toBe("passed");
     for (const node of ["baremetal-qemu-control-plane", "baremetal-qemu-worker"]) {
       const tile = page.locator(`section[data-console="${node}"]`);
       await expect.poll(() => tile.locator("[data-verdict]").innerText()).toBe("passed");
@@ -55,14 +59,21 @@ describe("VM consoles in the browser", () => {
     const run = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });
     await page.goto(`${stack.url}/runs/${run.id}`);
     // Live: guest bytes on screen while the run is still running.
-    await waitUntil("guest output while the run runs", async () => {
-      const status = await page.getByTestId("run-status").getAttribute("data-status");
-      return status === "running" && (await consoleText(page, "node01")).includes("[");
-    }, 60_000, 50);
+    await waitUntil(
+      "guest output while the run runs",
+      async () => {
+        const status = await page.getByTestId("run-status").getAttribute("data-status");
+        return status === "running" && (await consoleText(page, "node01")).includes("[");
+      },
+      60_000,
+      50,
+    );
     for (const node of ["node01", "node02", "node03"]) {
       await expect.poll(() => consoleText(page, node), { timeout: 60_000 }).toContain(`UltraCloud guest ${node}`);
     }
-    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 }).toBe("passed");
+    await expect
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 })
+      .toBe("passed");
     for (const node of ["node01", "node02", "node03"]) {
       expect(await consoleText(page, node)).toContain(`RESULT: PASS ${node}`);
       // The kernel's own banner has scrolled out of view: find it as a person would.
@@ -90,7 +101,9 @@ describe("VM consoles in the browser", () => {
     await op.getByRole("button", { name: "Rerun and hold VMs" }).click();
     await op.waitForURL((u) => !u.pathname.endsWith(previous.id) && /\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
     const heldId = op.url().split("/").pop()!;
-    await expect.poll(() => op.getByTestId("hold-banner").innerText(), { timeout: 90_000 }).toContain("type into a VM console");
+    await expect
+      .poll(() => op.getByTestId("hold-banner").innerText(), { timeout: 90_000 })
+      .toContain("type into a VM console");
 
     const viewer = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
     const ro = await viewer.newPage();
@@ -112,7 +125,9 @@ describe("VM consoles in the browser", () => {
     const inNode01 = () => op.evaluate(() => !!document.activeElement?.closest('[data-console="node01"] .xterm'));
     await op.keyboard.press("Tab");
     expect(await inNode01()).toBe(true);
-    expect(await op.locator('[data-console="node01"] [data-testid="terminal-hint"]').innerText()).toBe("Esc, then Tab: leave the console");
+    expect(await op.locator('[data-console="node01"] [data-testid="terminal-hint"]').innerText()).toBe(
+      "Esc, then Tab: leave the console",
+    );
     await op.keyboard.press("Escape");
     await op.keyboard.press("Tab");
     expect(await inNode01()).toBe(false);
@@ -124,7 +139,9 @@ describe("VM consoles in the browser", () => {
     expect(await consoleText(op, "node01")).not.toContain("from-viewer");
 
     await op.getByRole("button", { name: "End hold now" }).click();
-    await expect.poll(() => op.getByTestId("run-status").getAttribute("data-status"), { timeout: 60_000 }).toBe("passed");
+    await expect
+      .poll(() => op.getByTestId("run-status").getAttribute("data-status"), { timeout: 60_000 })
+      .toBe("passed");
     await waitUntil("every VM of the run to be gone", async () => qemuCount() === 0, 15_000);
     await operator.close();
     await viewer.close();

@@ -24,9 +24,16 @@ let web: ChildProcess | undefined;
 /** A web process of the test's own (the stack's own web stays up on its port), so it can be killed. */
 function startWeb(): ChildProcess {
   const log = openSync(path.join(stack.dataDir, "restarted-web.log"), "a");
-  return spawn(process.execPath, [path.join(root, "apps/web/node_modules/next/dist/bin/next"), "start", "-p", String(WEB_PORT)], {
-    cwd: path.join(root, "apps/web"), env: { ...stack.env, PORT: String(WEB_PORT) }, detached: true, stdio: ["ignore", log, log],
-  });
+  return spawn(
+    process.execPath,
+    [path.join(root, "apps/web/node_modules/next/dist/bin/next"), "start", "-p", String(WEB_PORT)],
+    {
+      cwd: path.join(root, "apps/web"),
+      env: { ...stack.env, PORT: String(WEB_PORT) },
+      detached: true,
+      stdio: ["ignore", log, log],
+    },
+  );
 }
 
 async function killWeb(): Promise<void> {
@@ -56,7 +63,9 @@ afterAll(async () => {
 
 /** What a reverse proxy in front of a restarting app answers: 502, which closes an EventSource for good. */
 async function badGatewayFor(ms: number): Promise<void> {
-  const stub = http.createServer((_req, res) => res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway"));
+  const stub = http.createServer((_req, res) =>
+    res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway"),
+  );
   await new Promise<void>((r) => stub.listen(WEB_PORT, "127.0.0.1", r));
   await new Promise((r) => setTimeout(r, ms));
   stub.closeAllConnections();
@@ -83,10 +92,15 @@ describe("web restarted while a run page follows", () => {
     web = startWeb();
     await waitUntil("the restarted web process to answer", answers, 60_000);
 
-    await expect.poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 }).toBe("passed");
+    await expect
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 })
+      .toBe("passed");
     await expect.poll(text, { timeout: 30_000 }).toContain(`line ${String(LINES).padStart(4, "0")}`);
     await page.screenshot({ path: path.join(stack.dataDir, "web-restart.png") });
-    const lines = (await text()).split("\n").map((l) => l.trim()).filter((l) => l.startsWith("line "));
+    const lines = (await text())
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("line "));
     expect(lines).toEqual(Array.from({ length: LINES }, (_, i) => `line ${String(i + 1).padStart(4, "0")}`));
     // The page showed the outage rather than pretending to be live.
     expect(during).not.toBe("● live");

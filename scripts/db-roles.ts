@@ -12,10 +12,19 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { env } from "@proofboard/env";
 import {
-  addWebLogin, addWorkerRole, applyRoles, checkRoleName, disableWorkerRole, generatePassword, urlFor, WEB_ROLE, workerRoleName,
+  addWebLogin,
+  addWorkerRole,
+  applyRoles,
+  checkRoleName,
+  disableWorkerRole,
+  generatePassword,
+  urlFor,
+  WEB_ROLE,
+  workerRoleName,
 } from "../packages/db/src/roles";
 
-const USAGE = "usage: db-roles.ts apply | add-worker HOST [--role NAME] | web [--role NAME] | disable-worker HOST [--role NAME] (password from PROOFBOARD_PASSWORD, else generated)";
+const USAGE =
+  "usage: db-roles.ts apply | add-worker HOST [--role NAME] | web [--role NAME] | disable-worker HOST [--role NAME] (password from PROOFBOARD_PASSWORD, else generated)";
 
 class UsageError extends Error {}
 
@@ -40,7 +49,12 @@ async function main(argv: string[]): Promise<void> {
   let positionals: string[];
   let role: string | undefined;
   try {
-    const parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { role: { type: "string" } } });
+    const parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { role: { type: "string" } },
+    });
     positionals = parsed.positionals;
     role = parsed.values.role === undefined ? undefined : checkRoleName(parsed.values.role);
   } catch (e) {
@@ -59,13 +73,17 @@ async function main(argv: string[]): Promise<void> {
       const host = oneHost(positionals);
       const pw = password();
       const made = await addWorkerRole(admin, host, pw, role);
-      console.error(`worker role ${made} for host ${host}: start its worker with PROOFBOARD_HOST_NAME=${host} and this DATABASE_URL`);
+      console.error(
+        `worker role ${made} for host ${host}: start its worker with PROOFBOARD_HOST_NAME=${host} and this DATABASE_URL`,
+      );
       console.log(urlFor(adminUrl, made, pw));
     } else if (command === "web") {
       if (positionals.length) throw new UsageError(USAGE);
       const pw = password();
       const made = await addWebLogin(admin, pw, role);
-      console.error(`${made === WEB_ROLE ? made : `${made} (in ${WEB_ROLE})`} may log in: start the web with this DATABASE_URL`);
+      console.error(
+        `${made === WEB_ROLE ? made : `${made} (in ${WEB_ROLE})`} may log in: start the web with this DATABASE_URL`,
+      );
       console.log(urlFor(adminUrl, made, pw));
     } else if (command === "disable-worker") {
       const host = oneHost(positionals);

@@ -31,8 +31,14 @@ async function ensureDemoUsers() {
       await createUser({ name: role, password, role });
       await writeFile(file, `${password}\n`, { mode: 0o600 });
     }
-    const password = await readFile(file, "utf8").then((p) => p.trim(), () => null);
-    if (password) say(`log in as ${role} / ${password}${role === "operator" ? "  (rerun, cancel, hold VMs; CLI: pnpm proofboard login --name operator)" : ""}`);
+    const password = await readFile(file, "utf8").then(
+      (p) => p.trim(),
+      () => null,
+    );
+    if (password)
+      say(
+        `log in as ${role} / ${password}${role === "operator" ? "  (rerun, cancel, hold VMs; CLI: pnpm proofboard login --name operator)" : ""}`,
+      );
   }
 }
 
@@ -67,7 +73,8 @@ async function waitForRuns(ids: string[]) {
 async function seed() {
   const repo = await db().repository.findUniqueOrThrow({ where: { name: e.PROOFBOARD_TARGET_NAME } });
   // Push-triggered lanes run as soon as the repository is synced; only the demo's own runs mark a seed.
-  if ((await db().run.count({ where: { repositoryId: repo.id, requestedBy: "demo" } })) > 0) return say("already seeded");
+  if ((await db().run.count({ where: { repositoryId: repo.id, requestedBy: "demo" } })) > 0)
+    return say("already seeded");
   const release = DEMO_BRANCHES.release.name;
   const releaseRuns = await runGateLanes(release);
   say(`queued ${releaseRuns.length} runs on ${release}`);

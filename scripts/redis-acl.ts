@@ -16,7 +16,10 @@ const USAGE = `usage: redis-acl.ts apply | url ${PROCESS_KINDS.join("|")}`;
 
 async function password(kind: ProcessKind): Promise<string> {
   const file = path.join(env().PROOFBOARD_DATA_DIR, `redis-${kind}-password`);
-  const kept = await readFile(file, "utf8").then((p) => p.trim(), () => "");
+  const kept = await readFile(file, "utf8").then(
+    (p) => p.trim(),
+    () => "",
+  );
   if (kept) return kept;
   const made = randomBytes(24).toString("base64url");
   await writeFile(file, `${made}\n`, { mode: 0o600, flag: "wx" });
@@ -29,8 +32,18 @@ async function apply(): Promise<void> {
   try {
     for (const kind of PROCESS_KINDS) {
       const user = aclUserName(kind, e.PROOFBOARD_REDIS_PREFIX);
-      await redis.call("ACL", "SETUSER", user, ...aclRules(kind, e.PROOFBOARD_REDIS_PREFIX), `>${await password(kind)}`);
-      console.log(`Redis user ${user}: ${aclRules(kind, e.PROOFBOARD_REDIS_PREFIX).filter((r) => /^[~&]/.test(r)).join(" ")}`);
+      await redis.call(
+        "ACL",
+        "SETUSER",
+        user,
+        ...aclRules(kind, e.PROOFBOARD_REDIS_PREFIX),
+        `>${await password(kind)}`,
+      );
+      console.log(
+        `Redis user ${user}: ${aclRules(kind, e.PROOFBOARD_REDIS_PREFIX)
+          .filter((r) => /^[~&]/.test(r))
+          .join(" ")}`,
+      );
     }
   } finally {
     redis.disconnect();

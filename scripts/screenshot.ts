@@ -8,7 +8,15 @@ const [out, url, width = "1440", height = "900"] = process.argv.slice(2);
 if (!out || !url) throw new Error("usage: tsx scripts/screenshot.ts OUT.png URL [width] [height]");
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: Number(width), height: Number(height) } });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: lint, typecheck, unit, integration (real PostgreSQL,
+# The whole test suite, as CI runs it: lint, format, typecheck, unit, integration (real PostgreSQL,
 # Redis, git), the fault suite, a production build of the web app, and browser tests in Debian's Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 started=$(date +%s)
 
 step "Lint";            pnpm lint
+step "Format";          pnpm format:check
 step "Typecheck";       pnpm exec turbo run typecheck --output-logs=errors-only && pnpm exec tsc -p tsconfig.json
 results=.proofboard/test-results; rm -rf "$results"; mkdir -p "$results"
 vt() { pnpm exec vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$results/$1.json"; }

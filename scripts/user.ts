@@ -10,7 +10,16 @@ import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { disconnectDb } from "@proofboard/db";
-import { AuthInputError, createUser, isRole, listUsers, ROLES, setPassword, USER_NAME, type Role } from "@proofboard/auth";
+import {
+  AuthInputError,
+  createUser,
+  isRole,
+  listUsers,
+  ROLES,
+  setPassword,
+  USER_NAME,
+  type Role,
+} from "@proofboard/auth";
 
 const USAGE = `usage: user.ts add NAME [--role ${ROLES.join("|")}] | passwd NAME | list (password from PROOFBOARD_PASSWORD or stdin)`;
 
@@ -48,7 +57,9 @@ function oneName(positionals: string[]): string {
   const name = positionals[0];
   if (positionals.length !== 1 || name === undefined) throw new UsageError(USAGE);
   if (!USER_NAME.test(name)) {
-    throw new UsageError(`invalid user name ${JSON.stringify(name.slice(0, 80))}: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit`);
+    throw new UsageError(
+      `invalid user name ${JSON.stringify(name.slice(0, 80))}: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit`,
+    );
   }
   return name;
 }
@@ -89,7 +100,14 @@ main(process.argv.slice(2))
     const bad = e instanceof UsageError || e instanceof AuthInputError;
     // One line, so it reads well in a terminal and in logs; Prisma puts its actual reason last.
     const message = e instanceof Error ? e.message : String(e);
-    console.error(`user: ${message.split("\n").findLast((l) => l.trim() !== "")?.trim() ?? "failed"}`);
+    console.error(
+      `user: ${
+        message
+          .split("\n")
+          .findLast((l) => l.trim() !== "")
+          ?.trim() ?? "failed"
+      }`,
+    );
     await disconnectDb().catch(() => undefined);
     process.exitCode = bad ? 2 : 1;
   });

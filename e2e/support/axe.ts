@@ -32,7 +32,12 @@ export async function blockingViolations(page: Page): Promise<Result[]> {
 export function formatViolations(where: string, violations: readonly Result[]): string {
   if (violations.length === 0) return `${where}: no violations`;
   const blocks = violations.map((v) => {
-    const nodes = v.nodes.slice(0, 5).map((n) => `    - ${n.target.join(" ")}\n      ${n.html.slice(0, 160)}\n      ${n.failureSummary?.replace(/\n\s*/g, "; ") ?? ""}`);
+    const nodes = v.nodes
+      .slice(0, 5)
+      .map(
+        (n) =>
+          `    - ${n.target.join(" ")}\n      ${n.html.slice(0, 160)}\n      ${n.failureSummary?.replace(/\n\s*/g, "; ") ?? ""}`,
+      );
     const more = v.nodes.length > 5 ? `\n    … and ${v.nodes.length - 5} more` : "";
     return `  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? "" : "s"})\n${nodes.join("\n")}${more}\n    ${v.helpUrl}`;
   });

@@ -41,29 +41,40 @@ async function queue(stack: Stack, branch: string, lanes: readonly string[]): Pr
 }
 
 async function finish(stack: Stack, ids: readonly string[]): Promise<void> {
-  await waitUntil("the sample runs to finish", async () => {
-    const runs = await Promise.all(ids.map((id) => stack.query<{ status: string }>("runs.get", { id })));
-    return runs.every((r) => !["queued", "running"].includes(r.status));
-  }, 240_000, 250);
+  await waitUntil(
+    "the sample runs to finish",
+    async () => {
+      const runs = await Promise.all(ids.map((id) => stack.query<{ status: string }>("runs.get", { id })));
+      return runs.every((r) => !["queued", "running"].includes(r.status));
+    },
+    240_000,
+    250,
+  );
 }
 
 export async function startSampleStack(port: number, name: `e2e_${string}`): Promise<SampleStack> {
-  const target = makeRepo({ "proofboard.yaml": catalogYaml(LANES, ["guard", "smoke", "broken", "cluster"]), "lanes/cluster.sh": clusterScript });
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml(LANES, ["guard", "smoke", "broken", "cluster"]),
+    "lanes/cluster.sh": clusterScript,
+  });
   const longBranch = "feature/cloud-hypervisor-live-migration-with-dirty-page-tracking";
   target.git("branch", longBranch);
   const stack = await startStack({ port, targetUrl: target.dir, targetName: `${name}-target`, name });
   try {
     const head = () => stack.query<{ headSha: string }>("branches.get", { name: "main" }).then((b) => b.headSha);
     const queued = [await queue(stack, "main", ["guard", "broken"]), await queue(stack, longBranch, ["guard"])];
-    target.commit({ "CHANGELOG": "second\n" }, "Pin the guest kernel to 6.12 so node boots are comparable");
+    target.commit({ CHANGELOG: "second\n" }, "Pin the guest kernel to 6.12 so node boots are comparable");
     // The worker syncs every two seconds (an extra sync now could race it for the ref lock).
     await waitUntil("main to move", async () => (await head()) === target.git("rev-parse", "HEAD"));
     queued.push(await queue(stack, "main", ["guard", "smoke", "broken"]));
-    target.commit({ "CHANGELOG": "third\n" }, "Retry flaky DHCP lease in the cluster test");
+    target.commit({ CHANGELOG: "third\n" }, "Retry flaky DHCP lease in the cluster test");
     await waitUntil("main to move again", async () => (await head()) === target.git("rev-parse", "HEAD"));
     const last = await queue(stack, "main", ["guard", "smoke", "broken", "cluster"]);
     queued.push(last);
-    await finish(stack, queued.flatMap((q) => Object.values(q)));
+    await finish(
+      stack,
+      queued.flatMap((q) => Object.values(q)),
+    );
     const admin = { name: "ada", password: "admin-password" };
     stack.addUser(admin.name, admin.password, "admin");
     return { stack, consoleRunId: last.cluster!, admin, longBranch };

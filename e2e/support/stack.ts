@@ -62,10 +62,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const log = (name: string) => openSync(path.join(dataDir, `${name}.log`), "a");
   const children: ChildProcess[] = [
     spawn(process.execPath, [nextBin, "start", "-p", String(o.port)], {
-      cwd: path.join(root, "apps/web"), env, detached: true, stdio: ["ignore", log("web"), log("web")],
+      cwd: path.join(root, "apps/web"),
+      env,
+      detached: true,
+      stdio: ["ignore", log("web"), log("web")],
     }),
     spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
-      cwd: root, env, detached: true, stdio: ["ignore", log("worker"), log("worker")],
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ["ignore", log("worker"), log("worker")],
     }),
   ];
   const url = `http://127.0.0.1:${o.port}`;
@@ -83,24 +89,36 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   let token = "";
   const call = async <T>(proc: string, init: RequestInit, query = ""): Promise<T> => {
-    const headers = { ...(init.headers as Record<string, string> | undefined), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    const headers = {
+      ...(init.headers as Record<string, string> | undefined),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    };
     const res = await fetchRetrying(`${url}/api/trpc/${proc}${query}`, { ...init, headers });
     const body = (await res.json()) as { result?: { data: T }; error?: { message: string } };
     if (!res.ok || !body.result) throw new Error(`${proc}: ${body.error?.message ?? res.status}`);
     return body.result.data;
   };
   const stack: Stack = {
-    url, dataDir, env, stop,
+    url,
+    dataDir,
+    env,
+    stop,
     addUser: (name, password, role) => {
       execFileSync(process.execPath, ["--import", "tsx", "scripts/user.ts", "add", name, "--role", role], {
-        cwd: root, env: { ...env, PROOFBOARD_PASSWORD: password }, stdio: "pipe",
+        cwd: root,
+        env: { ...env, PROOFBOARD_PASSWORD: password },
+        stdio: "pipe",
       });
     },
-    query: (proc, input) => call(proc, {}, input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`),
-    mutate: (proc, input) => call(proc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }),
+    query: (proc, input) =>
+      call(proc, {}, input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`),
+    mutate: (proc, input) =>
+      call(proc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) }),
     session: async (name, password) => {
       const res = await fetchRetrying(`${url}/api/trpc/auth.login`, {
-        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, password }),
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name, password }),
       });
       const value = res.headers.get("set-cookie")?.match(/pb_session=([^;]+)/)?.[1];
       if (!res.ok || !value) throw new Error(`logging in ${name}: HTTP ${res.status} ${await res.text()}`);
@@ -110,12 +128,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     await waitUntil("the web app to answer", async () => (await fetch(url).catch(() => null))?.ok ?? false, 60_000);
     // The worker syncs the target on start; the first page must already show its branches.
-    await waitUntil("the target to be synced", async () => {
-      const list = await stack.query<{ branches: unknown[] }>("branches.list").catch(() => null);
-      return (list?.branches.length ?? 0) > 0;
-    }, 60_000);
+    await waitUntil(
+      "the target to be synced",
+      async () => {
+        const list = await stack.query<{ branches: unknown[] }>("branches.list").catch(() => null);
+        return (list?.branches.length ?? 0) > 0;
+      },
+      60_000,
+    );
     stack.addUser(STACK_OPERATOR.name, STACK_OPERATOR.password, "operator");
-    token = (await stack.mutate<{ token: string }>("auth.issueToken", { ...STACK_OPERATOR, tokenName: "e2e stack" })).token;
+    token = (await stack.mutate<{ token: string }>("auth.issueToken", { ...STACK_OPERATOR, tokenName: "e2e stack" }))
+      .token;
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}; logs in ${dataDir}`);
@@ -123,7 +146,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   return stack;
 }
 
-export async function waitUntil(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 100): Promise<void> {
+export async function waitUntil(
+  what: string,
+  fn: () => Promise<boolean>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<void> {
   const start = Date.now();
   while (!(await fn())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -132,9 +160,15 @@ export async function waitUntil(what: string, fn: () => Promise<boolean>, timeou
 }
 
 /** A page in a fresh browser context logged in as the stack's operator: the one that may press Rerun. */
-export async function operatorPage(browser: Browser, stack: Stack, viewport: { width: number; height: number }): Promise<Page> {
+export async function operatorPage(
+  browser: Browser,
+  stack: Stack,
+  viewport: { width: number; height: number },
+): Promise<Page> {
   const context = await browser.newContext({ viewport });
-  await context.addCookies([{ name: "pb_session", value: await stack.session(STACK_OPERATOR.name, STACK_OPERATOR.password), url: stack.url }]);
+  await context.addCookies([
+    { name: "pb_session", value: await stack.session(STACK_OPERATOR.name, STACK_OPERATOR.password), url: stack.url },
+  ]);
   return context.newPage();
 }
 

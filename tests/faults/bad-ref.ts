@@ -13,23 +13,40 @@ const VERDICTS_THAT_MUST_NOT_COME = ["error", "failed", "lost", "timed_out"];
 
 export const badRef: FaultScenario = {
   id: "bad-ref",
-  fault: "bad ref pushed into the target (a branch naming a commit whose objects never arrived) while runs are requested",
-  mustHold: "no run ends error/failed; runs on commits the target has pass; runs on the bad ref's commit wait, naming the fetch failure; once the push completes they run and pass",
+  fault:
+    "bad ref pushed into the target (a branch naming a commit whose objects never arrived) while runs are requested",
+  mustHold:
+    "no run ends error/failed; runs on commits the target has pass; runs on the bad ref's commit wait, naming the fetch failure; once the push completes they run and pass",
   budgetSeconds: 150,
   async run(ctx) {
     const { target, repo } = await registerTarget(ctx, {
-      "proofboard.yaml": catalogYaml(LANES.map((name) => ({ name, command: ["bash", "-c", `echo ${name} at $PROOFBOARD_COMMIT`] }))),
+      "proofboard.yaml": catalogYaml(
+        LANES.map((name) => ({ name, command: ["bash", "-c", `echo ${name} at $PROOFBOARD_COMMIT`] })),
+      ),
     });
     // a sync every 3 s: the worker's mirror sees the completed push soon after it lands
     const spawnedAt = new Date();
-    const worker = await ctx.spawnWorker({ hostName: "faults-badref", slots: 2, env: { PROOFBOARD_SYNC_INTERVAL_SECONDS: "3" } });
+    const worker = await ctx.spawnWorker({
+      hostName: "faults-badref",
+      slots: 2,
+      env: { PROOFBOARD_SYNC_INTERVAL_SECONDS: "3" },
+    });
     // The fault comes after the worker's first sync: its mirror is a clone of a healthy target.
-    await waitUntil("the worker's first sync", async () => (await db().repository.findUniqueOrThrow({ where: { id: repo.id } })).lastSyncedAt! > spawnedAt, 30_000, ctx.signal);
+    await waitUntil(
+      "the worker's first sync",
+      async () => (await db().repository.findUniqueOrThrow({ where: { id: repo.id } })).lastSyncedAt! > spawnedAt,
+      30_000,
+      ctx.signal,
+    );
 
     // The bad ref: a push whose ref update landed and whose objects did not. Every full fetch fails.
     const clone = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-faults-clone-")), "clone");
     execFileSync("git", ["clone", "-q", target.dir, clone]);
-    const inClone = (...args: string[]) => execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: clone, encoding: "utf8" }).trim();
+    const inClone = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
+        cwd: clone,
+        encoding: "utf8",
+      }).trim();
     inClone("checkout", "-q", "-b", "feature");
     inClone("commit", "-q", "--allow-empty", "-m", "a commit whose push is half done");
     const stranded = inClone("rev-parse", "HEAD");
@@ -38,12 +55,23 @@ export const badRef: FaultScenario = {
     const good = target.commit({ "notes.txt": "pushed while the bad ref is there\n" }, "a good commit");
 
     const runs: { id: string; sha: string }[] = [];
-    for (const [sha, branch] of [[good, "main"], [stranded, "feature"]] as const) {
+    for (const [sha, branch] of [
+      [good, "main"],
+      [stranded, "feature"],
+    ] as const) {
       for (const lane of LANES) {
         const row = await db().run.create({
           data: {
-            repositoryId: repo.id, commitSha: sha, branchName: branch, lane, attempt: 1, argv: ["bash", "-c", `echo ${lane} at $PROOFBOARD_COMMIT`],
-            timeoutSeconds: 60, hostClass: "tcg", catalogSource: `proofboard.yaml@${sha.slice(0, 10)}`, trigger: "push",
+            repositoryId: repo.id,
+            commitSha: sha,
+            branchName: branch,
+            lane,
+            attempt: 1,
+            argv: ["bash", "-c", `echo ${lane} at $PROOFBOARD_COMMIT`],
+            timeoutSeconds: 60,
+            hostClass: "tcg",
+            catalogSource: `proofboard.yaml@${sha.slice(0, 10)}`,
+            trigger: "push",
           },
         });
         await enqueueRun(row.id, "tcg");
@@ -53,8 +81,13 @@ export const badRef: FaultScenario = {
     const ids = runs.map((r) => r.id);
     const badVerdicts = new Set<string>();
     const snapshot = async () => {
-      const rows = await db().run.findMany({ where: { repositoryId: repo.id }, select: { id: true, commitSha: true, status: true, reason: true } });
-      for (const r of rows) if (VERDICTS_THAT_MUST_NOT_COME.includes(r.status)) badVerdicts.add(`${r.id.slice(0, 8)} ${r.status}: ${r.reason ?? ""}`);
+      const rows = await db().run.findMany({
+        where: { repositoryId: repo.id },
+        select: { id: true, commitSha: true, status: true, reason: true },
+      });
+      for (const r of rows)
+        if (VERDICTS_THAT_MUST_NOT_COME.includes(r.status))
+          badVerdicts.add(`${r.id.slice(0, 8)} ${r.status}: ${r.reason ?? ""}`);
       return rows.filter((r) => ids.includes(r.id));
     };
 
@@ -91,7 +124,9 @@ export const badRef: FaultScenario = {
     ).then(
       () => secondsSince(t0),
       async (err: Error) => {
-        ctx.log(`${err.message}: ${JSON.stringify(await snapshot())}\nworker's last lines:\n${worker.output().split("\n").slice(-30).join("\n")}`);
+        ctx.log(
+          `${err.message}: ${JSON.stringify(await snapshot())}\nworker's last lines:\n${worker.output().split("\n").slice(-30).join("\n")}`,
+        );
         return null;
       },
     );
@@ -100,10 +135,14 @@ export const badRef: FaultScenario = {
     return {
       ok,
       happened: [
-        during ? `2 runs on the good commit passed (fetched by id); 2 on the stranded commit waited: "${reason.slice(0, 110)}…"` : "runs did not reach passed/waiting as expected",
+        during
+          ? `2 runs on the good commit passed (fetched by id); 2 on the stranded commit waited: "${reason.slice(0, 110)}…"`
+          : "runs did not reach passed/waiting as expected",
         `target fault shown: ${fault.fault ? "yes" : "no"}`,
         badVerdicts.size ? `BAD VERDICTS: ${[...badVerdicts].join("; ")}` : "no run ended error/failed",
-        recovered === null ? "not all passed within 90 s of the fix" : `all 4 passed ${recovered} s after the push completed`,
+        recovered === null
+          ? "not all passed within 90 s of the fix"
+          : `all 4 passed ${recovered} s after the push completed`,
       ].join("; "),
       recoverySeconds: recovered,
     };

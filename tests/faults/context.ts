@@ -12,7 +12,10 @@ const OUTPUT_KEEP_CHARS = 1 << 20;
 export class Children {
   private readonly live = new Set<WorkerProc>();
 
-  constructor(private readonly baseEnv: Record<string, string>, private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly baseEnv: Record<string, string>,
+    private readonly log: (line: string) => void,
+  ) {}
 
   async spawnWorker(o: { hostName: string; slots?: number; env?: Record<string, string> }): Promise<WorkerProc> {
     // node itself, not the tsx launcher: a SIGKILL must reach the worker, not a wrapper around it
@@ -60,14 +63,22 @@ export class Children {
           };
           const timer = setTimeout(() => {
             waiters.delete(w);
-            reject(new Error(`worker ${o.hostName} printed no line matching ${re} within ${ms} ms; last output:\n${text.slice(-2000)}`));
+            reject(
+              new Error(
+                `worker ${o.hostName} printed no line matching ${re} within ${ms} ms; last output:\n${text.slice(-2000)}`,
+              ),
+            );
           }, ms);
           waiters.add(w);
           void exited.then((code) => {
             if (!waiters.has(w)) return;
             clearTimeout(timer);
             waiters.delete(w);
-            reject(new Error(`worker ${o.hostName} exited (${code}) before printing ${re}; last output:\n${text.slice(-2000)}`));
+            reject(
+              new Error(
+                `worker ${o.hostName} exited (${code}) before printing ${re}; last output:\n${text.slice(-2000)}`,
+              ),
+            );
           });
         }),
       kill: (sig) => {
@@ -89,7 +100,10 @@ export class Children {
     for (const w of all) w.kill("SIGINT");
     await Promise.all(
       all.map(async (w) => {
-        const gone = await Promise.race([w.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_GRACE_MS))]);
+        const gone = await Promise.race([
+          w.exited.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), STOP_GRACE_MS)),
+        ]);
         if (!gone) {
           w.kill("SIGKILL");
           await w.exited;

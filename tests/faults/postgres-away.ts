@@ -31,7 +31,9 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   const lines = Math.round((laneSeconds * 1000) / INTERVAL_MS);
   const expected = Buffer.concat(Array.from({ length: lines }, (_, i) => line(i)));
   await registerTarget(ctx, {
-    "proofboard.yaml": catalogYaml([{ name: "steady", command: ["node", "lanes/steady.cjs"], timeoutSeconds: laneSeconds * 4 }]),
+    "proofboard.yaml": catalogYaml([
+      { name: "steady", command: ["node", "lanes/steady.cjs"], timeoutSeconds: laneSeconds * 4 },
+    ]),
     "lanes/steady.cjs": laneScript(lines),
   });
   const dbUrl = new URL(ctx.env.DATABASE_URL!);
@@ -42,7 +44,14 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   try {
     const cutOff = await ctx.spawnWorker({ hostName: "cut-off", slots: 1, env: { DATABASE_URL: viaProxy.toString() } });
     const r = await requestRun({ repository: ctx.targetName, branch: "main", lane: "steady" });
-    await waitUntil("the lane's first stored bytes", async () => (await runById(r.id)).status === "running" && (await readConsole(r.id, "harness").catch(() => null))?.data.length, 60_000, ctx.signal);
+    await waitUntil(
+      "the lane's first stored bytes",
+      async () =>
+        (await runById(r.id)).status === "running" &&
+        (await readConsole(r.id, "harness").catch(() => null))?.data.length,
+      60_000,
+      ctx.signal,
+    );
     proxy.cut();
     // The suite reconciles meanwhile on the real database, as the web and other workers do: it must
     // not take cut-off for dead, since cut-off's Redis key stays fresh.
@@ -57,10 +66,15 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
     await proxy.listen();
     await cutOff.waitForLine(/every spooled write is stored/, 120_000);
     const drained = secondsSince(restoredAt);
-    const ended = await waitUntil("the run to end", async () => {
-      const x = await runById(r.id);
-      return ["queued", "running"].includes(x.status) ? null : x;
-    }, (laneSeconds * 3 + 60) * 1000, ctx.signal);
+    const ended = await waitUntil(
+      "the run to end",
+      async () => {
+        const x = await runById(r.id);
+        return ["queued", "running"].includes(x.status) ? null : x;
+      },
+      (laneSeconds * 3 + 60) * 1000,
+      ctx.signal,
+    );
     const stored = await readConsole(r.id, "harness", 0, 64 << 20);
     const exact = stored.data.equals(expected);
     const ok = ended.status === "passed" && exact && buffered && statusDuring === "running";
@@ -77,7 +91,8 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
 export const postgresAway: FaultScenario = {
   id: "postgres-away",
   fault: "PostgreSQL unreachable from a worker mid-run (TCP proxy cut; 20 s, --full 60 s)",
-  mustHold: "the lane keeps running; console spooled and stored byte-exact when it returns; not taken for dead; run page told it buffers",
+  mustHold:
+    "the lane keeps running; console spooled and stored byte-exact when it returns; not taken for dead; run page told it buffers",
   budgetSeconds: 300,
   run,
 };

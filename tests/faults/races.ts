@@ -47,7 +47,10 @@ async function statusEvents(redis: Redis, runId: string): Promise<string[]> {
 async function untilReady(ctx: FaultContext, redis: Redis, runId: string): Promise<number> {
   await waitUntil(
     `run ${runId} to print`,
-    async () => decodeLiveEntries(await redis.xrangeBuffer(liveKey(runId), "-", "+")).some((e) => e.event.type === "chunk" && e.event.data.includes("ready")),
+    async () =>
+      decodeLiveEntries(await redis.xrangeBuffer(liveKey(runId), "-", "+")).some(
+        (e) => e.event.type === "chunk" && e.event.data.includes("ready"),
+      ),
     30_000,
     ctx.signal,
   );
@@ -58,7 +61,12 @@ async function untilReady(ctx: FaultContext, redis: Redis, runId: string): Promi
  * After the race: one final state in Postgres that stays put, the stream's only final status event
  * equal to it, and a late finish with the run's fence (or an older one) refused.
  */
-async function judge(ctx: FaultContext, redis: Redis, race: Race, runId: string): Promise<{ status: string; problems: string[] }> {
+async function judge(
+  ctx: FaultContext,
+  redis: Redis,
+  race: Race,
+  runId: string,
+): Promise<{ status: string; problems: string[] }> {
   const problems: string[] = [];
   const settled = await waitUntil(
     `run ${runId} to settle`,
@@ -76,14 +84,26 @@ async function judge(ctx: FaultContext, redis: Redis, race: Race, runId: string)
   const final = (await statusEvents(redis, runId)).filter((s) => isTerminal(s as RunStatus));
   if (row.status !== settled.status) problems.push(`status changed after settling: ${settled.status} → ${row.status}`);
   if (!ALLOWED[race].includes(row.status)) problems.push(`ended ${row.status}, not one of ${ALLOWED[race].join("/")}`);
-  if (final.length !== 1 || final[0] !== row.status) problems.push(`final status events on the stream [${final.join(", ")}] vs Postgres ${row.status}`);
+  if (final.length !== 1 || final[0] !== row.status)
+    problems.push(`final status events on the stream [${final.join(", ")}] vs Postgres ${row.status}`);
   for (const fence of [row.fence, row.fence - 1]) {
-    const late = await finishRun({ runId, fence }, { status: "failed", failureKind: "test", exitCode: 1, reason: "a late write from the attempt that lost" });
+    const late = await finishRun(
+      { runId, fence },
+      { status: "failed", failureKind: "test", exitCode: 1, reason: "a late write from the attempt that lost" },
+    );
     if (late) problems.push(`a late finish with fence ${fence} was accepted`);
   }
   const harness = await db().console.findUnique({ where: { runId_name: { runId, name: "harness" } } });
   if (harness) {
-    const appended = await appendChunk({ runId, fence: row.fence }, harness.id, Number(harness.length), Buffer.from("late bytes\n")).then(() => true, (err) => !(err instanceof FencedOut));
+    const appended = await appendChunk(
+      { runId, fence: row.fence },
+      harness.id,
+      Number(harness.length),
+      Buffer.from("late bytes\n"),
+    ).then(
+      () => true,
+      (err) => !(err instanceof FencedOut),
+    );
     if (appended) problems.push("late console bytes with the run's fence were accepted");
   }
   const after = await db().run.findUniqueOrThrow({ where: { id: runId } });
@@ -93,8 +113,10 @@ async function judge(ctx: FaultContext, redis: Redis, race: Race, runId: string)
 
 export const races: FaultScenario = {
   id: "races",
-  fault: "races, each ~10× with jittered timing: cancel × completion, cancel × timeout, completion × reconciler's lost mark",
-  mustHold: "exactly one final state per run, the same in Postgres and in the live stream's one final status event; a late finish (or console bytes) with the old fence refused",
+  fault:
+    "races, each ~10× with jittered timing: cancel × completion, cancel × timeout, completion × reconciler's lost mark",
+  mustHold:
+    "exactly one final state per run, the same in Postgres and in the live stream's one final status event; a late finish (or console bytes) with the old fence refused",
   // CI: ~70 s for 10 rounds; --full runs 30
   budgetSeconds: 420,
   async run(ctx) {
@@ -112,17 +134,25 @@ export const races: FaultScenario = {
       problems.push(...r.problems.map((p) => `${race}: ${p}`));
     };
     const flag = (runId: string) => writeFileSync(path.join(flagDir, runId), "");
-    const request = (lane: string) => requestRun({ repository: ctx.targetName, branch: "main", lane, requestedBy: "fault suite" });
+    const request = (lane: string) =>
+      requestRun({ repository: ctx.targetName, branch: "main", lane, requestedBy: "fault suite" });
     try {
       await registerTarget(ctx, { "proofboard.yaml": catalog(flagDir) });
-      const worker = await ctx.spawnWorker({ hostName: "faults-races", slots: 2, env: { PROOFBOARD_INFRA_RETRIES: "0" } });
+      const worker = await ctx.spawnWorker({
+        hostName: "faults-races",
+        slots: 2,
+        env: { PROOFBOARD_INFRA_RETRIES: "0" },
+      });
       const host = await db().host.findUniqueOrThrow({ where: { name: worker.hostName } });
 
       const cancelVsCompletion = async () => {
         const run = await request("on-flag");
         await untilReady(ctx, redis, run.id);
         const j = jitter(150);
-        await Promise.all([sleep(Math.max(0, -j)).then(() => flag(run.id)), sleep(Math.max(0, j)).then(() => cancelRun(run.id, "fault suite"))]);
+        await Promise.all([
+          sleep(Math.max(0, -j)).then(() => flag(run.id)),
+          sleep(Math.max(0, j)).then(() => cancelRun(run.id, "fault suite")),
+        ]);
         record("cancel×completion", await judge(ctx, redis, "cancel×completion", run.id));
       };
       const cancelVsTimeout = async () => {
@@ -135,10 +165,15 @@ export const races: FaultScenario = {
       };
       const completionVsLost = async () => {
         // the host must be alive again (its own heartbeat) before a run starts, or the worker's reconciler marks it at once
-        await waitUntil("the host's heartbeat", async () => {
-          const h = await db().host.findUniqueOrThrow({ where: { id: host.id } });
-          return h.lastHeartbeatAt.getTime() > Date.now() - 3000 && (await redis.exists(aliveKey(host.id))) === 1;
-        }, 15_000, ctx.signal);
+        await waitUntil(
+          "the host's heartbeat",
+          async () => {
+            const h = await db().host.findUniqueOrThrow({ where: { id: host.id } });
+            return h.lastHeartbeatAt.getTime() > Date.now() - 3000 && (await redis.exists(aliveKey(host.id))) === 1;
+          },
+          15_000,
+          ctx.signal,
+        );
         const run = await request("on-flag");
         await untilReady(ctx, redis, run.id);
         const j = jitter(150);
@@ -169,7 +204,9 @@ export const races: FaultScenario = {
         `${rounds}× cancel×completion: ${counts("cancel×completion")}`,
         `${rounds}× cancel×timeout: ${counts("cancel×timeout")}`,
         `${rounds}× completion×lost: ${counts("completion×lost")}`,
-        problems.length ? `PROBLEMS: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5})` : ""}` : `each run one final state, equal in Postgres and its stream; ${refused} late fenced writes (finish, console bytes) refused`,
+        problems.length
+          ? `PROBLEMS: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (+${problems.length - 5})` : ""}`
+          : `each run one final state, equal in Postgres and its stream; ${refused} late fenced writes (finish, console bytes) refused`,
       ].join("; "),
       recoverySeconds: null,
     };

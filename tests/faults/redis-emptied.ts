@@ -37,17 +37,24 @@ async function emptyPrefix(redis: Redis, prefix: string): Promise<number> {
 export const redisEmptied: FaultScenario = {
   id: "redis-emptied",
   fault: "Redis emptied (every key of the suite's prefix deleted) under a busy worker",
-  mustHold: "within 30 s every queued run has its BullMQ job again and every lane scheduler and the sync scheduler exist; the queued runs then pass",
+  mustHold:
+    "within 30 s every queued run has its BullMQ job again and every lane scheduler and the sync scheduler exist; the queued runs then pass",
   budgetSeconds: 120,
   async run(ctx) {
     const { repo } = await registerTarget(ctx, { "proofboard.yaml": catalog });
     await syncSchedules(repo, 30);
     await ctx.spawnWorker({ hostName: "faults-redis", slots: 1 });
     const occupy = await requestRun({ repository: ctx.targetName, branch: "main", lane: "occupy" });
-    await waitUntil("the occupying lane to run", async () => (await db().run.findUniqueOrThrow({ where: { id: occupy.id } })).status === "running", 30_000, ctx.signal);
+    await waitUntil(
+      "the occupying lane to run",
+      async () => (await db().run.findUniqueOrThrow({ where: { id: occupy.id } })).status === "running",
+      30_000,
+      ctx.signal,
+    );
     const count = ctx.full ? QUEUED_FULL : QUEUED;
     const queued = [];
-    for (let i = 0; i < count; i++) queued.push(await requestRun({ repository: ctx.targetName, branch: "main", lane: `queued-${i}` }));
+    for (let i = 0; i < count; i++)
+      queued.push(await requestRun({ repository: ctx.targetName, branch: "main", lane: `queued-${i}` }));
     const ids = queued.map((r) => r.id);
     const wanted = [`sync-${repo.id}`, `lane:${repo.id}:nightly`];
     const complete = async () => {
@@ -57,12 +64,20 @@ export const redisEmptied: FaultScenario = {
     };
     const redis = new Redis(ctx.env.REDIS_URL!);
     try {
-      await waitUntil("queued jobs, schedulers and the worker's epoch before the fault", async () => (await complete()) && (await redis.exists(epochKey())) === 1, 30_000, ctx.signal);
+      await waitUntil(
+        "queued jobs, schedulers and the worker's epoch before the fault",
+        async () => (await complete()) && (await redis.exists(epochKey())) === 1,
+        30_000,
+        ctx.signal,
+      );
       const t0 = Date.now();
       const deleted = await emptyPrefix(redis, ctx.env.PROOFBOARD_REDIS_PREFIX!);
       const leftAfterDelete = await complete();
       ctx.log(`deleted ${deleted} key(s); complete right after the delete: ${leftAfterDelete}`);
-      const recovered = await waitUntil("queued jobs and schedulers rebuilt", complete, 60_000, ctx.signal).then(() => secondsSince(t0), () => null);
+      const recovered = await waitUntil("queued jobs and schedulers rebuilt", complete, 60_000, ctx.signal).then(
+        () => secondsSince(t0),
+        () => null,
+      );
       ctx.log(`rebuilt after ${recovered ?? "never"} s`);
       // the slot frees once the occupying lane is canceled: the rebuilt jobs must then run
       await cancelRun(occupy.id, "fault suite");

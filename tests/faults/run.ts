@@ -17,7 +17,10 @@ import { formatTable } from "./table";
  * its budget; a table of what had to hold and what happened; exit 1 when any did not hold.
  */
 const { values } = parseArgs({ options: { full: { type: "boolean", default: false }, only: { type: "string" } } });
-const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = values.only
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = only?.filter((id) => !scenarios.some((s) => s.id === id)) ?? [];
 if (unknown.length) {
   console.error(`test:faults: no scenario ${unknown.join(", ")}; there are ${scenarios.map((s) => s.id).join(", ")}`);
@@ -54,7 +57,14 @@ async function runScenario(s: FaultScenario): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await resetFaultData(workerEnv.PROOFBOARD_REDIS_PREFIX!, workerEnv.REDIS_URL!);
-    const ctx = scenarioContext({ env: workerEnv, full: values.full, targetName: workerEnv.PROOFBOARD_TARGET_NAME!, signal: budget.signal, children, log });
+    const ctx = scenarioContext({
+      env: workerEnv,
+      full: values.full,
+      targetName: workerEnv.PROOFBOARD_TARGET_NAME!,
+      signal: budget.signal,
+      children,
+      log,
+    });
     const overBudget = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         budget.abort();
@@ -66,7 +76,15 @@ async function runScenario(s: FaultScenario): Promise<Outcome> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     log(`failed: ${message}`);
-    return { ok: false, happened: `error: ${message.split("\n")[0]}`, recoverySeconds: null, id: s.id, fault: s.fault, mustHold: s.mustHold, seconds: (Date.now() - t0) / 1000 };
+    return {
+      ok: false,
+      happened: `error: ${message.split("\n")[0]}`,
+      recoverySeconds: null,
+      id: s.id,
+      fault: s.fault,
+      mustHold: s.mustHold,
+      seconds: (Date.now() - t0) / 1000,
+    };
   } finally {
     clearTimeout(timer);
     budget.abort();
@@ -90,9 +108,19 @@ try {
   await disconnectDb().catch(() => undefined);
 }
 
-const rows = outcomes.map((o) => [o.fault, o.mustHold, o.happened, o.recoverySeconds === null ? "—" : o.recoverySeconds.toFixed(1), o.ok ? "ok" : "FAIL"]);
-console.log(`\nFault suite${values.full ? " (full)" : ""}: ${chosen.length} scenario(s) in ${Math.round((Date.now() - started) / 1000)} s\n`);
-console.log(formatTable(["fault", "what must hold", "what happened", "s to recovery", "ok"], rows, [24, 44, 60, 13, 4]));
+const rows = outcomes.map((o) => [
+  o.fault,
+  o.mustHold,
+  o.happened,
+  o.recoverySeconds === null ? "—" : o.recoverySeconds.toFixed(1),
+  o.ok ? "ok" : "FAIL",
+]);
+console.log(
+  `\nFault suite${values.full ? " (full)" : ""}: ${chosen.length} scenario(s) in ${Math.round((Date.now() - started) / 1000)} s\n`,
+);
+console.log(
+  formatTable(["fault", "what must hold", "what happened", "s to recovery", "ok"], rows, [24, 44, 60, 13, 4]),
+);
 const failed = outcomes.filter((o) => !o.ok).length;
 console.log(`\n${outcomes.length - failed} held, ${failed} did not`);
 

@@ -26,7 +26,12 @@ export function formatTable(header: string[], rows: string[][], widths: number[]
   const render = (cells: string[]) => {
     const wrapped = cells.map((c, i) => wrap(c, widths[i]!));
     const height = Math.max(...wrapped.map((w) => w.length));
-    return Array.from({ length: height }, (_, r) => wrapped.map((w, i) => (w[r] ?? "").padEnd(widths[i]!)).join(" | ").trimEnd());
+    return Array.from({ length: height }, (_, r) =>
+      wrapped
+        .map((w, i) => (w[r] ?? "").padEnd(widths[i]!))
+        .join(" | ")
+        .trimEnd(),
+    );
   };
   const rule = widths.map((w) => "-".repeat(w)).join("-+-");
   return [...render(header), rule, ...rows.flatMap((row) => [...render(row), rule])].join("\n");

@@ -15,9 +15,18 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   await fleetTarget("fleet-ledger");
   const bystanders = await qemuPids();
   const first = await ctx.spawnWorker({ hostName: LONG_NAME, slots: 1 });
-  const held = await requestRun({ repository: "fleet-ledger", branch: "main", lane: "held", hold: { seconds: 600, userId: await holder() } });
-  await until("the guest to be held", async () => ((await runById(held.id)).holdUntil?.getTime() ?? 0) > Date.now(), 240_000);
-  const guests = (await qemuPids()).filter((p) => !bystanders.includes(p));
+  const held = await requestRun({
+    repository: "fleet-ledger",
+    branch: "main",
+    lane: "held",
+    hold: { seconds: 600, userId: await holder() },
+  });
+  await until(
+    "the guest to be held",
+    async () => ((await runById(held.id)).holdUntil?.getTime() ?? 0) > Date.now(),
+    240_000,
+  );
+  const guests = await qemuPids(first.pid);
   const guardian = guardianOf(first.pid);
   if (!guardian) return { ok: false, happened: "the worker's guardian was not found", recoverySeconds: null };
   process.kill(guardian, "SIGKILL");
@@ -29,10 +38,14 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   await until("the predecessor's guest to end", async () => !guests.some(alive), 20_000);
   const seconds = (Date.now() - startedAt) / 1000;
   const untouched = bystanders.filter(alive).length === bystanders.length;
-  const lost = await until("the held run to be lost", async () => {
-    const r = await runById(held.id);
-    return r.status === "lost" ? r : null;
-  }, 20_000);
+  const lost = await until(
+    "the held run to be lost",
+    async () => {
+      const r = await runById(held.id);
+      return r.status === "lost" ? r : null;
+    },
+    20_000,
+  );
   const retry = await db().run.findFirst({ where: { previousRunId: held.id } });
   if (retry) await cancelRun(retry.id, "fault suite").catch(() => undefined);
   successor.kill("SIGTERM");

@@ -36,7 +36,8 @@ export async function fleetTarget(name: string): Promise<void> {
 
 export async function holder(): Promise<string> {
   const existing = await db().user.findFirst({ where: { name: "fault-holder" } });
-  return (existing ?? (await createUser({ name: "fault-holder", password: "fault-holder-password", role: "operator" }))).id;
+  return (existing ?? (await createUser({ name: "fault-holder", password: "fault-holder-password", role: "operator" })))
+    .id;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,20 +64,31 @@ export function alive(pid: number): boolean {
 
 /** The pids the `detaches` lane printed: the lane's shell, its setsid child, its plain child. */
 export async function lanePids(runId: string): Promise<number[]> {
-  return until(`run ${runId} to print its pids`, async () => {
-    const c = await readConsole(runId, "harness").catch(() => null);
-    const m = c ? /pids (\d+) (\d+) (\d+)/.exec(c.data.toString("utf8")) : null;
-    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
-  }, 60_000);
+  return until(
+    `run ${runId} to print its pids`,
+    async () => {
+      const c = await readConsole(runId, "harness").catch(() => null);
+      const m = c ? /pids (\d+) (\d+) (\d+)/.exec(c.data.toString("utf8")) : null;
+      return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+    },
+    60_000,
+  );
 }
 
-/** QEMU processes whose environment carries one of these owner tokens' variable: every guest on the machine otherwise. */
-export async function qemuPids(): Promise<number[]> {
+/** QEMU processes on the machine; with `parent`, only those that process started (its own guests). */
+export async function qemuPids(parent?: number): Promise<number[]> {
   const found: number[] = [];
   for (const e of await readdir("/proc")) {
     if (!/^\d+$/.test(e)) continue;
     const cmd = await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "");
-    if (cmd.startsWith("qemu-system-x86_64\0") || cmd.includes("/qemu-system-x86_64\0")) found.push(Number(e));
+    if (!cmd.startsWith("qemu-system-x86_64\0") && !cmd.includes("/qemu-system-x86_64\0")) continue;
+    if (parent !== undefined) {
+      // the fields after the command name, which may itself hold spaces or parentheses: state, ppid, ...
+      const stat = await readFile(`/proc/${e}/stat`, "utf8").catch(() => "");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== parent) continue;
+    }
+    found.push(Number(e));
   }
   return found;
 }
@@ -84,7 +96,9 @@ export async function qemuPids(): Promise<number[]> {
 /** The guardian a worker started (its child running guardian.mjs). */
 export function guardianOf(workerPid: number): number | null {
   try {
-    const out = execFileSync("pgrep", ["-P", String(workerPid), "-f", "ownership/guardian.mjs"], { encoding: "utf8" }).trim();
+    const out = execFileSync("pgrep", ["-P", String(workerPid), "-f", "ownership/guardian.mjs"], {
+      encoding: "utf8",
+    }).trim();
     return out ? Number(out.split("\n")[0]) : null;
   } catch {
     return null;
@@ -93,6 +107,6 @@ export function guardianOf(workerPid: number): number | null {
 
 export async function runOn(runId: string): Promise<{ status: string; host: string | null }> {
   const r = await runById(runId);
-  const host = r.hostId ? (await db().host.findUnique({ where: { id: r.hostId } }))?.name ?? null : null;
+  const host = r.hostId ? ((await db().host.findUnique({ where: { id: r.hostId } }))?.name ?? null) : null;
   return { status: r.status, host };
 }

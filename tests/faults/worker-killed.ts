@@ -13,10 +13,21 @@ import { alive, fleetTarget, holder, lanePids, qemuPids, runOn, until } from "./
 async function run(ctx: FaultContext): Promise<FaultResult> {
   await fleetTarget("fleet-killed");
   const notes: string[] = [];
-  await ctx.spawnWorker({ hostName: "vm2", slots: 1 });
-  const held = await requestRun({ repository: "fleet-killed", branch: "main", lane: "held", hold: { seconds: 600, userId: await holder() } });
-  await until("vm2's guest to be held", async () => ((await runById(held.id)).holdUntil?.getTime() ?? 0) > Date.now(), 240_000);
-  const guests = await qemuPids();
+  const vm2 = await ctx.spawnWorker({ hostName: "vm2", slots: 1 });
+  const held = await requestRun({
+    repository: "fleet-killed",
+    branch: "main",
+    lane: "held",
+    hold: { seconds: 600, userId: await holder() },
+  });
+  await until(
+    "vm2's guest to be held",
+    async () => ((await runById(held.id)).holdUntil?.getTime() ?? 0) > Date.now(),
+    240_000,
+  );
+  // vm2's own guests: other QEMU processes on the machine (another suite's) are none of this test's business
+  const guests = await qemuPids(vm2.pid);
+  if (guests.length === 0) throw new Error("vm2 holds its run but no QEMU process of vm2's was found");
   const vm = await ctx.spawnWorker({ hostName: "vm", slots: 1 });
   const doomed = await requestRun({ repository: "fleet-killed", branch: "main", lane: "detaches" });
   await until("the lane to run on vm", async () => (await runOn(doomed.id)).host === "vm", 60_000);
@@ -30,20 +41,35 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   const treeGone = (Date.now() - killedAt) / 1000;
   notes.push(`vm's lane tree (setsid child included) gone ${treeGone.toFixed(1)} s after SIGKILL`);
   await until("the run to be lost", async () => (await runById(doomed.id)).status === "lost", 20_000);
-  const retry = await until("its retry to run on a live worker", async () => {
-    const r = await db().run.findFirst({ where: { previousRunId: doomed.id } });
-    return r && (await runOn(r.id)).status === "running" ? r : null;
-  }, 30_000);
+  const retry = await until(
+    "its retry to run on a live worker",
+    async () => {
+      const r = await db().run.findFirst({ where: { previousRunId: doomed.id } });
+      return r && (await runOn(r.id)).status === "running" ? r : null;
+    },
+    30_000,
+  );
   const recovered = (Date.now() - killedAt) / 1000;
   notes.push(`lost and retried, running on ${(await runOn(retry.id)).host} after ${recovered.toFixed(1)} s`);
 
   const restarted = await ctx.spawnWorker({ hostName: "vm", slots: 1 });
   const stillHeld = (await runById(held.id)).status === "running" && guests.every(alive);
-  notes.push(stillHeld ? `vm restarted; vm2's guest (pid ${guests.join(", ")}) and held run untouched` : "vm2's guest or held run was disturbed");
+  notes.push(
+    stillHeld
+      ? `vm restarted; vm2's guest (pid ${guests.join(", ")}) and held run untouched`
+      : "vm2's guest or held run was disturbed",
+  );
   // spawnWorker rejects when the worker exits before it is ready, with what it printed.
-  const refusal = await ctx.spawnWorker({ hostName: "vm2", slots: 1 }).then(() => null, (err: Error) => err.message);
+  const refusal = await ctx.spawnWorker({ hostName: "vm2", slots: 1 }).then(
+    () => null,
+    (err: Error) => err.message,
+  );
   const refused = refusal !== null && /held by a running worker/.test(refusal);
-  notes.push(refused ? "a second worker named vm2 was refused at start, naming the live one's pid" : "a second vm2 was not refused");
+  notes.push(
+    refused
+      ? "a second worker named vm2 was refused at start, naming the live one's pid"
+      : "a second vm2 was not refused",
+  );
 
   await cancelRun(retry.id, "fault suite").catch(() => undefined);
   await cancelRun(held.id, "fault suite").catch(() => undefined);
@@ -55,7 +81,8 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
 export const workerKilled: FaultScenario = {
   id: "worker-killed",
   fault: "SIGKILL of one of two workers on one machine (host names vm, vm2)",
-  mustHold: "its lane tree and VMs end at once; run lost and retried on a live worker ≤ 15 s; vm2's VMs and hold untouched; a second vm2 refused",
+  mustHold:
+    "its lane tree and VMs end at once; run lost and retried on a live worker ≤ 15 s; vm2's VMs and hold untouched; a second vm2 refused",
   budgetSeconds: 420,
   run,
 };

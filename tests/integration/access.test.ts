@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter, createContext, type Context } from "@proofboard/api";
-import { createApiToken, createSession, createUser, type Access, type AuthUser, type TokenScope } from "@proofboard/auth";
+import {
+  createApiToken,
+  createSession,
+  createUser,
+  type Access,
+  type AuthUser,
+  type TokenScope,
+} from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues } from "@proofboard/jobs";
@@ -17,21 +24,54 @@ const PASSWORD = "correct horse battery";
 
 /** The decision for each procedure. A procedure missing here (or declared differently) fails the first test. */
 const POLICY: Record<string, Access> = {
-  "auth.me": "open", "auth.login": "open", "auth.logout": "open", "auth.issueToken": "open",
-  "branches.list": "read", "branches.get": "read", "branches.metrics": "read",
-  "lanes.list": "read", "hosts.list": "read", "hosts.target": "read",
-  "history.branchGrid": "read", "history.lane": "read", "history.compare": "read",
-  "runs.list": "read", "runs.get": "read", "runs.follow": "read", "runs.resolve": "read",
-  "consoles.search": "read", "consoles.diff": "read",
-  "operations.list": "read", "audit.forRun": "read", "audit.requesters": "read",
+  "auth.me": "open",
+  "auth.login": "open",
+  "auth.logout": "open",
+  "auth.issueToken": "open",
+  "branches.list": "read",
+  "branches.get": "read",
+  "branches.metrics": "read",
+  "lanes.list": "read",
+  "hosts.list": "read",
+  "hosts.target": "read",
+  "history.branchGrid": "read",
+  "history.lane": "read",
+  "history.compare": "read",
+  "runs.list": "read",
+  "runs.get": "read",
+  "runs.follow": "read",
+  "runs.resolve": "read",
+  "consoles.search": "read",
+  "consoles.diff": "read",
+  "operations.list": "read",
+  "audit.forRun": "read",
+  "audit.requesters": "read",
   "readiness.timeline": "read",
-  "branches.sync": "operate", "runs.rerun": "operate", "runs.rerunMissing": "operate", "runs.cancel": "operate",
-  "runs.endHold": "operate", "runs.input": "operate",
-  "operations.start": "operate", "operations.resize": "operate", "operations.stop": "operate",
-  "tokens.list": "account", "tokens.create": "account", "tokens.revoke": "account",
-  "audit.list": "admin", "users.list": "admin", "users.create": "admin", "users.setRole": "admin", "users.setPassword": "admin",
-  "news.hooks": "admin", "news.create": "admin", "news.setEnabled": "admin", "news.delete": "admin", "news.rotateSecret": "admin",
-  "news.ping": "admin", "news.deliveries": "admin", "news.redeliver": "admin",
+  "branches.sync": "operate",
+  "runs.rerun": "operate",
+  "runs.rerunMissing": "operate",
+  "runs.cancel": "operate",
+  "runs.endHold": "operate",
+  "runs.input": "operate",
+  "operations.start": "operate",
+  "operations.resize": "operate",
+  "operations.stop": "operate",
+  "tokens.list": "account",
+  "tokens.create": "account",
+  "tokens.revoke": "account",
+  "audit.list": "admin",
+  "users.list": "admin",
+  "users.create": "admin",
+  "users.setRole": "admin",
+  "users.setPassword": "admin",
+  "news.hooks": "admin",
+  "news.create": "admin",
+  "news.setEnabled": "admin",
+  "news.delete": "admin",
+  "news.rotateSecret": "admin",
+  "news.ping": "admin",
+  "news.deliveries": "admin",
+  "news.redeliver": "admin",
 };
 
 type Proc = { _def: { type: "query" | "mutation" | "subscription"; meta?: { access?: Access } } };
@@ -60,10 +100,16 @@ async function contextFor(who: Who): Promise<Context> {
 /** The error code of a call (OK when it answered), closing a subscription's stream at once. */
 async function outcome(ctx: Context, path: string, input: unknown): Promise<{ code: string; message: string }> {
   const [group, name] = path.split(".") as [string, string];
-  const caller = appRouter.createCaller(ctx) as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>;
+  const caller = appRouter.createCaller(ctx) as unknown as Record<
+    string,
+    Record<string, (i: unknown) => Promise<unknown>>
+  >;
   try {
     const result = await caller[group]![name]!(input);
-    const iterator = result && typeof result === "object" && Symbol.asyncIterator in result ? (result as AsyncIterable<unknown>)[Symbol.asyncIterator]() : null;
+    const iterator =
+      result && typeof result === "object" && Symbol.asyncIterator in result
+        ? (result as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : null;
     if (iterator) {
       // A subscription checks its access when its first value is asked for.
       await Promise.race([iterator.next(), new Promise((r) => setTimeout(r, 300))]);
@@ -80,8 +126,23 @@ function probeInput(path: string, runId: string): unknown {
   if (path === "auth.me" || path === "auth.logout" || path === "users.list" || path === "hosts.list") return undefined;
   if (path === "branches.sync") return { repository: "no-such-repository" };
   if (path === "tokens.list") return {};
-  if (path.startsWith("runs.") || path.startsWith("operations.") || path.startsWith("consoles.") || path.startsWith("audit.forRun")) {
-    return { id: runId, runId, console: "node01", data: "x", name: "status", operationId: crypto.randomUUID(), cols: 80, rows: 24, lastEventId: null };
+  if (
+    path.startsWith("runs.") ||
+    path.startsWith("operations.") ||
+    path.startsWith("consoles.") ||
+    path.startsWith("audit.forRun")
+  ) {
+    return {
+      id: runId,
+      runId,
+      console: "node01",
+      data: "x",
+      name: "status",
+      operationId: crypto.randomUUID(),
+      cols: 80,
+      rows: 24,
+      lastEventId: null,
+    };
   }
   return { __invalid: true };
 }
@@ -108,11 +169,27 @@ beforeAll(async () => {
     const user = await createUser({ name, password: PASSWORD, role });
     sessions[role] = await createSession(user.id);
     for (const scope of ["read", "operate"] as const) {
-      tokens[`${role}:${scope}`] = (await createApiToken({ userId: user.id, name: `t-${scope}`, scope: role === "viewer" ? "read" : scope, days: 1, createdById: user.id })).token;
+      tokens[`${role}:${scope}`] = (
+        await createApiToken({
+          userId: user.id,
+          name: `t-${scope}`,
+          scope: role === "viewer" ? "read" : scope,
+          days: 1,
+          createdById: user.id,
+        })
+      ).token;
     }
   }
   const repo = await ensureRepository("accesstest", "/nonexistent");
-  runId = (await insertRun({ repositoryId: repo.id, sha: "a".repeat(40), lane: "hello", status: "passed", queuedAt: new Date() })).id;
+  runId = (
+    await insertRun({
+      repositoryId: repo.id,
+      sha: "a".repeat(40),
+      lane: "hello",
+      status: "passed",
+      queuedAt: new Date(),
+    })
+  ).id;
 });
 
 afterAll(async () => {
@@ -124,7 +201,9 @@ afterAll(async () => {
 
 describe("access to every procedure", () => {
   it("every procedure of the router declares the access decided for it", () => {
-    const declared = Object.fromEntries(Object.entries(procedures).map(([path, p]) => [path, p._def.meta?.access ?? "(none)"]));
+    const declared = Object.fromEntries(
+      Object.entries(procedures).map(([path, p]) => [path, p._def.meta?.access ?? "(none)"]),
+    );
     expect(declared).toEqual(POLICY);
     // Nothing that changes state may be open to readers.
     for (const [path, p] of Object.entries(procedures)) {
@@ -141,9 +220,14 @@ describe("access to every procedure", () => {
         for (const who of WHO) {
           const ctx = await contextFor(who);
           // Logging out for real would end the session the next calls use.
-          const got = await outcome(path === "auth.logout" ? { ...ctx, sessionToken: null } : ctx, path, probeInput(path, runId));
+          const got = await outcome(
+            path === "auth.logout" ? { ...ctx, sessionToken: null } : ctx,
+            path,
+            probeInput(path, runId),
+          );
           const refused = got.code === "UNAUTHORIZED" || got.code === "FORBIDDEN";
-          if (refused === allowed(access, who, mode === "public")) wrong.push(`${path} as ${who.label}: ${got.code} ${got.message}`);
+          if (refused === allowed(access, who, mode === "public"))
+            wrong.push(`${path} as ${who.label}: ${got.code} ${got.message}`);
           // A refusal says who asked and what it needs.
           if (refused && who.role) expect(got.message, path).toMatch(new RegExp(`access-${who.role} \\(${who.role}`));
           if (refused && !who.role) expect(got.message, path).toMatch(/^not logged in: .* needs .*proofboard login/);

@@ -81,7 +81,9 @@ describe("passwords and sessions", () => {
     const token = await login("olga", PASSWORD);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await userForToken(token)).toMatchObject({ name: "olga", role: "operator" });
-    const id = createHash("sha256").update(token ?? "").digest("hex");
+    const id = createHash("sha256")
+      .update(token ?? "")
+      .digest("hex");
     const session = await db().session.findUniqueOrThrow({ where: { id } });
     const days = (session.expiresAt.getTime() - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.99);
@@ -113,7 +115,10 @@ describe("auth router and the operator gate", () => {
 
   it("sets an HttpOnly session cookie on login that later requests are recognised by", async () => {
     const { caller, resHeaders } = await callerWith();
-    expect(await caller.auth.login({ name: "olga", password: PASSWORD })).toMatchObject({ name: "olga", role: "operator" });
+    expect(await caller.auth.login({ name: "olga", password: PASSWORD })).toMatchObject({
+      name: "olga",
+      role: "operator",
+    });
     const setCookie = resHeaders.get("set-cookie");
     expect(setCookie).toMatch(/^pb_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Lax; Path=\/; Max-Age=604800$/);
     const cookie = `theme=dark; ${cookiePair(setCookie)}`;
@@ -124,7 +129,9 @@ describe("auth router and the operator gate", () => {
 
   it("refuses a wrong password with UNAUTHORIZED and sets no cookie", async () => {
     const { caller, resHeaders } = await callerWith();
-    await expect(caller.auth.login({ name: "olga", password: "nope nope" })).rejects.toThrow("unknown user or wrong password");
+    await expect(caller.auth.login({ name: "olga", password: "nope nope" })).rejects.toThrow(
+      "unknown user or wrong password",
+    );
     expect(await codeOf(caller.auth.login({ name: "ghost", password: PASSWORD }))).toBe("UNAUTHORIZED");
     expect(resHeaders.get("set-cookie")).toBeNull();
   });
@@ -147,9 +154,13 @@ describe("auth router and the operator gate", () => {
       cookies[name] = cookiePair(resHeaders.get("set-cookie"));
     }
     expect(await codeOf((await gatedAs()).x())).toBe("UNAUTHORIZED");
-    await expect((await gatedAs()).x()).rejects.toThrow(/^not logged in: x needs an operator; log in on the web page, or run `proofboard login`/);
+    await expect((await gatedAs()).x()).rejects.toThrow(
+      /^not logged in: x needs an operator; log in on the web page, or run `proofboard login`/,
+    );
     expect(await codeOf((await gatedAs(cookies.vic)).x())).toBe("FORBIDDEN");
-    await expect((await gatedAs(cookies.vic)).x()).rejects.toThrow("vic (viewer) may not do this: x needs an operator; ask an admin for the role");
+    await expect((await gatedAs(cookies.vic)).x()).rejects.toThrow(
+      "vic (viewer) may not do this: x needs an operator; ask an admin for the role",
+    );
     expect(await (await gatedAs(cookies.olga)).x()).toBe(1);
     expect(await (await gatedAs(cookies.ada)).x()).toBe(1);
   });
@@ -164,10 +175,16 @@ describe("auth router and the operator gate", () => {
 });
 
 describe("scripts/user.ts", () => {
-  function userScript(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  function userScript(
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: number; out: string; err: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "scripts/user.ts", ...args], { cwd: root, timeout: 60_000, env: { ...process.env, ...env } }, (error, out, err) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "scripts/user.ts", ...args],
+        { cwd: root, timeout: 60_000, env: { ...process.env, ...env } },
+        (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
       );
     });
   }
@@ -175,13 +192,20 @@ describe("scripts/user.ts", () => {
   it("adds an operator from argv and PROOFBOARD_PASSWORD who can then log in", async () => {
     const r = await userScript(["add", "demo-op", "--role", "operator"], { PROOFBOARD_PASSWORD: "demo-op-password" });
     expect(r).toMatchObject({ code: 0, out: "created demo-op (operator)\n" });
-    expect(await userForToken(await login("demo-op", "demo-op-password"))).toMatchObject({ name: "demo-op", role: "operator" });
+    expect(await userForToken(await login("demo-op", "demo-op-password"))).toMatchObject({
+      name: "demo-op",
+      role: "operator",
+    });
     const list = await userScript(["list"]);
     expect(list.out).toMatch(/^demo-op\toperator\t/m);
   });
 
   it("exits 2 with one line on bad input", async () => {
-    for (const args of [["add", "$(touch pwned)", "--role", "operator"], ["add", "x2", "--role", "root"], ["frobnicate"]]) {
+    for (const args of [
+      ["add", "$(touch pwned)", "--role", "operator"],
+      ["add", "x2", "--role", "root"],
+      ["frobnicate"],
+    ]) {
       const r = await userScript(args, { PROOFBOARD_PASSWORD: "long enough" });
       expect(r.code).toBe(2);
       expect(r.err.trim().split("\n")).toHaveLength(1);

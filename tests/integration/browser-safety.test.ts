@@ -42,10 +42,21 @@ let operatorCookie = "";
 let cliToken = "";
 
 /** One tRPC mutation as an operator's browser on our own page sends it, unless `headers` says otherwise ("" leaves a header out). */
-async function mutate(path: string, input: unknown, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const all = { host: "pb.test", origin: ORIGIN, "sec-fetch-site": "same-origin", "content-type": "application/json",
+async function mutate(
+  path: string,
+  input: unknown,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer> {
+  const all = {
+    host: "pb.test",
+    origin: ORIGIN,
+    "sec-fetch-site": "same-origin",
+    "content-type": "application/json",
     // Logging in replaces the session it came with: the shared operator's must survive the login tests.
-    cookie: path.startsWith("auth.") ? "" : operatorCookie, ...headers };
+    cookie: path.startsWith("auth.") ? "" : operatorCookie,
+    ...headers,
+  };
   const res = await POST(
     new Request(`${ORIGIN}/api/trpc/${path}`, {
       method: "POST",
@@ -53,8 +64,17 @@ async function mutate(path: string, input: unknown, headers: Record<string, stri
       body: body ?? JSON.stringify(input),
     }),
   );
-  const json = (await res.json()) as { result?: { data: unknown }; error?: { message: string; data: { code: string } } };
-  return { status: res.status, code: json.error?.data.code ?? null, message: json.error?.message ?? "", headers: res.headers, data: json.result?.data };
+  const json = (await res.json()) as {
+    result?: { data: unknown };
+    error?: { message: string; data: { code: string } };
+  };
+  return {
+    status: res.status,
+    code: json.error?.data.code ?? null,
+    message: json.error?.message ?? "",
+    headers: res.headers,
+    data: json.result?.data,
+  };
 }
 
 async function userCookie(name: string): Promise<string> {
@@ -89,7 +109,8 @@ beforeAll(async () => {
   await syncRepository(await ensureRepository("bs", target.dir));
   operatorCookie = await userCookie("bs-operator");
   const cli = await createUser({ name: "bs-cli", password: PASSWORD, role: "operator" });
-  cliToken = (await createApiToken({ userId: cli.id, name: "cli", scope: "operate", days: 1, createdById: null })).token;
+  cliToken = (await createApiToken({ userId: cli.id, name: "cli", scope: "operate", days: 1, createdById: null }))
+    .token;
 });
 
 beforeEach(async () => {
@@ -106,15 +127,34 @@ afterAll(async () => {
 describe("cross-site requests", () => {
   it("refuses a form posted from another site, and the session survives it", async () => {
     const cookie = await userCookie("cara");
-    const form = await mutate("auth.logout", null, { cookie, origin: "https://evil.example", "sec-fetch-site": "cross-site", "content-type": "application/x-www-form-urlencoded" }, "a=1");
+    const form = await mutate(
+      "auth.logout",
+      null,
+      {
+        cookie,
+        origin: "https://evil.example",
+        "sec-fetch-site": "cross-site",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      "a=1",
+    );
     expect(form.status).toBe(403);
     expect(form.message).toMatch(/^cross-site request refused: /);
     expect(form.headers.get("set-cookie")).toBeNull();
     // An older browser without Fetch metadata: the foreign Origin alone is enough.
-    const noMetadata = await mutate("auth.logout", null, { cookie, origin: "https://evil.example", "sec-fetch-site": "" });
+    const noMetadata = await mutate("auth.logout", null, {
+      cookie,
+      origin: "https://evil.example",
+      "sec-fetch-site": "",
+    });
     expect(noMetadata.message).toMatch(/^cross-site request refused: Origin "https:\/\/evil.example"/);
     // Without either header (a form from a page that hides its origin), a form body is still no JSON.
-    const multipart = await mutate("auth.logout", null, { cookie, origin: "", "sec-fetch-site": "", "content-type": "multipart/form-data; boundary=x" }, "--x--\r\n");
+    const multipart = await mutate(
+      "auth.logout",
+      null,
+      { cookie, origin: "", "sec-fetch-site": "", "content-type": "multipart/form-data; boundary=x" },
+      "--x--\r\n",
+    );
     expect(multipart.status).toBe(403);
     expect(multipart.message).toMatch(/application\/json/);
     expect(await userForToken(cookie.slice("pb_session=".length))).toMatchObject({ name: "cara" });
@@ -122,10 +162,24 @@ describe("cross-site requests", () => {
 
   it("accepts the same mutation from our own page, and from the CLI (no Origin, no Fetch metadata)", async () => {
     const cookie = await userCookie("cid");
-    const cli = await mutate("runs.cancel", { id: "no-such-run" }, { origin: "", "sec-fetch-site": "", "user-agent": "proofboard-cli/1", cookie: "" });
+    const cli = await mutate(
+      "runs.cancel",
+      { id: "no-such-run" },
+      { origin: "", "sec-fetch-site": "", "user-agent": "proofboard-cli/1", cookie: "" },
+    );
     expect(cli.code).toBe("UNAUTHORIZED");
     expect(cli.message).toMatch(/^not logged in: runs\.cancel needs an operator/);
-    const withToken = await mutate("runs.cancel", { id: "no-such-run" }, { origin: "", "sec-fetch-site": "", "user-agent": "proofboard-cli/1", cookie: "", authorization: `Bearer ${cliToken}` });
+    const withToken = await mutate(
+      "runs.cancel",
+      { id: "no-such-run" },
+      {
+        origin: "",
+        "sec-fetch-site": "",
+        "user-agent": "proofboard-cli/1",
+        cookie: "",
+        authorization: `Bearer ${cliToken}`,
+      },
+    );
     expect(withToken.code).toBe("NOT_FOUND");
     const own = await mutate("auth.logout", null, { cookie });
     expect(own.status).toBe(200);
@@ -140,7 +194,11 @@ describe("failed logins", () => {
   it("locks a name out after 3 failures, even with the right password, saying for how long", async () => {
     await createUser({ name: "lena", password: PASSWORD, role: "viewer" });
     for (const i of [1, 2, 3]) {
-      const wrong = await mutate("auth.login", { name: "lena", password: "wrong password" }, { "x-forwarded-for": `10.1.0.${i}` });
+      const wrong = await mutate(
+        "auth.login",
+        { name: "lena", password: "wrong password" },
+        { "x-forwarded-for": `10.1.0.${i}` },
+      );
       expect(wrong.code).toBe("UNAUTHORIZED");
     }
     const right = await mutate("auth.login", { name: "lena", password: PASSWORD }, { "x-forwarded-for": "10.1.0.9" });
@@ -163,11 +221,15 @@ describe("failed logins", () => {
   it("locks an address out after 6 failures across names; other addresses still log in", async () => {
     await createUser({ name: "noor", password: PASSWORD, role: "viewer" });
     for (let i = 0; i < 6; i++) {
-      expect((await mutate("auth.login", { name: `guess${i}`, password: PASSWORD }, { "x-forwarded-for": "10.3.0.1" })).code).toBe("UNAUTHORIZED");
+      expect(
+        (await mutate("auth.login", { name: `guess${i}`, password: PASSWORD }, { "x-forwarded-for": "10.3.0.1" })).code,
+      ).toBe("UNAUTHORIZED");
     }
     const refused = await mutate("auth.login", { name: "noor", password: PASSWORD }, { "x-forwarded-for": "10.3.0.1" });
     expect(refused.message).toBe("too many failed logins from 10.3.0.1; try again in 15 min");
-    expect((await mutate("auth.login", { name: "noor", password: PASSWORD }, { "x-forwarded-for": "10.3.0.2" })).status).toBe(200);
+    expect(
+      (await mutate("auth.login", { name: "noor", password: PASSWORD }, { "x-forwarded-for": "10.3.0.2" })).status,
+    ).toBe(200);
   });
 });
 
@@ -176,7 +238,10 @@ describe("mutation rate limits", () => {
     const cookie = await userCookie("ravi");
     const codes: (string | null)[] = [];
     for (let i = 0; i < 40; i++) {
-      codes.push((await mutate("runs.cancel", { id: "no-such-run" }, { cookie, "x-forwarded-for": `192.0.2.${i}, 10.0.0.1` })).code);
+      codes.push(
+        (await mutate("runs.cancel", { id: "no-such-run" }, { cookie, "x-forwarded-for": `192.0.2.${i}, 10.0.0.1` }))
+          .code,
+      );
     }
     expect(codes.slice(0, 6)).toEqual(Array(6).fill("NOT_FOUND"));
     expect(codes.slice(6)).toEqual(Array(34).fill("TOO_MANY_REQUESTS"));
@@ -194,9 +259,18 @@ describe("mutation rate limits", () => {
       codes.push((await mutate("runs.cancel", { id: "no-such-run" }, { cookie, "x-forwarded-for": hostile })).code);
       codes.push((await mutate("runs.cancel", { id: "no-such-run" }, { cookie, "x-forwarded-for": hostile })).code);
     }
-    expect(codes).toEqual(["NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "NOT_FOUND", "TOO_MANY_REQUESTS", "TOO_MANY_REQUESTS"]);
+    expect(codes).toEqual([
+      "NOT_FOUND",
+      "NOT_FOUND",
+      "NOT_FOUND",
+      "NOT_FOUND",
+      "TOO_MANY_REQUESTS",
+      "TOO_MANY_REQUESTS",
+    ]);
     const refused = await mutate("runs.cancel", { id: "no-such-run" }, { "x-forwarded-for": hostile });
-    expect(refused.message).toMatch(/^rate limit: 4 changes per minute for address \[31m203\.0\.113\.5; try again in \d+ s$/);
+    expect(refused.message).toMatch(
+      /^rate limit: 4 changes per minute for address \[31m203\.0\.113\.5; try again in \d+ s$/,
+    );
     // Reads are never counted.
     const read = await POST(new Request(`${ORIGIN}/api/trpc/auth.me`, { headers: { "x-forwarded-for": hostile } }));
     expect(read.status).toBe(200);
@@ -220,7 +294,9 @@ describe("mutation rate limits", () => {
     expect(refused).toBe(97);
     expect(Date.now() - started).toBeLessThan(30_000);
     // Anonymous, they are refused outright and queue nothing.
-    expect((await mutate("runs.rerun", { repository: "bs", branch: "main", lane: "e" }, { cookie: "" })).status).toBe(401);
+    expect((await mutate("runs.rerun", { repository: "bs", branch: "main", lane: "e" }, { cookie: "" })).status).toBe(
+      401,
+    );
     expect(await db().run.count({ where: { lane: "e" } })).toBe(before + 3);
   });
 
@@ -230,7 +306,8 @@ describe("mutation rate limits", () => {
       // A port nothing listens on: the counter answers null at once and the request proceeds.
       setEnv({ REDIS_URL: "redis://127.0.0.1:1", PROOFBOARD_MUTATION_RATE: "1/min" });
       const cookie = await userCookie("fay");
-      for (let i = 0; i < 3; i++) expect((await mutate("runs.cancel", { id: "no-such-run" }, { cookie })).code).toBe("NOT_FOUND");
+      for (let i = 0; i < 3; i++)
+        expect((await mutate("runs.cancel", { id: "no-such-run" }, { cookie })).code).toBe("NOT_FOUND");
     } finally {
       if (redisUrl === undefined) delete process.env.REDIS_URL;
       else process.env.REDIS_URL = redisUrl;
@@ -248,7 +325,9 @@ describe("queued runs per branch", () => {
     for (const lane of ["a", "b", "c"]) ids.push((await rerun(lane)).data as { id: string });
     const over = await rerun("d");
     expect(over.code).toBe("CONFLICT");
-    expect(over.message).toBe("main already has 3 runs queued or waiting; the limit is 3 per branch (PROOFBOARD_MAX_QUEUED_PER_BRANCH): wait for some to start or cancel them");
+    expect(over.message).toBe(
+      "main already has 3 runs queued or waiting; the limit is 3 per branch (PROOFBOARD_MAX_QUEUED_PER_BRANCH): wait for some to start or cancel them",
+    );
     expect(await db().run.count({ where: { lane: "d", status: "queued" } })).toBe(0);
     // A second click on a queued lane returns that run: it adds nothing to the queue.
     expect(((await rerun("a")).data as { id: string }).id).toBe(ids[0]!.id);

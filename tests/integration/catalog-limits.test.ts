@@ -7,7 +7,16 @@ import { db, disconnectDb, Prisma } from "@proofboard/db";
 import { CatalogError, MAX_LANES } from "@proofboard/domain";
 import { closeQueues, enqueueRun, laneQueue } from "@proofboard/jobs";
 import {
-  advanceAllWaiting, catalogAt, catalogParses, ensureRepository, listConsoles, readConsole, requestMissing, requestRun, runById, syncRepository,
+  advanceAllWaiting,
+  catalogAt,
+  catalogParses,
+  ensureRepository,
+  listConsoles,
+  readConsole,
+  requestMissing,
+  requestRun,
+  runById,
+  syncRepository,
 } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { makeRepo, resetDb, waitFor } from "./helpers";
@@ -18,7 +27,8 @@ import { operatorCaller } from "../support/callers";
  * huge one is refused before parsing, `missing` on a bad head says why, and a run never runs
  * without its lane definition: it uses the snapshot taken when it was requested, or waits.
  */
-const lane = (i: number) => `  - { name: lane-${i}, description: lane ${i}, command: [echo, "${i}"], group: publishable, host: tcg, timeoutSeconds: 60 }`;
+const lane = (i: number) =>
+  `  - { name: lane-${i}, description: lane ${i}, command: [echo, "${i}"], group: publishable, host: tcg, timeoutSeconds: 60 }`;
 const good = `version: 1
 name: limits
 lanes:
@@ -33,9 +43,16 @@ gates:
   - { id: rel, name: release, lanes: [envy], release: true }
 `;
 // under 1 MiB but over the lane cap: a full YAML parse (hundreds of ms) to find out
-const slow = ["version: 1", "name: slow", "lanes:", ...Array.from({ length: 7000 }, (_, i) => lane(i)), "  - { name: broken }", ""].join("\n");
+const slow = [
+  "version: 1",
+  "name: slow",
+  "lanes:",
+  ...Array.from({ length: 7000 }, (_, i) => lane(i)),
+  "  - { name: broken }",
+  "",
+].join("\n");
 // 5 MB of YAML that is broken in several ways; refused for its size alone
-const huge = `version: 1\nlanes:\n${"  - { name: x, command: [\"$(rm -rf /)\"] \n".repeat(125_000)}`;
+const huge = `version: 1\nlanes:\n${'  - { name: x, command: ["$(rm -rf /)"] \n'.repeat(125_000)}`;
 
 let worker: RunningWorker;
 let target: ReturnType<typeof makeRepo>;
@@ -63,7 +80,8 @@ afterAll(async () => {
   await disconnectDb();
 });
 
-const headOf = async (name: string) => (await db().branch.findUniqueOrThrow({ where: { repositoryId_name: { repositoryId: repo.id, name } } })).headSha;
+const headOf = async (name: string) =>
+  (await db().branch.findUniqueOrThrow({ where: { repositoryId_name: { repositoryId: repo.id, name } } })).headSha;
 const ended = (id: string) =>
   waitFor(`run ${id} to end`, async () => {
     const r = await runById(id);
@@ -72,7 +90,9 @@ const ended = (id: string) =>
 
 describe("invalid catalogs are parsed once per commit", () => {
   it("refuses the 5 MB catalog for its size, and a second overview is fast and parses nothing", async () => {
-    await expect(catalogAt(repo, await headOf("huge"))).rejects.toThrow(/^proofboard\.yaml@[0-9a-f]{10}:1: the catalog is 5,\d{3},\d{3} bytes; the limit is 1 MiB/);
+    await expect(catalogAt(repo, await headOf("huge"))).rejects.toThrow(
+      /^proofboard\.yaml@[0-9a-f]{10}:1: the catalog is 5,\d{3},\d{3} bytes; the limit is 1 MiB/,
+    );
     // the sync judged the three heads: one parse per catalog text, and never again
     expect(catalogParses.count).toBe(3);
     const first = await caller.branches.list({ repository: "catlimits" });
@@ -89,28 +109,42 @@ describe("invalid catalogs are parsed once per commit", () => {
     for (let i = 0; i < 3; i++) {
       const err = await catalogAt(repo, await headOf("slow")).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CatalogError);
-      expect((err as CatalogError).message).toMatch(new RegExp(`^proofboard\\.yaml@[0-9a-f]{10}:3: lanes: 7001 lanes; the limit is ${MAX_LANES}$`));
+      expect((err as CatalogError).message).toMatch(
+        new RegExp(`^proofboard\\.yaml@[0-9a-f]{10}:3: lanes: 7001 lanes; the limit is ${MAX_LANES}$`),
+      );
     }
     expect(catalogParses.count).toBe(afterFirst);
   });
 
   it("missing on a branch whose head catalog is invalid throws that catalog's error, not nothing-to-queue", async () => {
     await expect(requestMissing({ repository: "catlimits", branch: "huge" })).rejects.toThrow(/:1: the catalog is 5,/);
-    await expect(caller.runs.rerunMissing({ repository: "catlimits", branch: "slow" })).rejects.toThrow(/proofboard\.yaml@[0-9a-f]{10}:3: lanes: 7001 lanes/);
+    await expect(caller.runs.rerunMissing({ repository: "catlimits", branch: "slow" })).rejects.toThrow(
+      /proofboard\.yaml@[0-9a-f]{10}:3: lanes: 7001 lanes/,
+    );
   });
 });
 
 describe("a run never runs without its lane definition", () => {
   it("snapshots the lane when requested and runs with it even where the catalog cannot be read", async () => {
     const requested = await requestRun({ repository: "catlimits", branch: "main", lane: "envy" });
-    expect((requested.laneSpec as { env: Record<string, string> }).env.SPEC_GREETING).toBe("hi; $(touch /tmp/pwned-by-env)");
+    expect((requested.laneSpec as { env: Record<string, string> }).env.SPEC_GREETING).toBe(
+      "hi; $(touch /tmp/pwned-by-env)",
+    );
     const run = await ended(requested.id);
     expect(run.status).toBe("passed");
     // the same snapshot on a commit whose catalog is refused (the slow branch): it still runs with its env
     const elsewhere = await db().run.create({
       data: {
-        repositoryId: repo.id, commitSha: await headOf("slow"), branchName: "slow", lane: "envy", attempt: 1, argv: requested.argv,
-        timeoutSeconds: 60, hostClass: "tcg", catalogSource: requested.catalogSource, laneSpec: requested.laneSpec as Prisma.InputJsonValue,
+        repositoryId: repo.id,
+        commitSha: await headOf("slow"),
+        branchName: "slow",
+        lane: "envy",
+        attempt: 1,
+        argv: requested.argv,
+        timeoutSeconds: 60,
+        hostClass: "tcg",
+        catalogSource: requested.catalogSource,
+        laneSpec: requested.laneSpec as Prisma.InputJsonValue,
       },
     });
     await enqueueRun(elsewhere.id, "tcg");
@@ -128,8 +162,15 @@ describe("a run never runs without its lane definition", () => {
     target.git("branch", "-D", "side");
     const old = await db().run.create({
       data: {
-        repositoryId: repo.id, commitSha: sha, branchName: "main", lane: "envy", attempt: 1, argv: ["bash", "-c", 'touch "$1"', "lane", marker],
-        timeoutSeconds: 60, hostClass: "tcg", catalogSource: `proofboard.yaml@${sha.slice(0, 10)}`,
+        repositoryId: repo.id,
+        commitSha: sha,
+        branchName: "main",
+        lane: "envy",
+        attempt: 1,
+        argv: ["bash", "-c", 'touch "$1"', "lane", marker],
+        timeoutSeconds: 60,
+        hostClass: "tcg",
+        catalogSource: `proofboard.yaml@${sha.slice(0, 10)}`,
       },
     });
     expect(old.laneSpec).toBeNull();
@@ -139,8 +180,15 @@ describe("a run never runs without its lane definition", () => {
       return r.status === "waiting" && r.reason ? r : null;
     });
     // The worker finds the commit missing before it reads any catalog, and says so.
-    expect(waiting.reason).toBe(`commit ${sha.slice(0, 10)} could not be fetched from the target (the target does not have it); the run waits and is queued again once it can be read`);
-    expect([waiting.hostId, waiting.startedAt, waiting.finishedAt, waiting.failureKind]).toEqual([null, null, null, null]);
+    expect(waiting.reason).toBe(
+      `commit ${sha.slice(0, 10)} could not be fetched from the target (the target does not have it); the run waits and is queued again once it can be read`,
+    );
+    expect([waiting.hostId, waiting.startedAt, waiting.finishedAt, waiting.failureKind]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(existsSync(marker)).toBe(false);
     expect(await listConsoles(old.id)).toEqual([]);
     // nothing of it runs: no process (QEMU or other) carries its id
@@ -164,8 +212,15 @@ describe("a run never runs without its lane definition", () => {
     const sha = await headOf("slow");
     const old = await db().run.create({
       data: {
-        repositoryId: repo.id, commitSha: sha, branchName: "slow", lane: "lane-1", attempt: 1, argv: ["bash", "-c", 'touch "$1"', "lane", marker + "-slow"],
-        timeoutSeconds: 60, hostClass: "tcg", catalogSource: `proofboard.yaml@${sha.slice(0, 10)}`,
+        repositoryId: repo.id,
+        commitSha: sha,
+        branchName: "slow",
+        lane: "lane-1",
+        attempt: 1,
+        argv: ["bash", "-c", 'touch "$1"', "lane", marker + "-slow"],
+        timeoutSeconds: 60,
+        hostClass: "tcg",
+        catalogSource: `proofboard.yaml@${sha.slice(0, 10)}`,
       },
     });
     await enqueueRun(old.id, "tcg");
@@ -173,7 +228,9 @@ describe("a run never runs without its lane definition", () => {
       const r = await runById(old.id);
       return r.status === "waiting" && r.reason ? r : null;
     });
-    expect(waiting.reason).toContain(`(proofboard.yaml@${sha.slice(0, 10)}:3: lanes: 7001 lanes; the limit is ${MAX_LANES})`);
+    expect(waiting.reason).toContain(
+      `(proofboard.yaml@${sha.slice(0, 10)}:3: lanes: 7001 lanes; the limit is ${MAX_LANES})`,
+    );
     await advanceAllWaiting();
     expect((await runById(old.id)).status).toBe("waiting");
     const canceled = await caller.runs.cancel({ id: old.id });
@@ -184,9 +241,22 @@ describe("a run never runs without its lane definition", () => {
   it("the branch page says why a released run waits, instead of the host-capacity text", async () => {
     const head = await headOf("main");
     const attempt = 1 + (await db().run.count({ where: { repositoryId: repo.id, commitSha: head, lane: "envy" } }));
-    const reason = "the lane definition could not be read (git cat-file failed: <b>x</b>); the run waits and is queued again once the catalog can be read";
+    const reason =
+      "the lane definition could not be read (git cat-file failed: <b>x</b>); the run waits and is queued again once the catalog can be read";
     const released = await db().run.create({
-      data: { repositoryId: repo.id, commitSha: head, branchName: "main", lane: "envy", attempt, argv: ["true"], timeoutSeconds: 60, hostClass: "tcg", catalogSource: "test", status: "waiting", reason },
+      data: {
+        repositoryId: repo.id,
+        commitSha: head,
+        branchName: "main",
+        lane: "envy",
+        attempt,
+        argv: ["true"],
+        timeoutSeconds: 60,
+        hostClass: "tcg",
+        catalogSource: "test",
+        status: "waiting",
+        reason,
+      },
     });
     try {
       const branch = await caller.branches.get({ repository: "catlimits", name: "main" });

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
-import { ensureRepository, listConsoles, readConsole, requestRun, resetSiteOverlay, runById, syncRepository } from "@proofboard/services";
+import {
+  ensureRepository,
+  listConsoles,
+  readConsole,
+  requestRun,
+  resetSiteOverlay,
+  runById,
+  syncRepository,
+} from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 // @trpc/server resolves from the CLI package, not from the repository root, so the server lives there.
 import { serveApi } from "../../apps/cli/testing/api-server";
@@ -77,7 +85,13 @@ beforeAll(async () => {
   await syncRepository(await ensureRepository("site", target.dir));
   // a TCG-only host: without the overlay, the nested-KVM lane would wait here for ever
   const empty = mkdtempSync(path.join(os.tmpdir(), "pb-probe-empty-"));
-  worker = await startWorker({ hostName: "site-tcg", control: false, slots: 2, probeRoots: { dev: empty, sys: empty }, log: () => undefined });
+  worker = await startWorker({
+    hostName: "site-tcg",
+    control: false,
+    slots: 2,
+    probeRoots: { dev: empty, sys: empty },
+    log: () => undefined,
+  });
 });
 
 afterAll(async () => {
@@ -105,8 +119,15 @@ describe("a site overlay on a real run", () => {
     const node01 = (await readConsole(run.id, "node01")).data;
     expect(node01.equals(THIS_RUN)).toBe(true);
     expect((await readConsole(run.id, "harness")).data.toString()).toBe(`cluster up in ${state}\n`);
-    const kinds = await db().console.findMany({ where: { runId: run.id }, select: { name: true, kind: true }, orderBy: { name: "asc" } });
-    expect(kinds).toEqual([{ name: "harness", kind: "harness" }, { name: "node01", kind: "file" }]);
+    const kinds = await db().console.findMany({
+      where: { runId: run.id },
+      select: { name: true, kind: true },
+      orderBy: { name: "asc" },
+    });
+    expect(kinds).toEqual([
+      { name: "harness", kind: "harness" },
+      { name: "node01", kind: "file" },
+    ]);
   });
 
   it("runs a lane only the overlay has, with the overlay's environment", async () => {
@@ -117,8 +138,14 @@ describe("a site overlay on a real run", () => {
 
   it("the Lanes API shows what the overlay changed and the override it could not apply", async () => {
     const listed = await caller.lanes.list({ repository: "site", branch: "main" });
-    expect(listed.catalog.lanes.map((l) => [l.name, l.host, l.timeoutSeconds])).toEqual([["cluster", "tcg", 123], ["site-only", "tcg", 30]]);
-    expect(listed.overlay).toEqual({ file: overlayFile, changes: ["cluster: host, timeoutSeconds, serialLogs, env", "site-only: added"] });
+    expect(listed.catalog.lanes.map((l) => [l.name, l.host, l.timeoutSeconds])).toEqual([
+      ["cluster", "tcg", 123],
+      ["site-only", "tcg", 30],
+    ]);
+    expect(listed.overlay).toEqual({
+      file: overlayFile,
+      changes: ["cluster: host, timeoutSeconds, serialLogs, env", "site-only: added"],
+    });
     expect(listed.notes).toEqual([
       `site overlay ${overlayFile}:8: no lane "clustre" in ${listed.source}; this override is unused (did you mean "cluster"?)`,
     ]);
@@ -133,11 +160,21 @@ describe("a site overlay on a real run", () => {
           process.execPath,
           ["--import", "tsx", "apps/cli/src/main.ts", "lanes", "--branch", "main"],
           // the CLI knows nothing of the overlay: what it prints comes from the server
-          { cwd: path.resolve(import.meta.dirname, "../.."), env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "site", PROOFBOARD_CATALOG_OVERLAY: "" } },
+          {
+            cwd: path.resolve(import.meta.dirname, "../.."),
+            env: {
+              ...process.env,
+              PROOFBOARD_API_URL: api.url,
+              PROOFBOARD_REPOSITORY: "site",
+              PROOFBOARD_CATALOG_OVERLAY: "",
+            },
+          },
           (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
         );
       });
-      expect(out).toContain(`site overlay ${overlayFile}\n  cluster: host, timeoutSeconds, serialLogs, env\n  site-only: added\n`);
+      expect(out).toContain(
+        `site overlay ${overlayFile}\n  cluster: host, timeoutSeconds, serialLogs, env\n  site-only: added\n`,
+      );
       const head = `proofboard.yaml@${target.git("rev-parse", "main").slice(0, 10)}`;
       expect(out.split("\n").filter((l) => l.startsWith("note: "))).toEqual([
         `note: site overlay ${overlayFile}:8: no lane "clustre" in ${head}; this override is unused (did you mean "cluster"?)`,

@@ -29,18 +29,35 @@ beforeAll(async () => {
   await syncRepository(repo);
   const host = await registerHost({ name: "kvm-01", classes: ["kvm", "tcg"], capabilities: {}, slots: 1 });
   const statuses: [RunStatus, string, string | null][] = [
-    ["passed", "manual", "host"], ["failed", "push", "host"], ["timed_out", "schedule", "host"], ["lost", "retry", "host"], ["queued", "manual", null],
+    ["passed", "manual", "host"],
+    ["failed", "push", "host"],
+    ["timed_out", "schedule", "host"],
+    ["lost", "retry", "host"],
+    ["queued", "manual", null],
   ];
   for (const [i, [status, trigger, on]] of statuses.entries()) {
-    const r = await insertRun({ repositoryId: repo.id, sha: "b".repeat(40), lane: "alpha", status, queuedAt: new Date(Date.UTC(2026, 10, 2, 0, i)) });
+    const r = await insertRun({
+      repositoryId: repo.id,
+      sha: "b".repeat(40),
+      lane: "alpha",
+      status,
+      queuedAt: new Date(Date.UTC(2026, 10, 2, 0, i)),
+    });
     await db().run.update({
       where: { id: r.id },
-      data: { trigger, requestedBy: trigger === "manual" ? "olga" : trigger, hostId: on ? host.id : null, reason: status === "passed" ? null : `${status} because\nof reasons` },
+      data: {
+        trigger,
+        requestedBy: trigger === "manual" ? "olga" : trigger,
+        hostId: on ? host.id : null,
+        reason: status === "passed" ? null : `${status} because\nof reasons`,
+      },
     });
     byStatus[status] = r.id;
   }
   const viewer = await testUser("viewer", "cli-runs-viewer");
-  token = (await createApiToken({ userId: viewer.id, name: "cli runs filters", scope: "read", days: 1, createdById: null })).token;
+  token = (
+    await createApiToken({ userId: viewer.id, name: "cli runs filters", scope: "read", days: 1, createdById: null })
+  ).token;
   api = await serveApi();
 });
 
@@ -55,13 +72,20 @@ function cli(args: string[]): Promise<{ code: number; out: string; err: string }
       process.execPath,
       ["--import", "tsx", "apps/cli/src/main.ts", ...args],
       {
-        cwd: root, timeout: 60_000,
+        cwd: root,
+        timeout: 60_000,
         env: {
-          ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "clifilters", PROOFBOARD_TOKEN: token, PROOFBOARD_CONFIG_DIR: configDir,
-          DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", REDIS_URL: "redis://127.0.0.1:1",
+          ...process.env,
+          PROOFBOARD_API_URL: api.url,
+          PROOFBOARD_REPOSITORY: "clifilters",
+          PROOFBOARD_TOKEN: token,
+          PROOFBOARD_CONFIG_DIR: configDir,
+          DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none",
+          REDIS_URL: "redis://127.0.0.1:1",
         },
       },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, out: stdout, err: stderr }),
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, out: stdout, err: stderr }),
     );
   });
 }
@@ -89,22 +113,38 @@ describe("proofboard runs filters", () => {
     const first = await idsOf(["--limit", "2"]);
     expect(first).toEqual([byStatus.queued, byStatus.lost]);
     expect(await idsOf(["--limit", "2", "--before", first[1]!])).toEqual([byStatus.timed_out, byStatus.failed]);
-    expect(await idsOf(["--limit", "2", "--before", first[1]!.slice(0, 12)])).toEqual([byStatus.timed_out, byStatus.failed]);
+    expect(await idsOf(["--limit", "2", "--before", first[1]!.slice(0, 12)])).toEqual([
+      byStatus.timed_out,
+      byStatus.failed,
+    ]);
   });
 
   it("the table names the host (or the class a queued run waits for) and the reason on one line", async () => {
     const r = await cli(["runs", "--status", "failed,queued"]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+HOST\s+STARTED BY\s+REASON$/m);
-    expect(r.out).toMatch(new RegExp(`^${byStatus.lost}\\s.*\\skvm-01\\s+automatic retry after an infrastructure fault\\s+lost because of reasons$`, "m"));
-    expect(r.out).toMatch(new RegExp(`^${byStatus.queued}\\s.*\\s\\(tcg\\)\\s+rerun by olga\\s+queued because of reasons$`, "m"));
+    expect(r.out).toMatch(
+      /^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+HOST\s+STARTED BY\s+REASON$/m,
+    );
+    expect(r.out).toMatch(
+      new RegExp(
+        `^${byStatus.lost}\\s.*\\skvm-01\\s+automatic retry after an infrastructure fault\\s+lost because of reasons$`,
+        "m",
+      ),
+    );
+    expect(r.out).toMatch(
+      new RegExp(`^${byStatus.queued}\\s.*\\s\\(tcg\\)\\s+rerun by olga\\s+queued because of reasons$`, "m"),
+    );
   });
 
   it("refuses hostile values as usage errors, naming the valid statuses", async () => {
     const bad = await cli(["runs", "--status", "failed' OR '1'='1"]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/status must be one or more of failed, active, stopped/);
-    for (const args of [["--host", "kvm\u001b[31m"], ["--requester", "x".repeat(500)], ["--before", "not-a-run"]]) {
+    for (const args of [
+      ["--host", "kvm\u001b[31m"],
+      ["--requester", "x".repeat(500)],
+      ["--before", "not-a-run"],
+    ]) {
       const r = await cli(["runs", ...args]);
       expect(r.code).toBe(2);
       expect(r.out).toBe("");
@@ -114,7 +154,9 @@ describe("proofboard runs filters", () => {
 
   it("documents the filters in its help", async () => {
     const help = await cli(["runs", "--help"]);
-    expect(help.out).toContain("proofboard runs [--status S] [--lane L] [--branch B] [--requester WHO] [--host NAME] [--before RUN] [--limit N] [--json]");
+    expect(help.out).toContain(
+      "proofboard runs [--status S] [--lane L] [--branch B] [--requester WHO] [--host NAME] [--before RUN] [--limit N] [--json]",
+    );
     expect(help.out).toMatch(/--status S\s+failed \(failed, timed_out, lost, error\)/);
   });
 });

@@ -69,10 +69,10 @@ beforeAll(async () => {
     "lanes/cluster.sh": [
       "#!/bin/bash",
       "d=vm-test-run-cluster",
-      "echo \"$d> node03: starting vm\" >&2",
-      "echo \"$d> node03 # [    1.2] systemd[1]: Starting flaredb.service\" >&2",
-      "echo \"$d> node03 # [FAILED] Failed to start flaredb.service\" >&2",
-      "echo \"$d> !!! RequestedAssertionFailed: unit flaredb.service is failed\" >&2",
+      'echo "$d> node03: starting vm" >&2',
+      'echo "$d> node03 # [    1.2] systemd[1]: Starting flaredb.service" >&2',
+      'echo "$d> node03 # [FAILED] Failed to start flaredb.service" >&2',
+      'echo "$d> !!! RequestedAssertionFailed: unit flaredb.service is failed" >&2',
       "exit 1",
     ].join("\n"),
   });
@@ -83,7 +83,9 @@ beforeAll(async () => {
   worker = await startWorker({ hostName: "clitest-host", control: false, slots: 2, log: () => undefined });
   api = await serveApi();
   const operator = await testUser("operator", "cli-operator");
-  operatorToken = (await createApiToken({ userId: operator.id, name: "cli test", scope: "operate", days: 1, createdById: null })).token;
+  operatorToken = (
+    await createApiToken({ userId: operator.id, name: "cli test", scope: "operate", days: 1, createdById: null })
+  ).token;
 });
 
 afterAll(async () => {
@@ -137,7 +139,10 @@ describe("proofboard CLI against the real API", () => {
     const r = await cli(["branches", "--json"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    const view = JSON.parse(r.out) as { repository: { name: string }; branches: { name: string; releaseReady: boolean }[] };
+    const view = JSON.parse(r.out) as {
+      repository: { name: string };
+      branches: { name: string; releaseReady: boolean }[];
+    };
     expect(view.repository.name).toBe("clitest");
     expect(view.branches.map((b) => b.name).sort()).toEqual([HOSTILE, "-rf", "main"].sort());
     expect(view.branches.every((b) => !b.releaseReady)).toBe(true);
@@ -215,7 +220,9 @@ describe("proofboard CLI against the real API", () => {
     expect(r.code).toBe(1);
     const followed = await cli(["console", run.id, "--follow"]);
     expect(followed.code).toBe(2);
-    expect(errLines(followed)).toEqual([`proofboard: unknown console "harness" of run ${run.id.slice(0, 8)}; it has no consoles`]);
+    expect(errLines(followed)).toEqual([
+      `proofboard: unknown console "harness" of run ${run.id.slice(0, 8)}; it has no consoles`,
+    ]);
   });
 
   it("console writes the stored bytes exactly, followed live and read back", async () => {
@@ -243,13 +250,19 @@ describe("proofboard CLI against the real API", () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^node03 \*\s+failed\s+\d+\s+2\s+2: \[FAILED\] Failed to start flaredb.service$/m);
     expect(r.out).toMatch(/^node04\s+no output\s+0\s+0\s*$/m);
-    expect(r.out).toMatch(/^node04: no output captured \(expected from proofboard\.yaml@[0-9a-f]{10}, the consoles of lane cluster; looked for test-driver lines\)$/m);
+    expect(r.out).toMatch(
+      /^node04: no output captured \(expected from proofboard\.yaml@[0-9a-f]{10}, the consoles of lane cluster; looked for test-driver lines\)$/m,
+    );
     expect(r.out).toContain(`first failure: node03 line 2 (proofboard console ${id} --console node03)`);
     const silent = await cli(["console", id, "--console", "node04"]);
     expect([silent.code, silent.stdout.length]).toEqual([0, 0]);
-    expect(errLines(silent)).toEqual([expect.stringMatching(/^node04: no output captured \(expected from proofboard\.yaml@/)]);
+    expect(errLines(silent)).toEqual([
+      expect.stringMatching(/^node04: no output captured \(expected from proofboard\.yaml@/),
+    ]);
     const node03 = await cli(["console", id, "--console", "node03"]);
-    expect(node03.out).toBe("[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n");
+    expect(node03.out).toBe(
+      "[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n",
+    );
   });
 
   it("status turns READY once every release lane passed on the head commit, exit 0", async () => {
@@ -263,8 +276,12 @@ describe("proofboard CLI against the real API", () => {
   it("runs lists the runs in a table and as JSON", async () => {
     const table = await cli(["runs", "--branch", "main", "--lane", "hello"]);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+HOST\s+STARTED BY\s+REASON$/m);
-    expect(table.out).toMatch(/^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+clitest-host\s+run by cli-operator$/m);
+    expect(table.out).toMatch(
+      /^ID\s+LANE\s+BRANCH\s+SHA\s+STATUS\s+ATTEMPT\s+DURATION\s+QUEUED\s+HOST\s+STARTED BY\s+REASON$/m,
+    );
+    expect(table.out).toMatch(
+      /^[0-9a-f-]{36}\s+hello\s+main\s+[0-9a-f]{10}\s+passed\s+1\s+\d+s\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+clitest-host\s+run by cli-operator$/m,
+    );
     const json = await cli(["runs", "--json", "--limit", "2"]);
     expect((JSON.parse(json.out) as unknown[]).length).toBe(2);
   });
@@ -279,13 +296,18 @@ describe("proofboard CLI against the real API", () => {
     const status = await cli(["status", "main"]);
     expect(status.code).toBe(1);
     expect(status.out).toMatch(/^verdict\s+NOT READY$/m);
-    expect(status.out).toMatch(new RegExp(`^  hello\\s+never run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"));
+    expect(status.out).toMatch(
+      new RegExp(`^  hello\\s+never run\\s+-\\s+-\\s+stale \\(passed on ${before.slice(0, 10)}\\)$`, "m"),
+    );
   });
 
   it("missing queues what the release gates still miss on the new head, and then nothing more", async () => {
     const r = await cli(["missing", "main"]);
     expect(r.code).toBe(0);
-    const lanes = r.out.split("\n").filter(Boolean).map((l) => l.split(" ")[1]);
+    const lanes = r.out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ")[1]);
     expect(lanes.sort()).toEqual(["bytes", "hello"]);
     const again = await cli(["missing", "main"]);
     expect(again.out).toContain("nothing to queue");
@@ -308,7 +330,12 @@ describe("proofboard CLI against the real API", () => {
   });
 
   it("an unknown command or option is a usage error, exit 2", async () => {
-    for (const args of [["frobnicate"], ["status", "main", "--bogus"], ["status", "-rf"], ["runs", "--limit", "many"]]) {
+    for (const args of [
+      ["frobnicate"],
+      ["status", "main", "--bogus"],
+      ["status", "-rf"],
+      ["runs", "--limit", "many"],
+    ]) {
       const r = await cli(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.err).toMatch(/^proofboard: .*\nusage: proofboard /);
@@ -359,12 +386,20 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
 
   it("takes 8+ hex digits, dashed or not, any case, in run, console, search, diff and audit", async () => {
     const id = clusterRunId;
-    for (const prefix of [id.slice(0, 8), id.slice(0, 14).toUpperCase(), id.replaceAll("-", ""), id.replaceAll("-", "").slice(0, 20)]) {
+    for (const prefix of [
+      id.slice(0, 8),
+      id.slice(0, 14).toUpperCase(),
+      id.replaceAll("-", ""),
+      id.replaceAll("-", "").slice(0, 20),
+    ]) {
       const r = await cli(["run", prefix]);
       expect([r.code, r.out.split("  ")[0]], prefix).toEqual([1, id]); // the cluster run failed: exit 1, as with the full id
     }
     const node03 = await cli(["console", id.slice(0, 8), "--console", "node03"]);
-    expect([node03.code, node03.out]).toEqual([0, "[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n"]);
+    expect([node03.code, node03.out]).toEqual([
+      0,
+      "[    1.2] systemd[1]: Starting flaredb.service\n[FAILED] Failed to start flaredb.service\n",
+    ]);
     const search = await cli(["search", id.slice(0, 9), "flaredb", "--json"]);
     expect(search.code).toBe(0);
     expect((JSON.parse(search.out) as { total: number }).total).toBeGreaterThan(0);
@@ -372,7 +407,9 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
     expect(diff.code).toBe(0);
     expect(diff.out).toContain("no pass of cluster on any branch, before or after this run");
     const admin = await testUser("admin", "cli-admin");
-    const adminToken = (await createApiToken({ userId: admin.id, name: "cli test admin", scope: "admin", days: 1, createdById: null })).token;
+    const adminToken = (
+      await createApiToken({ userId: admin.id, name: "cli test admin", scope: "admin", days: 1, createdById: null })
+    ).token;
     const audit = await cli(["audit", "--run", id.slice(0, 8), "--json"], { PROOFBOARD_TOKEN: adminToken });
     expect(audit.code).toBe(0);
     expect((JSON.parse(audit.out) as { runId: string | null }[]).every((e) => e.runId === id)).toBe(true);
@@ -405,7 +442,12 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
       expect(errLines(r), arg).toEqual([expect.stringMatching(message)]);
       expect(r.err).not.toMatch(/[\x1b\u202e]/);
     }
-    for (const args of [["console", "../x"], ["console", "1234abc", "--follow"], ["search", "'; drop", "x"], ["diff", "1234abc"]]) {
+    for (const args of [
+      ["console", "../x"],
+      ["console", "1234abc", "--follow"],
+      ["search", "'; drop", "x"],
+      ["diff", "1234abc"],
+    ]) {
       const r = await cli(args);
       expect([r.code, r.out], args.join(" ")).toEqual([2, ""]);
       expect(errLines(r)).toHaveLength(1);
@@ -418,20 +460,39 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
   it("an ambiguous prefix lists the matching ids (up to 5), an unknown one is named; both exit 2", async () => {
     const repo = await db().repository.findUniqueOrThrow({ where: { name: "clitest" } });
     const sha = target.git("rev-parse", "main");
-    const ids = [...[1, 2, 3, 4, 5, 6].map((n) => `abcdef01-0000-4000-8000-00000000000${n}`), "abcdef02-0000-4000-8000-000000000001", "abcdef02-0000-4000-8000-000000000002"];
+    const ids = [
+      ...[1, 2, 3, 4, 5, 6].map((n) => `abcdef01-0000-4000-8000-00000000000${n}`),
+      "abcdef02-0000-4000-8000-000000000001",
+      "abcdef02-0000-4000-8000-000000000002",
+    ];
     await db().run.createMany({
       data: ids.map((id, i) => ({
-        id, repositoryId: repo.id, commitSha: sha, branchName: "main", lane: "prefix-probe", attempt: i + 1, argv: ["true"], timeoutSeconds: 60,
-        hostClass: "tcg", catalogSource: "test", status: "passed" as const, queuedAt: new Date("2000-01-01"), exitCode: 0,
+        id,
+        repositoryId: repo.id,
+        commitSha: sha,
+        branchName: "main",
+        lane: "prefix-probe",
+        attempt: i + 1,
+        argv: ["true"],
+        timeoutSeconds: 60,
+        hostClass: "tcg",
+        catalogSource: "test",
+        status: "passed" as const,
+        queuedAt: new Date("2000-01-01"),
+        exitCode: 0,
       })),
     });
     try {
       const many = await cli(["run", "abcdef01"]);
       expect(many.code).toBe(2);
-      expect(errLines(many)).toEqual([`proofboard: run id prefix "abcdef01" is ambiguous: it matches ${ids.slice(0, 5).join(", ")} and more`]);
+      expect(errLines(many)).toEqual([
+        `proofboard: run id prefix "abcdef01" is ambiguous: it matches ${ids.slice(0, 5).join(", ")} and more`,
+      ]);
       const two = await cli(["console", "ABCDEF02-0000"]);
       expect(two.code).toBe(2);
-      expect(errLines(two)).toEqual([`proofboard: run id prefix "ABCDEF02-0000" is ambiguous: it matches ${ids[6]}, ${ids[7]}`]);
+      expect(errLines(two)).toEqual([
+        `proofboard: run id prefix "ABCDEF02-0000" is ambiguous: it matches ${ids[6]}, ${ids[7]}`,
+      ]);
       const one = await cli(["run", "abcdef02-0000-4000-8000-0000000000", "--json"]);
       expect(one.code).toBe(2); // still two
       const exact = await cli(["run", ids[6]!.replaceAll("-", ""), "--json"]); // all 32 digits, undashed: one run
@@ -446,7 +507,9 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
 
   it("console --console NAME the run lacks lists the run's consoles, exit 2", async () => {
     const id = clusterRunId;
-    const names = (JSON.parse((await cli(["run", id, "--json"])).out) as { consoles: { name: string }[] }).consoles.map((c) => c.name);
+    const names = (JSON.parse((await cli(["run", id, "--json"])).out) as { consoles: { name: string }[] }).consoles.map(
+      (c) => c.name,
+    );
     expect(names).toEqual(expect.arrayContaining(["harness", "node03", "node04"]));
     const has = `of run ${id.slice(0, 8)}; it has: ${names.join(", ")}`;
     // node05 is a valid name the server is asked for; nodeX (a capital) is invalid and never leaves the CLI.
@@ -471,7 +534,9 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
     ] as const) {
       const r = await cli(["console", id, "--console", name]);
       expect([r.code, r.out], name).toEqual([2, ""]);
-      expect(errLines(r), name).toEqual([expect.stringMatching(/^proofboard: unknown console .* of run [0-9a-f]{8}; it has: harness, /)]);
+      expect(errLines(r), name).toEqual([
+        expect.stringMatching(/^proofboard: unknown console .* of run [0-9a-f]{8}; it has: harness, /),
+      ]);
       expect(errLines(r)[0]).toContain(`unknown console ${shown} of run ${id.slice(0, 8)};`);
       expect(r.err).not.toMatch(/[\x1b\x07\u009b\u202e]/);
     }
@@ -482,7 +547,10 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
 describe("proofboard missing on a branch whose head catalog is invalid", () => {
   it("exits 2 with the catalog's file:line message instead of 'nothing to queue'", async () => {
     target.git("checkout", "-q", "-b", "bad-catalog", "main");
-    target.commit({ "proofboard.yaml": "version: 1\nname: bad\nlanes:\n  - { name: x, command: [\"$(touch pwned)\"] }\n" }, "an invalid catalog");
+    target.commit(
+      { "proofboard.yaml": 'version: 1\nname: bad\nlanes:\n  - { name: x, command: ["$(touch pwned)"] }\n' },
+      "an invalid catalog",
+    );
     target.git("checkout", "-q", "main");
     const repo = await ensureRepository("clitest", target.dir);
     await syncRepository(repo);
@@ -506,7 +574,9 @@ describe("proofboard login, tokens and refusals", () => {
   it("refuses to change anything anonymously, saying how to log in (exit 4)", async () => {
     const r = await cli(["rerun", "main", "hello"], asNobody);
     expect(r.code).toBe(4);
-    expect(errLines(r)).toEqual([expect.stringMatching(/^proofboard: not logged in: runs\.rerun needs an operator; .*proofboard login/)]);
+    expect(errLines(r)).toEqual([
+      expect.stringMatching(/^proofboard: not logged in: runs\.rerun needs an operator; .*proofboard login/),
+    ]);
     expect((await cli(["branches", "--json"], asNobody)).code).toBe(0);
     const bad = await cli(["whoami"], { PROOFBOARD_TOKEN: "pb_x\r\nX-Injected: 1" });
     expect(bad.code).toBe(2);
@@ -528,7 +598,9 @@ describe("proofboard login, tokens and refusals", () => {
     const file = path.join(dir, "credentials.json");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).not.toContain("correct horse");
-    expect((await cli(["whoami"], env)).out).toMatch(/^cli-olga \(operator\) via an operate token \(the token proofboard login stored for cli-olga\), acting as operator\n$/);
+    expect((await cli(["whoami"], env)).out).toMatch(
+      /^cli-olga \(operator\) via an operate token \(the token proofboard login stored for cli-olga\), acting as operator\n$/,
+    );
     const queued = await cli(["rerun", "main", "hello", "--json"], env);
     expect(queued.code).toBe(0);
     expect((JSON.parse(queued.out) as { requestedBy: string }).requestedBy).toBe("cli-olga");
@@ -551,7 +623,12 @@ function cliWithStdin(args: string[], stdin: string, env: Record<string, string>
     const child = execFile(
       process.execPath,
       ["--import", "tsx", "apps/cli/src/main.ts", ...args],
-      { cwd: root, encoding: "buffer", timeout: 60_000, env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "clitest", ...env } },
+      {
+        cwd: root,
+        encoding: "buffer",
+        timeout: 60_000,
+        env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "clitest", ...env },
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
         resolve({ code, stdout, out: stdout.toString("utf8"), err: stderr.toString("utf8") });
@@ -564,8 +641,18 @@ function cliWithStdin(args: string[], stdin: string, env: Record<string, string>
 /** Anywhere a command substitution could have run: this checkout, the target, the test data, the temp folder. */
 function findPwned(): string[] {
   const found: string[] = [];
-  for (const [dir, depth] of [[root, "8"], [target.dir, "8"], ["/tmp/proofboard-test-data", "12"], [os.tmpdir(), "3"], [os.homedir(), "1"]] as const) {
-    const r = spawnSync("find", [dir, "-maxdepth", depth, "-name", "node_modules", "-prune", "-o", "-name", "pwned", "-print"], { encoding: "utf8" });
+  for (const [dir, depth] of [
+    [root, "8"],
+    [target.dir, "8"],
+    ["/tmp/proofboard-test-data", "12"],
+    [os.tmpdir(), "3"],
+    [os.homedir(), "1"],
+  ] as const) {
+    const r = spawnSync(
+      "find",
+      [dir, "-maxdepth", depth, "-name", "node_modules", "-prune", "-o", "-name", "pwned", "-print"],
+      { encoding: "utf8" },
+    );
     found.push(...r.stdout.split("\n").filter(Boolean));
   }
   return found;

@@ -21,22 +21,37 @@ const sha: string[] = [];
  * the fenced write path, then ended. `cut` bytes per chunk puts chunk edges mid-word, mid-escape
  * and mid-UTF-8.
  */
-async function storedRun(o: { sha: string; lane: string; status: RunStatus; minute: number; consoles: Record<string, Buffer>; cut?: number }) {
+async function storedRun(o: {
+  sha: string;
+  lane: string;
+  status: RunStatus;
+  minute: number;
+  consoles: Record<string, Buffer>;
+  cut?: number;
+}) {
   const queuedAt = new Date(T0 + o.minute * 60_000);
   const run = await insertRun({ repositoryId, sha: o.sha, lane: o.lane, status: "running", queuedAt });
   for (const [name, bytes] of Object.entries(o.consoles)) {
     const id = await openConsole(run.id, name, name === "harness" ? "harness" : "vm");
     const cut = o.cut ?? 64 * 1024;
-    for (let at = 0; at < bytes.length; at += cut) await appendChunk({ runId: run.id, fence: run.fence }, id, at, bytes.subarray(at, at + cut));
+    for (let at = 0; at < bytes.length; at += cut)
+      await appendChunk({ runId: run.id, fence: run.fence }, id, at, bytes.subarray(at, at + cut));
   }
-  await db().run.update({ where: { id: run.id }, data: { status: o.status, finishedAt: new Date(queuedAt.getTime() + 120_000) } });
+  await db().run.update({
+    where: { id: run.id },
+    data: { status: o.status, finishedAt: new Date(queuedAt.getTime() + 120_000) },
+  });
   return run.id;
 }
 
 const serial = (lines: string[]) => Buffer.from(lines.map((l) => `${l}\r\n`).join(""), "utf8");
 
 /** A demo guest's serial console (kernel, services, verdict); `boot` varies what differs between any two boots. */
-function guest(node: string, boot: { clock: number; pid: number; mac: string; ip: string; at: string }, fiberlb: "ok" | "failed") {
+function guest(
+  node: string,
+  boot: { clock: number; pid: number; mac: string; ip: string; at: string },
+  fiberlb: "ok" | "failed",
+) {
   const t = (s: number) => `[${(s + boot.clock).toFixed(6).padStart(12)}]`;
   return serial([
     `${t(0)} Linux version 6.12.117+deb12-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.12.117-1~deb12u1`,
@@ -47,7 +62,9 @@ function guest(node: string, boot: { clock: number; pid: number; mac: string; ip
     "",
     `UltraCloud guest ${node} (kernel 6.12.117+deb12-amd64)`,
     `${ESC}[32m[  OK  ]${ESC}[0m deployer: healthy (install plan generation 42 applied)`,
-    fiberlb === "ok" ? `${ESC}[32m[  OK  ]${ESC}[0m fiberlb: healthy (2 listeners, 6/6 backends up)` : `${ESC}[1;31m[FAILED]${ESC}[0m fiberlb: listener reconcile drops backends`,
+    fiberlb === "ok"
+      ? `${ESC}[32m[  OK  ]${ESC}[0m fiberlb: healthy (2 listeners, 6/6 backends up)`
+      : `${ESC}[1;31m[FAILED]${ESC}[0m fiberlb: listener reconcile drops backends`,
     `${ESC}[32m[  OK  ]${ESC}[0m plasmavmc: healthy (kvm capacity 8 vcpus, 0 failed domains)`,
     fiberlb === "ok" ? `RESULT: PASS ${node} (3 services healthy)` : `RESULT: FAIL ${node} (1 unhealthy)`,
     ...(fiberlb === "ok" ? [`${t(2.133)} reboot: Restarting system`] : []),
@@ -68,21 +85,43 @@ let good = "";
 
 beforeAll(async () => {
   await resetDb();
-  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "matrix", command: ["true"] }, { name: "lonely", command: ["true"] }]) });
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([
+      { name: "matrix", command: ["true"] },
+      { name: "lonely", command: ["true"] },
+    ]),
+  });
   sha.push(target.git("rev-parse", "HEAD"));
-  sha.push(target.commit({ "components/fiberlb.toml": "healthy = false\n" }, "fiberlb: rework listener reconcile loop"));
+  sha.push(
+    target.commit({ "components/fiberlb.toml": "healthy = false\n" }, "fiberlb: rework listener reconcile loop"),
+  );
   const repo = await ensureRepository("itest", target.dir);
   repositoryId = repo.id;
   await syncRepository(repo);
 
   good = await storedRun({
-    sha: sha[0]!, lane: "matrix", status: "passed", minute: 0,
-    consoles: { harness: serial(["start all VMs", "(finished: start all VMs, in 0.41 seconds)"]), node01: guest("node01", BOOT_A, "ok"), node02: guest("node02", BOOT_A, "ok") },
+    sha: sha[0]!,
+    lane: "matrix",
+    status: "passed",
+    minute: 0,
+    consoles: {
+      harness: serial(["start all VMs", "(finished: start all VMs, in 0.41 seconds)"]),
+      node01: guest("node01", BOOT_A, "ok"),
+      node02: guest("node02", BOOT_A, "ok"),
+    },
   });
   bad = await storedRun({
-    sha: sha[1]!, lane: "matrix", status: "failed", minute: 60, cut: 7,
+    sha: sha[1]!,
+    lane: "matrix",
+    status: "failed",
+    minute: 60,
+    cut: 7,
     consoles: {
-      harness: serial(["start all VMs", "node01: must succeed: curl -sf http://fiberlb.internal/", "(finished: start all VMs, in 3.38 seconds)"]),
+      harness: serial([
+        "start all VMs",
+        "node01: must succeed: curl -sf http://fiberlb.internal/",
+        "(finished: start all VMs, in 3.38 seconds)",
+      ]),
       node01: guest("node01", BOOT_B, "failed"),
       node02: guest("node02", BOOT_B, "ok"),
       node03: ODD,
@@ -100,12 +139,22 @@ afterAll(async () => {
 describe("consoles.search", () => {
   it("counts per console in the run page's order, with each match's line, offset and the line as shown", async () => {
     const r = await caller.consoles.search({ runId: bad, query: "FIBERLB" });
-    expect(r.consoles.map((c) => [c.name, c.count])).toEqual([["harness", 1], ["node01", 1], ["node02", 1], ["node03", 0]]);
+    expect(r.consoles.map((c) => [c.name, c.count])).toEqual([
+      ["harness", 1],
+      ["node01", 1],
+      ["node02", 1],
+      ["node03", 0],
+    ]);
     expect(r.total).toBe(3);
     const node01 = r.consoles[1]!;
     // Stored 7 bytes a chunk: "fiberlb" and its colours were cut across chunks, and still found.
     expect(node01.matches).toEqual([
-      expect.objectContaining({ line: 9, text: "[FAILED] fiberlb: listener reconcile drops backends", start: 9, end: 16 }),
+      expect.objectContaining({
+        line: 9,
+        text: "[FAILED] fiberlb: listener reconcile drops backends",
+        start: 9,
+        end: 16,
+      }),
     ]);
     const bytes = guest("node01", BOOT_B, "failed");
     expect(bytes.subarray(node01.matches[0]!.offset).toString("utf8")).toMatch(/^\x1b\[1;31m\[FAILED\]/);
@@ -118,13 +167,17 @@ describe("consoles.search", () => {
       const r = await searchRunConsoles(bad, "kernel panic", { sliceBytes });
       const node03 = r.consoles.find((c) => c.name === "node03")!;
       expect(node03.count).toBe(2);
-      expect(node03.matches.map((m) => [m.line, m.offset, m.text.slice(m.start, m.end)])).toEqual([[2, 5, "Kernel PANIC"], [3, 50, "kernel panic"]]);
+      expect(node03.matches.map((m) => [m.line, m.offset, m.text.slice(m.start, m.end)])).toEqual([
+        [2, 5, "Kernel PANIC"],
+        [3, 50, "kernel panic"],
+      ]);
       expect(node03.matches[0]!.text).toBe("\ufffd\ufffd Kernel PANIC - not syncing \ufffd");
     }
   });
 
   it("takes regex and LIKE metacharacters literally and refuses control characters with a reason", async () => {
-    const count = async (query: string) => (await caller.consoles.search({ runId: bad, query })).consoles.find((c) => c.name === "node03")!.count;
+    const count = async (query: string) =>
+      (await caller.consoles.search({ runId: bad, query })).consoles.find((c) => c.name === "node03")!.count;
     expect(await count("100% _done_ (.*)")).toBe(1);
     expect(await count("%")).toBe(1);
     expect(await count("_")).toBe(2);
@@ -138,10 +191,18 @@ describe("consoles.search", () => {
   });
 
   it("covers a console larger than one slice, counting every occurrence and listing the first 20", async () => {
-    const lines = Array.from({ length: 60_000 }, (_, i) => (i % 1000 === 999 ? `line ${i + 1}: NEEDLE found` : `line ${i + 1}: ${"x".repeat(90)}`));
+    const lines = Array.from({ length: 60_000 }, (_, i) =>
+      i % 1000 === 999 ? `line ${i + 1}: NEEDLE found` : `line ${i + 1}: ${"x".repeat(90)}`,
+    );
     const big = Buffer.from(`${lines.join("\n")}\n`);
     expect(big.length).toBeGreaterThan(5 << 20);
-    const run = await storedRun({ sha: sha[1]!, lane: "lonely", status: "failed", minute: 200, consoles: { node01: big } });
+    const run = await storedRun({
+      sha: sha[1]!,
+      lane: "lonely",
+      status: "failed",
+      minute: 200,
+      consoles: { node01: big },
+    });
     const r = await caller.consoles.search({ runId: run, query: "needle" });
     expect(r.consoles[0]).toMatchObject({ name: "node01", count: 60, complete: true, bytes: big.length });
     expect(r.consoles[0]!.matches).toHaveLength(20);
@@ -149,15 +210,24 @@ describe("consoles.search", () => {
   });
 
   it("says which run is unknown", async () => {
-    await expect(caller.consoles.search({ runId: "00000000-0000-0000-0000-000000000000", query: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(caller.consoles.search({ runId: "../../etc/passwd", query: "x" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      caller.consoles.search({ runId: "00000000-0000-0000-0000-000000000000", query: "x" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.consoles.search({ runId: "../../etc/passwd", query: "x" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 });
 
 describe("consoles.diff", () => {
   it("is identical when two boots differ only in clocks, timestamps, pids, addresses and durations", async () => {
     const d = await caller.consoles.diff({ runId: bad, console: "node02" });
-    expect(d).toMatchObject({ kind: "identical", lines: 12, limited: null, good: { id: good, commitSha: sha[0], scope: "ancestor" } });
+    expect(d).toMatchObject({
+      kind: "identical",
+      lines: 12,
+      limited: null,
+      good: { id: good, commitSha: sha[0], scope: "ancestor" },
+    });
   });
 
   it("shows the first real difference with context, both runs' line numbers and the plain text", async () => {
@@ -180,8 +250,16 @@ describe("consoles.diff", () => {
   });
 
   it("stays bounded when the consoles have nothing in common", async () => {
-    const noise = Buffer.from(Array.from({ length: 50_000 }, (_, i) => `${i.toString(36)} unrelated ${"y".repeat(i % 50)}\n`).join(""));
-    const other = await storedRun({ sha: sha[1]!, lane: "matrix", status: "timed_out", minute: 400, consoles: { node01: noise } });
+    const noise = Buffer.from(
+      Array.from({ length: 50_000 }, (_, i) => `${i.toString(36)} unrelated ${"y".repeat(i % 50)}\n`).join(""),
+    );
+    const other = await storedRun({
+      sha: sha[1]!,
+      lane: "matrix",
+      status: "timed_out",
+      minute: 400,
+      consoles: { node01: noise },
+    });
     const started = Date.now();
     const d = await caller.consoles.diff({ runId: other, console: "node01" });
     expect(Date.now() - started).toBeLessThan(5000);
@@ -193,8 +271,20 @@ describe("consoles.diff", () => {
   });
 
   it("diffs with the run the comparison picks, even a pass that finished 18 s after the failure", async () => {
-    const failed = await storedRun({ sha: sha[1]!, lane: "late", status: "failed", minute: 500, consoles: { node01: guest("node01", BOOT_B, "failed") } });
-    const late = await storedRun({ sha: sha[0]!, lane: "late", status: "passed", minute: 500.3, consoles: { node01: guest("node01", BOOT_A, "ok") } });
+    const failed = await storedRun({
+      sha: sha[1]!,
+      lane: "late",
+      status: "failed",
+      minute: 500,
+      consoles: { node01: guest("node01", BOOT_B, "failed") },
+    });
+    const late = await storedRun({
+      sha: sha[0]!,
+      lane: "late",
+      status: "passed",
+      minute: 500.3,
+      consoles: { node01: guest("node01", BOOT_A, "ok") },
+    });
     const cmp = await caller.history.compare({ runId: failed });
     expect(cmp).toMatchObject({ good: { id: late }, scope: "ancestor", when: "after", gapSeconds: 18 });
     const d = await caller.consoles.diff({ runId: failed, console: "node01" });
@@ -202,23 +292,53 @@ describe("consoles.diff", () => {
   });
 
   it("says when the console is not in the good run, when there is no good run, and which console is unknown", async () => {
-    expect(await caller.consoles.diff({ runId: bad, console: "node03" })).toMatchObject({ kind: "absent-in-good", goodConsoles: ["harness", "node01", "node02"] });
-    const lonely = await storedRun({ sha: sha[1]!, lane: "lonely", status: "failed", minute: 300, consoles: { node01: serial(["only failures here"]) } });
-    expect(await caller.consoles.diff({ runId: lonely, console: "node01" })).toMatchObject({ kind: "no-good-run", good: null, run: { lane: "lonely" } });
-    await expect(caller.consoles.diff({ runId: bad, console: "node09" })).rejects.toMatchObject({ code: "NOT_FOUND", message: 'unknown console: "node09"' });
-    await expect(caller.consoles.diff({ runId: bad, console: "../harness" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(caller.consoles.diff({ runId: "nope", console: "node01" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await caller.consoles.diff({ runId: bad, console: "node03" })).toMatchObject({
+      kind: "absent-in-good",
+      goodConsoles: ["harness", "node01", "node02"],
+    });
+    const lonely = await storedRun({
+      sha: sha[1]!,
+      lane: "lonely",
+      status: "failed",
+      minute: 300,
+      consoles: { node01: serial(["only failures here"]) },
+    });
+    expect(await caller.consoles.diff({ runId: lonely, console: "node01" })).toMatchObject({
+      kind: "no-good-run",
+      good: null,
+      run: { lane: "lonely" },
+    });
+    await expect(caller.consoles.diff({ runId: bad, console: "node09" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: 'unknown console: "node09"',
+    });
+    await expect(caller.consoles.diff({ runId: bad, console: "../harness" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(caller.consoles.diff({ runId: "nope", console: "node01" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 });
 
 /** The CLI as a person runs it: a separate process, over HTTP, no database access of its own. */
 function cli(args: string[], apiUrl = api.url): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "apps/cli/src/main.ts", ...args], {
-      cwd: path.resolve(import.meta.dirname, "../.."),
-      timeout: 60_000,
-      env: { ...process.env, PROOFBOARD_API_URL: apiUrl, DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", REDIS_URL: "redis://127.0.0.1:1" },
-    }, (error, out, err) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      {
+        cwd: path.resolve(import.meta.dirname, "../.."),
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          PROOFBOARD_API_URL: apiUrl,
+          DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none",
+          REDIS_URL: "redis://127.0.0.1:1",
+        },
+      },
+      (error, out, err) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out, err }),
+    );
   });
 }
 
@@ -251,7 +371,9 @@ describe("proofboard search and diff", () => {
     expect(r.out).toContain(`last good run: ${good} (${sha[0]!.slice(0, 10)} on main, nearest passing ancestor)`);
     expect(r.out).toContain("node01: first difference at line 9\n");
     expect(r.out).toContain("@@ -6,7 +6,6 @@\n \n UltraCloud guest node01");
-    expect(r.out).toContain("-[  OK  ] fiberlb: healthy (2 listeners, 6/6 backends up)\n+[FAILED] fiberlb: listener reconcile drops backends\n");
+    expect(r.out).toContain(
+      "-[  OK  ] fiberlb: healthy (2 listeners, 6/6 backends up)\n+[FAILED] fiberlb: listener reconcile drops backends\n",
+    );
     expect(r.out).toContain("node02: same after normalisation (12 lines)");
     expect(r.out).toContain("node03: not in the last good run (it has: harness, node01, node02)");
     const one = JSON.parse((await cli(["diff", bad, "--console", "node02", "--json"])).out) as { kind: string };

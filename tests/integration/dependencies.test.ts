@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues, controlQueue, laneQueue } from "@proofboard/jobs";
 import {
-  branchByName, branchView, ensureRepository, requestMissing, requestRun, runById, runScheduledLane, syncRepository, syncSchedules,
+  branchByName,
+  branchView,
+  ensureRepository,
+  requestMissing,
+  requestRun,
+  runById,
+  runScheduledLane,
+  syncRepository,
+  syncSchedules,
 } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { makeRepo, resetDb, waitFor } from "./helpers";
@@ -74,7 +82,9 @@ describe("dependencies", () => {
     target.commit({ "notes.txt": "race\n" }, "a commit to race on");
     const repo = await db().repository.findUniqueOrThrow({ where: { name: "deps" } });
     await syncRepository(repo);
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => requestRun({ repository: "deps", branch: "main", lane: "matrix" })));
+    const [a, b, c] = await Promise.all(
+      [1, 2, 3].map(() => requestRun({ repository: "deps", branch: "main", lane: "matrix" })),
+    );
     expect(new Set([a!.id, b!.id, c!.id]).size).toBe(1);
     expect(await db().run.count({ where: { lane: "matrix", commitSha: a!.commitSha } })).toBe(1);
     await ended(a!.id);

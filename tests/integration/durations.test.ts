@@ -43,7 +43,11 @@ describe("usual durations", () => {
     // gamma: passes only on another class, so none that apply.
     await ran("gamma", "passed", 11, "kvm");
 
-    const lanes = [{ name: "alpha", host: "tcg" }, { name: "beta", host: "tcg" }, { name: "gamma", host: "tcg" }];
+    const lanes = [
+      { name: "alpha", host: "tcg" },
+      { name: "beta", host: "tcg" },
+      { name: "gamma", host: "tcg" },
+    ];
     expect(await usualDurations(repositoryId, lanes)).toEqual({ alpha: 50, beta: 320 });
     expect(await usualDurations(repositoryId, [{ name: "beta", host: "kvm" }])).toEqual({ beta: 7 });
     // Hostile names are data: nothing matches, nothing breaks.
@@ -66,13 +70,22 @@ describe("usual durations", () => {
       await ran(lane, "queued", 0);
     }
     await db().host.deleteMany();
-    expect((await caller.branches.get({ name: "main" })).verdict).toEqual({ kind: "pending", seconds: null, unknown: [], noHost: ["alpha", "beta"] });
+    expect((await caller.branches.get({ name: "main" })).verdict).toEqual({
+      kind: "pending",
+      seconds: null,
+      unknown: [],
+      noHost: ["alpha", "beta"],
+    });
     const now = new Date();
     const host = await db().host.create({
       data: { name: "tcg-1", classes: ["tcg"], capabilities: {}, slots: 1, startedAt: now, lastHeartbeatAt: now },
     });
     // One slot: alpha (50 s) then beta (320 s).
-    expect((await caller.branches.get({ name: "main" })).verdict).toMatchObject({ kind: "pending", seconds: 370, noHost: [] });
+    expect((await caller.branches.get({ name: "main" })).verdict).toMatchObject({
+      kind: "pending",
+      seconds: 370,
+      noHost: [],
+    });
     await db().host.update({ where: { id: host.id }, data: { slots: 2 } });
     expect((await caller.branches.get({ name: "main" })).verdict).toMatchObject({ seconds: 320 });
     // A host that stopped heartbeating is not counted.
@@ -102,28 +115,66 @@ describe("held runs: a duration is the lane's time, the hold is shown apart", ()
     await db().host.updateMany({ data: { slots: 1, lastHeartbeatAt: new Date() } });
     for (const secs of [4, 6, 5, 7, 5]) await ran("alpha", "passed", secs);
     // The newest pass of alpha: its lane took 5 s, then its VMs stayed up 10 minutes for an operator.
-    held = await insertRun({ repositoryId, sha: head, lane: "alpha", status: "passed", secs: 5, heldSecs: 600, queuedAt: new Date(T0 + ++hour * 3_600_000) });
+    held = await insertRun({
+      repositoryId,
+      sha: head,
+      lane: "alpha",
+      status: "passed",
+      secs: 5,
+      heldSecs: 600,
+      queuedAt: new Date(T0 + ++hour * 3_600_000),
+    });
     await ran("beta", "passed", 300);
-    heldGamma = await insertRun({ repositoryId, sha: head, lane: "gamma", status: "passed", secs: 30, heldSecs: 600, queuedAt: new Date(T0 + ++hour * 3_600_000) });
+    heldGamma = await insertRun({
+      repositoryId,
+      sha: head,
+      lane: "gamma",
+      status: "passed",
+      secs: 30,
+      heldSecs: 600,
+      queuedAt: new Date(T0 + ++hour * 3_600_000),
+    });
     await ran("alpha", "failed", 0);
     await ran("alpha", "queued", 0); // the verdict waits for alpha's rerun alone
 
     const withHold = await secondsOf();
     // lane times 4 5 5 5 6 7; counting the hold (605 s) would make them 5.5 and 306 (and usual 5.5)
-    expect(withHold).toMatchObject({ usual: { alpha: 5 }, usualOnPage: 5, median: 5, p90: 6.5, trend: [4, 6, 5, 7, 5, 5] });
+    expect(withHold).toMatchObject({
+      usual: { alpha: 5 },
+      usualOnPage: 5,
+      median: 5,
+      p90: 6.5,
+      trend: [4, 6, 5, 7, 5, 5],
+    });
     expect(withHold.verdict).toEqual({ kind: "pending", seconds: 5, unknown: [], noHost: [] });
 
     // The same run, never held: every figure is the same.
-    await db().run.update({ where: { id: held.id }, data: { finishedAt: held.laneEndedAt, laneEndedAt: null, holdUntil: null, holdSeconds: null } });
+    await db().run.update({
+      where: { id: held.id },
+      data: { finishedAt: held.laneEndedAt, laneEndedAt: null, holdUntil: null, holdSeconds: null },
+    });
     expect(await secondsOf()).toEqual(withHold);
-    await db().run.update({ where: { id: held.id }, data: { finishedAt: held.finishedAt, laneEndedAt: held.laneEndedAt, holdUntil: held.holdUntil } });
+    await db().run.update({
+      where: { id: held.id },
+      data: { finishedAt: held.finishedAt, laneEndedAt: held.laneEndedAt, holdUntil: held.holdUntil },
+    });
   });
 
   it("shows the hold apart on the run, run rows, lane history, the branch page and the grid (and so the CLI)", async () => {
-    expect(await caller.runs.get({ id: held.id })).toMatchObject({ durationSeconds: 5, heldSeconds: 600, laneEndedAt: held.laneEndedAt!.toISOString() });
+    expect(await caller.runs.get({ id: held.id })).toMatchObject({
+      durationSeconds: 5,
+      heldSeconds: 600,
+      laneEndedAt: held.laneEndedAt!.toISOString(),
+    });
     const rows = await caller.runs.list({ lane: "alpha" });
     expect(rows.find((r) => r.id === held.id)).toMatchObject({ durationSeconds: 5, heldSeconds: 600 });
-    expect(rows.filter((r) => r.id !== held.id && r.status === "passed").map((r) => r.heldSeconds)).toEqual([null, null, null, null, null]);
+    expect(rows.filter((r) => r.id !== held.id && r.status === "passed").map((r) => r.heldSeconds)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     const recent = (await caller.history.lane({ lane: "alpha" })).recent.find((r) => r.id === held.id);
     expect(recent).toMatchObject({ seconds: 5, heldSeconds: 600 });
     // gamma's head run is held: the branch page's lane row and the grid's cell say 30 s.
@@ -154,7 +205,9 @@ describe("held runs: a duration is the lane's time, the hold is shown apart", ()
     expect(heldRun.laneEndedAt).toEqual(laneEnd);
     expect(heldRun.finishedAt!.getTime()).toBeGreaterThanOrEqual(laneEnd!.getTime() + 50);
     // the readiness summary copies it
-    const summary = await db().commitLane.findUniqueOrThrow({ where: { repositoryId_commitSha_lane: { repositoryId, commitSha: head, lane: "beta" } } });
+    const summary = await db().commitLane.findUniqueOrThrow({
+      where: { repositoryId_commitSha_lane: { repositoryId, commitSha: head, lane: "beta" } },
+    });
     expect(summary.laneEndedAt).toEqual(laneEnd);
 
     // Unheld: the lane ends as the run finishes.

@@ -4,10 +4,16 @@ import type { RunStatus } from "@proofboard/domain";
 export { catalogYaml, makeRepo } from "../support/target-repo";
 
 export async function resetDb(): Promise<void> {
-  await db().$executeRawUnsafe(`TRUNCATE console_chunk, console, run_metric, run, commit, branch, repository, host, webhook_delivery CASCADE`);
+  await db().$executeRawUnsafe(
+    `TRUNCATE console_chunk, console, run_metric, run, commit, branch, repository, host, webhook_delivery CASCADE`,
+  );
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await fn();
@@ -23,19 +29,42 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
  * `heldSecs`: its lane ended `secs` after the start and its VMs were held that much longer.
  */
 export async function insertRun(o: {
-  repositoryId: string; sha: string; lane: string; status: RunStatus; queuedAt: Date;
-  branch?: string; secs?: number; hostClass?: string; fingerprint?: object; heldSecs?: number;
+  repositoryId: string;
+  sha: string;
+  lane: string;
+  status: RunStatus;
+  queuedAt: Date;
+  branch?: string;
+  secs?: number;
+  hostClass?: string;
+  fingerprint?: object;
+  heldSecs?: number;
 }): Promise<Run> {
-  const attempt = 1 + (await db().run.count({ where: { repositoryId: o.repositoryId, commitSha: o.sha, lane: o.lane } }));
+  const attempt =
+    1 + (await db().run.count({ where: { repositoryId: o.repositoryId, commitSha: o.sha, lane: o.lane } }));
   const startedAt = o.status === "queued" || o.status === "waiting" ? null : new Date(o.queuedAt.getTime() + 1000);
   const ended = startedAt && o.status !== "running";
   const laneEndedAt = ended && o.heldSecs ? new Date(startedAt.getTime() + (o.secs ?? 100) * 1000) : null;
   return db().run.create({
     data: {
-      repositoryId: o.repositoryId, commitSha: o.sha, branchName: o.branch ?? "main", lane: o.lane, attempt, argv: ["true"],
-      timeoutSeconds: 600, hostClass: o.hostClass ?? "tcg", catalogSource: "test", status: o.status, queuedAt: o.queuedAt, startedAt,
+      repositoryId: o.repositoryId,
+      commitSha: o.sha,
+      branchName: o.branch ?? "main",
+      lane: o.lane,
+      attempt,
+      argv: ["true"],
+      timeoutSeconds: 600,
+      hostClass: o.hostClass ?? "tcg",
+      catalogSource: "test",
+      status: o.status,
+      queuedAt: o.queuedAt,
+      startedAt,
       finishedAt: ended ? new Date(startedAt.getTime() + ((o.secs ?? 100) + (o.heldSecs ?? 0)) * 1000) : null,
-      ...(laneEndedAt && { laneEndedAt, holdSeconds: o.heldSecs, holdUntil: new Date(laneEndedAt.getTime() + o.heldSecs! * 1000) }),
+      ...(laneEndedAt && {
+        laneEndedAt,
+        holdSeconds: o.heldSecs,
+        holdUntil: new Date(laneEndedAt.getTime() + o.heldSecs! * 1000),
+      }),
       exitCode: o.status === "passed" ? 0 : o.status === "failed" ? 1 : null,
       reason: o.status === "failed" ? `${o.lane} broke` : null,
       hostFingerprint: o.fingerprint,

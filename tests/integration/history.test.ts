@@ -7,7 +7,15 @@ import { operatorCaller } from "../support/callers";
 
 const HOSTILE = "hostile/$(touch${IFS}pwned);-rf";
 const T0 = Date.parse("2026-11-01T00:00:00Z");
-const FP = { host: "h1", kvm: true, nestedVirtualization: false, cpus: 4, memoryBytes: 8e9, qemuVersion: "7.2.22", kernel: "6.1.0" };
+const FP = {
+  host: "h1",
+  kvm: true,
+  nestedVirtualization: false,
+  cpus: 4,
+  memoryBytes: 8e9,
+  qemuVersion: "7.2.22",
+  kernel: "6.1.0",
+};
 
 const caller = await operatorCaller("test");
 let repositoryId = "";
@@ -16,7 +24,15 @@ const c: string[] = [];
 let side = "";
 
 /** Runs made directly: `minute` places it on a common timeline; attempts count up per commit and lane. */
-async function run(o: { sha: string; lane: string; status: RunStatus; minute: number; branch?: string; secs?: number; fp?: object }) {
+async function run(o: {
+  sha: string;
+  lane: string;
+  status: RunStatus;
+  minute: number;
+  branch?: string;
+  secs?: number;
+  fp?: object;
+}) {
   const queuedAt = new Date(T0 + o.minute * 60_000);
   return (await insertRun({ repositoryId, ...o, queuedAt, fingerprint: o.fp ?? FP })).id;
 }
@@ -90,7 +106,14 @@ describe("history.lane", () => {
     await run({ sha: c[1]!, lane: "gamma", status: "failed", minute: 13 });
     await run({ sha: c[2]!, lane: "gamma", status: "passed", minute: 14, secs: 200 });
     await run({ sha: c[2]!, lane: "gamma", status: "canceled", minute: 15 });
-    await run({ sha: c[3]!, lane: "gamma", status: "passed", minute: 16, secs: 300, fp: { ...FP, qemuVersion: "8.2.0", host: "h2" } });
+    await run({
+      sha: c[3]!,
+      lane: "gamma",
+      status: "passed",
+      minute: 16,
+      secs: 300,
+      fp: { ...FP, qemuVersion: "8.2.0", host: "h2" },
+    });
 
     const h = await caller.history.lane({ lane: "gamma" });
     expect(h.window).toBe(7);
@@ -117,14 +140,28 @@ describe("history.compare", () => {
     // Passed later but on another branch's commit: not on this line of history.
     await run({ sha: side, lane: "beta", status: "passed", minute: 21, branch: "side" });
     const bad = await run({
-      sha: c[3]!, lane: "beta", status: "failed", minute: 30, secs: 80, fp: { ...FP, qemuVersion: "8.2.0", kernel: "6.12.0" },
+      sha: c[3]!,
+      lane: "beta",
+      status: "failed",
+      minute: 30,
+      secs: 80,
+      fp: { ...FP, qemuVersion: "8.2.0", kernel: "6.12.0" },
     });
     // The grid test's beta pass on c[2] (asked for by "side", minute 7) is the nearest passing ancestor.
-    const nearest = await db().run.findFirstOrThrow({ where: { repositoryId, commitSha: c[2], lane: "beta", status: "passed" } });
+    const nearest = await db().run.findFirstOrThrow({
+      where: { repositoryId, commitSha: c[2], lane: "beta", status: "passed" },
+    });
     const cmp = await caller.history.compare({ runId: bad });
     expect(cmp.good).toMatchObject({ id: nearest.id, commitSha: c[2], status: "passed", subject: "third" });
     expect(cmp.scope).toBe("ancestor");
-    expect(cmp.run).toMatchObject({ id: bad, status: "failed", exitCode: 1, reason: "beta broke", hostName: "h1", subject: "fourth" });
+    expect(cmp.run).toMatchObject({
+      id: bad,
+      status: "failed",
+      exitCode: 1,
+      reason: "beta broke",
+      hostName: "h1",
+      subject: "fourth",
+    });
     expect(cmp.between).toMatchObject({ relation: "ancestor", truncated: false, error: null });
     expect(cmp.between!.commits.map((x) => [x.sha, x.subject])).toEqual([[c[3], "fourth"]]);
     expect(cmp.hostDifferences).toEqual([
@@ -137,7 +174,10 @@ describe("history.compare", () => {
     await db().run.update({ where: { id: nearest.id }, data: { status: "failed" } });
     const further = await caller.history.compare({ runId: bad });
     expect(further.good).toMatchObject({ id: good, commitSha: c[1], subject: "second: $(rm -rf /) <b>bold</b>" });
-    expect(further.between!.commits.map((x) => [x.sha, x.subject])).toEqual([[c[3], "fourth"], [c[2], "third"]]);
+    expect(further.between!.commits.map((x) => [x.sha, x.subject])).toEqual([
+      [c[3], "fourth"],
+      [c[2], "third"],
+    ]);
     await db().run.update({ where: { id: nearest.id }, data: { status: "passed" } });
   });
 
@@ -152,7 +192,14 @@ describe("history.compare", () => {
   });
 
   it("falls back to any branch and says when the good commit is not an ancestor", async () => {
-    const good = await run({ sha: side, lane: "alpha", status: "passed", minute: 40, branch: "side", fp: { ...FP, host: "h9" } });
+    const good = await run({
+      sha: side,
+      lane: "alpha",
+      status: "passed",
+      minute: 40,
+      branch: "side",
+      fp: { ...FP, host: "h9" },
+    });
     const bad = await run({ sha: c[2]!, lane: "alpha", status: "failed", minute: 50, branch: HOSTILE });
     const cmp = await caller.history.compare({ runId: bad });
     expect(cmp.good?.id).toBe(good);
@@ -168,22 +215,48 @@ describe("history.compare", () => {
     await run({ sha: c[3]!, lane: "never", status: "failed", minute: 60 });
     const bad = await run({ sha: c[0]!, lane: "never", status: "failed", minute: -10 });
     const cmp = await caller.history.compare({ runId: bad });
-    expect(cmp).toMatchObject({ good: null, scope: null, when: null, gapSeconds: null, between: null, hostDifferences: [], durationDeltaSeconds: null });
+    expect(cmp).toMatchObject({
+      good: null,
+      scope: null,
+      when: null,
+      gapSeconds: null,
+      between: null,
+      hostDifferences: [],
+      durationDeltaSeconds: null,
+    });
   });
 });
 
 /** Queued together (as the demo seed does): a branch's failure may finish before main's pass of the lane. */
 describe("history.compare: passes that finished after the failure", () => {
   const at = (minute: number, plusSeconds = 0) => new Date(T0 + minute * 60_000 + plusSeconds * 1000);
-  const raw = async (o: { sha: string; lane: string; status: RunStatus; minute: number; secs: number; branch?: string }) =>
-    (await insertRun({ repositoryId, ...o, queuedAt: at(o.minute), fingerprint: FP })).id;
+  const raw = async (o: {
+    sha: string;
+    lane: string;
+    status: RunStatus;
+    minute: number;
+    secs: number;
+    branch?: string;
+  }) => (await insertRun({ repositoryId, ...o, queuedAt: at(o.minute), fingerprint: FP })).id;
 
   it("the seeded demo: feature branch fails, main's pass finishes 18 s later and is the one compared", async () => {
     // Both queued at the same instant; the failure ends at +101 s, main's pass at +119 s.
-    const bad = await raw({ sha: side, lane: "fresh-matrix", status: "failed", minute: 100, secs: 100, branch: "feature/fiberlb-rework" });
+    const bad = await raw({
+      sha: side,
+      lane: "fresh-matrix",
+      status: "failed",
+      minute: 100,
+      secs: 100,
+      branch: "feature/fiberlb-rework",
+    });
     const pass = await raw({ sha: c[3]!, lane: "fresh-matrix", status: "passed", minute: 100, secs: 118 });
     const cmp = await caller.history.compare({ runId: bad });
-    expect(cmp.good).toMatchObject({ id: pass, branch: "main", commitSha: c[3], finishedAt: at(100, 119).toISOString() });
+    expect(cmp.good).toMatchObject({
+      id: pass,
+      branch: "main",
+      commitSha: c[3],
+      finishedAt: at(100, 119).toISOString(),
+    });
     expect(cmp).toMatchObject({ scope: "any-branch", when: "after", gapSeconds: 18, durationDeltaSeconds: -18 });
     expect(cmp.between?.relation).toBe("not-ancestor");
   });
@@ -203,7 +276,12 @@ describe("history.compare: passes that finished after the failure", () => {
     const bad = await raw({ sha: c[3]!, lane: "epsilon", status: "failed", minute: 120, secs: 60 });
     await raw({ sha: side, lane: "epsilon", status: "passed", minute: 121, secs: 1, branch: "side" });
     const onAncestor = await raw({ sha: c[1]!, lane: "epsilon", status: "passed", minute: 123, secs: 60 });
-    expect(await caller.history.compare({ runId: bad })).toMatchObject({ good: { id: onAncestor }, scope: "ancestor", when: "after", gapSeconds: 180 });
+    expect(await caller.history.compare({ runId: bad })).toMatchObject({
+      good: { id: onAncestor },
+      scope: "ancestor",
+      when: "after",
+      gapSeconds: 180,
+    });
     const rerun = await raw({ sha: c[3]!, lane: "epsilon", status: "passed", minute: 125, secs: 60 });
     const cmp = await caller.history.compare({ runId: bad });
     expect(cmp).toMatchObject({ good: { id: rerun, attempt: 2 }, scope: "ancestor", when: "after", gapSeconds: 300 });
@@ -227,19 +305,27 @@ describe("hostile names are data", () => {
     expect(grid.commits.map((x) => x.sha)).toEqual([c[1], c[0]]);
   });
 
-  it.each(["../../etc/passwd", "-rf", "--all", "main..side", "$(id)", "%2e%2e"])("unknown branch %j is not found", async (name) => {
-    await expect(caller.history.branchGrid({ branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(caller.history.lane({ lane: "gamma", branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
-  });
+  it.each(["../../etc/passwd", "-rf", "--all", "main..side", "$(id)", "%2e%2e"])(
+    "unknown branch %j is not found",
+    async (name) => {
+      await expect(caller.history.branchGrid({ branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await expect(caller.history.lane({ lane: "gamma", branch: name })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    },
+  );
 
   it("a control character in a branch name is a bad request (no branch can hold one; see hostile-names.test.ts)", async () => {
     await expect(caller.history.branchGrid({ branch: "main\n" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(caller.history.lane({ lane: "gamma", branch: "main\n" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.history.lane({ lane: "gamma", branch: "main\n" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 
   it("unknown lanes and runs are not found", async () => {
     for (const lane of ["$(touch pwned)", "--output=/tmp/x", "' OR 1=1 --"]) {
-      await expect(caller.history.lane({ lane })).rejects.toMatchObject({ code: "NOT_FOUND", message: `unknown lane: ${JSON.stringify(lane)}` });
+      await expect(caller.history.lane({ lane })).rejects.toMatchObject({
+        code: "NOT_FOUND",
+        message: `unknown lane: ${JSON.stringify(lane)}`,
+      });
     }
     for (const runId of ["' OR 1=1 --", "00000000-0000-0000-0000-000000000000", "-n"]) {
       await expect(caller.history.compare({ runId })).rejects.toMatchObject({ code: "NOT_FOUND" });

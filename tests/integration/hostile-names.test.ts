@@ -37,7 +37,9 @@ async function codeOf(call: Promise<unknown>): Promise<string> {
   } catch (err) {
     // a TRPCError (tests have no direct @trpc/server dependency): its code, else what was thrown
     const code = (err as { code?: unknown }).code;
-    return err instanceof Error && err.name === "TRPCError" && typeof code === "string" ? code : `not a TRPCError: ${String(err)}`;
+    return err instanceof Error && err.name === "TRPCError" && typeof code === "string"
+      ? code
+      : `not a TRPCError: ${String(err)}`;
   }
 }
 

@@ -4,7 +4,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
-import { cancelRun, ensureRepository, listConsoles, readConsole, requestRun, runById, syncRepository, waitingReason } from "@proofboard/services";
+import {
+  cancelRun,
+  ensureRepository,
+  listConsoles,
+  readConsole,
+  requestRun,
+  runById,
+  syncRepository,
+  waitingReason,
+} from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { makeRepo, resetDb, waitFor } from "./helpers";
 
@@ -70,7 +79,13 @@ beforeAll(async () => {
   });
   await syncRepository(await ensureRepository("hosts", target.dir));
   const empty = mkdtempSync(path.join(os.tmpdir(), "pb-probe-empty-"));
-  tcgWorker = await startWorker({ hostName: "tcg-only", control: false, slots: 2, probeRoots: { dev: empty, sys: empty }, log: () => undefined });
+  tcgWorker = await startWorker({
+    hostName: "tcg-only",
+    control: false,
+    slots: 2,
+    probeRoots: { dev: empty, sys: empty },
+    log: () => undefined,
+  });
   workers.push(tcgWorker);
 });
 
@@ -80,10 +95,11 @@ afterAll(async () => {
   await disconnectDb();
 });
 
-const ended = (id: string) => waitFor(`run ${id} to end`, async () => {
-  const r = await runById(id);
-  return ["queued", "running"].includes(r.status) ? null : r;
-});
+const ended = (id: string) =>
+  waitFor(`run ${id} to end`, async () => {
+    const r = await runById(id);
+    return ["queued", "running"].includes(r.status) ? null : r;
+  });
 
 describe("hosts are measured, lanes routed by class", () => {
   it("a TCG-only host serves only tcg", () => {
@@ -96,7 +112,13 @@ describe("hosts are measured, lanes routed by class", () => {
     expect((await runById(run.id)).status).toBe("queued");
     expect(await waitingReason("nested-kvm", 30)).toBe("waiting for a host with nested KVM: none is online");
 
-    const nestedHost = await startWorker({ hostName: "nested-host", control: false, slots: 1, probeRoots: fakeNestedHost(), log: () => undefined });
+    const nestedHost = await startWorker({
+      hostName: "nested-host",
+      control: false,
+      slots: 1,
+      probeRoots: fakeNestedHost(),
+      log: () => undefined,
+    });
     workers.push(nestedHost);
     expect(nestedHost.classes).toEqual(["nested-kvm", "kvm", "tcg"]);
     const done = await ended(run.id);
@@ -123,14 +145,32 @@ describe("consoles from VMs", () => {
     expect(run.status).toBe("passed");
     const consoles = await listConsoles(run.id);
     expect(consoles.map((c) => c.name)).toEqual(["harness", "node01", "node02", "node04"]);
-    expect((await readConsole(run.id, "node01")).data.toString()).toBe("[    0.000000] Linux version 6.1.0\nchainfire healthy\n[FAILED] Failed to start flaredb.service\n");
+    expect((await readConsole(run.id, "node01")).data.toString()).toBe(
+      "[    0.000000] Linux version 6.1.0\nchainfire healthy\n[FAILED] Failed to start flaredb.service\n",
+    );
     const by = Object.fromEntries(consoles.map((c) => [c.name, c]));
     // The run passed, so its VMs did; the line that looked like a failure stays marked.
-    expect(by.node01).toMatchObject({ kind: "driver", verdict: "passed", lines: 3, markers: [{ line: 3, kind: "failed-unit", text: "[FAILED] Failed to start flaredb.service" }] });
-    expect(by.node02).toMatchObject({ kind: "driver", expectedFrom: 'the test driver ("node02: starting vm")', markers: [] });
+    expect(by.node01).toMatchObject({
+      kind: "driver",
+      verdict: "passed",
+      lines: 3,
+      markers: [{ line: 3, kind: "failed-unit", text: "[FAILED] Failed to start flaredb.service" }],
+    });
+    expect(by.node02).toMatchObject({
+      kind: "driver",
+      expectedFrom: 'the test driver ("node02: starting vm")',
+      markers: [],
+    });
     // Declared, never printed: it says so, and what was expected.
-    expect(by.node04).toMatchObject({ kind: "declared", length: 0, verdict: "no-output", expectedFrom: expect.stringContaining("the consoles of lane driver") });
-    expect((await readConsole(run.id, "node02")).data.equals(Buffer.from("caf\xc3\xa9 \xff raw\n", "latin1"))).toBe(true);
+    expect(by.node04).toMatchObject({
+      kind: "declared",
+      length: 0,
+      verdict: "no-output",
+      expectedFrom: expect.stringContaining("the consoles of lane driver"),
+    });
+    expect((await readConsole(run.id, "node02")).data.equals(Buffer.from("caf\xc3\xa9 \xff raw\n", "latin1"))).toBe(
+      true,
+    );
     const harness = (await readConsole(run.id, "harness")).data;
     expect(harness.includes(Buffer.from("\x1b[2mnode01 # chainfire healthy\x1b[0m\n"))).toBe(true);
     expect(harness.includes(Buffer.from("node01: waiting for unit\n"))).toBe(true);
@@ -149,15 +189,26 @@ describe("consoles from VMs", () => {
     ]);
     expect(node01.equals(expected)).toBe(true);
     expect((await readConsole(run.id, "node02")).data.toString()).toBe("[bmc] node02 powered on\n");
-    const kinds = await db().console.findMany({ where: { runId: run.id }, select: { name: true, kind: true }, orderBy: { name: "asc" } });
-    expect(kinds).toEqual([{ name: "harness", kind: "harness" }, { name: "node01", kind: "file" }, { name: "node02", kind: "file" }]);
+    const kinds = await db().console.findMany({
+      where: { runId: run.id },
+      select: { name: true, kind: true },
+      orderBy: { name: "asc" },
+    });
+    expect(kinds).toEqual([
+      { name: "harness", kind: "harness" },
+      { name: "node01", kind: "file" },
+      { name: "node02", kind: "file" },
+    ]);
   });
 });
 
 describe("cancel", () => {
   it("stops a running lane's whole process group within 10 s", async () => {
     const run = await requestRun({ repository: "hosts", branch: "main", lane: "long" });
-    await waitFor("the lane to start its child", async () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().length > 0);
+    await waitFor(
+      "the lane to start its child",
+      async () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().length > 0,
+    );
     const child = Number(readFileSync(pidFile, "utf8"));
     const asked = Date.now();
     await cancelRun(run.id, "test");

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
-import { AUTOMATIC_RETRY, claimRun, ensureRepository, reconcile, registerHost, requestRun, syncRepository } from "@proofboard/services";
+import {
+  AUTOMATIC_RETRY,
+  claimRun,
+  ensureRepository,
+  reconcile,
+  registerHost,
+  requestRun,
+  syncRepository,
+} from "@proofboard/services";
 import { catalogYaml, makeRepo, resetDb } from "./helpers";
 import { operatorCaller } from "../support/callers";
 
@@ -45,15 +53,36 @@ describe("automatic retries after infrastructure faults", () => {
       const retried = await loseRun(current, host.id);
       expect(retried).toHaveLength(1);
       const retry = await db().run.findUniqueOrThrow({ where: { id: retried[0]! } });
-      expect(retry).toMatchObject({ status: "queued", commitSha: first.commitSha, previousRunId: current, requestedBy: AUTOMATIC_RETRY, trigger: "retry" });
+      expect(retry).toMatchObject({
+        status: "queued",
+        commitSha: first.commitSha,
+        previousRunId: current,
+        requestedBy: AUTOMATIC_RETRY,
+        trigger: "retry",
+      });
       const job = await laneQueue("tcg").getJob(retry.id);
-      seen.push({ attempt: retry.attempt, delay: job?.delay ?? -1, state: (await job?.getState()) ?? "none", reason: retry.reason });
+      seen.push({
+        attempt: retry.attempt,
+        delay: job?.delay ?? -1,
+        state: (await job?.getState()) ?? "none",
+        reason: retry.reason,
+      });
       current = retry.id;
     }
     expect(seen).toEqual([
       { attempt: 2, delay: 0, state: "waiting", reason: "automatic retry 1 of 3 after an infrastructure fault" },
-      { attempt: 3, delay: 30_000, state: "delayed", reason: "automatic retry 2 of 3 after an infrastructure fault; starts in 30 s" },
-      { attempt: 4, delay: 120_000, state: "delayed", reason: "automatic retry 3 of 3 after an infrastructure fault; starts in 2 min" },
+      {
+        attempt: 3,
+        delay: 30_000,
+        state: "delayed",
+        reason: "automatic retry 2 of 3 after an infrastructure fault; starts in 30 s",
+      },
+      {
+        attempt: 4,
+        delay: 120_000,
+        state: "delayed",
+        reason: "automatic retry 3 of 3 after an infrastructure fault; starts in 2 min",
+      },
     ]);
 
     // What the run page and the branch page say while the last retry is held back.
@@ -78,6 +107,8 @@ describe("automatic retries after infrastructure faults", () => {
     await db().run.update({ where: { id: retry! }, data: { status: "passed", finishedAt: new Date() } });
     const rerun = await requestRun({ repository: "retries", branch: "main", lane: "hello" });
     const [again] = await loseRun(rerun.id, host.id);
-    expect((await db().run.findUniqueOrThrow({ where: { id: again! } })).reason).toBe("automatic retry 1 of 3 after an infrastructure fault");
+    expect((await db().run.findUniqueOrThrow({ where: { id: again! } })).reason).toBe(
+      "automatic retry 1 of 3 after an infrastructure fault",
+    );
   });
 });

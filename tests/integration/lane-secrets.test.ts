@@ -55,13 +55,21 @@ let worker: RunningWorker;
 beforeAll(async () => {
   await resetDb();
   await laneQueue("tcg").obliterate({ force: true });
-  writeFileSync(secretsFile, `# test secrets\nTOKEN=${TOKEN}\nSHARED=${SHARED}\n\n[leaky]\nSCOPED=${SCOPED}\n`, { mode: 0o600 });
+  writeFileSync(secretsFile, `# test secrets\nTOKEN=${TOKEN}\nSHARED=${SHARED}\n\n[leaky]\nSCOPED=${SCOPED}\n`, {
+    mode: 0o600,
+  });
   process.env.PROOFBOARD_LANE_SECRETS = secretsFile;
   resetEnvCache();
   const target = makeRepo({ "proofboard.yaml": catalog, "lanes/leaky.sh": leakyScript });
   await syncRepository(await ensureRepository("secrets", target.dir));
   const empty = mkdtempSync(path.join(os.tmpdir(), "pb-probe-empty-"));
-  worker = await startWorker({ hostName: "secrets-tcg", control: false, slots: 2, probeRoots: { dev: empty, sys: empty }, log: (l) => lines.push(l) });
+  worker = await startWorker({
+    hostName: "secrets-tcg",
+    control: false,
+    slots: 2,
+    probeRoots: { dev: empty, sys: empty },
+    log: (l) => lines.push(l),
+  });
 });
 
 afterAll(async () => {
@@ -91,7 +99,8 @@ async function everythingInRedis(): Promise<string> {
       else if (type === "list") parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
       else if (type === "set") parts.push(JSON.stringify(await redis.smembers(key)));
       else if (type === "zset") parts.push(JSON.stringify(await redis.zrange(key, "0", "-1")));
-      else if (type === "stream") parts.push((await redis.xrangeBuffer(key, "-", "+")).flatMap(([, f]) => f.map((x) => x.toString())).join("\n"));
+      else if (type === "stream")
+        parts.push((await redis.xrangeBuffer(key, "-", "+")).flatMap(([, f]) => f.map((x) => x.toString())).join("\n"));
     }
     expect(keys.length).toBeGreaterThan(0);
     return parts.join("\n");
@@ -128,9 +137,14 @@ describe("lane secrets", () => {
         Buffer.from(secret),
       );
       expect(chunks!.n).toBe(0n);
-      const tables = await db().$queryRawUnsafe<{ t: string }[]>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`);
+      const tables = await db().$queryRawUnsafe<{ t: string }[]>(
+        `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`,
+      );
       for (const { t } of tables) {
-        const [rows] = await db().$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${t}" x WHERE strpos(x::text, $1) > 0`, secret);
+        const [rows] = await db().$queryRawUnsafe<{ n: bigint }[]>(
+          `SELECT count(*) AS n FROM "${t}" x WHERE strpos(x::text, $1) > 0`,
+          secret,
+        );
         expect(rows!.n, `table ${t}`).toBe(0n);
       }
       expect(await everythingInRedis()).not.toContain(secret);
@@ -149,7 +163,9 @@ describe("lane secrets", () => {
   it("a secrets file open to others stops a worker's start-up, saying what to run", async () => {
     chmodSync(secretsFile, 0o644);
     try {
-      await expect(startWorker({ hostName: "never-secrets", control: false, slots: 1, log: () => undefined })).rejects.toThrow(
+      await expect(
+        startWorker({ hostName: "never-secrets", control: false, slots: 1, log: () => undefined }),
+      ).rejects.toThrow(
         `${secretsFile}: the lane secrets file is open to group or others (mode 0644); it must be 0600 or stricter: run chmod 600 ${secretsFile}`,
       );
       expect(await db().host.count({ where: { name: "never-secrets" } })).toBe(0);

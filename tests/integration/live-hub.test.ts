@@ -17,8 +17,16 @@ async function hubConnections(): Promise<number> {
   return list.split("\n").filter((l) => l.includes(` name=${NAME} `)).length;
 }
 
-const chunk = (runId: string, text: string, offset: number) => publishChunk(redis, runId, "harness", offset, Buffer.from(text), new Date());
-const texts = (entries: LiveEntry[]) => entries.map((e) => (e.event.type === "chunk" ? e.event.data.toString() : e.event.type === "status" ? `status:${e.event.status}` : e.event.type));
+const chunk = (runId: string, text: string, offset: number) =>
+  publishChunk(redis, runId, "harness", offset, Buffer.from(text), new Date());
+const texts = (entries: LiveEntry[]) =>
+  entries.map((e) =>
+    e.event.type === "chunk"
+      ? e.event.data.toString()
+      : e.event.type === "status"
+        ? `status:${e.event.status}`
+        : e.event.type,
+  );
 
 /** Reads until `n` entries arrived (or 10 s passed). */
 async function readN(sub: { read(ms: number): Promise<LiveEntry[]> }, n: number): Promise<LiveEntry[]> {

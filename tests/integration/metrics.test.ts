@@ -43,7 +43,13 @@ async function benchOnHead(): Promise<string> {
 describe("benchmark metrics", () => {
   it("stores the figures a lane reports, and flags a regression across commits", async () => {
     const first = await benchOnHead();
-    expect(await db().runMetric.findMany({ where: { runId: first }, orderBy: { name: "asc" }, select: { name: true, value: true, unit: true } })).toEqual([
+    expect(
+      await db().runMetric.findMany({
+        where: { runId: first },
+        orderBy: { name: "asc" },
+        select: { name: true, value: true, unit: true },
+      }),
+    ).toEqual([
       { name: "p99_latency", value: 3.1, unit: "ms" },
       { name: "seq_write", value: 400, unit: "MiB/s" },
     ]);

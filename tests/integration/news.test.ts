@@ -7,7 +7,14 @@ import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues } from "@proofboard/jobs";
 import {
-  ensureRepository, makeEvents, MAX_ATTEMPTS, pruneNews, sendDue, syncRepository, verifySignature, type HookInfo,
+  ensureRepository,
+  makeEvents,
+  MAX_ATTEMPTS,
+  pruneNews,
+  sendDue,
+  syncRepository,
+  verifySignature,
+  type HookInfo,
 } from "@proofboard/services";
 import { createApiToken } from "@proofboard/auth";
 import { serveApi } from "../../apps/cli/testing/api-server";
@@ -19,7 +26,12 @@ import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
  * sent, how it is signed, how answers and failures are kept, retries, Slack's shape, commit statuses.
  */
 
-interface Received { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+interface Received {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 type Responder = (req: Received, res: http.ServerResponse) => void;
 
 let received: Received[] = [];
@@ -32,7 +44,15 @@ const admin = () => callerAs("admin", "news-admin");
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 let repoId = "";
 
-async function change(o: { branch?: string; gate?: string | null; ready: boolean; missing?: string[]; initial?: boolean; sha?: string; repositoryId?: string }) {
+async function change(o: {
+  branch?: string;
+  gate?: string | null;
+  ready: boolean;
+  missing?: string[];
+  initial?: boolean;
+  sha?: string;
+  repositoryId?: string;
+}) {
   await db().$executeRaw`INSERT INTO readiness_change (repository_id, branch, gate, ready, commit_sha, missing, initial)
     VALUES (${o.repositoryId ?? repoId}, ${o.branch ?? "main"}, ${o.gate ?? null}, ${o.ready}, ${o.sha ?? SHA}, ${o.missing ?? []}, ${o.initial ?? false})`;
 }
@@ -42,21 +62,39 @@ async function tick() {
   return sendDue();
 }
 
-async function addHook(o: { format?: "proofboard" | "slack"; events?: ("readiness.changed" | "gate.changed" | "lane.failed")[]; branchFilter?: string; path?: string; secret?: string } = {}) {
+async function addHook(
+  o: {
+    format?: "proofboard" | "slack";
+    events?: ("readiness.changed" | "gate.changed" | "lane.failed")[];
+    branchFilter?: string;
+    path?: string;
+    secret?: string;
+  } = {},
+) {
   return (await admin()).news.create({
-    name: "receiver", url: `${base}${o.path ?? "/hook"}`, format: o.format ?? "proofboard",
-    events: o.events ?? ["readiness.changed"], branchFilter: o.branchFilter, secret: o.secret,
+    name: "receiver",
+    url: `${base}${o.path ?? "/hook"}`,
+    format: o.format ?? "proofboard",
+    events: o.events ?? ["readiness.changed"],
+    branchFilter: o.branchFilter,
+    secret: o.secret,
   });
 }
 
-const deliveries = async (hook: HookInfo | "forge") => (await admin()).news.deliveries({ target: hook === "forge" ? "forge" : hook.id });
+const deliveries = async (hook: HookInfo | "forge") =>
+  (await admin()).news.deliveries({ target: hook === "forge" ? "forge" : hook.id });
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const r = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const r = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       received.push(r);
       respond(r, res);
     });
@@ -73,7 +111,9 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   await resetDb();
-  await db().$executeRawUnsafe(`TRUNCATE notification_delivery, notification_event, notification_hook, notification_cursor, readiness_change`);
+  await db().$executeRawUnsafe(
+    `TRUNCATE notification_delivery, notification_event, notification_hook, notification_cursor, readiness_change`,
+  );
   repoId = (await ensureRepository("itest", "/nonexistent")).id;
   await makeEvents(); // the cursors start here
   received = [];
@@ -83,7 +123,14 @@ beforeEach(async () => {
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise((r) => server.close(r));
-  for (const k of ["PROOFBOARD_PUBLIC_URL", "PROOFBOARD_FORGE", "PROOFBOARD_FORGE_API_URL", "PROOFBOARD_FORGE_TOKEN", "PROOFBOARD_FORGE_REPO"]) delete process.env[k];
+  for (const k of [
+    "PROOFBOARD_PUBLIC_URL",
+    "PROOFBOARD_FORGE",
+    "PROOFBOARD_FORGE_API_URL",
+    "PROOFBOARD_FORGE_TOKEN",
+    "PROOFBOARD_FORGE_REPO",
+  ])
+    delete process.env[k];
   resetEnvCache();
   await closeQueues();
   await disconnectDb();
@@ -115,11 +162,26 @@ describe("webhooks", () => {
     expect(verifySignature(secret, ts, r!.body.replace("false", "true "), sig)).toBe(false);
     const p = JSON.parse(r!.body);
     expect(p).toMatchObject({
-      version: 1, event: "readiness.changed", repository: "itest", branch: "main", commit: SHA, gate: null, ready: false,
-      missing: ["fresh-smoke", "fresh-matrix"], initial: false, url: "https://proofboard.example/branches/main", run: null,
+      version: 1,
+      event: "readiness.changed",
+      repository: "itest",
+      branch: "main",
+      commit: SHA,
+      gate: null,
+      ready: false,
+      missing: ["fresh-smoke", "fresh-matrix"],
+      initial: false,
+      url: "https://proofboard.example/branches/main",
+      run: null,
     });
     expect(p.id).toMatch(/^readiness:\d+$/);
-    expect(d).toMatchObject({ status: "delivered", attempts: 1, responseStatus: 200, responseExcerpt: "ok", error: null });
+    expect(d).toMatchObject({
+      status: "delivered",
+      attempts: 1,
+      responseStatus: 200,
+      responseExcerpt: "ok",
+      error: null,
+    });
     expect(d!.summary).toBe(`main is NOT READY at ${SHA.slice(0, 10)}: missing fresh-smoke, fresh-matrix`);
     // Nothing twice: the next tick has nothing to send.
     expect(await tick()).toMatchObject({ delivered: 0, retry: 0 });
@@ -134,7 +196,13 @@ describe("webhooks", () => {
     const before = Date.now();
     expect(await tick()).toMatchObject({ retry: 1 });
     let [d] = await deliveries(hook);
-    expect(d).toMatchObject({ status: "pending", attempts: 1, responseStatus: 500, responseExcerpt: "boom: database away", error: "HTTP 500" });
+    expect(d).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      responseStatus: 500,
+      responseExcerpt: "boom: database away",
+      error: "HTTP 500",
+    });
     const wait1 = Date.parse(d!.nextAttemptAt!) - before;
     expect(wait1).toBeGreaterThanOrEqual(29_000);
     expect(wait1).toBeLessThan(40_000);
@@ -150,7 +218,13 @@ describe("webhooks", () => {
     await db().$executeRaw`UPDATE notification_delivery SET next_attempt_at = now() - interval '1 second'`;
     expect(await sendDue()).toMatchObject({ delivered: 1 });
     [d] = await deliveries(hook);
-    expect(d).toMatchObject({ status: "delivered", attempts: 3, responseStatus: 204, error: null, nextAttemptAt: null });
+    expect(d).toMatchObject({
+      status: "delivered",
+      attempts: 3,
+      responseStatus: 204,
+      error: null,
+      nextAttemptAt: null,
+    });
     expect(received).toHaveLength(3);
     // The same bytes every time, freshly signed.
     expect(new Set(received.map((r) => r.body)).size).toBe(1);
@@ -186,7 +260,8 @@ describe("webhooks", () => {
     expect(d!.responseExcerpt).not.toContain("\u0000");
 
     received = [];
-    respond = (r, res) => (r.url === "/hook" ? res.writeHead(302, { location: `${base}/elsewhere` }).end() : res.writeHead(200).end());
+    respond = (r, res) =>
+      r.url === "/hook" ? res.writeHead(302, { location: `${base}/elsewhere` }).end() : res.writeHead(200).end();
     await change({ ready: false, missing: ["x"] });
     expect(await tick()).toMatchObject({ retry: 1 });
     [d] = await deliveries(hook);
@@ -209,15 +284,25 @@ describe("webhooks", () => {
     await change({ ready: true, branch: hostile });
     await change({ ready: false, branch: "main", missing: ["fresh-smoke", "<img src=x>"] });
     expect(await tick()).toMatchObject({ delivered: 2 });
-    const bodies = received.map((r) => JSON.parse(r.body) as { text: string; blocks: { type: string; text?: { type: string; text: string }; elements?: { text: string }[] }[] });
+    const bodies = received.map(
+      (r) =>
+        JSON.parse(r.body) as {
+          text: string;
+          blocks: { type: string; text?: { type: string; text: string }; elements?: { text: string }[] }[];
+        },
+    );
     const ready = bodies.find((b) => b.text.includes("READY at") && !b.text.includes("NOT"))!;
-    expect(ready.text).toBe(`:large_green_circle: feat/"q"&lt;script&gt;alert(1)&lt;/script&gt;&amp;x is READY at ${SHA.slice(0, 10)} — all release gates green`);
+    expect(ready.text).toBe(
+      `:large_green_circle: feat/"q"&lt;script&gt;alert(1)&lt;/script&gt;&amp;x is READY at ${SHA.slice(0, 10)} — all release gates green`,
+    );
     expect(ready.blocks[0]).toEqual({ type: "section", text: { type: "mrkdwn", text: ready.text } });
     expect(ready.blocks[1]!.elements![0]!.text).toBe(
       "<https://proofboard.example/branches/feat/%22q%22%3Cscript%3Ealert(1)%3C/script%3E%26x|Open in Proofboard> · itest",
     );
     const red = bodies.find((b) => b.text.includes("NOT READY"))!;
-    expect(red.text).toBe(`:red_circle: main is NOT READY at ${SHA.slice(0, 10)}: missing fresh-smoke, &lt;img src=x&gt;`);
+    expect(red.text).toBe(
+      `:red_circle: main is NOT READY at ${SHA.slice(0, 10)}: missing fresh-smoke, &lt;img src=x&gt;`,
+    );
     for (const b of bodies) expect(JSON.stringify(b)).not.toMatch(/<script>|<img/);
     expect((await deliveries(hook)).every((d) => d.status === "delivered")).toBe(true);
   });
@@ -231,7 +316,9 @@ describe("webhooks", () => {
     await makeEvents();
     await (await admin()).news.setEnabled({ id: all.id, enabled: false });
     expect(await sendDue()).toMatchObject({ delivered: 1 });
-    expect(received.map((r) => [r.url, JSON.parse(r.body).branch, JSON.parse(r.body).gate])).toEqual([["/hook", "release/2026.11", "publishable-kvm"]]);
+    expect(received.map((r) => [r.url, JSON.parse(r.body).branch, JSON.parse(r.body).gate])).toEqual([
+      ["/hook", "release/2026.11", "publishable-kvm"],
+    ]);
     expect(await deliveries(release)).toHaveLength(1);
     // the hook was disabled after its delivery was made: the delivery waits
     const waiting = await deliveries(all);
@@ -243,21 +330,59 @@ describe("webhooks", () => {
 
   it("refuses URLs that are not http(s), and bad secrets, names and patterns", async () => {
     const caller = await admin();
-    const bad = ["file:///etc/passwd", "javascript:alert(1)", "ftp://example.com/x", "data:text/plain,hi", "http://user:pw@example.com/", "not a url", "//example.com"];
+    const bad = [
+      "file:///etc/passwd",
+      "javascript:alert(1)",
+      "ftp://example.com/x",
+      "data:text/plain,hi",
+      "http://user:pw@example.com/",
+      "not a url",
+      "//example.com",
+    ];
     for (const url of bad) {
-      await expect(caller.news.create({ name: "x", url, format: "proofboard", events: ["readiness.changed"] }), url).rejects.toMatchObject({ code: "BAD_REQUEST" });
+      await expect(
+        caller.news.create({ name: "x", url, format: "proofboard", events: ["readiness.changed"] }),
+        url,
+      ).rejects.toMatchObject({ code: "BAD_REQUEST" });
     }
-    await expect(caller.news.create({ name: "x", url: `${base}/h`, format: "proofboard", events: ["readiness.changed"], secret: "short" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(caller.news.create({ name: "a\nb", url: `${base}/h`, format: "proofboard", events: ["readiness.changed"] })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(caller.news.create({ name: "x", url: `${base}/h`, format: "proofboard", events: ["readiness.changed"], branchFilter: "a\u0000b" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      caller.news.create({
+        name: "x",
+        url: `${base}/h`,
+        format: "proofboard",
+        events: ["readiness.changed"],
+        secret: "short",
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      caller.news.create({ name: "a\nb", url: `${base}/h`, format: "proofboard", events: ["readiness.changed"] }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      caller.news.create({
+        name: "x",
+        url: `${base}/h`,
+        format: "proofboard",
+        events: ["readiness.changed"],
+        branchFilter: "a\u0000b",
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
     expect((await caller.news.hooks()).hooks).toEqual([]);
     // the table refuses one too, whatever writes it
-    await expect(db().$executeRaw`INSERT INTO notification_hook (name, url, secret, format, events) VALUES ('x', 'file:///etc/passwd', 's', 'proofboard', '{}')`).rejects.toThrow(/check/i);
+    await expect(
+      db()
+        .$executeRaw`INSERT INTO notification_hook (name, url, secret, format, events) VALUES ('x', 'file:///etc/passwd', 's', 'proofboard', '{}')`,
+    ).rejects.toThrow(/check/i);
   });
 
   it("a Slack URL's secret path is not shown after it was added; a given secret is kept, rotation shows the new one once", async () => {
     const caller = await admin();
-    const made = await caller.news.create({ name: "chat", url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET", format: "slack", events: ["lane.failed"], secret: "my-own-secret-0123456789" });
+    const made = await caller.news.create({
+      name: "chat",
+      url: "https://hooks.slack.com/services/T000/B000/XXXXSECRET",
+      format: "slack",
+      events: ["lane.failed"],
+      secret: "my-own-secret-0123456789",
+    });
     expect(made.secret).toBe("my-own-secret-0123456789");
     const { hooks } = await caller.news.hooks();
     expect(hooks[0]!.url).toBe("https://hooks.slack.com/services/…");
@@ -286,7 +411,14 @@ describe("webhooks", () => {
     expect(await sendDue()).toMatchObject({ delivered: 1 });
     const r = received[0]!;
     expect(r.headers["x-proofboard-event"]).toBe("ping");
-    expect(verifySignature(secret, String(r.headers["x-proofboard-timestamp"]), r.body, String(r.headers["x-proofboard-signature"]))).toBe(true);
+    expect(
+      verifySignature(
+        secret,
+        String(r.headers["x-proofboard-timestamp"]),
+        r.body,
+        String(r.headers["x-proofboard-signature"]),
+      ),
+    ).toBe(true);
     expect(JSON.parse(r.body)).toMatchObject({ version: 1, event: "ping", hook: { id: hook.id, name: "receiver" } });
   });
 
@@ -306,7 +438,15 @@ describe("webhooks", () => {
 
 describe("failed release lanes", () => {
   it("announces a failed or timed-out run of a release gate's lane, not other lanes nor infrastructure faults", async () => {
-    const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "smoke", command: ["true"] }, { name: "lint", command: ["true"] }], ["smoke"]) });
+    const target = makeRepo({
+      "proofboard.yaml": catalogYaml(
+        [
+          { name: "smoke", command: ["true"] },
+          { name: "lint", command: ["true"] },
+        ],
+        ["smoke"],
+      ),
+    });
     const repo = await ensureRepository("newsrepo", target.dir);
     await syncRepository(repo);
     const sha = target.git("rev-parse", "HEAD");
@@ -314,8 +454,18 @@ describe("failed release lanes", () => {
     const { hook: json } = await addHook({ events: ["lane.failed"] });
     // finished after the hooks were added (a hook hears of what happens from then on)
     const now = new Date();
-    const failed = await insertRun({ repositoryId: repo.id, sha, lane: "smoke", status: "failed", queuedAt: now, branch: "main" });
-    await db().run.update({ where: { id: failed.id }, data: { reason: "node02: [FAILED] chainfire.service\nsecond line <b>" } });
+    const failed = await insertRun({
+      repositoryId: repo.id,
+      sha,
+      lane: "smoke",
+      status: "failed",
+      queuedAt: now,
+      branch: "main",
+    });
+    await db().run.update({
+      where: { id: failed.id },
+      data: { reason: "node02: [FAILED] chainfire.service\nsecond line <b>" },
+    });
     await insertRun({ repositoryId: repo.id, sha, lane: "smoke", status: "timed_out", queuedAt: now, branch: "main" });
     await insertRun({ repositoryId: repo.id, sha, lane: "lint", status: "failed", queuedAt: now, branch: "main" });
     await insertRun({ repositoryId: repo.id, sha, lane: "smoke", status: "error", queuedAt: now, branch: "main" });
@@ -326,11 +476,21 @@ describe("failed release lanes", () => {
     expect(payloads.map((p) => p.status).sort()).toEqual(["failed", "timed_out"]);
     const f = payloads.find((p) => p.status === "failed");
     expect(f).toMatchObject({
-      version: 1, event: "lane.failed", repository: "newsrepo", branch: "main", commit: sha, lane: "smoke", gates: ["release"],
-      failureKind: null, attempt: 1, run: { id: failed.id, url: `https://proofboard.example/runs/${failed.id}` },
+      version: 1,
+      event: "lane.failed",
+      repository: "newsrepo",
+      branch: "main",
+      commit: sha,
+      lane: "smoke",
+      gates: ["release"],
+      failureKind: null,
+      attempt: 1,
+      run: { id: failed.id, url: `https://proofboard.example/runs/${failed.id}` },
     });
     const slack = received.filter((r) => r.url === "/slack").map((r) => JSON.parse(r.body).text as string);
-    expect(slack).toContain(`:x: smoke failed on main at ${sha.slice(0, 10)} (release gate release): node02: [FAILED] chainfire.service second line &lt;b&gt;`);
+    expect(slack).toContain(
+      `:x: smoke failed on main at ${sha.slice(0, 10)} (release gate release): node02: [FAILED] chainfire.service second line &lt;b&gt;`,
+    );
     expect(await deliveries(hook)).toHaveLength(2);
     expect(await deliveries(json)).toHaveLength(2);
     // the lint failure made an event (so it is not looked at again) with nobody to tell
@@ -342,19 +502,30 @@ describe("failed release lanes", () => {
 describe("commit statuses", () => {
   const forges = [
     {
-      forge: "github", api: "/gh", repo: "ultra/cloud",
+      forge: "github",
+      api: "/gh",
+      repo: "ultra/cloud",
       path: `/gh/repos/ultra/cloud/statuses/${SHA}`,
-      auth: (h: http.IncomingHttpHeaders) => expect(h).toMatchObject({ authorization: "Bearer tok_123", accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" }),
+      auth: (h: http.IncomingHttpHeaders) =>
+        expect(h).toMatchObject({
+          authorization: "Bearer tok_123",
+          accept: "application/vnd.github+json",
+          "x-github-api-version": "2022-11-28",
+        }),
       body: (ready: boolean, context: string) => ({ state: ready ? "success" : "failure", context }),
     },
     {
-      forge: "gitea", api: "/gitea/api/v1", repo: "ultra/cloud",
+      forge: "gitea",
+      api: "/gitea/api/v1",
+      repo: "ultra/cloud",
       path: `/gitea/api/v1/repos/ultra/cloud/statuses/${SHA}`,
       auth: (h: http.IncomingHttpHeaders) => expect(h).toMatchObject({ authorization: "token tok_123" }),
       body: (ready: boolean, context: string) => ({ state: ready ? "success" : "failure", context }),
     },
     {
-      forge: "gitlab", api: "/gl/api/v4", repo: "group/sub/cloud",
+      forge: "gitlab",
+      api: "/gl/api/v4",
+      repo: "group/sub/cloud",
       path: `/gl/api/v4/projects/group%2Fsub%2Fcloud/statuses/${SHA}`,
       auth: (h: http.IncomingHttpHeaders) => expect(h).toMatchObject({ "private-token": "tok_123" }),
       body: (ready: boolean, context: string) => ({ state: ready ? "success" : "failed", name: context, ref: "main" }),
@@ -363,7 +534,12 @@ describe("commit statuses", () => {
 
   for (const f of forges) {
     it(`${f.forge}: posts proofboard/release-ready and proofboard/gate/<gate> for the head commit`, async () => {
-      Object.assign(process.env, { PROOFBOARD_FORGE: f.forge, PROOFBOARD_FORGE_API_URL: `${base}${f.api}`, PROOFBOARD_FORGE_TOKEN: "tok_123", PROOFBOARD_FORGE_REPO: f.repo });
+      Object.assign(process.env, {
+        PROOFBOARD_FORGE: f.forge,
+        PROOFBOARD_FORGE_API_URL: `${base}${f.api}`,
+        PROOFBOARD_FORGE_TOKEN: "tok_123",
+        PROOFBOARD_FORGE_REPO: f.repo,
+      });
       resetEnvCache();
       try {
         await change({ ready: false, missing: ["fresh-smoke"], initial: true });
@@ -372,7 +548,10 @@ describe("commit statuses", () => {
         const other = await ensureRepository("elsewhere", "/nonexistent-2");
         await change({ ready: true, repositoryId: other.id });
         expect(await tick()).toMatchObject({ delivered: 2 });
-        expect(received.map((r) => [r.method, r.url])).toEqual([["POST", f.path], ["POST", f.path]]);
+        expect(received.map((r) => [r.method, r.url])).toEqual([
+          ["POST", f.path],
+          ["POST", f.path],
+        ]);
         for (const r of received) {
           f.auth(r.headers);
           expect(r.headers["content-type"]).toBe("application/json");
@@ -381,20 +560,38 @@ describe("commit statuses", () => {
         const bodies = received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
         const release = bodies.find((b) => (b.context ?? b.name) === "proofboard/release-ready");
         const gate = bodies.find((b) => (b.context ?? b.name) === "proofboard/gate/publishable-kvm");
-        expect(release).toMatchObject({ ...f.body(false, "proofboard/release-ready"), target_url: "https://proofboard.example/branches/main", description: "NOT READY: missing fresh-smoke" });
-        expect(gate).toMatchObject({ ...f.body(true, "proofboard/gate/publishable-kvm"), description: "green: every lane of the gate passed" });
+        expect(release).toMatchObject({
+          ...f.body(false, "proofboard/release-ready"),
+          target_url: "https://proofboard.example/branches/main",
+          description: "NOT READY: missing fresh-smoke",
+        });
+        expect(gate).toMatchObject({
+          ...f.body(true, "proofboard/gate/publishable-kvm"),
+          description: "green: every lane of the gate passed",
+        });
         const listed = await deliveries("forge");
         expect(listed.map((d) => d.status)).toEqual(["delivered", "delivered"]);
         expect(JSON.stringify(listed)).not.toContain("tok_123");
       } finally {
-        for (const k of ["PROOFBOARD_FORGE", "PROOFBOARD_FORGE_API_URL", "PROOFBOARD_FORGE_TOKEN", "PROOFBOARD_FORGE_REPO"]) delete process.env[k];
+        for (const k of [
+          "PROOFBOARD_FORGE",
+          "PROOFBOARD_FORGE_API_URL",
+          "PROOFBOARD_FORGE_TOKEN",
+          "PROOFBOARD_FORGE_REPO",
+        ])
+          delete process.env[k];
         resetEnvCache();
       }
     });
   }
 
   it("a newer status of the same commit and context wins over an older one still waiting", async () => {
-    Object.assign(process.env, { PROOFBOARD_FORGE: "github", PROOFBOARD_FORGE_API_URL: `${base}/gh`, PROOFBOARD_FORGE_TOKEN: "tok_123", PROOFBOARD_FORGE_REPO: "o/r" });
+    Object.assign(process.env, {
+      PROOFBOARD_FORGE: "github",
+      PROOFBOARD_FORGE_API_URL: `${base}/gh`,
+      PROOFBOARD_FORGE_TOKEN: "tok_123",
+      PROOFBOARD_FORGE_REPO: "o/r",
+    });
     resetEnvCache();
     try {
       respond = (_r, res) => res.writeHead(502).end("bad gateway");
@@ -402,7 +599,8 @@ describe("commit statuses", () => {
       expect(await tick()).toMatchObject({ retry: 1 });
       respond = (_r, res) => res.writeHead(201).end("{}");
       await change({ ready: true });
-      await db().$executeRaw`UPDATE notification_delivery SET next_attempt_at = now() - interval '1 second' WHERE status = 'pending'`;
+      await db()
+        .$executeRaw`UPDATE notification_delivery SET next_attempt_at = now() - interval '1 second' WHERE status = 'pending'`;
       expect(await tick()).toMatchObject({ delivered: 1 });
       const listed = await deliveries("forge");
       expect(listed.map((d) => d.status).sort()).toEqual(["delivered", "superseded"]);
@@ -410,7 +608,13 @@ describe("commit statuses", () => {
       const old = listed.find((d) => d.status === "superseded")!;
       await expect((await admin()).news.redeliver({ id: old.id })).rejects.toMatchObject({ code: "CONFLICT" });
     } finally {
-      for (const k of ["PROOFBOARD_FORGE", "PROOFBOARD_FORGE_API_URL", "PROOFBOARD_FORGE_TOKEN", "PROOFBOARD_FORGE_REPO"]) delete process.env[k];
+      for (const k of [
+        "PROOFBOARD_FORGE",
+        "PROOFBOARD_FORGE_API_URL",
+        "PROOFBOARD_FORGE_TOKEN",
+        "PROOFBOARD_FORGE_REPO",
+      ])
+        delete process.env[k];
       resetEnvCache();
     }
   });
@@ -420,10 +624,22 @@ describe("CLI", () => {
   /** argv straight to node, against the real API over HTTP, as an admin's token. */
   function cli(apiUrl: string, token: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
     return new Promise((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", "apps/cli/src/main.ts", ...args], {
-        cwd: path.resolve(import.meta.dirname, "../.."), timeout: 60_000,
-        env: { ...process.env, PROOFBOARD_API_URL: apiUrl, PROOFBOARD_TOKEN: token, PROOFBOARD_CONFIG_DIR: "/nonexistent-pb-config", NO_COLOR: "1" },
-      }, (error, out, err) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out, err }));
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+        {
+          cwd: path.resolve(import.meta.dirname, "../.."),
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            PROOFBOARD_API_URL: apiUrl,
+            PROOFBOARD_TOKEN: token,
+            PROOFBOARD_CONFIG_DIR: "/nonexistent-pb-config",
+            NO_COLOR: "1",
+          },
+        },
+        (error, out, err) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out, err }),
+      );
     });
   }
 
@@ -431,9 +647,13 @@ describe("CLI", () => {
     const api = await serveApi();
     try {
       const adminUser = await testUser("admin", "news-admin");
-      const token = (await createApiToken({ userId: adminUser.id, name: "cli", scope: "admin", days: 1, createdById: adminUser.id })).token;
+      const token = (
+        await createApiToken({ userId: adminUser.id, name: "cli", scope: "admin", days: 1, createdById: adminUser.id })
+      ).token;
       const operator = await testUser("operator", "news-operator");
-      const opToken = (await createApiToken({ userId: operator.id, name: "cli", scope: "operate", days: 1, createdById: operator.id })).token;
+      const opToken = (
+        await createApiToken({ userId: operator.id, name: "cli", scope: "operate", days: 1, createdById: operator.id })
+      ).token;
       const { hook } = await addHook();
       respond = (_r, res) => res.writeHead(500).end("nope");
       await change({ ready: false, branch: "feat/\u001b[31mred", missing: ["x"] });

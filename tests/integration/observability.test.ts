@@ -3,8 +3,19 @@ import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
 import {
-  checkHealth, closeProbes, ensureRepository, fleetMetricsText, PROMETHEUS_CONTENT_TYPE, REDIS_UNREACHABLE_NOTE, registerHost, requeueForgottenRuns,
-  requestRunWithNote, resetWorkerMetrics, syncRepository, workerMetrics, workerMetricsText,
+  checkHealth,
+  closeProbes,
+  ensureRepository,
+  fleetMetricsText,
+  PROMETHEUS_CONTENT_TYPE,
+  REDIS_UNREACHABLE_NOTE,
+  registerHost,
+  requeueForgottenRuns,
+  requestRunWithNote,
+  resetWorkerMetrics,
+  syncRepository,
+  workerMetrics,
+  workerMetricsText,
 } from "@proofboard/services";
 import { startHealthServer, type HealthServer } from "@proofboard/worker";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis";
@@ -34,7 +45,12 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   await useRedis(redis.url);
   await resetDb();
-  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "hello", command: ["true"] }, { name: "other", command: ["true"] }]) });
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([
+      { name: "hello", command: ["true"] },
+      { name: "other", command: ["true"] },
+    ]),
+  });
   const repo = await ensureRepository("obs", target.dir);
   repositoryId = repo.id;
   await syncRepository(repo);
@@ -62,7 +78,12 @@ afterAll(async () => {
 
 /** Each sample line as name{labels} → value. */
 function samples(text: string): Map<string, number> {
-  return new Map(text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))]));
+  return new Map(
+    text
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.lastIndexOf(" ")), Number(l.slice(l.lastIndexOf(" ") + 1))]),
+  );
 }
 
 describe("worker health server", () => {
@@ -71,7 +92,13 @@ describe("worker health server", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     const body = await res.json();
-    expect(body).toMatchObject({ ok: true, failed: [], postgres: { ok: true }, redis: { ok: true }, heartbeat: { host: HOSTILE_HOST } });
+    expect(body).toMatchObject({
+      ok: true,
+      failed: [],
+      postgres: { ok: true },
+      redis: { ok: true },
+      heartbeat: { host: HOSTILE_HOST },
+    });
     expect(body.heartbeat.ageSeconds).toBeLessThan(30);
   });
 
@@ -87,7 +114,9 @@ describe("worker health server", () => {
     expect(s.get('proofboard_worker_console_bytes_total{kind="vm"}')).toBe(1234);
     expect(s.get("proofboard_worker_spool_bytes")).toBe(4096);
     expect(s.get("proofboard_worker_postgres_up")).toBe(1);
-    expect(s.get('proofboard_worker_heartbeat_age_seconds{host="obs \\"host\\"\\\\ \\nfake_metric 1"}')).toBeLessThan(30);
+    expect(s.get('proofboard_worker_heartbeat_age_seconds{host="obs \\"host\\"\\\\ \\nfake_metric 1"}')).toBeLessThan(
+      30,
+    );
     expect((await fetch(`${server!.url}/nope`)).status).toBe(404);
   });
 
@@ -105,7 +134,13 @@ describe("fleet metrics", () => {
     const { run, note } = await requestRunWithNote({ repository: "obs", branch: "main", lane: "hello" });
     expect(note).toBeNull();
     await insertRun({ repositoryId, sha, lane: "other", status: "passed", queuedAt: new Date(Date.now() - 3600_000) });
-    await insertRun({ repositoryId, sha, lane: "other", status: "failed", queuedAt: new Date(Date.now() - 48 * 3600_000) });
+    await insertRun({
+      repositoryId,
+      sha,
+      lane: "other",
+      status: "failed",
+      queuedAt: new Date(Date.now() - 48 * 3600_000),
+    });
     const s = samples(await fleetMetricsText());
     expect(s.get('proofboard_up{dependency="postgres"}')).toBe(1);
     expect(s.get('proofboard_up{dependency="redis"}')).toBe(1);
@@ -141,7 +176,12 @@ describe("Redis down", () => {
     const first = await rerunWhileDown();
     const health = await fetch(`${server!.url}/health`);
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ ok: false, failed: ["redis"], postgres: { ok: true }, redis: { ok: false } });
+    expect(await health.json()).toMatchObject({
+      ok: false,
+      failed: ["redis"],
+      postgres: { ok: true },
+      redis: { ok: false },
+    });
     const down = samples(await fleetMetricsText());
     expect(down.get('proofboard_up{dependency="redis"}')).toBe(0);
     expect(down.get('proofboard_runs{state="queued"}')).toBe(1);
@@ -152,10 +192,14 @@ describe("Redis down", () => {
     const second = await rerunWhileDown();
 
     redis = await startPrivateRedis(port);
-    const requeued = await waitFor("the reconciler to dispatch the saved run", async () => {
-      const ids = await requeueForgottenRuns().catch(() => [] as string[]);
-      return ids.includes(second) ? ids : null;
-    }, 20_000);
+    const requeued = await waitFor(
+      "the reconciler to dispatch the saved run",
+      async () => {
+        const ids = await requeueForgottenRuns().catch(() => [] as string[]);
+        return ids.includes(second) ? ids : null;
+      },
+      20_000,
+    );
     expect(requeued).toEqual([second]);
     expect(await (await laneQueue("tcg").getJob(second))?.getState()).toBe("waiting");
     await waitFor("health to recover", async () => (await fetch(`${server!.url}/health`)).status === 200, 10_000);

@@ -12,7 +12,14 @@ const SHELL = "fix/$(touch${IFS}pwned)";
 beforeAll(async () => {
   await resetDb();
   const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "alpha", command: ["true"] }]) });
-  for (const name of ["release/2026.10", "feature/Fiberlb-probe", PERCENT, "feature/1000-done", SHELL, "release/2026.11"]) {
+  for (const name of [
+    "release/2026.10",
+    "feature/Fiberlb-probe",
+    PERCENT,
+    "feature/1000-done",
+    SHELL,
+    "release/2026.11",
+  ]) {
     target.git("checkout", "-q", "-b", name, "main");
     target.commit({ [`${name.replace(/[^a-z0-9]/gi, "_")}.txt`]: name }, `work on ${name}`);
   }
@@ -34,8 +41,20 @@ describe("branches.list", () => {
     expect(page.total).toBe(7);
     expect(page.branches.map((b) => b.name)).toEqual(["main", "release/2026.11"]);
     // Each row carries what the overview shows: its gates and their lanes' state.
-    expect(page.branches[0]!.gates[0]).toMatchObject({ id: "release", release: true, green: false, missing: ["alpha"] });
-    expect(page.branches[0]!.gates[0]!.lanes[0]).toEqual({ lane: "alpha", state: "never-run", flaky: false, headRun: null, rerun: null, stalePass: null });
+    expect(page.branches[0]!.gates[0]).toMatchObject({
+      id: "release",
+      release: true,
+      green: false,
+      missing: ["alpha"],
+    });
+    expect(page.branches[0]!.gates[0]!.lanes[0]).toEqual({
+      lane: "alpha",
+      state: "never-run",
+      flaky: false,
+      headRun: null,
+      rerun: null,
+      stalePass: null,
+    });
   });
 
   it("filters by plain, case-insensitive text in the name: % and _ are characters, not wildcards", async () => {

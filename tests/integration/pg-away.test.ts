@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disconnectDb } from "@proofboard/db";
 import { repoRoot } from "@proofboard/env";
 import { closeQueues, createRedis, decodeLiveEntries, liveKey, type LiveEvent } from "@proofboard/jobs";
-import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, type FollowEvent } from "@proofboard/services";
+import {
+  ensureRepository,
+  followRun,
+  readConsole,
+  requestRun,
+  runById,
+  syncRepository,
+  type FollowEvent,
+} from "@proofboard/services";
 import { PgProxy } from "../support/pg-proxy";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
 import { stopChild } from "../support/processes";
@@ -22,7 +30,10 @@ const INTERVAL_MS = 50;
 const LANE_SECONDS = AWAY_SECONDS + 12;
 const LINES = Math.round((LANE_SECONDS * 1000) / INTERVAL_MS);
 /** every line carries NUL, invalid UTF-8, a multibyte char and escape sequences */
-const TAIL = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28]), Buffer.from(" € \x1b[31mred\x1b[0m\x1b]0;title\x07\r\n")]);
+const TAIL = Buffer.concat([
+  Buffer.from([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28]),
+  Buffer.from(" € \x1b[31mred\x1b[0m\x1b]0;title\x07\r\n"),
+]);
 const line = (i: number) => Buffer.concat([Buffer.from(`line ${i} `), TAIL]);
 const EXPECTED = Buffer.concat(Array.from({ length: LINES }, (_, i) => line(i)));
 const laneScript = `const tail = Buffer.from(${JSON.stringify(TAIL.toString("base64"))}, "base64");
@@ -45,7 +56,9 @@ beforeAll(async () => {
   await resetDb();
   await proxy.listen();
   const target = makeRepo({
-    "proofboard.yaml": catalogYaml([{ name: "steady", command: ["node", "lanes/steady.cjs"], timeoutSeconds: LANE_SECONDS * 4 }]),
+    "proofboard.yaml": catalogYaml([
+      { name: "steady", command: ["node", "lanes/steady.cjs"], timeoutSeconds: LANE_SECONDS * 4 },
+    ]),
     "lanes/steady.cjs": laneScript,
   });
   await syncRepository(await ensureRepository("itest", target.dir));
@@ -85,64 +98,82 @@ async function liveEvents(runId: string): Promise<{ id: string; event: LiveEvent
 }
 
 describe("PostgreSQL away mid-run", () => {
-  it(`keeps the lane running for ${AWAY_SECONDS} s without the database and stores its console byte for byte`, { timeout: (LANE_SECONDS * 4 + 120) * 1000 }, async () => {
-    try {
-      const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
-      await waitFor("the lane's first stored bytes", async () => {
-        const r = await runById(run.id);
-        return r.status === "running" && (await readConsole(run.id, "harness").catch(() => null))?.data.length;
-      }, 60_000);
+  it(
+    `keeps the lane running for ${AWAY_SECONDS} s without the database and stores its console byte for byte`,
+    { timeout: (LANE_SECONDS * 4 + 120) * 1000 },
+    async () => {
+      try {
+        const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
+        await waitFor(
+          "the lane's first stored bytes",
+          async () => {
+            const r = await runById(run.id);
+            return r.status === "running" && (await readConsole(run.id, "harness").catch(() => null))?.data.length;
+          },
+          60_000,
+        );
 
-      // What the run page's stream gets (its own database connection is not cut).
-      const followed: FollowEvent[] = [];
-      const following = (async () => {
-        for await (const ev of followRun(run.id, {})) followed.push(ev);
-      })();
+        // What the run page's stream gets (its own database connection is not cut).
+        const followed: FollowEvent[] = [];
+        const following = (async () => {
+          for await (const ev of followRun(run.id, {})) followed.push(ev);
+        })();
 
-      const cutAt = Date.now();
-      proxy.cut();
-      await new Promise((r) => setTimeout(r, AWAY_SECONDS * 1000));
-      const restoredAt = Date.now();
-      const during = await liveEvents(run.id);
-      await proxy.listen();
+        const cutAt = Date.now();
+        proxy.cut();
+        await new Promise((r) => setTimeout(r, AWAY_SECONDS * 1000));
+        const restoredAt = Date.now();
+        const during = await liveEvents(run.id);
+        await proxy.listen();
 
-      // Watchers kept seeing bytes while the database was away, and the worker said it was buffering.
-      const liveDuring = during.filter((e) => e.event.type === "chunk" && e.event.at > cutAt + 1000 && e.event.at < restoredAt);
-      expect(liveDuring.length).toBeGreaterThan(0);
-      const buffering = during.filter((e) => e.event.type === "buffering");
-      expect(buffering.length).toBeGreaterThan(0);
-      expect(buffering.at(-1)!.event).toMatchObject({ type: "buffering", host: hostName });
-      expect((buffering.at(-1)!.event as { spooledBytes: number | null }).spooledBytes).toBeGreaterThan(0);
+        // Watchers kept seeing bytes while the database was away, and the worker said it was buffering.
+        const liveDuring = during.filter(
+          (e) => e.event.type === "chunk" && e.event.at > cutAt + 1000 && e.event.at < restoredAt,
+        );
+        expect(liveDuring.length).toBeGreaterThan(0);
+        const buffering = during.filter((e) => e.event.type === "buffering");
+        expect(buffering.length).toBeGreaterThan(0);
+        expect(buffering.at(-1)!.event).toMatchObject({ type: "buffering", host: hostName });
+        expect((buffering.at(-1)!.event as { spooledBytes: number | null }).spooledBytes).toBeGreaterThan(0);
 
-      const ended = await waitFor("the run to end", async () => {
-        const r = await runById(run.id);
-        return ["queued", "running"].includes(r.status) ? null : r;
-      }, (LANE_SECONDS * 3 + 60) * 1000);
-      expect({ status: ended.status, reason: ended.reason }).toEqual({ status: "passed", reason: null });
-      const stored = await readConsole(run.id, "harness", 0, 64 << 20);
-      expect(stored.data.length).toBe(EXPECTED.length);
-      expect(stored.data.equals(EXPECTED)).toBe(true);
+        const ended = await waitFor(
+          "the run to end",
+          async () => {
+            const r = await runById(run.id);
+            return ["queued", "running"].includes(r.status) ? null : r;
+          },
+          (LANE_SECONDS * 3 + 60) * 1000,
+        );
+        expect({ status: ended.status, reason: ended.reason }).toEqual({ status: "passed", reason: null });
+        const stored = await readConsole(run.id, "harness", 0, 64 << 20);
+        expect(stored.data.length).toBe(EXPECTED.length);
+        expect(stored.data.equals(EXPECTED)).toBe(true);
 
-      // Once everything was stored the notice was withdrawn, before the final status; the spool file is gone.
-      const after = (await liveEvents(run.id)).map((e) => e.event);
-      const drained = after.findIndex((e) => e.type === "buffering" && e.spooledBytes === null);
-      const final = after.findIndex((e) => e.type === "status" && e.status === "passed");
-      expect(drained).toBeGreaterThan(-1);
-      expect(drained).toBeLessThan(final);
-      expect(workerLog.some((l) => l.includes("PostgreSQL unreachable"))).toBe(true);
-      expect(workerLog.some((l) => l.includes("PostgreSQL reachable again"))).toBe(true);
-      await following;
-      const notices = followed.filter((e) => e.kind === "buffering");
-      expect(notices[0]).toMatchObject({ host: hostName });
-      expect(notices.at(-1)).toMatchObject({ spooledBytes: null });
-      const fromFollow = Buffer.concat(followed.flatMap((e) => (e.kind === "bytes" ? [e.data] : [])));
-      expect(fromFollow.equals(EXPECTED)).toBe(true);
-      const spoolDir = path.join(dataDir, "worker", hostName, "spool");
-      // removed just after the verdict is stored
-      await waitFor("the spool file to go", async () => !existsSync(spoolDir) || readdirSync(spoolDir).length === 0, 10_000);
-    } catch (err) {
-      console.error(`worker log (last 40 lines):\n${workerLog.slice(-40).join("\n")}`);
-      throw err;
-    }
-  });
+        // Once everything was stored the notice was withdrawn, before the final status; the spool file is gone.
+        const after = (await liveEvents(run.id)).map((e) => e.event);
+        const drained = after.findIndex((e) => e.type === "buffering" && e.spooledBytes === null);
+        const final = after.findIndex((e) => e.type === "status" && e.status === "passed");
+        expect(drained).toBeGreaterThan(-1);
+        expect(drained).toBeLessThan(final);
+        expect(workerLog.some((l) => l.includes("PostgreSQL unreachable"))).toBe(true);
+        expect(workerLog.some((l) => l.includes("PostgreSQL reachable again"))).toBe(true);
+        await following;
+        const notices = followed.filter((e) => e.kind === "buffering");
+        expect(notices[0]).toMatchObject({ host: hostName });
+        expect(notices.at(-1)).toMatchObject({ spooledBytes: null });
+        const fromFollow = Buffer.concat(followed.flatMap((e) => (e.kind === "bytes" ? [e.data] : [])));
+        expect(fromFollow.equals(EXPECTED)).toBe(true);
+        const spoolDir = path.join(dataDir, "worker", hostName, "spool");
+        // removed just after the verdict is stored
+        await waitFor(
+          "the spool file to go",
+          async () => !existsSync(spoolDir) || readdirSync(spoolDir).length === 0,
+          10_000,
+        );
+      } catch (err) {
+        console.error(`worker log (last 40 lines):\n${workerLog.slice(-40).join("\n")}`);
+        throw err;
+      }
+    },
+  );
 });

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb, type Repository } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 import {
-  ensureRepository, readinessChangesAfter, readinessTimeline, recordReadinessChanges, syncRepository, type ReadinessChange,
+  ensureRepository,
+  readinessChangesAfter,
+  readinessTimeline,
+  recordReadinessChanges,
+  syncRepository,
+  type ReadinessChange,
 } from "@proofboard/services";
 import { insertRun, makeRepo, resetDb } from "./helpers";
 
@@ -34,12 +39,22 @@ let target: ReturnType<typeof makeRepo>;
 let clock = Date.parse("2026-12-01T00:00:00Z");
 
 async function headOf(branch: string): Promise<string> {
-  return (await db().branch.findUniqueOrThrow({ where: { repositoryId_name: { repositoryId: repo.id, name: branch } } })).headSha;
+  return (
+    await db().branch.findUniqueOrThrow({ where: { repositoryId_name: { repositoryId: repo.id, name: branch } } })
+  ).headSha;
 }
 
 async function run(branch: string, lane: string, status: RunStatus) {
   clock += 60_000;
-  return insertRun({ repositoryId: repo.id, sha: await headOf(branch), branch, lane, status, queuedAt: new Date(clock), secs: 5 });
+  return insertRun({
+    repositoryId: repo.id,
+    sha: await headOf(branch),
+    branch,
+    lane,
+    status,
+    queuedAt: new Date(clock),
+    secs: 5,
+  });
 }
 
 const brief = (c: ReadinessChange) => ({ branch: c.branch, gate: c.gate, ready: c.ready, initial: c.initial });
@@ -83,11 +98,20 @@ describe("recording readiness changes", () => {
   it("a pass turns a gate READY, naming the run and the commit; the branch turns READY when every release gate is", async () => {
     const alpha = await run("main", "alpha", "passed");
     const r1 = await recordReadinessChanges();
-    expect(of("main", r1.recorded).map(brief)).toEqual([{ branch: "main", gate: "quick", ready: true, initial: false }]);
+    expect(of("main", r1.recorded).map(brief)).toEqual([
+      { branch: "main", gate: "quick", ready: true, initial: false },
+    ]);
     // "side" shares the commit, and the rule is about commits: the same run turned its gate READY.
-    expect(of("side", r1.recorded).map(brief)).toEqual([{ branch: "side", gate: "quick", ready: true, initial: false }]);
+    expect(of("side", r1.recorded).map(brief)).toEqual([
+      { branch: "side", gate: "quick", ready: true, initial: false },
+    ]);
     expect(r1.recorded.length).toBe(2);
-    expect(r1.recorded[0]).toMatchObject({ runId: alpha.id, commitSha: await headOf("main"), commitSubject: "initial", missing: [] });
+    expect(r1.recorded[0]).toMatchObject({
+      runId: alpha.id,
+      commitSha: await headOf("main"),
+      commitSubject: "initial",
+      missing: [],
+    });
     expect(r1.recorded[0]!.at.getTime()).toBe(alpha.finishedAt!.getTime());
 
     const beta = await run("main", "beta", "passed");
@@ -141,7 +165,9 @@ describe("recording readiness changes", () => {
       { branch: "main", gate: "quick", ready: false, initial: false },
       { branch: "main", gate: "release", ready: false, initial: false },
     ]);
-    expect(r.recorded.every((c) => c.runId === null && c.commitSha === sha && c.commitSubject === "main moves on")).toBe(true);
+    expect(
+      r.recorded.every((c) => c.runId === null && c.commitSha === sha && c.commitSubject === "main moves on"),
+    ).toBe(true);
   });
 
   it("looks only at branches touched since the watermark, and catches up on a full pass", async () => {
@@ -186,8 +212,16 @@ describe("reading the changes", () => {
     expect(next.more).toBe(false);
     expect(next.changes.every((c) => BigInt(c.id) < ids[3]!)).toBe(true);
     const whole = await readinessTimeline(repo, "main", { gate: null });
-    expect(whole.changes.map((c) => [c.ready, c.initial])).toEqual([[false, false], [true, false], [false, false], [true, false], [false, true]]);
-    expect((await readinessTimeline(repo, "main", { gate: "quick" })).changes.every((c) => c.gate === "quick")).toBe(true);
+    expect(whole.changes.map((c) => [c.ready, c.initial])).toEqual([
+      [false, false],
+      [true, false],
+      [false, false],
+      [true, false],
+      [false, true],
+    ]);
+    expect((await readinessTimeline(repo, "main", { gate: "quick" })).changes.every((c) => c.gate === "quick")).toBe(
+      true,
+    );
     expect((await readinessTimeline(repo, HOSTILE)).changes[0]!.branch).toBe(HOSTILE);
   });
 });

@@ -28,7 +28,12 @@ const badgePath = (branch: string) => `/badges/${branch.split("/").map(encodeURI
 
 beforeAll(async () => {
   await resetDb();
-  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "alpha", command: ["true"] }, { name: "beta", command: ["true"] }]) });
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([
+      { name: "alpha", command: ["true"] },
+      { name: "beta", command: ["true"] },
+    ]),
+  });
   target.git("update-ref", `refs/heads/${HOSTILE}`, "HEAD");
   target.git("checkout", "-q", "-b", "other");
   target.commit({ "o.txt": "1" }, "other commit");
@@ -39,13 +44,20 @@ beforeAll(async () => {
   await recordReadinessChanges();
   const head = (await db().branch.findFirstOrThrow({ where: { repositoryId: repo.id, name: "main" } })).headSha;
   for (const lane of ["alpha", "beta"]) {
-    const r = await insertRun({ repositoryId: repo.id, sha: head, lane, status: "passed", queuedAt: new Date(Date.now() - 60_000) });
+    const r = await insertRun({
+      repositoryId: repo.id,
+      sha: head,
+      lane,
+      status: "passed",
+      queuedAt: new Date(Date.now() - 60_000),
+    });
     mainRunIds.push(r.id);
     await recordReadinessChanges();
   }
   api = await serveApi();
   const viewer = await testUser("viewer", "http-viewer");
-  viewerToken = (await createApiToken({ userId: viewer.id, name: "badges", scope: "read", days: 1, createdById: null })).token;
+  viewerToken = (await createApiToken({ userId: viewer.id, name: "badges", scope: "read", days: 1, createdById: null }))
+    .token;
 });
 
 afterEach(() => {
@@ -63,7 +75,10 @@ describe("readiness.timeline", () => {
     const caller = await callerAs("viewer");
     const t = await caller.readiness.timeline({ branch: "main" });
     expect(t.changes.map((c) => [c.gate, c.ready, c.initial])).toEqual([
-      [null, true, false], ["release", true, false], [null, false, true], ["release", false, true],
+      [null, true, false],
+      ["release", true, false],
+      [null, false, true],
+      ["release", false, true],
     ]);
     expect(t.changes[0]).toMatchObject({ runId: mainRunIds[1], commitSubject: "initial", missing: [] });
     expect(t.more).toBe(false);
@@ -71,7 +86,9 @@ describe("readiness.timeline", () => {
     expect(page.more).toBe(true);
     const next = await caller.readiness.timeline({ branch: "main", limit: 10, before: page.changes[0]!.id });
     expect(next.changes.length).toBe(3);
-    expect((await caller.readiness.timeline({ branch: "main", gate: null })).changes.every((c) => c.gate === null)).toBe(true);
+    expect(
+      (await caller.readiness.timeline({ branch: "main", gate: null })).changes.every((c) => c.gate === null),
+    ).toBe(true);
     expect((await caller.readiness.timeline({ branch: HOSTILE })).changes[0]!.branch).toBe(HOSTILE);
   });
 
@@ -80,16 +97,30 @@ describe("readiness.timeline", () => {
     await expect(caller.readiness.timeline({ branch: "no-such" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(caller.readiness.timeline({ branch: "main\u0000x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await expect(caller.readiness.timeline({ branch: "x".repeat(256) })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(caller.readiness.timeline({ branch: "main", before: "1 OR 1=1" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.readiness.timeline({ branch: "main", before: "1 OR 1=1" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 });
 
 function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "apps/cli/src/main.ts", ...args], {
-      cwd: root, timeout: 60_000,
-      env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "httptest", DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none", NO_COLOR: "1" },
-    }, (error, out, err) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      {
+        cwd: root,
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          PROOFBOARD_API_URL: api.url,
+          PROOFBOARD_REPOSITORY: "httptest",
+          DATABASE_URL: "postgresql://nobody@127.0.0.1:1/none",
+          NO_COLOR: "1",
+        },
+      },
+      (error, out, err) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out, err }),
+    );
   });
 }
 
@@ -125,7 +156,9 @@ describe("badges", () => {
     expect(res.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
     expect(res.headers.get("cache-control")).toBe("public, max-age=30");
     expect(await res.text()).toContain("<title>release: ready</title>");
-    expect(await (await get(handleBadge, `${badgePath("main")}?gate=release`)).text()).toContain("<title>release: ready</title>");
+    expect(await (await get(handleBadge, `${badgePath("main")}?gate=release`)).text()).toContain(
+      "<title>release: ready</title>",
+    );
     expect(await (await get(handleBadge, badgePath(LONG))).text()).toContain("<title>release: not ready</title>");
     const noGate = await get(handleBadge, `${badgePath("main")}?gate=nope`);
     expect(noGate.status).toBe(404);
@@ -165,8 +198,19 @@ describe("badges", () => {
 
 describe("GET /api/v1/readiness", () => {
   type Doc = {
-    version: number; repository: string; branch: string; commit: { sha: string; subject: string | null }; releaseReady: boolean;
-    gates: { id: string; name: string; release: boolean; ready: boolean; missing: string[]; lanes: { lane: string; state: string; runId: string | null; runUrl: string | null; finishedAt: string | null }[] }[];
+    version: number;
+    repository: string;
+    branch: string;
+    commit: { sha: string; subject: string | null };
+    releaseReady: boolean;
+    gates: {
+      id: string;
+      name: string;
+      release: boolean;
+      ready: boolean;
+      missing: string[];
+      lanes: { lane: string; state: string; runId: string | null; runUrl: string | null; finishedAt: string | null }[];
+    }[];
     generatedAt: string;
   };
 
@@ -175,7 +219,13 @@ describe("GET /api/v1/readiness", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
     const doc = (await res.json()) as Doc;
-    expect(doc).toMatchObject({ version: 1, repository: "httptest", branch: "main", commit: { subject: "initial" }, releaseReady: true });
+    expect(doc).toMatchObject({
+      version: 1,
+      repository: "httptest",
+      branch: "main",
+      commit: { subject: "initial" },
+      releaseReady: true,
+    });
     expect(doc.commit.sha).toMatch(/^[0-9a-f]{40}$/);
     expect(doc.gates).toHaveLength(1);
     expect(doc.gates[0]).toMatchObject({ id: "release", name: "Release", release: true, ready: true, missing: [] });
@@ -185,14 +235,32 @@ describe("GET /api/v1/readiness", () => {
     ]);
     expect(Date.parse(doc.generatedAt)).toBeGreaterThan(0);
     // links follow the address the client used (a proxy's forwarded host and scheme), never a header that is not a host
-    const proxied = (await (await get(handleReadinessJson, "/api/v1/readiness?branch=main", { "x-forwarded-host": "pb.example:8443", "x-forwarded-proto": "https" })).json()) as Doc;
+    const proxied = (await (
+      await get(handleReadinessJson, "/api/v1/readiness?branch=main", {
+        "x-forwarded-host": "pb.example:8443",
+        "x-forwarded-proto": "https",
+      })
+    ).json()) as Doc;
     expect(proxied.gates[0]!.lanes[0]!.runUrl).toBe(`https://pb.example:8443/runs/${mainRunIds[0]}`);
-    const spoofed = (await (await get(handleReadinessJson, "/api/v1/readiness?branch=main", { "x-forwarded-host": `evil"/><x`, "x-forwarded-proto": "javascript" })).json()) as Doc;
+    const spoofed = (await (
+      await get(handleReadinessJson, "/api/v1/readiness?branch=main", {
+        "x-forwarded-host": `evil"/><x`,
+        "x-forwarded-proto": "javascript",
+      })
+    ).json()) as Doc;
     expect(spoofed.gates[0]!.lanes[0]!.runUrl).toBe(`http://proofboard.test/runs/${mainRunIds[0]}`);
-    const other = (await (await get(handleReadinessJson, `/api/v1/readiness?branch=${encodeURIComponent(LONG)}&repository=httptest`)).json()) as Doc;
+    const other = (await (
+      await get(handleReadinessJson, `/api/v1/readiness?branch=${encodeURIComponent(LONG)}&repository=httptest`)
+    ).json()) as Doc;
     expect(other).toMatchObject({ branch: LONG, releaseReady: false, commit: { subject: "other commit" } });
     expect(other.gates[0]!.missing).toEqual(["alpha", "beta"]);
-    expect(other.gates[0]!.lanes[0]).toEqual({ lane: "alpha", state: "never-run", runId: null, runUrl: null, finishedAt: null });
+    expect(other.gates[0]!.lanes[0]).toEqual({
+      lane: "alpha",
+      state: "never-run",
+      runId: null,
+      runUrl: null,
+      finishedAt: null,
+    });
   });
 
   it("keeps a hostile name data; 400 for malformed names, 404 for unknown ones", async () => {
@@ -206,7 +274,10 @@ describe("GET /api/v1/readiness", () => {
     }
     const missing = await get(handleReadinessJson, "/api/v1/readiness?branch=no-such-branch");
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ version: 1, error: { code: "not_found", message: 'unknown branch: "no-such-branch"' } });
+    expect(await missing.json()).toEqual({
+      version: 1,
+      error: { code: "not_found", message: 'unknown branch: "no-such-branch"' },
+    });
     expect((await get(handleReadinessJson, "/api/v1/readiness?branch=main&repository=nope")).status).toBe(404);
   });
 
@@ -214,6 +285,9 @@ describe("GET /api/v1/readiness", () => {
     process.env.PROOFBOARD_READ_ACCESS = "login";
     resetEnvCache();
     expect((await get(handleReadinessJson, "/api/v1/readiness?branch=main")).status).toBe(401);
-    expect((await get(handleReadinessJson, "/api/v1/readiness?branch=main", { authorization: `Bearer ${viewerToken}` })).status).toBe(200);
+    expect(
+      (await get(handleReadinessJson, "/api/v1/readiness?branch=main", { authorization: `Bearer ${viewerToken}` }))
+        .status,
+    ).toBe(200);
   });
 });

@@ -13,7 +13,17 @@ import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
  * readiness serves equals computeBranchReadiness over a plain reading of every run.
  */
 const LANES = ["alpha", "beta", "gamma"];
-const STATUSES: RunStatus[] = ["queued", "running", "passed", "failed", "timed_out", "canceled", "error", "skipped", "waiting"];
+const STATUSES: RunStatus[] = [
+  "queued",
+  "running",
+  "passed",
+  "failed",
+  "timed_out",
+  "canceled",
+  "error",
+  "skipped",
+  "waiting",
+];
 let repo: Repository;
 const heads: Record<string, string[]> = {};
 
@@ -24,7 +34,19 @@ const newRun = (o: { sha: string; branch: string; lane: string; status: RunStatu
 async function plainReadiness(name: string) {
   const branch = await branchByName(repo, name);
   const { catalog } = await catalogAt(repo, branch.headSha);
-  const select = { id: true, lane: true, commitSha: true, status: true, attempt: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureKind: true, reason: true } as const;
+  const select = {
+    id: true,
+    lane: true,
+    commitSha: true,
+    status: true,
+    attempt: true,
+    queuedAt: true,
+    startedAt: true,
+    finishedAt: true,
+    laneEndedAt: true,
+    failureKind: true,
+    reason: true,
+  } as const;
   const runs: RunSummary[] = await db().run.findMany({
     where: { repositoryId: repo.id, OR: [{ commitSha: branch.headSha }, { branchName: name }] },
     select,
@@ -71,7 +93,10 @@ describe("readiness summaries", () => {
       const at = Date.parse("2026-11-01T00:00:00Z") + step * 60_000 - rand(3) * 90_000; // queue times not in insert order
       if (open.length > 0 && rand(3) === 0) {
         const run = open.splice(rand(open.length), 1)[0]!;
-        await db().run.update({ where: { id: run.id }, data: { status: STATUSES[2 + rand(7)]!, finishedAt: new Date(at), laneEndedAt: new Date(at - 30_000) } });
+        await db().run.update({
+          where: { id: run.id },
+          data: { status: STATUSES[2 + rand(7)]!, finishedAt: new Date(at), laneEndedAt: new Date(at - 30_000) },
+        });
       } else {
         const branch = rand(2) === 0 ? "main" : "side";
         const sha = heads[branch]![rand(heads[branch]!.length)]!;
@@ -82,7 +107,10 @@ describe("readiness summaries", () => {
     }
     // Reruns under way, newer than anything above, behind a pass and behind a failure.
     const later = Date.parse("2026-11-02T00:00:00Z");
-    for (const [branch, lane, verdict] of [["main", "alpha", "passed"], ["side", "beta", "failed"]] as const) {
+    for (const [branch, lane, verdict] of [
+      ["main", "alpha", "passed"],
+      ["side", "beta", "failed"],
+    ] as const) {
       const sha = heads[branch]!.at(-1)!;
       await newRun({ sha, branch, lane, status: verdict, at: later });
       await newRun({ sha, branch, lane, status: "running", at: later + 60_000 });
@@ -100,7 +128,13 @@ describe("readiness summaries", () => {
     const sha = heads.main!.at(-1)!;
     const pool = () => new pg.Client({ connectionString: process.env.DATABASE_URL });
     for (const updateFirst of [true, false]) {
-      const older = await newRun({ sha, branch: "main", lane: "gamma", status: "running", at: Date.parse("2026-12-01T00:00:00Z") });
+      const older = await newRun({
+        sha,
+        branch: "main",
+        lane: "gamma",
+        status: "running",
+        at: Date.parse("2026-12-01T00:00:00Z"),
+      });
       const newer = { id: randomUUID(), attempt: older.attempt + 1 };
       const [a, b] = [pool(), pool()];
       await a.connect();
@@ -109,13 +143,16 @@ describe("readiness summaries", () => {
         await a.query("BEGIN");
         await b.query("BEGIN");
         const update = () => a.query("UPDATE run SET status = 'failed', finished_at = now() WHERE id = $1", [older.id]);
-        const insert = () => b.query(
-          `INSERT INTO run (id, repository_id, commit_sha, branch_name, lane, attempt, argv, timeout_seconds, host_class, catalog_source, status, queued_at)
+        const insert = () =>
+          b.query(
+            `INSERT INTO run (id, repository_id, commit_sha, branch_name, lane, attempt, argv, timeout_seconds, host_class, catalog_source, status, queued_at)
            VALUES ($1, $2, $3, 'main', 'gamma', $4, '{true}', 60, 'tcg', 'test', 'queued', $5)`,
-          [newer.id, repo.id, sha, newer.attempt, new Date(Date.parse("2026-12-01T00:01:00Z"))],
-        );
+            [newer.id, repo.id, sha, newer.attempt, new Date(Date.parse("2026-12-01T00:01:00Z"))],
+          );
         // Whichever writes second waits on the summary row; each saw only its own run.
-        const [first, second, firstClient, secondClient] = updateFirst ? [update, insert, a, b] : [insert, update, b, a];
+        const [first, second, firstClient, secondClient] = updateFirst
+          ? [update, insert, a, b]
+          : [insert, update, b, a];
         await first();
         const waiting = second();
         await new Promise((r) => setTimeout(r, 200));
@@ -126,7 +163,9 @@ describe("readiness summaries", () => {
         await a.end();
         await b.end();
       }
-      const row = await db().commitLane.findUniqueOrThrow({ where: { repositoryId_commitSha_lane: { repositoryId: repo.id, commitSha: sha, lane: "gamma" } } });
+      const row = await db().commitLane.findUniqueOrThrow({
+        where: { repositoryId_commitSha_lane: { repositoryId: repo.id, commitSha: sha, lane: "gamma" } },
+      });
       expect(row.runId, updateFirst ? "update first" : "insert first").toBe(newer.id);
       expect(row.status).toBe("queued");
       expect(row.failureRunId).not.toBeNull();
@@ -142,13 +181,17 @@ describe("readiness summaries", () => {
       const at = Date.parse("2026-12-02T00:00:00Z") + (newerFirst ? 0 : 3_600_000);
       const older = await newRun({ sha, branch: "side", lane: "beta", status: "running", at });
       const newer = await newRun({ sha, branch: "side", lane: "beta", status: "running", at: at + 60_000 });
-      const [a, b] = [new pg.Client({ connectionString: process.env.DATABASE_URL }), new pg.Client({ connectionString: process.env.DATABASE_URL })];
+      const [a, b] = [
+        new pg.Client({ connectionString: process.env.DATABASE_URL }),
+        new pg.Client({ connectionString: process.env.DATABASE_URL }),
+      ];
       await a.connect();
       await b.connect();
       try {
         await a.query("BEGIN");
         await b.query("BEGIN");
-        const end = (c: pg.Client, id: string, status: string) => c.query("UPDATE run SET status = $2, finished_at = now() WHERE id = $1", [id, status]);
+        const end = (c: pg.Client, id: string, status: string) =>
+          c.query("UPDATE run SET status = $2, finished_at = now() WHERE id = $1", [id, status]);
         const [first, second] = newerFirst
           ? [() => end(a, newer.id, "failed"), () => end(b, older.id, "passed")]
           : [() => end(a, older.id, "passed"), () => end(b, newer.id, "failed")];
@@ -162,8 +205,13 @@ describe("readiness summaries", () => {
         await a.end();
         await b.end();
       }
-      const row = await db().commitLane.findUniqueOrThrow({ where: { repositoryId_commitSha_lane: { repositoryId: repo.id, commitSha: sha, lane: "beta" } } });
-      expect([row.finalRunId, row.finalStatus], newerFirst ? "newer first" : "older first").toEqual([newer.id, "failed"]);
+      const row = await db().commitLane.findUniqueOrThrow({
+        where: { repositoryId_commitSha_lane: { repositoryId: repo.id, commitSha: sha, lane: "beta" } },
+      });
+      expect([row.finalRunId, row.finalStatus], newerFirst ? "newer first" : "older first").toEqual([
+        newer.id,
+        "failed",
+      ]);
       const side = await branchView(repo, await branchByName(repo, "side"));
       expect(side.readiness?.lanes.beta).toMatchObject({ state: "failed", rerun: null });
       await expectSameAsPlain();

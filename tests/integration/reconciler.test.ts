@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues, knownRunJobIds, laneQueue } from "@proofboard/jobs";
-import { AUTOMATIC_RETRY, claimRun, ensureRepository, reconcile, registerHost, requestRun, syncRepository } from "@proofboard/services";
+import {
+  AUTOMATIC_RETRY,
+  claimRun,
+  ensureRepository,
+  reconcile,
+  registerHost,
+  requestRun,
+  syncRepository,
+} from "@proofboard/services";
 import { catalogYaml, makeRepo, resetDb } from "./helpers";
 
 /** Postgres is the truth: the reconciler repairs what Redis or a dead host left behind. No worker runs here. */
@@ -49,7 +57,13 @@ describe("reconciler", () => {
 
     expect(result.retried).toHaveLength(1);
     const retry = await db().run.findUniqueOrThrow({ where: { id: result.retried[0]! } });
-    expect(retry).toMatchObject({ status: "queued", commitSha: run.commitSha, attempt: 2, previousRunId: run.id, requestedBy: AUTOMATIC_RETRY });
+    expect(retry).toMatchObject({
+      status: "queued",
+      commitSha: run.commitSha,
+      attempt: 2,
+      previousRunId: run.id,
+      requestedBy: AUTOMATIC_RETRY,
+    });
 
     // A retry that is lost too is retried again, backed off (the bound: infrastructure-retries.test.ts).
     const claim2 = await claimRun(retry.id, host.id, {});
@@ -57,7 +71,9 @@ describe("reconciler", () => {
     const again = await reconcile(30);
     expect(again.lost).toEqual([retry.id]);
     expect(again.retried).toHaveLength(1);
-    expect((await db().run.findUniqueOrThrow({ where: { id: again.retried[0]! } })).reason).toMatch(/^automatic retry 2 of 3 .*; starts in 30 s$/);
+    expect((await db().run.findUniqueOrThrow({ where: { id: again.retried[0]! } })).reason).toMatch(
+      /^automatic retry 2 of 3 .*; starts in 30 s$/,
+    );
   });
 
   it("a worker restarting under the same host name marks what its predecessor left running as lost", async () => {
@@ -67,7 +83,11 @@ describe("reconciler", () => {
     expect(await claimRun(run.id, host.id, {})).not.toBeNull();
     await registerHost({ name: "phoenix", classes: ["tcg"], capabilities: {}, slots: 1 });
     const lost = await db().run.findUniqueOrThrow({ where: { id: run.id } });
-    expect(lost).toMatchObject({ status: "lost", failureKind: "infrastructure", reason: "host phoenix restarted while the lane ran" });
+    expect(lost).toMatchObject({
+      status: "lost",
+      failureKind: "infrastructure",
+      reason: "host phoenix restarted while the lane ran",
+    });
     expect(await db().run.count({ where: { previousRunId: run.id, requestedBy: AUTOMATIC_RETRY } })).toBe(1);
   });
 
@@ -79,7 +99,9 @@ describe("reconciler", () => {
     await db().run.update({ where: { id: run.id }, data: { startedAt: new Date(Date.now() - (60 + 121) * 1000) } });
     const result = await reconcile(30);
     expect(result.lost).toEqual([run.id]);
-    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).reason).toContain("never reported the end of the lane");
+    expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).reason).toContain(
+      "never reported the end of the lane",
+    );
   });
 
   it("a second rerun of a lane already queued on the commit returns the queued run", async () => {
@@ -101,11 +123,20 @@ describe("reconciler", () => {
     await db().$executeRaw`UPDATE run SET fence = fence + 1 WHERE id = ${run.id}::uuid`;
     const { appendChunk, openConsole, finishRun, FencedOut } = await import("@proofboard/services");
     const consoleId = await openConsole(run.id, "harness");
-    await expect(appendChunk({ runId: run.id, fence: first!.fence }, consoleId, 0, Buffer.from("late"))).rejects.toBeInstanceOf(FencedOut);
-    expect(await finishRun({ runId: run.id, fence: first!.fence }, { status: "passed", failureKind: null, exitCode: 0, reason: null })).toBe(false);
+    await expect(
+      appendChunk({ runId: run.id, fence: first!.fence }, consoleId, 0, Buffer.from("late")),
+    ).rejects.toBeInstanceOf(FencedOut);
+    expect(
+      await finishRun(
+        { runId: run.id, fence: first!.fence },
+        { status: "passed", failureKind: null, exitCode: 0, reason: null },
+      ),
+    ).toBe(false);
     expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("running");
     await appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 0, Buffer.from("ok"));
     // A chunk that does not start at the console's end is refused too: no holes, no overlaps.
-    await expect(appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 5, Buffer.from("gap"))).rejects.toBeInstanceOf(FencedOut);
+    await expect(
+      appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 5, Buffer.from("gap")),
+    ).rejects.toBeInstanceOf(FencedOut);
   });
 });

@@ -27,7 +27,8 @@ const workerLog: string[] = [];
 
 async function script(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/redis-acl.ts", ...args], {
-    cwd: repoRoot, env: { ...process.env, PROOFBOARD_DATA_DIR: dataDir, REDIS_URL: adminUrl },
+    cwd: repoRoot,
+    env: { ...process.env, PROOFBOARD_DATA_DIR: dataDir, REDIS_URL: adminUrl },
   });
   return stdout.trim();
 }
@@ -54,7 +55,8 @@ afterAll(async () => {
   resetEnvCache();
   await closeQueues();
   const admin = new Redis(adminUrl);
-  for (const kind of ["web", "worker"] as const) await admin.call("ACL", "DELUSER", `proofboard-${env().PROOFBOARD_REDIS_PREFIX}-${kind}`);
+  for (const kind of ["web", "worker"] as const)
+    await admin.call("ACL", "DELUSER", `proofboard-${env().PROOFBOARD_REDIS_PREFIX}-${kind}`);
   admin.disconnect();
   await disconnectDb();
 });
@@ -81,8 +83,12 @@ describe("Redis ACL users", () => {
       }
       // A hostile "prefix" cannot widen the patterns.
       const bad = await run(process.execPath, ["--import", "tsx", "scripts/redis-acl.ts", "apply"], {
-        cwd: repoRoot, env: { ...process.env, PROOFBOARD_DATA_DIR: dataDir, PROOFBOARD_REDIS_PREFIX: "* ~*" },
-      }).then(() => "ran", (err: { code?: number; stderr?: string }) => `${err.code}: ${err.stderr}`);
+        cwd: repoRoot,
+        env: { ...process.env, PROOFBOARD_DATA_DIR: dataDir, PROOFBOARD_REDIS_PREFIX: "* ~*" },
+      }).then(
+        () => "ran",
+        (err: { code?: number; stderr?: string }) => `${err.code}: ${err.stderr}`,
+      );
       expect(bad).toMatch(/^[12]: /);
     } finally {
       web.disconnect();
@@ -92,12 +98,20 @@ describe("Redis ACL users", () => {
 
   it("is enough: the web user queues and follows, a worker process on the worker user runs the lane", async () => {
     const target = makeRepo({
-      "proofboard.yaml": catalogYaml([{ name: "acl-lane", command: ["bash", "-c", "for i in 1 2 3; do echo acl line $i; sleep 0.3; done"] }]),
+      "proofboard.yaml": catalogYaml([
+        { name: "acl-lane", command: ["bash", "-c", "for i in 1 2 3; do echo acl line $i; sleep 0.3; done"] },
+      ]),
     });
     await syncRepository(await ensureRepository("itest", target.dir));
     worker = spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
       cwd: repoRoot,
-      env: { ...process.env, REDIS_URL: urls.worker, PROOFBOARD_HOST_NAME: "acl-worker", PROOFBOARD_WORKER_SLOTS: "1", PROOFBOARD_LOG_FORMAT: "text" },
+      env: {
+        ...process.env,
+        REDIS_URL: urls.worker,
+        PROOFBOARD_HOST_NAME: "acl-worker",
+        PROOFBOARD_WORKER_SLOTS: "1",
+        PROOFBOARD_LOG_FORMAT: "text",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     for (const s of [worker.stdout!, worker.stderr!]) s.on("data", (d: Buffer) => workerLog.push(d.toString()));
@@ -114,10 +128,14 @@ describe("Redis ACL users", () => {
         if (ev.kind === "status" && ["passed", "failed", "error"].includes(ev.status)) break;
       }
     })();
-    const done = await waitFor("the lane to end", async () => {
-      const r = await runById(queued.id);
-      return ["passed", "failed", "error", "lost"].includes(r.status) ? r : null;
-    }, 90_000);
+    const done = await waitFor(
+      "the lane to end",
+      async () => {
+        const r = await runById(queued.id);
+        return ["passed", "failed", "error", "lost"].includes(r.status) ? r : null;
+      },
+      90_000,
+    );
     abort.abort();
     await following.catch(() => undefined);
     expect(done.status, workerLog.join("")).toBe("passed");

@@ -4,7 +4,16 @@ import { db, disconnectDb, type Repository } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, controlQueue, knownRunJobIds, liveKey } from "@proofboard/jobs";
 import {
-  ensureRepository, ensureSchedulers, epochKey, followRun, readConsole, requestRun, runById, syncRepository, syncSchedules, watchTransport,
+  ensureRepository,
+  ensureSchedulers,
+  epochKey,
+  followRun,
+  readConsole,
+  requestRun,
+  runById,
+  syncRepository,
+  syncSchedules,
+  watchTransport,
 } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis";
@@ -37,7 +46,7 @@ ${lane("slow", ["bash", "-c", "sleep 6; echo slow"])}
 ${lane("c", ["bash", "-c", "echo c"])}
 ${lane("d", ["bash", "-c", "echo d"])}
 ${lane("flood", ["node", "-e", flood])}
-${lane("nightly", ["true"], ", triggers: { schedule: \"* * * * *\", branches: [main] }")}
+${lane("nightly", ["true"], ', triggers: { schedule: "* * * * *", branches: [main] }')}
 gates:
   - { id: release, name: Release, description: all, release: true, lanes: [a] }
 `;
@@ -45,7 +54,10 @@ gates:
 let redis: PrivateRedis;
 let repo: Repository;
 let worker: RunningWorker | undefined;
-const saved = { REDIS_URL: process.env.REDIS_URL, PROOFBOARD_LIVE_STREAM_BYTES: process.env.PROOFBOARD_LIVE_STREAM_BYTES };
+const saved = {
+  REDIS_URL: process.env.REDIS_URL,
+  PROOFBOARD_LIVE_STREAM_BYTES: process.env.PROOFBOARD_LIVE_STREAM_BYTES,
+};
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
@@ -93,10 +105,14 @@ async function flushAndAwaitRebuild(queuedRunIds: string[]): Promise<number> {
 }
 
 const ended = (id: string) =>
-  waitFor(`run ${id} to end`, async () => {
-    const r = await runById(id);
-    return ["queued", "running"].includes(r.status) ? null : r;
-  }, 60_000);
+  waitFor(
+    `run ${id} to end`,
+    async () => {
+      const r = await runById(id);
+      return ["queued", "running"].includes(r.status) ? null : r;
+    },
+    60_000,
+  );
 
 describe("Redis loses its data", () => {
   it("the web alone (no worker) rebuilds schedulers and queued runs; a worker started later runs them", async () => {
@@ -105,7 +121,10 @@ describe("Redis loses its data", () => {
     let runs: { id: string }[] = [];
     try {
       await web.ready;
-      runs = [await requestRun({ repository: "itest", branch: "main", lane: "a" }), await requestRun({ repository: "itest", branch: "main", lane: "b" })];
+      runs = [
+        await requestRun({ repository: "itest", branch: "main", lane: "a" }),
+        await requestRun({ repository: "itest", branch: "main", lane: "b" }),
+      ];
       const seconds = await flushAndAwaitRebuild(runs.map((r) => r.id));
       expect(seconds).toBeLessThan(30);
       expect(lines.some((l) => l.includes("rebuilt") && l.includes("requeued 2 run(s)"))).toBe(true);
@@ -123,7 +142,10 @@ describe("Redis loses its data", () => {
     worker = await startWorker({ hostName: "redis-loss-2", control: true, slots: 1, log: (l) => logs.push(l) });
     const slow = await requestRun({ repository: "itest", branch: "main", lane: "slow" });
     await waitFor("slow to start", async () => (await runById(slow.id)).status === "running");
-    const queued = [await requestRun({ repository: "itest", branch: "main", lane: "c" }), await requestRun({ repository: "itest", branch: "main", lane: "d" })];
+    const queued = [
+      await requestRun({ repository: "itest", branch: "main", lane: "c" }),
+      await requestRun({ repository: "itest", branch: "main", lane: "d" }),
+    ];
     await waitFor("the worker's epoch", async () => (await redis.client.exists(epochKey())) === 1);
     const seconds = await flushAndAwaitRebuild(queued.map((r) => r.id));
     expect(seconds).toBeLessThan(30);
@@ -139,7 +161,9 @@ describe("Redis loses its data", () => {
       expect(keys).not.toContain(`lane:${repo.id}:bad; FLUSHALL`);
       expect(await schedulerKeys()).toEqual([`lane:${repo.id}:nightly`, `sync-${repo.id}`].sort());
     } finally {
-      await db().laneSchedule.delete({ where: { repositoryId_lane: { repositoryId: repo.id, lane: "bad; FLUSHALL" } } });
+      await db().laneSchedule.delete({
+        where: { repositoryId_lane: { repositoryId: repo.id, lane: "bad; FLUSHALL" } },
+      });
     }
   });
 
@@ -150,22 +174,30 @@ describe("Redis loses its data", () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peak = Math.max(peak, Number((await redis.client.call("MEMORY", "USAGE", liveKey(run.id), "SAMPLES", "0").catch(() => 0)) ?? 0));
+        peak = Math.max(
+          peak,
+          Number((await redis.client.call("MEMORY", "USAGE", liveKey(run.id), "SAMPLES", "0").catch(() => 0)) ?? 0),
+        );
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
     // Join once a good part is stored: what the stream already dropped must come from Postgres.
     const t0 = Date.now();
-    await waitFor("8 MiB stored", async () => (await readConsole(run.id, "harness", 8 << 20, 1).catch(() => null))?.data.length, 120_000);
+    await waitFor(
+      "8 MiB stored",
+      async () => (await readConsole(run.id, "harness", 8 << 20, 1).catch(() => null))?.data.length,
+      120_000,
+    );
     const followed: Buffer[] = [];
-    for await (const ev of followRun(run.id, {})) if (ev.kind === "bytes" && ev.console === "harness") followed.push(ev.data);
+    for await (const ev of followRun(run.id, {}))
+      if (ev.kind === "bytes" && ev.console === "harness") followed.push(ev.data);
     sampling = false;
     await sampler;
     console.log(`flood: joined after ${(Date.now() - t0) / 1000}s; peak MEMORY USAGE ${peak}`);
     expect((await runById(run.id)).status).toBe("passed");
 
     const stored: Buffer[] = [];
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
       const { data } = await readConsole(run.id, "harness", at, 8 << 20);
       if (!data.length) break;
       stored.push(data);

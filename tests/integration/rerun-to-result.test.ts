@@ -3,7 +3,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
-import { ensureRepository, followRun, readConsole, requestRun, runById, syncRepository, branchView, branchByName } from "@proofboard/services";
+import {
+  ensureRepository,
+  followRun,
+  readConsole,
+  requestRun,
+  runById,
+  syncRepository,
+  branchView,
+  branchByName,
+} from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
 import { operatorCaller } from "../support/callers";
@@ -42,12 +51,15 @@ let target: ReturnType<typeof makeRepo>;
 beforeAll(async () => {
   await resetDb();
   target = makeRepo({
-    "proofboard.yaml": catalogYaml([
-      { name: "hello", command: ["bash", "lanes/hello.sh"] },
-      { name: "bytes", command: ["node", "lanes/bytes.cjs"] },
-      { name: "fails", command: ["bash", "-c", "echo broken >&2; exit 3"] },
-      { name: "slow", command: ["bash", "lanes/slow.sh"], timeoutSeconds: 2 },
-    ], ["hello", "bytes"]),
+    "proofboard.yaml": catalogYaml(
+      [
+        { name: "hello", command: ["bash", "lanes/hello.sh"] },
+        { name: "bytes", command: ["node", "lanes/bytes.cjs"] },
+        { name: "fails", command: ["bash", "-c", "echo broken >&2; exit 3"] },
+        { name: "slow", command: ["bash", "lanes/slow.sh"], timeoutSeconds: 2 },
+      ],
+      ["hello", "bytes"],
+    ),
     "lanes/hello.sh": "#!/bin/bash\necho hello from $PROOFBOARD_LANE\necho to stderr >&2\n",
     "lanes/bytes.cjs": bytesScript,
     "lanes/slow.sh": slowScript.replace("$PIDFILE_DIR", "/tmp/pb-slow-lane"),
@@ -131,7 +143,7 @@ describe("rerun → worker → chunks → status", () => {
     const repo = await db().repository.findUniqueOrThrow({ where: { name: "itest" } });
     const view = await branchView(repo, await branchByName(repo, "main"));
     expect(view.readiness?.releaseReady).toBe(true);
-    target.commit({ "CHANGELOG": "next\n" }, "a newer commit");
+    target.commit({ CHANGELOG: "next\n" }, "a newer commit");
     await syncRepository(repo);
     const after = await branchView(repo, await branchByName(repo, "main"));
     expect(after.readiness?.releaseReady).toBe(false);

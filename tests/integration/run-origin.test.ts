@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
-import { claimRun, ensureRepository, reconcile, registerHost, runScheduledLane, syncRepository } from "@proofboard/services";
+import {
+  claimRun,
+  ensureRepository,
+  reconcile,
+  registerHost,
+  runScheduledLane,
+  syncRepository,
+} from "@proofboard/services";
 import { makeRepo, resetDb } from "./helpers";
 import { operatorCaller } from "../support/callers";
 
@@ -38,15 +45,25 @@ afterAll(async () => {
   await disconnectDb();
 });
 
-const fail = (id: string) => db().run.update({ where: { id }, data: { status: "failed", finishedAt: new Date(), exitCode: 1 } });
-const origin = (r: { trigger: string; origin: string; attemptKind: string; attempt: number }) =>
-  ({ trigger: r.trigger, origin: r.origin, attemptKind: r.attemptKind, attempt: r.attempt });
+const fail = (id: string) =>
+  db().run.update({ where: { id }, data: { status: "failed", finishedAt: new Date(), exitCode: 1 } });
+const origin = (r: { trigger: string; origin: string; attemptKind: string; attempt: number }) => ({
+  trigger: r.trigger,
+  origin: r.origin,
+  attemptKind: r.attemptKind,
+  attempt: r.attempt,
+});
 
 describe("who started a run", () => {
   it("a person's run, rerun and rerun of what was missing name them; the push lane the first sync queued says sync", async () => {
     // the first sync (a new repository) queued the push lane as a sync found its head
     const [pushed] = await olga.runs.list({ repository: "origins", lane: "pushed" });
-    expect(origin(pushed!)).toEqual({ trigger: "sync", origin: "queued by sync: new head of main", attemptKind: "first", attempt: 1 });
+    expect(origin(pushed!)).toEqual({
+      trigger: "sync",
+      origin: "queued by sync: new head of main",
+      attemptKind: "first",
+      attempt: 1,
+    });
 
     const first = await olga.runs.rerun({ repository: "origins", branch: "main", lane: "hello" });
     expect(origin(first)).toEqual({ trigger: "manual", origin: "run by olga", attemptKind: "first", attempt: 1 });
@@ -71,14 +88,24 @@ describe("who started a run", () => {
     const { retried } = await reconcile(30);
     expect(retried).toHaveLength(1);
     const retry = await olga.runs.get({ id: retried[0]! });
-    expect(origin(retry)).toEqual({ trigger: "retry", origin: "automatic retry 1 of 3 after an infrastructure fault", attemptKind: "retry", attempt: 4 });
+    expect(origin(retry)).toEqual({
+      trigger: "retry",
+      origin: "automatic retry 1 of 3 after an infrastructure fault",
+      attemptKind: "retry",
+      attempt: 4,
+    });
     expect(retry).toMatchObject({ triggerDetail: "1 of 3", previousRunId: queued!.id });
   });
 
   it("a schedule says its pattern; a push and a sync finding a new head each say which", async () => {
     const repo = await db().repository.findUniqueOrThrow({ where: { name: "origins" } });
     const [scheduled] = await runScheduledLane(repo.id, "nightly");
-    expect(origin(await olga.runs.get({ id: scheduled! }))).toEqual({ trigger: "schedule", origin: "scheduled (0 2 * * *)", attemptKind: "first", attempt: 1 });
+    expect(origin(await olga.runs.get({ id: scheduled! }))).toEqual({
+      trigger: "schedule",
+      origin: "scheduled (0 2 * * *)",
+      attemptKind: "first",
+      attempt: 1,
+    });
 
     const pushedSha = target.commit({ "a.txt": "pushed\n" }, "a pushed commit");
     await syncRepository(repo, "push");
@@ -86,18 +113,33 @@ describe("who started a run", () => {
     await syncRepository(repo);
     const runs = await olga.runs.list({ repository: "origins", lane: "pushed" });
     const bySha = (sha: string) => runs.find((r) => r.commitSha === sha)!;
-    expect(origin(bySha(pushedSha))).toEqual({ trigger: "push", origin: "queued by push to main", attemptKind: "first", attempt: 1 });
-    expect(origin(bySha(syncedSha))).toEqual({ trigger: "sync", origin: "queued by sync: new head of main", attemptKind: "first", attempt: 1 });
+    expect(origin(bySha(pushedSha))).toEqual({
+      trigger: "push",
+      origin: "queued by push to main",
+      attemptKind: "first",
+      attempt: 1,
+    });
+    expect(origin(bySha(syncedSha))).toEqual({
+      trigger: "sync",
+      origin: "queued by sync: new head of main",
+      attemptKind: "first",
+      attempt: 1,
+    });
   });
 
   it("the branch page's requesters label every run the same way, naming a person only for what a person asked", async () => {
     const all = await olga.runs.list({ repository: "origins", limit: 100 });
     const requesters = await olga.audit.requesters({ runIds: all.map((r) => r.id) });
-    for (const r of all) expect(requesters[r.id]).toMatchObject({ trigger: r.trigger, label: r.origin, automatic: r.trigger === "retry" });
+    for (const r of all)
+      expect(requesters[r.id]).toMatchObject({ trigger: r.trigger, label: r.origin, automatic: r.trigger === "retry" });
     const person = Object.values(requesters).filter((r) => r.person);
     expect(person.length).toBeGreaterThan(0);
     expect(new Set(person.map((r) => r.by))).toEqual(new Set(["olga"]));
-    expect(Object.values(requesters).filter((r) => r.automatic).map((r) => r.label)).toEqual(["automatic retry 1 of 3 after an infrastructure fault"]);
+    expect(
+      Object.values(requesters)
+        .filter((r) => r.automatic)
+        .map((r) => r.label),
+    ).toEqual(["automatic retry 1 of 3 after an infrastructure fault"]);
   });
 
   it("lane history says it too", async () => {

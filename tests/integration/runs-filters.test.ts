@@ -24,9 +24,16 @@ async function codeOf(call: Promise<unknown>): Promise<string> {
   }
 }
 
-async function run(status: RunStatus, o: { lane?: string; branch?: string; trigger?: string; by?: string | null; host?: string; at?: number } = {}) {
+async function run(
+  status: RunStatus,
+  o: { lane?: string; branch?: string; trigger?: string; by?: string | null; host?: string; at?: number } = {},
+) {
   const r = await insertRun({
-    repositoryId, sha, lane: o.lane ?? "alpha", branch: o.branch ?? "main", status,
+    repositoryId,
+    sha,
+    lane: o.lane ?? "alpha",
+    branch: o.branch ?? "main",
+    status,
     queuedAt: new Date(Date.UTC(2026, 10, 1) + (o.at ?? made.length) * 60_000),
   });
   const host = o.host ? await db().host.findUniqueOrThrow({ where: { name: o.host } }) : null;
@@ -44,7 +51,12 @@ const list = (input: Parameters<typeof viewer.runs.list>[0]) => viewer.runs.list
 
 beforeAll(async () => {
   await resetDb();
-  const target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "alpha", command: ["true"] }, { name: "beta", command: ["true"] }]) });
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([
+      { name: "alpha", command: ["true"] },
+      { name: "beta", command: ["true"] },
+    ]),
+  });
   target.git("branch", "release/1.2");
   const repo = await ensureRepository("filters", target.dir);
   await syncRepository(repo);
@@ -78,17 +90,33 @@ describe("status filter", () => {
   });
 
   it("takes the other groups, single statuses and comma lists", async () => {
-    expect(ids(await list({ status: "active" }))).toEqual(expected((r) => ["waiting", "queued", "running"].includes(r.status)));
-    expect(ids(await list({ status: "stopped" }))).toEqual(expected((r) => ["canceled", "skipped", "unsupported"].includes(r.status)));
+    expect(ids(await list({ status: "active" }))).toEqual(
+      expected((r) => ["waiting", "queued", "running"].includes(r.status)),
+    );
+    expect(ids(await list({ status: "stopped" }))).toEqual(
+      expected((r) => ["canceled", "skipped", "unsupported"].includes(r.status)),
+    );
     expect(ids(await list({ status: "passed" }))).toEqual(expected((r) => r.status === "passed"));
-    expect(ids(await list({ status: "timed_out,lost" }))).toEqual(expected((r) => ["timed_out", "lost"].includes(r.status)));
+    expect(ids(await list({ status: "timed_out,lost" }))).toEqual(
+      expected((r) => ["timed_out", "lost"].includes(r.status)),
+    );
   });
 
   it("refuses a status that is no filter, naming the valid ones", async () => {
-    for (const status of ["nope", "failed' OR '1'='1", "passed;DROP TABLE run", "failed\u0000", "x".repeat(5000), ",", ""]) {
+    for (const status of [
+      "nope",
+      "failed' OR '1'='1",
+      "passed;DROP TABLE run",
+      "failed\u0000",
+      "x".repeat(5000),
+      ",",
+      "",
+    ]) {
       expect(await codeOf(list({ status }))).toBe("BAD_REQUEST");
     }
-    await expect(list({ status: "bogus" })).rejects.toThrow(/status must be one or more of failed, active, stopped, waiting/);
+    await expect(list({ status: "bogus" })).rejects.toThrow(
+      /status must be one or more of failed, active, stopped, waiting/,
+    );
   });
 });
 
@@ -97,7 +125,10 @@ describe("lane and branch filters", () => {
     expect(ids(await list({ lane: "beta" }))).toEqual(expected((r) => r.lane === "beta"));
     expect(ids(await list({ branch: "release/1.2" }))).toEqual(expected((r) => r.branchName === "release/1.2"));
     expect(ids(await list({ branch: "main", lane: "beta", status: "failed" }))).toEqual(
-      expected((r) => r.branchName === "main" && r.lane === "beta" && ["failed", "timed_out", "lost", "error"].includes(r.status)),
+      expected(
+        (r) =>
+          r.branchName === "main" && r.lane === "beta" && ["failed", "timed_out", "lost", "error"].includes(r.status),
+      ),
     );
   });
 
@@ -114,16 +145,22 @@ describe("lane and branch filters", () => {
 
 describe("requester filter", () => {
   it("a person's name lists what they asked for (reruns and reruns of what was missing), not a trigger's runs", async () => {
-    expect(ids(await list({ requester: "olga" }))).toEqual(expected((r) => ["manual", "missing"].includes(r.trigger) && r.requestedBy === "olga"));
+    expect(ids(await list({ requester: "olga" }))).toEqual(
+      expected((r) => ["manual", "missing"].includes(r.trigger) && r.requestedBy === "olga"),
+    );
     expect(ids(await list({ requester: "mira" }))).toEqual(expected((r) => r.requestedBy === "mira"));
   });
 
   it("a trigger kind lists what it queued; user:NAME is a person named like one", async () => {
     expect(ids(await list({ requester: "push" }))).toEqual(expected((r) => r.trigger === "push"));
     expect(ids(await list({ requester: "retry" }))).toEqual(expected((r) => r.trigger === "retry"));
-    expect(ids(await list({ requester: "schedule", status: "failed" }))).toEqual(expected((r) => r.trigger === "schedule"));
+    expect(ids(await list({ requester: "schedule", status: "failed" }))).toEqual(
+      expected((r) => r.trigger === "schedule"),
+    );
     // the canceled run was asked for by a person whose name is "push"
-    expect(ids(await list({ requester: "user:push" }))).toEqual(expected((r) => r.trigger === "manual" && r.requestedBy === "push"));
+    expect(ids(await list({ requester: "user:push" }))).toEqual(
+      expected((r) => r.trigger === "manual" && r.requestedBy === "push"),
+    );
   });
 
   it("hostile requesters match nothing or are BAD_REQUEST", async () => {
@@ -150,7 +187,8 @@ describe("host filter and host names", () => {
   it("an unknown host matches nothing; a hostile one is BAD_REQUEST", async () => {
     expect(await list({ host: "nowhere" })).toEqual([]);
     expect(await list({ host: "kvm-01' --" })).toEqual([]);
-    for (const host of ["kvm\u0000", "kvm\r", "h".repeat(1000)]) expect(await codeOf(list({ host }))).toBe("BAD_REQUEST");
+    for (const host of ["kvm\u0000", "kvm\r", "h".repeat(1000)])
+      expect(await codeOf(list({ host }))).toBe("BAD_REQUEST");
   });
 });
 
@@ -168,7 +206,12 @@ describe("paging under filters", () => {
   }
 
   it("walks every run exactly once, newest first, across runs queued in the same millisecond", async () => {
-    for (const [filter, limit] of [[{}, 2], [{ status: "failed" }, 2], [{ status: "failed", lane: "alpha" }, 1], [{ requester: "sync" }, 3]] as const) {
+    for (const [filter, limit] of [
+      [{}, 2],
+      [{ status: "failed" }, 2],
+      [{ status: "failed", lane: "alpha" }, 1],
+      [{ requester: "sync" }, 3],
+    ] as const) {
       const whole = (await viewer.runs.list({ ...filter, limit: 500 })).map((r) => r.id);
       const pages = await allPages(filter, limit);
       expect(pages.flat()).toEqual(whole);

@@ -44,26 +44,40 @@ describe("target faults", () => {
     // A ref naming an object the repository does not have: git refuses to fetch "refs/heads/*".
     writeFileSync(brokenRef(), `${"0123456789abcdef".repeat(2)}01234567\n`);
     const before = new Date();
-    await expect(syncRepository(await db().repository.findUniqueOrThrow({ where: { id: repositoryId } }))).rejects.toThrow(/git fetch failed/);
+    await expect(
+      syncRepository(await db().repository.findUniqueOrThrow({ where: { id: repositoryId } })),
+    ).rejects.toThrow(/git fetch failed/);
     const { fault } = await targetFault(repositoryId);
     expect(fault?.message).toMatch(/^git fetch failed: fatal: .*not our ref 0123456789abcdef/);
     expect(fault!.since.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
 
     // A second failure keeps when it began.
     const since = fault!.since;
-    await expect(syncRepository(await db().repository.findUniqueOrThrow({ where: { id: repositoryId } }))).rejects.toThrow();
+    await expect(
+      syncRepository(await db().repository.findUniqueOrThrow({ where: { id: repositoryId } })),
+    ).rejects.toThrow();
     expect((await targetFault(repositoryId)).fault?.since).toEqual(since);
   });
 
   it("a worker that cannot fetch a run's commit records the fault; the branch page counts the run that waits", async () => {
     await db().repository.update({ where: { id: repositoryId }, data: { targetFault: null, targetFaultAt: null } });
     worker = await startWorker({ hostName: "fault-host", control: false, slots: 1, log: () => undefined });
-    const row = await insertRun({ repositoryId, sha: "e".repeat(40), lane: "hello", status: "queued", queuedAt: new Date() });
+    const row = await insertRun({
+      repositoryId,
+      sha: "e".repeat(40),
+      lane: "hello",
+      status: "queued",
+      queuedAt: new Date(),
+    });
     await enqueueRun(row.id, "tcg");
-    await waitFor("the run to be released", async () => {
-      const r = await db().run.findUniqueOrThrow({ where: { id: row.id } });
-      return r.status === "waiting" && r.reason ? r : null;
-    }, 60_000);
+    await waitFor(
+      "the run to be released",
+      async () => {
+        const r = await db().run.findUniqueOrThrow({ where: { id: row.id } });
+        return r.status === "waiting" && r.reason ? r : null;
+      },
+      60_000,
+    );
     await worker.stop();
     worker = undefined;
 

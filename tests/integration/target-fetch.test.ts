@@ -17,7 +17,9 @@ let repositoryId: string;
 
 beforeAll(async () => {
   await resetDb();
-  target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "hello", command: ["bash", "-c", "echo hello from $PROOFBOARD_COMMIT"] }]) });
+  target = makeRepo({
+    "proofboard.yaml": catalogYaml([{ name: "hello", command: ["bash", "-c", "echo hello from $PROOFBOARD_COMMIT"] }]),
+  });
   const repo = await ensureRepository("fetchfaults", target.dir);
   repositoryId = repo.id;
   await syncRepository(repo);
@@ -33,14 +35,23 @@ afterAll(async () => {
 });
 
 const ended = (id: string, statuses: string[]) =>
-  waitFor(`run ${id} to reach ${statuses.join("/")}`, async () => {
-    const run = await db().run.findUniqueOrThrow({ where: { id } });
-    return statuses.includes(run.status) ? run : null;
-  }, 60_000);
+  waitFor(
+    `run ${id} to reach ${statuses.join("/")}`,
+    async () => {
+      const run = await db().run.findUniqueOrThrow({ where: { id } });
+      return statuses.includes(run.status) ? run : null;
+    },
+    60_000,
+  );
 
 describe("a target whose full fetch fails", () => {
   it("runs a commit the worker already has without fetching", async () => {
-    const run = await ended((await requestRun({ repository: "fetchfaults", branch: "main", lane: "hello" })).id, ["passed", "failed", "error", "waiting"]);
+    const run = await ended((await requestRun({ repository: "fetchfaults", branch: "main", lane: "hello" })).id, [
+      "passed",
+      "failed",
+      "error",
+      "waiting",
+    ]);
     expect([run.status, run.reason]).toEqual(["passed", null]);
   });
 
@@ -56,11 +67,17 @@ describe("a target whose full fetch fails", () => {
     const missing = "f".repeat(40);
     const row = await insertRun({ repositoryId, sha: missing, lane: "hello", status: "queued", queuedAt: new Date() });
     await enqueueRun(row.id, "tcg");
-    const run = await waitFor("the run to be released", async () => {
-      const r = await db().run.findUniqueOrThrow({ where: { id: row.id } });
-      return r.status === "waiting" && r.reason ? r : null;
-    }, 60_000);
-    expect(run.reason).toMatch(/^commit ffffffffff could not be fetched from the target \(.+\); the run waits and is queued again once it can be read$/);
+    const run = await waitFor(
+      "the run to be released",
+      async () => {
+        const r = await db().run.findUniqueOrThrow({ where: { id: row.id } });
+        return r.status === "waiting" && r.reason ? r : null;
+      },
+      60_000,
+    );
+    expect(run.reason).toMatch(
+      /^commit ffffffffff could not be fetched from the target \(.+\); the run waits and is queued again once it can be read$/,
+    );
     expect([run.failureKind, run.finishedAt, run.hostId]).toEqual([null, null, null]);
     expect(await db().run.count({ where: { repositoryId, commitSha: missing } })).toBe(1);
   });

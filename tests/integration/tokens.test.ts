@@ -16,7 +16,9 @@ async function as(auth: { cookie?: string; token?: string } = {}) {
   const headers: Record<string, string> = {};
   if (auth.cookie) headers.cookie = auth.cookie;
   if (auth.token) headers.authorization = `Bearer ${auth.token}`;
-  return appRouter.createCaller(await createContext({ req: new Request("http://x/api/trpc", { headers }), resHeaders: new Headers() }));
+  return appRouter.createCaller(
+    await createContext({ req: new Request("http://x/api/trpc", { headers }), resHeaders: new Headers() }),
+  );
 }
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -33,7 +35,12 @@ let repositoryId = "";
 beforeAll(async () => {
   await resetDb();
   await db().$executeRawUnsafe(`DELETE FROM "api_token"`);
-  for (const [name, role] of [["tok-olga", "operator"], ["tok-oscar", "operator"], ["tok-vic", "viewer"], ["tok-ada", "admin"]] as const) {
+  for (const [name, role] of [
+    ["tok-olga", "operator"],
+    ["tok-oscar", "operator"],
+    ["tok-vic", "viewer"],
+    ["tok-ada", "admin"],
+  ] as const) {
     await db().user.deleteMany({ where: { name } });
     const user = await createUser({ name, password: PASSWORD, role });
     users[name] = { ...user, cookie: `pb_session=${await createSession(user.id)}` };
@@ -53,17 +60,35 @@ describe("API tokens", () => {
     const anon = await as();
     const made = await anon.auth.issueToken({ name: "tok-olga", password: PASSWORD, tokenName: "laptop cli" });
     expect(made.token).toMatch(/^pb_[A-Za-z0-9_-]{43}$/);
-    expect(made.info).toMatchObject({ user: "tok-olga", name: "laptop cli", scope: "operate", prefix: made.token.slice(0, 10) });
+    expect(made.info).toMatchObject({
+      user: "tok-olga",
+      name: "laptop cli",
+      scope: "operate",
+      prefix: made.token.slice(0, 10),
+    });
     const rows = await db().$queryRawUnsafe<unknown[]>(`SELECT * FROM api_token`);
     expect(JSON.stringify(rows)).not.toContain(made.token);
     expect(JSON.stringify(rows)).not.toContain(made.token.slice(10));
     const me = await (await as({ token: made.token })).auth.me();
-    expect(me).toMatchObject({ name: "tok-olga", role: "operator", actingRole: "operator", token: { scope: "operate" } });
-    expect((await failure(anon.auth.issueToken({ name: "tok-olga", password: "wrong password!", tokenName: "x" }))).code).toBe("UNAUTHORIZED");
+    expect(me).toMatchObject({
+      name: "tok-olga",
+      role: "operator",
+      actingRole: "operator",
+      token: { scope: "operate" },
+    });
+    expect(
+      (await failure(anon.auth.issueToken({ name: "tok-olga", password: "wrong password!", tokenName: "x" }))).code,
+    ).toBe("UNAUTHORIZED");
     // A viewer's password buys a read token, and asking for more is refused with the reason.
-    expect((await anon.auth.issueToken({ name: "tok-vic", password: PASSWORD, tokenName: "ci" })).info.scope).toBe("read");
-    expect(await failure(anon.auth.issueToken({ name: "tok-vic", password: PASSWORD, tokenName: "ci", scope: "operate" })))
-      .toEqual({ code: "FORBIDDEN", message: expect.stringMatching(/tok-vic is a viewer: their tokens may have the read scope at most/) });
+    expect((await anon.auth.issueToken({ name: "tok-vic", password: PASSWORD, tokenName: "ci" })).info.scope).toBe(
+      "read",
+    );
+    expect(
+      await failure(anon.auth.issueToken({ name: "tok-vic", password: PASSWORD, tokenName: "ci", scope: "operate" })),
+    ).toEqual({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/tok-vic is a viewer: their tokens may have the read scope at most/),
+    });
   });
 
   it("lets a read token read and not act; an operate token acts", async () => {
@@ -72,12 +97,21 @@ describe("API tokens", () => {
     const operate = (await olga.tokens.create({ name: "release bot", scope: "operate" })).token;
     const reader = await as({ token: read });
     expect(Array.isArray(await reader.runs.list({ repository: "tokentest" }))).toBe(true);
-    expect(await failure(reader.runs.rerun({ branch: "main", lane: "x" })))
-      .toEqual({ code: "FORBIDDEN", message: expect.stringMatching(/^tok-olga \(operator, with a read token\) may not do this: runs.rerun needs an operator; use a token with the operate scope/) });
+    expect(await failure(reader.runs.rerun({ branch: "main", lane: "x" }))).toEqual({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(
+        /^tok-olga \(operator, with a read token\) may not do this: runs.rerun needs an operator; use a token with the operate scope/,
+      ),
+    });
     // Past the access check: the made-up branch is what stops it.
-    expect((await failure((await as({ token: operate })).runs.rerun({ repository: "tokentest", branch: "main", lane: "x" }))).code).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
+    expect(
+      (await failure((await as({ token: operate })).runs.rerun({ repository: "tokentest", branch: "main", lane: "x" })))
+        .code,
+    ).not.toMatch(/UNAUTHORIZED|FORBIDDEN/);
     // A read token cannot mint a wider one.
-    expect((await failure(reader.tokens.create({ name: "escalate", scope: "operate" }))).message).toMatch(/a read token cannot make an operate token/);
+    expect((await failure(reader.tokens.create({ name: "escalate", scope: "operate" }))).message).toMatch(
+      /a read token cannot make an operate token/,
+    );
   });
 
   it("stops counting a token once it expires or is revoked, and says which", async () => {
@@ -86,7 +120,13 @@ describe("API tokens", () => {
     const b = await olga.tokens.create({ name: "revoked", scope: "read", days: 1 });
     await db().apiToken.update({ where: { id: a.info.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     await olga.tokens.revoke({ id: b.info.id });
-    for (const [token, word] of [[a.token, "expired"], [b.token, "revoked"], [`pb_${"A".repeat(43)}`, "unknown API token"], ["pb_x'; DROP TABLE api_token; --", "is not `Bearer pb_…`"], ["pb_x';DROP", "not a Proofboard API token"]] as const) {
+    for (const [token, word] of [
+      [a.token, "expired"],
+      [b.token, "revoked"],
+      [`pb_${"A".repeat(43)}`, "unknown API token"],
+      ["pb_x'; DROP TABLE api_token; --", "is not `Bearer pb_…`"],
+      ["pb_x';DROP", "not a Proofboard API token"],
+    ] as const) {
       const got = await failure((await as({ token })).runs.list({}));
       expect(got.code, word).toBe("UNAUTHORIZED");
       expect(got.message, word).toContain(word);
@@ -101,9 +141,13 @@ describe("API tokens", () => {
     const oscar = await as({ cookie: users["tok-oscar"]!.cookie });
     const ada = await as({ cookie: users["tok-ada"]!.cookie });
     const olgas = await (await as({ cookie: users["tok-olga"]!.cookie })).tokens.list();
-    expect((await failure(oscar.tokens.revoke({ id: olgas[0]!.id }))).message).toMatch(/tok-oscar \(operator\) may not revoke someone else's token: that needs an admin/);
+    expect((await failure(oscar.tokens.revoke({ id: olgas[0]!.id }))).message).toMatch(
+      /tok-oscar \(operator\) may not revoke someone else's token: that needs an admin/,
+    );
     expect((await failure(oscar.tokens.list({ user: "tok-olga" }))).code).toBe("FORBIDDEN");
-    expect((await failure(oscar.tokens.create({ name: "for olga", scope: "read", user: "tok-olga" }))).code).toBe("FORBIDDEN");
+    expect((await failure(oscar.tokens.create({ name: "for olga", scope: "read", user: "tok-olga" }))).code).toBe(
+      "FORBIDDEN",
+    );
     const forOlga = await ada.tokens.create({ name: "from ada", scope: "read", user: "tok-olga" });
     expect(forOlga.info).toMatchObject({ user: "tok-olga", createdBy: "tok-ada" });
     // Not even an admin gives a viewer an operate token.
@@ -113,18 +157,34 @@ describe("API tokens", () => {
   });
 
   it("guards console downloads like reads, token or cookie, when reads need a login", async () => {
-    const run = await insertRun({ repositoryId, sha: "b".repeat(40), lane: "hello", status: "passed", queuedAt: new Date() });
+    const run = await insertRun({
+      repositoryId,
+      sha: "b".repeat(40),
+      lane: "hello",
+      status: "passed",
+      queuedAt: new Date(),
+    });
     const url = `http://x/api/runs/${run.id}/consoles/harness/raw`;
-    const viewerToken = (await (await as({ cookie: users["tok-vic"]!.cookie })).tokens.create({ name: "dl", scope: "read" })).token;
+    const viewerToken = (
+      await (await as({ cookie: users["tok-vic"]!.cookie })).tokens.create({ name: "dl", scope: "read" })
+    ).token;
     process.env.PROOFBOARD_READ_ACCESS = "login";
     resetEnvCache();
     try {
       const anon = await handleConsoleDownload(new Request(url), run.id, "harness");
       expect(anon.status).toBe(401);
       expect(await anon.text()).toMatch(/^not logged in: downloading a console needs a login/);
-      const withToken = await handleConsoleDownload(new Request(url, { headers: { authorization: `Bearer ${viewerToken}` } }), run.id, "harness");
+      const withToken = await handleConsoleDownload(
+        new Request(url, { headers: { authorization: `Bearer ${viewerToken}` } }),
+        run.id,
+        "harness",
+      );
       expect(withToken.status).toBe(404); // known caller; this run simply has no harness console
-      const withCookie = await handleConsoleDownload(new Request(url, { headers: { cookie: users["tok-vic"]!.cookie } }), run.id, "harness");
+      const withCookie = await handleConsoleDownload(
+        new Request(url, { headers: { cookie: users["tok-vic"]!.cookie } }),
+        run.id,
+        "harness",
+      );
       expect(withCookie.status).toBe(404);
       expect((await failure((await as()).branches.list())).code).toBe("UNAUTHORIZED");
     } finally {
@@ -136,11 +196,22 @@ describe("API tokens", () => {
 
 describe("held runs belong to their holder", () => {
   it("lets only the holder or an admin cancel a held run or end its hold", async () => {
-    const run = await insertRun({ repositoryId, sha: "c".repeat(40), lane: "vm", status: "running", queuedAt: new Date() });
-    await db().run.update({ where: { id: run.id }, data: { heldById: users["tok-olga"]!.id, holdUntil: new Date(Date.now() + 600_000) } });
+    const run = await insertRun({
+      repositoryId,
+      sha: "c".repeat(40),
+      lane: "vm",
+      status: "running",
+      queuedAt: new Date(),
+    });
+    await db().run.update({
+      where: { id: run.id },
+      data: { heldById: users["tok-olga"]!.id, holdUntil: new Date(Date.now() + 600_000) },
+    });
     const oscar = await as({ cookie: users["tok-oscar"]!.cookie });
-    expect(await failure(oscar.runs.cancel({ id: run.id })))
-      .toEqual({ code: "FORBIDDEN", message: "tok-oscar (operator) may not cancel it: tok-olga holds this run's VMs; only tok-olga or an admin may" });
+    expect(await failure(oscar.runs.cancel({ id: run.id }))).toEqual({
+      code: "FORBIDDEN",
+      message: "tok-oscar (operator) may not cancel it: tok-olga holds this run's VMs; only tok-olga or an admin may",
+    });
     expect((await failure(oscar.runs.endHold({ id: run.id }))).code).toBe("FORBIDDEN");
     expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).cancelRequestedAt).toBeNull();
     const ada = await as({ cookie: users["tok-ada"]!.cookie });

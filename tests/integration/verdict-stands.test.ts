@@ -58,7 +58,13 @@ function status(): Promise<{ code: number; out: string }> {
       {
         cwd: path.resolve(import.meta.dirname, "../.."),
         timeout: 60_000,
-        env: { ...process.env, PROOFBOARD_API_URL: api.url, PROOFBOARD_REPOSITORY: "itest", PROOFBOARD_CONFIG_DIR: tokenDir, NO_COLOR: "1" },
+        env: {
+          ...process.env,
+          PROOFBOARD_API_URL: api.url,
+          PROOFBOARD_REPOSITORY: "itest",
+          PROOFBOARD_CONFIG_DIR: tokenDir,
+          NO_COLOR: "1",
+        },
       },
       (error, stdout) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out: stdout }),
     );
@@ -70,11 +76,14 @@ beforeAll(async () => {
   tokenDir = mkdtempSync(path.join(os.tmpdir(), "pb-verdict-gate-"));
   token = path.join(tokenDir, "go");
   const target = makeRepo({
-    "proofboard.yaml": catalogYaml([
-      { name: "steady", command: ["true"] },
-      { name: "gated", command: ["bash", "lanes/gated.sh", token] },
-      { name: "after", command: ["true"], needs: ["gated"] },
-    ], ["steady", "gated"]),
+    "proofboard.yaml": catalogYaml(
+      [
+        { name: "steady", command: ["true"] },
+        { name: "gated", command: ["bash", "lanes/gated.sh", token] },
+        { name: "after", command: ["true"], needs: ["gated"] },
+      ],
+      ["steady", "gated"],
+    ),
     "lanes/gated.sh": gateScript,
   });
   await syncRepository(await ensureRepository("itest", target.dir));
@@ -106,13 +115,21 @@ describe("a verdict stands until a newer result replaces it", () => {
     expect(during.missing).toEqual([]);
     expect(during.verdict?.kind).toBe("ready");
     const gated = during.lanes.find((l) => l.name === "gated")!.readiness!;
-    expect(gated).toMatchObject({ state: "passed", flaky: false, headRun: { status: "passed" }, rerun: { id: rerun.id, status: "running" } });
+    expect(gated).toMatchObject({
+      state: "passed",
+      flaky: false,
+      headRun: { status: "passed" },
+      rerun: { id: rerun.id, status: "running" },
+    });
     expect(during.gates[0]).toMatchObject({ green: true, missing: [] });
     // The overview says the same: the row is READY and its gate green, with the rerun shown.
     const row = await overviewRow();
     expect(row.releaseReady).toBe(true);
     expect(row.gates[0]).toMatchObject({ green: true, missing: [] });
-    expect(row.gates[0]!.lanes.find((l) => l.lane === "gated")).toMatchObject({ state: "passed", rerun: { id: rerun.id, status: "running" } });
+    expect(row.gates[0]!.lanes.find((l) => l.lane === "gated")).toMatchObject({
+      state: "passed",
+      rerun: { id: rerun.id, status: "running" },
+    });
     // Nothing is missing, so "rerun what is missing" queues nothing, least of all the lane under way.
     const before = await gatedRuns();
     expect(await caller.runs.rerunMissing({ branch: "main" })).toEqual([]);
@@ -128,7 +145,11 @@ describe("a verdict stands until a newer result replaces it", () => {
     const after = await branch();
     expect(after.releaseReady).toBe(false);
     expect(after.missing).toEqual(["gated"]);
-    expect(after.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({ state: "failed", rerun: null, headRun: { id: rerun.id } });
+    expect(after.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({
+      state: "failed",
+      rerun: null,
+      headRun: { id: rerun.id },
+    });
     expect((await overviewRow()).releaseReady).toBe(false);
   });
 
@@ -138,7 +159,10 @@ describe("a verdict stands until a newer result replaces it", () => {
     const during = await branch();
     expect(during.releaseReady).toBe(false);
     expect(during.missing).toEqual(["gated"]);
-    expect(during.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({ state: "failed", rerun: { id: rerun.id, status: "running" } });
+    expect(during.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({
+      state: "failed",
+      rerun: { id: rerun.id, status: "running" },
+    });
     const cli = await status();
     expect(cli.code).toBe(1);
     expect(cli.out).toMatch(/^ {2}gated\s+failed · re-running\s/m);
@@ -152,17 +176,30 @@ describe("a verdict stands until a newer result replaces it", () => {
     expect((await until(rerun.id, ["passed", "failed"])).status).toBe("passed");
     const passed = await branch();
     expect(passed.releaseReady).toBe(true);
-    expect(passed.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({ state: "passed", flaky: true, rerun: null });
+    expect(passed.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({
+      state: "passed",
+      flaky: true,
+      rerun: null,
+    });
 
     // A pass after a failure on one commit stays flaky, through another rerun and its pass.
     const again = await caller.runs.rerun({ branch: "main", lane: "gated" });
     await until(again.id, ["running"]);
-    expect((await branch()).lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({ state: "passed", flaky: true, rerun: { id: again.id } });
+    expect((await branch()).lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({
+      state: "passed",
+      flaky: true,
+      rerun: { id: again.id },
+    });
     release(0);
     await until(again.id, ["passed", "failed"]);
     const end = await branch();
     expect(end.releaseReady).toBe(true);
-    expect(end.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({ state: "passed", flaky: true, rerun: null, headRun: { id: again.id } });
+    expect(end.lanes.find((l) => l.name === "gated")!.readiness).toMatchObject({
+      state: "passed",
+      flaky: true,
+      rerun: null,
+      headRun: { id: again.id },
+    });
   });
 
   it("lets a lane that needs another go by that lane's standing verdict: passed while rerun, waited for when failed", async () => {

@@ -4,7 +4,17 @@ import { createUser } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { resetEnvCache } from "@proofboard/env";
 import { closeQueues, laneQueue } from "@proofboard/jobs";
-import { cancelRun, endHold, ensureRepository, listConsoles, readConsole, requestRun, runById, sendInput, syncRepository } from "@proofboard/services";
+import {
+  cancelRun,
+  endHold,
+  ensureRepository,
+  listConsoles,
+  readConsole,
+  requestRun,
+  runById,
+  sendInput,
+  syncRepository,
+} from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { makeRepo, resetDb, waitFor } from "./helpers";
 
@@ -31,7 +41,10 @@ gates: []
 
 function qemuPids(): number[] {
   try {
-    return execFileSync("pgrep", ["-f", "qemu-system-x86_64 -name node0"], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+    return execFileSync("pgrep", ["-f", "qemu-system-x86_64 -name node0"], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -66,17 +79,26 @@ afterAll(async () => {
 });
 
 const ended = (id: string, timeoutMs = 180_000) =>
-  waitFor(`run ${id} to end`, async () => {
-    const r = await runById(id);
-    return ["queued", "running"].includes(r.status) ? null : r;
-  }, timeoutMs);
+  waitFor(
+    `run ${id} to end`,
+    async () => {
+      const r = await runById(id);
+      return ["queued", "running"].includes(r.status) ? null : r;
+    },
+    timeoutMs,
+  );
 
 describe("VMs the worker boots", () => {
   it("boots three guests whose own kernel lines and checks land on their own consoles; the verdict is their exit status", async () => {
     const run = await ended((await requestRun({ repository: "vms", branch: "main", lane: "cluster" })).id);
     expect(run.status).toBe("passed");
     const consoles = await listConsoles(run.id);
-    expect(consoles.map((c) => [c.name, c.kind])).toEqual([["harness", "harness"], ["node01", "vm"], ["node02", "vm"], ["node03", "vm"]]);
+    expect(consoles.map((c) => [c.name, c.kind])).toEqual([
+      ["harness", "harness"],
+      ["node01", "vm"],
+      ["node02", "vm"],
+      ["node03", "vm"],
+    ]);
     for (const node of ["node01", "node02", "node03"]) {
       const text = (await readConsole(run.id, node)).data.toString("latin1");
       expect(text).toContain("Linux version");
@@ -95,7 +117,12 @@ describe("VMs the worker boots", () => {
 
   it("cancel stops the guests too: no QEMU survives its run", async () => {
     const run = await requestRun({ repository: "vms", branch: "main", lane: "cluster" });
-    await waitFor("a guest to print", async () => (await readConsole(run.id, "node01").catch(() => null))?.data.includes(Buffer.from("Linux version")) ?? false, 120_000);
+    await waitFor(
+      "a guest to print",
+      async () =>
+        (await readConsole(run.id, "node01").catch(() => null))?.data.includes(Buffer.from("Linux version")) ?? false,
+      120_000,
+    );
     await cancelRun(run.id, "test");
     expect((await ended(run.id, 15_000)).status).toBe("canceled");
     await waitFor("no qemu left", async () => qemuPids().length === 0, 10_000);
@@ -104,12 +131,31 @@ describe("VMs the worker boots", () => {
   it("holds the VMs for their holder: typing reaches the guest, ending the hold stops them", async () => {
     const op = await createUser({ name: "op", password: "operator-password", role: "operator" });
     const other = await createUser({ name: "someone", password: "someone-password", role: "operator" });
-    const run = await requestRun({ repository: "vms", branch: "main", lane: "single", hold: { seconds: 120, userId: op.id } });
-    await waitFor("the hold to start", async () => ((await runById(run.id)).holdUntil?.getTime() ?? 0) > Date.now(), 120_000);
-    await waitFor("the guest's prompt", async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("node01:")), 60_000);
-    await expect(sendInput(run.id, other, "node01", Buffer.from("echo nope\n"))).rejects.toThrow(/may not type into them or end the hold: op holds this run.s VMs; only op or an admin may/);
+    const run = await requestRun({
+      repository: "vms",
+      branch: "main",
+      lane: "single",
+      hold: { seconds: 120, userId: op.id },
+    });
+    await waitFor(
+      "the hold to start",
+      async () => ((await runById(run.id)).holdUntil?.getTime() ?? 0) > Date.now(),
+      120_000,
+    );
+    await waitFor(
+      "the guest's prompt",
+      async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("node01:")),
+      60_000,
+    );
+    await expect(sendInput(run.id, other, "node01", Buffer.from("echo nope\n"))).rejects.toThrow(
+      /may not type into them or end the hold: op holds this run.s VMs; only op or an admin may/,
+    );
     await sendInput(run.id, op, "node01", Buffer.from("echo hello-$((6*7))\n"));
-    await waitFor("the echo", async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("hello-42")), 20_000);
+    await waitFor(
+      "the echo",
+      async () => (await readConsole(run.id, "node01")).data.includes(Buffer.from("hello-42")),
+      20_000,
+    );
     const holding = await runById(run.id);
     expect(holding.status).toBe("running");
     // The lane ended where the hold began: the run's duration stops there, the hold is apart.

@@ -22,9 +22,17 @@ const alive = (pid: number) => {
 };
 
 /** A stand-in worker owning one attempt with a detached (setsid) child and a plain one. */
-async function standIn(workDir: string, attemptId: string, setting: string): Promise<{ proc: ChildProcess; pids: number[]; mode: string }> {
+async function standIn(
+  workDir: string,
+  attemptId: string,
+  setting: string,
+): Promise<{ proc: ChildProcess; pids: number[]; mode: string }> {
   // node itself (with tsx as a loader), not the tsx launcher: SIGKILL must reach the worker's own process.
-  const proc = spawn(process.execPath, ["--import", "tsx", "tests/support/ownership-child.ts", workDir, attemptId, setting], { stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", "tests/support/ownership-child.ts", workDir, attemptId, setting],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   children.push(proc);
   const info = await new Promise<{ lane: number; children: number[]; mode: string }>((resolve, reject) => {
     let out = "";
@@ -66,7 +74,11 @@ describe.each([
   it("a restarted worker ends what its dead predecessor's ledger lists, when the guardian died too", async () => {
     const root = await mkdtemp(path.join(tmpdir(), "pb-own-"));
     const first = await standIn(path.join(root, "host-with-a-long-name-of-28ch"), `run-c-${randomUUID()}.1`, setting);
-    const neighbour = await standIn(path.join(root, "host-with-a-long-name-of-28ch2"), `run-d-${randomUUID()}.1`, setting);
+    const neighbour = await standIn(
+      path.join(root, "host-with-a-long-name-of-28ch2"),
+      `run-d-${randomUUID()}.1`,
+      setting,
+    );
     // The whole worker goes, guardian included (its own session): only the ledger is left.
     const guardians = await guardianPids();
     first.proc.kill("SIGKILL");
@@ -76,7 +88,11 @@ describe.each([
     // Nothing reaped it: the lane's detached children still run.
     expect(first.pids.slice(1).some(alive)).toBe(true);
     expect(await readdir(path.join(root, "host-with-a-long-name-of-28ch", "owned"))).toHaveLength(1);
-    const successor = await standIn(path.join(root, "host-with-a-long-name-of-28ch"), `run-e-${randomUUID()}.1`, setting);
+    const successor = await standIn(
+      path.join(root, "host-with-a-long-name-of-28ch"),
+      `run-e-${randomUUID()}.1`,
+      setting,
+    );
     await waitFor("the successor to end its predecessor's tree", async () => !first.pids.some(alive), 5000);
     expect([...neighbour.pids, ...successor.pids].every(alive)).toBe(true);
     successor.proc.kill("SIGKILL");
@@ -100,19 +116,34 @@ async function guardianPids(): Promise<number[]> {
 describe("worker identity", () => {
   it("refuses a second live worker under a taken host name, and takes it over from a dead one", async () => {
     await resetDb();
-    const base = { name: "shared-name", classes: ["tcg"], capabilities: {}, slots: 1, stillRuns: stillRunsHere, hostTimeoutSeconds: 8 };
+    const base = {
+      name: "shared-name",
+      classes: ["tcg"],
+      capabilities: {},
+      slots: 1,
+      stillRuns: stillRunsHere,
+      hostTimeoutSeconds: 8,
+    };
     const first = await ownIdentity();
     const host = await registerHost({ ...base, identity: first });
     // This test process is the "first" worker: its pid and start time are alive on this boot.
     const second = { ...(await ownIdentity()) };
     await expect(registerHost({ ...base, identity: second })).rejects.toThrow(HostNameTaken);
-    await expect(registerHost({ ...base, identity: second })).rejects.toThrow(/held by a running worker \(pid \d+ .*give this worker its own PROOFBOARD_HOST_NAME/);
+    await expect(registerHost({ ...base, identity: second })).rejects.toThrow(
+      /held by a running worker \(pid \d+ .*give this worker its own PROOFBOARD_HOST_NAME/,
+    );
     // The first one dies: its pid is gone (a pid no process has) and its heartbeat aged.
-    await db().host.update({ where: { id: host.id }, data: { pid: 2 ** 22 + 7, lastHeartbeatAt: new Date(Date.now() - 60_000) } });
+    await db().host.update({
+      where: { id: host.id },
+      data: { pid: 2 ** 22 + 7, lastHeartbeatAt: new Date(Date.now() - 60_000) },
+    });
     const taken = await registerHost({ ...base, identity: second });
     expect(taken.instanceId).toBe(second.instanceId);
     // On another machine nothing local can tell: a fresh heartbeat means alive.
-    await db().host.update({ where: { id: host.id }, data: { bootId: "another-boot", machine: "elsewhere", lastHeartbeatAt: new Date() } });
+    await db().host.update({
+      where: { id: host.id },
+      data: { bootId: "another-boot", machine: "elsewhere", lastHeartbeatAt: new Date() },
+    });
     await expect(registerHost({ ...base, identity: first })).rejects.toThrow(/on elsewhere/);
   });
 });

@@ -9,7 +9,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 export async function recreateDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = url.pathname.slice(1);
-  if (!/^[a-z0-9_]+$/.test(name) || !name.includes("test") && !name.includes("e2e") && !name.includes("bench")) {
+  if (!/^[a-z0-9_]+$/.test(name) || (!name.includes("test") && !name.includes("e2e") && !name.includes("bench"))) {
     throw new Error(`refusing to recreate ${name}: only test, e2e and bench databases`);
   }
   const admin = new pg.Client({ connectionString: `${url.protocol}//${url.username}@${url.host}/postgres` });
@@ -20,7 +20,13 @@ export async function recreateDatabase(databaseUrl: string): Promise<void> {
   const placeholder = path.join(root, ".proofboard/prisma-engine-placeholder");
   execFileSync("pnpm", ["exec", "prisma", "migrate", "deploy"], {
     cwd: path.join(root, "packages/db"),
-    env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_SCHEMA_ENGINE_BINARY: placeholder, PRISMA_QUERY_ENGINE_LIBRARY: placeholder, CHECKPOINT_DISABLE: "1" },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+      PRISMA_QUERY_ENGINE_LIBRARY: placeholder,
+      CHECKPOINT_DISABLE: "1",
+    },
     stdio: "pipe",
   });
 }

@@ -9,13 +9,19 @@ import { Ownership } from "../../apps/worker/src/ownership/attempt";
 const [workDir, attemptId, setting] = process.argv.slice(2) as [string, string, string];
 const { ownership } = await Ownership.start({ workDir, cgroupSetting: setting || undefined, log: () => undefined });
 const owner = await ownership.attempt(attemptId);
-const script = 'setsid sleep 1001 </dev/null >/dev/null 2>&1 & echo $!; sleep 1002 </dev/null >/dev/null 2>&1 & echo $!; wait';
+const script =
+  "setsid sleep 1001 </dev/null >/dev/null 2>&1 & echo $!; sleep 1002 </dev/null >/dev/null 2>&1 & echo $!; wait";
 const [cmd, ...args] = owner.wrap(["/bin/sh", "-c", script]) as [string, ...string[]];
-const lane = spawn(cmd, args, { detached: true, env: { ...process.env, ...owner.env }, stdio: ["ignore", "pipe", "inherit"] });
+const lane = spawn(cmd, args, {
+  detached: true,
+  env: { ...process.env, ...owner.env },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 let out = "";
 lane.stdout.on("data", (d: Buffer) => {
   out += d.toString();
   const pids = out.split("\n").filter(Boolean).map(Number);
-  if (pids.length === 2) process.stdout.write(`${JSON.stringify({ lane: lane.pid, children: pids, mode: ownership.mode })}\n`);
+  if (pids.length === 2)
+    process.stdout.write(`${JSON.stringify({ lane: lane.pid, children: pids, mode: ownership.mode })}\n`);
 });
 setInterval(() => undefined, 1 << 30);

@@ -28,9 +28,13 @@ async function freePort(): Promise<number> {
 export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
   port ??= await freePort();
   if (port === 6379) throw new Error("refusing to start a private Redis on the shared port 6379");
-  const proc: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
+  const proc: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
   const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: null });
   client.on("error", () => undefined);
   const deadline = Date.now() + 10_000;
@@ -40,7 +44,10 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
       await client.ping();
       break;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`private redis-server on ${port} did not start (is redis-server installed? scripts/setup.sh installs it): ${String(err)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `private redis-server on ${port} did not start (is redis-server installed? scripts/setup.sh installs it): ${String(err)}`,
+        );
       client.disconnect();
       await new Promise((r) => setTimeout(r, 100));
     }

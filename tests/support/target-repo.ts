@@ -4,10 +4,17 @@ import os from "node:os";
 import path from "node:path";
 
 /** A real git repository in a temp folder, with the given files committed on `main`. */
-export function makeRepo(files: Record<string, string>): { dir: string; git: (...args: string[]) => string; commit: (files: Record<string, string>, message: string) => string } {
+export function makeRepo(files: Record<string, string>): {
+  dir: string;
+  git: (...args: string[]) => string;
+  commit: (files: Record<string, string>, message: string) => string;
+} {
   const dir = mkdtempSync(path.join(os.tmpdir(), "pb-target-"));
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
+    execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
+      cwd: dir,
+      encoding: "utf8",
+    }).trim();
   git("init", "-q", "-b", "main");
   const commit = (f: Record<string, string>, message: string) => {
     for (const [name, content] of Object.entries(f)) {

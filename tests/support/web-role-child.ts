@@ -7,7 +7,14 @@ import { randomUUID } from "node:crypto";
 import { createUser, login, userForToken } from "@proofboard/auth";
 import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
-import { cancelRun, markLostRuns, readConsole, recordAuditEvent, recordReadinessChanges, requestRun } from "@proofboard/services";
+import {
+  cancelRun,
+  markLostRuns,
+  readConsole,
+  recordAuditEvent,
+  recordReadinessChanges,
+  requestRun,
+} from "@proofboard/services";
 
 const [staleRunId] = process.argv.slice(2);
 const name = `web-role-${randomUUID().slice(0, 8)}`;
@@ -20,7 +27,15 @@ const { lost, retried } = await markLostRuns(5);
 const requested = await requestRun({ repository: "itest", branch: "main", lane: "first", requestedBy: name });
 const canceled = [];
 for (const id of [requested.id, ...retried]) canceled.push((await cancelRun(id, name)).status);
-await recordAuditEvent({ actor: name, userId: user?.id ?? null, role: "operator", address: "test", action: "runs.cancel", runId: requested.id, outcome: "ok" });
+await recordAuditEvent({
+  actor: name,
+  userId: user?.id ?? null,
+  role: "operator",
+  address: "test",
+  action: "runs.cancel",
+  runId: requested.id,
+  outcome: "ok",
+});
 const audited = await db().auditEvent.count({ where: { actor: name } });
 // The readiness recorder appends to readiness_change (its id from a sequence).
 const recorded = (await recordReadinessChanges()).recorded.length;

@@ -41,11 +41,18 @@ export async function loadConfig(env: NodeJS.ProcessEnv, repositoryOption: strin
   // Checked before it goes into a header: anything else could inject more headers.
   const fromEnv = env.PROOFBOARD_TOKEN?.trim() || undefined;
   if (fromEnv) {
-    if (!API_TOKEN.test(fromEnv)) throw new UsageError("PROOFBOARD_TOKEN is not a Proofboard API token (pb_ and 43 characters)", null);
+    if (!API_TOKEN.test(fromEnv))
+      throw new UsageError("PROOFBOARD_TOKEN is not a Proofboard API token (pb_ and 43 characters)", null);
     return { apiUrl, repository, token: fromEnv, tokenSource: "PROOFBOARD_TOKEN" };
   }
   const stored = await storedToken(env, apiUrl);
-  if (stored && API_TOKEN.test(stored.token)) return { apiUrl, repository, token: stored.token, tokenSource: `the token proofboard login stored for ${stored.user}` };
+  if (stored && API_TOKEN.test(stored.token))
+    return {
+      apiUrl,
+      repository,
+      token: stored.token,
+      tokenSource: `the token proofboard login stored for ${stored.user}`,
+    };
   return { apiUrl, repository };
 }
 
@@ -76,7 +83,10 @@ async function apiFetch(input: string | URL | Request, init?: RequestInit): Prom
   const type = res.headers.get("content-type") ?? "";
   if (where.includes("/api/trpc/") && !type.includes("json")) {
     await res.body?.cancel();
-    throw new CliError(`${where} answered HTTP ${res.status} (${type || "no content type"}), not the Proofboard API; is PROOFBOARD_API_URL right? ${START_HINT}`, EXIT.unreachable);
+    throw new CliError(
+      `${where} answered HTTP ${res.status} (${type || "no content type"}), not the Proofboard API; is PROOFBOARD_API_URL right? ${START_HINT}`,
+      EXIT.unreachable,
+    );
   }
   return res;
 }
@@ -88,12 +98,18 @@ class TimeoutError extends Error {
 function headersOf(init: RequestInit | undefined): Record<string, string> {
   const h = init?.headers;
   if (!h) return {};
-  return h instanceof Headers || Array.isArray(h) ? Object.fromEntries(new Headers(h)) : { ...(h as Record<string, string>) };
+  return h instanceof Headers || Array.isArray(h)
+    ? Object.fromEntries(new Headers(h))
+    : { ...(h as Record<string, string>) };
 }
 
 function unreachable(where: string, err: unknown): CliError {
   const e = err as { name?: string; cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError") return new CliError(`the Proofboard API at ${where} did not answer within ${REQUEST_TIMEOUT_MS / 1000}s`, EXIT.unreachable);
+  if (e.name === "TimeoutError")
+    return new CliError(
+      `the Proofboard API at ${where} did not answer within ${REQUEST_TIMEOUT_MS / 1000}s`,
+      EXIT.unreachable,
+    );
   const reason = e.cause?.code ?? e.cause?.message ?? (err instanceof Error ? err.message : String(err));
   return new CliError(`cannot reach the Proofboard API at ${where} (${reason}); ${START_HINT}`, EXIT.unreachable);
 }
@@ -114,10 +130,17 @@ export type ConsoleAnswer =
   | { kind: "unknown-console"; message: string };
 
 /** GET /api/runs/<id>/consoles/<name>/raw[?from=N]: the console's bytes, never decoded. */
-export async function fetchConsole(config: Config, runId: string, name: string, from: number | null): Promise<ConsoleAnswer> {
+export async function fetchConsole(
+  config: Config,
+  runId: string,
+  name: string,
+  from: number | null,
+): Promise<ConsoleAnswer> {
   if (!RUN_ID.test(runId)) throw new CliError(`unknown run: ${JSON.stringify(runId)}`, EXIT.usage);
   if (!CONSOLE_NAME.test(name)) throw new CliError(`invalid console name: ${JSON.stringify(name)}`, EXIT.usage);
-  const url = new URL(`${config.apiUrl}/api/runs/${encodeURIComponent(runId)}/consoles/${encodeURIComponent(name)}/raw`);
+  const url = new URL(
+    `${config.apiUrl}/api/runs/${encodeURIComponent(runId)}/consoles/${encodeURIComponent(name)}/raw`,
+  );
   if (from !== null) url.searchParams.set("from", String(from));
   const res = await apiFetch(url, { headers: authHeaders(config) });
   if (res.ok) {
@@ -136,7 +159,13 @@ export async function fetchConsole(config: Config, runId: string, name: string, 
   if (res.status === 400 && text) throw new CliError(text, EXIT.usage);
   if ((res.status === 401 || res.status === 403) && text) throw new CliError(text, EXIT.denied);
   if (res.status === 404) {
-    throw new CliError(`${url.origin}${url.pathname} answered HTTP 404 (${type || "no content type"}), not the Proofboard API; is PROOFBOARD_API_URL right? ${START_HINT}`, EXIT.unreachable);
+    throw new CliError(
+      `${url.origin}${url.pathname} answered HTTP 404 (${type || "no content type"}), not the Proofboard API; is PROOFBOARD_API_URL right? ${START_HINT}`,
+      EXIT.unreachable,
+    );
   }
-  throw new CliError(`the API failed: HTTP ${res.status} from ${url.origin}${url.pathname}${text ? `: ${text}` : ""}`, EXIT.failed);
+  throw new CliError(
+    `the API failed: HTTP ${res.status} from ${url.origin}${url.pathname}${text ? `: ${text}` : ""}`,
+    EXIT.failed,
+  );
 }

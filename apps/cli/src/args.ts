@@ -19,28 +19,130 @@ export interface CommandSpec {
 const JSON_FLAG = ["json"] as const;
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { name: "branches", args: [], flags: JSON_FLAG, options: ["filter"], summary: "READY / NOT READY per branch (name containing F), gates, missing lanes" },
-  { name: "status", args: ["BRANCH"], flags: JSON_FLAG, options: [], summary: "BRANCH's head commit against every gate, lane by lane (exit 1 unless READY)" },
-  { name: "lanes", args: [], flags: JSON_FLAG, options: ["branch"], summary: "the catalog in force (at B's head, else the default)" },
-  { name: "runs", args: [], flags: JSON_FLAG, options: ["status", "lane", "branch", "requester", "host", "before", "limit"], summary: "recent runs, newest first, filtered (see runs filters below)" },
-  { name: "rerun", args: ["BRANCH", "LANE"], flags: ["wait", "json"], options: [], summary: "queue LANE on BRANCH's head commit; prints the run id" },
-  { name: "missing", args: ["BRANCH"], flags: JSON_FLAG, options: ["gate"], summary: "queue what BRANCH's release gates (or gate G) miss, needs first" },
-  { name: "timeline", args: ["BRANCH"], flags: JSON_FLAG, options: ["gate", "limit"], summary: "when BRANCH (or gate G) turned READY / NOT READY, newest first, and by which commit and run" },
-  { name: "run", args: ["RUN"], flags: JSON_FLAG, options: [], summary: "one run: how it ended, each console's verdict and first failure (exit 1 unless it passed)" },
-  { name: "console", args: ["RUN"], flags: ["follow"], options: ["console"], summary: "a console's raw bytes on stdout (default: harness)" },
-  { name: "search", args: ["RUN", "TEXT"], flags: JSON_FLAG, options: [], summary: "TEXT in every console of RUN: count per console, NAME:LINE: matching lines" },
-  { name: "diff", args: ["RUN"], flags: JSON_FLAG, options: ["console"], summary: "each console (VMs first; or NAME) against the lane's last good run: first differing lines" },
+  {
+    name: "branches",
+    args: [],
+    flags: JSON_FLAG,
+    options: ["filter"],
+    summary: "READY / NOT READY per branch (name containing F), gates, missing lanes",
+  },
+  {
+    name: "status",
+    args: ["BRANCH"],
+    flags: JSON_FLAG,
+    options: [],
+    summary: "BRANCH's head commit against every gate, lane by lane (exit 1 unless READY)",
+  },
+  {
+    name: "lanes",
+    args: [],
+    flags: JSON_FLAG,
+    options: ["branch"],
+    summary: "the catalog in force (at B's head, else the default)",
+  },
+  {
+    name: "runs",
+    args: [],
+    flags: JSON_FLAG,
+    options: ["status", "lane", "branch", "requester", "host", "before", "limit"],
+    summary: "recent runs, newest first, filtered (see runs filters below)",
+  },
+  {
+    name: "rerun",
+    args: ["BRANCH", "LANE"],
+    flags: ["wait", "json"],
+    options: [],
+    summary: "queue LANE on BRANCH's head commit; prints the run id",
+  },
+  {
+    name: "missing",
+    args: ["BRANCH"],
+    flags: JSON_FLAG,
+    options: ["gate"],
+    summary: "queue what BRANCH's release gates (or gate G) miss, needs first",
+  },
+  {
+    name: "timeline",
+    args: ["BRANCH"],
+    flags: JSON_FLAG,
+    options: ["gate", "limit"],
+    summary: "when BRANCH (or gate G) turned READY / NOT READY, newest first, and by which commit and run",
+  },
+  {
+    name: "run",
+    args: ["RUN"],
+    flags: JSON_FLAG,
+    options: [],
+    summary: "one run: how it ended, each console's verdict and first failure (exit 1 unless it passed)",
+  },
+  {
+    name: "console",
+    args: ["RUN"],
+    flags: ["follow"],
+    options: ["console"],
+    summary: "a console's raw bytes on stdout (default: harness)",
+  },
+  {
+    name: "search",
+    args: ["RUN", "TEXT"],
+    flags: JSON_FLAG,
+    options: [],
+    summary: "TEXT in every console of RUN: count per console, NAME:LINE: matching lines",
+  },
+  {
+    name: "diff",
+    args: ["RUN"],
+    flags: JSON_FLAG,
+    options: ["console"],
+    summary: "each console (VMs first; or NAME) against the lane's last good run: first differing lines",
+  },
   { name: "hosts", args: [], flags: JSON_FLAG, options: [], summary: "worker hosts, their classes and slots" },
   { name: "sync", args: [], flags: JSON_FLAG, options: [], summary: "fetch branches from git now" },
-  { name: "audit", args: [], flags: JSON_FLAG, options: ["run", "actor", "limit"], summary: "the audit log, newest first (admins)" },
+  {
+    name: "audit",
+    args: [],
+    flags: JSON_FLAG,
+    options: ["run", "actor", "limit"],
+    summary: "the audit log, newest first (admins)",
+  },
   { name: "hooks", args: [], flags: JSON_FLAG, options: [], summary: "outgoing webhooks and commit statuses (admins)" },
-  { name: "deliveries", args: ["HOOK"], flags: JSON_FLAG, options: ["limit"], summary: "what was sent to hook HOOK (or \"forge\"), answers and retries, newest first (admins)" },
+  {
+    name: "deliveries",
+    args: ["HOOK"],
+    flags: JSON_FLAG,
+    options: ["limit"],
+    summary: 'what was sent to hook HOOK (or "forge"), answers and retries, newest first (admins)',
+  },
   { name: "redeliver", args: ["ID"], flags: [], options: [], summary: "send delivery ID again now (admins)" },
-  { name: "login", args: [], flags: [], options: ["name", "scope", "days"], summary: "trade your password for an API token, kept in ~/.config/proofboard (mode 0600)" },
+  {
+    name: "login",
+    args: [],
+    flags: [],
+    options: ["name", "scope", "days"],
+    summary: "trade your password for an API token, kept in ~/.config/proofboard (mode 0600)",
+  },
   { name: "logout", args: [], flags: [], options: [], summary: "revoke the stored token and forget it" },
-  { name: "whoami", args: [], flags: JSON_FLAG, options: [], summary: "who the API takes you for, and with which token" },
-  { name: "tokens", args: [], flags: JSON_FLAG, options: ["user"], summary: "your API tokens (admins: --user NAME, or '*' for all)" },
-  { name: "token-create", args: ["NAME"], flags: [], options: ["scope", "days", "user"], summary: "a new token (default read, 90 days), printed once on stdout" },
+  {
+    name: "whoami",
+    args: [],
+    flags: JSON_FLAG,
+    options: [],
+    summary: "who the API takes you for, and with which token",
+  },
+  {
+    name: "tokens",
+    args: [],
+    flags: JSON_FLAG,
+    options: ["user"],
+    summary: "your API tokens (admins: --user NAME, or '*' for all)",
+  },
+  {
+    name: "token-create",
+    args: ["NAME"],
+    flags: [],
+    options: ["scope", "days", "user"],
+    summary: "a new token (default read, 90 days), printed once on stdout",
+  },
   { name: "token-revoke", args: ["ID"], flags: [], options: [], summary: "revoke a token (yours; admins: anyone's)" },
   { name: "help", args: [], flags: [], options: [], summary: "this text, or one command's" },
 ];
@@ -48,7 +150,25 @@ export const COMMANDS: readonly CommandSpec[] = [
 /** Accepted by every command. */
 const GLOBAL_OPTIONS = ["repository"];
 
-const OPTION_VALUE: Record<string, string> = { filter: "F", branch: "B", lane: "L", status: "S", requester: "WHO", host: "NAME", before: "RUN", limit: "N", console: "NAME", repository: "NAME", gate: "G", run: "RUN", actor: "NAME", name: "USER", scope: "read|operate|admin", days: "N", user: "NAME" };
+const OPTION_VALUE: Record<string, string> = {
+  filter: "F",
+  branch: "B",
+  lane: "L",
+  status: "S",
+  requester: "WHO",
+  host: "NAME",
+  before: "RUN",
+  limit: "N",
+  console: "NAME",
+  repository: "NAME",
+  gate: "G",
+  run: "RUN",
+  actor: "NAME",
+  name: "USER",
+  scope: "read|operate|admin",
+  days: "N",
+  user: "NAME",
+};
 
 export function commandUsage(spec: CommandSpec): string {
   const parts = [`proofboard ${spec.name}`, ...spec.args];
@@ -84,7 +204,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
       help = true;
     } else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
-      const token: Token = { option: eq < 0 ? a.slice(2) : a.slice(2, eq), inlineValue: eq < 0 ? undefined : a.slice(eq + 1) };
+      const token: Token = {
+        option: eq < 0 ? a.slice(2) : a.slice(2, eq),
+        inlineValue: eq < 0 ? undefined : a.slice(eq + 1),
+      };
       tokens.push(token);
       // Whether an option takes a value does not depend on the command, so it can be decided before the command is known.
       if (takesValue(token.option) && token.inlineValue === undefined) {
@@ -108,7 +231,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (spec.name === "help") return helpTopic(positionals);
   if (help) return { kind: "help", topic: spec };
   if (badShort !== undefined) {
-    throw new UsageError(`unknown option ${JSON.stringify(badShort)} (to pass a name that starts with "-", put it after --)`, spec);
+    throw new UsageError(
+      `unknown option ${JSON.stringify(badShort)} (to pass a name that starts with "-", put it after --)`,
+      spec,
+    );
   }
 
   const flags = new Set<string>();
@@ -126,7 +252,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
     options.set(t.option, t.inlineValue ?? valueOf.get(t)!);
   }
   if (positionals.length !== spec.args.length) {
-    const what = positionals.length < spec.args.length ? `missing ${spec.args.slice(positionals.length).join(" ")}` : `too many arguments`;
+    const what =
+      positionals.length < spec.args.length
+        ? `missing ${spec.args.slice(positionals.length).join(" ")}`
+        : `too many arguments`;
     throw new UsageError(`${spec.name}: ${what}`, spec);
   }
   return { kind: "command", spec, args: positionals, flags, options };

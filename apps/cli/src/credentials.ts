@@ -29,7 +29,10 @@ async function readStore(file: string): Promise<Store> {
     const s = await stat(file);
     // Someone else able to read the file could act as its owner: refuse to use it rather than leak quietly.
     if ((s.mode & 0o077) !== 0) {
-      throw new CliError(`${file} can be read by others (mode ${(s.mode & 0o777).toString(8)}); run: chmod 600 ${file}`, EXIT.usage);
+      throw new CliError(
+        `${file} can be read by others (mode ${(s.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
+        EXIT.usage,
+      );
     }
     text = await readFile(file, "utf8");
   } catch (err) {

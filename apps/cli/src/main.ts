@@ -17,9 +17,30 @@ import { clean, makeOutput } from "./output";
 
 /** `pnpm proofboard <command>`: the release-readiness console for terminals and scripts. */
 
-const HANDLERS: Record<string, Command> = { branches, status, lanes, runs, run: runCommand, rerun, missing, console: consoleCommand, search, diff, hosts, sync, audit, timeline,
-  login, logout, whoami, tokens, "token-create": tokenCreate, "token-revoke": tokenRevoke,
-  hooks, deliveries, redeliver: redeliverCommand,
+const HANDLERS: Record<string, Command> = {
+  branches,
+  status,
+  lanes,
+  runs,
+  run: runCommand,
+  rerun,
+  missing,
+  console: consoleCommand,
+  search,
+  diff,
+  hosts,
+  sync,
+  audit,
+  timeline,
+  login,
+  logout,
+  whoami,
+  tokens,
+  "token-create": tokenCreate,
+  "token-revoke": tokenRevoke,
+  hooks,
+  deliveries,
+  redeliver: redeliverCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -38,12 +59,26 @@ async function main(argv: readonly string[]): Promise<number> {
     const handler = HANDLERS[parsed.spec.name];
     if (!handler) throw new UsageError(`unknown command ${JSON.stringify(parsed.spec.name)}`, null);
     const config = await loadConfig(env, parsed.options.get("repository"));
-    return await handler({ spec: parsed.spec, api: makeClient(config), config, out, args: parsed.args, flags: parsed.flags, options: parsed.options, env });
+    return await handler({
+      spec: parsed.spec,
+      api: makeClient(config),
+      config,
+      out,
+      args: parsed.args,
+      flags: parsed.flags,
+      options: parsed.options,
+      env,
+    });
   } catch (err) {
     const e = toCliError(err);
     // Messages echo what was typed or stored (names, run id prefixes): shown escaped, never interpreted.
     out.info(`proofboard: ${clean(oneLine(e.message))}`);
-    if (e instanceof UsageError) out.info(e.spec ? `usage: ${commandUsage(e.spec)}` : "usage: proofboard COMMAND [options] [--] [arguments]; see: proofboard help");
+    if (e instanceof UsageError)
+      out.info(
+        e.spec
+          ? `usage: ${commandUsage(e.spec)}`
+          : "usage: proofboard COMMAND [options] [--] [arguments]; see: proofboard help",
+      );
     return e.exitCode;
   }
 }

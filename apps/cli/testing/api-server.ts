@@ -45,7 +45,12 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   const raw = RAW_CONSOLE.exec(path);
   let response: Response;
   if (path.startsWith("/api/trpc/")) {
-    response = await fetchRequestHandler({ endpoint: "/api/trpc", req: request, router: appRouter, createContext: ({ req: r }) => createContext({ req: r }) });
+    response = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: request,
+      router: appRouter,
+      createContext: ({ req: r }) => createContext({ req: r }),
+    });
   } else if (raw && request.method === "GET") {
     response = await handleConsoleDownload(request, decodeURIComponent(raw[1]!), decodeURIComponent(raw[2]!));
   } else {

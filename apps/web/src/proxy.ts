@@ -23,7 +23,8 @@ function refusal(request: NextRequest): string | null {
   const { pathname, searchParams } = request.nextUrl;
   if (pathname.length > MAX_PATH) return "The address is longer than any name Proofboard keeps.";
   const parts = [decoded(pathname) ?? pathname, ...[...searchParams.values()]];
-  if (parts.some((p) => CONTROL_CHARACTER.test(p) || p.length > MAX_PATH)) return "The address holds a control character (such as NUL), which no branch, run or lane name can contain.";
+  if (parts.some((p) => CONTROL_CHARACTER.test(p) || p.length > MAX_PATH))
+    return "The address holds a control character (such as NUL), which no branch, run or lane name can contain.";
   return null;
 }
 
@@ -35,7 +36,10 @@ export function proxy(request: NextRequest) {
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Bad request · Proofboard</title><link rel="icon" href="/icon.svg" type="image/svg+xml"></head>
 <body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#18181b">
 <h1 style="font-size:1.125rem">Bad request</h1><p>${escapeHtml(reason)}</p><p><a href="/" style="color:#2563eb">← Back to the overview</a></p></body></html>`;
-  return new NextResponse(page, { status: 400, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } });
+  return new NextResponse(page, {
+    status: 400,
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+  });
 }
 
 export const config = {

@@ -1,8 +1,17 @@
 import type { Redis } from "ioredis";
 import { MarkerScanner, type ConsoleMarker } from "@proofboard/domain";
 import {
-  addMarkers, appendChunk, chunkStored, closeConsole, FencedOut, observeStreamPublish, openConsole, retagConsole, workerMetrics,
-  type ConsoleKind, type ConsoleVerdict,
+  addMarkers,
+  appendChunk,
+  chunkStored,
+  closeConsole,
+  FencedOut,
+  observeStreamPublish,
+  openConsole,
+  retagConsole,
+  workerMetrics,
+  type ConsoleKind,
+  type ConsoleVerdict,
 } from "@proofboard/services";
 import { publishChunk } from "@proofboard/jobs";
 import type { Kept, RunStorage } from "./durable";
@@ -59,7 +68,9 @@ export class ConsoleWriter {
   ) {
     this.scanner = new MarkerScanner(o.failureMarkers ?? []);
     this.masker = new SecretMasker(o.secrets ?? []);
-    this.consoleId = storage.write(`console ${name}`, () => openConsole(claim.runId, name, kind, o.expectedFrom ?? null));
+    this.consoleId = storage.write(`console ${name}`, () =>
+      openConsole(claim.runId, name, kind, o.expectedFrom ?? null),
+    );
     this.consoleId.catch((err: Error) => (this.failure ??= err));
   }
 
@@ -69,7 +80,10 @@ export class ConsoleWriter {
     this.kind = kind;
     this.chain = this.chain.then(async () => {
       const id = await this.consoleId.catch(() => null);
-      if (id) await this.storage.write(`console ${this.name}`, () => retagConsole(this.claim, id, kind)).catch(() => undefined);
+      if (id)
+        await this.storage
+          .write(`console ${this.name}`, () => retagConsole(this.claim, id, kind))
+          .catch(() => undefined);
     });
   }
 
@@ -133,7 +147,10 @@ export class ConsoleWriter {
     if (this.liveInFlight + data.length > LIVE_IN_FLIGHT_BYTES) return;
     this.liveInFlight += data.length;
     void publishChunk(this.redis, this.claim.runId, this.name, offset, data, at)
-      .then(() => observeStreamPublish((Date.now() - at.getTime()) / 1000), () => undefined)
+      .then(
+        () => observeStreamPublish((Date.now() - at.getTime()) / 1000),
+        () => undefined,
+      )
       .finally(() => (this.liveInFlight -= data.length));
   }
 

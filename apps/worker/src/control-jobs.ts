@@ -27,7 +27,8 @@ const handlers: Record<string, Handler> = {
 export function controlJobProcessor(log: (line: string) => void): (job: Job) => Promise<void> {
   return async (job) => {
     const handler = handlers[job.name];
-    if (!handler) throw new Error(`unknown control job "${job.name}": this worker knows ${Object.keys(handlers).join(", ")}`);
+    if (!handler)
+      throw new Error(`unknown control job "${job.name}": this worker knows ${Object.keys(handlers).join(", ")}`);
     await handler(job, log);
   };
 }

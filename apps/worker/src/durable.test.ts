@@ -60,7 +60,9 @@ describe("RunStorage", () => {
     expect(s.spooledBytes).toBe(0);
     expect(readdirSync(spoolDir)).toEqual([]);
     kept.release();
-    await expect(s.write("x", () => Promise.reject(new Error("duplicate key value violates unique constraint")))).rejects.toThrow(/duplicate/);
+    await expect(
+      s.write("x", () => Promise.reject(new Error("duplicate key value violates unique constraint"))),
+    ).rejects.toThrow(/duplicate/);
     expect(notices).toEqual([]);
   });
 

@@ -70,7 +70,8 @@ export class RunStorage {
   constructor(private readonly o: RunStorageOptions) {
     const e = env();
     this.host = o.host ?? e.PROOFBOARD_HOST_NAME;
-    const dir = o.spoolDir ?? path.join(e.PROOFBOARD_DATA_DIR, "worker", this.host.replace(/[^A-Za-z0-9._-]/g, "_"), "spool");
+    const dir =
+      o.spoolDir ?? path.join(e.PROOFBOARD_DATA_DIR, "worker", this.host.replace(/[^A-Za-z0-9._-]/g, "_"), "spool");
     this.spool = new Spool(path.join(dir, `${o.runId}-${o.fence}.spool`), o.budget ?? workerSpoolBudget());
     this.log = o.log ?? ((line) => console.log(`[worker] ${line}`));
   }
@@ -130,7 +131,8 @@ export class RunStorage {
       } catch (err) {
         if (!isDatabaseUnreachable(err)) throw err;
         const why = err instanceof Error ? err.message.trim().split("\n").at(-1)!.slice(0, 300) : String(err);
-        if (this.stopped.signal.aborted) throw new StorageGaveUp(`${what}: PostgreSQL was still unreachable when the worker stopped (${why})`);
+        if (this.stopped.signal.aborted)
+          throw new StorageGaveUp(`${what}: PostgreSQL was still unreachable when the worker stopped (${why})`);
         this.unreachable(why);
         await this.pause(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!);
       }
@@ -157,7 +159,9 @@ export class RunStorage {
   private unreachable(why: string): void {
     if (this.unreachableSince !== null) return;
     this.unreachableSince = Date.now();
-    this.log(`run ${this.o.runId}: PostgreSQL unreachable (${why}); the lane keeps running and its writes wait in ${this.spool.file}`);
+    this.log(
+      `run ${this.o.runId}: PostgreSQL unreachable (${why}); the lane keeps running and its writes wait in ${this.spool.file}`,
+    );
     this.notice();
   }
 
@@ -165,7 +169,9 @@ export class RunStorage {
     if (this.unreachableSince === null) return;
     const secs = Math.round((Date.now() - this.unreachableSince) / 1000);
     this.unreachableSince = null;
-    this.log(`run ${this.o.runId}: PostgreSQL reachable again after ${secs} s; writing ${formatBytes(this.onDisk)} of spooled console`);
+    this.log(
+      `run ${this.o.runId}: PostgreSQL reachable again after ${secs} s; writing ${formatBytes(this.onDisk)} of spooled console`,
+    );
     for (const wake of this.sleepers) wake();
     this.notice();
   }

@@ -34,14 +34,26 @@ export async function startHealthServer(o: HealthServerOptions): Promise<HealthS
     if (path === "/health") {
       void o.check().then(
         (report) => send(res, report.ok ? 200 : 503, "application/json; charset=utf-8", `${JSON.stringify(report)}\n`),
-        (err: unknown) => send(res, 500, "text/plain; charset=utf-8", `health check failed: ${err instanceof Error ? err.message : String(err)}\n`),
+        (err: unknown) =>
+          send(
+            res,
+            500,
+            "text/plain; charset=utf-8",
+            `health check failed: ${err instanceof Error ? err.message : String(err)}\n`,
+          ),
       );
       return;
     }
     if (path === "/metrics") {
       void o.metrics().then(
         (text) => send(res, 200, PROMETHEUS_CONTENT_TYPE, text),
-        (err: unknown) => send(res, 500, "text/plain; charset=utf-8", `metrics failed: ${err instanceof Error ? err.message : String(err)}\n`),
+        (err: unknown) =>
+          send(
+            res,
+            500,
+            "text/plain; charset=utf-8",
+            `metrics failed: ${err instanceof Error ? err.message : String(err)}\n`,
+          ),
       );
       return;
     }

@@ -19,8 +19,15 @@ function fakeRoot(o: { kvm: boolean; modules: string[]; nested?: string }) {
 describe("host measurement", () => {
   it("classes follow what the host really offers", async () => {
     expect(hostClasses(await measureHost(fakeRoot({ kvm: false, modules: [] })))).toEqual(["tcg"]);
-    expect(hostClasses(await measureHost(fakeRoot({ kvm: true, modules: ["kvm_intel"], nested: "N" })))).toEqual(["kvm", "tcg"]);
-    expect(hostClasses(await measureHost(fakeRoot({ kvm: true, modules: ["kvm_amd"], nested: "1" })))).toEqual(["nested-kvm", "kvm", "tcg"]);
+    expect(hostClasses(await measureHost(fakeRoot({ kvm: true, modules: ["kvm_intel"], nested: "N" })))).toEqual([
+      "kvm",
+      "tcg",
+    ]);
+    expect(hostClasses(await measureHost(fakeRoot({ kvm: true, modules: ["kvm_amd"], nested: "1" })))).toEqual([
+      "nested-kvm",
+      "kvm",
+      "tcg",
+    ]);
   });
 
   it("a PVM-only /dev/kvm is not KVM, and says why", async () => {

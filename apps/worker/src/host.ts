@@ -27,14 +27,27 @@ export interface ProbeRoots {
 const defaultRoots: ProbeRoots = { dev: "/dev", sys: "/sys" };
 
 async function readable(p: string): Promise<string | null> {
-  return readFile(p, "utf8").then((s) => s.trim(), () => null);
+  return readFile(p, "utf8").then(
+    (s) => s.trim(),
+    () => null,
+  );
 }
 
 /** Measured, not declared: what this host can really do. */
 export async function measureHost(roots: ProbeRoots = defaultRoots): Promise<HostCapabilities> {
-  const kvmOpens = await access(path.join(roots.dev, "kvm"), constants.R_OK | constants.W_OK).then(() => true, () => false);
+  const kvmOpens = await access(path.join(roots.dev, "kvm"), constants.R_OK | constants.W_OK).then(
+    () => true,
+    () => false,
+  );
   // A PVM-only /dev/kvm (kvm_pvm without kvm_intel/kvm_amd) runs only PVM-built kernels: not KVM for lanes.
-  const modules = await Promise.all(["kvm_pvm", "kvm_intel", "kvm_amd"].map((m) => access(path.join(roots.sys, "module", m)).then(() => true, () => false)));
+  const modules = await Promise.all(
+    ["kvm_pvm", "kvm_intel", "kvm_amd"].map((m) =>
+      access(path.join(roots.sys, "module", m)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   const pvmOnly = modules[0] === true && !modules[1] && !modules[2];
   const kvm = kvmOpens && !pvmOnly;
   const kvmNote = kvmOpens && pvmOnly ? "/dev/kvm is PVM (kvm_pvm): ordinary guests cannot run on it" : null;
@@ -46,7 +59,15 @@ export async function measureHost(roots: ProbeRoots = defaultRoots): Promise<Hos
     (r) => /version ([\d.]+)/.exec(r.stdout)?.[1] ?? r.stdout.split("\n")[0] ?? null,
     () => null,
   );
-  return { kvm, kvmNote, nestedVirtualization, cpus: os.cpus().length, memoryBytes: os.totalmem(), qemuVersion, kernel: os.release() };
+  return {
+    kvm,
+    kvmNote,
+    nestedVirtualization,
+    cpus: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    qemuVersion,
+    kernel: os.release(),
+  };
 }
 
 /** A host serves its own class and every less demanding one. */

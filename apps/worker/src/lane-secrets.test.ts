@@ -31,28 +31,50 @@ describe("parseLaneSecrets", () => {
         "EMPTY=",
       ].join("\r\n"),
     );
-    expect(set.forLane("fresh-smoke")).toEqual({ REGISTRY_TOKEN: "tok-smoke-only", URL: "https://x.example/?a=b#frag  ", SSH_KEY_PASSPHRASE: "correct horse" });
+    expect(set.forLane("fresh-smoke")).toEqual({
+      REGISTRY_TOKEN: "tok-smoke-only",
+      URL: "https://x.example/?a=b#frag  ",
+      SSH_KEY_PASSPHRASE: "correct horse",
+    });
     expect(set.forLane("unnamed")).toEqual({ REGISTRY_TOKEN: "tok-everyone", URL: "https://x.example/?a=b#frag  " });
-    expect(set.forLane("other.lane")).toEqual({ REGISTRY_TOKEN: "tok-everyone", URL: "https://x.example/?a=b#frag  ", EMPTY: "" });
+    expect(set.forLane("other.lane")).toEqual({
+      REGISTRY_TOKEN: "tok-everyone",
+      URL: "https://x.example/?a=b#frag  ",
+      EMPTY: "",
+    });
     // every value, whoever it is for: each is masked in every console
-    expect(set.values).toEqual(["tok-everyone", "https://x.example/?a=b#frag  ", "tok-smoke-only", "correct horse", ""]);
+    expect(set.values).toEqual([
+      "tok-everyone",
+      "https://x.example/?a=b#frag  ",
+      "tok-smoke-only",
+      "correct horse",
+      "",
+    ]);
     expect(set.warnings).toEqual([
       `${FILE}:5: URL ends in white space, which is part of its value`,
       `${FILE}:10: EMPTY is shorter than 4 bytes: exported, but not masked in consoles`,
     ]);
-    expect(set.summary()).toBe(`lane secrets ${FILE}: every lane: REGISTRY_TOKEN, URL; fresh-smoke: REGISTRY_TOKEN, SSH_KEY_PASSPHRASE; other.lane: EMPTY`);
+    expect(set.summary()).toBe(
+      `lane secrets ${FILE}: every lane: REGISTRY_TOKEN, URL; fresh-smoke: REGISTRY_TOKEN, SSH_KEY_PASSPHRASE; other.lane: EMPTY`,
+    );
   });
 
   it("refuses a malformed line with its file:line, never showing what the line holds", () => {
-    expect(refusal("A=1\nghp_abcdefSECRET\n")).toBe(`${FILE}:2: expected NAME=value, [lane-name] or a # comment (the line is not shown: it may hold a secret)`);
+    expect(refusal("A=1\nghp_abcdefSECRET\n")).toBe(
+      `${FILE}:2: expected NAME=value, [lane-name] or a # comment (the line is not shown: it may hold a secret)`,
+    );
     const bad = refusal("dGhpcyBpcyBzZWNyZXQ=");
-    expect(bad).toBe(`${FILE}:1: the name before "=" must be capital letters, digits and '_', not starting with a digit, no spaces (not shown: it may hold a secret)`);
+    expect(bad).toBe(
+      `${FILE}:1: the name before "=" must be capital letters, digits and '_', not starting with a digit, no spaces (not shown: it may hold a secret)`,
+    );
     expect(bad).not.toContain("dGhp");
     expect(refusal("lower=x")).toMatch(/^\/etc\/proofboard\/lane-secrets:1: the name before "="/);
     expect(refusal(" TOKEN=x")).toMatch(/:1: the name before "="/);
     expect(refusal("TOKEN =x")).toMatch(/:1: the name before "="/);
     expect(refusal("1TOKEN=x")).toMatch(/:1: the name before "="/);
-    expect(refusal("PROOFBOARD_RUN_ID=x")).toBe(`${FILE}:1: PROOFBOARD_RUN_ID: PROOFBOARD_* variables are set by Proofboard itself`);
+    expect(refusal("PROOFBOARD_RUN_ID=x")).toBe(
+      `${FILE}:1: PROOFBOARD_RUN_ID: PROOFBOARD_* variables are set by Proofboard itself`,
+    );
     expect(refusal("A=one\n\nA=two")).toBe(`${FILE}:3: A is already set at line 1`);
     expect(refusal("[smoke]\nA=one\nA=two")).toBe(`${FILE}:3: A is already set in [smoke] at line 2`);
     expect(refusal("[smoke]\n[smoke]")).toBe(`${FILE}:2: [smoke] appears twice; keep one section per lane`);
@@ -83,8 +105,12 @@ describe("loadLaneSecrets", () => {
   });
 
   it("says plainly when the file is missing or not a file, and has no secrets when unset", async () => {
-    await expect(loadLaneSecrets(path.join(dir, "missing"))).rejects.toThrow(/missing: cannot read the lane secrets file \(ENOENT.*\); PROOFBOARD_LANE_SECRETS must name a file/);
-    await expect(loadLaneSecrets(dir)).rejects.toThrow(`${dir}: cannot read the lane secrets file (not a regular file)`);
+    await expect(loadLaneSecrets(path.join(dir, "missing"))).rejects.toThrow(
+      /missing: cannot read the lane secrets file \(ENOENT.*\); PROOFBOARD_LANE_SECRETS must name a file/,
+    );
+    await expect(loadLaneSecrets(dir)).rejects.toThrow(
+      `${dir}: cannot read the lane secrets file (not a regular file)`,
+    );
     expect((await loadLaneSecrets(undefined)).values).toEqual([]);
   });
 

@@ -34,7 +34,13 @@ export interface LaneSecretSet {
   summary(): string;
 }
 
-export const NO_SECRETS: LaneSecretSet = { file: null, forLane: () => ({}), values: [], warnings: [], summary: () => "no lane secrets" };
+export const NO_SECRETS: LaneSecretSet = {
+  file: null,
+  forLane: () => ({}),
+  values: [],
+  warnings: [],
+  summary: () => "no lane secrets",
+};
 
 /** A path as it can be pasted into a shell. */
 const shellWord = (s: string) => (/^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -53,7 +59,8 @@ export function parseLaneSecrets(text: string, file: string): LaneSecretSet {
     if (trimmed === "" || trimmed.startsWith("#")) continue;
     if (trimmed.startsWith("[")) {
       const lane = /^\[([^\]]*)\]$/.exec(trimmed)?.[1];
-      if (lane === undefined || !NAME_PATTERN.test(lane)) throw fail(n, "a section is [lane-name], such as [fresh-smoke] (lower-case letters, digits, '.', '_', '-')");
+      if (lane === undefined || !NAME_PATTERN.test(lane))
+        throw fail(n, "a section is [lane-name], such as [fresh-smoke] (lower-case letters, digits, '.', '_', '-')");
       if (scopes.has(lane)) throw fail(n, `[${lane}] appears twice; keep one section per lane`);
       scopes.set(lane, new Map());
       scope = lane;
@@ -61,10 +68,14 @@ export function parseLaneSecrets(text: string, file: string): LaneSecretSet {
     }
     // Lines that break a rule are not quoted: a pasted token is exactly what would be shown.
     const eq = line.indexOf("=");
-    if (eq < 0) throw fail(n, "expected NAME=value, [lane-name] or a # comment (the line is not shown: it may hold a secret)");
+    if (eq < 0)
+      throw fail(n, "expected NAME=value, [lane-name] or a # comment (the line is not shown: it may hold a secret)");
     const name = line.slice(0, eq);
     if (!VAR_NAME.test(name)) {
-      throw fail(n, "the name before \"=\" must be capital letters, digits and '_', not starting with a digit, no spaces (not shown: it may hold a secret)");
+      throw fail(
+        n,
+        "the name before \"=\" must be capital letters, digits and '_', not starting with a digit, no spaces (not shown: it may hold a secret)",
+      );
     }
     if (name.startsWith("PROOFBOARD_")) throw fail(n, `${name}: PROOFBOARD_* variables are set by Proofboard itself`);
     const value = line.slice(eq + 1);
@@ -73,7 +84,10 @@ export function parseLaneSecrets(text: string, file: string): LaneSecretSet {
     const before = entries.get(name);
     if (before) throw fail(n, `${name} is already set${scope ? ` in [${scope}]` : ""} at line ${before.line}`);
     entries.set(name, { value, line: n });
-    if (Buffer.byteLength(value) < MIN_MASKED_BYTES) warnings.push(`${file}:${n}: ${name} is shorter than ${MIN_MASKED_BYTES} bytes: exported, but not masked in consoles`);
+    if (Buffer.byteLength(value) < MIN_MASKED_BYTES)
+      warnings.push(
+        `${file}:${n}: ${name} is shorter than ${MIN_MASKED_BYTES} bytes: exported, but not masked in consoles`,
+      );
     else if (/\s$/.test(value)) warnings.push(`${file}:${n}: ${name} ends in white space, which is part of its value`);
   }
   const top = Object.fromEntries([...scopes.get(null)!].map(([k, v]) => [k, v.value]));
@@ -84,7 +98,9 @@ export function parseLaneSecrets(text: string, file: string): LaneSecretSet {
     values,
     warnings,
     summary: () => {
-      const parts = [...scopes].filter(([, m]) => m.size).map(([lane, m]) => `${lane === null ? "every lane" : lane}: ${[...m.keys()].join(", ")}`);
+      const parts = [...scopes]
+        .filter(([, m]) => m.size)
+        .map(([lane, m]) => `${lane === null ? "every lane" : lane}: ${[...m.keys()].join(", ")}`);
       return `lane secrets ${file}: ${parts.join("; ") || "none"}`;
     },
   };
@@ -93,16 +109,24 @@ export function parseLaneSecrets(text: string, file: string): LaneSecretSet {
 /** Reads and checks the file: a regular file, private to the worker's user (0600 or stricter), well formed. */
 export async function loadLaneSecrets(file: string | undefined): Promise<LaneSecretSet> {
   if (!file) return NO_SECRETS;
-  const cannot = (why: string) => new LaneSecretsError(`${file}: cannot read the lane secrets file (${why}); PROOFBOARD_LANE_SECRETS must name a file the worker's user can read`);
+  const cannot = (why: string) =>
+    new LaneSecretsError(
+      `${file}: cannot read the lane secrets file (${why}); PROOFBOARD_LANE_SECRETS must name a file the worker's user can read`,
+    );
   const info = await stat(file).catch((err: Error) => {
     throw cannot(err.message);
   });
   if (!info.isFile()) throw cannot("not a regular file");
   if ((info.mode & 0o077) !== 0) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
-    throw new LaneSecretsError(`${file}: the lane secrets file is open to group or others (mode ${mode}); it must be 0600 or stricter: run chmod 600 ${shellWord(file)}`);
+    throw new LaneSecretsError(
+      `${file}: the lane secrets file is open to group or others (mode ${mode}); it must be 0600 or stricter: run chmod 600 ${shellWord(file)}`,
+    );
   }
-  if (info.size > MAX_SECRETS_BYTES) throw new LaneSecretsError(`${file}: the lane secrets file is ${info.size} bytes; the limit is ${MAX_SECRETS_BYTES}`);
+  if (info.size > MAX_SECRETS_BYTES)
+    throw new LaneSecretsError(
+      `${file}: the lane secrets file is ${info.size} bytes; the limit is ${MAX_SECRETS_BYTES}`,
+    );
   const text = await readFile(file, "utf8").catch((err: Error) => {
     throw cannot(err.message);
   });

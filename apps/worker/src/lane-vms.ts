@@ -39,7 +39,8 @@ const HOLD_EXIT_WAIT_MS = 5000;
 async function overlayOf(worktree: string, folder: string): Promise<Buffer> {
   const entries: CpioEntry[] = [{ path: "proofboard", type: "dir", mode: 0o755 }];
   const parts = folder.split("/").filter(Boolean);
-  for (let i = 1; i <= parts.length; i++) entries.push({ path: `proofboard/${parts.slice(0, i).join("/")}`, type: "dir", mode: 0o755 });
+  for (let i = 1; i <= parts.length; i++)
+    entries.push({ path: `proofboard/${parts.slice(0, i).join("/")}`, type: "dir", mode: 0o755 });
   const walk = async (rel: string): Promise<void> => {
     for (const e of await readdir(path.join(worktree, rel), { withFileTypes: true })) {
       const r = `${rel}/${e.name}`;
@@ -47,7 +48,12 @@ async function overlayOf(worktree: string, folder: string): Promise<Buffer> {
         entries.push({ path: `proofboard/${r}`, type: "dir", mode: 0o755 });
         await walk(r);
       } else if (e.isFile() && (await stat(path.join(worktree, r))).size < 1 << 20) {
-        entries.push({ path: `proofboard/${r}`, type: "file", mode: 0o644, data: await readFile(path.join(worktree, r)) });
+        entries.push({
+          path: `proofboard/${r}`,
+          type: "file",
+          mode: 0o644,
+          data: await readFile(path.join(worktree, r)),
+        });
       }
     }
   };
@@ -66,7 +72,9 @@ export async function startLaneVms(o: {
   owner?: { wrap: (argv: readonly string[]) => string[]; env: Record<string, string> };
 }): Promise<LaneVmSet> {
   const overlay = o.vms.overlay ? await overlayOf(o.worktree, o.vms.overlay) : undefined;
-  const append = [o.vms.services.length ? `pb.services=${o.vms.services.join(",")}` : "", o.hold ? "pb.hold=1" : ""].filter(Boolean).join(" ");
+  const append = [o.vms.services.length ? `pb.services=${o.vms.services.join(",")}` : "", o.hold ? "pb.hold=1" : ""]
+    .filter(Boolean)
+    .join(" ");
   const running = new Map<string, RunningVm>();
   await mkdir(o.workDir, { recursive: true });
   const booted = await Promise.allSettled(
@@ -92,7 +100,9 @@ export async function startLaneVms(o: {
       });
       running.set(name, vm);
       await state.booted(vm.pid, vm.shellSockets).catch(() => undefined);
-      void vm.exited.then((e) => state.exited({ code: e.code, signal: e.signal, passed: e.passed })).catch(() => undefined);
+      void vm.exited
+        .then((e) => state.exited({ code: e.code, signal: e.signal, passed: e.passed }))
+        .catch(() => undefined);
       return vm;
     }),
   );
@@ -102,11 +112,14 @@ export async function startLaneVms(o: {
       if (b.status === "rejected") return `${name}: could not boot: ${(b.reason as Error).message}`;
       const exit = await b.value.exited;
       if (exit.passed) return null;
-      if (exit.unhealthy !== null) return exit.unhealthy === 127 ? `${name}: its init failed` : `${name}: ${exit.unhealthy} service(s) unhealthy`;
+      if (exit.unhealthy !== null)
+        return exit.unhealthy === 127 ? `${name}: its init failed` : `${name}: ${exit.unhealthy} service(s) unhealthy`;
       return `${name}: ${exit.signal ? `stopped by ${exit.signal}` : `QEMU exited ${exit.code}`}`;
     }),
   ).then((all) => all.filter((f): f is string => f !== null));
-  const allExited = Promise.all(booted.flatMap((b) => (b.status === "fulfilled" ? [b.value.exited] : []))).then(() => undefined);
+  const allExited = Promise.all(booted.flatMap((b) => (b.status === "fulfilled" ? [b.value.exited] : []))).then(
+    () => undefined,
+  );
   return {
     stateDir: o.workDir,
     failures,
@@ -115,7 +128,10 @@ export async function startLaneVms(o: {
       await Promise.all(
         [...running.values()].map(async (vm) => {
           vm.write(Buffer.from("\x03\nexit\n"));
-          const stopped = await Promise.race([vm.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), HOLD_EXIT_WAIT_MS))]);
+          const stopped = await Promise.race([
+            vm.exited.then(() => true),
+            new Promise<boolean>((r) => setTimeout(() => r(false), HOLD_EXIT_WAIT_MS)),
+          ]);
           if (!stopped) await vm.kill();
         }),
       );
@@ -145,12 +161,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function vmPhase(
   vms: LaneVmSet,
   o: {
-    runId: string; fence: { runId: string; fence: number }; hold: number; deadline: number; abort: AbortSignal; holdEnd: Promise<void>; redis: Redis;
+    runId: string;
+    fence: { runId: string; fence: number };
+    hold: number;
+    deadline: number;
+    abort: AbortSignal;
+    holdEnd: Promise<void>;
+    redis: Redis;
     /** what the holder runs on the held cluster (status, logs, ssh, stop, clean) */
     operations?: HeldOperations | null;
   },
 ): Promise<VmVerdict> {
-  const aborted = new Promise<void>((r) => (o.abort.aborted ? r() : o.abort.addEventListener("abort", () => r(), { once: true })));
+  const aborted = new Promise<void>((r) =>
+    o.abort.aborted ? r() : o.abort.addEventListener("abort", () => r(), { once: true }),
+  );
   if (o.hold > 0 && !o.abort.aborted) {
     o.operations?.open();
     await startHold(o.fence, o.hold);

@@ -15,7 +15,9 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     // SIGTERM (a service manager) drains; SIGINT (Ctrl-C in a terminal) hands lanes back at once.
     const drainSeconds = sig === "SIGTERM" ? env().PROOFBOARD_DRAIN_SECONDS : 0;
-    console.log(`[worker] ${sig}: taking no new lanes; running ones get ${drainSeconds} s to finish, then go back to the queue`);
+    console.log(
+      `[worker] ${sig}: taking no new lanes; running ones get ${drainSeconds} s to finish, then go back to the queue`,
+    );
     void worker
       .stop({ drainMs: drainSeconds * 1000 })
       .then(() => closeQueues())

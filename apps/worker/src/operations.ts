@@ -95,8 +95,12 @@ export class HeldOperations {
       try {
         // encoding null: the bytes are stored as the terminal gave them, never decoded and re-encoded.
         pty = spawnPty(file ?? "", args, {
-          name: "xterm-256color", cols: op.cols, rows: op.rows, cwd: this.o.cwd,
-          env: { ...this.o.env, TERM: "xterm-256color" }, encoding: null,
+          name: "xterm-256color",
+          cols: op.cols,
+          rows: op.rows,
+          cwd: this.o.cwd,
+          env: { ...this.o.env, TERM: "xterm-256color" },
+          encoding: null,
         });
       } catch (err) {
         writer.write(Buffer.from(`proofboard: cannot start ${file}: ${(err as Error).message}\r\n`));
@@ -156,7 +160,8 @@ export class HeldOperations {
   async closeAll(): Promise<void> {
     this.accepting = false;
     const ending = [...this.running.values()].filter((r) => this.o.available.find((a) => a.name === r.name)?.endsHold);
-    if (ending.length) await Promise.race([Promise.all(ending.map((r) => r.done)), new Promise((r) => setTimeout(r, ENDING_GRACE_MS))]);
+    if (ending.length)
+      await Promise.race([Promise.all(ending.map((r) => r.done)), new Promise((r) => setTimeout(r, ENDING_GRACE_MS))]);
     await this.stopAll();
   }
 
@@ -168,7 +173,9 @@ export class HeldOperations {
 
   /** What was asked for and never started never will: said so on each. */
   async abandonRequested(reason: string): Promise<void> {
-    await abandonOperations(this.o.claim, reason).catch((err: Error) => this.o.log?.(`operations of run ${this.o.claim.runId}: ${err.message}`));
+    await abandonOperations(this.o.claim, reason).catch((err: Error) =>
+      this.o.log?.(`operations of run ${this.o.claim.runId}: ${err.message}`),
+    );
   }
 
   get size(): number {

@@ -25,8 +25,13 @@ export function outcomeOf(o: OutcomeInput): Outcome {
   });
   if (o.aborted === "cancel") return make("canceled", "canceled on request; its processes and VMs were stopped");
   if (o.aborted === "shutdown") return make("lost", "the worker shut down while the lane ran");
-  if (o.aborted === "storage") return make("error", "console storage failed: PostgreSQL stayed away until the worker's spool was full (PROOFBOARD_SPOOL_BYTES); the lane was stopped");
-  if (p.timedOut) return make("timed_out", `exceeded its timeout of ${o.timeoutSeconds}s; its process group was killed`);
+  if (o.aborted === "storage")
+    return make(
+      "error",
+      "console storage failed: PostgreSQL stayed away until the worker's spool was full (PROOFBOARD_SPOOL_BYTES); the lane was stopped",
+    );
+  if (p.timedOut)
+    return make("timed_out", `exceeded its timeout of ${o.timeoutSeconds}s; its process group was killed`);
   // A program missing on this host (nix, say) is the host's limit, not a flaky fault: no retry.
   if (p.spawnError && (p.spawnError as NodeJS.ErrnoException).code === "ENOENT") {
     return make("unsupported", `this host cannot run the lane's command: ${p.spawnError.message}`);
@@ -35,7 +40,11 @@ export function outcomeOf(o: OutcomeInput): Outcome {
   if (p.exitCode !== null && o.unsupportedExitCodes.includes(p.exitCode)) {
     return make("unsupported", `stopped at preflight (exit ${p.exitCode})${o.lastLine ? `: ${o.lastLine}` : ""}`);
   }
-  if (p.exitCode !== 0) return make("failed", p.signal ? `killed by ${p.signal}` : `exited with ${p.exitCode}${o.lastLine ? `: ${o.lastLine}` : ""}`);
+  if (p.exitCode !== 0)
+    return make(
+      "failed",
+      p.signal ? `killed by ${p.signal}` : `exited with ${p.exitCode}${o.lastLine ? `: ${o.lastLine}` : ""}`,
+    );
   if (o.vmFailures.length) return make("failed", o.vmFailures.join("; "));
   return make("passed", null);
 }

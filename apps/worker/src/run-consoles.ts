@@ -1,5 +1,12 @@
 import type { Redis } from "ioredis";
-import { DriverSplitter, HARNESS_CONSOLE, parseMetricLine, type Lane, type Metric, type SplitResult } from "@proofboard/domain";
+import {
+  DriverSplitter,
+  HARNESS_CONSOLE,
+  parseMetricLine,
+  type Lane,
+  type Metric,
+  type SplitResult,
+} from "@proofboard/domain";
 import type { ConsoleKind, ConsoleVerdict } from "@proofboard/services";
 import { ConsoleWriter } from "./console-writer";
 import { RunStorage } from "./durable";
@@ -24,7 +31,10 @@ export class RunConsoles {
   /** VMs the worker boots itself: their consoles come from QEMU, never from the driver's lines */
   private readonly booted = new Set<string>();
   // One splitter per stream, since their lines interleave; machines are known to both.
-  private readonly splitters = { stdout: new DriverSplitter(this.known, this.booted), stderr: new DriverSplitter(this.known, this.booted) };
+  private readonly splitters = {
+    stdout: new DriverSplitter(this.known, this.booted),
+    stderr: new DriverSplitter(this.known, this.booted),
+  };
   private failureMarkers: readonly string[] = [];
   /** the last bytes of the harness, to say why a harness stopped at its preflight */
   private tail: Buffer = Buffer.alloc(0);
@@ -59,17 +69,27 @@ export class RunConsoles {
       this.booted.add(name);
       this.writer(name, "vm", "the VM the worker booted (its QEMU serial port)");
     }
-    const looked = lane?.serialLogs ? `test-driver lines and serial logs matching ${lane.serialLogs}` : "test-driver lines";
+    const looked = lane?.serialLogs
+      ? `test-driver lines and serial logs matching ${lane.serialLogs}`
+      : "test-driver lines";
     for (const name of (lane?.consoles ?? []).filter((c) => !this.booted.has(c))) {
       this.known.add(name);
-      this.writer(name, "declared", `${sources.catalogSource}, the consoles of lane ${lane?.name}; looked for ${looked}`);
+      this.writer(
+        name,
+        "declared",
+        `${sources.catalogSource}, the consoles of lane ${lane?.name}; looked for ${looked}`,
+      );
     }
   }
 
   writer(name: string, kind: ConsoleKind, expectedFrom: string | null = null): ConsoleWriter {
     let w = this.writers.get(name);
     if (!w) {
-      w = new ConsoleWriter(this.claim, name, this.redis, this.storage, kind, { expectedFrom, failureMarkers: this.failureMarkers, secrets: this.secrets });
+      w = new ConsoleWriter(this.claim, name, this.redis, this.storage, kind, {
+        expectedFrom,
+        failureMarkers: this.failureMarkers,
+        secrets: this.secrets,
+      });
       this.writers.set(name, w);
     } else {
       w.retag(kind);
@@ -111,7 +131,10 @@ export class RunConsoles {
       .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
       .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
       .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
-    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.at(-1)?.slice(0, 300) ?? null;
   }
 
@@ -124,12 +147,20 @@ export class RunConsoles {
    * status), else passed when the run passed, else what its failure markers say; the first
    * storage failure is thrown. While PostgreSQL is unreachable this waits for it, unless `stop` fires.
    */
-  async closeAll(vmVerdicts: ReadonlyMap<string, ConsoleVerdict> = new Map(), runPassed = false, stop?: AbortSignal): Promise<void> {
+  async closeAll(
+    vmVerdicts: ReadonlyMap<string, ConsoleVerdict> = new Map(),
+    runPassed = false,
+    stop?: AbortSignal,
+  ): Promise<void> {
     if (stop) this.storage.stopWhen(stop);
     const results = await Promise.allSettled(
       [...this.writers.values()].map((w) =>
         // An operation's console is a person's session on the held cluster, not a VM with a verdict.
-        w.close(w.kind === "operation" ? null : (vmVerdicts.get(w.name) ?? (runPassed && w.name !== HARNESS_CONSOLE ? "passed" : null))),
+        w.close(
+          w.kind === "operation"
+            ? null
+            : (vmVerdicts.get(w.name) ?? (runPassed && w.name !== HARNESS_CONSOLE ? "passed" : null)),
+        ),
       ),
     );
     const failed = results.find((r) => r.status === "rejected");

@@ -6,8 +6,14 @@ import { db, type Repository } from "@proofboard/db";
 import { inherited } from "@proofboard/env";
 import { publishStatus } from "@proofboard/jobs";
 import {
-  catalogAt, claimRun, clearTargetFault, mirrorFor, recordTargetFault, releaseRun,
-  type Claim, type ConsoleVerdict,
+  catalogAt,
+  claimRun,
+  clearTargetFault,
+  mirrorFor,
+  recordTargetFault,
+  releaseRun,
+  type Claim,
+  type ConsoleVerdict,
 } from "@proofboard/services";
 import type { Mirror } from "@proofboard/git";
 import type { HostCapabilities } from "./host";
@@ -45,7 +51,13 @@ export interface LaneContext {
  * Environment a lane sees: the worker's own secrets (database, Redis) stay out; the host's lane
  * secrets come in here only, from the worker's memory, never through job data or the run row.
  */
-function laneEnv(claim: Claim, guest: GuestAssets | null, lane: Lane | null, owner: AttemptOwnership, secrets: Record<string, string>): Record<string, string> {
+function laneEnv(
+  claim: Claim,
+  guest: GuestAssets | null,
+  lane: Lane | null,
+  owner: AttemptOwnership,
+  secrets: Record<string, string>,
+): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TERM"];
   // The catalog's (or the site overlay's) environment first, then the host's: Proofboard's own variables win.
   const out: Record<string, string> = { ...lane?.env, ...inherited(keep) };
@@ -78,27 +90,50 @@ class LaneUnreadable extends Error {}
  */
 async function ensureCommit(mirror: Mirror, sha: string, repositoryId: string): Promise<void> {
   // A target that cannot be cloned whole (a broken ref) gets an empty mirror: the run's commit is fetched by id.
-  const cloned = await mirror.ensure().then(() => null, (err: Error) => err);
+  const cloned = await mirror.ensure().then(
+    () => null,
+    (err: Error) => err,
+  );
   if (await mirror.hasCommit(sha)) return;
-  const fetched = cloned ?? (await mirror.fetch().then(() => null, (err: Error) => err));
+  const fetched =
+    cloned ??
+    (await mirror.fetch().then(
+      () => null,
+      (err: Error) => err,
+    ));
   // Shown on the branch and hosts pages; a failure to record it must not cost the run.
-  await (fetched ? recordTargetFault(repositoryId, fetched.message) : clearTargetFault(repositoryId)).catch(() => undefined);
+  await (fetched ? recordTargetFault(repositoryId, fetched.message) : clearTargetFault(repositoryId)).catch(
+    () => undefined,
+  );
   if (await mirror.hasCommit(sha)) return;
   // Only when the full fetch failed: after a good one, a commit no branch reaches is not the target's to give.
-  const alone = fetched && (await mirror.isMirror()) ? await mirror.fetchCommit(sha).then(() => null, (err: Error) => err) : null;
+  const alone =
+    fetched && (await mirror.isMirror())
+      ? await mirror.fetchCommit(sha).then(
+          () => null,
+          (err: Error) => err,
+        )
+      : null;
   if (fetched && (await mirror.hasCommit(sha))) return;
   // The remote's words are data: no escapes or control characters reach the pages or the CLI.
   const why = cleanFaultMessage((alone ?? fetched)?.message.split("\n")[0] ?? "the target does not have it", 500);
-  throw new LaneUnreadable(`commit ${sha.slice(0, 10)} could not be fetched from the target (${why}); the run waits and is queued again once it can be read`);
+  throw new LaneUnreadable(
+    `commit ${sha.slice(0, 10)} could not be fetched from the target (${why}); the run waits and is queued again once it can be read`,
+  );
 }
 
 /** The lane snapshotted when the run was requested (older rows: the commit's catalog); argv and timeout stay the row's. */
 async function laneDefinition(repo: Repository, claim: Claim): Promise<{ lane: Lane | null; source: string }> {
   if (claim.run.laneSpec) return { lane: claim.run.laneSpec as unknown as Lane, source: claim.run.catalogSource };
   const resolved = await catalogAt(repo, claim.run.commitSha).catch((err: Error) => {
-    throw new LaneUnreadable(`the lane definition could not be read (${err.message.slice(0, 1000)}); the run waits and is queued again once the catalog can be read`);
+    throw new LaneUnreadable(
+      `the lane definition could not be read (${err.message.slice(0, 1000)}); the run waits and is queued again once the catalog can be read`,
+    );
   });
-  return { lane: resolved?.catalog.lanes.find((l) => l.name === claim.run.lane) ?? null, source: resolved?.source ?? claim.run.catalogSource };
+  return {
+    lane: resolved?.catalog.lanes.find((l) => l.name === claim.run.lane) ?? null,
+    source: resolved?.source ?? claim.run.catalogSource,
+  };
 }
 
 /** The run-lane job: idempotent, since a run that is not queued any more is left alone. */
@@ -107,7 +142,11 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   if (!claim) return null;
   const fence = { runId, fence: claim.fence };
   const ids = { runId, attempt: claim.run.attempt };
-  ctx.runLog(ids, `${claim.run.lane} started`, { lane: claim.run.lane, commit: claim.run.commitSha, fence: claim.fence });
+  ctx.runLog(ids, `${claim.run.lane} started`, {
+    lane: claim.run.lane,
+    commit: claim.run.commitSha,
+    fence: claim.fence,
+  });
   await publishStatus(ctx.redis, runId, "running");
 
   const abort = new AbortController();
@@ -130,7 +169,11 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const worktree = path.join(ctx.workDir, "runs", `${runId}-${claim.fence}`);
   // Every value in the file, whichever lane it is for, is masked in this run's consoles.
   const secrets = await ctx.secrets.current();
-  const consoles = new RunConsoles(fence, ctx.redis, { spoolDir: path.join(ctx.workDir, "spool"), host: ctx.hostName, secrets: secrets.values });
+  const consoles = new RunConsoles(fence, ctx.redis, {
+    spoolDir: path.join(ctx.workDir, "spool"),
+    host: ctx.hostName,
+    secrets: secrets.values,
+  });
   // A spool that fills up (PostgreSQL away too long) stops the lane: an infrastructure error, not its verdict.
   void consoles.storage.whenFull.then(() => abort.abort("storage"));
   /** each booted VM's own verdict, from its exit status */
@@ -148,15 +191,40 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     const deadline = Date.now() + claim.run.timeoutSeconds * 1000;
     const guestOrWhy = await ctx.guest();
     const guest = "unavailable" in guestOrWhy ? null : guestOrWhy;
-    if (lane?.vms && !guest) throw new Unsupported(`this host cannot boot the lane's VMs: ${(guestOrWhy as { unavailable: string }).unavailable}`);
+    if (lane?.vms && !guest)
+      throw new Unsupported(
+        `this host cannot boot the lane's VMs: ${(guestOrWhy as { unavailable: string }).unavailable}`,
+      );
     const hold = claim.run.holdSeconds !== null && lane?.vms != null;
     if (lane?.vms && guest) {
-      vms = await startLaneVms({ vms: lane.vms, worktree, workDir: path.join(worktree, ".proofboard-vms"), assets: guest, hold, consoles, owner });
+      vms = await startLaneVms({
+        vms: lane.vms,
+        worktree,
+        workDir: path.join(worktree, ".proofboard-vms"),
+        assets: guest,
+        hold,
+        consoles,
+        owner,
+      });
     }
     // The lane and its operations find the booted VMs' state (pid, ssh channel, serial log) here.
-    const env = { ...laneEnv(claim, guest, lane, owner, secrets.forLane(claim.run.lane)), ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}) };
-    if (vms && hold) ops = new HeldOperations({ claim: fence, consoles, cwd: worktree, env, available: lane?.operations ?? [], endHold: () => endHoldNow(), wrap: owner.wrap });
-    const logs = lane?.serialLogs ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d)) : null;
+    const env = {
+      ...laneEnv(claim, guest, lane, owner, secrets.forLane(claim.run.lane)),
+      ...(vms ? { PROOFBOARD_VM_STATE: vms.stateDir } : {}),
+    };
+    if (vms && hold)
+      ops = new HeldOperations({
+        claim: fence,
+        consoles,
+        cwd: worktree,
+        env,
+        available: lane?.operations ?? [],
+        endHold: () => endHoldNow(),
+        wrap: owner.wrap,
+      });
+    const logs = lane?.serialLogs
+      ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d))
+      : null;
     const result = await runLaneProcess({
       argv: claim.run.argv,
       cwd: worktree,
@@ -168,7 +236,18 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     });
     consoles.endOfOutput();
     await logs?.stop();
-    const vmVerdict = vms ? await vmPhase(vms, { runId, fence, hold: hold ? claim.run.holdSeconds! : 0, deadline, abort: abort.signal, holdEnd: holdEnded, redis: ctx.redis, operations: ops }) : null;
+    const vmVerdict = vms
+      ? await vmPhase(vms, {
+          runId,
+          fence,
+          hold: hold ? claim.run.holdSeconds! : 0,
+          deadline,
+          abort: abort.signal,
+          holdEnd: holdEnded,
+          redis: ctx.redis,
+          operations: ops,
+        })
+      : null;
     if (vmVerdict?.timedOut) result.timedOut = true;
     for (const name of lane?.vms?.nodes ?? []) {
       vmVerdicts.set(name, vmVerdict?.failures.some((f) => f.startsWith(`${name}: `)) ? "failed" : "passed");
@@ -190,7 +269,12 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     outcome =
       err instanceof Unsupported
         ? { status: "unsupported" as const, failureKind: "unsupported" as const, exitCode: null, reason: err.message }
-        : { status: "error" as const, failureKind: "infrastructure" as const, exitCode: null, reason: (err as Error).message.slice(0, 2000) };
+        : {
+            status: "error" as const,
+            failureKind: "infrastructure" as const,
+            exitCode: null,
+            reason: (err as Error).message.slice(0, 2000),
+          };
     await ops?.closeAll();
     await vms?.killAll();
   } finally {
@@ -202,17 +286,40 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   try {
     await consoles.closeAll(vmVerdicts, outcome.status === "passed", ctx.signal);
   } catch (err) {
-    outcome = { status: "error" as const, failureKind: "infrastructure" as const, exitCode: outcome.exitCode, reason: `console storage failed: ${(err as Error).message}` };
+    outcome = {
+      status: "error" as const,
+      failureKind: "infrastructure" as const,
+      exitCode: outcome.exitCode,
+      reason: `console storage failed: ${(err as Error).message}`,
+    };
   }
-  await mirrorFor(repo).removeWorktree(worktree).catch(() => rm(worktree, { recursive: true, force: true }));
+  await mirrorFor(repo)
+    .removeWorktree(worktree)
+    .catch(() => rm(worktree, { recursive: true, force: true }));
   // Figures, verdict, then watchers and waiting runs; each waits out a PostgreSQL outage.
-  await settleRun({ storage: consoles.storage, fence, run: claim.run, outcome, metrics: [...consoles.metrics.values()], redis: ctx.redis, stop: ctx.signal });
-  ctx.runLog(ids, `${claim.run.lane} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`, { status: outcome.status, exitCode: outcome.exitCode });
+  await settleRun({
+    storage: consoles.storage,
+    fence,
+    run: claim.run,
+    outcome,
+    metrics: [...consoles.metrics.values()],
+    redis: ctx.redis,
+    stop: ctx.signal,
+  });
+  ctx.runLog(ids, `${claim.run.lane} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`, {
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+  });
   return outcome.status;
 }
 
 /** Nothing ran: the run goes back to waiting with the reason (no verdict, no retry); the reconciler queues it again. */
-async function releaseToWaiting(fence: { runId: string; fence: number }, reason: string, redis: Redis, consoles: RunConsoles): Promise<RunStatus | null> {
+async function releaseToWaiting(
+  fence: { runId: string; fence: number },
+  reason: string,
+  redis: Redis,
+  consoles: RunConsoles,
+): Promise<RunStatus | null> {
   await consoles.closeAll(new Map(), false).catch(() => undefined);
   await consoles.storage.close();
   if (!(await releaseRun(fence, reason))) return null;

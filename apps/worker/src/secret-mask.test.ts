@@ -82,32 +82,39 @@ describe("SecretMasker", () => {
 
   it("is the same however the stream is cut (random streams, values and cuts)", () => {
     let seed = 12345;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     const word = (len: number) => Buffer.from(Array.from({ length: len }, () => "ab\n"[rand(3)]!.charCodeAt(0)));
     for (let round = 0; round < 400; round++) {
       const values = Array.from({ length: 1 + rand(3) }, () => word(3 + rand(5)));
       const data = word(rand(60));
       const chunks: Buffer[] = [];
-      for (let i = 0; i < data.length; ) {
+      for (let i = 0; i < data.length;) {
         const n = 1 + rand(6);
         chunks.push(data.subarray(i, i + n));
         i += n;
       }
       const expected = reference(values, data);
-      expect(through(values, chunks).toString(), JSON.stringify({ values: values.map(String), data: String(data) })).toBe(expected.toString());
+      expect(
+        through(values, chunks).toString(),
+        JSON.stringify({ values: values.map(String), data: String(data) }),
+      ).toBe(expected.toString());
       expect(new SecretMasker(values).maskAll(data).equals(expected)).toBe(true);
     }
   });
 
   it("takes values literally: regex characters, UTF-8 (split inside a character) and newlines", () => {
     const regexy = "a.*+?^$[](){}|\\b";
-    expect(through([regexy], [b(`1 ${regexy.slice(0, 5)}`), b(`${regexy.slice(5)} 2 a.xxxx`)]).toString()).toBe("1 *** 2 a.xxxx");
+    expect(through([regexy], [b(`1 ${regexy.slice(0, 5)}`), b(`${regexy.slice(5)} 2 a.xxxx`)]).toString()).toBe(
+      "1 *** 2 a.xxxx",
+    );
     const utf8 = b("pässwörd-🔑");
     const data = Buffer.concat([b("key "), utf8, b(" end")]);
     for (let cut = 0; cut <= data.length; cut++) {
       expect(through([utf8], [data.subarray(0, cut), data.subarray(cut)]).toString()).toBe("key *** end");
     }
-    expect(through(["line1\nline2"], [b("x line1\n"), b("line2 y\nline1\nline3")]).toString()).toBe("x *** y\nline1\nline3");
+    expect(through(["line1\nline2"], [b("x line1\n"), b("line2 y\nline1\nline3")]).toString()).toBe(
+      "x *** y\nline1\nline3",
+    );
   });
 
   it("does not mask values shorter than 4 bytes", () => {
@@ -117,7 +124,9 @@ describe("SecretMasker", () => {
   });
 
   it("masks a finished text", () => {
-    expect(new SecretMasker(["hunter22"]).maskText("login failed for hunter22 (hunter2)")).toBe("login failed for *** (hunter2)");
+    expect(new SecretMasker(["hunter22"]).maskText("login failed for hunter22 (hunter2)")).toBe(
+      "login failed for *** (hunter2)",
+    );
     expect(new SecretMasker([]).maskText("as is")).toBe("as is");
   });
 });

@@ -1,4 +1,14 @@
-import { appendFileSync, type Dirent, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  type Dirent,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,7 +31,11 @@ function spiedReadDir(): { readDir: (dir: string) => Dirent[]; read: string[] } 
 
 const collect = () => {
   const got: Record<string, Buffer[]> = {};
-  return { got, write: (c: string, d: Buffer) => void (got[c] ??= []).push(d), text: (c: string) => Buffer.concat(got[c] ?? []).toString("latin1") };
+  return {
+    got,
+    write: (c: string, d: Buffer) => void (got[c] ??= []).push(d),
+    text: (c: string) => Buffer.concat(got[c] ?? []).toString("latin1"),
+  };
 };
 
 async function until(what: string, fn: () => boolean): Promise<void> {
@@ -34,16 +48,28 @@ async function until(what: string, fn: () => boolean): Promise<void> {
 
 describe("matchGlob", () => {
   const root = tree({
-    "work/serial/node01.log": "", "work/serial/node02.log": "", "work/serial/notes.txt": "", "work/serial/x/node03.log": "",
-    "work/a/b/node04.log": "", "work/node05.log": "", "work/other.log": "",
+    "work/serial/node01.log": "",
+    "work/serial/node02.log": "",
+    "work/serial/notes.txt": "",
+    "work/serial/x/node03.log": "",
+    "work/a/b/node04.log": "",
+    "work/node05.log": "",
+    "work/other.log": "",
   });
   const rel = (files: string[]) => files.map((f) => path.relative(root, f)).sort();
 
   it("matches * within a folder and ** across zero or more folders", () => {
     expect(rel(matchGlob(root, "work/serial/*.log"))).toEqual(["work/serial/node01.log", "work/serial/node02.log"]);
-    expect(rel(matchGlob(root, "work/serial/node0?.log"))).toEqual(["work/serial/node01.log", "work/serial/node02.log"]);
+    expect(rel(matchGlob(root, "work/serial/node0?.log"))).toEqual([
+      "work/serial/node01.log",
+      "work/serial/node02.log",
+    ]);
     expect(rel(matchGlob(root, "work/**/node0*.log"))).toEqual([
-      "work/a/b/node04.log", "work/node05.log", "work/serial/node01.log", "work/serial/node02.log", "work/serial/x/node03.log",
+      "work/a/b/node04.log",
+      "work/node05.log",
+      "work/serial/node01.log",
+      "work/serial/node02.log",
+      "work/serial/x/node03.log",
     ]);
     expect(rel(matchGlob(root, "work/a/**"))).toEqual(["work/a/b/node04.log"]);
     expect(rel(matchGlob(root, "work/node05.log"))).toEqual(["work/node05.log"]);
@@ -52,7 +78,8 @@ describe("matchGlob", () => {
 
   it("an absolute glob starts at its own folder, whatever the working folder", () => {
     expect(matchGlob("/nonexistent", `${root}/work/serial/*.log`).sort()).toEqual([
-      path.join(root, "work/serial/node01.log"), path.join(root, "work/serial/node02.log"),
+      path.join(root, "work/serial/node01.log"),
+      path.join(root, "work/serial/node02.log"),
     ]);
   });
 
@@ -81,7 +108,9 @@ describe("matchGlob", () => {
     const spy = spiedReadDir();
     expect(rel2(root2, matchGlob(root2, "top/**/*.log", spy.readDir))).toEqual([`top/d0/d1/near.log`]);
     expect(spy.read.every((d) => d.startsWith(path.join(root2, "top/d0")) || d === path.join(root2, "top"))).toBe(true);
-    expect(Math.max(...spy.read.map((d) => path.relative(path.join(root2, "top"), d).split("/").filter(Boolean).length))).toBe(MAX_GLOB_DEPTH);
+    expect(
+      Math.max(...spy.read.map((d) => path.relative(path.join(root2, "top"), d).split("/").filter(Boolean).length)),
+    ).toBe(MAX_GLOB_DEPTH);
   });
 });
 

@@ -26,7 +26,10 @@ const hasWildcard = (seg: string) => /[*?]/.test(seg);
 
 /** One glob segment: `*` is any run of characters, `?` one character, within a single name. */
 function segmentRegExp(seg: string): RegExp {
-  const body = seg.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const body = seg
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\?/g, "[^/]");
   return new RegExp(`^${body}$`);
 }
 
@@ -70,7 +73,8 @@ export function matchGlob(root: string, glob: string, readDir: ReadDir = readDir
       const entries = list(dir);
       if (last) for (const e of entries) if (e.isFile()) found.add(path.join(dir, e.name));
       if (!last) walk(dir, i + 1, depth);
-      if (depth < MAX_GLOB_DEPTH) for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name), i, depth + 1);
+      if (depth < MAX_GLOB_DEPTH)
+        for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name), i, depth + 1);
     } else if (!hasWildcard(seg)) {
       const next = path.join(dir, seg);
       if (!last) walk(next, i + 1, depth);
@@ -90,7 +94,13 @@ export function matchGlob(root: string, glob: string, readDir: ReadDir = readDir
 
 /** "work/serial/Node01.log" → "node01"; null when nothing usable is left. */
 export function consoleNameForFile(file: string): string | null {
-  const base = path.basename(file).replace(/\.(log|txt|serial|out)$/i, "").toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 64);
+  const base = path
+    .basename(file)
+    .replace(/\.(log|txt|serial|out)$/i, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 64);
   return base && base !== "harness" && NAME_PATTERN.test(base) ? base : null;
 }
 

@@ -2,7 +2,13 @@ import type { Redis } from "ioredis";
 import type { Metric } from "@proofboard/domain";
 import { db, type Run } from "@proofboard/db";
 import { publishStatus } from "@proofboard/jobs";
-import { advanceWaiting, finishRun, recordMetrics, retryAfterInfrastructureFault, type Outcome } from "@proofboard/services";
+import {
+  advanceWaiting,
+  finishRun,
+  recordMetrics,
+  retryAfterInfrastructureFault,
+  type Outcome,
+} from "@proofboard/services";
 import type { RunStorage } from "./durable";
 
 export interface Settlement {
@@ -33,13 +39,21 @@ export async function settleRun(s: Settlement): Promise<boolean> {
   storage.stopWhen(s.stop);
   try {
     // Stored before the verdict, so a finished run always has its figures.
-    if (s.metrics.length) await storage.write("figures", () => recordMetrics(fence.runId, s.metrics)).catch(() => undefined);
-    const finished = await storage.write("verdict", async (again) => (await finishRun(fence, outcome)) || (again && (await finishedAs(fence, outcome.status))));
+    if (s.metrics.length)
+      await storage.write("figures", () => recordMetrics(fence.runId, s.metrics)).catch(() => undefined);
+    const finished = await storage.write(
+      "verdict",
+      async (again) => (await finishRun(fence, outcome)) || (again && (await finishedAs(fence, outcome.status))),
+    );
     if (!finished) return false;
     await publishStatus(s.redis, fence.runId, outcome.status, true);
-    await storage.write("waiting runs", () => advanceWaiting(s.run.repositoryId, s.run.commitSha)).catch(() => undefined);
+    await storage
+      .write("waiting runs", () => advanceWaiting(s.run.repositoryId, s.run.commitSha))
+      .catch(() => undefined);
     if (outcome.failureKind === "infrastructure") {
-      await storage.write("retry", async () => retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id: fence.runId } })));
+      await storage.write("retry", async () =>
+        retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id: fence.runId } })),
+      );
     }
     return true;
   } finally {

@@ -31,13 +31,22 @@ describe("commandError", () => {
     await writeFile(path.join(dir, "not-executable"), "#!/bin/sh\n");
     await chmod(path.join(dir, "not-executable"), 0o644);
     expect(await commandError("sh", dir, process.env.PATH)).toBeNull();
-    expect((await commandError("nix-surely-absent", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({ code: "ENOENT" });
-    expect((await commandError("./not-executable", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({ code: "EACCES" });
-    expect((await commandError("./missing", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({ code: "ENOENT" });
+    expect((await commandError("nix-surely-absent", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({
+      code: "ENOENT",
+    });
+    expect((await commandError("./not-executable", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({
+      code: "EACCES",
+    });
+    expect((await commandError("./missing", dir, process.env.PATH)) as NodeJS.ErrnoException).toMatchObject({
+      code: "ENOENT",
+    });
   });
 });
 
-describe.each([["detected cgroup", undefined], ["owner tokens only", "off"]])("a lane inside its attempt (%s)", (_, setting) => {
+describe.each([
+  ["detected cgroup", undefined],
+  ["owner tokens only", "off"],
+])("a lane inside its attempt (%s)", (_, setting) => {
   it("keeps argv as data through the ownership wrapper, and ending the attempt ends a setsid child", async () => {
     const workDir = await temp();
     const { ownership } = await Ownership.start({ workDir, cgroupSetting: setting, log: () => undefined });
@@ -46,8 +55,12 @@ describe.each([["detected cgroup", undefined], ["owner tokens only", "off"]])("a
       const hostile = `$(touch ${workDir}/pwned); echo "\`id\`" ; rm -rf ${workDir}/nothing`;
       let out = "";
       const printed = await runLaneProcess({
-        argv: ["printf", "%s", hostile], cwd: workDir, env: { PATH: process.env.PATH ?? "", ...owner.env }, timeoutMs: 10_000,
-        onOutput: (d) => (out += d.toString()), wrap: owner.wrap,
+        argv: ["printf", "%s", hostile],
+        cwd: workDir,
+        env: { PATH: process.env.PATH ?? "", ...owner.env },
+        timeoutMs: 10_000,
+        onOutput: (d) => (out += d.toString()),
+        wrap: owner.wrap,
       });
       expect(printed.exitCode).toBe(0);
       expect(out).toBe(hostile);
@@ -57,9 +70,16 @@ describe.each([["detected cgroup", undefined], ["owner tokens only", "off"]])("a
       await runLaneProcess({
         // The lane exits only once its child leads a session of its own (field 6 of stat): until then the
         // lane's own process-group kill would take the child with it, and nothing would be left to own.
-        argv: ["sh", "-c", `setsid sleep 1003 </dev/null >/dev/null 2>&1 & c=$!; while [ "$(cut -d' ' -f6 /proc/$c/stat)" != "$c" ]; do sleep 0.01; done; echo $c > ${pidFile}`],
+        argv: [
+          "sh",
+          "-c",
+          `setsid sleep 1003 </dev/null >/dev/null 2>&1 & c=$!; while [ "$(cut -d' ' -f6 /proc/$c/stat)" != "$c" ]; do sleep 0.01; done; echo $c > ${pidFile}`,
+        ],
         cwd: workDir,
-        env: { PATH: process.env.PATH ?? "", ...owner.env }, timeoutMs: 10_000, onOutput: () => undefined, wrap: owner.wrap,
+        env: { PATH: process.env.PATH ?? "", ...owner.env },
+        timeoutMs: 10_000,
+        onOutput: () => undefined,
+        wrap: owner.wrap,
       });
       const pid = Number(readFileSync(pidFile, "utf8"));
       expect(running(pid)).toBe(true);

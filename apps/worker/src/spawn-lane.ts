@@ -33,12 +33,23 @@ function errnoError(code: string, message: string): Error {
  * missing on this host is reported as ENOENT even when a wrapper is what gets spawned.
  */
 export async function commandError(cmd: string, cwd: string, envPath: string | undefined): Promise<Error | null> {
-  const candidates = cmd.includes("/") ? [path.resolve(cwd, cmd)] : (envPath ?? "").split(":").filter(Boolean).map((d) => path.join(d, cmd));
+  const candidates = cmd.includes("/")
+    ? [path.resolve(cwd, cmd)]
+    : (envPath ?? "")
+        .split(":")
+        .filter(Boolean)
+        .map((d) => path.join(d, cmd));
   let denied = false;
   for (const c of candidates) {
     const s = await stat(c).catch(() => null);
     if (!s?.isFile()) continue;
-    if (await access(c, constants.X_OK).then(() => true, () => false)) return null;
+    if (
+      await access(c, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return null;
     denied = true;
   }
   return denied ? errnoError("EACCES", `spawn ${cmd} EACCES`) : errnoError("ENOENT", `spawn ${cmd} ENOENT`);
@@ -49,7 +60,13 @@ export async function commandError(cmd: string, cwd: string, envPath: string | u
  * cancel ends the whole tree (QEMU included), not just the direct child.
  */
 export async function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcessResult> {
-  const notRun = (spawnError: Error): LaneProcessResult => ({ exitCode: null, signal: null, timedOut: false, canceled: false, spawnError });
+  const notRun = (spawnError: Error): LaneProcessResult => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    canceled: false,
+    spawnError,
+  });
   if (!o.argv[0]) return notRun(new Error("empty command"));
   if (o.wrap) {
     const missing = await commandError(o.argv[0], o.cwd, o.env.PATH);

@@ -85,7 +85,7 @@ export class Spool {
     await piece.written;
     const fh = await this.open();
     const out = Buffer.alloc(piece.length);
-    for (let done = 0; done < piece.length; ) {
+    for (let done = 0; done < piece.length;) {
       const { bytesRead } = await fh.read(out, done, piece.length - done, piece.position + done);
       if (bytesRead === 0) throw new Error(`spool ${this.file} ends before byte ${piece.position + piece.length}`);
       done += bytesRead;
@@ -129,7 +129,7 @@ export class Spool {
 }
 
 async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
+  for (let done = 0; done < data.length;) {
     const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
     done += bytesWritten;
   }

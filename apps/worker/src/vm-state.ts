@@ -34,7 +34,15 @@ export function vmStateWriter(dir: string, name: string): VmStateWriter {
   const log = createWriteStream(serialLog, { flags: "a" });
   // A full disk must not stop the console itself, which goes to Postgres.
   log.on("error", () => undefined);
-  let state: VmStateFile = { name, pid: null, shellSocket: null, winsizeSocket: null, serialLog, bootedAt: new Date().toISOString(), exit: null };
+  let state: VmStateFile = {
+    name,
+    pid: null,
+    shellSocket: null,
+    winsizeSocket: null,
+    serialLog,
+    bootedAt: new Date().toISOString(),
+    exit: null,
+  };
   const save = async () => {
     const file = path.join(dir, `${name}.json`);
     await writeFile(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);

@@ -3,10 +3,34 @@ import path from "node:path";
 import { Worker } from "bullmq";
 import { env } from "@proofboard/env";
 import {
-  bullPrefix, CONTROL_QUEUE, controlQueue, createRedis, enqueueSync, markAlive, subscribeRunControl, laneQueueName, redisOptions, runLaneJob, syncRepositoryJob,
+  bullPrefix,
+  CONTROL_QUEUE,
+  controlQueue,
+  createRedis,
+  enqueueSync,
+  markAlive,
+  subscribeRunControl,
+  laneQueueName,
+  redisOptions,
+  runLaneJob,
+  syncRepositoryJob,
 } from "@proofboard/jobs";
 import {
-  cancelRequested, checkHealth, defaultRepository, heartbeat, logger, releaseHost, workerMetricsText, loadSiteOverlay, markLostRuns, pendingOperations, reconcile, registerHost, syncRepository, syncSchedules, watchTransport,
+  cancelRequested,
+  checkHealth,
+  defaultRepository,
+  heartbeat,
+  logger,
+  releaseHost,
+  workerMetricsText,
+  loadSiteOverlay,
+  markLostRuns,
+  pendingOperations,
+  reconcile,
+  registerHost,
+  syncRepository,
+  syncSchedules,
+  watchTransport,
 } from "@proofboard/services";
 import { hostClasses, measureHost, type ProbeRoots } from "./host";
 import { runLane } from "./run-lane";
@@ -65,10 +89,24 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   // Identity first (a second live worker under this name is refused here), then what its dead
   // predecessor left running is ended, by the ledger it kept: exact ownership, nothing of anyone else's.
   const host = await registerHost({
-    name, classes, capabilities, slots: slotCount, identity, stillRuns: stillRunsHere, hostTimeoutSeconds: e.PROOFBOARD_HOST_TIMEOUT_SECONDS,
+    name,
+    classes,
+    capabilities,
+    slots: slotCount,
+    identity,
+    stillRuns: stillRunsHere,
+    hostTimeoutSeconds: e.PROOFBOARD_HOST_TIMEOUT_SECONDS,
   });
   const { ownership, reaped } = await Ownership.start({ workDir, cgroupSetting: e.PROOFBOARD_CGROUP, log });
-  await registerHost({ name, classes, capabilities, slots: slotCount, identity, ownership: ownership.mode, stillRuns: stillRunsHere });
+  await registerHost({
+    name,
+    classes,
+    capabilities,
+    slots: slotCount,
+    identity,
+    ownership: ownership.mode,
+    stillRuns: stillRunsHere,
+  });
   if (reaped) log(`ended ${reaped} process(es) a previous worker under this host name left running`);
   // A dead predecessor's spooled console bytes belong to attempts that are lost now (fenced off).
   await rm(path.join(workDir, "spool"), { recursive: true, force: true });
@@ -82,7 +120,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
           check: () => checkHealth({ hostId: host.id, hostTimeoutSeconds: e.PROOFBOARD_HOST_TIMEOUT_SECONDS }),
         });
   if (health) log(`health: ${health.url}/health, metrics: ${health.url}/metrics`);
-  log(`host ${name} (worker ${identity.instanceId}, pid ${identity.pid}): serves ${classes.join(", ")}; ${slotCount} slots; qemu ${capabilities.qemuVersion ?? "absent"}; owns attempts by ${ownership.mode}`);
+  log(
+    `host ${name} (worker ${identity.instanceId}, pid ${identity.pid}): serves ${classes.join(", ")}; ${slotCount} slots; qemu ${capabilities.qemuVersion ?? "absent"}; owns attempts by ${ownership.mode}`,
+  );
 
   const redis = createRedis();
   const shutdown = new AbortController();
@@ -91,7 +131,17 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const stopControl = await subscribeRunControl(createRedis(), (msg) => control.dispatch(msg));
   const guest = guestProvider(e.PROOFBOARD_GUEST_CACHE, log);
   const ctx = {
-    hostId: host.id, hostName: name, capabilities, redis, signal: shutdown.signal, control, guest, workDir, ownership, runLog, secrets,
+    hostId: host.id,
+    hostName: name,
+    capabilities,
+    redis,
+    signal: shutdown.signal,
+    control,
+    guest,
+    workDir,
+    ownership,
+    runLog,
+    secrets,
   };
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
   const workers = classes.map(
@@ -99,7 +149,10 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
       new Worker(
         laneQueueName(cls),
         async (job) => {
-          if (job.name !== runLaneJob.name) throw new Error(`unknown job "${job.name}" on ${laneQueueName(cls)}: lane queues carry only ${runLaneJob.name}`);
+          if (job.name !== runLaneJob.name)
+            throw new Error(
+              `unknown job "${job.name}" on ${laneQueueName(cls)}: lane queues carry only ${runLaneJob.name}`,
+            );
           const { runId } = runLaneJob.payload.parse(job.data);
           await slots.acquire();
           try {
@@ -125,18 +178,18 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     }
     for (const id of await cancelRequested(control.ids())) control.get(id)?.cancel();
     // Operations asked for while their start message was lost: Postgres has them.
-    for (const op of await pendingOperations(control.ids())) control.dispatch({ type: "operation-start", runId: op.runId, operationId: op.id });
+    for (const op of await pendingOperations(control.ids()))
+      control.dispatch({ type: "operation-start", runId: op.runId, operationId: op.id });
   };
-  timers.push(setInterval(() => void beat().catch((err) => log(`heartbeat failed: ${err}`)), e.PROOFBOARD_HEARTBEAT_SECONDS * 1000));
+  timers.push(
+    setInterval(
+      () => void beat().catch((err) => log(`heartbeat failed: ${err}`)),
+      e.PROOFBOARD_HEARTBEAT_SECONDS * 1000,
+    ),
+  );
 
   if (o.control ?? true) {
-    workers.push(
-      new Worker(
-        CONTROL_QUEUE,
-        controlJobProcessor(log),
-        { ...common, concurrency: 1 },
-      ),
-    );
+    workers.push(new Worker(CONTROL_QUEUE, controlJobProcessor(log), { ...common, concurrency: 1 }));
     const repo = await defaultRepository().catch(() => null);
     if (repo) {
       await controlQueue().upsertJobScheduler(
@@ -154,7 +207,8 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
       void reconcile(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)
         .then((r) => {
           if (r.requeued.length) log(`reconciler: requeued ${r.requeued.join(", ")}`);
-          if (r.lost.length) log(`reconciler: lost ${r.lost.join(", ")}; retried as ${r.retried.join(", ") || "nothing"}`);
+          if (r.lost.length)
+            log(`reconciler: lost ${r.lost.join(", ")}; retried as ${r.retried.join(", ") || "nothing"}`);
         })
         .catch((err) => log(`reconciler failed: ${err}`));
     tick();
@@ -162,7 +216,11 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     // A dead worker's runs are lost and retried within the host timeout plus this tick.
     const lostTick = () =>
       void markLostRuns(e.PROOFBOARD_HOST_TIMEOUT_SECONDS)
-        .then((r) => r.lost.length && log(`reconciler: lost ${r.lost.join(", ")}; retried as ${r.retried.join(", ") || "nothing"}`))
+        .then(
+          (r) =>
+            r.lost.length &&
+            log(`reconciler: lost ${r.lost.join(", ")}; retried as ${r.retried.join(", ") || "nothing"}`),
+        )
         .catch((err) => log(`reconciler failed: ${err}`));
     timers.push(setInterval(lostTick, 2000));
     // Redis is transport only: after it loses its data, schedulers and queued runs come back from Postgres.

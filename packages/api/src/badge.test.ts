@@ -26,7 +26,9 @@ describe("badgeSvg", () => {
     expect(svg.length).toBeLessThan(3000);
     expect(svg).toContain(`${"b".repeat(MAX_BADGE_TEXT - 1)}…`);
     const width = (s: string) => Number(s.match(/^<svg[^>]* width="(\d+)"/)![1]);
-    expect(width(badgeSvg("release", "ready", "ready"))).toBeLessThan(width(badgeSvg("release-candidate", "ready", "ready")));
+    expect(width(badgeSvg("release", "ready", "ready"))).toBeLessThan(
+      width(badgeSvg("release-candidate", "ready", "ready")),
+    );
   });
 
   it("escapes every character markup could use", () => {

@@ -12,7 +12,8 @@ const COLOURS: Record<BadgeTone, string> = { ready: "#2e8b2e", "not-ready": "#c8
 export const MAX_BADGE_TEXT = 48;
 
 /** Characters XML 1.0 cannot contain (C0 controls but tab/newline/return, lone surrogates, U+FFFE/U+FFFF) and the rest of C0/C1. */
-const NOT_XML = /[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NOT_XML =
+  /[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text for an SVG text node or attribute: no markup, no character XML refuses. */
 export function xmlText(text: string): string {
@@ -27,7 +28,8 @@ function shorten(text: string): string {
 /** Verdana 11px, near enough: narrow ASCII, wide everything else. */
 function textWidth(text: string): number {
   let w = 0;
-  for (const ch of text) w += /[ilI.,:;|!'`j]/.test(ch) ? 3.5 : /[A-Z@%#mwMW]/.test(ch) ? 9 : ch.charCodeAt(0) < 128 ? 7 : 11;
+  for (const ch of text)
+    w += /[ilI.,:;|!'`j]/.test(ch) ? 3.5 : /[A-Z@%#mwMW]/.test(ch) ? 9 : ch.charCodeAt(0) < 128 ? 7 : 11;
   return Math.ceil(w);
 }
 

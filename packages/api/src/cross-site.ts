@@ -23,7 +23,8 @@ export function crossSiteRefusal(req: Request, publicUrl: string | undefined): s
     }
   }
   const type = req.headers.get("content-type")?.split(";", 1)[0]?.trim().toLowerCase();
-  if (type !== "application/json") return `a change must be sent as application/json, not ${JSON.stringify(type ?? "no content type")}`;
+  if (type !== "application/json")
+    return `a change must be sent as application/json, not ${JSON.stringify(type ?? "no content type")}`;
   return null;
 }
 

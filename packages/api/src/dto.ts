@@ -1,5 +1,12 @@
 import type { Run } from "@proofboard/db";
-import { attemptKind, heldSeconds, laneSeconds, runOriginLabel, type LaneReadiness, type RunSummary } from "@proofboard/domain";
+import {
+  attemptKind,
+  heldSeconds,
+  laneSeconds,
+  runOriginLabel,
+  type LaneReadiness,
+  type RunSummary,
+} from "@proofboard/domain";
 
 /** Plain JSON shapes for the wire: no transformer, so dates travel as ISO strings. */
 
@@ -16,8 +23,16 @@ const times = (r: Pick<RunSummary, "startedAt" | "finishedAt" | "laneEndedAt">) 
 });
 
 /** "rerun by olga", "queued by push to main", "automatic retry 2 of 3 after an infrastructure fault". */
-export function runOrigin(r: Pick<Run, "trigger" | "triggerDetail" | "requestedBy" | "attempt" | "branchName">): string {
-  return runOriginLabel({ trigger: r.trigger, triggerDetail: r.triggerDetail, requestedBy: r.requestedBy, attempt: r.attempt, branch: r.branchName });
+export function runOrigin(
+  r: Pick<Run, "trigger" | "triggerDetail" | "requestedBy" | "attempt" | "branchName">,
+): string {
+  return runOriginLabel({
+    trigger: r.trigger,
+    triggerDetail: r.triggerDetail,
+    requestedBy: r.requestedBy,
+    attempt: r.attempt,
+    branch: r.branchName,
+  });
 }
 
 export function runDto(r: Run) {
@@ -98,6 +113,13 @@ export function laneGlanceDto(l: LaneReadiness) {
     flaky: l.flaky,
     headRun: l.headRun ? { id: l.headRun.id, status: l.headRun.status } : null,
     rerun: l.rerun ? { id: l.rerun.id, status: l.rerun.status } : null,
-    stalePass: stale ? { id: stale.id, commitSha: stale.commitSha, queuedAt: stale.queuedAt.toISOString(), finishedAt: iso(stale.finishedAt) } : null,
+    stalePass: stale
+      ? {
+          id: stale.id,
+          commitSha: stale.commitSha,
+          queuedAt: stale.queuedAt.toISOString(),
+          finishedAt: iso(stale.finishedAt),
+        }
+      : null,
   };
 }

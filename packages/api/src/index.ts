@@ -1,7 +1,16 @@
 export { appRouter, type AppRouter } from "./root";
 export {
-  accessRefusal, accountProcedure, adminProcedure, authenticate, createContext, openProcedure, operatorProcedure, readProcedure, router,
-  type Context, type ProcedureMeta,
+  accessRefusal,
+  accountProcedure,
+  adminProcedure,
+  authenticate,
+  createContext,
+  openProcedure,
+  operatorProcedure,
+  readProcedure,
+  router,
+  type Context,
+  type ProcedureMeta,
 } from "./trpc";
 export { decodeOffsets, encodeOffsets } from "./routers/runs";
 export { handleConsoleDownload } from "./console-download";

@@ -4,7 +4,10 @@ import { decodeOffsets, encodeOffsets } from "./routers/runs";
 describe("tracked console offsets", () => {
   it("round-trips and is never empty", () => {
     expect(encodeOffsets(new Map())).toBe("@");
-    const m = new Map([["harness", 1024], ["node01", 0]]);
+    const m = new Map([
+      ["harness", 1024],
+      ["node01", 0],
+    ]);
     expect(decodeOffsets(encodeOffsets(m))).toEqual({ harness: 1024, node01: 0 });
   });
 

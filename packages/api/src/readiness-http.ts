@@ -57,7 +57,10 @@ function baseUrl(req: Request): string {
   if (configured) return configured.replace(/\/+$/, "");
   const url = new URL(req.url);
   const first = (name: string) => req.headers.get(name)?.split(",")[0]?.trim() || undefined;
-  const host = [first("x-forwarded-host"), first("host")].find((h) => h && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(h)) ?? url.host;
+  const host =
+    [first("x-forwarded-host"), first("host")].find(
+      (h) => h && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(h),
+    ) ?? url.host;
   const proto = first("x-forwarded-proto");
   return `${proto === "https" || proto === "http" ? proto : url.protocol.slice(0, -1)}://${host}`;
 }
@@ -91,7 +94,10 @@ export function readinessDocument(view: BranchView, repository: string, base: st
 
 export async function handleReadinessJson(req: Request): Promise<Response> {
   const refused = await readRefusal(req, "reading readiness");
-  if (refused) return jsonError(refused.status, refused.status === 401 ? "unauthorized" : "forbidden", refused.message, { "www-authenticate": "Bearer" });
+  if (refused)
+    return jsonError(refused.status, refused.status === 401 ? "unauthorized" : "forbidden", refused.message, {
+      "www-authenticate": "Bearer",
+    });
   const parsed = queryOf(new URL(req.url));
   if (!parsed.success) return jsonError(400, "bad_request", issues(parsed.error));
   try {
@@ -110,7 +116,11 @@ export async function handleReadinessJson(req: Request): Promise<Response> {
 function svg(status: number, label: string, message: string, tone: BadgeTone, cache: string): Response {
   return new Response(badgeSvg(label, message, tone), {
     status,
-    headers: { "content-type": "image/svg+xml; charset=utf-8", "cache-control": cache, "x-content-type-options": "nosniff" },
+    headers: {
+      "content-type": "image/svg+xml; charset=utf-8",
+      "cache-control": cache,
+      "x-content-type-options": "nosniff",
+    },
   });
 }
 
@@ -150,7 +160,8 @@ export async function handleBadge(req: Request): Promise<Response> {
     // Short: a README shows a verdict a minute old at most; a login-only board keeps it out of shared caches.
     const cache = `${env().PROOFBOARD_READ_ACCESS === "public" ? "public" : "private"}, max-age=30`;
     if (!view.readiness) return svg(200, label, "unknown", "unknown", cache);
-    const ready = gate === undefined ? view.readiness.releaseReady : view.readiness.gates.find((g) => g.gate.id === gate)?.green;
+    const ready =
+      gate === undefined ? view.readiness.releaseReady : view.readiness.gates.find((g) => g.gate.id === gate)?.green;
     if (ready === undefined) return svg(404, label, "no such gate", "unknown", noStore);
     return svg(200, label, ready ? "ready" : "not ready", ready ? "ready" : "not-ready", cache);
   } catch (err) {

@@ -18,7 +18,10 @@ export const runListInput = z.object({
     .transform((text, ctx) => {
       const words = parseStatusFilter(text);
       if (!words) {
-        ctx.addIssue({ code: "custom", message: `status must be one or more of ${RUN_STATUS_FILTERS.join(", ")}, comma-separated` });
+        ctx.addIssue({
+          code: "custom",
+          message: `status must be one or more of ${RUN_STATUS_FILTERS.join(", ")}, comma-separated`,
+        });
         return z.NEVER;
       }
       return statusesOf(words);

@@ -21,10 +21,22 @@ export type ParsedPrefix = { ok: true; hex: string } | { ok: false; message: str
 export function parseRunPrefix(input: string): ParsedPrefix {
   const s = input.toLowerCase();
   const plain = /^[0-9a-f]{1,32}$/.test(s);
-  const dashed = !plain && s.length > 0 && s.length <= UUID_SHAPE.length && [...s].every((c, i) => (UUID_SHAPE[i] === "-" ? c === "-" : HEX.test(c)));
-  if (!plain && !dashed) return { ok: false, message: `not a run id: ${shown(input)}; a run id is hex digits and dashes, as proofboard runs prints it` };
+  const dashed =
+    !plain &&
+    s.length > 0 &&
+    s.length <= UUID_SHAPE.length &&
+    [...s].every((c, i) => (UUID_SHAPE[i] === "-" ? c === "-" : HEX.test(c)));
+  if (!plain && !dashed)
+    return {
+      ok: false,
+      message: `not a run id: ${shown(input)}; a run id is hex digits and dashes, as proofboard runs prints it`,
+    };
   const hex = s.replaceAll("-", "");
-  if (hex.length < MIN_RUN_PREFIX) return { ok: false, message: `run id prefix ${shown(input)} is too short: give at least ${MIN_RUN_PREFIX} hex digits` };
+  if (hex.length < MIN_RUN_PREFIX)
+    return {
+      ok: false,
+      message: `run id prefix ${shown(input)} is too short: give at least ${MIN_RUN_PREFIX} hex digits`,
+    };
   return { ok: true, hex };
 }
 

@@ -1,7 +1,14 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import {
-  effectiveRole, refusal, sessionTokenFromCookie, userForApiToken, userForToken,
-  type Access, type AuthUser, type Caller, type Credential,
+  effectiveRole,
+  refusal,
+  sessionTokenFromCookie,
+  userForApiToken,
+  userForToken,
+  type Access,
+  type AuthUser,
+  type Caller,
+  type Credential,
 } from "@proofboard/auth";
 import { CatalogError } from "@proofboard/domain";
 import { env } from "@proofboard/env";
@@ -35,15 +42,27 @@ export interface ProcedureMeta {
 }
 
 /** Who a request is: an API token (Authorization: Bearer) wins over a session cookie. */
-export async function authenticate(req: Request | undefined): Promise<Pick<Context, "user" | "credential" | "authError" | "sessionToken">> {
+export async function authenticate(
+  req: Request | undefined,
+): Promise<Pick<Context, "user" | "credential" | "authError" | "sessionToken">> {
   const authorization = req?.headers.get("authorization");
   if (authorization) {
     // Sent but unusable: said as such, never quietly treated as anonymous.
     const bearer = authorization.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-    if (!bearer) return { user: null, credential: null, authError: "the Authorization header is not `Bearer pb_…`", sessionToken: null };
+    if (!bearer)
+      return {
+        user: null,
+        credential: null,
+        authError: "the Authorization header is not `Bearer pb_…`",
+        sessionToken: null,
+      };
     const found = await userForApiToken(bearer);
     if (!found.ok) return { user: null, credential: null, authError: found.reason, sessionToken: null };
-    return { user: found.user, credential: { kind: "token", scope: found.scope, tokenId: found.tokenId }, sessionToken: null };
+    return {
+      user: found.user,
+      credential: { kind: "token", scope: found.scope, tokenId: found.tokenId },
+      sessionToken: null,
+    };
   }
   const sessionToken = sessionTokenFromCookie(req?.headers.get("cookie"));
   const user = await userForToken(sessionToken);
@@ -54,7 +73,9 @@ export async function createContext(opts?: { req?: Request; resHeaders?: Headers
   const req = opts?.req;
   const agent = req?.headers.get("user-agent") ?? "";
   const who = await authenticate(req);
-  const secure = req ? new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https" : false;
+  const secure = req
+    ? new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https"
+    : false;
   const actor = who.user?.name ?? (agent.startsWith("proofboard-cli") ? "cli" : "web");
   const forwarded = req?.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || req?.headers.get("x-real-ip")?.trim();
   // An address is data for the audit log and rate limits: bounded, no control characters.
@@ -74,7 +95,10 @@ export function readsArePublic(): boolean {
 /** The reason this caller may not use a procedure needing `access` (null: they may). */
 export function accessRefusal(ctx: Context, access: Access, what: string): TRPCError | null {
   if (ctx.authError && access !== "open") {
-    return new TRPCError({ code: "UNAUTHORIZED", message: `${ctx.authError}; make a new one with \`proofboard login\`` });
+    return new TRPCError({
+      code: "UNAUTHORIZED",
+      message: `${ctx.authError}; make a new one with \`proofboard login\``,
+    });
   }
   const r = refusal(access, callerOf(ctx), what, readsArePublic());
   return r ? new TRPCError(r) : null;
@@ -86,7 +110,8 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create();
 export function toTRPCError(cause: unknown): unknown {
   if (cause instanceof NotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
   if (cause instanceof CatalogError) return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
-  if (cause instanceof ConfigError) return new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
+  if (cause instanceof ConfigError)
+    return new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
   if (cause instanceof ConflictError) return new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof ForbiddenError) return new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
   return cause;

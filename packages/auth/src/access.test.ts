@@ -2,9 +2,13 @@ import { describe, expect, it } from "vitest";
 import { effectiveRole, maxScopeFor, refusal, scopeWithin, type Caller } from "./access";
 
 const user = (role: "viewer" | "operator" | "admin") => ({ id: role, name: `${role}-1`, role });
-const session = (role: "viewer" | "operator" | "admin"): Caller => ({ user: user(role), credential: { kind: "session" } });
+const session = (role: "viewer" | "operator" | "admin"): Caller => ({
+  user: user(role),
+  credential: { kind: "session" },
+});
 const token = (role: "viewer" | "operator" | "admin", scope: "read" | "operate" | "admin"): Caller => ({
-  user: user(role), credential: { kind: "token", scope, tokenId: "t" },
+  user: user(role),
+  credential: { kind: "token", scope, tokenId: "t" },
 });
 const anonymous: Caller = { user: null, credential: null };
 
@@ -29,7 +33,8 @@ describe("access rules", () => {
       "not logged in: runs.rerun needs an operator; log in on the web page, or run `proofboard login` for the CLI (or set PROOFBOARD_TOKEN)",
     );
     expect(refusal("operate", session("viewer"), "runs.rerun", true)).toEqual({
-      code: "FORBIDDEN", message: "viewer-1 (viewer) may not do this: runs.rerun needs an operator; ask an admin for the role",
+      code: "FORBIDDEN",
+      message: "viewer-1 (viewer) may not do this: runs.rerun needs an operator; ask an admin for the role",
     });
     expect(refusal("admin", token("admin", "operate"), "users.create", true)?.message).toBe(
       "admin-1 (admin, with an operate token) may not do this: users.create needs an admin; use a token with the admin scope, or the web page",

@@ -59,7 +59,9 @@ function whoIs(caller: Caller): string {
   const user = caller.user!;
   const cred = caller.credential;
   const article = cred?.kind === "token" && /^[aeiou]/.test(cred.scope) ? "an" : "a";
-  return cred?.kind === "token" ? `${user.name} (${user.role}, with ${article} ${cred.scope} token)` : `${user.name} (${user.role})`;
+  return cred?.kind === "token"
+    ? `${user.name} (${user.role}, with ${article} ${cred.scope} token)`
+    : `${user.name} (${user.role})`;
 }
 
 /**

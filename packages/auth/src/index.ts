@@ -10,12 +10,40 @@ export {
   sessionTokenFromCookie,
   userForToken,
 } from "./sessions";
-export { AuthInputError, MIN_PASSWORD_LENGTH, USER_NAME, createUser, listUsers, login, setPassword, setRole, verifyCredentials } from "./users";
 export {
-  ACCESS_LEVELS, TOKEN_SCOPES, atLeast, effectiveRole, maxScopeFor, refusal, scopeWithin,
-  type Access, type Caller, type Credential, type Refusal, type TokenScope,
+  AuthInputError,
+  MIN_PASSWORD_LENGTH,
+  USER_NAME,
+  createUser,
+  listUsers,
+  login,
+  setPassword,
+  setRole,
+  verifyCredentials,
+} from "./users";
+export {
+  ACCESS_LEVELS,
+  TOKEN_SCOPES,
+  atLeast,
+  effectiveRole,
+  maxScopeFor,
+  refusal,
+  scopeWithin,
+  type Access,
+  type Caller,
+  type Credential,
+  type Refusal,
+  type TokenScope,
 } from "./access";
 export {
-  API_TOKEN, MAX_TOKEN_DAYS, TOKEN_NAME, apiTokenOwner, createApiToken, listApiTokens, revokeApiToken, userForApiToken,
-  type ApiTokenInfo, type TokenLookup,
+  API_TOKEN,
+  MAX_TOKEN_DAYS,
+  TOKEN_NAME,
+  apiTokenOwner,
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  userForApiToken,
+  type ApiTokenInfo,
+  type TokenLookup,
 } from "./tokens";

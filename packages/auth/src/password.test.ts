@@ -12,7 +12,12 @@ describe("passwords", () => {
   });
 
   it("treats malformed or greedy hashes as a mismatch instead of throwing", async () => {
-    for (const bad of ["", "plain", "scrypt$16384$8$1$AAAA$BBBB", "scrypt$1048576$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5"]) {
+    for (const bad of [
+      "",
+      "plain",
+      "scrypt$16384$8$1$AAAA$BBBB",
+      "scrypt$1048576$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5",
+    ]) {
       expect(await verifyPassword("whatever", bad)).toBe(false);
     }
   });

@@ -4,10 +4,12 @@ import { clearedSessionCookie, SESSION_SECONDS, sessionCookie, sessionTokenFromC
 /** The attributes as a browser reads them: name=value, then case-insensitive flags and pairs. */
 function attributes(setCookie: string): Map<string, string> {
   const [, ...rest] = setCookie.split(";").map((p) => p.trim());
-  return new Map(rest.map((p) => {
-    const i = p.indexOf("=");
-    return i < 0 ? [p.toLowerCase(), ""] : [p.slice(0, i).toLowerCase(), p.slice(i + 1)];
-  }));
+  return new Map(
+    rest.map((p) => {
+      const i = p.indexOf("=");
+      return i < 0 ? [p.toLowerCase(), ""] : [p.slice(0, i).toLowerCase(), p.slice(i + 1)];
+    }),
+  );
 }
 
 const TOKEN = "a".repeat(43);

@@ -32,21 +32,32 @@ export interface ApiTokenInfo {
 }
 
 export type TokenLookup =
-  | { ok: true; user: AuthUser; scope: TokenScope; tokenId: string }
-  | { ok: false; reason: string };
+  { ok: true; user: AuthUser; scope: TokenScope; tokenId: string } | { ok: false; reason: string };
 
 export async function createApiToken(o: {
-  userId: string; name: string; scope: TokenScope; days: number; createdById: string | null;
+  userId: string;
+  name: string;
+  scope: TokenScope;
+  days: number;
+  createdById: string | null;
 }): Promise<{ token: string; info: ApiTokenInfo }> {
   if (!TOKEN_NAME.test(o.name)) {
-    throw new AuthInputError(`invalid token name ${JSON.stringify(o.name.slice(0, 80))}: 1-64 of letters, digits, space . _ @ : -`);
+    throw new AuthInputError(
+      `invalid token name ${JSON.stringify(o.name.slice(0, 80))}: 1-64 of letters, digits, space . _ @ : -`,
+    );
   }
-  if (!Number.isInteger(o.days) || o.days < 1 || o.days > MAX_TOKEN_DAYS) throw new AuthInputError(`a token lasts 1 to ${MAX_TOKEN_DAYS} days`);
+  if (!Number.isInteger(o.days) || o.days < 1 || o.days > MAX_TOKEN_DAYS)
+    throw new AuthInputError(`a token lasts 1 to ${MAX_TOKEN_DAYS} days`);
   const token = `pb_${randomBytes(32).toString("base64url")}`;
   const row = await db().apiToken.create({
     data: {
-      userId: o.userId, name: o.name, scope: o.scope, hash: hashOf(token), prefix: token.slice(0, 10),
-      createdById: o.createdById, expiresAt: new Date(Date.now() + o.days * 86_400_000),
+      userId: o.userId,
+      name: o.name,
+      scope: o.scope,
+      hash: hashOf(token),
+      prefix: token.slice(0, 10),
+      createdById: o.createdById,
+      expiresAt: new Date(Date.now() + o.days * 86_400_000),
     },
     include: { user: { select: { name: true } }, createdBy: { select: { name: true } } },
   });
@@ -54,13 +65,22 @@ export async function createApiToken(o: {
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof db>["apiToken"]["findFirstOrThrow"]>> & {
-  user: { name: string }; createdBy: { name: string } | null;
+  user: { name: string };
+  createdBy: { name: string } | null;
 };
 
 function infoOf(r: Row): ApiTokenInfo {
   return {
-    id: r.id, user: r.user.name, name: r.name, prefix: r.prefix, scope: r.scope, createdBy: r.createdBy?.name ?? null,
-    createdAt: r.createdAt, expiresAt: r.expiresAt, lastUsedAt: r.lastUsedAt, revokedAt: r.revokedAt,
+    id: r.id,
+    user: r.user.name,
+    name: r.name,
+    prefix: r.prefix,
+    scope: r.scope,
+    createdBy: r.createdBy?.name ?? null,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
   };
 }
 
@@ -69,12 +89,19 @@ export async function userForApiToken(token: string): Promise<TokenLookup> {
   if (!API_TOKEN.test(token)) return { ok: false, reason: "the bearer token is not a Proofboard API token (pb_…)" };
   const row = await db().apiToken.findUnique({ where: { hash: hashOf(token) }, include: { user: true } });
   if (!row) return { ok: false, reason: "unknown API token (deleted, or from another Proofboard)" };
-  if (row.revokedAt) return { ok: false, reason: `API token ${row.prefix}… (${row.name}) was revoked ${row.revokedAt.toISOString()}` };
-  if (row.expiresAt.getTime() <= Date.now()) return { ok: false, reason: `API token ${row.prefix}… (${row.name}) expired ${row.expiresAt.toISOString()}` };
+  if (row.revokedAt)
+    return { ok: false, reason: `API token ${row.prefix}… (${row.name}) was revoked ${row.revokedAt.toISOString()}` };
+  if (row.expiresAt.getTime() <= Date.now())
+    return { ok: false, reason: `API token ${row.prefix}… (${row.name}) expired ${row.expiresAt.toISOString()}` };
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db().apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
-  return { ok: true, user: { id: row.user.id, name: row.user.name, role: row.user.role }, scope: row.scope, tokenId: row.id };
+  return {
+    ok: true,
+    user: { id: row.user.id, name: row.user.name, role: row.user.role },
+    scope: row.scope,
+    tokenId: row.id,
+  };
 }
 
 /** A user's tokens (every user's when userId is null), newest first; revoked and expired ones too, marked. */

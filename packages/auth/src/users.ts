@@ -14,13 +14,17 @@ export class AuthInputError extends Error {
 
 function checkName(name: string): void {
   if (!USER_NAME.test(name)) {
-    throw new AuthInputError(`invalid user name ${JSON.stringify(name.slice(0, 80))}: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit`);
+    throw new AuthInputError(
+      `invalid user name ${JSON.stringify(name.slice(0, 80))}: use 1-64 of a-z 0-9 . _ -, starting with a letter or digit`,
+    );
   }
 }
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AuthInputError(`password too short: at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) throw new AuthInputError(`password too long: at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new AuthInputError(`password too short: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw new AuthInputError(`password too long: at most ${MAX_PASSWORD_LENGTH} characters`);
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -30,7 +34,8 @@ function isUniqueViolation(e: unknown): boolean {
 export async function createUser(input: { name: string; password: string; role: Role }): Promise<AuthUser> {
   checkName(input.name);
   checkPassword(input.password);
-  if (!isRole(input.role)) throw new AuthInputError(`invalid role ${JSON.stringify(input.role)}: one of ${ROLES.join(", ")}`);
+  if (!isRole(input.role))
+    throw new AuthInputError(`invalid role ${JSON.stringify(input.role)}: one of ${ROLES.join(", ")}`);
   const passwordHash = await hashPassword(input.password);
   try {
     const u = await db().user.create({ data: { name: input.name, passwordHash, role: input.role } });
@@ -52,7 +57,10 @@ export async function setPassword(name: string, password: string): Promise<void>
 }
 
 export async function listUsers(): Promise<(AuthUser & { createdAt: Date })[]> {
-  return db().user.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, role: true, createdAt: true } });
+  return db().user.findMany({
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, role: true, createdAt: true },
+  });
 }
 
 /** Changing a role ends the user's sessions, so a demoted user's open pages stop acting with the old role. */

@@ -12,7 +12,10 @@ import type pg from "pg";
 export const WEB_ROLE = "proofboard_web";
 export const WORKER_GROUP = "proofboard_worker";
 
-const ROLES_MIGRATION = path.resolve(import.meta.dirname, "../prisma/migrations/20261205000000_worker_db_roles/migration.sql");
+const ROLES_MIGRATION = path.resolve(
+  import.meta.dirname,
+  "../prisma/migrations/20261205000000_worker_db_roles/migration.sql",
+);
 
 /** Column grants later migrations gave a worker (a restored database loses them with its roles). */
 const LATER_GRANTS = [
@@ -23,7 +26,9 @@ const LATER_GRANTS = [
 ];
 
 /** Later migrations that change the roles migration's policies: idempotent, applied after it again. */
-const LATER_POLICY_MIGRATIONS = ["20261207000100_worker_run_trigger"].map((m) => path.resolve(import.meta.dirname, `../prisma/migrations/${m}/migration.sql`));
+const LATER_POLICY_MIGRATIONS = ["20261207000100_worker_run_trigger"].map((m) =>
+  path.resolve(import.meta.dirname, `../prisma/migrations/${m}/migration.sql`),
+);
 
 /** Group roles, grants and policies again: idempotent (a restored database, roles dropped by hand). */
 export async function applyRoles(admin: pg.Client): Promise<void> {
@@ -34,13 +39,15 @@ export async function applyRoles(admin: pg.Client): Promise<void> {
 
 /** A role name given by hand: lower case, so it needs no quoting in psql either. */
 export function checkRoleName(role: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`role name ${JSON.stringify(role.slice(0, 80))}: use 1-63 of a-z 0-9 _, not starting with a digit`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role))
+    throw new Error(`role name ${JSON.stringify(role.slice(0, 80))}: use 1-63 of a-z 0-9 _, not starting with a digit`);
   return role;
 }
 
 /** A worker host's login role: pbw_ and the host name in the characters a role name keeps readable. */
 export function workerRoleName(host: string): string {
-  if (!/^[A-Za-z0-9._-]{1,60}$/.test(host)) throw new Error(`host name ${JSON.stringify(host.slice(0, 80))}: use 1-60 of A-Z a-z 0-9 . _ -`);
+  if (!/^[A-Za-z0-9._-]{1,60}$/.test(host))
+    throw new Error(`host name ${JSON.stringify(host.slice(0, 80))}: use 1-60 of A-Z a-z 0-9 . _ -`);
   return `pbw_${host.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
 }
 
@@ -74,7 +81,12 @@ async function loginRole(admin: pg.Client, role: string, group: string | null, p
  * A worker host's login role, in the worker group. Host rows of that name registered before (by
  * another role) are handed to it, so its worker can take its host name over.
  */
-export async function addWorkerRole(admin: pg.Client, host: string, password: string, role = workerRoleName(host)): Promise<string> {
+export async function addWorkerRole(
+  admin: pg.Client,
+  host: string,
+  password: string,
+  role = workerRoleName(host),
+): Promise<string> {
   await loginRole(admin, role, WORKER_GROUP, password);
   await admin.query("UPDATE host SET worker_role = $1 WHERE name = $2", [role, host]);
   return role;

@@ -108,7 +108,8 @@ export const DEMO_BRANCHES = {
 export const BRANCH_COMMITS: Record<string, DemoCommit[]> = {
   [DEMO_BRANCHES.main.name]: [
     {
-      message: "chainfire: shorten election timeout to 1.5 s\n\nLeader re-election after a node loss took 4 s in fresh-smoke.\n",
+      message:
+        "chainfire: shorten election timeout to 1.5 s\n\nLeader re-election after a node loss took 4 s in fresh-smoke.\n",
       files: { "components/chainfire.toml": componentToml("chainfire", { ...HEALTHY, version: "2026.10.3" }) },
     },
   ],

@@ -37,10 +37,15 @@ let guestEnv: Record<string, string> = {};
 function runLane(cwd: string, lane: string): Promise<LaneResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile("bash", [`lanes/${lane}.sh`], { cwd, timeout: 120_000, env: { ...process.env, ...guestEnv } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-      resolve({ code, output: stdout + stderr, seconds: (Date.now() - started) / 1000 });
-    });
+    execFile(
+      "bash",
+      [`lanes/${lane}.sh`],
+      { cwd, timeout: 120_000, env: { ...process.env, ...guestEnv } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+        resolve({ code, output: stdout + stderr, seconds: (Date.now() - started) / 1000 });
+      },
+    );
   });
 }
 
@@ -52,7 +57,11 @@ describe("demo repository", { timeout: 180_000 }, () => {
     root = await mkdtemp(join(tmpdir(), "proofboard-demo-"));
     // Lanes that boot a guest themselves need the demo guest, as the worker provides it.
     const assets = await ensureGuestAssets(fileURLToPath(new URL("../../../.proofboard/guest", import.meta.url)));
-    guestEnv = { PROOFBOARD_GUEST_KERNEL: assets.kernel, PROOFBOARD_GUEST_INITRD: assets.initrd, PROOFBOARD_VM_ACCEL: "tcg" };
+    guestEnv = {
+      PROOFBOARD_GUEST_KERNEL: assets.kernel,
+      PROOFBOARD_GUEST_INITRD: assets.initrd,
+      PROOFBOARD_VM_ACCEL: "tcg",
+    };
     repo = (await createDemoRepository(join(root, "targets", "ultracloud-demo"))).path;
     // The guest may be built meanwhile by another file (vm.test.ts), which this waits for.
   }, 300_000);
@@ -97,7 +106,9 @@ describe("demo repository", { timeout: 180_000 }, () => {
     expect(catalog.match(/^ {4}host: nested-kvm$/gm)).toHaveLength(1);
     expect(catalog).toContain("lanes: [baremetal-iso, baremetal-iso-e2e]\n    release: true");
     expect(catalog).toContain("lanes: [fresh-smoke, fresh-demo-vm-webapp, fresh-matrix]\n    release: true");
-    expect(catalog).toContain("lanes: [canonical-profile-eval-guards, canonical-profile-build-guards]\n    release: false");
+    expect(catalog).toContain(
+      "lanes: [canonical-profile-eval-guards, canonical-profile-build-guards]\n    release: false",
+    );
   });
 
   it("runs every lane on every branch, failing exactly where DEMO_BRANCHES says", async () => {
@@ -143,7 +154,12 @@ describe("demo repository", { timeout: 180_000 }, () => {
         const covers = /^ {4}covers: \[(.*)\]$/m.exec(block)?.[1]?.split(", ").filter(Boolean) ?? [];
         const setHealth = async (dir: string, unhealthy: (c: string) => boolean) => {
           for (const c of Object.keys(COMPONENTS)) {
-            const state = { version: "test", builds: true, healthy: !unhealthy(c), reason: "made unhealthy by the test" };
+            const state = {
+              version: "test",
+              builds: true,
+              healthy: !unhealthy(c),
+              reason: "made unhealthy by the test",
+            };
             await writeFile(join(dir, "components", `${c}.toml`), componentToml(c, state));
           }
         };
@@ -190,7 +206,9 @@ describe("demo repository", { timeout: 180_000 }, () => {
     expect(await git(demo, ["rev-list", "--count", `${before[release]}..${sha}`])).toBe("1");
     expect(await git(demo, ["rev-parse", `${sha}^`])).toBe(before[release]);
     expect(await runGit([`--git-dir=${join(demo, ".git")}`, "show", "-s", "--format=%B", sha])).toBe(`${message}\n`);
-    expect(await git(demo, ["cat-file", "blob", `${sha}:CHANGELOG.md`])).toMatch(/- release: bump \$\(touch pwned\) `touch pwned`; note$/);
+    expect(await git(demo, ["cat-file", "blob", `${sha}:CHANGELOG.md`])).toMatch(
+      /- release: bump \$\(touch pwned\) `touch pwned`; note$/,
+    );
     expect(await git(demo, ["diff", "--name-only", before[release] ?? "", sha])).toBe("CHANGELOG.md");
     expect(await git(demo, ["--work-tree", demo, "status", "--porcelain"])).toBe("");
 

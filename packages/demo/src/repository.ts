@@ -55,7 +55,8 @@ class DemoGit {
         const blob = await this.line(["hash-object", "-w", "--stdin"], { input: file.content });
         entries.push(`${file.executable ? "100755" : "100644"} ${blob}\t${path}`);
       }
-      if (entries.length > 0) await this.run(["update-index", "--add", "--index-info"], { env, input: `${entries.join("\n")}\n` });
+      if (entries.length > 0)
+        await this.run(["update-index", "--add", "--index-info"], { env, input: `${entries.join("\n")}\n` });
       const tree = await this.line(["write-tree"], { env });
       const stamp = `@${Math.floor(date.getTime() / 1000)} +0000`;
       return await this.line(["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-F", "-"], {
@@ -71,7 +72,9 @@ class DemoGit {
   async commitChange(parent: string, change: DemoCommit, date: Date): Promise<string> {
     const changelog = await this.run(["cat-file", "blob", `${parent}:CHANGELOG.md`]);
     const subject = change.message.split("\n", 1)[0]?.trim() ?? "";
-    const files: Record<string, FileEntry> = { "CHANGELOG.md": { content: `${changelog}- ${subject}\n`, executable: false } };
+    const files: Record<string, FileEntry> = {
+      "CHANGELOG.md": { content: `${changelog}- ${subject}\n`, executable: false },
+    };
     for (const [path, content] of Object.entries(change.files)) files[path] = { content, executable: false };
     return this.commit(parent, files, change.message, date);
   }
@@ -102,7 +105,10 @@ async function templateFiles(): Promise<Record<string, FileEntry>> {
   for (const path of paths) {
     if (!(await stat(join(TEMPLATE_DIR, path))).isFile()) continue;
     // Decided by name, not by the checkout's file modes, so every machine builds the same tree.
-    files[path] = { content: await readFile(join(TEMPLATE_DIR, path), "utf8"), executable: /^lanes\/.*\.sh$/.test(path) };
+    files[path] = {
+      content: await readFile(join(TEMPLATE_DIR, path), "utf8"),
+      executable: /^lanes\/.*\.sh$/.test(path),
+    };
   }
   for (const [path, content] of Object.entries(allComponentFiles())) files[path] = { content, executable: false };
   return files;
@@ -158,7 +164,12 @@ export async function createDemoRepository(dir: string): Promise<{ path: string;
  * Other branches and worktrees are not disturbed; if `branch` is the one checked out in `dir`, its
  * working tree follows.
  */
-export async function advanceBranch(dir: string, branch: string, message: string, opts: { date?: Date } = {}): Promise<string> {
+export async function advanceBranch(
+  dir: string,
+  branch: string,
+  message: string,
+  opts: { date?: Date } = {},
+): Promise<string> {
   const path = resolve(dir);
   if (!(await isDemoRepository(path))) throw new Error(`${path} is not the Proofboard demo repository`);
   const check = checkRefName(branch);
@@ -168,7 +179,11 @@ export async function advanceBranch(dir: string, branch: string, message: string
   const old = await git.line(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).catch(() => "");
   if (!old) throw new Error(`the demo repository has no branch ${JSON.stringify(branch)}`);
 
-  const sha = await git.commitChange(old, { message: message.endsWith("\n") ? message : `${message}\n`, files: {} }, opts.date ?? new Date());
+  const sha = await git.commitChange(
+    old,
+    { message: message.endsWith("\n") ? message : `${message}\n`, files: {} },
+    opts.date ?? new Date(),
+  );
   const checkedOut = await git.line(["symbolic-ref", "--quiet", "HEAD"]).catch(() => "");
   if (checkedOut === ref) await git.run(["reset", "--keep", "--quiet", sha]);
   // Compare-and-swap: a concurrent change to the branch fails loudly instead of being overwritten.

@@ -16,10 +16,22 @@ function stateDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "pb-test-cluster-"));
   const node = (name: string, log: string, exit: object | null) => {
     writeFileSync(join(dir, `${name}.log`), log);
-    const state = { name, pid: null, shellSocket: null, winsizeSocket: null, serialLog: join(dir, `${name}.log`), bootedAt: new Date().toISOString(), exit };
+    const state = {
+      name,
+      pid: null,
+      shellSocket: null,
+      winsizeSocket: null,
+      serialLog: join(dir, `${name}.log`),
+      bootedAt: new Date().toISOString(),
+      exit,
+    };
     writeFileSync(join(dir, `${name}.json`), JSON.stringify(state));
   };
-  node("node01", "boot\r\n\x1b[32m[  OK  ]\x1b[0m chainfire\r\nRESULT: PASS node01 (1 services healthy)\r\n", { code: 0, signal: null, passed: true });
+  node("node01", "boot\r\n\x1b[32m[  OK  ]\x1b[0m chainfire\r\nRESULT: PASS node01 (1 services healthy)\r\n", {
+    code: 0,
+    signal: null,
+    passed: true,
+  });
   node("node02", "boot\r\nRESULT: FAIL node02 (1 unhealthy)\r\n", { code: 3, signal: null, passed: false });
   return dir;
 }
@@ -53,13 +65,22 @@ describe("lanes/test-cluster.mjs", () => {
       expect(r.err).toContain(`unknown node ${JSON.stringify(name)}; this cluster has: node01, node02`);
     }
     const ssh = cluster(dir, "ssh", "node01");
-    expect([ssh.code, ssh.err]).toEqual([255, "test-cluster: ssh: node01 is not running, or not held (no ssh channel)\n"]);
+    expect([ssh.code, ssh.err]).toEqual([
+      255,
+      "test-cluster: ssh: node01 is not running, or not held (no ssh channel)\n",
+    ]);
   });
 
   it("says what is wrong without a cluster or with a wrong command", () => {
-    expect(cluster(null, "status")).toMatchObject({ code: 2, err: expect.stringContaining("PROOFBOARD_VM_STATE is unset") });
+    expect(cluster(null, "status")).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("PROOFBOARD_VM_STATE is unset"),
+    });
     for (const args of [[], ["reboot"], ["status", "node01"], ["logs"], ["logs", ""], ["ssh", "node01", "uptime"]]) {
-      expect(cluster(stateDir(), ...args)).toMatchObject({ code: 2, err: expect.stringContaining("usage: test-cluster status | logs NODE | ssh NODE | stop | clean") });
+      expect(cluster(stateDir(), ...args)).toMatchObject({
+        code: 2,
+        err: expect.stringContaining("usage: test-cluster status | logs NODE | ssh NODE | stop | clean"),
+      });
     }
   });
 

@@ -75,12 +75,18 @@ describe("parseCatalog refuses bad catalogs with file, path and line", () => {
   });
 
   it("a command given as a shell string", () => {
-    const err = refusal(edit("    command:\n      - nix\n      - run\n      - .#smoke", "    command: nix run .#smoke"));
-    expect(err.message).toBe("catalogs/x.yaml:17: lanes[1].command: expected an array of strings (argv), not a shell string");
+    const err = refusal(
+      edit("    command:\n      - nix\n      - run\n      - .#smoke", "    command: nix run .#smoke"),
+    );
+    expect(err.message).toBe(
+      "catalogs/x.yaml:17: lanes[1].command: expected an array of strings (argv), not a shell string",
+    );
   });
 
   it("a command on the line after its key, at the key's line", () => {
-    const err = refusal(edit("    command:\n      - nix\n      - run\n      - .#smoke", "    command:\n      nix run .#smoke"));
+    const err = refusal(
+      edit("    command:\n      - nix\n      - run\n      - .#smoke", "    command:\n      nix run .#smoke"),
+    );
     expect([err.path, err.line]).toEqual(["lanes[1].command", 17]);
   });
 
@@ -100,7 +106,11 @@ describe("parseCatalog refuses bad catalogs with file, path and line", () => {
 
   it("a lane that needs itself", () => {
     const err = refusal(edit("    needs: [guard]", "    needs: [smoke]"));
-    expect([err.path, err.line, err.detail]).toEqual(["lanes[1].needs[0]", 26, "dependency cycle in needs: smoke -> smoke"]);
+    expect([err.path, err.line, err.detail]).toEqual([
+      "lanes[1].needs[0]",
+      26,
+      "dependency cycle in needs: smoke -> smoke",
+    ]);
   });
 
   it("a YAML syntax error, at its line", () => {
@@ -123,10 +133,17 @@ describe("parseCatalog refuses bad catalogs with file, path and line", () => {
       'catalogs/x.yaml:24: lanes[1].timeout_seconds: unknown field "timeout_seconds" (did you mean "timeoutSeconds"?)',
     );
     // problems are reported top to bottom: the missing field (at lane 0, line 9) comes before the stray key
-    const both = refusal(edit("    host: tcg", "    host: tcg\n    shell: true").replace("    timeoutSeconds: 600\n", ""));
+    const both = refusal(
+      edit("    host: tcg", "    host: tcg\n    shell: true").replace("    timeoutSeconds: 600\n", ""),
+    );
     expect([both.path, both.line]).toEqual(["lanes[0].timeoutSeconds", 9]);
     // zod lists a stray key after the object's other problems; the file's order wins
-    const early = refusal(edit("    description: fast check", "    shell: true\n    description: fast check").replace("group: regression-guard", "group: nightly"));
+    const early = refusal(
+      edit("    description: fast check", "    shell: true\n    description: fast check").replace(
+        "group: regression-guard",
+        "group: nightly",
+      ),
+    );
     expect([early.path, early.line]).toEqual(["lanes[0].shell", 10]);
     const onlyStray = refusal(edit("    host: tcg", "    host: tcg\n    shell: true"));
     expect([onlyStray.path, onlyStray.line, onlyStray.detail]).toEqual(["lanes[0].shell", 14, 'unknown field "shell"']);
@@ -150,9 +167,13 @@ describe("parseCatalog refuses bad catalogs with file, path and line", () => {
     expect(refusal(edit("timeoutSeconds: 600", "timeoutSeconds: 0")).message).toBe(
       "catalogs/x.yaml:14: lanes[0].timeoutSeconds: must be greater than 0",
     );
-    expect(refusal(edit("timeoutSeconds: 600", "timeoutSeconds: 1.5")).detail).toBe("expected a whole number, got number 1.5");
+    expect(refusal(edit("timeoutSeconds: 600", "timeoutSeconds: 1.5")).detail).toBe(
+      "expected a whole number, got number 1.5",
+    );
     expect(refusal(edit("group: publishable", "group: nightly")).detail).toMatch(/^expected one of "publishable", /);
-    expect(refusal(edit("version: 1", "version: 2")).message).toBe('catalogs/x.yaml:1: version: expected 1, got number 2');
+    expect(refusal(edit("version: 1", "version: 2")).message).toBe(
+      "catalogs/x.yaml:1: version: expected 1, got number 2",
+    );
   });
 
   it("a gate without lanes, and duplicates inside lists", () => {

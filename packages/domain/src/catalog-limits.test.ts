@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { CatalogError, MAX_CATALOG_BYTES, MAX_LANES, parseCatalog } from "./catalog";
 
-const lane = (i: number) => `  - { name: lane-${i}, description: lane ${i}, command: [echo, "${i}"], group: publishable, host: tcg, timeoutSeconds: 60 }`;
-const catalogOf = (lanes: number) => ["version: 1", "name: limits", "lanes:", ...Array.from({ length: lanes }, (_, i) => lane(i)), "gates: []", ""].join("\n");
+const lane = (i: number) =>
+  `  - { name: lane-${i}, description: lane ${i}, command: [echo, "${i}"], group: publishable, host: tcg, timeoutSeconds: 60 }`;
+const catalogOf = (lanes: number) =>
+  ["version: 1", "name: limits", "lanes:", ...Array.from({ length: lanes }, (_, i) => lane(i)), "gates: []", ""].join(
+    "\n",
+  );
 
 function refusal(text: string): CatalogError {
   try {

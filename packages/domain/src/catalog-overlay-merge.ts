@@ -46,7 +46,10 @@ export function applyOverlay(catalog: Catalog, overlay: CatalogOverlay, source: 
       applied.set(o.name, o);
       changes.push(`${o.name}: added`);
     } else {
-      const meant = closestName(o.name, catalog.lanes.map((l) => l.name));
+      const meant = closestName(
+        o.name,
+        catalog.lanes.map((l) => l.name),
+      );
       unused.push({ name: o.name, line: o.line, meant, missing: o.missing });
     }
   }
@@ -55,7 +58,12 @@ export function applyOverlay(catalog: Catalog, overlay: CatalogOverlay, source: 
   const problem = findReferenceProblem(merged);
   if (problem) {
     const path = overlayPathOf(problem, merged, overlay, applied);
-    throw new CatalogError(overlay.file, formatPath(path), overlay.lineOf(path), `${problem.message} (merging onto ${source})`);
+    throw new CatalogError(
+      overlay.file,
+      formatPath(path),
+      overlay.lineOf(path),
+      `${problem.message} (merging onto ${source})`,
+    );
   }
   return { catalog: withProfileOperations(merged), unused, changes };
 }
@@ -78,7 +86,8 @@ function overrideLane(lane: Lane, o: LaneOverride): Lane {
   if (o.fields.operations) merged.operations = mergeOperations(lane.operations, o.fields.operations);
   // as in a catalog, every VM the worker boots is a console of the lane
   const nodes = merged.vms?.nodes ?? [];
-  if (nodes.some((n) => !merged.consoles.includes(n))) merged.consoles = [...merged.consoles, ...nodes.filter((n) => !merged.consoles.includes(n))];
+  if (nodes.some((n) => !merged.consoles.includes(n)))
+    merged.consoles = [...merged.consoles, ...nodes.filter((n) => !merged.consoles.includes(n))];
   return merged;
 }
 
@@ -94,7 +103,12 @@ function mergeOperations(own: LaneOperation[], site: LaneOperation[]): LaneOpera
  * checks, so the override of the lane at fault is what broke it; when the lane at fault was not
  * overridden (a cycle closed through another lane), the first override giving the same field is.
  */
-function overlayPathOf(problem: Problem, merged: Catalog, overlay: CatalogOverlay, applied: Map<string, LaneOverride>): PathSegment[] {
+function overlayPathOf(
+  problem: Problem,
+  merged: Catalog,
+  overlay: CatalogOverlay,
+  applied: Map<string, LaneOverride>,
+): PathSegment[] {
   const [, laneIndex, field, item, ...rest] = problem.path;
   const lane = typeof laneIndex === "number" ? merged.lanes[laneIndex] : undefined;
   const key = typeof field === "string" ? (field as keyof Lane) : undefined;

@@ -86,18 +86,29 @@ export function parseCatalogOverlay(text: string, file: string): CatalogOverlay 
   for (const o of overrides) {
     const first = seen.get(o.name);
     if (first !== undefined) {
-      throw yaml.locate({ path: ["lanes", o.index, "name"], message: `lane "${o.name}" is already overridden at lanes[${first}]; give it one entry` });
+      throw yaml.locate({
+        path: ["lanes", o.index, "name"],
+        message: `lane "${o.name}" is already overridden at lanes[${first}]; give it one entry`,
+      });
     }
     seen.set(o.name, o.index);
     if (o.given.length === 0) {
-      throw yaml.locate({ path: ["lanes", o.index, "name"], message: `the entry for "${o.name}" gives nothing to override; add fields or remove it` });
+      throw yaml.locate({
+        path: ["lanes", o.index, "name"],
+        message: `the entry for "${o.name}" gives nothing to override; add fields or remove it`,
+      });
     }
   }
   return { file, overrides, lineOf: yaml.lineOf };
 }
 
 export function overlayTooBig(file: string, bytes: number): CatalogError {
-  return new CatalogError(file, "", 1, `the overlay is ${bytes} bytes; the limit is 1 MiB (${MAX_OVERLAY_BYTES} bytes): keep only site facts in it`);
+  return new CatalogError(
+    file,
+    "",
+    1,
+    `the overlay is ${bytes} bytes; the limit is 1 MiB (${MAX_OVERLAY_BYTES} bytes): keep only site facts in it`,
+  );
 }
 
 type Entry = z.output<typeof overrideEntry>;
@@ -145,7 +156,8 @@ function unwrap(schema: AnySchema): AnySchema {
   let s = schema;
   for (;;) {
     const def = s._zod.def as { type: string; innerType?: AnySchema; in?: AnySchema };
-    if (def.innerType) s = def.innerType; // default, optional, nullable
+    if (def.innerType)
+      s = def.innerType; // default, optional, nullable
     else if (def.type === "pipe" && def.in) s = def.in;
     else return s;
   }
@@ -183,12 +195,15 @@ export function closestName(typed: string, candidates: readonly string[]): strin
 /** Edits between two names, a swap of two neighbours counting as one (`smoek`). */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 2) return 3;
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const row = d[i]!;
       row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;

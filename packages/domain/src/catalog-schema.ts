@@ -56,9 +56,12 @@ const vmsSchema = z.strictObject({
 });
 
 /** `{node}` is the one placeholder an operation's argv may hold; anything else in braces is a typo worth saying. */
-const operationArgv = argv.refine((args) => args.every((a) => (a.match(/\{[^}]*\}/g) ?? []).every((m) => m === "{node}")), {
-  error: "the only placeholder an operation command may hold is {node}",
-});
+const operationArgv = argv.refine(
+  (args) => args.every((a) => (a.match(/\{[^}]*\}/g) ?? []).every((m) => m === "{node}")),
+  {
+    error: "the only placeholder an operation command may hold is {node}",
+  },
+);
 
 const operationSchema = z
   .strictObject({
@@ -67,14 +70,22 @@ const operationSchema = z
     command: operationArgv,
     endsHold: z.boolean().default(false),
   })
-  .transform(({ title, ...op }) => ({ ...op, title: title ?? op.name, perNode: op.command.some((a) => a.includes("{node}")) }));
+  .transform(({ title, ...op }) => ({
+    ...op,
+    title: title ?? op.name,
+    perNode: op.command.some((a) => a.includes("{node}")),
+  }));
 
 const operationsSchema = z.array(operationSchema).default(() => []);
 
 /** Environment names a lane may set; Proofboard's own PROOFBOARD_* variables are not theirs to change. */
 const envSchema = z
   .record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "environment names are letters, digits and '_', not starting with a digit" })
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: "environment names are letters, digits and '_', not starting with a digit",
+      })
       .refine((k) => !k.startsWith("PROOFBOARD_"), { error: "PROOFBOARD_* variables are set by Proofboard itself" }),
     z.string().refine((v) => !v.includes("\0"), { error: "an environment value cannot hold a NUL byte" }),
   )
@@ -110,14 +121,17 @@ export const laneSchema = z
     /** exit codes meaning "this host cannot run me" (the harness stopped at its preflight) */
     unsupportedExitCodes: z.array(z.number().int().min(1).max(255)).default(() => []),
     env: envSchema,
-    failureMarkers: z.array(z.string().min(3, { error: "a failure marker needs at least 3 characters" }).max(200)).max(50).default(() => []),
+    failureMarkers: z
+      .array(z.string().min(3, { error: "a failure marker needs at least 3 characters" }).max(200))
+      .max(50)
+      .default(() => []),
     operations: operationsSchema,
     triggers: z
       .strictObject({
         push: z.boolean().default(false),
         schedule: z
           .string()
-          .regex(/^[0-9*/,-]+( [0-9*/,-]+){4,5}$/, { error: "must be a cron pattern such as \"0 2 * * *\"" })
+          .regex(/^[0-9*/,-]+( [0-9*/,-]+){4,5}$/, { error: 'must be a cron pattern such as "0 2 * * *"' })
           .nullable()
           .default(null),
         branches: z.array(z.string().min(1)).default(() => ["main"]),
@@ -153,7 +167,8 @@ function kindOf(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${value}`;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return `${typeof value} ${value}`;
   return typeof value;
 }
 

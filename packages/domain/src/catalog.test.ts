@@ -48,10 +48,22 @@ describe("catalogs/ultracloud.yaml", () => {
   });
 
   it("transcribes the commands as argv, exactly as written in the document", () => {
-    expect(lane(catalog, "fresh-smoke").command).toEqual(["nix", "run", "./nix/test-cluster#cluster", "--", "fresh-smoke"]);
+    expect(lane(catalog, "fresh-smoke").command).toEqual([
+      "nix",
+      "run",
+      "./nix/test-cluster#cluster",
+      "--",
+      "fresh-smoke",
+    ]);
     // -L is Proofboard's one addition: without it a `nix build` lane prints none of its VMs' lines.
-    expect(lane(catalog, "baremetal-iso-e2e").command).toEqual(["nix", "build", "-L", ".#checks.x86_64-linux.baremetal-iso-e2e"]);
-    for (const l of catalog.lanes.filter((x) => x.command[1] === "build")) expect(l.command.slice(0, 3), l.name).toEqual(["nix", "build", "-L"]);
+    expect(lane(catalog, "baremetal-iso-e2e").command).toEqual([
+      "nix",
+      "build",
+      "-L",
+      ".#checks.x86_64-linux.baremetal-iso-e2e",
+    ]);
+    for (const l of catalog.lanes.filter((x) => x.command[1] === "build"))
+      expect(l.command.slice(0, 3), l.name).toEqual(["nix", "build", "-L"]);
     expect(lane(catalog, "single-node-quickstart").command).toEqual(["nix", "run", ".#single-node-quickstart"]);
     expect(lane(catalog, "publishable-kvm-suite").command).toEqual([
       "./nix/test-cluster/run-publishable-kvm-suite.sh",
@@ -68,7 +80,11 @@ describe("catalogs/ultracloud.yaml", () => {
       ".#nixosConfigurations.baremetal-qemu-worker.config.system.build.toplevel.drvPath",
     );
     expect(lane(catalog, "quickstart-flake-show").command).toEqual(["nix", "flake", "show", ".", "--all-systems"]);
-    for (const l of catalog.lanes) expect(l.command.every((arg) => !/[|;&]/.test(arg)), l.name).toBe(true);
+    for (const l of catalog.lanes)
+      expect(
+        l.command.every((arg) => !/[|;&]/.test(arg)),
+        l.name,
+      ).toBe(true);
   });
 
   it("requires nested KVM exactly for the fresh-* lanes and the suite wrapper", () => {
@@ -76,13 +92,23 @@ describe("catalogs/ultracloud.yaml", () => {
     expect(nested.sort()).toEqual(
       ["fresh-bench-storage", "fresh-demo-vm-webapp", "fresh-matrix", "fresh-smoke", "publishable-kvm-suite"].sort(),
     );
-    for (const name of ["single-node-quickstart", "baremetal-iso", "baremetal-iso-e2e", "deployer-vm-smoke", "portable-control-plane-regressions"]) {
+    for (const name of [
+      "single-node-quickstart",
+      "baremetal-iso",
+      "baremetal-iso-e2e",
+      "deployer-vm-smoke",
+      "portable-control-plane-regressions",
+    ]) {
       expect(lane(catalog, name).host, name).toBe("tcg");
     }
   });
 
   it("carries the three canonical profiles with their components", () => {
-    expect(catalog.profiles.map((p) => p.name)).toEqual(["single-node dev", "3-node HA control plane", "bare-metal bootstrap"]);
+    expect(catalog.profiles.map((p) => p.name)).toEqual([
+      "single-node dev",
+      "3-node HA control plane",
+      "bare-metal bootstrap",
+    ]);
     const [single, ha, metal] = catalog.profiles;
     expect(single?.requiredComponents).toEqual(["chainfire", "flaredb", "iam", "plasmavmc", "prismnet"]);
     expect(single?.optionalComponents).toHaveLength(9);
@@ -99,8 +125,16 @@ describe("catalogs/ultracloud.yaml", () => {
     expect(smoke.needs).toEqual(["canonical-profile-eval-guards"]);
     expect(smoke.profile).toBe("ha-control-plane");
     expect(lane(catalog, "baremetal-iso").consoles).toHaveLength(2);
-    expect(lane(catalog, "baremetal-iso").covers).toEqual(expect.arrayContaining(["deployer", "install-target", "nix-agent"]));
-    expect(lane(catalog, "single-node-quickstart").covers.sort()).toEqual(["chainfire", "flaredb", "iam", "plasmavmc", "prismnet"]);
+    expect(lane(catalog, "baremetal-iso").covers).toEqual(
+      expect.arrayContaining(["deployer", "install-target", "nix-agent"]),
+    );
+    expect(lane(catalog, "single-node-quickstart").covers.sort()).toEqual([
+      "chainfire",
+      "flaredb",
+      "iam",
+      "plasmavmc",
+      "prismnet",
+    ]);
     expect(lane(catalog, "portable-control-plane-regressions").needs).toEqual(["canonical-profile-eval-guards"]);
     expect(lane(catalog, "fresh-bench-storage").group).toBe("benchmark");
     const guard = lane(catalog, "canonical-profile-eval-guards");
@@ -159,10 +193,14 @@ describe("the demo target's catalog", () => {
 });
 
 describe("VM lanes", () => {
-  const base = 'version: 1\nname: t\nlanes:\n  - name: a\n    description: d\n    command: ["true"]\n    group: portable\n    host: tcg\n    timeoutSeconds: 60\n';
+  const base =
+    'version: 1\nname: t\nlanes:\n  - name: a\n    description: d\n    command: ["true"]\n    group: portable\n    host: tcg\n    timeoutSeconds: 60\n';
 
   it("adds the VMs the worker boots to the lane's consoles, with defaults", () => {
-    const catalog = parseCatalog(`${base}    consoles: [node01]\n    vms:\n      nodes: [node01, node02]\n      services: [chainfire]\n    serialLogs: work/serial/*.log\n    unsupportedExitCodes: [77]\n`, "t.yaml");
+    const catalog = parseCatalog(
+      `${base}    consoles: [node01]\n    vms:\n      nodes: [node01, node02]\n      services: [chainfire]\n    serialLogs: work/serial/*.log\n    unsupportedExitCodes: [77]\n`,
+      "t.yaml",
+    );
     const a = lane(catalog, "a");
     expect(a.consoles).toEqual(["node01", "node02"]);
     expect(a.vms).toEqual({ nodes: ["node01", "node02"], memoryMiB: 256, services: ["chainfire"], overlay: null });
@@ -171,8 +209,12 @@ describe("VM lanes", () => {
   });
 
   it("refuses paths that leave the commit", () => {
-    expect(() => parseCatalog(`${base}    serialLogs: ../../etc/*\n`, "t.yaml")).toThrow(/lanes\[0\]\.serialLogs: must be a relative path inside the commit/);
-    expect(() => parseCatalog(`${base}    vms:\n      nodes: [n1]\n      overlay: /etc\n`, "t.yaml")).toThrow(/lanes\[0\]\.vms\.overlay/);
+    expect(() => parseCatalog(`${base}    serialLogs: ../../etc/*\n`, "t.yaml")).toThrow(
+      /lanes\[0\]\.serialLogs: must be a relative path inside the commit/,
+    );
+    expect(() => parseCatalog(`${base}    vms:\n      nodes: [n1]\n      overlay: /etc\n`, "t.yaml")).toThrow(
+      /lanes\[0\]\.vms\.overlay/,
+    );
     expect(() => parseCatalog(`${base}    vms:\n      nodes: [harness]\n`, "t.yaml")).toThrow(/reserved/);
   });
 });

@@ -82,8 +82,12 @@ export function parseCatalog(text: string, file: string): Catalog {
   // a UTF-8 character is at most 3 bytes per UTF-16 unit: short texts skip the encoding (the domain runs in browsers too)
   const bytes = text.length * 3 > MAX_CATALOG_BYTES ? new TextEncoder().encode(text).length : 0;
   if (bytes > MAX_CATALOG_BYTES) {
-    throw new CatalogError(file, "", 1,
-      `the catalog is ${bytes.toLocaleString("en-US")} bytes; the limit is 1 MiB (${MAX_CATALOG_BYTES} bytes): shrink the file`);
+    throw new CatalogError(
+      file,
+      "",
+      1,
+      `the catalog is ${bytes.toLocaleString("en-US")} bytes; the limit is 1 MiB (${MAX_CATALOG_BYTES} bytes): shrink the file`,
+    );
   }
   const yaml = readYaml(text, file);
   const lanes = (yaml.value as { lanes?: unknown } | null)?.lanes;
@@ -144,7 +148,9 @@ export function problemsOf(issues: z.core.$ZodIssue[]): Problem[] {
       if (p.strayKeys.length === 0) return [{ path: p.path, message: p.message }];
       // point at the offending key itself, not at the mapping that holds it
       return p.strayKeys.map((key) => {
-        const meant = [...meantBy].find(([q, typed]) => typed === key && formatPath(q.path.slice(0, -1)) === formatPath(p.path));
+        const meant = [...meantBy].find(
+          ([q, typed]) => typed === key && formatPath(q.path.slice(0, -1)) === formatPath(p.path),
+        );
         const hint = meant ? ` (did you mean ${JSON.stringify(meant[0].path.at(-1))}?)` : "";
         return { path: [...p.path, key], message: `unknown field ${JSON.stringify(key)}${hint}` };
       });
@@ -154,11 +160,23 @@ export function problemsOf(issues: z.core.$ZodIssue[]): Problem[] {
 /** Names must be unique and every reference must resolve; checked in the order the sections usually appear. */
 export function findReferenceProblem(catalog: Catalog): Problem | null {
   return (
-    duplicateIn(catalog.profiles.map((p) => p.id), (i) => ["profiles", i, "id"], "profile id") ??
-    duplicateIn(catalog.lanes.map((l) => l.name), (i) => ["lanes", i, "name"], "lane name") ??
+    duplicateIn(
+      catalog.profiles.map((p) => p.id),
+      (i) => ["profiles", i, "id"],
+      "profile id",
+    ) ??
+    duplicateIn(
+      catalog.lanes.map((l) => l.name),
+      (i) => ["lanes", i, "name"],
+      "lane name",
+    ) ??
     laneProblem(catalog) ??
     findCycle(catalog.lanes) ??
-    duplicateIn(catalog.gates.map((g) => g.id), (i) => ["gates", i, "id"], "gate id") ??
+    duplicateIn(
+      catalog.gates.map((g) => g.id),
+      (i) => ["gates", i, "id"],
+      "gate id",
+    ) ??
     gateProblem(catalog)
   );
 }
@@ -168,7 +186,10 @@ function duplicateIn(values: string[], pathOf: (index: number) => PathSegment[],
   for (const [i, value] of values.entries()) {
     const earlier = firstIndex.get(value);
     if (earlier !== undefined) {
-      return { path: pathOf(i), message: `duplicate ${what} ${JSON.stringify(value)} (first at ${formatPath(pathOf(earlier))})` };
+      return {
+        path: pathOf(i),
+        message: `duplicate ${what} ${JSON.stringify(value)} (first at ${formatPath(pathOf(earlier))})`,
+      };
     }
     firstIndex.set(value, i);
   }
@@ -184,7 +205,11 @@ function laneProblem(catalog: Catalog): Problem | null {
     }
     const consoles = duplicateIn(lane.consoles, (j) => ["lanes", i, "consoles", j], "console");
     if (consoles) return consoles;
-    const ops = duplicateIn(lane.operations.map((o) => o.name), (j) => ["lanes", i, "operations", j, "name"], "operation");
+    const ops = duplicateIn(
+      lane.operations.map((o) => o.name),
+      (j) => ["lanes", i, "operations", j, "name"],
+      "operation",
+    );
     if (ops) return ops;
     const needs = duplicateIn(lane.needs, (j) => ["lanes", i, "needs", j], "need");
     if (needs) return needs;

@@ -5,7 +5,8 @@ const ESC = "\x1b";
 
 /** Every way to cut a buffer: whole, byte by byte, and in odd-sized pieces (mid-escape, mid-UTF-8). */
 function chunkings(buf: Buffer): Buffer[][] {
-  const pieces = (n: number) => Array.from({ length: Math.ceil(buf.length / n) }, (_, i) => buf.subarray(i * n, i * n + n));
+  const pieces = (n: number) =>
+    Array.from({ length: Math.ceil(buf.length / n) }, (_, i) => buf.subarray(i * n, i * n + n));
   return [[buf], pieces(1), pieces(7), pieces(64)];
 }
 
@@ -103,7 +104,8 @@ describe("searchQueryProblem", () => {
   it("refuses empty, over-long and control-character queries with a reason", () => {
     expect(searchQueryProblem("")).toMatch(/empty/);
     expect(searchQueryProblem("x".repeat(201))).toMatch(/longer than 200/);
-    for (const q of ["a\nb", `${ESC}[31m`, "nul\u0000", "\r", "\u009b"]) expect(searchQueryProblem(q)).toMatch(/control character/);
+    for (const q of ["a\nb", `${ESC}[31m`, "nul\u0000", "\r", "\u009b"])
+      expect(searchQueryProblem(q)).toMatch(/control character/);
     for (const q of ["x", "tab\there", "%_*?", "x".repeat(200), "日本語"]) expect(searchQueryProblem(q)).toBeNull();
     expect(() => new ConsoleMatcher("a\u0000")).toThrow(/control character/);
   });

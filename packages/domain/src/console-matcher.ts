@@ -31,7 +31,14 @@ export interface ConsoleMatch {
   end: number;
 }
 
-const enum State { Ground, Esc, EscIntermediate, Csi, Str, StrEsc }
+const enum State {
+  Ground,
+  Esc,
+  EscIntermediate,
+  Csi,
+  Str,
+  StrEsc,
+}
 
 /** Bytes of the current line kept for showing a match: this much before it, and after it. */
 const CONTEXT_BYTES = 600;
@@ -109,18 +116,30 @@ export class ConsoleMatcher {
             else if (b === 0x5d || b === 0x50 || b === 0x58 || b === 0x5e || b === 0x5f) state = State.Str;
             else if (b >= 0x20 && b <= 0x2f) state = State.EscIntermediate;
             else if (b >= 0x30 && b <= 0x7e) state = State.Ground;
-            else if (b !== 0x1b) { state = State.Ground; continue; }
+            else if (b !== 0x1b) {
+              state = State.Ground;
+              continue;
+            }
           } else if (state === State.EscIntermediate) {
             if (b >= 0x30 && b <= 0x7e) state = State.Ground;
-            else if (b < 0x20 || b > 0x2f) { state = State.Ground; continue; }
+            else if (b < 0x20 || b > 0x2f) {
+              state = State.Ground;
+              continue;
+            }
           } else if (state === State.Csi) {
             if (b >= 0x40 && b <= 0x7e) state = State.Ground;
             else if (b === 0x1b) state = State.Esc;
-            else if (b < 0x20 || b > 0x3f) { state = State.Ground; continue; }
+            else if (b < 0x20 || b > 0x3f) {
+              state = State.Ground;
+              continue;
+            }
           } else if (state === State.Str) {
             if (b === 0x07) state = State.Ground;
             else if (b === 0x1b) state = State.StrEsc;
-            else if (b === 0x0a) { state = State.Ground; continue; }
+            else if (b === 0x0a) {
+              state = State.Ground;
+              continue;
+            }
           } else {
             // ESC inside a string: ST ends it; anything else starts a new escape.
             state = State.Esc;

@@ -6,10 +6,12 @@ const ESC = "\x1b";
 describe("withoutEscapes", () => {
   it("drops colours, cursor moves, OSC titles and hyperlinks, \\r and other controls, and keeps tabs and text", () => {
     // systemd's own colouring of a failed unit, as a serial console shows it
-    expect(withoutEscapes(`[${ESC}[0;1;31mFAILED${ESC}[0m] Failed to start ${ESC}[0;1;39mfiberlb.service${ESC}[0m.\r`)).toBe(
-      "[FAILED] Failed to start fiberlb.service.",
-    );
-    expect(withoutEscapes(`${ESC}]0;root@node01: ~${ESC}\\prompt\t$ ${ESC}]8;;http://x${ESC}\\link${ESC}]8;;${ESC}\\`)).toBe("prompt\t$ link");
+    expect(
+      withoutEscapes(`[${ESC}[0;1;31mFAILED${ESC}[0m] Failed to start ${ESC}[0;1;39mfiberlb.service${ESC}[0m.\r`),
+    ).toBe("[FAILED] Failed to start fiberlb.service.");
+    expect(
+      withoutEscapes(`${ESC}]0;root@node01: ~${ESC}\\prompt\t$ ${ESC}]8;;http://x${ESC}\\link${ESC}]8;;${ESC}\\`),
+    ).toBe("prompt\t$ link");
     expect(withoutEscapes(`a${ESC}]0;title\x07b${ESC}(Bc${ESC}7d${ESC}[?25le\x00f\x08g\x9b31mh`)).toBe("abcdefgh");
     // A sequence cut by the end of the line must not leave its parameters behind.
     expect(withoutEscapes(`cut here${ESC}[0;3`)).toBe("cut here");
@@ -48,7 +50,10 @@ const SAME: [string, string][] = [
     "[   19.676674] systemd[1]: nix-daemon@0-1-779_780-1000.service: Consumed 706ms CPU time over 2.003s wall clock time, 84.1M memory peak.",
     "[   21.001234] systemd[1]: nix-daemon@0-1-779_780-1000.service: Consumed 611ms CPU time over 1.87s wall clock time, 84.1M memory peak.",
   ],
-  ["[   19.682836] su[807]: Successful su for person by root", "[   20.000001] su[811]: Successful su for person by root"],
+  [
+    "[   19.682836] su[807]: Successful su for person by root",
+    "[   20.000001] su[811]: Successful su for person by root",
+  ],
   // Proofboard's demo guest (Debian kernel 6.12.117, QEMU TCG), two boots of the same initrd
   [
     "[    0.249012] audit: type=2000 audit(1796075422.096:1): state=initialized audit_enabled=0 res=1",
@@ -82,19 +87,37 @@ const SAME: [string, string][] = [
     "enp1s0: Received new foreign route (configured): dst: 2001:db8::42/64, src: n/a, proto: kernel",
   ],
   ["BOOTP/DHCP, Request from 02:de:ad:be:ef:01, length 288", "BOOTP/DHCP, Request from 52:54:00:12:34:56, length 288"],
-  ["etcd listening on 10.0.2.15:2379 and [fe80::5054:ff:fe12:3456]:2380", "etcd listening on 10.0.2.16:2380 and [fe80::5054:ff:fe12:9999]:2381"],
-  ["2026-11-30T21:48:01.123Z INFO chainfire: raft: elected leader term 3", "2026-12-01T02:00:59Z INFO chainfire: raft: elected leader term 3"],
+  [
+    "etcd listening on 10.0.2.15:2379 and [fe80::5054:ff:fe12:3456]:2380",
+    "etcd listening on 10.0.2.16:2380 and [fe80::5054:ff:fe12:9999]:2381",
+  ],
+  [
+    "2026-11-30T21:48:01.123Z INFO chainfire: raft: elected leader term 3",
+    "2026-12-01T02:00:59Z INFO chainfire: raft: elected leader term 3",
+  ],
   ["12:00:01.250 deployer: plan applied", "23:59:59 deployer: plan applied"],
-  ["boot id 3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f, session c1a2b3c4d5e6", "boot id 9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b, session 77aa88bb99cc"],
-  ["Startup finished in 2.345s (kernel) + 5.3s (userspace) = 7.6s.", "Startup finished in 3s (kernel) + 12.03s (userspace) = 15.03s."],
-  [`${ESC}[32m[  OK  ]${ESC}[0m fiberlb: healthy (2 listeners, 6/6 backends up)\r`, "[  OK  ] fiberlb: healthy (2 listeners, 6/6 backends up)   "],
+  [
+    "boot id 3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f, session c1a2b3c4d5e6",
+    "boot id 9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b, session 77aa88bb99cc",
+  ],
+  [
+    "Startup finished in 2.345s (kernel) + 5.3s (userspace) = 7.6s.",
+    "Startup finished in 3s (kernel) + 12.03s (userspace) = 15.03s.",
+  ],
+  [
+    `${ESC}[32m[  OK  ]${ESC}[0m fiberlb: healthy (2 listeners, 6/6 backends up)\r`,
+    "[  OK  ] fiberlb: healthy (2 listeners, 6/6 backends up)   ",
+  ],
 ];
 
 /** Lines that differ in what they say, not only in values that always change. */
 const DIFFERENT: [string, string][] = [
   ["[  OK  ] fiberlb: healthy (2 listeners, 6/6 backends up)", "[FAILED] fiberlb: listener reconcile drops backends"],
   ["RESULT: PASS node03 (9 services healthy)", "RESULT: FAIL node03 (1 unhealthy)"],
-  ["[    6.369116] systemd[1]: Started backdoor.service.", "[    6.369116] systemd[1]: Failed to start backdoor.service."],
+  [
+    "[    6.369116] systemd[1]: Started backdoor.service.",
+    "[    6.369116] systemd[1]: Failed to start backdoor.service.",
+  ],
   ["flaredb: 12 regions, leader on node01", "flaredb: 11 regions, leader on node01"],
   ["Linux version 6.1.0-28-amd64", "Linux version 6.12.0-1-amd64"],
 ];
@@ -109,15 +132,31 @@ describe("normalizeLine", () => {
   });
 
   it("says what it replaced with readable placeholders", () => {
-    expect(normalizeLine("[   12.002000] chainfire[812]: raft: elected leader term 3")).toBe("[<clock>] chainfire[<pid>]: raft: elected leader term 3");
-    expect(normalizeLine("(finished: waiting for unit chainfire.service, in 11.80 seconds)")).toBe("(finished: waiting for unit chainfire.service, in <dur>)");
-    expect(normalizeLine("etcd on 10.0.2.15:2379, mac 52:54:00:12:34:56, at 0xffffffff81000000")).toBe("etcd on <ip>:<port>, mac <mac>, at 0x<hex>");
-    expect(normalizeLine("/nix/store/z90dlkgm8mrp13qixhi36ym14lkkz9sy-vm-test-run-statsd")).toBe("/nix/store/<hash>-vm-test-run-statsd");
-    expect(normalizeLine("Nov 30 21:48:01 node01 sshd[77]: Accepted key")).toBe("<time> node01 sshd[<pid>]: Accepted key");
+    expect(normalizeLine("[   12.002000] chainfire[812]: raft: elected leader term 3")).toBe(
+      "[<clock>] chainfire[<pid>]: raft: elected leader term 3",
+    );
+    expect(normalizeLine("(finished: waiting for unit chainfire.service, in 11.80 seconds)")).toBe(
+      "(finished: waiting for unit chainfire.service, in <dur>)",
+    );
+    expect(normalizeLine("etcd on 10.0.2.15:2379, mac 52:54:00:12:34:56, at 0xffffffff81000000")).toBe(
+      "etcd on <ip>:<port>, mac <mac>, at 0x<hex>",
+    );
+    expect(normalizeLine("/nix/store/z90dlkgm8mrp13qixhi36ym14lkkz9sy-vm-test-run-statsd")).toBe(
+      "/nix/store/<hash>-vm-test-run-statsd",
+    );
+    expect(normalizeLine("Nov 30 21:48:01 node01 sshd[77]: Accepted key")).toBe(
+      "<time> node01 sshd[<pid>]: Accepted key",
+    );
   });
 
   it("leaves ordinary words, versions, short numbers and C++-like names alone", () => {
-    for (const line of ["Run /init as init process", "UltraCloud guest node01 (kernel 6.12.117+deb12-amd64)", "std::vector<int> size 42", "deadbeef", "[FAILED] Failed to start sshd.service"]) {
+    for (const line of [
+      "Run /init as init process",
+      "UltraCloud guest node01 (kernel 6.12.117+deb12-amd64)",
+      "std::vector<int> size 42",
+      "deadbeef",
+      "[FAILED] Failed to start sshd.service",
+    ]) {
       expect(normalizeLine(line)).toBe(line);
     }
   });

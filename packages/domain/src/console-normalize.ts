@@ -21,7 +21,12 @@ export function withoutEscapes(line: string): string {
 }
 
 /** At most `max` characters of a plain line, cut around [start, end) so the match stays in view. */
-export function cutAround(text: string, start: number, end: number, max = 300): { text: string; start: number; end: number } {
+export function cutAround(
+  text: string,
+  start: number,
+  end: number,
+  max = 300,
+): { text: string; start: number; end: number } {
   if (text.length <= max) return { text, start, end };
   const room = Math.max(0, max - (end - start));
   let from = Math.max(0, start - Math.floor(room / 2));
@@ -43,9 +48,18 @@ const RULES: readonly [RegExp, string | ((m: string, ...groups: string[]) => str
   // Nix store hashes: 32 characters of Nix's base32 (no e, o, u, t) before a "-name".
   [/(?<![0-9a-z])[0-9a-df-np-sv-z]{32}(?=-)/g, "<hash>"],
   [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}\b)?)?/g, "<time>"],
-  [new RegExp(`\\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?${MONTH} {1,2}\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?`, "g"), "<time>"],
+  [
+    new RegExp(`\\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?${MONTH} {1,2}\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?`, "g"),
+    "<time>",
+  ],
   [/(?<![\w:-])(?:[0-9a-f]{2}([:-]))(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![\w:-])/gi, "<mac>"],
-  [new RegExp(`(?<![\\w:.])(?:(?:${HEX4}:){7}${HEX4}|(?:${HEX4}(?::${HEX4})*)?::(?:${HEX4}(?::${HEX4})*)?)(?![\\w:])`, "gi"), (m) => (m === "::" ? m : "<ip>")],
+  [
+    new RegExp(
+      `(?<![\\w:.])(?:(?:${HEX4}:){7}${HEX4}|(?:${HEX4}(?::${HEX4})*)?::(?:${HEX4}(?::${HEX4})*)?)(?![\\w:])`,
+      "gi",
+    ),
+    (m) => (m === "::" ? m : "<ip>"),
+  ],
   [/\[\s*\d+\.\d+\]/g, "[<clock>]"],
   // Epoch seconds with a fraction (the kernel's audit records: "audit(1796075422.096:1)").
   [/\baudit\(\d+(?:\.\d+)?:\d+\)/g, "audit(<time>)"],

@@ -22,13 +22,20 @@ const FORMS: Record<string, Form> = {
   piped: (l) => l,
   terminal: (l) => (SERIAL.test(l) ? `${DIM}${l}${RESET}` : l),
   "nix -L piped": (l) => `vm-test-run-demo> ${l}`,
-  "nix -L terminal": (l) => `\r\x1b[K${DIM}vm-test-run-demo> ${RESET}${SERIAL.test(l) ? `${DIM}${l}${RESET}` : l}${RESET}`,
+  "nix -L terminal": (l) =>
+    `\r\x1b[K${DIM}vm-test-run-demo> ${RESET}${SERIAL.test(l) ? `${DIM}${l}${RESET}` : l}${RESET}`,
 };
 
 /** Each line in the given form; a transcript already pasted in the -L form is rendered from its bare lines. */
 function render(plain: string, form: Form): Buffer {
   const bare = (l: string) => l.replace(/^vm-test-run-[^>]+> /, "");
-  return Buffer.from(plain.split("\n").map((l, i, all) => (i === all.length - 1 && l === "" ? "" : form(bare(l)))).join("\n"), "utf8");
+  return Buffer.from(
+    plain
+      .split("\n")
+      .map((l, i, all) => (i === all.length - 1 && l === "" ? "" : form(bare(l))))
+      .join("\n"),
+    "utf8",
+  );
 }
 
 function consolesOf(bytes: Buffer, declared: string[], pieces: number): Record<string, string> {
@@ -49,7 +56,8 @@ function expectedConsoles(plain: string, machines: string[]): Record<string, str
   for (const line of plain.split("\n")) {
     const m = SERIAL.exec(line.replace(/^vm-test-run-[^>]+> /, ""));
     const name = m?.[1]?.toLowerCase().replace(/_/g, "-");
-    if (m && name && machines.includes(name)) out[name] = (out[name] ?? "") + line.replace(/^vm-test-run-[^>]+> /, "").slice(m[0].length) + "\n";
+    if (m && name && machines.includes(name))
+      out[name] = (out[name] ?? "") + line.replace(/^vm-test-run-[^>]+> /, "").slice(m[0].length) + "\n";
   }
   return out;
 }
@@ -57,10 +65,18 @@ function expectedConsoles(plain: string, machines: string[]): Record<string, str
 const CASES: { file: string; declared: string[]; consoles: Record<string, number> }[] = [
   { file: "nixpkgs-pr533009-nginx-client-server-plain.log", declared: [], consoles: { client: 10 } },
   { file: "nixpkgs-pr178873-seafile-3vm-startup-2205.log", declared: [], consoles: { client1: 2, client2: 1 } },
-  { file: "nixpkgs-issue509254-openssh-server-client-serial.log", declared: ["server", "client"], consoles: { server: 13, client: 4 } },
+  {
+    file: "nixpkgs-issue509254-openssh-server-client-serial.log",
+    declared: ["server", "client"],
+    consoles: { server: 13, client: 4 },
+  },
   { file: "nixpkgs-issue442382-dev-console-plain-2511.log", declared: ["machine"], consoles: { machine: 5 } },
   { file: "nixpkgs-pr161859-switchtest-failed-2205.log", declared: ["machine"], consoles: { machine: 2 } },
-  { file: "nixcommunity-flake-firefox-nightly-pr12-print-build-logs.log", declared: ["machine"], consoles: { machine: 1 } },
+  {
+    file: "nixcommunity-flake-firefox-nightly-pr12-print-build-logs.log",
+    declared: ["machine"],
+    consoles: { machine: 1 },
+  },
 ];
 
 describe("real NixOS test transcripts", () => {
@@ -72,12 +88,18 @@ describe("real NixOS test transcripts", () => {
   for (const c of CASES) {
     it(`splits ${c.file} the same in every form and chunking`, () => {
       const plain = read(c.file).toString("utf8");
-      const announced = [...plain.matchAll(/^(?:vm-test-run-[^>]+> )?([A-Za-z0-9_]+): starting vm$/gm)].map((m) => m[1]!);
+      const announced = [...plain.matchAll(/^(?:vm-test-run-[^>]+> )?([A-Za-z0-9_]+): starting vm$/gm)].map(
+        (m) => m[1]!,
+      );
       const expected = expectedConsoles(plain, [...c.declared, ...announced]);
-      expect(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v.split("\n").length - 1]))).toEqual(c.consoles);
+      expect(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v.split("\n").length - 1]))).toEqual(
+        c.consoles,
+      );
       for (const [name, form] of Object.entries(FORMS)) {
         for (const pieces of [1, 7, 64]) {
-          expect(consolesOf(render(plain, form), c.declared, pieces), `${name} in ${pieces} piece(s)`).toEqual(expected);
+          expect(consolesOf(render(plain, form), c.declared, pieces), `${name} in ${pieces} piece(s)`).toEqual(
+            expected,
+          );
         }
       }
     });
@@ -95,10 +117,20 @@ describe("real NixOS test transcripts", () => {
 
   it("finds the failure in failed transcripts", () => {
     const first = (file: string) => new MarkerScanner().push(read(file))[0];
-    expect(first("nixpkgs-pr161859-switchtest-failed-2205.log")).toMatchObject({ kind: "test-error", text: expect.stringContaining('Test "services" failed with error') });
+    expect(first("nixpkgs-pr161859-switchtest-failed-2205.log")).toMatchObject({
+      kind: "test-error",
+      text: expect.stringContaining('Test "services" failed with error'),
+    });
     expect(first("nixpkgs-issue43800-nfs-kernel-panic-perl-1803.log")).toMatchObject({ kind: "kernel-panic" });
     const installer = new MarkerScanner().push(read("nixpkgs-issue96361-installer-failed-traceback-2009.log"));
-    expect(installer.map((m) => [m.line, m.kind])).toEqual([[2, "test-error"], [4, "traceback"], [11, "test-error"]]);
-    expect(first("nixpkgs-pr427968-systemd-boot-failed-nix-error-tail.log")).toMatchObject({ kind: "test-error", text: expect.stringContaining("AssertionError: systemd-boot not copied") });
+    expect(installer.map((m) => [m.line, m.kind])).toEqual([
+      [2, "test-error"],
+      [4, "traceback"],
+      [11, "test-error"],
+    ]);
+    expect(first("nixpkgs-pr427968-systemd-boot-failed-nix-error-tail.log")).toMatchObject({
+      kind: "test-error",
+      text: expect.stringContaining("AssertionError: systemd-boot not copied"),
+    });
   });
 });

@@ -60,9 +60,17 @@ describe("NixOS test-driver split", () => {
       `\r\x1b[K${DIM}vm-test-run-foo> ${RESET}${DIM}machine # ${vm}${RESET}${RESET}\n`,
     ];
     for (const form of forms) {
-      expect(parseDriverLine(Buffer.from(form)), JSON.stringify(form)).toEqual({ kind: "serial", machine: "machine", data: Buffer.from(`${vm}\n`) });
+      expect(parseDriverLine(Buffer.from(form)), JSON.stringify(form)).toEqual({
+        kind: "serial",
+        machine: "machine",
+        data: Buffer.from(`${vm}\n`),
+      });
     }
-    for (const announce of ["machine: starting vm\n", "vm-test-run-foo> machine: starting vm\n", `${DIM}vm-test-run-foo> ${RESET}machine: starting vm\n`]) {
+    for (const announce of [
+      "machine: starting vm\n",
+      "vm-test-run-foo> machine: starting vm\n",
+      `${DIM}vm-test-run-foo> ${RESET}machine: starting vm\n`,
+    ]) {
       expect(parseDriverLine(Buffer.from(announce))).toEqual({ kind: "announce", machine: "machine" });
     }
   });
@@ -78,10 +86,16 @@ describe("NixOS test-driver split", () => {
     ]);
     const results = chunkings(stream).map((c) => split(c));
     for (const r of results) expect(r).toEqual(results[0]);
-    expect(Buffer.from(results[0]!.consoles.machine!, "latin1").equals(Buffer.concat([
-      Buffer.from("caf"), Buffer.from([0xc3, 0xa9]), Buffer.from(" \xff\xfe raw \n", "latin1"),
-      Buffer.from("[    1.0] plain piped line\nlast line without a newline"),
-    ]))).toBe(true);
+    expect(
+      Buffer.from(results[0]!.consoles.machine!, "latin1").equals(
+        Buffer.concat([
+          Buffer.from("caf"),
+          Buffer.from([0xc3, 0xa9]),
+          Buffer.from(" \xff\xfe raw \n", "latin1"),
+          Buffer.from("[    1.0] plain piped line\nlast line without a newline"),
+        ]),
+      ),
+    ).toBe(true);
   });
 
   it("never turns an ordinary harness line containing ' # ' into a console", () => {
@@ -102,13 +116,19 @@ describe("NixOS test-driver split", () => {
   });
 
   it("leaves the machines the worker boots itself to the worker", () => {
-    const { consoles } = split([Buffer.from("node01: starting vm\nnode01 # echo\nnode02 # other\n")], ["node02"], ["node01"]);
+    const { consoles } = split(
+      [Buffer.from("node01: starting vm\nnode01 # echo\nnode02 # other\n")],
+      ["node02"],
+      ["node01"],
+    );
     expect(consoles).toEqual({ node02: "other\n" });
   });
 
   it("stops buffering an endless line instead of growing without bound", () => {
     const s = new DriverSplitter(new Set(["node01"]));
     expect(s.push(Buffer.concat([Buffer.from(`${DIM}node01 # `), Buffer.alloc(100_000, 0x41)])).lines).toEqual([]);
-    expect(s.push(Buffer.from(`tail${RESET}\n${DIM}node01 # next${RESET}\n`)).lines).toEqual([{ console: "node01", data: Buffer.from("next\n") }]);
+    expect(s.push(Buffer.from(`tail${RESET}\n${DIM}node01 # next${RESET}\n`)).lines).toEqual([
+      { console: "node01", data: Buffer.from("next\n") },
+    ]);
   });
 });

@@ -62,7 +62,14 @@ function lineClear(line: Buffer, at: number): number {
   for (;;) {
     if (line[i] === CR) i++;
     else if (line[i] === ESC && line[i + 1] === 0x5b && line[i + 2] === 0x4b) i += 3;
-    else if (line[i] === ESC && line[i + 1] === 0x5b && line[i + 2]! >= 0x30 && line[i + 2]! <= 0x32 && line[i + 3] === 0x4b) i += 4;
+    else if (
+      line[i] === ESC &&
+      line[i + 1] === 0x5b &&
+      line[i + 2]! >= 0x30 &&
+      line[i + 2]! <= 0x32 &&
+      line[i + 3] === 0x4b
+    )
+      i += 4;
     else return i - at;
   }
 }
@@ -82,9 +89,7 @@ function opensStyle(sgr: Buffer): boolean {
   return last !== "" && last !== "m" && last !== "0m";
 }
 
-export type DriverLine =
-  | { kind: "serial"; machine: string; data: Buffer }
-  | { kind: "announce"; machine: string };
+export type DriverLine = { kind: "serial"; machine: string; data: Buffer } | { kind: "announce"; machine: string };
 
 /**
  * One complete line (with its "\n", if it had one) read as driver output, or null. `data` is the
@@ -107,7 +112,8 @@ export function parseDriverLine(line: Buffer): DriverLine | null {
     let end = body.length;
     // The driver's RESET_ALL closes a DIM it opened; a terminal progress bar adds one more.
     for (let wrappers = (dimmed ? 1 : 0) + (cleared ? 1 : 0); wrappers > 0; wrappers--) {
-      if (end - RESET.length >= sep + SEPARATOR.length && body.subarray(end - RESET.length, end).equals(RESET)) end -= RESET.length;
+      if (end - RESET.length >= sep + SEPARATOR.length && body.subarray(end - RESET.length, end).equals(RESET))
+        end -= RESET.length;
     }
     const data = body.subarray(sep + SEPARATOR.length, end);
     return { kind: "serial", machine, data: hasNl ? Buffer.concat([data, Buffer.from("\n")]) : Buffer.from(data) };

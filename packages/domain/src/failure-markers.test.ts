@@ -3,12 +3,20 @@ import { MarkerScanner, markerOf, plainLine } from "./failure-markers";
 
 describe("failure markers", () => {
   it("knows a kernel panic, a failed unit, a traceback, a test-driver error and FAIL:", () => {
-    expect(markerOf("[    7.112233] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)", [])).toBe("kernel-panic");
+    expect(
+      markerOf("[    7.112233] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)", []),
+    ).toBe("kernel-panic");
     expect(markerOf("[FAILED] Failed to start chainfire.service - Chainfire raft member.", [])).toBe("failed-unit");
     expect(markerOf("Traceback (most recent call last):", [])).toBe("traceback");
-    expect(markerOf('Test "Run tests" failed with error: "command `curl -f http://server` failed (exit code 7)"', [])).toBe("test-error");
-    expect(markerOf("error: builder for '/nix/store/abc-vm-test-run-foo.drv' failed with exit code 1;", [])).toBe("test-error");
-    expect(markerOf("vm-test-run-foo> error: builder for '/nix/store/abc-vm-test-run-foo.drv' failed with exit code 1", [])).toBe("test-error");
+    expect(
+      markerOf('Test "Run tests" failed with error: "command `curl -f http://server` failed (exit code 7)"', []),
+    ).toBe("test-error");
+    expect(markerOf("error: builder for '/nix/store/abc-vm-test-run-foo.drv' failed with exit code 1;", [])).toBe(
+      "test-error",
+    );
+    expect(
+      markerOf("vm-test-run-foo> error: builder for '/nix/store/abc-vm-test-run-foo.drv' failed with exit code 1", []),
+    ).toBe("test-error");
     expect(markerOf("!!! RequestedAssertionFailed: command `false` failed (exit code 1)", [])).toBe("test-error");
     expect(markerOf("!!! ", [])).toBeNull();
     expect(markerOf("[fresh-matrix] 21:00:01 FAIL: node03: fiberlb unhealthy", [])).toBe("fail");
@@ -40,7 +48,9 @@ describe("failure markers", () => {
     expect(found.map((m) => m.line)).toEqual([1, 2]);
     expect(s.lines).toBe(3);
     const long = new MarkerScanner();
-    expect(long.push(Buffer.concat([Buffer.alloc(10_000, 0x41), Buffer.from(" Kernel panic - not syncing\n")]))).toEqual([]);
+    expect(
+      long.push(Buffer.concat([Buffer.alloc(10_000, 0x41), Buffer.from(" Kernel panic - not syncing\n")])),
+    ).toEqual([]);
     expect(long.lines).toBe(1);
   });
 

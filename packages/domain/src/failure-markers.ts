@@ -5,7 +5,15 @@
  * commit's catalog must not be able to make the worker backtrack for minutes).
  */
 
-export const MARKER_KINDS = ["kernel-panic", "kernel-oops", "failed-unit", "traceback", "test-error", "fail", "catalog"] as const;
+export const MARKER_KINDS = [
+  "kernel-panic",
+  "kernel-oops",
+  "failed-unit",
+  "traceback",
+  "test-error",
+  "fail",
+  "catalog",
+] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 
 export interface ConsoleMarker {
@@ -21,13 +29,19 @@ export interface ConsoleMarker {
 /** The built-in markers, first match wins; each is a line a person would call the failure. */
 const BUILT_IN: [MarkerKind, RegExp][] = [
   ["kernel-panic", /Kernel panic - not syncing/],
-  ["kernel-oops", /\b(BUG: (unable to handle|kernel NULL pointer|soft lockup|scheduling while atomic)|Oops: [0-9a-f]{4}|general protection fault)/],
+  [
+    "kernel-oops",
+    /\b(BUG: (unable to handle|kernel NULL pointer|soft lockup|scheduling while atomic)|Oops: [0-9a-f]{4}|general protection fault)/,
+  ],
   // systemd's "[FAILED] Failed to start foo.service." (its colours are gone by then)
   ["failed-unit", /\[FAILED\]/],
   ["traceback", /Traceback \(most recent call last\):/],
   // The NixOS test driver and nix: a test that raised, a command that must succeed, a builder that
   // failed; since 2025 the driver prefixes its error lines with "!!! ".
-  ["test-error", /(^(\S+> )?!!! \S|Test ".*" failed with error|failed with error: |RequestedAssertionFailed|AssertionError|^(\S+> )?error: (builder for|Cannot build|.*failed with exit code)|command `.*` (failed|unexpectedly succeeded))/],
+  [
+    "test-error",
+    /(^(\S+> )?!!! \S|Test ".*" failed with error|failed with error: |RequestedAssertionFailed|AssertionError|^(\S+> )?error: (builder for|Cannot build|.*failed with exit code)|command `.*` (failed|unexpectedly succeeded))/,
+  ],
   ["fail", /(^|[\s[(>:])FAIL(ED)?:/],
 ];
 

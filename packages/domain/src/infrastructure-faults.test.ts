@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  cleanFaultMessage, faultSummary, formatWait, infrastructureRetryReason, nextInfrastructureRetry, retryStartsIn, TARGET_FAULT_MAX_CHARS,
+  cleanFaultMessage,
+  faultSummary,
+  formatWait,
+  infrastructureRetryReason,
+  nextInfrastructureRetry,
+  retryStartsIn,
+  TARGET_FAULT_MAX_CHARS,
 } from "./infrastructure-faults";
 
 describe("nextInfrastructureRetry", () => {
@@ -31,14 +37,22 @@ describe("nextInfrastructureRetry", () => {
 
 describe("retry texts", () => {
   it("says which retry it is and when it starts", () => {
-    expect(infrastructureRetryReason({ number: 2, of: 3, delaySeconds: 30 })).toBe("automatic retry 2 of 3 after an infrastructure fault; starts in 30 s");
-    expect(infrastructureRetryReason({ number: 3, of: 3, delaySeconds: 120 })).toBe("automatic retry 3 of 3 after an infrastructure fault; starts in 2 min");
-    expect(infrastructureRetryReason({ number: 1, of: 3, delaySeconds: 0 })).toBe("automatic retry 1 of 3 after an infrastructure fault");
+    expect(infrastructureRetryReason({ number: 2, of: 3, delaySeconds: 30 })).toBe(
+      "automatic retry 2 of 3 after an infrastructure fault; starts in 30 s",
+    );
+    expect(infrastructureRetryReason({ number: 3, of: 3, delaySeconds: 120 })).toBe(
+      "automatic retry 3 of 3 after an infrastructure fault; starts in 2 min",
+    );
+    expect(infrastructureRetryReason({ number: 1, of: 3, delaySeconds: 0 })).toBe(
+      "automatic retry 1 of 3 after an infrastructure fault",
+    );
   });
 
   it("counts down to the due time, then says nothing", () => {
     const now = new Date("2026-12-01T10:00:00Z");
-    expect(retryStartsIn(new Date("2026-12-01T10:00:22.400Z"), now)).toBe("automatic retry after an infrastructure fault; starts in 23 s");
+    expect(retryStartsIn(new Date("2026-12-01T10:00:22.400Z"), now)).toBe(
+      "automatic retry after an infrastructure fault; starts in 23 s",
+    );
     expect(retryStartsIn(now, now)).toBeNull();
     expect([formatWait(0), formatWait(119), formatWait(121), formatWait(-3)]).toEqual(["0 s", "119 s", "3 min", "0 s"]);
   });
@@ -46,8 +60,11 @@ describe("retry texts", () => {
 
 describe("cleanFaultMessage", () => {
   it("keeps git's words and joins its lines", () => {
-    expect(cleanFaultMessage("git fetch failed: fatal: bad object refs/heads/broken\nerror: origin did not send all necessary objects\n"))
-      .toBe("git fetch failed: fatal: bad object refs/heads/broken / error: origin did not send all necessary objects");
+    expect(
+      cleanFaultMessage(
+        "git fetch failed: fatal: bad object refs/heads/broken\nerror: origin did not send all necessary objects\n",
+      ),
+    ).toBe("git fetch failed: fatal: bad object refs/heads/broken / error: origin did not send all necessary objects");
   });
 
   it("drops escape sequences and control characters, so a hostile remote cannot paint the page or the terminal", () => {
@@ -68,8 +85,11 @@ describe("cleanFaultMessage", () => {
 
 describe("faultSummary", () => {
   it("shows git's first line and marks what it leaves out", () => {
-    expect(faultSummary("git fetch failed: fatal: bad object refs/heads/broken / error: origin did not send all necessary objects"))
-      .toBe("fatal: bad object refs/heads/broken …");
+    expect(
+      faultSummary(
+        "git fetch failed: fatal: bad object refs/heads/broken / error: origin did not send all necessary objects",
+      ),
+    ).toBe("fatal: bad object refs/heads/broken …");
     expect(faultSummary("connection refused")).toBe("connection refused");
     expect(faultSummary("y".repeat(300), 10)).toBe(`${"y".repeat(10)} …`);
   });

@@ -25,7 +25,8 @@ export function nextInfrastructureRetry(retriesSoFar: number, maxRetries: number
   if (retriesSoFar >= maxRetries) return null;
   const number = retriesSoFar + 1;
   const delaySeconds =
-    FIRST_DELAYS_SECONDS[number - 1] ?? Math.min(LONGEST_DELAY_SECONDS, FIRST_DELAYS_SECONDS.at(-1)! * 4 ** (number - FIRST_DELAYS_SECONDS.length));
+    FIRST_DELAYS_SECONDS[number - 1] ??
+    Math.min(LONGEST_DELAY_SECONDS, FIRST_DELAYS_SECONDS.at(-1)! * 4 ** (number - FIRST_DELAYS_SECONDS.length));
   return { number, of: maxRetries, delaySeconds };
 }
 

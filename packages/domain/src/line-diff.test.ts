@@ -4,7 +4,9 @@ import { diffLines, hunks, type Edit } from "./line-diff";
 /** Longest common subsequence by dynamic programming: what a minimal diff keeps. */
 function lcs(a: string[], b: string[]): number {
   const t = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) t[i]![j] = a[i - 1] === b[j - 1] ? t[i - 1]![j - 1]! + 1 : Math.max(t[i - 1]![j]!, t[i]![j - 1]!);
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      t[i]![j] = a[i - 1] === b[j - 1] ? t[i - 1]![j - 1]! + 1 : Math.max(t[i - 1]![j]!, t[i]![j - 1]!);
   return t[a.length]![b.length]!;
 }
 
@@ -39,7 +41,11 @@ describe("diffLines", () => {
   it("finds one changed line among equal ones", () => {
     const a = ["boot", "deployer ok", "fiberlb ok", "PASS"];
     const b = ["boot", "deployer ok", "fiberlb FAILED", "FAIL"];
-    expect(diffLines(a, b, 10)!.map((e) => e.op).join("")).toBe("==--++");
+    expect(
+      diffLines(a, b, 10)!
+        .map((e) => e.op)
+        .join(""),
+    ).toBe("==--++");
     expect(diffLines([], [], 0)).toEqual([]);
     expect(diffLines(["x"], [], 1)).toEqual([{ op: "-", a: 0, b: -1 }]);
   });

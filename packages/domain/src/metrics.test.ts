@@ -3,10 +3,24 @@ import { isRegression, lowerIsBetter, parseMetricLine } from "./metrics";
 
 describe("benchmark metrics", () => {
   it("parses the documented line format and nothing else", () => {
-    expect(parseMetricLine("PROOFBOARD_METRIC write_throughput=412.5 MB/s")).toEqual({ name: "write_throughput", value: 412.5, unit: "MB/s" });
-    expect(parseMetricLine("PROOFBOARD_METRIC p99_latency=3.2e-3 s\r")).toEqual({ name: "p99_latency", value: 0.0032, unit: "s" });
+    expect(parseMetricLine("PROOFBOARD_METRIC write_throughput=412.5 MB/s")).toEqual({
+      name: "write_throughput",
+      value: 412.5,
+      unit: "MB/s",
+    });
+    expect(parseMetricLine("PROOFBOARD_METRIC p99_latency=3.2e-3 s\r")).toEqual({
+      name: "p99_latency",
+      value: 0.0032,
+      unit: "s",
+    });
     expect(parseMetricLine("PROOFBOARD_METRIC iops=1200")).toEqual({ name: "iops", value: 1200, unit: "" });
-    for (const bad of ["PROOFBOARD_METRIC =1", "PROOFBOARD_METRIC x=abc", "x PROOFBOARD_METRIC a=1", "PROOFBOARD_METRIC ../a=1", "PROOFBOARD_METRIC a=1 \x1b[31m"]) {
+    for (const bad of [
+      "PROOFBOARD_METRIC =1",
+      "PROOFBOARD_METRIC x=abc",
+      "x PROOFBOARD_METRIC a=1",
+      "PROOFBOARD_METRIC ../a=1",
+      "PROOFBOARD_METRIC a=1 \x1b[31m",
+    ]) {
       expect(parseMetricLine(bad), bad).toBeNull();
     }
   });

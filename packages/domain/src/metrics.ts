@@ -9,7 +9,8 @@ export interface Metric {
   unit: string;
 }
 
-const LINE = /^PROOFBOARD_METRIC ([a-z0-9][a-z0-9._-]{0,63})=(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?: +([^\x00-\x1f]{1,32}))?\s*$/i;
+const LINE =
+  /^PROOFBOARD_METRIC ([a-z0-9][a-z0-9._-]{0,63})=(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(?: +([^\x00-\x1f]{1,32}))?\s*$/i;
 
 export function parseMetricLine(line: string): Metric | null {
   const m = LINE.exec(line.replace(/\r$/, ""));
@@ -21,7 +22,10 @@ export function parseMetricLine(line: string): Metric | null {
 
 /** Durations, latencies and error counts get better as they fall; throughputs and rates as they rise. */
 export function lowerIsBetter(unit: string, name = ""): boolean {
-  return /^(ns|us|µs|ms|s|sec|seconds|min|errors?|retries|%)$/i.test(unit.trim()) || /latency|duration|time|errors?$/i.test(name);
+  return (
+    /^(ns|us|µs|ms|s|sec|seconds|min|errors?|retries|%)$/i.test(unit.trim()) ||
+    /latency|duration|time|errors?$/i.test(name)
+  );
 }
 
 /** How far a value may move the wrong way from the recent median before it counts as a regression. */
@@ -37,5 +41,7 @@ export function isRegression(values: number[], unit: string, name = ""): boolean
   const before = values.slice(-6, -1).sort((a, b) => a - b);
   const median = before[Math.floor(before.length / 2)]!;
   if (median === 0) return null;
-  return lowerIsBetter(unit, name) ? latest > median * (1 + REGRESSION_TOLERANCE) : latest < median * (1 - REGRESSION_TOLERANCE);
+  return lowerIsBetter(unit, name)
+    ? latest > median * (1 + REGRESSION_TOLERANCE)
+    : latest < median * (1 - REGRESSION_TOLERANCE);
 }

@@ -29,25 +29,56 @@ function lane(name: string, needs: string[] = []): Lane {
   };
 }
 
-const gate = (id: string, lanes: string[], release: boolean): Gate => ({ id, name: id, description: "", lanes, release });
+const gate = (id: string, lanes: string[], release: boolean): Gate => ({
+  id,
+  name: id,
+  description: "",
+  lanes,
+  release,
+});
 
 // catalog order (guard, iso, e2e, smoke, matrix, bench) differs from the gates' order on purpose
 const CATALOG: Catalog = {
   version: 1,
   name: "t",
   profiles: [],
-  lanes: [lane("guard"), lane("iso", ["guard"]), lane("e2e", ["guard"]), lane("smoke", ["guard"]), lane("matrix", ["smoke"]), lane("bench")],
-  gates: [gate("metal", ["e2e", "iso"], true), gate("kvm", ["smoke", "matrix"], true), gate("guards", ["guard"], false)],
+  lanes: [
+    lane("guard"),
+    lane("iso", ["guard"]),
+    lane("e2e", ["guard"]),
+    lane("smoke", ["guard"]),
+    lane("matrix", ["smoke"]),
+    lane("bench"),
+  ],
+  gates: [
+    gate("metal", ["e2e", "iso"], true),
+    gate("kvm", ["smoke", "matrix"], true),
+    gate("guards", ["guard"], false),
+  ],
 };
 
 let seq = 0;
-function run(laneName: string, status: RunStatus, opts: { sha?: string; at?: number; attempt?: number } = {}): RunSummary {
+function run(
+  laneName: string,
+  status: RunStatus,
+  opts: { sha?: string; at?: number; attempt?: number } = {},
+): RunSummary {
   seq += 1;
   const queuedAt = new Date(Date.UTC(2025, 0, 1, 0, 0, opts.at ?? seq));
-  return { id: `r${seq}`, lane: laneName, commitSha: opts.sha ?? HEAD, status, attempt: opts.attempt ?? 1, queuedAt, startedAt: null, finishedAt: null };
+  return {
+    id: `r${seq}`,
+    lane: laneName,
+    commitSha: opts.sha ?? HEAD,
+    status,
+    attempt: opts.attempt ?? 1,
+    queuedAt,
+    startedAt: null,
+    finishedAt: null,
+  };
 }
 
-const readiness = (runs: RunSummary[], catalog: Catalog = CATALOG) => computeBranchReadiness({ headSha: HEAD, catalog, runs });
+const readiness = (runs: RunSummary[], catalog: Catalog = CATALOG) =>
+  computeBranchReadiness({ headSha: HEAD, catalog, runs });
 const allPassed = () => CATALOG.lanes.map((l) => run(l.name, "passed"));
 
 describe("computeBranchReadiness", () => {
@@ -62,7 +93,14 @@ describe("computeBranchReadiness", () => {
   it("does not count a pass on an older commit: it is stale", () => {
     const oldPass = run("iso", "passed", { sha: OLD });
     const r = readiness([...allPassed().filter((x) => x.lane !== "iso"), oldPass]);
-    expect(r.lanes.iso).toEqual({ lane: "iso", state: "never-run", headRun: null, rerun: null, stalePass: oldPass, flaky: false });
+    expect(r.lanes.iso).toEqual({
+      lane: "iso",
+      state: "never-run",
+      headRun: null,
+      rerun: null,
+      stalePass: oldPass,
+      flaky: false,
+    });
     expect(r.releaseReady).toBe(false);
     expect(r.gates[0]).toMatchObject({ green: false, missing: ["iso"] });
     expect(r.missing).toEqual(["iso"]);
@@ -70,12 +108,19 @@ describe("computeBranchReadiness", () => {
 
   it("keeps the stale pass next to a failure on the head, and drops it once the head passes", () => {
     const oldPass = run("smoke", "passed", { sha: OLD });
-    expect(readiness([oldPass, run("smoke", "failed")]).lanes.smoke).toMatchObject({ state: "failed", stalePass: oldPass });
+    expect(readiness([oldPass, run("smoke", "failed")]).lanes.smoke).toMatchObject({
+      state: "failed",
+      stalePass: oldPass,
+    });
     expect(readiness([oldPass, run("smoke", "passed")]).lanes.smoke?.stalePass).toBeNull();
     // a newer pass on an older commit is still not the head's: "latest" is about the head only
     const head = run("smoke", "failed", { at: 1 });
     const newerOld = run("smoke", "passed", { sha: OLD, at: 50 });
-    expect(readiness([head, newerOld]).lanes.smoke).toMatchObject({ state: "failed", headRun: head, stalePass: newerOld });
+    expect(readiness([head, newerOld]).lanes.smoke).toMatchObject({
+      state: "failed",
+      headRun: head,
+      stalePass: newerOld,
+    });
   });
 
   it("lets the latest run on the head decide: a failed rerun after a pass makes the lane failed", () => {
@@ -90,7 +135,10 @@ describe("computeBranchReadiness", () => {
   it("breaks queue-time ties by attempt", () => {
     const later = run("iso", "passed", { at: 5, attempt: 2 });
     expect(readiness([later, run("iso", "lost", { at: 5, attempt: 1 })]).lanes.iso?.headRun).toBe(later);
-    expect(readiness([run("iso", "passed", { at: 5, attempt: 1 }), run("iso", "lost", { at: 5, attempt: 2 })]).lanes.iso?.state).toBe("failed");
+    expect(
+      readiness([run("iso", "passed", { at: 5, attempt: 1 }), run("iso", "lost", { at: 5, attempt: 2 })]).lanes.iso
+        ?.state,
+    ).toBe("failed");
   });
 
   it("maps every run status to a lane state", () => {
@@ -105,11 +153,16 @@ describe("computeBranchReadiness", () => {
       ["lost", "failed"],
       ["error", "failed"],
     ];
-    for (const [status, state] of cases) expect(readiness([run("guard", status)]).lanes.guard?.state, status).toBe(state);
+    for (const [status, state] of cases)
+      expect(readiness([run("guard", status)]).lanes.guard?.state, status).toBe(state);
   });
 
   it("is not ready while a release lane is running or queued", () => {
-    const r = readiness([...allPassed().filter((x) => x.lane !== "iso" && x.lane !== "matrix"), run("iso", "running"), run("matrix", "queued")]);
+    const r = readiness([
+      ...allPassed().filter((x) => x.lane !== "iso" && x.lane !== "matrix"),
+      run("iso", "running"),
+      run("matrix", "queued"),
+    ]);
     expect([r.lanes.iso?.state, r.lanes.matrix?.state]).toEqual(["running", "queued"]);
     expect(r.releaseReady).toBe(false);
   });
@@ -146,7 +199,13 @@ describe("a verdict stands until a newer result replaces it", () => {
       const pass = run("smoke", "passed", { at: 10 });
       const again = run("smoke", status, { at: 20, attempt: 2 });
       const r = readiness([...others(), pass, again]);
-      expect(r.lanes.smoke, status).toMatchObject({ state: "passed", headRun: pass, rerun: again, flaky: false, stalePass: null });
+      expect(r.lanes.smoke, status).toMatchObject({
+        state: "passed",
+        headRun: pass,
+        rerun: again,
+        flaky: false,
+        stalePass: null,
+      });
       expect(r.releaseReady, status).toBe(true);
       expect(r.missing, status).toEqual([]);
       expect(runUnderWay(r.lanes.smoke), status).toBe(again);
@@ -217,15 +276,23 @@ describe("lanesToRun", () => {
     expect(lanesToRun(readiness([run("guard", "passed")]), CATALOG, ["iso", "e2e"])).toEqual(["iso", "e2e"]);
     expect(lanesToRun(readiness([run("guard", "running")]), CATALOG, ["iso"])).toEqual(["iso"]);
     expect(lanesToRun(readiness([run("guard", "failed")]), CATALOG, ["iso"])).toEqual(["guard", "iso"]);
-    expect(lanesToRun(readiness([run("guard", "passed"), run("smoke", "passed")]), CATALOG, ["smoke", "guard"])).toEqual(["guard", "smoke"]);
+    expect(
+      lanesToRun(readiness([run("guard", "passed"), run("smoke", "passed")]), CATALOG, ["smoke", "guard"]),
+    ).toEqual(["guard", "smoke"]);
     // a passed need stops the walk: its own needs are not rerun for it
     expect(lanesToRun(readiness([run("smoke", "passed")]), CATALOG, ["matrix"])).toEqual(["matrix"]);
   });
 
   it("does not run again a need whose rerun is under way, failed or passed", () => {
-    const failedRerunning = readiness([run("guard", "failed", { at: 1 }), run("guard", "running", { at: 2, attempt: 2 })]);
+    const failedRerunning = readiness([
+      run("guard", "failed", { at: 1 }),
+      run("guard", "running", { at: 2, attempt: 2 }),
+    ]);
     expect(lanesToRun(failedRerunning, CATALOG, ["iso"])).toEqual(["iso"]);
-    const passedRerunning = readiness([run("guard", "passed", { at: 1 }), run("guard", "queued", { at: 2, attempt: 2 })]);
+    const passedRerunning = readiness([
+      run("guard", "passed", { at: 1 }),
+      run("guard", "queued", { at: 2, attempt: 2 }),
+    ]);
     expect(lanesToRun(passedRerunning, CATALOG, ["iso"])).toEqual(["iso"]);
   });
 

@@ -1,12 +1,4 @@
-import type {
-  BranchReadiness,
-  Catalog,
-  GateReadiness,
-  LaneReadiness,
-  LaneState,
-  RunStatus,
-  RunSummary,
-} from "./types";
+import type { BranchReadiness, Catalog, GateReadiness, LaneReadiness, LaneState, RunStatus, RunSummary } from "./types";
 
 const STATE_OF: Record<RunStatus, LaneState> = {
   passed: "passed",
@@ -39,7 +31,11 @@ const inFlight = (run: RunSummary) => STATE_OF[run.status] === "queued" || STATE
  * still under way changes nothing until it ends (the verdict stands, `rerun` shows it coming). A
  * lane with no final run on the head is as queued or running as its newest run.
  */
-export function computeBranchReadiness(input: { headSha: string; catalog: Catalog; runs: RunSummary[] }): BranchReadiness {
+export function computeBranchReadiness(input: {
+  headSha: string;
+  catalog: Catalog;
+  runs: RunSummary[];
+}): BranchReadiness {
   const { headSha, catalog } = input;
   const runsByLane = new Map<string, RunSummary[]>();
   for (const run of input.runs) {
@@ -59,8 +55,7 @@ export function computeBranchReadiness(input: { headSha: string; catalog: Catalo
     const stalePass =
       state === "passed" ? null : (runs.find((r) => r.commitSha !== headSha && r.status === "passed") ?? null);
     // A pass that needed a retry on the same commit says the lane is unreliable, whatever it proves.
-    const flaky =
-      state === "passed" && onHead.some((r) => r.status === "failed" || r.status === "timed_out");
+    const flaky = state === "passed" && onHead.some((r) => r.status === "failed" || r.status === "timed_out");
     lanes[lane.name] = { lane: lane.name, state, headRun, rerun, stalePass, flaky };
   }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { askedByPerson, RUN_TRIGGERS } from "./run-origin";
-import { parseStatusFilter, PERSON_TRIGGERS, requesterFilter, RUN_STATUS_FILTERS, RUN_STATUS_GROUPS, statusesOf } from "./run-filter";
+import {
+  parseStatusFilter,
+  PERSON_TRIGGERS,
+  requesterFilter,
+  RUN_STATUS_FILTERS,
+  RUN_STATUS_GROUPS,
+  statusesOf,
+} from "./run-filter";
 import { RUN_STATUSES } from "./types";
 
 describe("status filters", () => {
@@ -19,7 +26,13 @@ describe("status filters", () => {
 
   it("parses a comma list, and refuses a word that is not a filter", () => {
     expect(parseStatusFilter("timed_out, lost")).toEqual(["timed_out", "lost"]);
-    expect(statusesOf(parseStatusFilter("failed,canceled,failed")!)).toEqual(["failed", "timed_out", "canceled", "lost", "error"]);
+    expect(statusesOf(parseStatusFilter("failed,canceled,failed")!)).toEqual([
+      "failed",
+      "timed_out",
+      "canceled",
+      "lost",
+      "error",
+    ]);
     expect(parseStatusFilter("")).toBeNull();
     expect(parseStatusFilter("failed,nope")).toBeNull();
     expect(parseStatusFilter("failed' OR 1=1 --")).toBeNull();

@@ -41,7 +41,10 @@ export function isRunStatusFilter(value: string): value is RunStatusFilter {
  * is not one, so the caller can name the valid ones.
  */
 export function parseStatusFilter(text: string): RunStatusFilter[] | null {
-  const words = text.split(",").map((w) => w.trim()).filter(Boolean);
+  const words = text
+    .split(",")
+    .map((w) => w.trim())
+    .filter(Boolean);
   if (words.length === 0 || !words.every(isRunStatusFilter)) return null;
   return [...new Set(words)];
 }

@@ -100,5 +100,7 @@ export function attemptKind(o: Pick<RunOrigin, "trigger" | "attempt">): AttemptK
 /** "attempt #1", "attempt #2 (rerun)", "attempt #3 (automatic retry)". */
 export function attemptLabel(o: Pick<RunOrigin, "trigger" | "attempt">): string {
   const kind = attemptKind(o);
-  return kind === "first" ? `attempt #${o.attempt}` : `attempt #${o.attempt} (${kind === "retry" ? "automatic retry" : "rerun"})`;
+  return kind === "first"
+    ? `attempt #${o.attempt}`
+    : `attempt #${o.attempt} (${kind === "retry" ? "automatic retry" : "rerun"})`;
 }

@@ -25,7 +25,8 @@ describe("run state machine", () => {
   });
 
   it("never moves a terminal run", () => {
-    for (const from of TERMINAL) for (const to of RUN_STATUSES) expect(canTransition(from, to), `${from}->${to}`).toBe(false);
+    for (const from of TERMINAL)
+      for (const to of RUN_STATUSES) expect(canTransition(from, to), `${from}->${to}`).toBe(false);
   });
 
   it("classifies failures by kind", () => {

@@ -24,16 +24,27 @@ let n = 0;
 function run(lane: string, status: RunStatus, attempt = 1, startedAgoS: number | null = null): RunSummary {
   const now = Date.now();
   return {
-    id: `r${++n}`, lane, commitSha: HEAD, status, attempt, queuedAt: new Date(now - 10_000 + attempt),
-    startedAt: startedAgoS === null ? null : new Date(now - startedAgoS * 1000), finishedAt: null,
+    id: `r${++n}`,
+    lane,
+    commitSha: HEAD,
+    status,
+    attempt,
+    queuedAt: new Date(now - 10_000 + attempt),
+    startedAt: startedAgoS === null ? null : new Date(now - startedAgoS * 1000),
+    finishedAt: null,
   };
 }
 const readiness = (runs: RunSummary[]) => computeBranchReadiness({ headSha: HEAD, catalog, runs });
 
 describe("estimateVerdict", () => {
   it("knows the verdict when a release lane failed or everything passed", () => {
-    expect(estimateVerdict(readiness([run("smoke", "failed"), run("matrix", "running", 1, 5)]), catalog, {}, new Date()).kind).toBe("not-ready");
-    expect(estimateVerdict(readiness([run("smoke", "passed"), run("matrix", "passed")]), catalog, {}, new Date()).kind).toBe("ready");
+    expect(
+      estimateVerdict(readiness([run("smoke", "failed"), run("matrix", "running", 1, 5)]), catalog, {}, new Date())
+        .kind,
+    ).toBe("not-ready");
+    expect(
+      estimateVerdict(readiness([run("smoke", "passed"), run("matrix", "passed")]), catalog, {}, new Date()).kind,
+    ).toBe("ready");
   });
 
   it("adds up the needs chain and subtracts what a running lane already spent", () => {
@@ -45,7 +56,12 @@ describe("estimateVerdict", () => {
 
   it("counts no lane time left for a held run whose lane ended: it waits only for its operator", () => {
     const held = { ...run("guard", "running", 1, 10), laneEndedAt: new Date(Date.now() - 5000) };
-    const e = estimateVerdict(readiness([held, run("smoke", "waiting"), run("matrix", "waiting")]), catalog, { matrix: 120 }, new Date());
+    const e = estimateVerdict(
+      readiness([held, run("smoke", "waiting"), run("matrix", "waiting")]),
+      catalog,
+      { matrix: 120 },
+      new Date(),
+    );
     // guard's lane took 5 s and is over (not 30 - 10 = 20 s left): smoke 600, matrix 120 after it
     expect(e).toEqual({ kind: "pending", seconds: 600, unknown: [], noHost: [] });
   });
@@ -56,10 +72,15 @@ describe("estimateVerdict", () => {
     // guard ends at 20; smoke (first in the catalog) 20..620 on the one slot; matrix 620..740
     expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), oneSlot).seconds).toBe(740);
     // Two slots, even split over two hosts: smoke and matrix run side by side after guard.
-    const twoHosts = [{ classes: ["tcg", "kvm"], slots: 1 }, { classes: ["tcg"], slots: 1 }];
+    const twoHosts = [
+      { classes: ["tcg", "kvm"], slots: 1 },
+      { classes: ["tcg"], slots: 1 },
+    ];
     expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), twoHosts).seconds).toBe(620);
     // A host of another class does not help.
-    expect(estimateVerdict(r, catalog, { matrix: 120 }, new Date(), [...oneSlot, { classes: ["kvm"], slots: 8 }]).seconds).toBe(740);
+    expect(
+      estimateVerdict(r, catalog, { matrix: 120 }, new Date(), [...oneSlot, { classes: ["kvm"], slots: 8 }]).seconds,
+    ).toBe(740);
   });
 
   it("says which lanes no live host can run, instead of a time", () => {
@@ -70,10 +91,25 @@ describe("estimateVerdict", () => {
   });
 
   it("waits for a failed lane's rerun under way, counting what the rerun spent; a passed lane's rerun changes nothing", () => {
-    const r = readiness([run("guard", "passed"), run("smoke", "failed", 1), run("smoke", "running", 2, 100), run("matrix", "passed")]);
+    const r = readiness([
+      run("guard", "passed"),
+      run("smoke", "failed", 1),
+      run("smoke", "running", 2, 100),
+      run("matrix", "passed"),
+    ]);
     expect(r.lanes.smoke?.state).toBe("failed");
-    expect(estimateVerdict(r, catalog, {}, new Date())).toEqual({ kind: "pending", seconds: 500, unknown: [], noHost: [] });
-    const green = readiness([run("guard", "passed"), run("smoke", "passed", 1), run("smoke", "running", 2, 100), run("matrix", "passed")]);
+    expect(estimateVerdict(r, catalog, {}, new Date())).toEqual({
+      kind: "pending",
+      seconds: 500,
+      unknown: [],
+      noHost: [],
+    });
+    const green = readiness([
+      run("guard", "passed"),
+      run("smoke", "passed", 1),
+      run("smoke", "running", 2, 100),
+      run("matrix", "passed"),
+    ]);
     expect(estimateVerdict(green, catalog, {}, new Date()).kind).toBe("ready");
   });
 

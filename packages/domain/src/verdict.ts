@@ -40,12 +40,14 @@ export function estimateVerdict(
   const progress = (name: string): { state: LaneState; run: RunSummary | null } => {
     const r = readiness.lanes[name];
     if (!r) return { state: "never-run", run: null };
-    if (r.state === "failed" && r.rerun) return { state: r.rerun.status === "running" ? "running" : "queued", run: r.rerun };
+    if (r.state === "failed" && r.rerun)
+      return { state: r.rerun.status === "running" ? "running" : "queued", run: r.rerun };
     return { state: r.state, run: r.headRun };
   };
   const state = (l: string) => progress(l).state;
   if (lanes.some((l) => state(l) === "failed")) return known("not-ready");
-  if (lanes.some((l) => state(l) === "never-run")) return { kind: "not-started", seconds: null, unknown: [], noHost: [] };
+  if (lanes.some((l) => state(l) === "never-run"))
+    return { kind: "not-started", seconds: null, unknown: [], noHost: [] };
   const pending = lanes.filter((l) => state(l) === "queued" || state(l) === "running");
 
   const byName = new Map(catalog.lanes.map((l) => [l.name, l]));
@@ -68,8 +70,12 @@ export function estimateVerdict(
     const spent = current === "running" && run?.startedAt ? (now.getTime() - run.startedAt.getTime()) / 1000 : 0;
     return Math.max(0, (usual ?? 0) - spent);
   };
-  const slots = (hosts ?? []).flatMap((h) => Array.from({ length: h.slots }, () => ({ classes: h.classes, freeAt: 0 })));
-  const noHost = hosts ? [...work].filter((name) => !hosts.some((h) => h.slots > 0 && h.classes.includes(byName.get(name)?.host ?? ""))) : [];
+  const slots = (hosts ?? []).flatMap((h) =>
+    Array.from({ length: h.slots }, () => ({ classes: h.classes, freeAt: 0 })),
+  );
+  const noHost = hosts
+    ? [...work].filter((name) => !hosts.some((h) => h.slots > 0 && h.classes.includes(byName.get(name)?.host ?? "")))
+    : [];
   /** The slot of a host serving `name`'s class that frees first; null when hosts are not counted. */
   const slotFor = (name: string) => {
     const eligible = slots.filter((s) => s.classes.includes(byName.get(name)?.host ?? ""));
@@ -117,7 +123,8 @@ export interface ComponentCoverage {
 /** Which platform components lanes green on the head commit prove, from the catalog's `covers`. */
 export function componentCoverage(readiness: BranchReadiness, catalog: Catalog): ComponentCoverage[] {
   const components = new Set<string>();
-  for (const p of catalog.profiles) for (const c of [...p.requiredComponents, ...p.optionalComponents]) components.add(c);
+  for (const p of catalog.profiles)
+    for (const c of [...p.requiredComponents, ...p.optionalComponents]) components.add(c);
   for (const l of catalog.lanes) for (const c of l.covers) components.add(c);
   return [...components].sort().map((component) => {
     const coveredBy = catalog.lanes.filter((l) => l.covers.includes(component)).map((l) => l.name);

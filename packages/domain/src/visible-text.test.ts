@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { codePointLabel, escapeInvisible, hasInvisibleText, splitVisibleText } from "./visible-text";
 
-const escaped = (text: string) => splitVisibleText(text).filter((p) => p.kind === "escaped").map((p) => (p.kind === "escaped" ? p.codePoint : 0));
+const escaped = (text: string) =>
+  splitVisibleText(text)
+    .filter((p) => p.kind === "escaped")
+    .map((p) => (p.kind === "escaped" ? p.codePoint : 0));
 
 describe("splitVisibleText", () => {
   it("splits a bidi-overridden branch name into its plain runs and the override", () => {

@@ -30,7 +30,12 @@ const PICTOGRAPHIC = /^[\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F]$/u;
 
 /** A joiner inside an emoji sequence (👩‍💻) is what draws the emoji; anywhere else it only hides. */
 function joinsEmoji(before: string | undefined, after: string | undefined): boolean {
-  return before !== undefined && after !== undefined && PICTOGRAPHIC.test(before) && /^\p{Extended_Pictographic}$/u.test(after);
+  return (
+    before !== undefined &&
+    after !== undefined &&
+    PICTOGRAPHIC.test(before) &&
+    /^\p{Extended_Pictographic}$/u.test(after)
+  );
 }
 
 /** Splits text into plain runs and the code points to show escaped, in order; joining the parts gives the text back. */

@@ -141,7 +141,10 @@ describe("Mirror", { timeout: 30_000 }, () => {
 
   it("readFiles() reads one file at many commits in one process, as readFile would one by one", async () => {
     // Bytes that would confuse a line-based reader: newlines, a header-like line, NUL, invalid UTF-8.
-    const tricky = Buffer.concat([Buffer.from("a\n\n0123456789012345678901234567890123456789 blob 3\n"), Buffer.from([0, 0xff, 0x0a])]);
+    const tricky = Buffer.concat([
+      Buffer.from("a\n\n0123456789012345678901234567890123456789 blob 3\n"),
+      Buffer.from([0, 0xff, 0x0a]),
+    ]);
     await source.git(["checkout", "--quiet", "feature/fiberlb-rework"]);
     const trickySha = await source.commit("fiberlb.toml", tricky);
     await source.git(["checkout", "--quiet", "main"]);

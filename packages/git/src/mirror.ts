@@ -125,19 +125,24 @@ export class Mirror {
       // --no-local: a target on this machine is fetched like a remote one, with git's object checks.
       // Its local shortcut copies refs as they are, so a ref whose objects never arrived (a push half
       // done) would land in the mirror and fail every later fetch with "bad object".
-      cloneError = await runGit(["clone", "--mirror", "--no-local", "--quiet", "--", this.url, tmp], { timeoutMs: NETWORK_TIMEOUT_MS }).then(() => null, async (err: Error) => {
-        // A target that answers but cannot be cloned whole (one broken ref fails it) still gets an
-        // empty mirror, so the commits runs need can be fetched by id; the clone's error still goes
-        // to the caller. One that does not answer at all (a wrong URL) leaves nothing behind.
-        await runGit(["ls-remote", "--heads", "--", this.url], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(() => {
-          throw err;
-        });
-        await rm(tmp, { recursive: true, force: true });
-        await runGit(["init", "--bare", "--quiet", "--", tmp]);
-        const git = (args: string[]) => runGit([`--git-dir=${tmp}`, ...args]);
-        await git(["remote", "add", "--mirror=fetch", "origin", this.url]);
-        return err;
-      });
+      cloneError = await runGit(["clone", "--mirror", "--no-local", "--quiet", "--", this.url, tmp], {
+        timeoutMs: NETWORK_TIMEOUT_MS,
+      }).then(
+        () => null,
+        async (err: Error) => {
+          // A target that answers but cannot be cloned whole (one broken ref fails it) still gets an
+          // empty mirror, so the commits runs need can be fetched by id; the clone's error still goes
+          // to the caller. One that does not answer at all (a wrong URL) leaves nothing behind.
+          await runGit(["ls-remote", "--heads", "--", this.url], { timeoutMs: NETWORK_TIMEOUT_MS }).catch(() => {
+            throw err;
+          });
+          await rm(tmp, { recursive: true, force: true });
+          await runGit(["init", "--bare", "--quiet", "--", tmp]);
+          const git = (args: string[]) => runGit([`--git-dir=${tmp}`, ...args]);
+          await git(["remote", "add", "--mirror=fetch", "origin", this.url]);
+          return err;
+        },
+      );
       try {
         await rename(tmp, this.path);
       } catch (err) {
@@ -183,7 +188,10 @@ export class Mirror {
   /** Whether the mirror already holds this commit. */
   async hasCommit(sha: string): Promise<boolean> {
     assertSha(sha);
-    return this.git(["cat-file", "-e", `${sha}^{commit}`]).then(() => true, () => false);
+    return this.git(["cat-file", "-e", `${sha}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -192,7 +200,9 @@ export class Mirror {
    */
   async fetchCommit(sha: string): Promise<void> {
     assertSha(sha);
-    await serialized(this.path, () => this.git(["fetch", "--quiet", "--no-tags", "origin", sha], { timeoutMs: NETWORK_TIMEOUT_MS }));
+    await serialized(this.path, () =>
+      this.git(["fetch", "--quiet", "--no-tags", "origin", sha], { timeoutMs: NETWORK_TIMEOUT_MS }),
+    );
   }
 
   async listBranches(): Promise<BranchListing> {
@@ -226,8 +236,17 @@ export class Mirror {
     assertSha(sha);
     // NUL cannot occur in commit headers, and the message is last, so any text in it stays in it.
     const format = "format:%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%s%x00%B";
-    const out = await this.git(["show", "-s", "--no-color", "--no-show-signature", `--format=${format}`, `${sha}^{commit}`, "--"]);
-    const [hash = "", parents = "", authorName = "", authorEmail = "", at = "", ct = "", subject = "", ...rest] = out.split("\0");
+    const out = await this.git([
+      "show",
+      "-s",
+      "--no-color",
+      "--no-show-signature",
+      `--format=${format}`,
+      `${sha}^{commit}`,
+      "--",
+    ]);
+    const [hash = "", parents = "", authorName = "", authorEmail = "", at = "", ct = "", subject = "", ...rest] =
+      out.split("\0");
     return {
       sha: hash,
       parents: parents.split(" ").filter((p) => p.length > 0),

@@ -39,7 +39,8 @@ export function checkRefName(name: string): Check {
   if (name === "@") return no('is "@", which git reads as HEAD');
   for (const ch of name) {
     const code = ch.codePointAt(0) ?? 0;
-    if (code < 0x20 || code === 0x7f) return no(`contains the control character 0x${code.toString(16).padStart(2, "0")}`);
+    if (code < 0x20 || code === 0x7f)
+      return no(`contains the control character 0x${code.toString(16).padStart(2, "0")}`);
     const label = FORBIDDEN_CHARS[ch];
     if (label) return no(`contains ${label}`);
   }
@@ -76,7 +77,9 @@ export function validateRepositoryUrl(url: string): Check {
   const scheme = SCHEME_RE.exec(url)?.[1]?.toLowerCase();
   if (scheme !== undefined) {
     if (scheme !== "file" && scheme !== "https" && scheme !== "ssh") {
-      return no(`repository URL scheme "${scheme}://" is not supported (use https://, ssh://, file:// or an absolute path)`);
+      return no(
+        `repository URL scheme "${scheme}://" is not supported (use https://, ssh://, file:// or an absolute path)`,
+      );
     }
     let parsed: URL;
     try {

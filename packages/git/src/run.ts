@@ -79,7 +79,8 @@ function gitEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
 function describeFailure(sub: string, err: ExecFileException, stderr: string, timeoutMs: number): string {
   const what = `git ${sub}`.trim();
   if (err.code === "ENOENT") return `${what} failed: the git executable was not found`;
-  if (err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") return `${what} failed: output exceeded ${GIT_MAX_BUFFER} bytes`;
+  if (err.code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER")
+    return `${what} failed: output exceeded ${GIT_MAX_BUFFER} bytes`;
   if (err.killed && err.signal) return `${what} timed out after ${timeoutMs} ms`;
   if (stderr) return `${what} failed: ${stderr}`;
   return typeof err.code === "number" ? `${what} failed with exit code ${err.code}` : `${what} failed: ${err.message}`;
@@ -102,7 +103,9 @@ export function runGit(args: string[], opts: RunGitOptions = {}): Promise<string
         let stderr = stderrBuf.toString("utf8").trim();
         if (stderr.length > STDERR_LIMIT) stderr = `${stderr.slice(0, STDERR_LIMIT)}…`;
         const code = typeof err.code === "number" ? err.code : null;
-        reject(new GitError(describeFailure(subcommandOf(args), err, stderr, timeoutMs), ["git", ...args], code, stderr));
+        reject(
+          new GitError(describeFailure(subcommandOf(args), err, stderr, timeoutMs), ["git", ...args], code, stderr),
+        );
       },
     );
     // git may exit before reading its input (e.g. a bad argument); the exit status tells the story.

@@ -21,6 +21,8 @@ describe("Redis ACL rules", () => {
   });
 
   it("puts the credentials into the admin URL, escaped", () => {
-    expect(aclRedisUrl("redis://127.0.0.1:6379/2", "proofboard-pb-web", "p@ss/word")).toBe("redis://proofboard-pb-web:p%40ss%2Fword@127.0.0.1:6379/2");
+    expect(aclRedisUrl("redis://127.0.0.1:6379/2", "proofboard-pb-web", "p@ss/word")).toBe(
+      "redis://proofboard-pb-web:p%40ss%2Fword@127.0.0.1:6379/2",
+    );
   });
 });

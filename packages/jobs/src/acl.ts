@@ -27,9 +27,14 @@ export function aclUserName(kind: ProcessKind, prefix: string): string {
 export function aclRules(kind: ProcessKind, prefix: string): string[] {
   if (!/^[a-z0-9_-]+$/i.test(prefix)) throw new Error(`invalid Redis prefix ${JSON.stringify(prefix)}`);
   return [
-    "reset", "on", "resetchannels", `&${prefix}:run-control`,
+    "reset",
+    "on",
+    "resetchannels",
+    `&${prefix}:run-control`,
     ...KEYS[kind].map((k) => `~${prefix}:${k}`),
-    "+@all", "-@dangerous", ...ALLOWED_DANGEROUS,
+    "+@all",
+    "-@dangerous",
+    ...ALLOWED_DANGEROUS,
   ];
 }
 

@@ -11,13 +11,21 @@ import { keyPrefix } from "./redis";
 export const runControlMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("cancel"), runId: z.string().uuid() }),
   z.object({ type: z.literal("hold-end"), runId: z.string().uuid() }),
-  z.object({ type: z.literal("input"), runId: z.string().uuid(), console: z.string().max(64), data: z.string().max(65536) }),
+  z.object({
+    type: z.literal("input"),
+    runId: z.string().uuid(),
+    console: z.string().max(64),
+    data: z.string().max(65536),
+  }),
   // Operations on a held run (see packages/services/src/operations.ts). A lost start is picked up
   // from Postgres by the worker's heartbeat; a lost resize or stop only waits for the next one.
   z.object({ type: z.literal("operation-start"), runId: z.string().uuid(), operationId: z.string().uuid() }),
   z.object({
-    type: z.literal("operation-resize"), runId: z.string().uuid(), operationId: z.string().uuid(),
-    cols: z.number().int().min(2).max(500), rows: z.number().int().min(1).max(300),
+    type: z.literal("operation-resize"),
+    runId: z.string().uuid(),
+    operationId: z.string().uuid(),
+    cols: z.number().int().min(2).max(500),
+    rows: z.number().int().min(1).max(300),
   }),
   z.object({ type: z.literal("operation-stop"), runId: z.string().uuid(), operationId: z.string().uuid() }),
 ]);
@@ -32,7 +40,10 @@ export async function publishRunControl(redis: Redis, msg: RunControlMessage): P
 }
 
 /** Subscribes a dedicated connection; returns a function that unsubscribes and closes it. */
-export async function subscribeRunControl(redis: Redis, onMessage: (msg: RunControlMessage) => void): Promise<() => void> {
+export async function subscribeRunControl(
+  redis: Redis,
+  onMessage: (msg: RunControlMessage) => void,
+): Promise<() => void> {
   const channel = runControlChannel();
   await redis.subscribe(channel);
   redis.on("message", (ch: string, raw: string) => {

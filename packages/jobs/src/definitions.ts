@@ -74,7 +74,13 @@ export const ENQUEUE_CONNECT_MS = 1500;
  */
 export async function enqueueRun(runId: string, hostClass: HostClass, opts: { delayMs?: number } = {}): Promise<void> {
   const payload = runLaneJob.payload.parse({ runId });
-  const delay = z.number().int().min(0).max(24 * 3600 * 1000).optional().parse(opts.delayMs);
+  const delay = z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600 * 1000)
+    .optional()
+    .parse(opts.delayMs);
   const queue = laneQueue(hostClass);
   // A queue that never reached Redis waits for it forever: a producer must not (README: health).
   await withinRedisTimeout(queue.waitUntilReady(), ENQUEUE_CONNECT_MS, `queue ${queue.name}`);

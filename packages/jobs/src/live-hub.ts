@@ -162,7 +162,8 @@ export class LiveHub {
   private async nudge(runId: string): Promise<void> {
     for (let i = 0; i < 40 && this.streams.has(runId) && !this.reading.has(runId); i++) {
       const { control, readerId } = this;
-      if (control && readerId !== null && Number(await control.client("UNBLOCK", readerId).catch(() => 0)) === 1) return;
+      if (control && readerId !== null && Number(await control.client("UNBLOCK", readerId).catch(() => 0)) === 1)
+        return;
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -202,7 +203,13 @@ export class LiveHub {
         const keys = runs.map(liveKey);
         this.reading = new Set(runs);
         const res = await reader.xreadBuffer(
-          "COUNT", 500, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...runs.map((r) => this.streams.get(r)!.cursor),
+          "COUNT",
+          500,
+          "BLOCK",
+          BLOCK_MS,
+          "STREAMS",
+          ...keys,
+          ...runs.map((r) => this.streams.get(r)!.cursor),
         );
         for (const [key, entries] of res ?? []) {
           const stream = this.streams.get(runs[keys.indexOf(key.toString())] ?? "");

@@ -49,7 +49,14 @@ function tailOf(redis: Redis, runId: string): StreamTail {
  * of entries would let a run of 256 KiB chunks hold gigabytes. Readers that fall behind the trim
  * see a chunk starting past what they have and read the hole from Postgres.
  */
-export function publishChunk(redis: Redis, runId: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
+export function publishChunk(
+  redis: Redis,
+  runId: string,
+  console: string,
+  offset: number,
+  data: Buffer,
+  at: Date,
+): Promise<void> {
   const tail = tailOf(redis, runId);
   const published = tail.chain.then(() => addWithinBudget(redis, tail, liveKey(runId), console, offset, data, at));
   tail.chain = published.catch(() => undefined);
@@ -66,14 +73,23 @@ function after(id: string): string {
  * The oldest entries go in the same transaction that adds the new one, before it: the stream never
  * holds more than the budget (or the one chunk, if that alone is larger), even for a moment.
  */
-async function addWithinBudget(redis: Redis, tail: StreamTail, key: string, console: string, offset: number, data: Buffer, at: Date): Promise<void> {
+async function addWithinBudget(
+  redis: Redis,
+  tail: StreamTail,
+  key: string,
+  console: string,
+  offset: number,
+  data: Buffer,
+  at: Date,
+): Promise<void> {
   const bytes = data.length + ENTRY_OVERHEAD_BYTES;
   const budget = env().PROOFBOARD_LIVE_STREAM_BYTES;
   let drop = 0;
   let kept = tail.bytes;
   while (drop < tail.entries.length && kept + bytes > budget) kept -= tail.entries[drop++]!.bytes;
   const tx = redis.multi();
-  if (drop > 0) tx.xtrim(key, "MINID", drop < tail.entries.length ? tail.entries[drop]!.id : after(tail.entries[drop - 1]!.id));
+  if (drop > 0)
+    tx.xtrim(key, "MINID", drop < tail.entries.length ? tail.entries[drop]!.id : after(tail.entries[drop - 1]!.id));
   tx.xadd(key, "*", "t", "chunk", "c", console, "o", String(offset), "a", String(at.getTime()), "d", data);
   const results = await tx.exec();
   const failed = results?.find(([err]) => err)?.[0];
@@ -96,8 +112,22 @@ export async function publishStatus(redis: Redis, runId: string, status: string,
 }
 
 /** The run's worker cannot reach PostgreSQL and keeps its bytes on disk (null: all of them are stored now). */
-export async function publishBuffering(redis: Redis, runId: string, host: string, spooledBytes: number | null): Promise<void> {
-  await redis.xadd(liveKey(runId), "*", "t", "buffering", "h", host, "b", spooledBytes === null ? "" : String(spooledBytes));
+export async function publishBuffering(
+  redis: Redis,
+  runId: string,
+  host: string,
+  spooledBytes: number | null,
+): Promise<void> {
+  await redis.xadd(
+    liveKey(runId),
+    "*",
+    "t",
+    "buffering",
+    "h",
+    host,
+    "b",
+    spooledBytes === null ? "" : String(spooledBytes),
+  );
 }
 
 function decode(fields: Buffer[]): LiveEvent | null {

@@ -44,7 +44,10 @@ export function redisOptions(): RedisConnectionOptions {
  * rerun then returns with its run saved in Postgres; the reconciler enqueues it once Redis is back.
  * Workers and blocking readers keep `maxRetriesPerRequest: null` (BullMQ requires it for them).
  */
-export function queueRedisOptions(): Omit<RedisConnectionOptions, "maxRetriesPerRequest"> & { maxRetriesPerRequest: number; enableOfflineQueue: false } {
+export function queueRedisOptions(): Omit<RedisConnectionOptions, "maxRetriesPerRequest"> & {
+  maxRetriesPerRequest: number;
+  enableOfflineQueue: false;
+} {
   return { ...redisOptions(), maxRetriesPerRequest: 1, enableOfflineQueue: false };
 }
 
@@ -62,8 +65,14 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === "MaxRetriesPerRequestError") return true;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === "string" && ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE"].includes(code)) return true;
-  return /enableOfflineQueue|Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Reached the max retries/i.test(err.message);
+  if (
+    typeof code === "string" &&
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EPIPE"].includes(code)
+  )
+    return true;
+  return /enableOfflineQueue|Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Reached the max retries/i.test(
+    err.message,
+  );
 }
 
 /** Rejects with RedisUnavailableError when `p` has not settled within `ms`. */

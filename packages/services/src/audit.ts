@@ -65,7 +65,8 @@ export function auditInput(value: unknown, opts: { omit?: readonly string[] } = 
   if (Buffer.byteLength(text, "utf8") <= AUDIT_INPUT_MAX_BYTES) return clean;
   // Cut by characters until it fits in bytes: multi-byte text must not overshoot.
   let preview = text.slice(0, AUDIT_INPUT_MAX_BYTES - 100);
-  while (Buffer.byteLength(preview, "utf8") > AUDIT_INPUT_MAX_BYTES - 100) preview = preview.slice(0, Math.floor(preview.length * 0.9));
+  while (Buffer.byteLength(preview, "utf8") > AUDIT_INPUT_MAX_BYTES - 100)
+    preview = preview.slice(0, Math.floor(preview.length * 0.9));
   return { cut: true, bytes: Buffer.byteLength(text, "utf8"), preview: wellFormed(preview) };
 }
 
@@ -84,7 +85,8 @@ export interface AuditEventInput {
   outcome: string;
 }
 
-const optionalText = (s: string | null | undefined, max = MAX_STRING) => (typeof s === "string" && s ? auditText(s, max) : null);
+const optionalText = (s: string | null | undefined, max = MAX_STRING) =>
+  typeof s === "string" && s ? auditText(s, max) : null;
 
 /**
  * Writes one row. The log must never cost the action it records: a failed write is logged and
@@ -109,7 +111,10 @@ export async function recordAuditEvent(ev: AuditEventInput): Promise<void> {
       },
     });
   } catch (err) {
-    console.error(`audit: could not record ${JSON.stringify(ev.action)} by ${JSON.stringify(ev.actor)}:`, err instanceof Error ? err.message : err);
+    console.error(
+      `audit: could not record ${JSON.stringify(ev.action)} by ${JSON.stringify(ev.actor)}:`,
+      err instanceof Error ? err.message : err,
+    );
   }
 }
 
@@ -133,11 +138,19 @@ export function parseAuditCursor(s: string): AuditCursor | null {
 export const auditCursor = (row: { at: Date; id: string }) => `${row.at.toISOString()}~${row.id}`;
 
 /** Newest first, a page at a time, from just after the previous page's last row. */
-export async function listAuditEvents(q: { before?: AuditCursor; limit: number; actor?: string; action?: string; runId?: string }) {
+export async function listAuditEvents(q: {
+  before?: AuditCursor;
+  limit: number;
+  actor?: string;
+  action?: string;
+  runId?: string;
+}) {
   const before = q.before;
   return db().auditEvent.findMany({
     where: {
-      ...(before ? { OR: [{ at: { lt: before.at } }, ...(before.id ? [{ at: before.at, id: { lt: before.id } }] : [])] } : {}),
+      ...(before
+        ? { OR: [{ at: { lt: before.at } }, ...(before.id ? [{ at: before.at, id: { lt: before.id } }] : [])] }
+        : {}),
       ...(q.actor ? { actor: q.actor } : {}),
       ...(q.action ? { action: { startsWith: q.action } } : {}),
       ...(q.runId ? { runId: q.runId } : {}),
@@ -169,7 +182,13 @@ export function requestAddress(headers: Headers): string {
  * A webhook delivery as an audit row: the forge is the actor. The branch is read from the payload
  * only once the delivery got past the signature check (any answer but 401/413/503).
  */
-export async function recordWebhookAudit(provider: string, headers: Headers, rawBody: Buffer, status: number, answer: string): Promise<void> {
+export async function recordWebhookAudit(
+  provider: string,
+  headers: Headers,
+  rawBody: Buffer,
+  status: number,
+  answer: string,
+): Promise<void> {
   const signed = ![401, 413, 503].includes(status);
   let branch: string | null = null;
   if (signed) {
@@ -180,7 +199,8 @@ export async function recordWebhookAudit(provider: string, headers: Headers, raw
       // not JSON: the answer already says so
     }
   }
-  const outcome = status < 300 ? "ok" : status === 401 ? "refused: UNAUTHORIZED" : status < 500 ? `refused: ${status}` : "error";
+  const outcome =
+    status < 300 ? "ok" : status === 401 ? "refused: UNAUTHORIZED" : status < 500 ? `refused: ${status}` : "error";
   await recordAuditEvent({
     actor: provider,
     role: "webhook",

@@ -15,7 +15,13 @@ export async function cancelRun(id: string, by: string): Promise<Run> {
   try {
     const queued = await db().run.updateMany({
       where: { id: run.id, status: { in: ["queued", "waiting"] } },
-      data: { status: "canceled", failureKind: "canceled", finishedAt: new Date(), cancelRequestedAt: new Date(), reason: `canceled by ${by} before it started` },
+      data: {
+        status: "canceled",
+        failureKind: "canceled",
+        finishedAt: new Date(),
+        cancelRequestedAt: new Date(),
+        reason: `canceled by ${by} before it started`,
+      },
     });
     if (queued.count) {
       await removeRunJob(run.id, hostClassOf(run));
@@ -23,7 +29,10 @@ export async function cancelRun(id: string, by: string): Promise<Run> {
       // a commit whose catalog cannot be read keeps its waiting runs waiting; the cancel itself is done
       await advanceWaiting(run.repositoryId, run.commitSha).catch(() => undefined);
     } else {
-      await db().run.updateMany({ where: { id: run.id, cancelRequestedAt: null }, data: { cancelRequestedAt: new Date() } });
+      await db().run.updateMany({
+        where: { id: run.id, cancelRequestedAt: null },
+        data: { cancelRequestedAt: new Date() },
+      });
       await publishRunControl(redis, { type: "cancel", runId: run.id });
     }
   } finally {

@@ -11,7 +11,10 @@ import { mirrorFor } from "./repositories";
 // A real git repository and mirror: the cache is keyed by commit and by the catalog's hash, not mocked away.
 const target = mkdtempSync(path.join(os.tmpdir(), "pb-catcache-target-"));
 const git = (...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], { cwd: target, encoding: "utf8" }).trim();
+  execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.com", ...args], {
+    cwd: target,
+    encoding: "utf8",
+  }).trim();
 const commit = (text: string, message: string) => {
   writeFileSync(path.join(target, "proofboard.yaml"), text);
   writeFileSync(path.join(target, "n.txt"), message);
@@ -20,7 +23,8 @@ const commit = (text: string, message: string) => {
   return git("rev-parse", "HEAD");
 };
 const invalid = "version: 1\nname: bad\nlanes:\n  - { name: x }\n";
-const valid = 'version: 1\nname: ok\nlanes:\n  - { name: x, description: x, command: ["true"], group: publishable, host: tcg, timeoutSeconds: 5 }\ngates: []\n';
+const valid =
+  'version: 1\nname: ok\nlanes:\n  - { name: x, description: x, command: ["true"], group: publishable, host: tcg, timeoutSeconds: 5 }\ngates: []\n';
 const repo = { id: "catcache", name: "catcache", url: target };
 let bad1: string, bad2: string, good: string;
 
@@ -37,7 +41,13 @@ beforeAll(async () => {
   await mirror.fetch();
 });
 
-const errorOf = (p: Promise<unknown>) => p.then(() => { throw new Error("resolved"); }, (e: unknown) => e as CatalogError);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("resolved");
+    },
+    (e: unknown) => e as CatalogError,
+  );
 
 describe("catalog cache", () => {
   it("parses an invalid catalog once: the error is cached per commit and per text", async () => {

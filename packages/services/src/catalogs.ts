@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
-  applyOverlay, CATALOG_FILE, CatalogError, overlayNotes, parseCatalog, type Catalog, type OverlaidCatalog,
+  applyOverlay,
+  CATALOG_FILE,
+  CatalogError,
+  overlayNotes,
+  parseCatalog,
+  type Catalog,
+  type OverlaidCatalog,
 } from "@proofboard/domain";
 import type { Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
@@ -108,7 +114,10 @@ export async function catalogAt(repo: RepoRef, sha: string): Promise<ResolvedCat
  * The catalogs of many commits, each as catalogAt gives it or the CatalogError it throws. Commits
  * not cached yet are read from git together (one process per few hundred), not one process each.
  */
-export async function catalogsAt(repo: RepoRef, shas: readonly string[]): Promise<Map<string, ResolvedCatalog | CatalogError>> {
+export async function catalogsAt(
+  repo: RepoRef,
+  shas: readonly string[],
+): Promise<Map<string, ResolvedCatalog | CatalogError>> {
   const out = new Map<string, ResolvedCatalog | CatalogError>();
   const cold: string[] = [];
   for (const sha of shas) {

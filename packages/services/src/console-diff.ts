@@ -49,7 +49,13 @@ export type ConsoleDiff = { console: string; run: { id: string; lane: string } }
   | { kind: "no-good-run"; good: null }
   | { kind: "absent-in-good"; good: GoodRunRef; goodConsoles: string[] }
   | { kind: "identical"; good: GoodRunRef; lines: number; limited: Limited | null }
-  | { kind: "different"; good: GoodRunRef; firstDifference: { runLine: number | null; goodLine: number | null }; hunks: DiffHunk[]; limited: Limited | null }
+  | {
+      kind: "different";
+      good: GoodRunRef;
+      firstDifference: { runLine: number | null; goodLine: number | null };
+      hunks: DiffHunk[];
+      limited: Limited | null;
+    }
 );
 
 /** Set when a side was only read up to the limits: the comparison covers the first `lines` lines. */
@@ -76,7 +82,10 @@ const show = (raw: string) => {
 export async function diffConsoleWithLastGood(runId: string, consoleName: string): Promise<ConsoleDiff> {
   const cmp = await compareWithLastGood(runId);
   const base = { console: consoleName, run: { id: cmp.run.id, lane: cmp.run.lane } };
-  const mine = await db().console.findUnique({ where: { runId_name: { runId: cmp.run.id, name: consoleName } }, select: { id: true } });
+  const mine = await db().console.findUnique({
+    where: { runId_name: { runId: cmp.run.id, name: consoleName } },
+    select: { id: true },
+  });
   if (!mine) throw new NotFoundError("console", consoleName);
   if (!cmp.good) return { ...base, kind: "no-good-run", good: null };
   const good: GoodRunRef = {
@@ -87,12 +96,22 @@ export async function diffConsoleWithLastGood(runId: string, consoleName: string
     scope: cmp.scope,
     when: cmp.when,
   };
-  const theirs = await db().console.findUnique({ where: { runId_name: { runId: good.id, name: consoleName } }, select: { id: true } });
+  const theirs = await db().console.findUnique({
+    where: { runId_name: { runId: good.id, name: consoleName } },
+    select: { id: true },
+  });
   if (!theirs) {
-    const names = await db().console.findMany({ where: { runId: good.id }, select: { name: true }, orderBy: { name: "asc" } });
+    const names = await db().console.findMany({
+      where: { runId: good.id },
+      select: { name: true },
+      orderBy: { name: "asc" },
+    });
     return { ...base, kind: "absent-in-good", good, goodConsoles: names.map((c) => c.name) };
   }
-  const result = await compareLines(new ConsoleLines(mine.id, MAX_BYTES, LINE_MAX), new ConsoleLines(theirs.id, MAX_BYTES, LINE_MAX));
+  const result = await compareLines(
+    new ConsoleLines(mine.id, MAX_BYTES, LINE_MAX),
+    new ConsoleLines(theirs.id, MAX_BYTES, LINE_MAX),
+  );
   return { ...base, good, ...result };
 }
 
@@ -130,7 +149,11 @@ async function compareLines(run: ConsoleLines, good: ConsoleLines) {
     return { lines, more };
   };
   const [g, r] = [await windowOf(a, good), await windowOf(b, run)];
-  let edits = diffLines(g.lines.map((l) => l.norm), r.lines.map((l) => l.norm), 2 * WINDOW_LINES)!;
+  let edits = diffLines(
+    g.lines.map((l) => l.norm),
+    r.lines.map((l) => l.norm),
+    2 * WINDOW_LINES,
+  )!;
   if (g.more || r.more) {
     // Changes after the window's last agreement may be lines the other side has just past the window.
     let lastSame = edits.length - 1;

@@ -19,21 +19,39 @@ export async function addMarkers(claim: Fence, consoleId: string, markers: Conso
      SELECT $3, m."offset", m.line, m.kind, m.text, $4 FROM jsonb_to_recordset($5::jsonb) AS m("offset" bigint, line int, kind text, text text)
      WHERE ${OWNER}
      ON CONFLICT DO NOTHING`,
-    claim.runId, claim.fence, consoleId, at, JSON.stringify(markers),
+    claim.runId,
+    claim.fence,
+    consoleId,
+    at,
+    JSON.stringify(markers),
   );
 }
 
 /** A declared console's bytes finally came from a real source (the driver, a serial log). */
 export async function retagConsole(claim: Fence, consoleId: string, kind: ConsoleKind): Promise<void> {
-  await db().$executeRawUnsafe(`UPDATE console SET kind = $3 WHERE id = $4 AND kind = 'declared' AND ${OWNER}`, claim.runId, claim.fence, kind, consoleId);
+  await db().$executeRawUnsafe(
+    `UPDATE console SET kind = $3 WHERE id = $4 AND kind = 'declared' AND ${OWNER}`,
+    claim.runId,
+    claim.fence,
+    kind,
+    consoleId,
+  );
 }
 
 /** clean: printed no failure, in a run that did not pass (a VM the driver ran has no exit status of its own) */
 export type ConsoleVerdict = "passed" | "failed" | "no-output" | "clean";
 
-export async function closeConsole(claim: Fence, consoleId: string, end: { lines: number; verdict: ConsoleVerdict | null }): Promise<void> {
+export async function closeConsole(
+  claim: Fence,
+  consoleId: string,
+  end: { lines: number; verdict: ConsoleVerdict | null },
+): Promise<void> {
   await db().$executeRawUnsafe(
     `UPDATE console SET lines = $3, verdict = $4 WHERE id = $5 AND ${OWNER}`,
-    claim.runId, claim.fence, end.lines, end.verdict, consoleId,
+    claim.runId,
+    claim.fence,
+    end.lines,
+    end.verdict,
+    consoleId,
   );
 }

@@ -32,7 +32,10 @@ export interface RunSearchResult {
 
 /** A run's consoles as the run page lists them: the harness first, then by name. */
 async function consolesOf(runId: string) {
-  const rows = await db().console.findMany({ where: { runId }, select: { id: true, name: true, kind: true, length: true } });
+  const rows = await db().console.findMany({
+    where: { runId },
+    select: { id: true, name: true, kind: true, length: true },
+  });
   const rank = (name: string) => (name === "harness" ? 0 : 1);
   return rows
     .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name))
@@ -44,7 +47,11 @@ async function consolesOf(runId: string) {
  * large), in the order the run page lists them. Case-insensitive for ASCII letters; escapes and
  * control bytes are not part of the text searched (see ConsoleMatcher).
  */
-export async function searchRunConsoles(runId: string, query: string, opts: { listMax?: number; maxBytes?: number; sliceBytes?: number } = {}): Promise<RunSearchResult> {
+export async function searchRunConsoles(
+  runId: string,
+  query: string,
+  opts: { listMax?: number; maxBytes?: number; sliceBytes?: number } = {},
+): Promise<RunSearchResult> {
   const started = performance.now();
   const run = await runById(runId);
   let budget = opts.maxBytes ?? SEARCH_MAX_BYTES;
@@ -52,7 +59,8 @@ export async function searchRunConsoles(runId: string, query: string, opts: { li
   for (const c of await consolesOf(run.id)) {
     // One console at a time, one slice at a time: memory holds a slice, whatever the run stored.
     const matcher = new ConsoleMatcher(query, opts.listMax ?? 20);
-    const read = (at: number) => (at < c.length && budget > 0 ? readStoredSlice(c.id, at, Math.min(opts.sliceBytes ?? SLICE_BYTES, budget)) : null);
+    const read = (at: number) =>
+      at < c.length && budget > 0 ? readStoredSlice(c.id, at, Math.min(opts.sliceBytes ?? SLICE_BYTES, budget)) : null;
     let from = 0;
     let next = read(from);
     while (next) {
@@ -66,7 +74,15 @@ export async function searchRunConsoles(runId: string, query: string, opts: { li
     }
     await next?.catch(() => null);
     const { count, matches } = matcher.end();
-    consoles.push({ name: c.name, kind: c.kind, count, matches, bytes: from, length: c.length, complete: from >= c.length });
+    consoles.push({
+      name: c.name,
+      kind: c.kind,
+      count,
+      matches,
+      bytes: from,
+      length: c.length,
+      complete: from >= c.length,
+    });
   }
   return {
     query,

@@ -42,7 +42,13 @@ export async function listConsoles(runId: string): Promise<ConsoleView[]> {
       lines: c.lines,
       verdict: c.verdict,
       expectedFrom: c.expectedFrom,
-      markers: c.markers.map((m) => ({ offset: Number(m.offset), line: m.line, kind: m.kind, text: m.text, at: m.at.toISOString() })),
+      markers: c.markers.map((m) => ({
+        offset: Number(m.offset),
+        line: m.line,
+        kind: m.kind,
+        text: m.text,
+        at: m.at.toISOString(),
+      })),
     }));
 }
 
@@ -52,7 +58,9 @@ export async function listConsoles(runId: string): Promise<ConsoleView[]> {
  */
 export function firstFailingConsole(consoles: readonly ConsoleView[]): string | null {
   const vms = consoles.filter((c) => c.name !== "harness" && c.kind !== "operation");
-  const marked = vms.filter((c) => c.markers.length > 0).sort((a, b) => a.markers[0]!.at.localeCompare(b.markers[0]!.at) || a.name.localeCompare(b.name));
+  const marked = vms
+    .filter((c) => c.markers.length > 0)
+    .sort((a, b) => a.markers[0]!.at.localeCompare(b.markers[0]!.at) || a.name.localeCompare(b.name));
   return marked[0]?.name ?? vms.find((c) => c.verdict === "failed")?.name ?? null;
 }
 

@@ -14,7 +14,10 @@ import { hostClassOf, requestLanes } from "./runs";
  * passed, and a failed one being rerun is waited for. Idempotent: called after every run ends,
  * after a cancel, and by the reconciler.
  */
-export async function advanceWaiting(repositoryId: string, commitSha: string): Promise<{ queued: string[]; skipped: string[] }> {
+export async function advanceWaiting(
+  repositoryId: string,
+  commitSha: string,
+): Promise<{ queued: string[]; skipped: string[] }> {
   const result = { queued: [] as string[], skipped: [] as string[] };
   const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
   const { catalog } = await catalogAt(repo, commitSha);
@@ -48,7 +51,12 @@ export async function advanceWaiting(repositoryId: string, commitSha: string): P
         if (failed) {
           const n = await db().run.updateMany({
             where: { id: run.id, status: "waiting" },
-            data: { status: "skipped", failureKind: "skipped", finishedAt: new Date(), reason: `not run: ${failed}, which it needs, ended ${statusOf.get(failed)} on this commit` },
+            data: {
+              status: "skipped",
+              failureKind: "skipped",
+              finishedAt: new Date(),
+              reason: `not run: ${failed}, which it needs, ended ${statusOf.get(failed)} on this commit`,
+            },
           });
           if (n.count) {
             result.skipped.push(run.id);
@@ -57,7 +65,10 @@ export async function advanceWaiting(repositoryId: string, commitSha: string): P
           }
         } else if (needs.every((n) => statusOf.get(n) === "passed")) {
           // reason: a run released because its catalog could not be read said why; that is over now
-          const n = await db().run.updateMany({ where: { id: run.id, status: "waiting" }, data: { status: "queued", reason: null } });
+          const n = await db().run.updateMany({
+            where: { id: run.id, status: "waiting" },
+            data: { status: "queued", reason: null },
+          });
           if (n.count) {
             await enqueueRun(run.id, hostClassOf(run));
             result.queued.push(run.id);
@@ -76,7 +87,11 @@ export async function advanceWaiting(repositoryId: string, commitSha: string): P
 
 /** Every commit with waiting runs, for the reconciler. */
 export async function advanceAllWaiting(): Promise<void> {
-  const commits = await db().run.findMany({ where: { status: "waiting" }, distinct: ["repositoryId", "commitSha"], select: { repositoryId: true, commitSha: true } });
+  const commits = await db().run.findMany({
+    where: { status: "waiting" },
+    distinct: ["repositoryId", "commitSha"],
+    select: { repositoryId: true, commitSha: true },
+  });
   for (const c of commits) {
     // a commit whose catalog cannot be read (yet) keeps its runs waiting; the others still move on
     await advanceWaiting(c.repositoryId, c.commitSha).catch((err: Error) => {
@@ -89,7 +104,12 @@ export async function advanceAllWaiting(): Promise<void> {
  * "Rerun what is missing": the lanes of a gate (or of every release gate) not green on the head
  * and not already under way, with the lanes they need; nothing that passed is run again.
  */
-export async function requestMissing(req: { repository?: string; branch: string; gate?: string; requestedBy?: string }): Promise<Run[]> {
+export async function requestMissing(req: {
+  repository?: string;
+  branch: string;
+  gate?: string;
+  requestedBy?: string;
+}): Promise<Run[]> {
   const repo = await repositoryByName(req.repository);
   const branch = await branchByName(repo, req.branch);
   // An invalid head catalog throws its own CatalogError (file:line): "nothing to queue" would hide it.
@@ -102,5 +122,11 @@ export async function requestMissing(req: { repository?: string; branch: string;
   const idle = (lane: string) => runUnderWay(view.readiness!.lanes[lane]) === null;
   const lanes = [...new Set(gates.flatMap((g) => g.missing))].filter(idle);
   if (!lanes.length) return [];
-  return requestLanes({ repository: req.repository, branch: req.branch, lanes, requestedBy: req.requestedBy, trigger: "missing" });
+  return requestLanes({
+    repository: req.repository,
+    branch: req.branch,
+    lanes,
+    requestedBy: req.requestedBy,
+    trigger: "missing",
+  });
 }

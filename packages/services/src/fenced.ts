@@ -32,7 +32,12 @@ export async function claimRun(runId: string, hostId: string, fingerprint: objec
 export type ConsoleKind = "harness" | "vm" | "driver" | "file" | "declared" | "operation";
 
 /** `expectedFrom` says why the console should exist, so one that stays empty can say what was expected. */
-export async function openConsole(runId: string, name: string, kind: ConsoleKind = "harness", expectedFrom: string | null = null): Promise<string> {
+export async function openConsole(
+  runId: string,
+  name: string,
+  kind: ConsoleKind = "harness",
+  expectedFrom: string | null = null,
+): Promise<string> {
   const c = await db().console.upsert({
     where: { runId_name: { runId, name } },
     create: { runId, name, kind, expectedFrom },
@@ -44,7 +49,9 @@ export async function openConsole(runId: string, name: string, kind: ConsoleKind
 
 export class FencedOut extends Error {
   constructor(runId: string) {
-    super(`run ${runId}: write refused (this attempt no longer owns the run, or the bytes do not start at the console's end)`);
+    super(
+      `run ${runId}: write refused (this attempt no longer owns the run, or the bytes do not start at the console's end)`,
+    );
   }
 }
 
@@ -75,7 +82,10 @@ export async function appendChunk(
  * have landed, and is then not made again.
  */
 export async function chunkStored(consoleId: string, offset: number, length: number): Promise<boolean> {
-  const c = await db().consoleChunk.findUnique({ where: { consoleId_offset: { consoleId, offset } }, select: { length: true } });
+  const c = await db().consoleChunk.findUnique({
+    where: { consoleId_offset: { consoleId, offset } },
+    select: { length: true },
+  });
   return c?.length === length;
 }
 

@@ -49,7 +49,13 @@ export async function* followRun(
         if (data.length === 0) return;
         const part = Number.isFinite(upTo) ? data.subarray(0, upTo - offset) : data;
         sent.set(name, offset + part.length);
-        yield { kind: "bytes", console: name, offset, data: part, marks: marks.filter(([o]) => o < offset + part.length) };
+        yield {
+          kind: "bytes",
+          console: name,
+          offset,
+          data: part,
+          marks: marks.filter(([o]) => o < offset + part.length),
+        };
       }
     };
     const refillAll = async function* (): AsyncGenerator<FollowEvent> {
@@ -95,7 +101,9 @@ export async function* followRun(
       if (Date.now() - quietSince > 5000) {
         quietSince = Date.now();
         // PostgreSQL away (the worker spools meanwhile): keep tailing the live stream, ask again later.
-        const now = await db().run.findUnique({ where: { id: runId }, select: { status: true } }).catch(() => undefined);
+        const now = await db()
+          .run.findUnique({ where: { id: runId }, select: { status: true } })
+          .catch(() => undefined);
         if (now === undefined) continue;
         yield* refillAll();
         if (!now || (isTerminal(now.status) && !(await stillHeld(runId)))) {

@@ -32,15 +32,26 @@ interface FailingRun {
  *
  * A run that never recorded its end (lost) is cut off now: every pass so far counts as before.
  */
-export async function pickGoodRun(repositoryId: string, run: FailingRun, ancestry: readonly string[]): Promise<GoodRunPick | null> {
+export async function pickGoodRun(
+  repositoryId: string,
+  run: FailingRun,
+  ancestry: readonly string[],
+): Promise<GoodRunPick | null> {
   const cutoff = run.finishedAt ?? new Date();
   for (const when of ["before", "after"] as const) {
     const ancestral = await onAncestry(repositoryId, run, ancestry, cutoff, when);
     if (ancestral) return { id: ancestral, scope: "ancestor", when };
-    for (const [scope, branchName] of [["branch", run.branchName], ["any-branch", undefined]] as const) {
+    for (const [scope, branchName] of [
+      ["branch", run.branchName],
+      ["any-branch", undefined],
+    ] as const) {
       const found = await db().run.findFirst({
         where: {
-          repositoryId, lane: run.lane, status: "passed", branchName, id: { not: run.id },
+          repositoryId,
+          lane: run.lane,
+          status: "passed",
+          branchName,
+          id: { not: run.id },
           finishedAt: when === "before" ? { lte: cutoff } : { gt: cutoff },
         },
         orderBy: [{ finishedAt: when === "before" ? "desc" : "asc" }, { id: "asc" }],
@@ -53,7 +64,13 @@ export async function pickGoodRun(repositoryId: string, run: FailingRun, ancestr
 }
 
 /** The pass nearest `cutoff` (on `when`'s side) on the nearest of `ancestry`'s commits that has one. */
-async function onAncestry(repositoryId: string, run: FailingRun, ancestry: readonly string[], cutoff: Date, when: GoodWhen) {
+async function onAncestry(
+  repositoryId: string,
+  run: FailingRun,
+  ancestry: readonly string[],
+  cutoff: Date,
+  when: GoodWhen,
+) {
   if (ancestry.length === 0) return null;
   const side = when === "before" ? Prisma.sql`finished_at <= ${cutoff}` : Prisma.sql`finished_at > ${cutoff}`;
   const order = when === "before" ? Prisma.sql`finished_at DESC, id` : Prisma.sql`finished_at ASC, id`;

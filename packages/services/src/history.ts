@@ -1,4 +1,12 @@
-import { CatalogError, heldSeconds, laneSeconds, runOriginLabel, type Catalog, type Lane, type RunStatus } from "@proofboard/domain";
+import {
+  CatalogError,
+  heldSeconds,
+  laneSeconds,
+  runOriginLabel,
+  type Catalog,
+  type Lane,
+  type RunStatus,
+} from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { isSha, runGit } from "@proofboard/git";
 import { catalogAt, defaultCatalog } from "./catalogs";
@@ -21,7 +29,11 @@ export interface LogCommit {
  * the database's commit rows cannot order a branch. NUL separates fields and (with -z) commits,
  * and cannot occur in them, so subjects stay data whatever they contain.
  */
-export async function firstParentLog(repo: Repo, revs: { from?: string; to: string }, max: number): Promise<LogCommit[]> {
+export async function firstParentLog(
+  repo: Repo,
+  revs: { from?: string; to: string },
+  max: number,
+): Promise<LogCommit[]> {
   for (const sha of [revs.to, revs.from ?? revs.to]) {
     if (!isSha(sha)) throw new Error(`not a full commit SHA: ${JSON.stringify(sha)}`);
   }
@@ -75,7 +87,9 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
     log = await firstParentLog(repo, { to: branch.headSha }, count);
   } catch (err) {
     historyError = err instanceof Error ? err.message : String(err);
-    const head = await db().commit.findUnique({ where: { repositoryId_sha: { repositoryId: repo.id, sha: branch.headSha } } });
+    const head = await db().commit.findUnique({
+      where: { repositoryId_sha: { repositoryId: repo.id, sha: branch.headSha } },
+    });
     const committedAt = head?.committedAt ?? branch.updatedAt;
     log = [{ sha: branch.headSha, subject: head?.subject ?? "", authorName: head?.authorName ?? "", committedAt }];
   }
@@ -85,17 +99,28 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
   const runs = await db().commitLane.findMany({
     where: { repositoryId: repo.id, commitSha: { in: log.map((c) => c.sha) } },
     select: {
-      runId: true, commitSha: true, lane: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true, failureRunId: true,
+      runId: true,
+      commitSha: true,
+      lane: true,
+      attempt: true,
+      status: true,
+      startedAt: true,
+      finishedAt: true,
+      laneEndedAt: true,
+      failureRunId: true,
       finalRunId: true,
     },
   });
   const behindRerun = runs.flatMap((r) => (r.finalRunId && r.finalRunId !== r.runId ? [r.finalRunId] : []));
-  const finals = new Map((behindRerun.length
-    ? await db().run.findMany({
-      where: { id: { in: behindRerun } },
-      select: { id: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true },
-    })
-    : []).map((r) => [r.id, r]));
+  const finals = new Map(
+    (behindRerun.length
+      ? await db().run.findMany({
+          where: { id: { in: behindRerun } },
+          select: { id: true, attempt: true, status: true, startedAt: true, finishedAt: true, laneEndedAt: true },
+        })
+      : []
+    ).map((r) => [r.id, r]),
+  );
   const latest = new Map(runs.map((r) => [`${r.commitSha}\0${r.lane}`, r]));
 
   let catalog: Catalog | null = null;
@@ -128,7 +153,14 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
         const verdict = finals.get(newest.finalRunId ?? "");
         const r = verdict ? { ...verdict, runId: verdict.id } : newest;
         const rerun = verdict ? { id: newest.runId, status: newest.status } : null;
-        return { id: r.runId, status: r.status, attempt: r.attempt, seconds: seconds(r), flaky: r.status === "passed" && newest.failureRunId !== null, rerun };
+        return {
+          id: r.runId,
+          status: r.status,
+          attempt: r.attempt,
+          seconds: seconds(r),
+          flaky: r.status === "passed" && newest.failureRunId !== null,
+          rerun,
+        };
       });
       const passed = lanes.filter((l, i) => l.release && cells[i]?.status === "passed").length;
       return { ...c, cells, release: { passed, total: release.size } };
@@ -137,16 +169,45 @@ export async function branchGrid(repo: Repository, branchName: string, count: nu
 }
 
 const runFields = {
-  id: true, lane: true, branchName: true, commitSha: true, attempt: true, status: true, failureKind: true, reason: true,
-  exitCode: true, queuedAt: true, startedAt: true, finishedAt: true, laneEndedAt: true, hostFingerprint: true, host: { select: { name: true } },
-  trigger: true, triggerDetail: true, requestedBy: true,
+  id: true,
+  lane: true,
+  branchName: true,
+  commitSha: true,
+  attempt: true,
+  status: true,
+  failureKind: true,
+  reason: true,
+  exitCode: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  laneEndedAt: true,
+  hostFingerprint: true,
+  host: { select: { name: true } },
+  trigger: true,
+  triggerDetail: true,
+  requestedBy: true,
 } as const;
 
 type RunRow = {
-  id: string; lane: string; branchName: string; commitSha: string; attempt: number; status: RunStatus;
-  failureKind: string | null; reason: string | null; exitCode: number | null;
-  queuedAt: Date; startedAt: Date | null; finishedAt: Date | null; laneEndedAt: Date | null; hostFingerprint: unknown; host: { name: string } | null;
-  trigger: string; triggerDetail: string | null; requestedBy: string | null;
+  id: string;
+  lane: string;
+  branchName: string;
+  commitSha: string;
+  attempt: number;
+  status: RunStatus;
+  failureKind: string | null;
+  reason: string | null;
+  exitCode: number | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  laneEndedAt: Date | null;
+  hostFingerprint: unknown;
+  host: { name: string } | null;
+  trigger: string;
+  triggerDetail: string | null;
+  requestedBy: string | null;
 };
 
 type Primitive = string | number | boolean | null;
@@ -155,7 +216,10 @@ type Primitive = string | number | boolean | null;
 function flatFingerprint(v: unknown): Record<string, Primitive> {
   if (!v || typeof v !== "object" || Array.isArray(v)) return {};
   return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [k, x === null || ["string", "number", "boolean"].includes(typeof x) ? (x as Primitive) : JSON.stringify(x)]),
+    Object.entries(v).map(([k, x]) => [
+      k,
+      x === null || ["string", "number", "boolean"].includes(typeof x) ? (x as Primitive) : JSON.stringify(x),
+    ]),
   );
 }
 
@@ -176,8 +240,21 @@ export type RunSide = Omit<RunRow, "host" | "hostFingerprint"> & {
 
 function side(r: RunRow): RunSide {
   const { host: _host, hostFingerprint, ...rest } = r;
-  const origin = runOriginLabel({ trigger: r.trigger, triggerDetail: r.triggerDetail, requestedBy: r.requestedBy, attempt: r.attempt, branch: r.branchName });
-  return { ...rest, seconds: seconds(r), heldSeconds: heldSeconds(r), hostName: hostName(r), fingerprint: flatFingerprint(hostFingerprint), origin };
+  const origin = runOriginLabel({
+    trigger: r.trigger,
+    triggerDetail: r.triggerDetail,
+    requestedBy: r.requestedBy,
+    attempt: r.attempt,
+    branch: r.branchName,
+  });
+  return {
+    ...rest,
+    seconds: seconds(r),
+    heldSeconds: heldSeconds(r),
+    hostName: hostName(r),
+    fingerprint: flatFingerprint(hostFingerprint),
+    origin,
+  };
 }
 
 /** Interpolated like Postgres's percentile_cont, so it agrees with the "usual" durations elsewhere. */
@@ -211,7 +288,8 @@ export function flakeRate(runs: readonly { commitSha: string; status: RunStatus 
 async function laneDefinition(repo: Repository, lane: string): Promise<Lane | null> {
   for (const name of ["main", "master"]) {
     const branch = await branchByName(repo, name).catch(() => null);
-    const found = branch && (await catalogAt(repo, branch.headSha).catch(() => null))?.catalog.lanes.find((l) => l.name === lane);
+    const found =
+      branch && (await catalogAt(repo, branch.headSha).catch(() => null))?.catalog.lanes.find((l) => l.name === lane);
     if (found) return found;
   }
   return (await defaultCatalog()).catalog.lanes.find((l) => l.name === lane) ?? null;
@@ -220,11 +298,18 @@ async function laneDefinition(repo: Repository, lane: string): Promise<Lane | nu
 /** One lane over its last `limit` runs (optionally on one branch): durations, flakiness, counts. */
 export async function laneHistory(repo: Repository, input: { lane: string; branch?: string; limit: number }) {
   if (input.branch) {
-    const known = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: input.branch } } });
+    const known = await db().branch.findUnique({
+      where: { repositoryId_name: { repositoryId: repo.id, name: input.branch } },
+    });
     if (!known) throw new NotFoundError("branch", input.branch);
   }
   const where = { repositoryId: repo.id, lane: input.lane, branchName: input.branch };
-  const rows: RunRow[] = await db().run.findMany({ where, orderBy: { queuedAt: "desc" }, take: input.limit, select: runFields });
+  const rows: RunRow[] = await db().run.findMany({
+    where,
+    orderBy: { queuedAt: "desc" },
+    take: input.limit,
+    select: runFields,
+  });
   const definition = await laneDefinition(repo, input.lane);
   // A lane gone from the catalog still has a history; only a name never seen anywhere is unknown.
   if (!definition && rows.length === 0) {
@@ -235,7 +320,12 @@ export async function laneHistory(repo: Repository, input: { lane: string; branc
   const trend = runs
     .filter((r) => r.status === "passed" && r.seconds !== null && r.finishedAt)
     .map((r) => ({
-      runId: r.id, finishedAt: r.finishedAt!, seconds: r.seconds!, commitSha: r.commitSha, branch: r.branchName, hostName: r.hostName,
+      runId: r.id,
+      finishedAt: r.finishedAt!,
+      seconds: r.seconds!,
+      commitSha: r.commitSha,
+      branch: r.branchName,
+      hostName: r.hostName,
     }))
     .sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime());
   const durations = trend.map((t) => t.seconds).sort((a, b) => a - b);
@@ -245,7 +335,10 @@ export async function laneHistory(repo: Repository, input: { lane: string; branc
     lane: input.lane,
     branch: input.branch ?? null,
     definition: definition && {
-      title: definition.title, description: definition.description, group: definition.group, host: definition.host,
+      title: definition.title,
+      description: definition.description,
+      group: definition.group,
+      host: definition.host,
       expectedSeconds: definition.expectedSeconds,
     },
     window: runs.length,
@@ -270,7 +363,12 @@ async function commitsBetween(repo: Repo, good: string, bad: string) {
     const relation = ancestor ? ("ancestor" as const) : ("not-ancestor" as const);
     return { relation, commits: log.slice(0, BETWEEN_MAX), truncated: log.length > BETWEEN_MAX, error: null };
   } catch (err) {
-    return { relation: "unknown" as const, commits: [], truncated: false, error: err instanceof Error ? err.message : String(err) };
+    return {
+      relation: "unknown" as const,
+      commits: [],
+      truncated: false,
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 
@@ -280,13 +378,19 @@ const ANCESTRY_MAX = 200;
 /** A failing run next to the lane's good run that explains it best (see pickGoodRun): what changed in code, host and time. */
 export async function compareWithLastGood(runId: string) {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const found = uuid.test(runId) ? await db().run.findUnique({ where: { id: runId }, select: { ...runFields, repositoryId: true } }) : null;
+  const found = uuid.test(runId)
+    ? await db().run.findUnique({ where: { id: runId }, select: { ...runFields, repositoryId: true } })
+    : null;
   if (!found) throw new NotFoundError("run", runId);
   const { repositoryId, ...run } = found;
   const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
   // The nearest first-parent ancestor that passed says most: what lies between is the suspect.
   const ancestry = await firstParentLog(repo, { to: run.commitSha }, ANCESTRY_MAX).catch(() => []);
-  const pick = await pickGoodRun(repo.id, run, ancestry.map((c) => c.sha));
+  const pick = await pickGoodRun(
+    repo.id,
+    run,
+    ancestry.map((c) => c.sha),
+  );
   const good: RunRow | null = pick && (await db().run.findUnique({ where: { id: pick.id }, select: runFields }));
   const bad = side(run);
   const subjects = await db().commit.findMany({
@@ -294,10 +398,20 @@ export async function compareWithLastGood(runId: string) {
     select: { sha: true, subject: true },
   });
   // Only branch heads have commit rows; git's log knows the subjects of the commits between.
-  const subjectOf = (sha: string) => subjects.find((c) => c.sha === sha)?.subject ?? ancestry.find((c) => c.sha === sha)?.subject ?? null;
+  const subjectOf = (sha: string) =>
+    subjects.find((c) => c.sha === sha)?.subject ?? ancestry.find((c) => c.sha === sha)?.subject ?? null;
   const thisRun = { ...bad, subject: subjectOf(bad.commitSha) };
   if (!good || !pick) {
-    return { run: thisRun, good: null, scope: null, when: null, gapSeconds: null, between: null, hostDifferences: [], durationDeltaSeconds: null };
+    return {
+      run: thisRun,
+      good: null,
+      scope: null,
+      when: null,
+      gapSeconds: null,
+      between: null,
+      hostDifferences: [],
+      durationDeltaSeconds: null,
+    };
   }
   const before = side(good);
   // How far apart the two ends are, whole seconds: "passed 18 s after this run".

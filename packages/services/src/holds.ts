@@ -28,8 +28,11 @@ async function heldRun(runId: string, by: Holder): Promise<Run> {
 /** A held run belongs to its holder: anyone else but an admin is refused, told who holds it. */
 export async function refuseForeignHold(run: Run, by: Holder, what: string): Promise<void> {
   if (!run.heldById || run.heldById === by.id || by.role === "admin") return;
-  const holder = (await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? "someone else";
-  throw new ForbiddenError(`${by.name} (${by.role}) may not ${what}: ${holder} holds this run's VMs; only ${holder} or an admin may`);
+  const holder =
+    (await db().user.findUnique({ where: { id: run.heldById }, select: { name: true } }))?.name ?? "someone else";
+  throw new ForbiddenError(
+    `${by.name} (${by.role}) may not ${what}: ${holder} holds this run's VMs; only ${holder} or an admin may`,
+  );
 }
 
 /** Ends a hold now; its worker stops every VM of the run. */

@@ -12,7 +12,11 @@ export interface HostRegistration {
   /** how the worker owns what its attempts start, shown on the hosts page */
   ownership?: string;
   /** whether the worker a row names still runs (true/false on this machine, null when it cannot tell) */
-  stillRuns?: (other: { bootId: string | null; pid: number | null; processStart: string | null }) => Promise<boolean | null>;
+  stillRuns?: (other: {
+    bootId: string | null;
+    pid: number | null;
+    processStart: string | null;
+  }) => Promise<boolean | null>;
   /** a host silent this long is gone (PROOFBOARD_HOST_TIMEOUT_SECONDS) */
   hostTimeoutSeconds?: number;
 }
@@ -45,20 +49,33 @@ export async function registerHost(h: HostRegistration): Promise<Host> {
     }
   }
   const data = {
-    classes: h.classes, capabilities: h.capabilities, slots: h.slots, slotsInUse: 0, startedAt: now, lastHeartbeatAt: now,
-    ...(h.identity ?? {}), ownership: h.ownership ?? null,
+    classes: h.classes,
+    capabilities: h.capabilities,
+    slots: h.slots,
+    slotsInUse: 0,
+    startedAt: now,
+    lastHeartbeatAt: now,
+    ...(h.identity ?? {}),
+    ownership: h.ownership ?? null,
   };
   // Taking the name over is conditional on the row still naming the predecessor seen above, so two
   // workers starting at once cannot both win.
   let host: Host;
   if (existing) {
     const n = await db().host.updateMany({ where: { id: existing.id, instanceId: existing.instanceId }, data });
-    if (n.count !== 1) throw new HostNameTaken(`host name "${h.name}" was just taken by another worker; give this worker its own PROOFBOARD_HOST_NAME`);
+    if (n.count !== 1)
+      throw new HostNameTaken(
+        `host name "${h.name}" was just taken by another worker; give this worker its own PROOFBOARD_HOST_NAME`,
+      );
     host = await db().host.findUniqueOrThrow({ where: { id: existing.id } });
   } else {
-    host = await db().host.create({ data: { name: h.name, ...data } }).catch((err: unknown) => {
-      throw new HostNameTaken(`host name "${h.name}" was just taken by another worker (${String(err).slice(0, 200)}); give this worker its own PROOFBOARD_HOST_NAME`);
-    });
+    host = await db()
+      .host.create({ data: { name: h.name, ...data } })
+      .catch((err: unknown) => {
+        throw new HostNameTaken(
+          `host name "${h.name}" was just taken by another worker (${String(err).slice(0, 200)}); give this worker its own PROOFBOARD_HOST_NAME`,
+        );
+      });
   }
   const orphans = await db().run.findMany({ where: { hostId: host.id, status: "running" }, select: { id: true } });
   if (orphans.length) {
@@ -74,7 +91,10 @@ export async function registerHost(h: HostRegistration): Promise<Host> {
 
 /** A worker that stopped on its own gives its host name back: the next one need not wait for its heartbeat to age. */
 export async function releaseHost(hostId: string, instanceId: string): Promise<void> {
-  await db().host.updateMany({ where: { id: hostId, instanceId }, data: { instanceId: null, pid: null, slotsInUse: 0 } });
+  await db().host.updateMany({
+    where: { id: hostId, instanceId },
+    data: { instanceId: null, pid: null, slotsInUse: 0 },
+  });
 }
 
 /**
@@ -82,7 +102,10 @@ export async function releaseHost(hostId: string, instanceId: string): Promise<v
  * dead and replaced): the caller must stop taking work.
  */
 export async function heartbeat(hostId: string, slotsInUse: number, instanceId?: string): Promise<boolean> {
-  const n = await db().host.updateMany({ where: { id: hostId, ...(instanceId ? { instanceId } : {}) }, data: { lastHeartbeatAt: new Date(), slotsInUse } });
+  const n = await db().host.updateMany({
+    where: { id: hostId, ...(instanceId ? { instanceId } : {}) },
+    data: { lastHeartbeatAt: new Date(), slotsInUse },
+  });
   return n.count === 1;
 }
 
@@ -108,5 +131,7 @@ export async function waitingReason(hostClass: string, hostTimeoutSeconds: numbe
   const what = CLASS_WORDS[hostClass] ?? hostClass;
   if (!hosts.length) return `waiting for a host with ${what}: none is online`;
   const free = hosts.filter((h) => h.slotsInUse < h.slots);
-  return free.length ? `queued for ${free.map((h) => h.name).join(", ")}` : `waiting for a free slot on ${hosts.map((h) => h.name).join(", ")}`;
+  return free.length
+    ? `queued for ${free.map((h) => h.name).join(", ")}`
+    : `waiting for a free slot on ${hosts.map((h) => h.name).join(", ")}`;
 }

@@ -14,14 +14,27 @@ export * from "./runs";
 export * from "./run-list";
 export { runSurroundings } from "./run-detail";
 export * from "./sync";
-export { clearTargetFault, recordTargetFault, targetFault, targetFetchStateDto, type TargetFetchState } from "./target-faults";
+export {
+  clearTargetFault,
+  recordTargetFault,
+  targetFault,
+  targetFetchStateDto,
+  type TargetFetchState,
+} from "./target-faults";
 export * from "./durations";
 export * from "./cancel";
 export * from "./holds";
 export * from "./operations";
 export { operationArgv, operationConsoleName } from "./operation-argv";
 export * from "./history";
-export { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES, WEBHOOK_PROVIDERS, type WebhookProvider, type WebhookResponse } from "./webhooks";
+export {
+  handleWebhook,
+  isWebhookProvider,
+  MAX_WEBHOOK_BODY_BYTES,
+  WEBHOOK_PROVIDERS,
+  type WebhookProvider,
+  type WebhookResponse,
+} from "./webhooks";
 export * from "./dependencies";
 export * from "./schedules";
 export * from "./metrics";
@@ -30,5 +43,12 @@ export * from "./console-diff";
 export * from "./observability";
 export * from "./audit";
 export { readinessChangesAfter, readinessTimeline, type TimelineOptions } from "./readiness-timeline";
-export { recordReadinessChanges, recordRepositoryChanges, startReadinessRecorder, type ReadinessChange, type RecorderLoop, type RecordResult } from "./readiness-changes";
+export {
+  recordReadinessChanges,
+  recordRepositoryChanges,
+  startReadinessRecorder,
+  type ReadinessChange,
+  type RecorderLoop,
+  type RecordResult,
+} from "./readiness-changes";
 export * from "./news";

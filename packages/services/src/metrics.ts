@@ -18,7 +18,12 @@ export interface MetricSeries {
 export async function branchMetrics(repositoryId: string, branchName: string, perSeries = 30): Promise<MetricSeries[]> {
   const rows = await db().runMetric.findMany({
     where: { run: { repositoryId, branchName, status: "passed" } },
-    select: { name: true, value: true, unit: true, run: { select: { id: true, lane: true, commitSha: true, finishedAt: true } } },
+    select: {
+      name: true,
+      value: true,
+      unit: true,
+      run: { select: { id: true, lane: true, commitSha: true, finishedAt: true } },
+    },
     orderBy: { run: { finishedAt: "desc" } },
     take: 2000,
   });
@@ -31,11 +36,24 @@ export async function branchMetrics(repositoryId: string, branchName: string, pe
       series.set(key, s);
     }
     if (s.points.length < perSeries) {
-      s.points.push({ runId: r.run.id, commitSha: r.run.commitSha, at: (r.run.finishedAt ?? new Date(0)).toISOString(), value: r.value });
+      s.points.push({
+        runId: r.run.id,
+        commitSha: r.run.commitSha,
+        at: (r.run.finishedAt ?? new Date(0)).toISOString(),
+        value: r.value,
+      });
     }
   }
   return [...series.values()].map((s) => {
     const points = s.points.reverse();
-    return { ...s, points, regression: isRegression(points.map((p) => p.value), s.unit, s.name) };
+    return {
+      ...s,
+      points,
+      regression: isRegression(
+        points.map((p) => p.value),
+        s.unit,
+        s.name,
+      ),
+    };
   });
 }

@@ -1,13 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { operationArgv, operationConsoleName } from "./operation-argv";
 
-const logs = { name: "logs", command: ["nix", "run", "./nix/test-cluster#cluster", "--", "logs", "{node}"], perNode: true };
-const status = { name: "status", command: ["nix", "run", "./nix/test-cluster#cluster", "--", "status"], perNode: false };
+const logs = {
+  name: "logs",
+  command: ["nix", "run", "./nix/test-cluster#cluster", "--", "logs", "{node}"],
+  perNode: true,
+};
+const status = {
+  name: "status",
+  command: ["nix", "run", "./nix/test-cluster#cluster", "--", "status"],
+  perNode: false,
+};
 
 describe("operationArgv", () => {
   it("puts the node into each element that names it, and nowhere else", () => {
     expect(operationArgv(logs, "node02")).toEqual(["nix", "run", "./nix/test-cluster#cluster", "--", "logs", "node02"]);
-    expect(operationArgv({ name: "x", command: ["--host={node}.cluster", "{node}{node}"], perNode: true }, "n1")).toEqual(["--host=n1.cluster", "n1n1"]);
+    expect(
+      operationArgv({ name: "x", command: ["--host={node}.cluster", "{node}{node}"], perNode: true }, "n1"),
+    ).toEqual(["--host=n1.cluster", "n1n1"]);
     expect(operationArgv(status, null)).toEqual(status.command);
   });
 

@@ -47,7 +47,8 @@ export interface RunOperations {
 }
 
 const isHeld = (run: Run) => run.holdUntil !== null && run.holdUntil.getTime() > Date.now();
-const mayRun = (run: Run, who: Holder | null) => !!who && (who.id === run.heldById || who.role === "admin") && who.role !== "viewer";
+const mayRun = (run: Run, who: Holder | null) =>
+  !!who && (who.id === run.heldById || who.role === "admin") && who.role !== "viewer";
 
 async function holderName(run: Run): Promise<string> {
   if (!run.heldById) return "the holder";
@@ -65,7 +66,11 @@ async function laneOperations(run: Run): Promise<LaneOperation[]> {
 
 /** Every console but the harness and the operations' own is a VM's. */
 async function vmNames(runId: string): Promise<string[]> {
-  const rows = await db().console.findMany({ where: { runId, kind: { notIn: ["harness", "operation"] } }, select: { name: true }, orderBy: { name: "asc" } });
+  const rows = await db().console.findMany({
+    where: { runId, kind: { notIn: ["harness", "operation"] } },
+    select: { name: true },
+    orderBy: { name: "asc" },
+  });
   return rows.map((r) => r.name);
 }
 
@@ -116,15 +121,21 @@ export async function listOperations(runId: string, viewer: Holder | null): Prom
     // A worker that died with the run never recorded its operations' ends: they ended with it.
     operations: rows
       .map((r) => view(r, available))
-      .map((o) => (o.live && !held && run.status !== "running" ? { ...o, live: false, error: "ended with its run (its worker stopped)" } : o)),
+      .map((o) =>
+        o.live && !held && run.status !== "running"
+          ? { ...o, live: false, error: "ended with its run (its worker stopped)" }
+          : o,
+      ),
   };
 }
 
 /** The run, held, and `by` its holder or an admin; else why not, in words a person can act on. */
 async function heldFor(runId: string, by: Holder): Promise<Run> {
   const run = await runById(runId);
-  if (!isHeld(run)) throw new ConflictError("operations run only on a held cluster, and this run's VMs are not held (any more)");
-  if (!mayRun(run, by)) throw new ConflictError(`only ${await holderName(run)} may run operations on this held cluster`);
+  if (!isHeld(run))
+    throw new ConflictError("operations run only on a held cluster, and this run's VMs are not held (any more)");
+  if (!mayRun(run, by))
+    throw new ConflictError(`only ${await holderName(run)} may run operations on this held cluster`);
   return run;
 }
 
@@ -143,25 +154,46 @@ export async function requestOperation(runId: string, by: Holder, req: Operation
   const op = available.find((o) => o.name === req.name);
   if (!op) {
     const names = available.map((o) => o.name).join(", ");
-    throw new ConflictError(`lane ${run.lane} has no operation ${JSON.stringify(req.name)} at ${run.commitSha.slice(0, 10)}${names ? ` (it has: ${names})` : ""}`);
+    throw new ConflictError(
+      `lane ${run.lane} has no operation ${JSON.stringify(req.name)} at ${run.commitSha.slice(0, 10)}${names ? ` (it has: ${names})` : ""}`,
+    );
   }
   const node = req.node ?? null;
   const nodes = await vmNames(run.id);
-  if (op.perNode && !node) throw new ConflictError(`${op.name} runs on one VM: name one of ${nodes.join(", ") || "(none)"}`);
-  if (op.perNode && !nodes.includes(node!)) throw new ConflictError(`${JSON.stringify(node)} is not a VM of this run (its VMs: ${nodes.join(", ") || "none"})`);
+  if (op.perNode && !node)
+    throw new ConflictError(`${op.name} runs on one VM: name one of ${nodes.join(", ") || "(none)"}`);
+  if (op.perNode && !nodes.includes(node!))
+    throw new ConflictError(`${JSON.stringify(node)} is not a VM of this run (its VMs: ${nodes.join(", ") || "none"})`);
   if (!op.perNode && node) throw new ConflictError(`${op.name} acts on the whole cluster, not on one VM`);
   const argv = operationArgv(op, node);
   const live = await db().operation.count({ where: { runId: run.id, endedAt: null } });
-  if (live >= MAX_RUNNING) throw new ConflictError(`${live} operations are already running on this cluster: stop one first`);
+  if (live >= MAX_RUNNING)
+    throw new ConflictError(`${live} operations are already running on this cluster: stop one first`);
 
   for (let attempt = 0; ; attempt++) {
     const seq = 1 + (await db().operation.count({ where: { runId: run.id } }));
     const consoleName = operationConsoleName(seq, op.name, node);
     try {
       const row = await db().$transaction(async (tx) => {
-        const c = await tx.console.create({ data: { runId: run.id, name: consoleName, kind: "operation", expectedFrom: `operation ${op.name} run by ${by.name}` } });
+        const c = await tx.console.create({
+          data: {
+            runId: run.id,
+            name: consoleName,
+            kind: "operation",
+            expectedFrom: `operation ${op.name} run by ${by.name}`,
+          },
+        });
         return tx.operation.create({
-          data: { runId: run.id, name: op.name, node, argv, consoleId: c.id, requestedById: by.id, cols: req.cols, rows: req.rows },
+          data: {
+            runId: run.id,
+            name: op.name,
+            node,
+            argv,
+            consoleId: c.id,
+            requestedById: by.id,
+            cols: req.cols,
+            rows: req.rows,
+          },
           include,
         });
       });
@@ -184,7 +216,13 @@ async function liveOperation(runId: string, by: Holder, operationId: string) {
 }
 
 /** The terminal showing it changed size: the pseudo-terminal follows. */
-export async function resizeOperation(runId: string, by: Holder, operationId: string, cols: number, rows: number): Promise<void> {
+export async function resizeOperation(
+  runId: string,
+  by: Holder,
+  operationId: string,
+  cols: number,
+  rows: number,
+): Promise<void> {
   const { run, op } = await liveOperation(runId, by, operationId);
   // Kept, so a start that was still to come uses the newest size.
   await db().operation.update({ where: { id: op.id }, data: { cols, rows } });
@@ -226,7 +264,11 @@ export async function claimOperation(claim: Fence, operationId: string): Promise
   return rows[0] ?? null;
 }
 
-export async function endOperation(claim: Fence, operationId: string, end: { exitCode: number | null; error: string | null }): Promise<void> {
+export async function endOperation(
+  claim: Fence,
+  operationId: string,
+  end: { exitCode: number | null; error: string | null },
+): Promise<void> {
   await db().$executeRaw`
     UPDATE operation SET ended_at = now(), exit_code = ${end.exitCode}, error = ${end.error}
     WHERE id = ${operationId}::uuid AND ended_at IS NULL
@@ -236,7 +278,10 @@ export async function endOperation(claim: Fence, operationId: string, end: { exi
 /** Operations asked for on these runs that no worker started: their start message may have been lost. */
 export async function pendingOperations(runIds: readonly string[]): Promise<{ runId: string; id: string }[]> {
   if (runIds.length === 0) return [];
-  return db().operation.findMany({ where: { runId: { in: [...runIds] }, startedAt: null, endedAt: null }, select: { runId: true, id: true } });
+  return db().operation.findMany({
+    where: { runId: { in: [...runIds] }, startedAt: null, endedAt: null },
+    select: { runId: true, id: true },
+  });
 }
 
 /** The hold ended: what was asked for and never started never will. */

@@ -87,9 +87,22 @@ async function candidates(repo: Repository, since: Date | undefined): Promise<Ca
 }
 
 type Newest = { ready: boolean; commitSha: string };
-type Inserted = { id: string; branch: string; gate: string | null; ready: boolean; commit_sha: string; run_id: string | null; missing: string[]; initial: boolean; at: Date };
+type Inserted = {
+  id: string;
+  branch: string;
+  gate: string | null;
+  ready: boolean;
+  commit_sha: string;
+  run_id: string | null;
+  missing: string[];
+  initial: boolean;
+  at: Date;
+};
 
-export async function recordRepositoryChanges(repo: Repository, opts: RecordOptions = {}): Promise<{ recorded: ReadinessChange[]; checked: number }> {
+export async function recordRepositoryChanges(
+  repo: Repository,
+  opts: RecordOptions = {},
+): Promise<{ recorded: ReadinessChange[]; checked: number }> {
   let checked = 0;
   const recorded = await db().$transaction(
     async (tx) => {
@@ -99,8 +112,16 @@ export async function recordRepositoryChanges(repo: Repository, opts: RecordOpti
       const heads = await candidates(repo, opts.since);
       checked = heads.length;
       if (heads.length === 0) return [];
-      const views = await branchViews(repo, heads.map((h) => ({ branch: h, commit: null })), gateLanesOnly);
-      const newest = await newestRows(tx, repo.id, heads.map((h) => h.name));
+      const views = await branchViews(
+        repo,
+        heads.map((h) => ({ branch: h, commit: null })),
+        gateLanesOnly,
+      );
+      const newest = await newestRows(
+        tx,
+        repo.id,
+        heads.map((h) => h.name),
+      );
       const rows = views.flatMap((v) => changesOf(v, newest));
       if (rows.length === 0) return [];
       // The branch's own row last, so a timeline read newest first shows it above its gates'.
@@ -116,23 +137,51 @@ export async function recordRepositoryChanges(repo: Repository, opts: RecordOpti
     },
     { maxWait: 60_000, timeout: 120_000 },
   );
-  const subjects = await subjectsOf(repo.id, recorded.map((r) => r.commit_sha));
+  const subjects = await subjectsOf(
+    repo.id,
+    recorded.map((r) => r.commit_sha),
+  );
   return {
     checked,
     recorded: recorded.sort(byBranchThenGate).map((r) => ({
-      id: r.id, repository: repo.name, branch: r.branch, gate: r.gate, ready: r.ready, commitSha: r.commit_sha,
-      commitSubject: subjects.get(r.commit_sha) ?? null, runId: r.run_id, missing: r.missing, initial: r.initial, at: r.at,
+      id: r.id,
+      repository: repo.name,
+      branch: r.branch,
+      gate: r.gate,
+      ready: r.ready,
+      commitSha: r.commit_sha,
+      commitSubject: subjects.get(r.commit_sha) ?? null,
+      runId: r.run_id,
+      missing: r.missing,
+      initial: r.initial,
+      at: r.at,
     })),
   };
 }
 
 /** The branch's own row first, then its gates by id. */
 function byBranchThenGate(a: Inserted, b: Inserted): number {
-  return a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : a.gate === b.gate ? 0 : a.gate === null ? -1 : b.gate === null ? 1 : a.gate < b.gate ? -1 : 1;
+  return a.branch < b.branch
+    ? -1
+    : a.branch > b.branch
+      ? 1
+      : a.gate === b.gate
+        ? 0
+        : a.gate === null
+          ? -1
+          : b.gate === null
+            ? 1
+            : a.gate < b.gate
+              ? -1
+              : 1;
 }
 
 /** The newest row of every (branch, gate) of these branches: their verdicts as last recorded. */
-async function newestRows(tx: Prisma.TransactionClient, repositoryId: string, branches: string[]): Promise<Map<string, Newest>> {
+async function newestRows(
+  tx: Prisma.TransactionClient,
+  repositoryId: string,
+  branches: string[],
+): Promise<Map<string, Newest>> {
   const rows = await tx.$queryRaw<{ branch: string; gate: string | null; ready: boolean; commit_sha: string }[]>`
     SELECT DISTINCT ON (branch, gate) branch, gate, ready, commit_sha FROM readiness_change
     WHERE repository_id = ${repositoryId} AND branch = ANY(${branches}::text[])
@@ -174,8 +223,14 @@ function changesOf(v: BranchView, newest: Map<string, Newest>): Row[] {
     const headMoved = last !== undefined && last.commitSha !== v.branch.headSha;
     const cause = last === undefined || headMoved ? null : causeOf(verdict.ready, verdict.lanes, verdict.missing);
     rows.push({
-      branch: v.branch.name, gate: verdict.gate, ready: verdict.ready, commit_sha: v.branch.headSha, run_id: cause?.id ?? null,
-      missing: verdict.missing, initial: last === undefined, at: cause ? (cause.finishedAt ?? cause.queuedAt).toISOString().replace("Z", "") : null,
+      branch: v.branch.name,
+      gate: verdict.gate,
+      ready: verdict.ready,
+      commit_sha: v.branch.headSha,
+      run_id: cause?.id ?? null,
+      missing: verdict.missing,
+      initial: last === undefined,
+      at: cause ? (cause.finishedAt ?? cause.queuedAt).toISOString().replace("Z", "") : null,
     });
   }
   return rows;
@@ -187,15 +242,23 @@ function changesOf(v: BranchView, newest: Map<string, Newest>): Row[] {
  * Runs that ended come first: a rerun merely queued decides nothing (computeBranchReadiness).
  */
 function causeOf(ready: boolean, lanes: LaneReadiness[], missing: string[]): RunSummary | null {
-  const runs = (ready ? lanes : lanes.filter((l) => missing.includes(l.lane))).flatMap((l) => (l.headRun ? [l.headRun] : []));
+  const runs = (ready ? lanes : lanes.filter((l) => missing.includes(l.lane))).flatMap((l) =>
+    l.headRun ? [l.headRun] : [],
+  );
   const ended = runs.filter((r) => r.finishedAt !== null);
   const when = (run: RunSummary) => (run.finishedAt ?? run.queuedAt).getTime();
-  return (ended.length ? ended : runs).reduce<RunSummary | null>((best, r) => (!best || when(r) > when(best) ? r : best), null);
+  return (ended.length ? ended : runs).reduce<RunSummary | null>(
+    (best, r) => (!best || when(r) > when(best) ? r : best),
+    null,
+  );
 }
 
 async function subjectsOf(repositoryId: string, shas: string[]): Promise<Map<string, string>> {
   if (shas.length === 0) return new Map();
-  const rows = await db().commit.findMany({ where: { repositoryId, sha: { in: [...new Set(shas)] } }, select: { sha: true, subject: true } });
+  const rows = await db().commit.findMany({
+    where: { repositoryId, sha: { in: [...new Set(shas)] } },
+    select: { sha: true, subject: true },
+  });
   return new Map(rows.map((c) => [c.sha, c.subject]));
 }
 
@@ -209,7 +272,9 @@ export interface RecorderLoop {
  * `sweepEveryMs`, and first of all, every live branch, which catches what happened while no web
  * process ran and catalog changes no run or push reveals (a site overlay).
  */
-export function startReadinessRecorder(opts: { everyMs?: number; sweepEveryMs?: number; overlapMs?: number; onError?: (err: unknown) => void } = {}): RecorderLoop {
+export function startReadinessRecorder(
+  opts: { everyMs?: number; sweepEveryMs?: number; overlapMs?: number; onError?: (err: unknown) => void } = {},
+): RecorderLoop {
   const { everyMs = 2000, sweepEveryMs = 5 * 60_000, overlapMs = 60_000 } = opts;
   let since: Date | undefined;
   let lastSweep = 0;

@@ -30,15 +30,25 @@ export async function readinessRuns(repositoryId: string, asked: Asked[]): Promi
   for (const { branches, lanes } of asked) {
     for (const b of branches) byBranch.set(b.name, []);
     if (lanes.length === 0) continue;
-    for (let i = 0; i < branches.length; i += BRANCHES_PER_QUERY) chunks.push({ branches: branches.slice(i, i + BRANCHES_PER_QUERY), lanes });
+    for (let i = 0; i < branches.length; i += BRANCHES_PER_QUERY)
+      chunks.push({ branches: branches.slice(i, i + BRANCHES_PER_QUERY), lanes });
   }
   // PostgreSQL works on one chunk's statements while this process decodes another's rows.
   await Promise.all(chunks.map((chunk) => readChunk(repositoryId, chunk, byBranch)));
   return byBranch;
 }
 
-async function readChunk(repositoryId: string, { branches, lanes }: Asked, byBranch: Map<string, RunSummary[]>): Promise<void> {
-  const rows = await queryRows(SUMMARIES_SQL, [repositoryId, branches.map((b) => b.name), branches.map((b) => b.headSha), lanes]);
+async function readChunk(
+  repositoryId: string,
+  { branches, lanes }: Asked,
+  byBranch: Map<string, RunSummary[]>,
+): Promise<void> {
+  const rows = await queryRows(SUMMARIES_SQL, [
+    repositoryId,
+    branches.map((b) => b.name),
+    branches.map((b) => b.headSha),
+    lanes,
+  ]);
   // a run's id -> the run lists of the branches that need it: a failed run making a pass flaky, or the verdict of a lane being rerun
   const byId = new Map<string, RunSummary[][]>();
   const need = (id: string, runs: RunSummary[]) => (byId.get(id) ?? byId.set(id, []).get(id)!).push(runs);
@@ -61,7 +71,12 @@ async function readChunk(repositoryId: string, { branches, lanes }: Asked, byBra
   const [byIdRows, olderRows] = await Promise.all([
     byId.size ? queryRows(RUNS_BY_ID_SQL, [[...byId.keys()]]) : [],
     fallback.length
-      ? queryRows(OLDER_PASSES_SQL, [repositoryId, fallback.map((f) => f.branch), fallback.map((f) => f.headSha), fallback.map((f) => f.lane)])
+      ? queryRows(OLDER_PASSES_SQL, [
+          repositoryId,
+          fallback.map((f) => f.branch),
+          fallback.map((f) => f.headSha),
+          fallback.map((f) => f.lane),
+        ])
       : [],
   ]);
   for (const row of byIdRows as [string, string, string, ...RunFields][]) {
@@ -78,26 +93,58 @@ const BRANCHES_PER_QUERY = 250;
 
 /** A run's fields as the statements select them: times as epoch milliseconds (numbers decode much faster than dates). */
 type RunFields = [
-  id: string, commitSha: string | null, status: RunStatus, attempt: number, queuedAt: number, startedAt: number | null,
-  finishedAt: number | null, laneEndedAt: number | null, failureKind: FailureKind | null, reason: string | null,
+  id: string,
+  commitSha: string | null,
+  status: RunStatus,
+  attempt: number,
+  queuedAt: number,
+  startedAt: number | null,
+  finishedAt: number | null,
+  laneEndedAt: number | null,
+  failureKind: FailureKind | null,
+  reason: string | null,
 ];
 /**
  * Branch and lane as 1-based positions in the parameters; the commit is null when it is the head (most are).
  * finalRunId is set only when the newest final run is not the newest run (a rerun under way).
  */
-type SummaryRow = [i: number, j: number, head: boolean, failureRunId: string | null, finalRunId: string | null, ...RunFields];
+type SummaryRow = [
+  i: number,
+  j: number,
+  head: boolean,
+  failureRunId: string | null,
+  finalRunId: string | null,
+  ...RunFields,
+];
 
 function summary(row: readonly unknown[], at: number, headSha: string, lane: string): RunSummary {
-  const [id, commitSha, status, attempt, queued, started, finished, laneEnded, failureKind, reason] = row.slice(at, at + 10) as RunFields;
+  const [id, commitSha, status, attempt, queued, started, finished, laneEnded, failureKind, reason] = row.slice(
+    at,
+    at + 10,
+  ) as RunFields;
   const date = (ms: number | null) => (ms === null ? null : new Date(ms));
   return {
-    id, lane, commitSha: commitSha ?? headSha, status, attempt, queuedAt: new Date(queued),
-    startedAt: date(started), finishedAt: date(finished), laneEndedAt: date(laneEnded), failureKind, reason,
+    id,
+    lane,
+    commitSha: commitSha ?? headSha,
+    status,
+    attempt,
+    queuedAt: new Date(queued),
+    startedAt: date(started),
+    finishedAt: date(finished),
+    laneEndedAt: date(laneEnded),
+    failureKind,
+    reason,
   };
 }
 
 /** The ten RunFields of the row `t`, the commit null when it is `head`. */
-const fields = (t: string, id: string, status: string, head: string) => `${t}.${id}::text, nullif(${t}.commit_sha, ${head}), ${status}, ${t}.attempt,
+const fields = (
+  t: string,
+  id: string,
+  status: string,
+  head: string,
+) => `${t}.${id}::text, nullif(${t}.commit_sha, ${head}), ${status}, ${t}.attempt,
   (extract(epoch FROM ${t}.queued_at) * 1000)::float8, (extract(epoch FROM ${t}.started_at) * 1000)::float8,
   (extract(epoch FROM ${t}.finished_at) * 1000)::float8, (extract(epoch FROM ${t}.lane_ended_at) * 1000)::float8,
   ${t}.failure_kind::text, ${t}.reason`;

@@ -7,7 +7,19 @@ const COLUMNS = `rc.id::text, r.name, rc.branch, rc.gate, rc.ready, rc.commit_sh
 const FROM = `readiness_change rc JOIN repository r ON r.id = rc.repository_id
   LEFT JOIN commit c ON c.repository_id = rc.repository_id AND c.sha = rc.commit_sha`;
 
-type ChangeRow = [string, string, string, string | null, boolean, string, string | null, string | null, string[], boolean, number];
+type ChangeRow = [
+  string,
+  string,
+  string,
+  string | null,
+  boolean,
+  string,
+  string | null,
+  string | null,
+  string[],
+  boolean,
+  number,
+];
 
 function change(row: ChangeRow): ReadinessChange {
   const [id, repository, branch, gate, ready, commitSha, commitSubject, runId, missing, initial, at] = row;
@@ -17,7 +29,8 @@ function change(row: ChangeRow): ReadinessChange {
 /** A readiness_change id as given by a reader (text from JSON, a number, a bigint): a whole number ≥ 0. */
 function cursorOf(value: string | number | bigint, what: string): string {
   const text = String(value);
-  if (!/^\d{1,19}$/.test(text)) throw new RangeError(`${what} must be a readiness change id, not ${JSON.stringify(text.slice(0, 40))}`);
+  if (!/^\d{1,19}$/.test(text))
+    throw new RangeError(`${what} must be a readiness change id, not ${JSON.stringify(text.slice(0, 40))}`);
   return text;
 }
 
@@ -44,14 +57,25 @@ export interface TimelineOptions {
 }
 
 /** A branch's readiness timeline, newest first; `more` says whether older rows exist. */
-export async function readinessTimeline(repo: Repository, branch: string, opts: TimelineOptions = {}): Promise<{ changes: ReadinessChange[]; more: boolean }> {
+export async function readinessTimeline(
+  repo: Repository,
+  branch: string,
+  opts: TimelineOptions = {},
+): Promise<{ changes: ReadinessChange[]; more: boolean }> {
   const limit = Math.max(1, Math.min(500, Math.floor(opts.limit ?? 20)));
   const rows = await queryRows(
     `SELECT ${COLUMNS} FROM ${FROM}
      WHERE rc.repository_id = $1 AND rc.branch = $2 AND ($3::bigint IS NULL OR rc.id < $3::bigint)
        AND ($4::boolean IS FALSE OR rc.gate IS NOT DISTINCT FROM $5::text)
      ORDER BY rc.id DESC LIMIT $6`,
-    [repo.id, branch, opts.before === undefined ? null : cursorOf(opts.before, "before"), opts.gate !== undefined, opts.gate ?? null, limit + 1],
+    [
+      repo.id,
+      branch,
+      opts.before === undefined ? null : cursorOf(opts.before, "before"),
+      opts.gate !== undefined,
+      opts.gate ?? null,
+      limit + 1,
+    ],
   );
   const changes = (rows as ChangeRow[]).map(change);
   return { changes: changes.slice(0, limit), more: changes.length > limit };

@@ -58,10 +58,21 @@ export async function branchViews(repo: Repository, heads: Head[], judged = (c: 
   return heads.map(({ branch, commit }) => {
     const resolved = catalogs.get(branch.headSha)!;
     if (resolved instanceof CatalogError) {
-      return { branch, commit, catalog: null, catalogSource: resolved.file, catalogError: resolved.message, readiness: null };
+      return {
+        branch,
+        commit,
+        catalog: null,
+        catalogSource: resolved.file,
+        catalogError: resolved.message,
+        readiness: null,
+      };
     }
     const { catalog, source } = resolved;
-    const readiness = computeBranchReadiness({ headSha: branch.headSha, catalog: judged(catalog), runs: runs.get(branch.name) ?? [] });
+    const readiness = computeBranchReadiness({
+      headSha: branch.headSha,
+      catalog: judged(catalog),
+      runs: runs.get(branch.name) ?? [],
+    });
     return { branch, commit, catalog, catalogSource: source, catalogError: null, readiness };
   });
 }
@@ -99,7 +110,10 @@ export interface OverviewOptions {
  * holds those lanes alone; `allLanes` judges every lane, as branchView does. Gates, `missing` and
  * `releaseReady` are the same either way.
  */
-export async function overviewPage(repo: Repository, opts: OverviewOptions = {}): Promise<{ total: number; views: BranchView[] }> {
+export async function overviewPage(
+  repo: Repository,
+  opts: OverviewOptions = {},
+): Promise<{ total: number; views: BranchView[] }> {
   // One statement for the branches and their head commits (a model query per table costs more here).
   const rows = await db().$queryRaw<(HeadRow & { total: number })[]>`
     SELECT b.name, b.head_sha, b.updated_at, c.subject, c.author_name, c.committed_at, (count(*) OVER ())::int AS total
@@ -108,10 +122,15 @@ export async function overviewPage(repo: Repository, opts: OverviewOptions = {})
       AND (${opts.filter ?? null}::text IS NULL OR strpos(lower(b.name), lower(${opts.filter ?? null}::text)) > 0)
     ORDER BY CASE WHEN b.name IN ('main', 'master') THEN 0 WHEN b.name LIKE 'release/%' THEN 1 ELSE 2 END, b.updated_at DESC, b.name
     LIMIT ${opts.limit ?? null}::int`;
-  const views = await branchViews(repo, rows.map((r) => ({
-    branch: { name: r.name, headSha: r.head_sha, updatedAt: r.updated_at },
-    commit: r.subject === null ? null : { subject: r.subject, authorName: r.author_name!, committedAt: r.committed_at! },
-  })), opts.allLanes ? undefined : gateLanesOnly);
+  const views = await branchViews(
+    repo,
+    rows.map((r) => ({
+      branch: { name: r.name, headSha: r.head_sha, updatedAt: r.updated_at },
+      commit:
+        r.subject === null ? null : { subject: r.subject, authorName: r.author_name!, committedAt: r.committed_at! },
+    })),
+    opts.allLanes ? undefined : gateLanesOnly,
+  );
   return { total: rows[0]?.total ?? 0, views };
 }
 

@@ -49,7 +49,12 @@ export async function markLostRuns(hostTimeoutSeconds: number): Promise<{ lost: 
     const silent = silentRuns.filter((r) => !r.hostId || !alive?.has(r.hostId));
     const orphaned = [
       ...silent.map((r) => ({ id: r.id, reason: `host ${r.host?.name ?? "?"} stopped heartbeating` })),
-      ...overdue.filter((o) => !silent.some((s) => s.id === o.id)).map((o) => ({ id: o.id, reason: `host ${o.name ?? "?"} never reported the end of the lane, well past its timeout` })),
+      ...overdue
+        .filter((o) => !silent.some((s) => s.id === o.id))
+        .map((o) => ({
+          id: o.id,
+          reason: `host ${o.name ?? "?"} never reported the end of the lane, well past its timeout`,
+        })),
     ];
     for (const run of orphaned) {
       const ended = await endOrphanedRun(run.id, run.reason, redis);
@@ -68,10 +73,19 @@ export async function markLostRuns(hostTimeoutSeconds: number): Promise<{ lost: 
  * else lost, with its automatic retry. Conditional on it still running, so racing reconcilers,
  * a late completion or a cancel end it once.
  */
-export async function endOrphanedRun(id: string, reason: string, redis: Redis): Promise<{ status: "lost" | "canceled" | null; retryId: string | null }> {
+export async function endOrphanedRun(
+  id: string,
+  reason: string,
+  redis: Redis,
+): Promise<{ status: "lost" | "canceled" | null; retryId: string | null }> {
   const canceled = await db().run.updateMany({
     where: { id, status: "running", cancelRequestedAt: { not: null } },
-    data: { status: "canceled", failureKind: "canceled", finishedAt: new Date(), reason: `canceled on request; ${reason} before it stopped` },
+    data: {
+      status: "canceled",
+      failureKind: "canceled",
+      finishedAt: new Date(),
+      reason: `canceled on request; ${reason} before it stopped`,
+    },
   });
   if (canceled.count) {
     await publishStatus(redis, id, "canceled", true).catch(() => undefined);

@@ -19,7 +19,9 @@ export async function defaultRepository(): Promise<Repository> {
   if (!e.PROOFBOARD_TARGET_URL) {
     const any = await db().repository.findFirst({ orderBy: { createdAt: "asc" } });
     if (any) return any;
-    throw new ConfigError("no target repository yet: set PROOFBOARD_TARGET_URL to a git path or URL (scripts/start.sh sets up the demo)");
+    throw new ConfigError(
+      "no target repository yet: set PROOFBOARD_TARGET_URL to a git path or URL (scripts/start.sh sets up the demo)",
+    );
   }
   return ensureRepository(e.PROOFBOARD_TARGET_NAME, e.PROOFBOARD_TARGET_URL);
 }

@@ -34,7 +34,13 @@ function requesterWhere(r: RequesterFilter | undefined): Prisma.RunWhereInput {
  */
 export async function listRuns(f: RunFilter): Promise<ListedRun[]> {
   // A filter naming a branch that never existed is a typo worth saying, not an empty list.
-  if (f.branch && !(await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: f.repositoryId, name: f.branch } }, select: { id: true } }))) {
+  if (
+    f.branch &&
+    !(await db().branch.findUnique({
+      where: { repositoryId_name: { repositoryId: f.repositoryId, name: f.branch } },
+      select: { id: true },
+    }))
+  ) {
     throw new NotFoundError("branch", f.branch);
   }
   let hostId: string | undefined;
@@ -46,7 +52,9 @@ export async function listRuns(f: RunFilter): Promise<ListedRun[]> {
   }
   let cursor: { queuedAt: Date; id: string } | null = null;
   if (f.before !== undefined) {
-    cursor = UUID.test(f.before) ? await db().run.findUnique({ where: { id: f.before }, select: { queuedAt: true, id: true } }) : null;
+    cursor = UUID.test(f.before)
+      ? await db().run.findUnique({ where: { id: f.before }, select: { queuedAt: true, id: true } })
+      : null;
     if (!cursor) throw new NotFoundError("run", f.before);
   }
   const where: Prisma.RunWhereInput = {
@@ -58,7 +66,10 @@ export async function listRuns(f: RunFilter): Promise<ListedRun[]> {
     ...requesterWhere(f.requester),
     // The redundant `<=` bounds the index range; the OR alone would be a filter over every newer row.
     ...(cursor && {
-      AND: [{ queuedAt: { lte: cursor.queuedAt } }, { OR: [{ queuedAt: { lt: cursor.queuedAt } }, { id: { lt: cursor.id } }] }],
+      AND: [
+        { queuedAt: { lte: cursor.queuedAt } },
+        { OR: [{ queuedAt: { lt: cursor.queuedAt } }, { id: { lt: cursor.id } }] },
+      ],
     }),
   };
   return db().run.findMany({
@@ -71,7 +82,12 @@ export async function listRuns(f: RunFilter): Promise<ListedRun[]> {
 
 /** The ids in [lo, hi] on the primary key (a run id prefix's range), at most `take`. */
 export async function runIdsBetween(lo: string, hi: string, take: number): Promise<string[]> {
-  const rows = await db().run.findMany({ where: { id: { gte: lo, lte: hi } }, select: { id: true }, orderBy: { id: "asc" }, take });
+  const rows = await db().run.findMany({
+    where: { id: { gte: lo, lte: hi } },
+    select: { id: true },
+    orderBy: { id: "asc" },
+    take,
+  });
   return rows.map((r) => r.id);
 }
 

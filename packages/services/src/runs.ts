@@ -1,5 +1,11 @@
 import {
-  infrastructureRetryReason, laneByName, lanesToRun, nextInfrastructureRetry, retryDetail, type HostClass, type RunTrigger,
+  infrastructureRetryReason,
+  laneByName,
+  lanesToRun,
+  nextInfrastructureRetry,
+  retryDetail,
+  type HostClass,
+  type RunTrigger,
 } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { db, Prisma, type Run } from "@proofboard/db";
@@ -57,16 +63,24 @@ export async function requestLanes(req: Omit<RunRequest, "lane"> & { lanes: stri
  * (fail first: a hours-long KVM suite never starts behind a failed eval guard). A lane already
  * queued or waiting on the commit is not queued twice: that is what a second click meant.
  */
-export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lanes: string[] }): Promise<RequestedRuns> {
+export async function requestLanesWithNote(
+  req: Omit<RunRequest, "lane"> & { lanes: string[] },
+): Promise<RequestedRuns> {
   const repo = await repositoryByName(req.repository);
-  const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: req.branch } } });
+  const branch = await db().branch.findUnique({
+    where: { repositoryId_name: { repositoryId: repo.id, name: req.branch } },
+  });
   if (!branch || branch.deletedAt) throw new NotFoundError("branch", req.branch);
   // Throws the catalog's own error (file, path, line) when the head's catalog is invalid.
   const { catalog, source } = await catalogAt(repo, branch.headSha);
   const view = await branchView(repo, branch);
   if (!view.readiness) throw new Error(`no readiness for ${branch.name}`);
   for (const name of req.lanes) if (!laneByName(catalog, name)) throw new NotFoundError("lane", name);
-  const passed = new Set(Object.values(view.readiness.lanes).filter((l) => l.state === "passed").map((l) => l.lane));
+  const passed = new Set(
+    Object.values(view.readiness.lanes)
+      .filter((l) => l.state === "passed")
+      .map((l) => l.lane),
+  );
 
   const runs: Run[] = [];
   let note: string | null = null;
@@ -80,13 +94,20 @@ export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lan
       await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${`${repo.id}:${branch.headSha}:${name}`}))`;
       if (!hold) {
         const pending = await tx.run.findFirst({
-          where: { repositoryId: repo.id, commitSha: branch.headSha, lane: name, status: { in: ["queued", "waiting"] }, holdSeconds: null },
+          where: {
+            repositoryId: repo.id,
+            commitSha: branch.headSha,
+            lane: name,
+            status: { in: ["queued", "waiting"] },
+            holdSeconds: null,
+          },
           orderBy: { attempt: "desc" },
         });
         if (pending) return { run: pending, created: false };
       }
       // Pushes, syncs and schedules queue once per lane and commit by themselves; a full queue must not fail a sync.
-      if (req.trigger !== "push" && req.trigger !== "sync" && req.trigger !== "schedule") await refuseOverQueueCap(tx, repo.id, branch.name);
+      if (req.trigger !== "push" && req.trigger !== "sync" && req.trigger !== "schedule")
+        await refuseOverQueueCap(tx, repo.id, branch.name);
       const previous = await tx.run.findFirst({
         where: { repositoryId: repo.id, commitSha: branch.headSha, lane: name },
         orderBy: { attempt: "desc" },
@@ -131,11 +152,17 @@ export async function requestLanesWithNote(req: Omit<RunRequest, "lane"> & { lan
  * A branch's queue is bounded, so a script (or a hostile client) cannot bury the hosts in runs.
  * Counted inside the lane's lock, so two requests racing on different lanes may pass it by one each.
  */
-async function refuseOverQueueCap(tx: Prisma.TransactionClient, repositoryId: string, branchName: string): Promise<void> {
+async function refuseOverQueueCap(
+  tx: Prisma.TransactionClient,
+  repositoryId: string,
+  branchName: string,
+): Promise<void> {
   const cap = env().PROOFBOARD_MAX_QUEUED_PER_BRANCH;
   const pending = await tx.run.count({ where: { repositoryId, branchName, status: { in: ["queued", "waiting"] } } });
   if (pending >= cap) {
-    throw new ConflictError(`${branchName} already has ${pending} runs queued or waiting; the limit is ${cap} per branch (PROOFBOARD_MAX_QUEUED_PER_BRANCH): wait for some to start or cancel them`);
+    throw new ConflictError(
+      `${branchName} already has ${pending} runs queued or waiting; the limit is ${cap} per branch (PROOFBOARD_MAX_QUEUED_PER_BRANCH): wait for some to start or cancel them`,
+    );
   }
 }
 
@@ -146,7 +173,12 @@ async function dispatchRun(run: Run, hostClass: HostClass): Promise<boolean> {
     return true;
   } catch (err) {
     if (!isRedisUnavailable(err)) throw err;
-    logger("runs").warn("run saved, not dispatched: Redis unreachable", { runId: run.id, attempt: run.attempt, lane: run.lane, err });
+    logger("runs").warn("run saved, not dispatched: Redis unreachable", {
+      runId: run.id,
+      attempt: run.attempt,
+      lane: run.lane,
+      err,
+    });
     return false;
   }
 }
@@ -174,10 +206,18 @@ export const AUTOMATIC_RETRY = "automatic retry";
  */
 export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | null> {
   if (failed.failureKind !== "infrastructure") return null;
-  const plan = nextInfrastructureRetry(await automaticRetriesInARow(failed, env().PROOFBOARD_INFRA_RETRIES), env().PROOFBOARD_INFRA_RETRIES);
+  const plan = nextInfrastructureRetry(
+    await automaticRetriesInARow(failed, env().PROOFBOARD_INFRA_RETRIES),
+    env().PROOFBOARD_INFRA_RETRIES,
+  );
   if (!plan) return null;
   const newer = await db().run.findFirst({
-    where: { repositoryId: failed.repositoryId, commitSha: failed.commitSha, lane: failed.lane, attempt: { gt: failed.attempt } },
+    where: {
+      repositoryId: failed.repositoryId,
+      commitSha: failed.commitSha,
+      lane: failed.lane,
+      attempt: { gt: failed.attempt },
+    },
     select: { id: true },
   });
   if (newer) return null; // somebody already reran it
@@ -218,7 +258,10 @@ async function automaticRetriesInARow(run: Pick<Run, "trigger" | "previousRunId"
   while (current?.trigger === "retry" && count < limit) {
     count++;
     current = current.previousRunId
-      ? await db().run.findUnique({ where: { id: current.previousRunId }, select: { trigger: true, previousRunId: true } })
+      ? await db().run.findUnique({
+          where: { id: current.previousRunId },
+          select: { trigger: true, previousRunId: true },
+        })
       : null;
   }
   return count;

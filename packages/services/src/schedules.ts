@@ -14,7 +14,9 @@ const SYNC_PREFIX = "sync-";
  * can be given them back without git.
  */
 export async function syncSchedules(repo: Repository, syncEverySeconds?: number): Promise<string[]> {
-  const main = await db().branch.findFirst({ where: { repositoryId: repo.id, name: { in: ["main", "master"] }, deletedAt: null } });
+  const main = await db().branch.findFirst({
+    where: { repositoryId: repo.id, name: { in: ["main", "master"] }, deletedAt: null },
+  });
   if (!main) return [];
   const { catalog } = await catalogAt(repo, main.headSha);
   const wanted = catalog.lanes.filter((l) => l.triggers.schedule);
@@ -41,9 +43,13 @@ export async function ensureSchedulers(syncEverySeconds: number): Promise<string
   const queue = controlQueue();
   const repos = await db().repository.findMany({ select: { id: true } });
   const lanes = await db().laneSchedule.findMany();
-  const wanted = new Set([...repos.map((r) => `${SYNC_PREFIX}${r.id}`), ...lanes.map((l) => `${PREFIX}${l.repositoryId}:${l.lane}`)]);
+  const wanted = new Set([
+    ...repos.map((r) => `${SYNC_PREFIX}${r.id}`),
+    ...lanes.map((l) => `${PREFIX}${l.repositoryId}:${l.lane}`),
+  ]);
   for (const s of await queue.getJobSchedulers()) {
-    if ((s.key.startsWith(PREFIX) || s.key.startsWith(SYNC_PREFIX)) && !wanted.has(s.key)) await queue.removeJobScheduler(s.key);
+    if ((s.key.startsWith(PREFIX) || s.key.startsWith(SYNC_PREFIX)) && !wanted.has(s.key))
+      await queue.removeJobScheduler(s.key);
   }
   for (const r of repos) {
     await queue.upsertJobScheduler(
@@ -59,11 +65,17 @@ export async function ensureSchedulers(syncEverySeconds: number): Promise<string
       .upsertJobScheduler(
         key,
         { pattern: l.pattern },
-        { name: scheduledLaneJob.name, data: { repositoryId: l.repositoryId, lane: l.lane }, opts: scheduledLaneJob.options },
+        {
+          name: scheduledLaneJob.name,
+          data: { repositoryId: l.repositoryId, lane: l.lane },
+          opts: scheduledLaneJob.options,
+        },
       )
       .catch((err: unknown) => {
         wanted.delete(key);
-        console.error(`schedule of lane ${l.lane} not set: ${JSON.stringify(l.pattern)}: ${err instanceof Error ? err.message : String(err)}; fix triggers.schedule in the catalog on main`);
+        console.error(
+          `schedule of lane ${l.lane} not set: ${JSON.stringify(l.pattern)}: ${err instanceof Error ? err.message : String(err)}; fix triggers.schedule in the catalog on main`,
+        );
       });
   }
   return [...wanted];
@@ -73,14 +85,23 @@ export async function ensureSchedulers(syncEverySeconds: number): Promise<string
 export async function runScheduledLane(repositoryId: string, lane: string): Promise<string[]> {
   const repo = await db().repository.findUniqueOrThrow({ where: { id: repositoryId } });
   const queued: string[] = [];
-  const main = await db().branch.findFirst({ where: { repositoryId, name: { in: ["main", "master"] }, deletedAt: null } });
+  const main = await db().branch.findFirst({
+    where: { repositoryId, name: { in: ["main", "master"] }, deletedAt: null },
+  });
   if (!main) return queued;
   const def = (await catalogAt(repo, main.headSha)).catalog.lanes.find((l) => l.name === lane);
   for (const name of def?.triggers.branches ?? []) {
     const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId, name } } });
     if (!branch || branch.deletedAt) continue;
     if (await db().run.count({ where: { repositoryId, commitSha: branch.headSha, lane } })) continue;
-    const runs = await requestLanes({ repository: repo.name, branch: name, lanes: [lane], requestedBy: "schedule", trigger: "schedule", triggerDetail: def?.triggers.schedule ?? undefined });
+    const runs = await requestLanes({
+      repository: repo.name,
+      branch: name,
+      lanes: [lane],
+      requestedBy: "schedule",
+      trigger: "schedule",
+      triggerDetail: def?.triggers.schedule ?? undefined,
+    });
     queued.push(...runs.map((r) => r.id));
   }
   return queued;

@@ -1,5 +1,11 @@
 import { open, stat } from "node:fs/promises";
-import { CatalogError, MAX_OVERLAY_BYTES, overlayTooBig, parseCatalogOverlay, type CatalogOverlay } from "@proofboard/domain";
+import {
+  CatalogError,
+  MAX_OVERLAY_BYTES,
+  overlayTooBig,
+  parseCatalogOverlay,
+  type CatalogOverlay,
+} from "@proofboard/domain";
 import { env } from "@proofboard/env";
 
 /**
@@ -54,7 +60,12 @@ async function readOverlay(file: string | undefined): Promise<CatalogOverlay | n
   } catch (err) {
     if (err instanceof CatalogError) throw err;
     const why = err instanceof Error ? err.message : String(err);
-    throw new CatalogError(file, "", 1, `cannot read the site overlay (${why}); PROOFBOARD_CATALOG_OVERLAY must name a readable YAML file`);
+    throw new CatalogError(
+      file,
+      "",
+      1,
+      `cannot read the site overlay (${why}); PROOFBOARD_CATALOG_OVERLAY must name a readable YAML file`,
+    );
   }
   return parseCatalogOverlay(text, file);
 }

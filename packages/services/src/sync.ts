@@ -45,7 +45,14 @@ async function doSync(repo: Repository, cause: "push" | "sync"): Promise<SyncSum
     const { branches, rejected } = await mirror.listBranches();
     const existing = await db().branch.findMany({ where: { repositoryId: repo.id } });
     const byName = new Map(existing.map((b) => [b.name, b]));
-    const summary: SyncSummary = { branches: branches.length, added: [], moved: [], deleted: [], rejected, triggerErrors: [] };
+    const summary: SyncSummary = {
+      branches: branches.length,
+      added: [],
+      moved: [],
+      deleted: [],
+      rejected,
+      triggerErrors: [],
+    };
 
     for (const { name, sha } of branches) {
       const known = byName.get(name);
@@ -104,7 +111,9 @@ async function recordCommit(repo: Repository, sha: string): Promise<void> {
  * second run of a lane on a commit that already has one: only a person asks for that.
  */
 async function triggerOnPush(repo: Repository, branchName: string, cause: "push" | "sync"): Promise<void> {
-  const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: branchName } } });
+  const branch = await db().branch.findUnique({
+    where: { repositoryId_name: { repositoryId: repo.id, name: branchName } },
+  });
   if (!branch || branch.deletedAt) return;
   const { catalog } = await catalogAt(repo, branch.headSha);
   const wanted = catalog.lanes.filter((l) => l.triggers.push).map((l) => l.name);
@@ -115,5 +124,6 @@ async function triggerOnPush(repo: Repository, branchName: string, cause: "push"
     distinct: ["lane"],
   });
   const lanes = wanted.filter((l) => !already.some((a) => a.lane === l));
-  if (lanes.length) await requestLanes({ repository: repo.name, branch: branchName, lanes, requestedBy: cause, trigger: cause });
+  if (lanes.length)
+    await requestLanes({ repository: repo.name, branch: branchName, lanes, requestedBy: cause, trigger: cause });
 }

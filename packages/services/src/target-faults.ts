@@ -23,7 +23,10 @@ export async function recordTargetFault(repositoryId: string, message: string): 
 
 /** A fetch of every branch worked: the fault, if any, is over. */
 export async function clearTargetFault(repositoryId: string): Promise<void> {
-  await db().repository.update({ where: { id: repositoryId }, data: { targetFetchedAt: new Date(), targetFault: null, targetFaultAt: null } });
+  await db().repository.update({
+    where: { id: repositoryId },
+    data: { targetFetchedAt: new Date(), targetFault: null, targetFaultAt: null },
+  });
 }
 
 /**
@@ -49,6 +52,8 @@ export async function targetFetchStateDto(repositoryId: string) {
   const state = await targetFault(repositoryId);
   return {
     fetchedAt: state.fetchedAt?.toISOString() ?? null,
-    fault: state.fault ? { ...state.fault, since: state.fault.since.toISOString(), summary: faultSummary(state.fault.message) } : null,
+    fault: state.fault
+      ? { ...state.fault, since: state.fault.since.toISOString(), summary: faultSummary(state.fault.message) }
+      : null,
   };
 }

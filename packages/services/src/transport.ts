@@ -57,7 +57,9 @@ export function watchTransport(o: {
       if (!(await redis.exists(epochKey()))) {
         const r = await rebuildTransport(redis, o.syncEverySeconds);
         lastRepair = Date.now();
-        o.log(`transport: Redis had no epoch; rebuilt ${r.schedulers.length} job scheduler(s) and requeued ${r.requeued.length} run(s) from Postgres`);
+        o.log(
+          `transport: Redis had no epoch; rebuilt ${r.schedulers.length} job scheduler(s) and requeued ${r.requeued.length} run(s) from Postgres`,
+        );
       } else if (Date.now() - lastRepair > (o.repairEveryMs ?? 30_000)) {
         lastRepair = Date.now();
         await ensureSchedulers(o.syncEverySeconds);

@@ -26,7 +26,11 @@ export interface WebhookResponse {
 }
 
 const text = (status: number, body: string): WebhookResponse => ({ status, body, contentType: "text/plain" });
-const json = (status: number, value: unknown): WebhookResponse => ({ status, body: JSON.stringify(value), contentType: "application/json" });
+const json = (status: number, value: unknown): WebhookResponse => ({
+  status,
+  body: JSON.stringify(value),
+  contentType: "application/json",
+});
 
 /** Names from outside are echoed in one-line answers: no control characters, bounded length. */
 export function showName(s: string): string {
@@ -47,17 +51,26 @@ function hubSignature(headers: Headers, rawBody: Buffer, secret: string): string
   if (header === null) return "unsigned: no X-Hub-Signature-256 header (set the webhook's secret)";
   const hex = /^sha256=([0-9a-f]{64})$/i.exec(header.trim())?.[1];
   if (!hex) return "X-Hub-Signature-256 is not sha256=<64 hex digits>";
-  return hmacMatches(rawBody, secret, hex) ? null : "X-Hub-Signature-256 does not match the body (wrong secret or altered body)";
+  return hmacMatches(rawBody, secret, hex)
+    ? null
+    : "X-Hub-Signature-256 does not match the body (wrong secret or altered body)";
 }
 
 /** Null when the request comes from someone holding the secret, else why it is refused. */
-export function checkWebhookSignature(provider: WebhookProvider, headers: Headers, rawBody: Buffer, secret: string): string | null {
+export function checkWebhookSignature(
+  provider: WebhookProvider,
+  headers: Headers,
+  rawBody: Buffer,
+  secret: string,
+): string | null {
   if (provider === "github") return hubSignature(headers, rawBody, secret);
   if (provider === "gitea") {
     const header = headers.get("x-gitea-signature");
     if (header === null) return hubSignature(headers, rawBody, secret);
     if (!/^[0-9a-f]{64}$/i.test(header.trim())) return "X-Gitea-Signature is not 64 hex digits";
-    return hmacMatches(rawBody, secret, header.trim()) ? null : "X-Gitea-Signature does not match the body (wrong secret or altered body)";
+    return hmacMatches(rawBody, secret, header.trim())
+      ? null
+      : "X-Gitea-Signature does not match the body (wrong secret or altered body)";
   }
   // GitLab signs nothing: it sends the secret itself. Hashing both sides first gives timingSafeEqual
   // equal lengths without revealing the secret's length through an early return.
@@ -79,19 +92,26 @@ export function webhookDeliveryId(provider: WebhookProvider, headers: Headers): 
   const names = DELIVERY_HEADERS[provider];
   const id = names.map((n) => headers.get(n)?.trim()).find((v) => v);
   if (!id) return { ok: false, reason: `no delivery id: ${names.join(" or ")} header is missing` };
-  if (!/^[\x21-\x7e]{1,200}$/.test(id)) return { ok: false, reason: "delivery id must be 1 to 200 printable ASCII characters" };
+  if (!/^[\x21-\x7e]{1,200}$/.test(id))
+    return { ok: false, reason: "delivery id must be 1 to 200 printable ASCII characters" };
   return { ok: true, value: id };
 }
 
 export type WebhookEvent = { kind: "ping" } | { kind: "push" } | { kind: "delete" } | { kind: "other"; name: string };
 
-const EVENT_HEADER: Record<WebhookProvider, string> = { github: "x-github-event", gitea: "x-gitea-event", gitlab: "x-gitlab-event" };
+const EVENT_HEADER: Record<WebhookProvider, string> = {
+  github: "x-github-event",
+  gitea: "x-gitea-event",
+  gitlab: "x-gitlab-event",
+};
 
 export function webhookEvent(provider: WebhookProvider, headers: Headers): Check<WebhookEvent> {
   const name = headers.get(EVENT_HEADER[provider])?.trim();
   if (!name) return { ok: false, reason: `no event: ${EVENT_HEADER[provider]} header is missing` };
-  if (provider === "gitlab") return { ok: true, value: name === "Push Hook" ? { kind: "push" } : { kind: "other", name } };
-  if (name === "push" || name === "delete" || (name === "ping" && provider === "github")) return { ok: true, value: { kind: name } };
+  if (provider === "gitlab")
+    return { ok: true, value: name === "Push Hook" ? { kind: "push" } : { kind: "other", name } };
+  if (name === "push" || name === "delete" || (name === "ping" && provider === "github"))
+    return { ok: true, value: { kind: name } };
   return { ok: true, value: { kind: "other", name } };
 }
 
@@ -137,14 +157,17 @@ export function parseBranchChange(kind: "push" | "delete", rawBody: Buffer): Par
   let branch: string;
   let after: string | null = null;
   if (kind === "delete") {
-    if (payload.ref_type === "tag") return { ok: false, status: 202, message: `ignored: ${showName(ref)} is a tag; only branches are followed` };
+    if (payload.ref_type === "tag")
+      return { ok: false, status: 202, message: `ignored: ${showName(ref)} is a tag; only branches are followed` };
     if (payload.ref_type !== "branch") return bad('ref_type is not "branch" or "tag"');
     branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : ref;
   } else {
-    if (ref.startsWith("refs/tags/")) return { ok: false, status: 202, message: `ignored: ${showName(ref)} is a tag; only branches are followed` };
+    if (ref.startsWith("refs/tags/"))
+      return { ok: false, status: 202, message: `ignored: ${showName(ref)} is a tag; only branches are followed` };
     if (!ref.startsWith("refs/heads/")) return bad(`ref ${JSON.stringify(showName(ref))} is not refs/heads/<branch>`);
     branch = ref.slice("refs/heads/".length);
-    if (typeof payload.after !== "string" || !FULL_SHA.test(payload.after)) return bad("after is not a full commit SHA (40 or 64 lowercase hex digits)");
+    if (typeof payload.after !== "string" || !FULL_SHA.test(payload.after))
+      return bad("after is not a full commit SHA (40 or 64 lowercase hex digits)");
     if (payload.deleted !== undefined && typeof payload.deleted !== "boolean") return bad("deleted is not a boolean");
     after = payload.deleted === true || /^0+$/.test(payload.after) ? null : payload.after;
   }
@@ -159,8 +182,11 @@ export function parseBranchChange(kind: "push" | "delete", rawBody: Buffer): Par
 
 /** One spelling per repository: no credentials, no trailing "/" or ".git", any case. */
 export function normalizeRepoUrl(url: string): string {
-  let s = url.trim().toLowerCase().replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/, "$1");
-  for (let prev = ""; prev !== s; ) {
+  let s = url
+    .trim()
+    .toLowerCase()
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/, "$1");
+  for (let prev = ""; prev !== s;) {
     prev = s;
     s = s.replace(/\/+$/, "").replace(/\.git$/, "");
   }
@@ -183,7 +209,11 @@ export function repositoryMatches(registeredUrl: string, repository: BranchChang
 class SyncFailed extends Error {}
 
 /** Checks, records the delivery (replays refused), then syncs every repository the payload names. */
-export async function handleWebhook(provider: WebhookProvider, headers: Headers, rawBody: Buffer): Promise<WebhookResponse> {
+export async function handleWebhook(
+  provider: WebhookProvider,
+  headers: Headers,
+  rawBody: Buffer,
+): Promise<WebhookResponse> {
   const secret = env().PROOFBOARD_WEBHOOK_SECRET;
   if (!secret) return text(503, "webhooks are off: set PROOFBOARD_WEBHOOK_SECRET");
   if (rawBody.length > MAX_WEBHOOK_BODY_BYTES) return text(413, `body is ${rawBody.length} bytes; the limit is 1 MiB`);
@@ -201,7 +231,9 @@ export async function handleWebhook(provider: WebhookProvider, headers: Headers,
     return await act(event.value, rawBody);
   } catch (err) {
     // A forge's "Redeliver" reuses the delivery id; forget deliveries we failed on so it is not refused.
-    await db().webhookDelivery.delete({ where: { id: id.value } }).catch(() => undefined);
+    await db()
+      .webhookDelivery.delete({ where: { id: id.value } })
+      .catch(() => undefined);
     if (err instanceof SyncFailed) return text(502, err.message);
     throw err;
   }
@@ -213,7 +245,9 @@ async function act(event: WebhookEvent, rawBody: Buffer): Promise<WebhookRespons
   const parsed = parseBranchChange(event.kind, rawBody);
   if (!parsed.ok) return text(parsed.status, parsed.message);
   const { change } = parsed;
-  const repos = (await db().repository.findMany({ orderBy: { name: "asc" } })).filter((r) => repositoryMatches(r.url, change.repository));
+  const repos = (await db().repository.findMany({ orderBy: { name: "asc" } })).filter((r) =>
+    repositoryMatches(r.url, change.repository),
+  );
   if (repos.length === 0) return text(202, `ignored: no repository registered for ${showName(change.repository.name)}`);
   const results = [];
   for (const repo of repos) results.push(await follow(repo, change));
@@ -234,12 +268,20 @@ async function follow(repo: Repository, change: BranchChange) {
 }
 
 async function reflects(repo: Repository, change: BranchChange): Promise<boolean> {
-  const branch = await db().branch.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: change.branch } } });
+  const branch = await db().branch.findUnique({
+    where: { repositoryId_name: { repositoryId: repo.id, name: change.branch } },
+  });
   if (change.after === null) return !branch || branch.deletedAt !== null;
   return branch?.headSha === change.after && branch.deletedAt === null;
 }
 
 function merged(a: SyncSummary, b: SyncSummary): SyncSummary {
   const union = (x: string[], y: string[]) => [...new Set([...x, ...y])];
-  return { ...b, added: union(a.added, b.added), moved: union(a.moved, b.moved), deleted: union(a.deleted, b.deleted), rejected: b.rejected };
+  return {
+    ...b,
+    added: union(a.added, b.added),
+    moved: union(a.moved, b.moved),
+    deleted: union(a.deleted, b.deleted),
+    rejected: b.rejected,
+  };
 }

@@ -40,7 +40,9 @@ async function exists(p: string): Promise<boolean> {
  * QEMU then aborts or hangs. Without a hardware module loaded we do not trust it.
  */
 async function pvmOnly(): Promise<boolean> {
-  const [pvm, intel, amd] = await Promise.all(["kvm_pvm", "kvm_intel", "kvm_amd"].map((m) => exists(`/sys/module/${m}`)));
+  const [pvm, intel, amd] = await Promise.all(
+    ["kvm_pvm", "kvm_intel", "kvm_amd"].map((m) => exists(`/sys/module/${m}`)),
+  );
   return pvm === true && !intel && !amd;
 }
 
@@ -48,7 +50,15 @@ async function pvmOnly(): Promise<boolean> {
 export async function probeKvm(probe: KvmProbe): Promise<{ ok: boolean; detail: string }> {
   let vm;
   try {
-    vm = await bootVm({ name: "kvm-probe", kernel: probe.kernel, initrd: probe.initrd, append: "pb.probe=1", accel: "kvm", workDir: probe.workDir, onSerial: () => undefined });
+    vm = await bootVm({
+      name: "kvm-probe",
+      kernel: probe.kernel,
+      initrd: probe.initrd,
+      append: "pb.probe=1",
+      accel: "kvm",
+      workDir: probe.workDir,
+      onSerial: () => undefined,
+    });
   } catch (e) {
     return { ok: false, detail: (e as Error).message };
   }
@@ -56,7 +66,11 @@ export async function probeKvm(probe: KvmProbe): Promise<{ ok: boolean; detail: 
   const exit = await vm.exited;
   clearTimeout(timer);
   if (exit.passed) return { ok: true, detail: "" };
-  const why = exit.qemuStderr.trim().split("\n").find((l) => l.includes("error")) ?? `exit ${exit.signal ?? exit.code}`;
+  const why =
+    exit.qemuStderr
+      .trim()
+      .split("\n")
+      .find((l) => l.includes("error")) ?? `exit ${exit.signal ?? exit.code}`;
   return { ok: false, detail: why.slice(0, 200) };
 }
 
@@ -69,12 +83,15 @@ const probed = new Map<string, Promise<AccelChoice>>();
 export async function detectAccel(probe?: KvmProbe, forced?: Accel): Promise<AccelChoice> {
   if (forced === "kvm" || forced === "tcg") return { accel: forced, reason: `PROOFBOARD_VM_ACCEL=${forced}` };
   if (!(await kvmOpens())) return { accel: "tcg", reason: "/dev/kvm cannot be opened read-write" };
-  if (await pvmOnly()) return { accel: "tcg", reason: "/dev/kvm is PVM (kvm_pvm), which runs only PVM-built guest kernels" };
+  if (await pvmOnly())
+    return { accel: "tcg", reason: "/dev/kvm is PVM (kvm_pvm), which runs only PVM-built guest kernels" };
   if (!probe) return { accel: "kvm", reason: "/dev/kvm opens read-write" };
   let p = probed.get(probe.kernel);
   if (!p) {
     p = probeKvm(probe).then(({ ok, detail }) =>
-      ok ? { accel: "kvm" as const, reason: "a guest booted under KVM" } : { accel: "tcg" as const, reason: `a guest failed to boot under KVM: ${detail}` },
+      ok
+        ? { accel: "kvm" as const, reason: "a guest booted under KVM" }
+        : { accel: "tcg" as const, reason: `a guest failed to boot under KVM: ${detail}` },
     );
     probed.set(probe.kernel, p);
   }

@@ -86,7 +86,8 @@ export async function kernelCandidates(log: (line: string) => void): Promise<Ker
   let names = await searchKernels();
   if (names.length === 0) {
     // A fresh container ships without package lists; one update is enough to see the archive.
-    if (process.getuid?.() !== 0) throw new Error("apt knows no linux-image-*-amd64 package and only root can run apt-get update");
+    if (process.getuid?.() !== 0)
+      throw new Error("apt knows no linux-image-*-amd64 package and only root can run apt-get update");
     log("apt lists are empty: running apt-get update");
     // eslint-disable-next-line no-restricted-properties -- apt-get inherits the environment (proxies, PATH); reads no setting
     await runOk("apt-get", ["update", "-qq"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });

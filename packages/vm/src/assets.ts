@@ -75,7 +75,10 @@ async function build(cacheDir: string, log: (line: string) => void): Promise<Gue
  * cheap once built (a manifest read and a hash of busybox plus init.sh); every file is written
  * under a temporary name and renamed, so an interrupted build never leaves a usable-looking asset.
  */
-export function ensureGuestAssets(cacheDir: string, log: (line: string) => void = () => undefined): Promise<GuestAssets> {
+export function ensureGuestAssets(
+  cacheDir: string,
+  log: (line: string) => void = () => undefined,
+): Promise<GuestAssets> {
   const key = resolve(cacheDir);
   let p = inFlight.get(key);
   if (!p) {

@@ -33,7 +33,8 @@ export interface Payload {
  * hit a false match. The scan remains as a fallback for images without those fields.
  */
 export function findPayload(img: Buffer): Payload {
-  if (img.length < 0x250 || img.toString("ascii", 0x202, 0x206) !== "HdrS") throw new Error("not a bzImage (no HdrS header)");
+  if (img.length < 0x250 || img.toString("ascii", 0x202, 0x206) !== "HdrS")
+    throw new Error("not a bzImage (no HdrS header)");
   const version = img.readUInt16LE(0x206);
   let start = -1;
   let length = 0;
@@ -50,7 +51,8 @@ export function findPayload(img: Buffer): Payload {
   }
   const body = img.subarray(start, start + length);
   const format = MAGIC.find(([, m]) => body.subarray(0, m.length).equals(m))?.[0];
-  if (!format) throw new Error(`bzImage: unsupported payload compression (first bytes ${body.subarray(0, 6).toString("hex")})`);
+  if (!format)
+    throw new Error(`bzImage: unsupported payload compression (first bytes ${body.subarray(0, 6).toString("hex")})`);
   return { format, data: body.subarray(0, body.length - 4), size: body.readUInt32LE(body.length - 4) };
 }
 
@@ -72,7 +74,10 @@ async function startsWithElf(path: string): Promise<boolean> {
 }
 
 /** Writes the vmlinux to `outPath` and checks it: exact recorded size and ELF magic. */
-export async function extractVmlinux(bzImage: Buffer, outPath: string): Promise<{ format: PayloadFormat; size: number }> {
+export async function extractVmlinux(
+  bzImage: Buffer,
+  outPath: string,
+): Promise<{ format: PayloadFormat; size: number }> {
   const p = findPayload(bzImage);
   try {
     if (p.format === "gzip") {
@@ -81,7 +86,10 @@ export async function extractVmlinux(bzImage: Buffer, outPath: string): Promise<
     } else {
       const tool = TOOLS[p.format];
       const bin = await which(tool.bin);
-      if (!bin) throw new MissingDecompressorError(`the kernel is ${p.format}-compressed and \`${tool.bin}\` is missing (apt-get install ${tool.pkg})`);
+      if (!bin)
+        throw new MissingDecompressorError(
+          `the kernel is ${p.format}-compressed and \`${tool.bin}\` is missing (apt-get install ${tool.pkg})`,
+        );
       const r = await filterToFile(bin, tool.args, p.data, outPath);
       if (r.code !== 0) throw new Error(`${tool.bin} failed (${r.code}): ${r.stderr.trim()}`);
     }

@@ -65,7 +65,10 @@ describe("packCpio", () => {
   });
 
   it("strips a leading slash or ./ like the kernel expects", async () => {
-    const a = packCpio([{ path: "/etc", type: "dir", mode: 0o755 }, { path: "./etc/x", type: "file", mode: 0o644 }]);
+    const a = packCpio([
+      { path: "/etc", type: "dir", mode: 0o755 },
+      { path: "./etc/x", type: "file", mode: 0o644 },
+    ]);
     const list = (await runOk("cpio", ["-t", "--quiet"], { input: a })).stdout.toString().trim().split("\n");
     expect(list).toEqual(["etc", "etc/x"]);
   });

@@ -44,7 +44,11 @@ function normalizePath(p: string): string {
   return clean;
 }
 
-function record(fields: { ino: number; mode: number; nlink: number; size: number; rmaj: number; rmin: number }, name: string, body: Buffer): Buffer {
+function record(
+  fields: { ino: number; mode: number; nlink: number; size: number; rmaj: number; rmin: number },
+  name: string,
+  body: Buffer,
+): Buffer {
   const nameBuf = Buffer.from(`${name}\0`, "utf8");
   const header =
     "070701" +
@@ -86,7 +90,9 @@ export function packCpio(entries: CpioEntry[]): Buffer {
     } else if (e.data && e.data.length > 0) throw new Error(`cpio: ${e.type} ${name} cannot carry data`);
     const rmaj = e.type === "char" ? (e.rdevMajor ?? 0) : 0;
     const rmin = e.type === "char" ? (e.rdevMinor ?? 0) : 0;
-    parts.push(record({ ino: ino++, mode, nlink: e.type === "dir" ? 2 : 1, size: body.length, rmaj, rmin }, name, body));
+    parts.push(
+      record({ ino: ino++, mode, nlink: e.type === "dir" ? 2 : 1, size: body.length, rmaj, rmin }, name, body),
+    );
   }
   parts.push(record({ ino: 0, mode: 0, nlink: 1, size: 0, rmaj: 0, rmin: 0 }, "TRAILER!!!", Buffer.alloc(0)));
   return Buffer.concat(parts);

@@ -33,7 +33,20 @@ export function pad4(b: Buffer): Buffer {
 }
 
 function baseEntries(busybox: Buffer, init: Buffer): CpioEntry[] {
-  const dirs = ["bin", "sbin", "usr/bin", "usr/sbin", "dev", "etc", "proc", "sys", "tmp", "run", "root", "proofboard/components"];
+  const dirs = [
+    "bin",
+    "sbin",
+    "usr/bin",
+    "usr/sbin",
+    "dev",
+    "etc",
+    "proc",
+    "sys",
+    "tmp",
+    "run",
+    "root",
+    "proofboard/components",
+  ];
   return [
     ...parentDirs(dirs),
     ...dirs.map((d): CpioEntry => ({ path: d, type: "dir", mode: 0o755 })),

@@ -12,8 +12,24 @@ import { runOk } from "./proc";
 
 describe("compareDebVersions", () => {
   it("orders like dpkg", () => {
-    const sorted = ["6.12.117-1~deb12u1", "6.1.192-2", "6.12.115-2~deb12u1", "6.1.192-1", "6.12.117-1", "1:0.1-1", "6.12.100-1~deb12u1"].sort(compareDebVersions);
-    expect(sorted).toEqual(["6.1.192-1", "6.1.192-2", "6.12.100-1~deb12u1", "6.12.115-2~deb12u1", "6.12.117-1~deb12u1", "6.12.117-1", "1:0.1-1"]);
+    const sorted = [
+      "6.12.117-1~deb12u1",
+      "6.1.192-2",
+      "6.12.115-2~deb12u1",
+      "6.1.192-1",
+      "6.12.117-1",
+      "1:0.1-1",
+      "6.12.100-1~deb12u1",
+    ].sort(compareDebVersions);
+    expect(sorted).toEqual([
+      "6.1.192-1",
+      "6.1.192-2",
+      "6.12.100-1~deb12u1",
+      "6.12.115-2~deb12u1",
+      "6.12.117-1~deb12u1",
+      "6.12.117-1",
+      "1:0.1-1",
+    ]);
     expect(compareDebVersions("1.0", "1.0")).toBe(0);
     expect(compareDebVersions("1.0~rc1", "1.0")).toBeLessThan(0);
     expect(compareDebVersions("1.0a", "1.0+")).toBeLessThan(0);
@@ -34,7 +50,11 @@ describe("parseKernelStanzas", () => {
       stanza("linux-image-6.12-amd64", "6.12.117-1~deb12u1"),
       stanza("linux-image-amd64", "6.1.192-2"),
     ].join("\n");
-    expect(parseKernelStanzas(text).map((k) => k.name).sort()).toEqual(["linux-image-6.1.0-56-amd64", "linux-image-6.12.117+deb12-amd64"]);
+    expect(
+      parseKernelStanzas(text)
+        .map((k) => k.name)
+        .sort(),
+    ).toEqual(["linux-image-6.1.0-56-amd64", "linux-image-6.12.117+deb12-amd64"]);
   });
 });
 
@@ -84,7 +104,9 @@ describe("extractVmlinux", () => {
   it("refuses output whose size differs from the recorded one, and leaves no file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pb-bz-"));
     dirs.push(dir);
-    await expect(extractVmlinux(fakeBzImage(withSize(gzipSync(elf), elf.length + 1)), join(dir, "vmlinux"))).rejects.toThrow(/recorded/);
+    await expect(
+      extractVmlinux(fakeBzImage(withSize(gzipSync(elf), elf.length + 1)), join(dir, "vmlinux")),
+    ).rejects.toThrow(/recorded/);
     await expect(readFile(join(dir, "vmlinux"))).rejects.toThrow();
   });
 
@@ -92,7 +114,9 @@ describe("extractVmlinux", () => {
     const dir = await mkdtemp(join(tmpdir(), "pb-bz-"));
     dirs.push(dir);
     const junk = randomBytes(1000);
-    await expect(extractVmlinux(fakeBzImage(withSize(gzipSync(junk), junk.length)), join(dir, "vmlinux"))).rejects.toThrow(/ELF/);
+    await expect(
+      extractVmlinux(fakeBzImage(withSize(gzipSync(junk), junk.length)), join(dir, "vmlinux")),
+    ).rejects.toThrow(/ELF/);
   });
 
   it("rejects files that are not bzImages", () => {
@@ -116,7 +140,14 @@ describe("a cached bzImage (no decompressor at build time)", () => {
     dirs.push(dir);
     const img = fakeBzImage(payload);
     await writeFile(join(dir, "vmlinuz-9.9.9-test"), img);
-    const m = { release: "9.9.9-test", package: "linux-image-9.9.9-test-amd64", version: "9.9.9-1", kind: "bzImage", file: "vmlinuz-9.9.9-test", size: img.length };
+    const m = {
+      release: "9.9.9-test",
+      package: "linux-image-9.9.9-test-amd64",
+      version: "9.9.9-1",
+      kind: "bzImage",
+      file: "vmlinuz-9.9.9-test",
+      size: img.length,
+    };
     await writeFile(join(dir, "kernel.json"), JSON.stringify(m));
     return dir;
   }

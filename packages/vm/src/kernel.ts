@@ -35,7 +35,8 @@ async function writeManifest(cacheDir: string, m: KernelManifest): Promise<Cache
 export async function cachedKernel(cacheDir: string): Promise<CachedKernel | null> {
   try {
     const m = JSON.parse(await readFile(join(cacheDir, MANIFEST), "utf8")) as KernelManifest;
-    if (typeof m.file !== "string" || m.file.includes("/") || (m.kind !== "vmlinux" && m.kind !== "bzImage")) return null;
+    if (typeof m.file !== "string" || m.file.includes("/") || (m.kind !== "vmlinux" && m.kind !== "bzImage"))
+      return null;
     const path = join(cacheDir, m.file);
     if ((await stat(path)).size !== m.size) return null;
     return { ...m, path };
@@ -47,7 +48,8 @@ export async function cachedKernel(cacheDir: string): Promise<CachedKernel | nul
 /** Leftovers of a build that was killed (a .deb of ~100 MB among them); only call this holding the build lock. */
 async function sweepPartials(cacheDir: string): Promise<void> {
   for (const f of await readdir(cacheDir)) {
-    if (f.startsWith(".kernel-build-") || (f.startsWith(".") && f.includes(".tmp-"))) await rm(join(cacheDir, f), { recursive: true, force: true });
+    if (f.startsWith(".kernel-build-") || (f.startsWith(".") && f.includes(".tmp-")))
+      await rm(join(cacheDir, f), { recursive: true, force: true });
   }
 }
 
@@ -55,7 +57,11 @@ async function sweepPartials(cacheDir: string): Promise<void> {
  * Turns a cached bzImage into a vmlinux once the decompressor it needs is installed, without
  * downloading anything. Returns null while the tool is still missing.
  */
-export async function upgradeToVmlinux(cacheDir: string, k: CachedKernel, log: (line: string) => void): Promise<CachedKernel | null> {
+export async function upgradeToVmlinux(
+  cacheDir: string,
+  k: CachedKernel,
+  log: (line: string) => void,
+): Promise<CachedKernel | null> {
   await sweepPartials(cacheDir);
   const file = `vmlinux-${k.release}`;
   const partial = join(cacheDir, `.${file}.tmp-${process.pid}`);
@@ -96,11 +102,18 @@ export async function buildKernel(cacheDir: string, log: (line: string) => void)
       return await writeManifest(cacheDir, { ...base, kind: "vmlinux", file, size });
     } catch (e) {
       if (!(e instanceof MissingDecompressorError)) throw e;
-      log(`${e.message}; booting the compressed bzImage instead (slower; becomes a vmlinux once the tool is installed)`);
+      log(
+        `${e.message}; booting the compressed bzImage instead (slower; becomes a vmlinux once the tool is installed)`,
+      );
       const bz = `vmlinuz-${vmlinuz.release}`;
       await copyFile(vmlinuz.path, join(tmp, bz));
       await rename(join(tmp, bz), join(cacheDir, bz));
-      return await writeManifest(cacheDir, { ...base, kind: "bzImage", file: bz, size: (await stat(join(cacheDir, bz))).size });
+      return await writeManifest(cacheDir, {
+        ...base,
+        kind: "bzImage",
+        file: bz,
+        size: (await stat(join(cacheDir, bz))).size,
+      });
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -10,7 +10,11 @@ export interface ProcResult {
 }
 
 /** Runs argv (never a shell string) and collects its output; a non-zero exit is returned, not thrown, so callers decide. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<ProcResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<ProcResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
@@ -21,14 +25,21 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; input?: B
     // A child that exits without reading its stdin makes our write fail with EPIPE; its exit status tells the story.
     child.stdin.on("error", () => undefined);
     child.stdin.end(opts.input ?? Buffer.alloc(0));
-    child.on("close", (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }));
+    child.on("close", (code, signal) =>
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }),
+    );
   });
 }
 
 /** Like run() but a non-zero exit is an error carrying the tool's own message. */
-export async function runOk(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<ProcResult> {
+export async function runOk(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: Buffer; env?: NodeJS.ProcessEnv } = {},
+): Promise<ProcResult> {
   const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.signal ?? r.code}): ${r.stderr.trim().slice(-2000)}`);
+  if (r.code !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.signal ?? r.code}): ${r.stderr.trim().slice(-2000)}`);
   return r;
 }
 
@@ -43,10 +54,11 @@ export function pipe2(a: [string, string[]], b: [string, string[]], opts: SpawnO
     pb.stderr?.on("data", (d: Buffer) => (errB += d.toString()));
     pb.stdin?.on("error", () => undefined);
     pa.stdout?.pipe(pb.stdin);
-    const done = (p: ChildProcess) => new Promise<number | null>((res, rej) => {
-      p.on("error", rej);
-      p.on("close", (code) => res(code));
-    });
+    const done = (p: ChildProcess) =>
+      new Promise<number | null>((res, rej) => {
+        p.on("error", rej);
+        p.on("close", (code) => res(code));
+      });
     Promise.all([done(pa), done(pb)]).then(([ca, cb]) => {
       if (ca !== 0) reject(new Error(`${a[0]} failed (${ca}): ${errA.trim()}`));
       else if (cb !== 0) reject(new Error(`${b[0]} failed (${cb}): ${errB.trim()}`));
@@ -56,7 +68,12 @@ export function pipe2(a: [string, string[]], b: [string, string[]], opts: SpawnO
 }
 
 /** Streams `input` through a filter (a decompressor) into a file; resolves with the exit code and stderr, the caller validates the output. */
-export function filterToFile(cmd: string, args: string[], input: Buffer, outPath: string): Promise<{ code: number | null; stderr: string }> {
+export function filterToFile(
+  cmd: string,
+  args: string[],
+  input: Buffer,
+  outPath: string,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"] });
     const out = createWriteStream(outPath);

@@ -37,7 +37,8 @@ describe("qemuArgv", () => {
   });
 
   it("refuses names that would split the kernel command line, and multi-line parameters", () => {
-    for (const name of ["node 01", "a=b", "", "../x", "x;y", "-x"]) expect(() => qemuArgv({ ...base, name, accel: "tcg" })).toThrow(/name/);
+    for (const name of ["node 01", "a=b", "", "../x", "x;y", "-x"])
+      expect(() => qemuArgv({ ...base, name, accel: "tcg" })).toThrow(/name/);
     expect(() => qemuArgv({ ...base, accel: "tcg", append: "a\nb" })).toThrow(/one line/);
     expect(() => qemuArgv({ ...base, accel: "tcg", memoryMiB: 1 })).toThrow(/memory/);
     expect(() => qemuArgv({ ...base, accel: "tcg", append: "pb.hold=1 panic=-1" })).toThrow(/panic=/);
@@ -50,7 +51,11 @@ describe("qemuArgv", () => {
 
   it("gives a held guest its shell session and window-size ports, each on its own IRQ, QEMU listening", () => {
     expect(qemuArgv({ ...base, accel: "tcg" }).join(" ")).not.toContain("isa-serial");
-    const argv = qemuArgv({ ...base, accel: "tcg", shellSockets: { session: "/w/a,b/node01.shell", winsize: "/w/node01.winsize" } });
+    const argv = qemuArgv({
+      ...base,
+      accel: "tcg",
+      shellSockets: { session: "/w/a,b/node01.shell", winsize: "/w/node01.winsize" },
+    });
     const pairs = argv.flatMap((a, i) => (a === "-chardev" || a === "-device" ? [`${a} ${argv[i + 1]}`] : []));
     expect(pairs).toEqual([
       "-chardev socket,id=ser0,path=/w/node01.serial",
@@ -63,13 +68,17 @@ describe("qemuArgv", () => {
   });
 
   it("keeps the kernel parameters it needs ahead of the caller's", () => {
-    expect(kernelCmdline({ name: "n", accel: "kvm", append: "  " })).toBe("console=ttyS0 loglevel=6 panic=0 reboot=t tsc=reliable pb.node=n");
+    expect(kernelCmdline({ name: "n", accel: "kvm", append: "  " })).toBe(
+      "console=ttyS0 loglevel=6 panic=0 reboot=t tsc=reliable pb.node=n",
+    );
   });
 });
 
 describe("componentOverlay", () => {
   it("refuses service names that are not plain words", () => {
     expect(() => componentOverlay({ "../init": "x" })).toThrow(/service/);
-    expect(componentOverlay({ fiberlb: "healthy = false\n" }).includes(Buffer.from("proofboard/components/fiberlb.toml"))).toBe(true);
+    expect(
+      componentOverlay({ fiberlb: "healthy = false\n" }).includes(Buffer.from("proofboard/components/fiberlb.toml")),
+    ).toBe(true);
   });
 });

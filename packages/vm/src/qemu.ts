@@ -66,37 +66,56 @@ export function qemuArgv(o: QemuArgvOptions): string[] {
   checkName(o.name);
   if (o.append && /[\0\n\r]/.test(o.append)) throw new Error("kernel parameters must be one line");
   // Either would let a crash exit QEMU with status 0, i.e. look like a pass.
-  if (o.append && /(^|\s)(panic|reboot)=/.test(o.append)) throw new Error("panic= and reboot= carry the pass/fail protocol and cannot be overridden");
+  if (o.append && /(^|\s)(panic|reboot)=/.test(o.append))
+    throw new Error("panic= and reboot= carry the pass/fail protocol and cannot be overridden");
   const memory = o.memoryMiB ?? 256;
   if (!Number.isInteger(memory) || memory < 64 || memory > 65536) throw new Error(`invalid memory size ${memory} MiB`);
   return [
     QEMU_BINARY,
-    "-name", o.name,
+    "-name",
+    o.name,
     // pit/pic/rtc: without them the microvm kernel hung in 2 of 3 TCG boots (STACK.md)
-    "-M", "microvm,pit=on,pic=on,rtc=on",
-    "-accel", o.accel,
-    "-cpu", o.accel === "kvm" ? "host" : "max",
-    "-m", String(memory),
-    "-smp", "1",
+    "-M",
+    "microvm,pit=on,pic=on,rtc=on",
+    "-accel",
+    o.accel,
+    "-cpu",
+    o.accel === "kvm" ? "host" : "max",
+    "-m",
+    String(memory),
+    "-smp",
+    "1",
     "-no-reboot",
-    "-display", "none",
-    "-monitor", "none",
+    "-display",
+    "none",
+    "-monitor",
+    "none",
     "-nodefaults",
     "-no-user-config",
-    "-kernel", o.kernel,
-    "-initrd", o.initrd,
-    "-append", kernelCmdline(o),
-    "-chardev", `socket,id=ser0,path=${qemuOptValue(o.serialSocket)}`,
-    "-serial", "chardev:ser0",
+    "-kernel",
+    o.kernel,
+    "-initrd",
+    o.initrd,
+    "-append",
+    kernelCmdline(o),
+    "-chardev",
+    `socket,id=ser0,path=${qemuOptValue(o.serialSocket)}`,
+    "-serial",
+    "chardev:ser0",
     ...(o.shellSockets
       ? [
-          "-chardev", `socket,id=sh0,path=${qemuOptValue(o.shellSockets.session)},server=on,wait=off`,
-          "-device", "isa-serial,chardev=sh0,iobase=0x2f8,irq=3",
-          "-chardev", `socket,id=ws0,path=${qemuOptValue(o.shellSockets.winsize)},server=on,wait=off`,
-          "-device", "isa-serial,chardev=ws0,iobase=0x3e8,irq=5",
+          "-chardev",
+          `socket,id=sh0,path=${qemuOptValue(o.shellSockets.session)},server=on,wait=off`,
+          "-device",
+          "isa-serial,chardev=sh0,iobase=0x2f8,irq=3",
+          "-chardev",
+          `socket,id=ws0,path=${qemuOptValue(o.shellSockets.winsize)},server=on,wait=off`,
+          "-device",
+          "isa-serial,chardev=ws0,iobase=0x3e8,irq=5",
         ]
       : []),
-    "-device", DEBUG_EXIT,
+    "-device",
+    DEBUG_EXIT,
   ];
 }
 
@@ -190,7 +209,13 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     ownInitrd = true;
   }
   for (const p of Object.values(shellSocks ?? {})) await rm(p, { force: true });
-  const argv = qemuArgv({ ...o, initrd, serialSocket: sock, shellSockets: shellSocks ?? undefined, tscKhz: await hostTscKhz() });
+  const argv = qemuArgv({
+    ...o,
+    initrd,
+    serialSocket: sock,
+    shellSockets: shellSocks ?? undefined,
+    tscKhz: await hostTscKhz(),
+  });
 
   let conn: Socket | null = null;
   const queued: Buffer[] = [];
@@ -223,8 +248,12 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
 
   const [bin, ...args] = (o.owner ? o.owner.wrap(argv) : argv) as [string, ...string[]];
   // detached: QEMU leads its own process group, so kill() reaches it and anything it forks.
-  // eslint-disable-next-line no-restricted-properties -- passes the environment through to QEMU as spawn would; reads no setting
-  const child = spawn(bin, args, { detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...o.owner?.env } });
+  const child = spawn(bin, args, {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    // eslint-disable-next-line no-restricted-properties -- passes the environment through to QEMU as spawn would; reads no setting
+    env: { ...process.env, ...o.owner?.env },
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);

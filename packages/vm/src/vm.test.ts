@@ -59,10 +59,18 @@ async function boot(name: string, opts: { append?: string; overlay?: Buffer } = 
   const waitFor = (re: RegExp, ms = 30_000) =>
     new Promise<void>((resolve, reject) => {
       if (re.test(text())) return resolve();
-      const timer = setTimeout(() => reject(new Error(`no ${re} on ${name}'s console within ${ms} ms:\n${text()}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`no ${re} on ${name}'s console within ${ms} ms:\n${text()}`)),
+        ms,
+      );
       waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
     });
-  return { vm, text, waitFor, timings: () => ({ firstByteMs: Math.round(firstByteMs), resultMs: Math.round(resultMs) }) };
+  return {
+    vm,
+    text,
+    waitFor,
+    timings: () => ({ firstByteMs: Math.round(firstByteMs), resultMs: Math.round(resultMs) }),
+  };
 }
 
 describe("real guests under QEMU (TCG)", () => {
@@ -70,7 +78,9 @@ describe("real guests under QEMU (TCG)", () => {
     const g = await boot("node01");
     const exit = await g.vm.exited;
     const out = g.text();
-    console.log(`TCG boot: first serial byte ${g.timings().firstByteMs} ms, RESULT ${g.timings().resultMs} ms after spawn`);
+    console.log(
+      `TCG boot: first serial byte ${g.timings().firstByteMs} ms, RESULT ${g.timings().resultMs} ms after spawn`,
+    );
     expect(out).toMatch(/Linux version \d+\.\d+\.\d+/);
     expect(out).toContain(`UltraCloud guest node01 (kernel ${assets.kernelVersion})`);
     expect(out).toMatch(/\[ {2}OK {2}\].* chainfire: healthy/);
@@ -131,7 +141,14 @@ describe("real guests under QEMU (TCG)", () => {
   }, 60_000);
 
   it("reports a QEMU that cannot start as an error exit, never a pass", async () => {
-    const vm = await bootVm({ name: "broken", kernel: join(workDir, "no-such-kernel"), initrd: assets.initrd, accel: "tcg", workDir, onSerial: () => undefined });
+    const vm = await bootVm({
+      name: "broken",
+      kernel: join(workDir, "no-such-kernel"),
+      initrd: assets.initrd,
+      accel: "tcg",
+      workDir,
+      onSerial: () => undefined,
+    });
     const exit = await vm.exited;
     expect(exit.passed).toBe(false);
     expect(exit.code).not.toBe(0);
@@ -146,10 +163,18 @@ describe("accelerator choice", () => {
     if (choice.accel === "tcg") return expect(choice.reason).not.toBe("");
     const t0 = performance.now();
     let first = -1;
-    const vm = await bootVm({ name: "kvm01", ...assets, accel: "kvm", workDir, onSerial: () => void (first < 0 && (first = performance.now() - t0)) });
+    const vm = await bootVm({
+      name: "kvm01",
+      ...assets,
+      accel: "kvm",
+      workDir,
+      onSerial: () => void (first < 0 && (first = performance.now() - t0)),
+    });
     started.push(vm);
     expect((await vm.exited).passed).toBe(true);
-    console.log(`KVM boot: first serial byte ${Math.round(first)} ms, exit ${Math.round(performance.now() - t0)} ms after spawn`);
+    console.log(
+      `KVM boot: first serial byte ${Math.round(first)} ms, exit ${Math.round(performance.now() - t0)} ms after spawn`,
+    );
   }, 60_000);
 
   it("follows PROOFBOARD_VM_ACCEL when the worker passes it", async () => {

@@ -15,7 +15,8 @@ type Scope = (typeof SCOPES)[number];
 function scopeOption(ctx: Ctx): Scope | undefined {
   const raw = ctx.options.get("scope");
   if (raw === undefined) return undefined;
-  if (!(SCOPES as readonly string[]).includes(raw)) throw new UsageError(`--scope must be one of ${SCOPES.join(", ")}, not ${JSON.stringify(raw)}`, ctx.spec);
+  if (!(SCOPES as readonly string[]).includes(raw))
+    throw new UsageError(`--scope must be one of ${SCOPES.join(", ")}, not ${JSON.stringify(raw)}`, ctx.spec);
   return raw as Scope;
 }
 
@@ -59,12 +60,24 @@ export const login: Command = async (ctx) => {
   if (!name) throw new UsageError("login: say who with --name NAME", ctx.spec);
   const password = await readPassword(`Password for ${name} at ${ctx.config.apiUrl}: `);
   const made = await ctx.api.auth.issueToken.mutate({
-    name, password, scope: scopeOption(ctx), days: daysOption(ctx), tokenName: `cli on ${hostname().replace(/[^A-Za-z0-9 ._@:-]/g, "-").slice(0, 40)}`,
+    name,
+    password,
+    scope: scopeOption(ctx),
+    days: daysOption(ctx),
+    tokenName: `cli on ${hostname()
+      .replace(/[^A-Za-z0-9 ._@:-]/g, "-")
+      .slice(0, 40)}`,
   });
   const file = await saveToken(ctx.env, ctx.config.apiUrl, {
-    token: made.token, tokenId: made.info.id, user: made.info.user, scope: made.info.scope, expiresAt: made.info.expiresAt,
+    token: made.token,
+    tokenId: made.info.id,
+    user: made.info.user,
+    scope: made.info.scope,
+    expiresAt: made.info.expiresAt,
   });
-  ctx.out.info(`logged in as ${made.info.user} (${made.user.role}) with ${a(made.info.scope)} token until ${formatTime(made.info.expiresAt)}; stored in ${file}`);
+  ctx.out.info(
+    `logged in as ${made.info.user} (${made.user.role}) with ${a(made.info.scope)} token until ${formatTime(made.info.expiresAt)}; stored in ${file}`,
+  );
   if (ctx.env.PROOFBOARD_TOKEN) ctx.out.info("note: PROOFBOARD_TOKEN is set and is used instead of the stored token");
   return EXIT.ok;
 };
@@ -80,7 +93,9 @@ export const logout: Command = async (ctx) => {
     await ctx.api.tokens.revoke.mutate({ id: entry.tokenId });
     ctx.out.info(`logged out: token for ${entry.user} revoked and forgotten`);
   } catch (err) {
-    ctx.out.info(`token forgotten here, but not revoked on the server (${err instanceof Error ? err.message : String(err)}); revoke it on the web page`);
+    ctx.out.info(
+      `token forgotten here, but not revoked on the server (${err instanceof Error ? err.message : String(err)}); revoke it on the web page`,
+    );
   }
   return EXIT.ok;
 };
@@ -93,10 +108,14 @@ export const whoami: Command = async (ctx) => {
     return EXIT.ok;
   }
   if (!me) {
-    ctx.out.line(`anonymous at ${ctx.config.apiUrl}${ctx.config.tokenSource ? "" : " (no token: run proofboard login, or set PROOFBOARD_TOKEN)"}`);
+    ctx.out.line(
+      `anonymous at ${ctx.config.apiUrl}${ctx.config.tokenSource ? "" : " (no token: run proofboard login, or set PROOFBOARD_TOKEN)"}`,
+    );
     return EXIT.ok;
   }
-  const via = me.token ? `${a(me.token.scope)} token (${ctx.config.tokenSource ?? "token"}), acting as ${me.actingRole}` : "a session";
+  const via = me.token
+    ? `${a(me.token.scope)} token (${ctx.config.tokenSource ?? "token"}), acting as ${me.actingRole}`
+    : "a session";
   ctx.out.line(`${me.name} (${me.role}) via ${via}`);
   return EXIT.ok;
 };
@@ -114,17 +133,38 @@ export const tokens: Command = async (ctx) => {
   }
   const now = Date.now();
   const state = (t: (typeof rows)[number]) =>
-    t.revokedAt ? { text: "revoked", style: "red" as const } : new Date(t.expiresAt).getTime() <= now ? { text: "expired", style: "red" as const } : { text: "active", style: "green" as const };
-  const cells = rows.map((t) => [t.id, t.user, `${t.prefix}…`, t.name, t.scope, state(t), formatTime(t.expiresAt), t.lastUsedAt ? formatTime(t.lastUsedAt) : "-"]);
-  for (const l of table(ctx.out, ["ID", "USER", "TOKEN", "NAME", "SCOPE", "STATE", "EXPIRES", "LAST USED"], cells)) ctx.out.line(l);
+    t.revokedAt
+      ? { text: "revoked", style: "red" as const }
+      : new Date(t.expiresAt).getTime() <= now
+        ? { text: "expired", style: "red" as const }
+        : { text: "active", style: "green" as const };
+  const cells = rows.map((t) => [
+    t.id,
+    t.user,
+    `${t.prefix}…`,
+    t.name,
+    t.scope,
+    state(t),
+    formatTime(t.expiresAt),
+    t.lastUsedAt ? formatTime(t.lastUsedAt) : "-",
+  ]);
+  for (const l of table(ctx.out, ["ID", "USER", "TOKEN", "NAME", "SCOPE", "STATE", "EXPIRES", "LAST USED"], cells))
+    ctx.out.line(l);
   return EXIT.ok;
 };
 
 /** `token-create NAME [--scope S] [--days N] [--user U]`: prints the new token once, on stdout. */
 export const tokenCreate: Command = async (ctx) => {
-  const made = await ctx.api.tokens.create.mutate({ name: ctx.args[0]!, scope: scopeOption(ctx) ?? "read", days: daysOption(ctx), user: ctx.options.get("user") });
+  const made = await ctx.api.tokens.create.mutate({
+    name: ctx.args[0]!,
+    scope: scopeOption(ctx) ?? "read",
+    days: daysOption(ctx),
+    user: ctx.options.get("user"),
+  });
   ctx.out.line(made.token);
-  ctx.out.info(`${made.info.scope} token ${JSON.stringify(made.info.name)} for ${made.info.user}, until ${formatTime(made.info.expiresAt)}; it is shown only this once`);
+  ctx.out.info(
+    `${made.info.scope} token ${JSON.stringify(made.info.name)} for ${made.info.user}, until ${formatTime(made.info.expiresAt)}; it is shown only this once`,
+  );
   return EXIT.ok;
 };
 

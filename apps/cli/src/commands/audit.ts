@@ -7,7 +7,11 @@ const limitOf = (ctx: Ctx) => wholeOption(ctx, "limit", 1, 500) ?? 50;
 export const audit: Command = async (ctx) => {
   // Not an admin (or no token): the server's refusal says who you are and what it needs (exit 4).
   const run = ctx.options.get("run");
-  const rows = await ctx.api.audit.list.query({ limit: limitOf(ctx), runId: run === undefined ? undefined : await runArg(ctx, run), actor: ctx.options.get("actor") });
+  const rows = await ctx.api.audit.list.query({
+    limit: limitOf(ctx),
+    runId: run === undefined ? undefined : await runArg(ctx, run),
+    actor: ctx.options.get("actor"),
+  });
   if (ctx.flags.has("json")) {
     ctx.out.json(rows);
     return 0;
@@ -22,10 +26,13 @@ export const audit: Command = async (ctx) => {
     e.role,
     e.address,
     e.action,
-    [e.runId && `run ${e.runId}`, e.branch && `branch ${e.branch}`, e.lane && `lane ${e.lane}`].filter(Boolean).join(" ") || "-",
+    [e.runId && `run ${e.runId}`, e.branch && `branch ${e.branch}`, e.lane && `lane ${e.lane}`]
+      .filter(Boolean)
+      .join(" ") || "-",
     e.outcome === "ok" ? { text: "ok", style: "green" as const } : { text: e.outcome, style: "red" as const },
     e.summary ?? "",
   ]);
-  for (const l of table(ctx.out, ["WHEN", "WHO", "ROLE", "FROM", "ACTION", "TARGET", "OUTCOME", "SUMMARY"], cells)) ctx.out.line(l);
+  for (const l of table(ctx.out, ["WHEN", "WHO", "ROLE", "FROM", "ACTION", "TARGET", "OUTCOME", "SUMMARY"], cells))
+    ctx.out.line(l);
   return 0;
 };

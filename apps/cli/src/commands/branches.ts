@@ -15,10 +15,15 @@ export const branches: Command = async (ctx) => {
     return 0;
   }
   const { out } = ctx;
-  if (view.repository.lastSyncError) out.info(`warning: the last sync of ${view.repository.name} failed: ${clean(view.repository.lastSyncError)}`);
+  if (view.repository.lastSyncError)
+    out.info(`warning: the last sync of ${view.repository.name} failed: ${clean(view.repository.lastSyncError)}`);
   if (view.repository.targetFault) out.info(targetFaultLine(view.repository.targetFault));
   if (view.branches.length === 0) {
-    out.line(filter ? `no branch name in ${view.repository.name} contains "${clean(filter)}"` : `no branches in ${view.repository.name} yet; run: proofboard sync`);
+    out.line(
+      filter
+        ? `no branch name in ${view.repository.name} contains "${clean(filter)}"`
+        : `no branches in ${view.repository.name} yet; run: proofboard sync`,
+    );
     return 0;
   }
   const rows = view.branches.map((b): Cell[] => [
@@ -28,7 +33,8 @@ export const branches: Command = async (ctx) => {
     ...view.releaseGates.map((g) => gateMark(b.gates.find((bg) => bg.id === g.id))),
     b.catalogError ? { text: `catalog error: ${b.catalogError}`, style: "red" } : list(b.missing),
   ]);
-  for (const l of table(out, ["BRANCH", "VERDICT", "HEAD", ...view.releaseGates.map((g) => g.id), "MISSING"], rows)) out.line(l);
+  for (const l of table(out, ["BRANCH", "VERDICT", "HEAD", ...view.releaseGates.map((g) => g.id), "MISSING"], rows))
+    out.line(l);
   out.line();
   for (const g of view.releaseGates) out.line(`${clean(g.id)}: ${clean(g.name)} (${clean(list(g.lanes))})`);
   return 0;
@@ -63,12 +69,24 @@ export const status: Command = async (ctx) => {
   for (const g of b.gates) {
     out.line();
     const mark = gateMark(g);
-    out.line(`${out.paint(typeof mark === "string" ? mark : mark.text, typeof mark === "string" ? undefined : mark.style)} gate ${clean(g.name)} [${clean(g.id)}]${g.release ? ", release gate" : ""}`);
-    const rows = g.lanes.map((l): Cell[] => [l.lane, laneState(l), l.headRun?.id ?? "-", l.headRun ? String(l.headRun.attempt) : "-", laneNote(l)]);
+    out.line(
+      `${out.paint(typeof mark === "string" ? mark : mark.text, typeof mark === "string" ? undefined : mark.style)} gate ${clean(g.name)} [${clean(g.id)}]${g.release ? ", release gate" : ""}`,
+    );
+    const rows = g.lanes.map((l): Cell[] => [
+      l.lane,
+      laneState(l),
+      l.headRun?.id ?? "-",
+      l.headRun ? String(l.headRun.attempt) : "-",
+      laneNote(l),
+    ]);
     for (const line of table(out, ["LANE", "STATE", "RUN", "ATTEMPT", "NOTE"], rows, "  ")) out.line(line);
   }
   out.line();
-  out.line(b.missing.length ? `missing: ${clean(list(b.missing))}` : "missing: nothing, every release gate is green on the head commit");
+  out.line(
+    b.missing.length
+      ? `missing: ${clean(list(b.missing))}`
+      : "missing: nothing, every release gate is green on the head commit",
+  );
   return exit;
 };
 
@@ -95,8 +113,10 @@ function gateMark(g: { green: boolean } | undefined): Cell {
 function nextStep(b: BranchDetail): [string, Cell][] {
   const v = b.verdict;
   if (!v || v.kind === "ready" || v.kind === "not-ready") return [];
-  if (v.kind === "not-started") return [["next", `release lanes have not run on this commit: proofboard missing ${clean(b.name)}`]];
-  if (v.noHost.length) return [["next", { text: `waiting: no live host can run ${clean(list(v.noHost))}`, style: "yellow" }]];
+  if (v.kind === "not-started")
+    return [["next", `release lanes have not run on this commit: proofboard missing ${clean(b.name)}`]];
+  if (v.noHost.length)
+    return [["next", { text: `waiting: no live host can run ${clean(list(v.noHost))}`, style: "yellow" }]];
   if (v.seconds === null) return [["next", `verdict pending; no usual duration yet for ${clean(list(v.unknown))}`]];
   return [["next", `verdict in ~${formatDuration(v.seconds * 1000)}, from recent passes on each lane's host class`]];
 }
@@ -104,7 +124,12 @@ function nextStep(b: BranchDetail): [string, Cell][] {
 function laneState(l: LaneReadiness): Cell {
   // "failed" covers timed out, lost, ...: the run's own status says which kind of failure it was.
   const run = l.headRun?.status;
-  const text = l.state === "failed" && run && run !== "failed" ? `failed (${run})` : l.state === "never-run" ? "never run" : l.state;
+  const text =
+    l.state === "failed" && run && run !== "failed"
+      ? `failed (${run})`
+      : l.state === "never-run"
+        ? "never run"
+        : l.state;
   // the verdict stands while a rerun is under way: its colour stays the verdict's
   return statusCell(l.state, l.rerun ? `${text} · re-running` : text);
 }

@@ -48,7 +48,11 @@ const SHOWN_NAME_CHARS = 64;
 function noSuchConsole(run: Outputs["runs"]["get"], name: string): CliError {
   const cut = name.length > SHOWN_NAME_CHARS ? `${name.slice(0, SHOWN_NAME_CHARS)}…` : name;
   const names = run.consoles.map((c) => c.name);
-  const has = names.length ? `it has: ${names.join(", ")}` : isFinal(run.status) ? "it has no consoles" : "it has no consoles yet";
+  const has = names.length
+    ? `it has: ${names.join(", ")}`
+    : isFinal(run.status)
+      ? "it has no consoles"
+      : "it has no consoles yet";
   // JSON quoting shows controls as \u001b; clean() catches what JSON leaves (C1 controls, bidi overrides).
   return new CliError(`unknown console ${clean(JSON.stringify(cut))} of run ${run.id.slice(0, 8)}; ${has}`, EXIT.usage);
 }
@@ -72,5 +76,3 @@ async function copy(body: ReadableStream<Uint8Array> | null, out: Output): Promi
     await out.bytes(value);
   }
 }
-
-

@@ -22,27 +22,42 @@ export const search: Command = async (ctx) => {
   for (const c of r.consoles) {
     const shownNote = c.count > c.matches.length ? `, first ${c.matches.length} below` : "";
     const partial = c.complete ? "" : ` (searched the first ${c.bytes} of ${c.length} bytes)`;
-    ctx.out.line(ctx.out.paint(`${c.name}: ${c.count === 0 ? "no match" : `${c.count} ${c.count === 1 ? "match" : "matches"}${shownNote}`}${partial}`, "bold"));
+    ctx.out.line(
+      ctx.out.paint(
+        `${c.name}: ${c.count === 0 ? "no match" : `${c.count} ${c.count === 1 ? "match" : "matches"}${shownNote}`}${partial}`,
+        "bold",
+      ),
+    );
     for (const m of c.matches) {
       const text = `${clean(m.text.slice(0, m.start))}${ctx.out.paint(clean(m.text.slice(m.start, m.end)), "red")}${clean(m.text.slice(m.end))}`;
       ctx.out.line(`${c.name}:${m.line}: ${text}`);
     }
   }
-  ctx.out.info(`${r.total} ${r.total === 1 ? "match" : "matches"} in ${r.consoles.filter((c) => c.count > 0).length} of ${r.consoles.length} consoles (${r.bytes} bytes searched in ${r.ms} ms)`);
+  ctx.out.info(
+    `${r.total} ${r.total === 1 ? "match" : "matches"} in ${r.consoles.filter((c) => c.count > 0).length} of ${r.consoles.length} consoles (${r.bytes} bytes searched in ${r.ms} ms)`,
+  );
   return 0;
 };
 
 /** Consoles worth diffing: the VMs first, then the harness; operations (typed sessions) never match a past run. */
 function diffable(consoles: readonly { name: string; kind: string }[]): string[] {
-  return [...consoles.filter((c) => c.kind !== "harness" && c.kind !== "operation"), ...consoles.filter((c) => c.kind === "harness")].map((c) => c.name);
+  return [
+    ...consoles.filter((c) => c.kind !== "harness" && c.kind !== "operation"),
+    ...consoles.filter((c) => c.kind === "harness"),
+  ].map((c) => c.name);
 }
 
-const SCOPE: Record<string, string> = { ancestor: "nearest passing ancestor", branch: "last pass on this branch", "any-branch": "last pass on any branch" };
+const SCOPE: Record<string, string> = {
+  ancestor: "nearest passing ancestor",
+  branch: "last pass on this branch",
+  "any-branch": "last pass on any branch",
+};
 
 /** `diff RUN [--console NAME]`: each console (or one) against the lane's last good run, as unified hunks. */
 export const diff: Command = async (ctx) => {
   const one = ctx.options.get("console");
-  if (one !== undefined && !CONSOLE_NAME.test(one)) throw new CliError(`invalid console name: ${JSON.stringify(one)}`, EXIT.usage);
+  if (one !== undefined && !CONSOLE_NAME.test(one))
+    throw new CliError(`invalid console name: ${JSON.stringify(one)}`, EXIT.usage);
   const runId = await runArg(ctx, ctx.args[0]!);
   const names = one !== undefined ? [one] : diffable((await ctx.api.runs.get.query({ id: runId })).consoles);
   const diffs: Diff[] = [];
@@ -57,11 +72,15 @@ export const diff: Command = async (ctx) => {
   }
   const first = diffs[0]!;
   if (!first.good) {
-    ctx.out.line(`no pass of ${clean(first.run.lane)} on any branch, before or after this run: nothing to compare with`);
+    ctx.out.line(
+      `no pass of ${clean(first.run.lane)} on any branch, before or after this run: nothing to compare with`,
+    );
     return 0;
   }
   const g = first.good;
-  ctx.out.line(`last good run: ${g.id} (${shortSha(g.commitSha)} on ${clean(g.branch)}${g.scope ? `, ${SCOPE[g.scope]}` : ""})`);
+  ctx.out.line(
+    `last good run: ${g.id} (${shortSha(g.commitSha)} on ${clean(g.branch)}${g.scope ? `, ${SCOPE[g.scope]}` : ""})`,
+  );
   for (const d of diffs) printDiff(ctx.out, d);
   return 0;
 };
@@ -69,10 +88,15 @@ export const diff: Command = async (ctx) => {
 function printDiff(out: Output, d: Diff): void {
   const name = out.paint(d.console, "bold");
   if (d.kind === "no-good-run") out.line(`${name}: no last good run`);
-  else if (d.kind === "absent-in-good") out.line(`${name}: not in the last good run (it has: ${d.goodConsoles.join(", ") || "no consoles"})`);
-  else if (d.kind === "identical") out.line(`${name}: same after normalisation (${d.lines} lines)${limitedNote(d.limited)}`);
+  else if (d.kind === "absent-in-good")
+    out.line(`${name}: not in the last good run (it has: ${d.goodConsoles.join(", ") || "no consoles"})`);
+  else if (d.kind === "identical")
+    out.line(`${name}: same after normalisation (${d.lines} lines)${limitedNote(d.limited)}`);
   else {
-    const at = d.firstDifference.runLine !== null ? `line ${d.firstDifference.runLine}` : `its end (the good run went on at line ${d.firstDifference.goodLine})`;
+    const at =
+      d.firstDifference.runLine !== null
+        ? `line ${d.firstDifference.runLine}`
+        : `its end (the good run went on at line ${d.firstDifference.goodLine})`;
     out.line(`${name}: first difference at ${at}${limitedNote(d.limited)}`);
     out.line(out.paint(`--- ${d.console} in the last good run ${d.good.id}`, "dim"));
     out.line(out.paint(`+++ ${d.console} in this run ${d.run.id}`, "dim"));
@@ -91,7 +115,9 @@ function range(lines: (number | null)[]): string {
 }
 
 function printHunk(out: Output, h: Hunk): void {
-  out.line(out.paint(`@@ -${range(h.lines.map((l) => l.goodLine))} +${range(h.lines.map((l) => l.runLine))} @@`, "dim"));
+  out.line(
+    out.paint(`@@ -${range(h.lines.map((l) => l.goodLine))} +${range(h.lines.map((l) => l.runLine))} @@`, "dim"),
+  );
   for (const l of h.lines) {
     const sign = l.op === "=" ? " " : l.op;
     out.line(out.paint(`${sign}${clean(l.text)}`, l.op === "-" ? "red" : l.op === "+" ? "green" : undefined));

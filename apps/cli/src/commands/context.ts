@@ -32,7 +32,11 @@ export function wholeOption(ctx: Ctx, name: string, min: number, max: number): n
   const raw = ctx.options.get(name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`, ctx.spec);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new UsageError(
+      `--${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(raw)}`,
+      ctx.spec,
+    );
   return n;
 }
 

@@ -11,14 +11,22 @@ export const lanes: Command = async (ctx) => {
   }
   const { out } = ctx;
   const { catalog, source } = resolved;
-  out.line(`catalog ${clean(catalog.name)} from ${clean(source)}${branch === undefined ? "" : ` (head of ${clean(branch)})`}`);
+  out.line(
+    `catalog ${clean(catalog.name)} from ${clean(source)}${branch === undefined ? "" : ` (head of ${clean(branch)})`}`,
+  );
   if (resolved.overlay) {
     out.line(`site overlay ${clean(resolved.overlay.file)}`);
     for (const change of resolved.overlay.changes) out.line(`  ${clean(change)}`);
   }
   for (const note of resolved.notes) out.line(`note: ${clean(note)}`);
   out.line();
-  const laneRows = catalog.lanes.map((l) => [l.name, l.host, l.group, l.profile ?? "-", formatDuration(l.timeoutSeconds * 1000)]);
+  const laneRows = catalog.lanes.map((l) => [
+    l.name,
+    l.host,
+    l.group,
+    l.profile ?? "-",
+    formatDuration(l.timeoutSeconds * 1000),
+  ]);
   for (const l of table(out, ["LANE", "HOST CLASS", "GROUP", "PROFILE", "TIMEOUT"], laneRows)) out.line(l);
   out.line();
   const gateRows = catalog.gates.map((g) => [g.id, g.name, g.release ? "yes" : "no", list(g.lanes)]);

@@ -25,12 +25,20 @@ export const runCommand: Command = async (ctx) => {
     ctx.out.json(run);
     return 0;
   }
-  const took = run.finishedAt && run.durationSeconds != null ? ` in ${formatDuration(run.durationSeconds * 1000)}${heldSuffix(run)}` : "";
-  ctx.out.line(`${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}`);
-  ctx.out.line(`${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`);
+  const took =
+    run.finishedAt && run.durationSeconds != null
+      ? ` in ${formatDuration(run.durationSeconds * 1000)}${heldSuffix(run)}`
+      : "";
+  ctx.out.line(
+    `${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}`,
+  );
+  ctx.out.line(
+    `${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`,
+  );
   const live = run.status === "running" || run.status === "queued" || run.status === "waiting";
   const rows: Cell[][] = run.consoles.map((c) => {
-    const verdict = c.name === "harness" ? "" : c.verdict === "clean" ? "no failure seen" : (c.verdict ?? (live ? "…" : ""));
+    const verdict =
+      c.name === "harness" ? "" : c.verdict === "clean" ? "no failure seen" : (c.verdict ?? (live ? "…" : ""));
     const first = c.markers[0];
     return [
       c.name === run.firstFailing ? { text: `${c.name} *`, style: "bold" } : c.name,
@@ -48,7 +56,9 @@ export const runCommand: Command = async (ctx) => {
   }
   if (run.firstFailing) {
     const first = run.consoles.find((c) => c.name === run.firstFailing)?.markers[0];
-    ctx.out.line(`first failure: ${run.firstFailing}${first ? ` line ${first.line}` : ""} (proofboard console ${run.id} --console ${run.firstFailing})`);
+    ctx.out.line(
+      `first failure: ${run.firstFailing}${first ? ` line ${first.line}` : ""} (proofboard console ${run.id} --console ${run.firstFailing})`,
+    );
   }
   return run.status === "passed" || live ? 0 : 1;
 };

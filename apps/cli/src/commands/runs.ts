@@ -49,7 +49,16 @@ export const runs: Command = async (ctx) => {
     ctx.out,
     ["ID", "LANE", "BRANCH", "SHA", "STATUS", "ATTEMPT", "DURATION", "QUEUED", "HOST", "STARTED BY", "REASON"],
     rows.map((r) => [
-      r.id, r.lane, r.branch, shortSha(r.commitSha), statusCell(r.status), String(r.attempt), runDuration(r, now), formatTime(r.queuedAt), hostCell(r), r.origin,
+      r.id,
+      r.lane,
+      r.branch,
+      shortSha(r.commitSha),
+      statusCell(r.status),
+      String(r.attempt),
+      runDuration(r, now),
+      formatTime(r.queuedAt),
+      hostCell(r),
+      r.origin,
       reasonCell(r),
     ]),
   );
@@ -62,7 +71,11 @@ const parseLimit = (ctx: Ctx) => wholeOption(ctx, "limit", 1, 500);
 /** `missing BRANCH [--gate G]`: "rerun what is missing"; prints the queued runs' ids and lanes. */
 export const missing: Command = async (ctx) => {
   const [branch] = ctx.args as [string];
-  const queued = await ctx.api.runs.rerunMissing.mutate({ repository: ctx.config.repository, branch, gate: ctx.options.get("gate") });
+  const queued = await ctx.api.runs.rerunMissing.mutate({
+    repository: ctx.config.repository,
+    branch,
+    gate: ctx.options.get("gate"),
+  });
   if (ctx.flags.has("json")) ctx.out.json(queued);
   else if (queued.length === 0) ctx.out.line("nothing to queue: every missing lane is green or already under way");
   else for (const r of queued) ctx.out.line(`${r.id} ${clean(r.lane)} ${r.status}`);
@@ -83,7 +96,9 @@ export const rerun: Command = async (ctx) => {
   }
   // The id goes out first, so a script gets it even if the wait is interrupted.
   if (!json) ctx.out.line(run.id);
-  ctx.out.info(`run ${run.id}: ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}: ${run.status}`);
+  ctx.out.info(
+    `run ${run.id}: ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}: ${run.status}`,
+  );
   const end = await waitForEnd(ctx, run.id, run.status);
   if (json) ctx.out.json(end);
   return end.status === "passed" ? 0 : 1;
@@ -118,7 +133,9 @@ async function waitForEnd(ctx: Ctx, id: string, initial: string): Promise<RunDet
     if (isFinal(run.status)) return run;
     if (run.status === "queued" && !hinted && Date.now() - started > QUEUED_HINT_MS) {
       hinted = true;
-      ctx.out.info(`still queued after ${QUEUED_HINT_MS / 1000}s: is a worker serving ${run.hostClass} lanes online? (proofboard hosts)`);
+      ctx.out.info(
+        `still queued after ${QUEUED_HINT_MS / 1000}s: is a worker serving ${run.hostClass} lanes online? (proofboard hosts)`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -126,11 +143,16 @@ async function waitForEnd(ctx: Ctx, id: string, initial: string): Promise<RunDet
 
 function describe(run: RunDetail): string {
   if (run.status === "running") return `running${run.host ? ` on ${clean(run.host.name)}` : ""}`;
-  if (run.status === "waiting") return run.reason ? `waiting: ${clean(run.reason)}` : "waiting for the lanes it needs to pass on this commit";
+  if (run.status === "waiting")
+    return run.reason ? `waiting: ${clean(run.reason)}` : "waiting for the lanes it needs to pass on this commit";
   if (!isFinal(run.status)) return run.status;
   const took = run.durationSeconds != null ? ` in ${formatDuration(run.durationSeconds * 1000)}${heldSuffix(run)}` : "";
   // The reason usually says it all ("exited with 3"); the bare exit code is the fallback.
-  const detail = run.reason ? clean(run.reason) : run.exitCode !== null && run.status !== "passed" ? `exit code ${run.exitCode}` : null;
+  const detail = run.reason
+    ? clean(run.reason)
+    : run.exitCode !== null && run.status !== "passed"
+      ? `exit code ${run.exitCode}`
+      : null;
   const why = [run.failureKind ? `${run.failureKind} failure` : null, detail].filter(Boolean).join(": ");
   return `${run.status}${took}${why ? ` (${why})` : ""}`;
 }

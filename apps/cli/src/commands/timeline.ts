@@ -18,7 +18,9 @@ export const timeline: Command = async (ctx) => {
   }
   const { out } = ctx;
   if (t.changes.length === 0) {
-    out.line(`no readiness changes recorded for ${clean(branch)}${gate === undefined ? "" : ` gate ${clean(gate)}`} yet`);
+    out.line(
+      `no readiness changes recorded for ${clean(branch)}${gate === undefined ? "" : ` gate ${clean(gate)}`} yet`,
+    );
     return EXIT.ok;
   }
   const rows = t.changes.map((c): Cell[] => [

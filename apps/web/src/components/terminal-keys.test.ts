@@ -2,14 +2,33 @@ import { describe, expect, it } from "vitest";
 import { keyFilter } from "./terminal-keys";
 
 /** A keydown as xterm.js hands it to its custom key handler, recording whether its default was prevented. */
-function key(k: string, mods: { shiftKey?: boolean; ctrlKey?: boolean; altKey?: boolean; metaKey?: boolean } = {}, type = "keydown") {
-  const e = { type, key: k, shiftKey: false, ctrlKey: false, altKey: false, metaKey: false, ...mods, prevented: false, preventDefault() { e.prevented = true; } };
+function key(
+  k: string,
+  mods: { shiftKey?: boolean; ctrlKey?: boolean; altKey?: boolean; metaKey?: boolean } = {},
+  type = "keydown",
+) {
+  const e = {
+    type,
+    key: k,
+    shiftKey: false,
+    ctrlKey: false,
+    altKey: false,
+    metaKey: false,
+    ...mods,
+    prevented: false,
+    preventDefault() {
+      e.prevented = true;
+    },
+  };
   return e as typeof e & KeyboardEvent;
 }
 
 function setup(typing: boolean) {
   let boxFocused = 0;
-  const filter = keyFilter(() => typing, () => void boxFocused++);
+  const filter = keyFilter(
+    () => typing,
+    () => void boxFocused++,
+  );
   return { filter, boxFocused: () => boxFocused };
 }
 

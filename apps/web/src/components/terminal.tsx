@@ -4,7 +4,15 @@ import "@xterm/xterm/css/xterm.css";
 import type { FitAddon } from "@xterm/addon-fit";
 import type { SearchAddon } from "@xterm/addon-search";
 import type { ITerminalInitOnlyOptions, ITerminalOptions, ITheme, Terminal } from "@xterm/xterm";
-import { useEffect, useId, useImperativeHandle, useLayoutEffect, useRef, type KeyboardEvent as ReactKeyboardEvent, type Ref } from "react";
+import {
+  useEffect,
+  useId,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type Ref,
+} from "react";
 import { cn } from "~/lib/utils";
 import { TerminalFeed } from "./terminal-feed";
 import { keyFilter } from "./terminal-keys";
@@ -129,7 +137,14 @@ function lineOfRow(term: Terminal, row: number, newlines: number): number {
  * web-links or clipboard addon. Read-only unless `onInput` is given: then, and only then, what
  * xterm emits (keystrokes and its replies to queries in the stream) leaves the browser.
  */
-export function ConsoleTerminal({ className, ref, onInput, onResize, follow = true, label = "Console" }: ConsoleTerminalProps) {
+export function ConsoleTerminal({
+  className,
+  ref,
+  onInput,
+  onResize,
+  follow = true,
+  label = "Console",
+}: ConsoleTerminalProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const hostRef = useRef<HTMLDivElement>(null);
   const hintId = useId();
@@ -221,42 +236,49 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
       if (frame === 0) frame = requestAnimationFrame(fitNow);
     };
 
-    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit"), import("@xterm/addon-search")]).then(([xterm, addonFit, addonSearch]) => {
-      if (disposed) return;
-      const create = () => {
-        term?.dispose();
-        const next = new xterm.Terminal({ ...OPTIONS, disableStdin: !onInputRef.current });
-        fit = new addonFit.FitAddon();
-        next.loadAddon(fit);
-        const search = new addonSearch.SearchAddon();
-        next.loadAddon(search);
-        searchRef.current = search;
-        next.onData((data) => onInputRef.current?.(data));
-        next.attachCustomKeyEventHandler(keyFilter(() => !!onInputRef.current, () => boxRef.current?.focus()));
-        next.open(host);
-        next.textarea?.setAttribute("aria-label", labelRef.current);
-        next.textarea?.setAttribute("aria-describedby", hintId);
-        term = next;
-        termRef.current = next;
-        fitNow();
-        parsedNewlines.current = 0;
-        feed.attach({
-          write: (data, callback) =>
-            next.write(data, () => {
-              parsedNewlines.current += countNewlines(data);
-              if (followRef.current) next.scrollToBottom();
-              callback();
-            }),
+    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit"), import("@xterm/addon-search")]).then(
+      ([xterm, addonFit, addonSearch]) => {
+        if (disposed) return;
+        const create = () => {
+          term?.dispose();
+          const next = new xterm.Terminal({ ...OPTIONS, disableStdin: !onInputRef.current });
+          fit = new addonFit.FitAddon();
+          next.loadAddon(fit);
+          const search = new addonSearch.SearchAddon();
+          next.loadAddon(search);
+          searchRef.current = search;
+          next.onData((data) => onInputRef.current?.(data));
+          next.attachCustomKeyEventHandler(
+            keyFilter(
+              () => !!onInputRef.current,
+              () => boxRef.current?.focus(),
+            ),
+          );
+          next.open(host);
+          next.textarea?.setAttribute("aria-label", labelRef.current);
+          next.textarea?.setAttribute("aria-describedby", hintId);
+          term = next;
+          termRef.current = next;
+          fitNow();
+          parsedNewlines.current = 0;
+          feed.attach({
+            write: (data, callback) =>
+              next.write(data, () => {
+                parsedNewlines.current += countNewlines(data);
+                if (followRef.current) next.scrollToBottom();
+                callback();
+              }),
+          });
+        };
+        create();
+        recreateRef.current = create;
+        observer = new ResizeObserver(scheduleFit);
+        observer.observe(host);
+        void document.fonts?.ready.then(() => {
+          if (!disposed) scheduleFit();
         });
-      };
-      create();
-      recreateRef.current = create;
-      observer = new ResizeObserver(scheduleFit);
-      observer.observe(host);
-      void document.fonts?.ready.then(() => {
-        if (!disposed) scheduleFit();
-      });
-    });
+      },
+    );
 
     return () => {
       disposed = true;
@@ -309,7 +331,11 @@ export function ConsoleTerminal({ className, ref, onInput, onResize, follow = tr
         {hint}
       </p>
       {/* Shown only while the keyboard is in here: a calm page otherwise. */}
-      <p aria-hidden className="pointer-events-none absolute top-1 right-2 z-10 text-xs text-zinc-300" data-testid="terminal-hint">
+      <p
+        aria-hidden
+        className="pointer-events-none absolute top-1 right-2 z-10 text-xs text-zinc-300"
+        data-testid="terminal-hint"
+      >
         <span className="hidden rounded bg-zinc-800/90 px-1.5 group-has-[textarea:focus]:inline">{hint}</span>
         <span className="hidden rounded bg-zinc-800/90 px-1.5 group-focus:inline">Enter: back into the console</span>
       </p>

@@ -19,7 +19,11 @@ export function formatRelative(date: Date, now: number): string {
   const abs = Math.abs(diff);
   if (abs < MINUTE) return "just now";
   const [value, unit] =
-    abs < HOUR ? [Math.floor(abs / MINUTE), "m"] : abs < DAY ? [Math.floor(abs / HOUR), "h"] : [Math.floor(abs / DAY), "d"];
+    abs < HOUR
+      ? [Math.floor(abs / MINUTE), "m"]
+      : abs < DAY
+        ? [Math.floor(abs / HOUR), "h"]
+        : [Math.floor(abs / DAY), "d"];
   if (unit === "d" && value > 30) return date.toISOString().slice(0, 10);
   // A future time only happens with clock skew between hosts; say so rather than pretend it is past.
   return diff >= 0 ? `${value}${unit} ago` : `in ${value}${unit}`;

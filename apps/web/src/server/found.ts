@@ -15,7 +15,9 @@ export type Presence<T = true> = { state: "found"; value: T } | { state: "missin
 /** Whether this request may read: existence itself is information a login-only Proofboard keeps in. */
 async function mayRead(): Promise<boolean> {
   if (env().PROOFBOARD_READ_ACCESS === "public") return true;
-  const who = await authenticate(new Request("http://proofboard.invalid/", { headers: await headers() })).catch(() => null);
+  const who = await authenticate(new Request("http://proofboard.invalid/", { headers: await headers() })).catch(
+    () => null,
+  );
   return !!who?.user;
 }
 
@@ -31,14 +33,17 @@ async function presence<T>(name: string, max: number, find: () => Promise<T>): P
 }
 
 /** Cached per request: generateMetadata and the page ask the same question once. */
-export const branchPresence = cache((name: string) => presence(name, 255, async () => branchByName(await repositoryByName(undefined), name)));
+export const branchPresence = cache((name: string) =>
+  presence(name, 255, async () => branchByName(await repositoryByName(undefined), name)),
+);
 
 export const runPresence = cache((id: string) => presence(id, 64, () => runById(id)));
 
 /** A lane is known while it is in the catalog or has ever run (as history.lane says); with a branch, that branch too. */
 export const lanePresence = cache((lane: string, branch?: string) =>
   presence(lane, 200, async () => {
-    if (branch !== undefined && (branch.length > 255 || CONTROL_CHARACTER.test(branch))) throw new NotFoundError("branch", branch);
+    if (branch !== undefined && (branch.length > 255 || CONTROL_CHARACTER.test(branch)))
+      throw new NotFoundError("branch", branch);
     await laneHistory(await repositoryByName(undefined), { lane, branch, limit: 1 });
     return true as const;
   }),

@@ -12,16 +12,24 @@ import { cache, type ReactNode } from "react";
  */
 
 /** One cache per request; nothing is retried here (the browser retries what the server could not get). */
-const requestQueryClient = cache(() => new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 10_000 } } }));
+const requestQueryClient = cache(
+  () => new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: 10_000 } } }),
+);
 
 /**
  * Who is asking, exactly as /api/trpc decides it: the same createContext over the request's own
  * headers (the session cookie, or a bearer token), so PROOFBOARD_READ_ACCESS=login and every role
  * rule hold here too. The URL is a placeholder, as in server/found.ts: only the headers count.
  */
-const requestContext = cache(async () => createContext({ req: new Request("http://proofboard.invalid/api/trpc", { headers: await headers() }) }));
+const requestContext = cache(async () =>
+  createContext({ req: new Request("http://proofboard.invalid/api/trpc", { headers: await headers() }) }),
+);
 
-export const serverTrpc = createTRPCOptionsProxy<AppRouter>({ router: appRouter, ctx: requestContext, queryClient: requestQueryClient });
+export const serverTrpc = createTRPCOptionsProxy<AppRouter>({
+  router: appRouter,
+  ctx: requestContext,
+  queryClient: requestQueryClient,
+});
 
 /**
  * Past this the page goes out without the data and the browser fetches it, as before. Generous on
@@ -38,7 +46,10 @@ type Prefetchable = { queryKey: QueryKey };
 function logFault(error: unknown, key: QueryKey): void {
   // Refusals and unknown names are the client's to show (login needed, not found); faults are logged as the HTTP route does.
   if (error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR") return;
-  console.error(`server-side prefetch of ${JSON.stringify(key[0])} failed:`, error instanceof TRPCError ? (error.cause ?? error) : error);
+  console.error(
+    `server-side prefetch of ${JSON.stringify(key[0])} failed:`,
+    error instanceof TRPCError ? (error.cause ?? error) : error,
+  );
 }
 
 /**
@@ -66,6 +77,9 @@ export async function Prefetch({ queries, children }: { queries: Prefetchable[];
   } catch (err) {
     console.error("server-side prefetch failed:", err);
   }
-  const state = dehydrate(client, { shouldDehydrateQuery: (query) => query.state.status === "success", serializeData: asJson });
+  const state = dehydrate(client, {
+    shouldDehydrateQuery: (query) => query.state.status === "success",
+    serializeData: asJson,
+  });
   return <HydrationBoundary state={state}>{children}</HydrationBoundary>;
 }

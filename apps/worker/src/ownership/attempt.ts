@@ -10,7 +10,8 @@ import { OWNER_VARIABLE, reapAttempt, type OwnedAttempt } from "./reap.mjs";
  * Joins the attempt's cgroup, then becomes the command: argv stays argv (positional parameters of
  * a fixed script), and the process is a member before it can fork anything.
  */
-const JOIN_SCRIPT = 'echo $$ > "$0" || { echo "proofboard: cannot join the attempt cgroup ($0)" >&2; exit 125; }; exec "$@"';
+const JOIN_SCRIPT =
+  'echo $$ > "$0" || { echo "proofboard: cannot join the attempt cgroup ($0)" >&2; exit 125; }; exec "$@"';
 
 /** What one attempt of a run owns: every process started with its env and argv wrapper. */
 export interface AttemptOwnership {
@@ -42,7 +43,11 @@ export class Ownership {
     private readonly log: (line: string) => void,
   ) {}
 
-  static async start(o: { workDir: string; cgroupSetting?: string; log: (line: string) => void }): Promise<{ ownership: Ownership; reaped: number }> {
+  static async start(o: {
+    workDir: string;
+    cgroupSetting?: string;
+    log: (line: string) => void;
+  }): Promise<{ ownership: Ownership; reaped: number }> {
     const { base, why } = await attemptCgroupBase(o.cgroupSetting);
     const mode = base ? `per-attempt cgroups (${why}) and owner tokens` : `owner tokens only (${why})`;
     const ownership = new Ownership(path.join(o.workDir, "owned"), base, mode, o.log);
@@ -57,7 +62,10 @@ export class Ownership {
     let killed = 0;
     for (const file of await readdir(this.ledger)) {
       const at = path.join(this.ledger, file);
-      const owned = await readFile(at, "utf8").then((t) => JSON.parse(t) as OwnedAttempt, () => null);
+      const owned = await readFile(at, "utf8").then(
+        (t) => JSON.parse(t) as OwnedAttempt,
+        () => null,
+      );
       if (owned && typeof owned.token === "string") killed += await reapAttempt(owned);
       await rm(at, { force: true });
     }

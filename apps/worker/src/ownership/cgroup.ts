@@ -22,7 +22,10 @@ async function ownCgroup(): Promise<string | null> {
 
 /** A process can really be moved into a child of `base`: tried, not assumed. */
 function canJoin(probe: string): boolean {
-  const r = spawnSync("/bin/sh", ["-c", 'echo $$ > "$0"', path.join(probe, "cgroup.procs")], { stdio: "ignore", timeout: 5000 });
+  const r = spawnSync("/bin/sh", ["-c", 'echo $$ > "$0"', path.join(probe, "cgroup.procs")], {
+    stdio: "ignore",
+    timeout: 5000,
+  });
   return r.status === 0;
 }
 
@@ -47,5 +50,7 @@ export async function attemptCgroupBase(setting: string | undefined): Promise<{ 
   }
   const ok = canJoin(probe);
   await rmdir(probe).catch(() => undefined);
-  return ok ? { base, why: `cgroup v2 at ${base}` } : { base: null, why: `cannot move processes into cgroups under ${base}` };
+  return ok
+    ? { base, why: `cgroup v2 at ${base}` }
+    : { base: null, why: `cannot move processes into cgroups under ${base}` };
 }

@@ -37,7 +37,11 @@ export async function ownIdentity(): Promise<WorkerIdentity> {
  * Whether the worker a host row names still runs: on this machine (same boot) by its pid and start
  * time; on another machine nothing local can tell, so the caller judges by its heartbeat.
  */
-export async function stillRunsHere(other: { bootId: string | null; pid: number | null; processStart: string | null }): Promise<boolean | null> {
+export async function stillRunsHere(other: {
+  bootId: string | null;
+  pid: number | null;
+  processStart: string | null;
+}): Promise<boolean | null> {
   if (!other.bootId || other.bootId !== (await bootId()) || other.pid === null) return null;
   return (await processStart(other.pid)) === other.processStart;
 }

@@ -29,7 +29,10 @@ function kill(pid) {
  */
 export async function reapCgroup(cgroup) {
   const before = await cgroupPids(cgroup);
-  const killFile = await writeFile(path.join(cgroup, "cgroup.kill"), "1").then(() => true, () => false);
+  const killFile = await writeFile(path.join(cgroup, "cgroup.kill"), "1").then(
+    () => true,
+    () => false,
+  );
   for (let pass = 0; pass < 100; pass++) {
     const pids = await cgroupPids(cgroup);
     if (!pids.length) break;
@@ -41,7 +44,10 @@ export async function reapCgroup(cgroup) {
 }
 
 function exiting(pid) {
-  return readFile(`/proc/${pid}/stat`, "utf8").then((s) => /^[ZX]$/.test(s.slice(s.lastIndexOf(")") + 2, s.lastIndexOf(")") + 3)), () => true);
+  return readFile(`/proc/${pid}/stat`, "utf8").then(
+    (s) => /^[ZX]$/.test(s.slice(s.lastIndexOf(")") + 2, s.lastIndexOf(")") + 3)),
+    () => true,
+  );
 }
 
 /** Pids whose environment holds exactly `PROOFBOARD_OWNER=<token>`: a token, never a prefix. */

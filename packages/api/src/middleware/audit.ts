@@ -24,7 +24,13 @@ const NOT_STORED: Record<string, readonly string[]> = { "runs.input": ["data"], 
 const UNAWAITED = new Set(["runs.input", "operations.input", "operations.resize"]);
 
 /** Codes that mean the request was turned down, as opposed to the server failing. */
-const SERVER_FAILURES = new Set(["INTERNAL_SERVER_ERROR", "NOT_IMPLEMENTED", "BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT"]);
+const SERVER_FAILURES = new Set([
+  "INTERNAL_SERVER_ERROR",
+  "NOT_IMPLEMENTED",
+  "BAD_GATEWAY",
+  "SERVICE_UNAVAILABLE",
+  "GATEWAY_TIMEOUT",
+]);
 
 type Fields = Record<string, unknown>;
 const fields = (v: unknown): Fields => (v && typeof v === "object" && !Array.isArray(v) ? (v as Fields) : {});
@@ -103,8 +109,17 @@ export async function auditMutation<R extends MiddlewareResult>(opts: AuditOptio
       const input = await opts.getRawInput().catch(() => null);
       const data = result.ok ? result.data : undefined;
       // A login's context is still anonymous: the user is who it logged in as.
-      const loggedIn = !result.ok ? null : path === "auth.login" ? fields(data) : path === "auth.issueToken" ? fields(fields(data).user) : null;
-      const user = loggedIn && str(loggedIn.id) ? { id: String(loggedIn.id), name: String(loggedIn.name), role: String(loggedIn.role) } : ctx.user;
+      const loggedIn = !result.ok
+        ? null
+        : path === "auth.login"
+          ? fields(data)
+          : path === "auth.issueToken"
+            ? fields(fields(data).user)
+            : null;
+      const user =
+        loggedIn && str(loggedIn.id)
+          ? { id: String(loggedIn.id), name: String(loggedIn.name), role: String(loggedIn.role) }
+          : ctx.user;
       await recordAuditEvent({
         actor: user?.name ?? ctx.actor,
         userId: user?.id ?? null,
@@ -127,4 +142,6 @@ export async function auditMutation<R extends MiddlewareResult>(opts: AuditOptio
 }
 
 /** The middleware trpc.ts puts first on every procedure, so it also sees what later middlewares refuse. */
-export const auditMutations = experimental_standaloneMiddleware<{ ctx: Context }>().create((opts) => auditMutation(opts));
+export const auditMutations = experimental_standaloneMiddleware<{ ctx: Context }>().create((opts) =>
+  auditMutation(opts),
+);

@@ -62,7 +62,11 @@ function ready(c: Connection): Promise<void> {
 async function withRedis<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T | null> {
   try {
     const c = current();
-    return await withinRedisTimeout(ready(c).then(() => fn(c.client)), REDIS_TIMEOUT_MS, what);
+    return await withinRedisTimeout(
+      ready(c).then(() => fn(c.client)),
+      REDIS_TIMEOUT_MS,
+      what,
+    );
   } catch (err) {
     if (Date.now() - lastWarning > WARN_EVERY_MS) {
       lastWarning = Date.now();

@@ -28,14 +28,20 @@ export async function refuseLockedLogin(name: string, address: string): Promise<
   if (e.PROOFBOARD_LOGIN_FAILURES) {
     const w = await peek(nameKey(name), e.PROOFBOARD_LOGIN_FAILURES);
     if (w && w.count >= e.PROOFBOARD_LOGIN_FAILURES.limit) {
-      throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `too many failed logins for ${shown(name)}; try again in ${waitText(w.retryAfterSeconds)}` });
+      throw new TRPCError({
+        code: "TOO_MANY_REQUESTS",
+        message: `too many failed logins for ${shown(name)}; try again in ${waitText(w.retryAfterSeconds)}`,
+      });
     }
   }
   // "local" is every client when no proxy names them: counting it would let anyone lock everyone out.
   if (e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS && address !== "local") {
     const w = await peek(addressKey(address), e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS);
     if (w && w.count >= e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS.limit) {
-      throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: `too many failed logins from ${address}; try again in ${waitText(w.retryAfterSeconds)}` });
+      throw new TRPCError({
+        code: "TOO_MANY_REQUESTS",
+        message: `too many failed logins from ${address}; try again in ${waitText(w.retryAfterSeconds)}`,
+      });
     }
   }
 }
@@ -43,7 +49,8 @@ export async function refuseLockedLogin(name: string, address: string): Promise<
 export async function recordLoginFailure(name: string, address: string): Promise<void> {
   const e = env();
   if (e.PROOFBOARD_LOGIN_FAILURES) await hit(nameKey(name), e.PROOFBOARD_LOGIN_FAILURES);
-  if (e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS && address !== "local") await hit(addressKey(address), e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS);
+  if (e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS && address !== "local")
+    await hit(addressKey(address), e.PROOFBOARD_LOGIN_FAILURES_PER_ADDRESS);
 }
 
 /** A success clears the name's failures; the address keeps its count (one address may guess many names). */

@@ -23,11 +23,19 @@ function buckets(ctx: Context): Bucket[] {
   const list: Bucket[] = [];
   if (e.PROOFBOARD_MUTATION_RATE) {
     const who = ctx.user ? `user ${ctx.user.name}` : `anonymous ${ctx.actor} clients`;
-    list.push({ key: `mutations:${ctx.user ? `user:${ctx.user.id}` : `actor:${ctx.actor}`}`, rate: e.PROOFBOARD_MUTATION_RATE, who });
+    list.push({
+      key: `mutations:${ctx.user ? `user:${ctx.user.id}` : `actor:${ctx.actor}`}`,
+      rate: e.PROOFBOARD_MUTATION_RATE,
+      who,
+    });
   }
   // "local" is every client when no proxy names them: the per-user count still applies to each.
   if (e.PROOFBOARD_MUTATION_RATE_PER_ADDRESS && ctx.address && ctx.address !== "local") {
-    list.push({ key: `mutations:address:${ctx.address}`, rate: e.PROOFBOARD_MUTATION_RATE_PER_ADDRESS, who: `address ${ctx.address}` });
+    list.push({
+      key: `mutations:address:${ctx.address}`,
+      rate: e.PROOFBOARD_MUTATION_RATE_PER_ADDRESS,
+      who: `address ${ctx.address}`,
+    });
   }
   return list;
 }
@@ -39,14 +47,16 @@ function tooManyChanges(bucket: Bucket, window: Window): TRPCError {
   });
 }
 
-export const rateLimitMutations = experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, type, path, next }) => {
-  if (type !== "mutation" || UNCOUNTED.has(path)) return next();
-  for (const bucket of buckets(ctx)) {
-    const window = await hit(bucket.key, bucket.rate);
-    if (window && window.count > bucket.rate.limit) {
-      ctx.resHeaders?.set("retry-after", String(window.retryAfterSeconds));
-      throw tooManyChanges(bucket, window);
+export const rateLimitMutations = experimental_standaloneMiddleware<{ ctx: Context }>().create(
+  async ({ ctx, type, path, next }) => {
+    if (type !== "mutation" || UNCOUNTED.has(path)) return next();
+    for (const bucket of buckets(ctx)) {
+      const window = await hit(bucket.key, bucket.rate);
+      if (window && window.count > bucket.rate.limit) {
+        ctx.resHeaders?.set("retry-after", String(window.retryAfterSeconds));
+        throw tooManyChanges(bucket, window);
+      }
     }
-  }
-  return next();
-});
+    return next();
+  },
+);

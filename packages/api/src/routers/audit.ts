@@ -6,7 +6,10 @@ import { runOrigin } from "../dto";
 import { adminProcedure, readProcedure, router } from "../trpc";
 
 const runId = z.string().min(1).max(64);
-const cursor = z.string().max(100).refine((s) => parseAuditCursor(s) !== null, { error: "not an audit cursor (<ISO time>~<id>) or ISO time" });
+const cursor = z
+  .string()
+  .max(100)
+  .refine((s) => parseAuditCursor(s) !== null, { error: "not an audit cursor (<ISO time>~<id>) or ISO time" });
 
 /**
  * The audit log. A run's own lines ("canceled by alice") are public like the run page; the full
@@ -14,7 +17,12 @@ const cursor = z.string().max(100).refine((s) => parseAuditCursor(s) !== null, {
  */
 export const auditRouter = router({
   forRun: readProcedure.input(z.object({ runId })).query(async ({ input }) =>
-    (await auditEventsForRun(input.runId)).map((e) => ({ at: e.at.toISOString(), actor: e.actor, action: e.action, summary: e.summary })),
+    (await auditEventsForRun(input.runId)).map((e) => ({
+      at: e.at.toISOString(),
+      actor: e.actor,
+      action: e.action,
+      summary: e.summary,
+    })),
   ),
 
   /**
@@ -59,7 +67,10 @@ export const auditRouter = router({
     )
     .query(async ({ input }) => {
       const from = input.before ?? input.cursor;
-      const rows = await listAuditEvents({ ...input, before: from ? (parseAuditCursor(from) ?? undefined) : undefined });
+      const rows = await listAuditEvents({
+        ...input,
+        before: from ? (parseAuditCursor(from) ?? undefined) : undefined,
+      });
       return rows.map((e) => ({
         id: e.id,
         cursor: auditCursor(e),

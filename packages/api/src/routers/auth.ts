@@ -65,11 +65,13 @@ export const authRouter = router({
    * asked for less), under the same failed-login limits as the web form.
    */
   issueToken: openProcedure
-    .input(credentials.extend({
-      tokenName: z.string().min(1).max(64),
-      scope: z.enum(TOKEN_SCOPES).optional(),
-      days: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(90),
-    }))
+    .input(
+      credentials.extend({
+        tokenName: z.string().min(1).max(64),
+        scope: z.enum(TOKEN_SCOPES).optional(),
+        days: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(90),
+      }),
+    )
     .mutation(async ({ input, ctx }) => {
       const address = ctx.address ?? "local";
       await refuseLockedLogin(input.name, address);
@@ -81,7 +83,13 @@ export const authRouter = router({
       await clearLoginFailures(input.name);
       const scope = input.scope ?? maxScopeFor(user.role);
       refuseWideScope({ credential: null }, user, scope);
-      const made = await createApiToken({ userId: user.id, name: input.tokenName, scope, days: input.days, createdById: user.id }).catch((err: unknown) => {
+      const made = await createApiToken({
+        userId: user.id,
+        name: input.tokenName,
+        scope,
+        days: input.days,
+        createdById: user.id,
+      }).catch((err: unknown) => {
         if (err instanceof AuthInputError) throw new TRPCError({ code: "BAD_REQUEST", message: err.message });
         throw err;
       });

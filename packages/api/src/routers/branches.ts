@@ -3,8 +3,18 @@ import { componentCoverage, estimateVerdict, retryStartsIn, runUnderWay, type La
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
-  branchMetrics, defaultCatalog, branchByName, branchView, liveHostCapacity, overviewPage, repositoryByName, syncRepository, targetFetchStateDto, usualDurations,
-  waitingReason, type BranchView,
+  branchMetrics,
+  defaultCatalog,
+  branchByName,
+  branchView,
+  liveHostCapacity,
+  overviewPage,
+  repositoryByName,
+  syncRepository,
+  targetFetchStateDto,
+  usualDurations,
+  waitingReason,
+  type BranchView,
 } from "@proofboard/services";
 import { laneGlanceDto, laneReadinessDto } from "../dto";
 import { CONTROL_CHARACTER, nameInput } from "../names";
@@ -13,7 +23,11 @@ import { operatorProcedure, readProcedure, router } from "../trpc";
 const repoInput = z.object({ repository: z.string().max(200).optional() });
 const overviewInput = repoInput.extend({
   /** branch names containing this text, case-insensitively; plain text, never a pattern */
-  filter: z.string().max(255).refine((s) => !CONTROL_CHARACTER.test(s), { message: "must not contain control characters" }).optional(),
+  filter: z
+    .string()
+    .max(255)
+    .refine((s) => !CONTROL_CHARACTER.test(s), { message: "must not contain control characters" })
+    .optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
 });
 /** Branch names come from outside: bounded, never interpreted. */
@@ -95,10 +109,12 @@ export const branchesRouter = router({
       const due = head?.status === "queued" ? await runJobDueAt(head.id, lane.host).catch(() => null) : null;
       const startsIn = due ? retryStartsIn(due, new Date()) : null;
       if (startsIn) delayed.set(lane.name, startsIn);
-      else if (!waitingByClass.has(lane.host)) waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
+      else if (!waitingByClass.has(lane.host))
+        waitingByClass.set(lane.host, await waitingReason(lane.host, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
     }
     const hosts = await liveHostCapacity(env().PROOFBOARD_HOST_TIMEOUT_SECONDS);
-    const verdict = view.readiness && view.catalog ? estimateVerdict(view.readiness, view.catalog, usual, new Date(), hosts) : null;
+    const verdict =
+      view.readiness && view.catalog ? estimateVerdict(view.readiness, view.catalog, usual, new Date(), hosts) : null;
     return {
       ...branchHeader(view),
       verdict,
@@ -145,7 +161,8 @@ export const branchesRouter = router({
 function waitingText(readiness: LaneReadiness | undefined, forHost: string | undefined): string | null {
   const head = runUnderWay(readiness);
   if (head?.status !== "queued" && head?.status !== "waiting") return null;
-  if (head?.status === "waiting" && head.reason?.includes("could not be fetched from the target")) return "waiting until the target can be fetched";
+  if (head?.status === "waiting" && head.reason?.includes("could not be fetched from the target"))
+    return "waiting until the target can be fetched";
   if (head?.status === "waiting" && head.reason) return "waiting until its lane definition can be read";
   return forHost ?? null;
 }

@@ -18,8 +18,12 @@ const query = z
 
 export const consolesRouter = router({
   /** Every console of a run searched for a literal text on the stored bytes: counts per console and the first lines. */
-  search: readProcedure.input(z.object({ runId, query })).query(({ input }) => searchRunConsoles(input.runId, input.query)),
+  search: readProcedure
+    .input(z.object({ runId, query }))
+    .query(({ input }) => searchRunConsoles(input.runId, input.query)),
 
   /** One console against the same console of the lane's last good run, normalised: the first differing lines. */
-  diff: readProcedure.input(z.object({ runId, console: consoleName })).query(({ input }) => diffConsoleWithLastGood(input.runId, input.console)),
+  diff: readProcedure
+    .input(z.object({ runId, console: consoleName }))
+    .query(({ input }) => diffConsoleWithLastGood(input.runId, input.console)),
 });

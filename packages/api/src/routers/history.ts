@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { branchGrid, compareWithLastGood, laneHistory, repositoryByName, type LogCommit, type RunSide } from "@proofboard/services";
+import {
+  branchGrid,
+  compareWithLastGood,
+  laneHistory,
+  repositoryByName,
+  type LogCommit,
+  type RunSide,
+} from "@proofboard/services";
 import { nameInput } from "../names";
 import { readProcedure, router } from "../trpc";
 
@@ -53,7 +60,14 @@ export const historyRouter = router({
 
   /** One lane's durations, flakiness and counts over its last `limit` runs, optionally on one branch. */
   lane: readProcedure
-    .input(z.object({ repository, lane: laneName, branch: branchName.optional(), limit: z.number().int().min(1).max(1000).default(200) }))
+    .input(
+      z.object({
+        repository,
+        lane: laneName,
+        branch: branchName.optional(),
+        limit: z.number().int().min(1).max(1000).default(200),
+      }),
+    )
     .query(async ({ input }) => {
       const repo = await repositoryByName(input.repository);
       const h = await laneHistory(repo, input);

@@ -5,10 +5,12 @@ import { readProcedure, router } from "../trpc";
 
 export const hostsRouter = router({
   /** The target repository's fetch state: the last fetch that worked, and the fault that stops it now. */
-  target: readProcedure.input(z.object({ repository: z.string().max(200).optional() }).optional()).query(async ({ input }) => {
-    const repo = await repositoryByName(input?.repository);
-    return { name: repo.name, url: repo.url, ...(await targetFetchStateDto(repo.id)) };
-  }),
+  target: readProcedure
+    .input(z.object({ repository: z.string().max(200).optional() }).optional())
+    .query(async ({ input }) => {
+      const repo = await repositoryByName(input?.repository);
+      return { name: repo.name, url: repo.url, ...(await targetFetchStateDto(repo.id)) };
+    }),
 
   list: readProcedure.query(async () => {
     const timeout = env().PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000;
@@ -23,7 +25,9 @@ export const hostsRouter = router({
       lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),
       online: Date.now() - h.lastHeartbeatAt.getTime() < timeout,
       /** the worker process holding the name: null once it stopped on its own */
-      worker: h.instanceId ? { instanceId: h.instanceId, pid: h.pid, machine: h.machine, ownership: h.ownership } : null,
+      worker: h.instanceId
+        ? { instanceId: h.instanceId, pid: h.pid, machine: h.machine, ownership: h.ownership }
+        : null,
       running: running
         .filter((r) => r.hostId === h.id)
         .map((r) => ({ id: r.id, lane: r.lane, branch: r.branchName, startedAt: r.startedAt?.toISOString() ?? null })),

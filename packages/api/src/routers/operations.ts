@@ -18,16 +18,16 @@ export const operationsRouter = router({
   list: readProcedure.input(z.object({ runId })).query(({ input, ctx }) => listOperations(input.runId, ctx.user)),
 
   start: operatorProcedure
-    .input(z.object({ runId, name: plainName, node: plainName.nullish(), cols: cols.default(120), rows: rows.default(32) }))
+    .input(
+      z.object({ runId, name: plainName, node: plainName.nullish(), cols: cols.default(120), rows: rows.default(32) }),
+    )
     .mutation(({ input, ctx }) => requestOperation(input.runId, ctx.user, input)),
 
   /** The terminal showing the operation changed size. */
-  resize: operatorProcedure
-    .input(z.object({ runId, operationId, cols, rows }))
-    .mutation(async ({ input, ctx }) => {
-      await resizeOperation(input.runId, ctx.user, input.operationId, input.cols, input.rows);
-      return { ok: true };
-    }),
+  resize: operatorProcedure.input(z.object({ runId, operationId, cols, rows })).mutation(async ({ input, ctx }) => {
+    await resizeOperation(input.runId, ctx.user, input.operationId, input.cols, input.rows);
+    return { ok: true };
+  }),
 
   stop: operatorProcedure.input(z.object({ runId, operationId })).mutation(async ({ input, ctx }) => {
     await stopOperation(input.runId, ctx.user, input.operationId);

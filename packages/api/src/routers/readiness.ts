@@ -6,8 +6,16 @@ import { readProcedure, router } from "../trpc";
 /** A readiness change as the page and the CLI show it. */
 export function readinessChangeDto(c: ReadinessChange) {
   return {
-    id: c.id, branch: c.branch, gate: c.gate, ready: c.ready, commitSha: c.commitSha, commitSubject: c.commitSubject,
-    runId: c.runId, missing: c.missing, initial: c.initial, at: c.at.toISOString(),
+    id: c.id,
+    branch: c.branch,
+    gate: c.gate,
+    ready: c.ready,
+    commitSha: c.commitSha,
+    commitSubject: c.commitSubject,
+    runId: c.runId,
+    missing: c.missing,
+    initial: c.initial,
+    at: c.at.toISOString(),
   };
 }
 
@@ -24,13 +32,20 @@ export const readinessRouter = router({
         branch: nameInput(255),
         gate: nameInput(200).nullable().optional(),
         limit: z.number().int().min(1).max(200).optional(),
-        before: z.string().regex(/^\d{1,19}$/).optional(),
+        before: z
+          .string()
+          .regex(/^\d{1,19}$/)
+          .optional(),
       }),
     )
     .query(async ({ input }) => {
       const repo = await repositoryByName(input.repository);
       await branchByName(repo, input.branch);
-      const { changes, more } = await readinessTimeline(repo, input.branch, { gate: input.gate, limit: input.limit, before: input.before });
+      const { changes, more } = await readinessTimeline(repo, input.branch, {
+        gate: input.gate,
+        limit: input.limit,
+        before: input.before,
+      });
       return { repository: repo.name, branch: input.branch, changes: changes.map(readinessChangeDto), more };
     }),
 });

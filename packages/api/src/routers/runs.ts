@@ -4,7 +4,16 @@ import { isTerminal, retryStartsIn, type HostClass } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
-  cancelRun, firstFailingConsole, followRun, listRuns, NotFoundError, repositoryByName, requestRunWithNote, runById, runIdsBetween, runSurroundings,
+  cancelRun,
+  firstFailingConsole,
+  followRun,
+  listRuns,
+  NotFoundError,
+  repositoryByName,
+  requestRunWithNote,
+  runById,
+  runIdsBetween,
+  runSurroundings,
   waitingReason,
 } from "@proofboard/services";
 import { runDto, runListDto } from "../dto";
@@ -54,7 +63,9 @@ export const runsRouter = router({
       repository: repo.name,
       host: host ? { name: host.name, classes: host.classes } : null,
       hostFingerprint: run.hostFingerprint,
-      commit: commit ? { subject: commit.subject, authorName: commit.authorName, committedAt: commit.committedAt.toISOString() } : null,
+      commit: commit
+        ? { subject: commit.subject, authorName: commit.authorName, committedAt: commit.committedAt.toISOString() }
+        : null,
       consoles,
       /** the console a failed run's page opens on */
       firstFailing: run.status === "passed" || !isTerminal(run.status) ? null : firstFailingConsole(consoles),
@@ -101,7 +112,13 @@ export const runsRouter = router({
 
   /** Queues what a gate (or every release gate) still misses on the branch head, needs first. */
   rerunMissing: operatorProcedure
-    .input(z.object({ repository: z.string().max(200).optional(), branch: branchName, gate: z.string().min(1).max(200).optional() }))
+    .input(
+      z.object({
+        repository: z.string().max(200).optional(),
+        branch: branchName,
+        gate: z.string().min(1).max(200).optional(),
+      }),
+    )
     .mutation(async ({ input, ctx }) => (await requestMissing({ ...input, requestedBy: ctx.actor })).map(runDto)),
 
   /** Ends a hold now: every VM of the run is stopped. The holder (or an admin) only. */
@@ -140,7 +157,11 @@ export const runsRouter = router({
         if (ev.kind === "status") {
           yield tracked(encodeOffsets(offsets), { type: "status" as const, status: ev.status });
         } else if (ev.kind === "buffering") {
-          yield tracked(encodeOffsets(offsets), { type: "buffering" as const, host: ev.host, spooledBytes: ev.spooledBytes });
+          yield tracked(encodeOffsets(offsets), {
+            type: "buffering" as const,
+            host: ev.host,
+            spooledBytes: ev.spooledBytes,
+          });
         } else {
           offsets.set(ev.console, ev.offset + ev.data.length);
           yield tracked(encodeOffsets(offsets), {
@@ -158,5 +179,7 @@ export const runsRouter = router({
 /** A backed-off automatic retry says when it starts; any other queued run, which host it waits for. */
 async function queuedRunWaits(runId: string, hostClass: string): Promise<string> {
   const due = await runJobDueAt(runId, hostClass as HostClass).catch(() => null);
-  return (due && retryStartsIn(due, new Date())) ?? (await waitingReason(hostClass, env().PROOFBOARD_HOST_TIMEOUT_SECONDS));
+  return (
+    (due && retryStartsIn(due, new Date())) ?? (await waitingReason(hostClass, env().PROOFBOARD_HOST_TIMEOUT_SECONDS))
+  );
 }

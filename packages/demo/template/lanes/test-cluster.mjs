@@ -28,8 +28,12 @@ function die(message, code = 2) {
 }
 
 function nodes() {
-  if (!dir) die("no cluster here: PROOFBOARD_VM_STATE is unset (Proofboard sets it for lanes with VMs and their operations)");
-  const names = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).filter((n) => NODE_NAME.test(n));
+  if (!dir)
+    die("no cluster here: PROOFBOARD_VM_STATE is unset (Proofboard sets it for lanes with VMs and their operations)");
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -5))
+    .filter((n) => NODE_NAME.test(n));
   return names.sort().map(state);
 }
 
@@ -44,7 +48,10 @@ function state(name) {
 function node(name) {
   const all = nodes();
   const found = NODE_NAME.test(name ?? "") ? all.find((n) => n?.name === name) : undefined;
-  if (!found) die(`unknown node ${JSON.stringify(name ?? "")}; this cluster has: ${all.map((n) => n?.name).join(", ") || "no VMs"}`);
+  if (!found)
+    die(
+      `unknown node ${JSON.stringify(name ?? "")}; this cluster has: ${all.map((n) => n?.name).join(", ") || "no VMs"}`,
+    );
   return found;
 }
 
@@ -86,11 +93,24 @@ function uptime(n) {
 }
 
 function status() {
-  const rows = nodes().filter(Boolean).map((n) => {
-    const running = alive(n.pid);
-    const how = n.exit ? `exited ${n.exit.passed ? "(passed)" : `(failed, QEMU ${n.exit.signal ?? `exit ${n.exit.code}`})`}` : running ? "running" : "gone";
-    return [n.name, how, running ? String(n.pid) : "-", running ? uptime(n) : "-", sshState(n, running), verdictLine(n)];
-  });
+  const rows = nodes()
+    .filter(Boolean)
+    .map((n) => {
+      const running = alive(n.pid);
+      const how = n.exit
+        ? `exited ${n.exit.passed ? "(passed)" : `(failed, QEMU ${n.exit.signal ?? `exit ${n.exit.code}`})`}`
+        : running
+          ? "running"
+          : "gone";
+      return [
+        n.name,
+        how,
+        running ? String(n.pid) : "-",
+        running ? uptime(n) : "-",
+        sshState(n, running),
+        verdictLine(n),
+      ];
+    });
   const table = [["NODE", "STATE", "PID", "UP", "SSH", "GUEST VERDICT"], ...rows];
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   for (const r of table) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  "));
@@ -114,12 +134,17 @@ async function channel(n, quiet, patienceMs = 60_000) {
   const failed = new Promise((r) => sock.once("error", (e) => r(e.message)));
   sock.write("\x03\nexit\n");
   const started = Date.now();
-  for (let said = false; !buf.includes("proofboard-pong"); ) {
+  for (let said = false; !buf.includes("proofboard-pong");) {
     const waited = Date.now() - started;
-    if (waited > patienceMs) return { error: `${n.name} did not answer on its ssh channel within ${patienceMs / 1000} s (another session open?)` };
+    if (waited > patienceMs)
+      return {
+        error: `${n.name} did not answer on its ssh channel within ${patienceMs / 1000} s (another session open?)`,
+      };
     if (waited > 3000 && !said && !quiet) {
       said = true;
-      process.stderr.write(`waiting for ${n.name}'s ssh channel (the guest serves it once held; one session at a time)…\r\n`);
+      process.stderr.write(
+        `waiting for ${n.name}'s ssh channel (the guest serves it once held; one session at a time)…\r\n`,
+      );
     }
     sock.write("proofboard-ping\n");
     const error = await Promise.race([failed, sleep(300)]);

@@ -28,18 +28,35 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /** The newest deliveries of one hook, or of the forge's commit statuses (target "forge"). */
 export async function listDeliveries(target: string, limit = 50): Promise<DeliveryInfo[]> {
-  if (target !== "forge" && !(await db().notificationHook.findUnique({ where: { id: target }, select: { id: true } }))) {
+  if (
+    target !== "forge" &&
+    !(await db().notificationHook.findUnique({ where: { id: target }, select: { id: true } }))
+  ) {
     throw new NotFoundError("hook", target);
   }
   const rows = await db().notificationDelivery.findMany({
-    where: { target }, orderBy: { createdAt: "desc" }, take: Math.min(Math.max(limit, 1), 200), include: { event: true },
+    where: { target },
+    orderBy: { createdAt: "desc" },
+    take: Math.min(Math.max(limit, 1), 200),
+    include: { event: true },
   });
   return rows.map((d) => ({
-    id: d.id, event: d.event.kind, eventId: d.event.key, branch: d.event.branch, summary: headline(d.event.payload as unknown as NewsPayload),
+    id: d.id,
+    event: d.event.kind,
+    eventId: d.event.key,
+    branch: d.event.branch,
+    summary: headline(d.event.payload as unknown as NewsPayload),
     // the forge's URL names only the repository and commit; a hook's is shown as on the hook
-    url: d.target === "forge" ? d.url : "", status: d.status, attempts: d.attempts, responseStatus: d.responseStatus,
-    responseExcerpt: d.responseExcerpt, error: d.error, createdAt: d.createdAt.toISOString(), lastAttemptAt: iso(d.lastAttemptAt),
-    nextAttemptAt: iso(d.nextAttemptAt), deliveredAt: iso(d.deliveredAt),
+    url: d.target === "forge" ? d.url : "",
+    status: d.status,
+    attempts: d.attempts,
+    responseStatus: d.responseStatus,
+    responseExcerpt: d.responseExcerpt,
+    error: d.error,
+    createdAt: d.createdAt.toISOString(),
+    lastAttemptAt: iso(d.lastAttemptAt),
+    nextAttemptAt: iso(d.nextAttemptAt),
+    deliveredAt: iso(d.deliveredAt),
   }));
 }
 
@@ -48,8 +65,12 @@ export async function redeliver(id: string): Promise<{ target: string }> {
   const d = await db().notificationDelivery.findUnique({ where: { id } });
   if (!d) throw new NotFoundError("delivery", id);
   if (d.status === "sending") throw new ConflictError("this delivery is being sent right now");
-  if (d.status === "superseded") throw new ConflictError("a newer status for this commit and context was sent: sending this one would overwrite it");
-  await db().notificationDelivery.updateMany({ where: { id, status: { not: "sending" } }, data: { status: "pending", attempts: 0, nextAttemptAt: new Date() } });
+  if (d.status === "superseded")
+    throw new ConflictError("a newer status for this commit and context was sent: sending this one would overwrite it");
+  await db().notificationDelivery.updateMany({
+    where: { id, status: { not: "sending" } },
+    data: { status: "pending", attempts: 0, nextAttemptAt: new Date() },
+  });
   return { target: d.target };
 }
 
@@ -77,7 +98,12 @@ export async function newsTick(): Promise<{ events: number; delivered: number; r
     }
     const made = await makeEvents();
     const sent = await sendDue();
-    return { events: made.readiness + made.failedLanes, delivered: sent.delivered, retry: sent.retry, failed: sent.failed };
+    return {
+      events: made.readiness + made.failedLanes,
+      delivered: sent.delivered,
+      retry: sent.retry,
+      failed: sent.failed,
+    };
   } finally {
     ticking = false;
   }

@@ -78,7 +78,12 @@ export function slackEscape(s: string): string {
 }
 
 const list = (names: string[], max = 8) =>
-  names.length <= max ? names.map((n) => clean(n, 80)).join(", ") : `${names.slice(0, max).map((n) => clean(n, 80)).join(", ")} and ${names.length - max} more`;
+  names.length <= max
+    ? names.map((n) => clean(n, 80)).join(", ")
+    : `${names
+        .slice(0, max)
+        .map((n) => clean(n, 80))
+        .join(", ")} and ${names.length - max} more`;
 
 /** The sentence a person reads (Slack text, the deliveries page), plain text, not escaped. */
 export function headline(p: NewsPayload): string {
@@ -92,10 +97,14 @@ export function headline(p: NewsPayload): string {
     return `${clean(p.lane, 80)} ${how} on ${branch} at ${at}${gates}${reason}`;
   }
   if (p.gate === null) {
-    return p.ready ? `${branch} is READY at ${at} — all release gates green` : `${branch} is NOT READY at ${at}: missing ${list(p.missing)}`;
+    return p.ready
+      ? `${branch} is READY at ${at} — all release gates green`
+      : `${branch} is NOT READY at ${at}: missing ${list(p.missing)}`;
   }
   const gate = clean(p.gate, 80);
-  return p.ready ? `gate ${gate} is green on ${branch} at ${at}` : `gate ${gate} is red on ${branch} at ${at}: missing ${list(p.missing)}`;
+  return p.ready
+    ? `gate ${gate} is green on ${branch} at ${at}`
+    : `gate ${gate} is red on ${branch} at ${at}: missing ${list(p.missing)}`;
 }
 
 function emoji(p: NewsPayload): string {
@@ -109,7 +118,10 @@ export function slackMessage(p: NewsPayload): { text: string; blocks: unknown[] 
   const text = `${emoji(p)} ${slackEscape(headline(p))}`.slice(0, 2900);
   const links = [`<${p.url}|Open in Proofboard>`];
   if (p.event !== "ping" && p.run) links.push(`<${p.run.url}|the run>`);
-  const subject = p.event !== "ping" && "commitSubject" in p && p.commitSubject ? ` · ${slackEscape(clean(p.commitSubject, 120))}` : "";
+  const subject =
+    p.event !== "ping" && "commitSubject" in p && p.commitSubject
+      ? ` · ${slackEscape(clean(p.commitSubject, 120))}`
+      : "";
   const where = `${p.repository ? ` · ${slackEscape(clean(p.repository, 80))}` : ""}${subject}`;
   return {
     text,

@@ -16,8 +16,15 @@ export const EXCERPT_BYTES = 2048;
 const LEASE_MS = SEND_TIMEOUT_MS * 6;
 
 interface Claimed {
-  id: string; kind: string; target: string; url: string; body: string; attempts: number;
-  secret: string | null; supersede_key: string | null; seq: bigint | null;
+  id: string;
+  kind: string;
+  target: string;
+  url: string;
+  body: string;
+  attempts: number;
+  secret: string | null;
+  supersede_key: string | null;
+  seq: bigint | null;
 }
 
 export interface Outcome {
@@ -51,17 +58,31 @@ async function readExcerpt(res: Response): Promise<{ text: string; error: string
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) return `no answer within ${SEND_TIMEOUT_MS / 1000} s`;
+  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError"))
+    return `no answer within ${SEND_TIMEOUT_MS / 1000} s`;
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   const text = cause?.message ?? (err instanceof Error ? err.message : String(err));
-  return `${cause?.code && !text.includes(cause.code) ? `${cause.code}: ` : ""}${text}`.replace(/[\x00-\x1f\x7f]/g, " ").slice(0, 300);
+  return `${cause?.code && !text.includes(cause.code) ? `${cause.code}: ` : ""}${text}`
+    .replace(/[\x00-\x1f\x7f]/g, " ")
+    .slice(0, 300);
 }
 
 /** One POST; never throws. */
-export async function post(url: string, headers: Record<string, string>, body: string, timeoutMs = SEND_TIMEOUT_MS): Promise<Outcome> {
+export async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs = SEND_TIMEOUT_MS,
+): Promise<Outcome> {
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, {
+      method: "POST",
+      headers,
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     return { delivered: false, responseStatus: null, excerpt: null, error: describe(err) };
   }
@@ -69,9 +90,10 @@ export async function post(url: string, headers: Record<string, string>, body: s
   const ok = res.status >= 200 && res.status < 300;
   if (ok) return { delivered: true, responseStatus: res.status, excerpt: text, error };
   const location = res.headers.get("location");
-  const why = res.status >= 300 && res.status < 400
-    ? `redirect${location ? ` to ${location.replace(/[\x00-\x1f\x7f]/g, " ").slice(0, 200)}` : ""} not followed: give the final URL`
-    : `HTTP ${res.status}`;
+  const why =
+    res.status >= 300 && res.status < 400
+      ? `redirect${location ? ` to ${location.replace(/[\x00-\x1f\x7f]/g, " ").slice(0, 200)}` : ""} not followed: give the final URL`
+      : `HTTP ${res.status}`;
   return { delivered: false, responseStatus: res.status, excerpt: text, error: why };
 }
 
@@ -98,47 +120,77 @@ async function deliver(row: Claimed): Promise<Outcome | "superseded"> {
   const common = { "content-type": "application/json", "user-agent": "Proofboard-News/1" };
   if (row.target === "forge") {
     if (row.supersede_key !== null) {
-      const newer = await db().notificationDelivery.count({ where: { supersedeKey: row.supersede_key, seq: { gt: row.seq ?? 0n } } });
+      const newer = await db().notificationDelivery.count({
+        where: { supersedeKey: row.supersede_key, seq: { gt: row.seq ?? 0n } },
+      });
       if (newer > 0) return "superseded";
     }
     const forge = forgeConfig();
-    if (!forge) return { delivered: false, responseStatus: null, excerpt: null, error: "PROOFBOARD_FORGE is not set any more: not sent" };
+    if (!forge)
+      return {
+        delivered: false,
+        responseStatus: null,
+        excerpt: null,
+        error: "PROOFBOARD_FORGE is not set any more: not sent",
+      };
     return post(row.url, { ...common, ...forgeHeaders(forge) }, row.body);
   }
-  if (row.secret === null) return { delivered: false, responseStatus: null, excerpt: null, error: "the hook was deleted" };
+  if (row.secret === null)
+    return { delivered: false, responseStatus: null, excerpt: null, error: "the hook was deleted" };
   const timestamp = Math.floor(Date.now() / 1000);
-  return post(row.url, {
-    ...common,
-    "x-proofboard-event": row.kind,
-    "x-proofboard-delivery": row.id,
-    "x-proofboard-timestamp": String(timestamp),
-    "x-proofboard-signature": signature(row.secret, timestamp, row.body),
-  }, row.body);
+  return post(
+    row.url,
+    {
+      ...common,
+      "x-proofboard-event": row.kind,
+      "x-proofboard-delivery": row.id,
+      "x-proofboard-timestamp": String(timestamp),
+      "x-proofboard-signature": signature(row.secret, timestamp, row.body),
+    },
+    row.body,
+  );
 }
 
-async function settle(row: Claimed, outcome: Outcome | "superseded"): Promise<"delivered" | "retry" | "failed" | "superseded"> {
+async function settle(
+  row: Claimed,
+  outcome: Outcome | "superseded",
+): Promise<"delivered" | "retry" | "failed" | "superseded"> {
   // Only the claim that is still current writes (a sender past its lease lost the row to another).
   const mine = { id: row.id, status: "sending", attempts: row.attempts };
   if (outcome === "superseded") {
-    await db().notificationDelivery.updateMany({ where: mine, data: { status: "superseded", nextAttemptAt: null, error: "a newer status for this commit and context came first: not sent" } });
+    await db().notificationDelivery.updateMany({
+      where: mine,
+      data: {
+        status: "superseded",
+        nextAttemptAt: null,
+        error: "a newer status for this commit and context came first: not sent",
+      },
+    });
     return "superseded";
   }
   const answer = { responseStatus: outcome.responseStatus, responseExcerpt: outcome.excerpt, error: outcome.error };
   if (outcome.delivered) {
-    await db().notificationDelivery.updateMany({ where: mine, data: { ...answer, status: "delivered", deliveredAt: new Date(), nextAttemptAt: null } });
+    await db().notificationDelivery.updateMany({
+      where: mine,
+      data: { ...answer, status: "delivered", deliveredAt: new Date(), nextAttemptAt: null },
+    });
     return "delivered";
   }
-  const giveUp = row.attempts >= MAX_ATTEMPTS || row.secret === null && row.target !== "forge";
+  const giveUp = row.attempts >= MAX_ATTEMPTS || (row.secret === null && row.target !== "forge");
   const delay = RETRY_DELAYS_SECONDS[Math.min(row.attempts, RETRY_DELAYS_SECONDS.length) - 1]!;
   await db().notificationDelivery.updateMany({
     where: mine,
-    data: giveUp ? { ...answer, status: "failed", nextAttemptAt: null } : { ...answer, status: "pending", nextAttemptAt: new Date(Date.now() + delay * 1000) },
+    data: giveUp
+      ? { ...answer, status: "failed", nextAttemptAt: null }
+      : { ...answer, status: "pending", nextAttemptAt: new Date(Date.now() + delay * 1000) },
   });
   return giveUp ? "failed" : "retry";
 }
 
 /** Sends what is due, a batch at a time, in parallel; returns how each ended. */
-export async function sendDue(limit = 20): Promise<{ delivered: number; retry: number; failed: number; superseded: number }> {
+export async function sendDue(
+  limit = 20,
+): Promise<{ delivered: number; retry: number; failed: number; superseded: number }> {
   const counts = { delivered: 0, retry: 0, failed: 0, superseded: 0 };
   const rows = await claim(limit);
   const ends = await Promise.all(rows.map(async (row) => settle(row, await deliver(row))));

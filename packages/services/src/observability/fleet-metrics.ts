@@ -65,7 +65,10 @@ async function recentlyEndedRuns(): Promise<Sample[]> {
 async function heartbeatAges(): Promise<Sample[]> {
   const hosts = await db().host.findMany({ select: { name: true, lastHeartbeatAt: true }, orderBy: { name: "asc" } });
   const now = Date.now();
-  return hosts.map((h) => ({ labels: { host: h.name }, value: Math.max(0, (now - h.lastHeartbeatAt.getTime()) / 1000) }));
+  return hosts.map((h) => ({
+    labels: { host: h.name },
+    value: Math.max(0, (now - h.lastHeartbeatAt.getTime()) / 1000),
+  }));
 }
 
 /** Runs a collector, bounded; a dependency that fails or hangs costs its own families, never the whole scrape. */
@@ -86,14 +89,39 @@ export async function fleetMetrics(timeoutMs = PROBE_TIMEOUT_MS): Promise<Metric
   ]);
   const postgresUp = open !== null && ended !== null && ages !== null;
   return [
-    { name: "proofboard_up", help: "1 when the dependency answered during this scrape, else 0.", type: "gauge", samples: [
-      { labels: { dependency: "postgres" }, value: postgresUp ? 1 : 0 },
-      { labels: { dependency: "redis" }, value: queue ? 1 : 0 },
-    ] },
-    { name: "proofboard_queue_jobs", help: "BullMQ jobs in each host class's lane queue, by job state.", type: "gauge", samples: queue ?? [] },
-    { name: "proofboard_runs", help: "Runs not ended yet (waiting, queued, running), counted exactly.", type: "gauge", samples: open ?? [] },
-    { name: "proofboard_runs_ended_24h", help: `Runs queued in the last ${RECENT_HOURS} hours that have ended, by final state.`, type: "gauge", samples: ended ?? [] },
-    { name: "proofboard_host_heartbeat_age_seconds", help: "Seconds since each host's last heartbeat (host.last_heartbeat_at).", type: "gauge", samples: ages ?? [] },
+    {
+      name: "proofboard_up",
+      help: "1 when the dependency answered during this scrape, else 0.",
+      type: "gauge",
+      samples: [
+        { labels: { dependency: "postgres" }, value: postgresUp ? 1 : 0 },
+        { labels: { dependency: "redis" }, value: queue ? 1 : 0 },
+      ],
+    },
+    {
+      name: "proofboard_queue_jobs",
+      help: "BullMQ jobs in each host class's lane queue, by job state.",
+      type: "gauge",
+      samples: queue ?? [],
+    },
+    {
+      name: "proofboard_runs",
+      help: "Runs not ended yet (waiting, queued, running), counted exactly.",
+      type: "gauge",
+      samples: open ?? [],
+    },
+    {
+      name: "proofboard_runs_ended_24h",
+      help: `Runs queued in the last ${RECENT_HOURS} hours that have ended, by final state.`,
+      type: "gauge",
+      samples: ended ?? [],
+    },
+    {
+      name: "proofboard_host_heartbeat_age_seconds",
+      help: "Seconds since each host's last heartbeat (host.last_heartbeat_at).",
+      type: "gauge",
+      samples: ages ?? [],
+    },
   ];
 }
 

@@ -54,13 +54,21 @@ function jsonLine(record: Record<string, unknown>): string {
   } catch {
     // a cyclic field: the line still goes out, with the fields named but not shown
     const { time, level, component, msg } = record;
-    return JSON.stringify({ time, level, component, msg, unserializable: Object.keys(record).filter((k) => !RESERVED.has(k)) });
+    return JSON.stringify({
+      time,
+      level,
+      component,
+      msg,
+      unserializable: Object.keys(record).filter((k) => !RESERVED.has(k)),
+    });
   }
 }
 
 /** Control characters (a hostile branch name, console text) cannot start a new line or move the cursor. */
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function textValue(value: unknown): string {
@@ -75,7 +83,9 @@ function textValue(value: unknown): string {
 
 function textLine(record: Record<string, unknown>): string {
   const { time, level, component, msg, ...fields } = record;
-  const extra = Object.entries(fields).map(([k, v]) => ` ${oneLine(k)}=${textValue(v)}`).join("");
+  const extra = Object.entries(fields)
+    .map(([k, v]) => ` ${oneLine(k)}=${textValue(v)}`)
+    .join("");
   return `${String(time)} ${String(level).toUpperCase().padEnd(5)} [${oneLine(String(component))}] ${oneLine(String(msg))}${extra}`;
 }
 
@@ -113,9 +123,13 @@ class LineLogger implements Logger {
 
 /** `logger("worker").child({ runId, attempt }).info("lane started", { host })` */
 export function logger(component: string, o: LoggerOptions = {}): Logger {
-  return new LineLogger(component, {}, {
-    format: o.format ?? defaultLogFormat(),
-    write: o.write ?? ((line) => void process.stdout.write(`${line}\n`)),
-    now: o.now ?? (() => new Date()),
-  });
+  return new LineLogger(
+    component,
+    {},
+    {
+      format: o.format ?? defaultLogFormat(),
+      write: o.write ?? ((line) => void process.stdout.write(`${line}\n`)),
+      now: o.now ?? (() => new Date()),
+    },
+  );
 }

@@ -21,7 +21,11 @@ async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
     await check();
     return { ok: true, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
   } catch (err) {
-    return { ok: false, latencyMs: Math.round(performance.now() - t0), error: err instanceof Error ? err.message : String(err) };
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - t0),
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 
@@ -80,7 +84,11 @@ function ready(p: Probe): Promise<void> {
 export function checkRedis(timeoutMs = PROBE_TIMEOUT_MS): Promise<DependencyCheck> {
   return timed(async () => {
     const p = currentProbe();
-    await withinRedisTimeout(ready(p).then(() => p.client.ping()), timeoutMs, "PING");
+    await withinRedisTimeout(
+      ready(p).then(() => p.client.ping()),
+      timeoutMs,
+      "PING",
+    );
   });
 }
 

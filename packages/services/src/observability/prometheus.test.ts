@@ -51,13 +51,25 @@ describe("Prometheus text format 0.0.4", () => {
   });
 
   it("escapes hostile label values so each sample stays one parseable line", () => {
-    const hostile = ['quote " inside', "back\\slash", "new\nline", 'all \\" of\n them \\n', "} 1\nfake_metric 666", "", "ünïcödé ☃"];
-    const age = new Gauge("proofboard_host_heartbeat_age_seconds", "Seconds since the host's last heartbeat.", ["host"]);
+    const hostile = [
+      'quote " inside',
+      "back\\slash",
+      "new\nline",
+      'all \\" of\n them \\n',
+      "} 1\nfake_metric 666",
+      "",
+      "ünïcödé ☃",
+    ];
+    const age = new Gauge("proofboard_host_heartbeat_age_seconds", "Seconds since the host's last heartbeat.", [
+      "host",
+    ]);
     hostile.forEach((h, i) => age.set({ host: h }, i));
     const text = renderMetrics([age.family()]);
     const samples = text.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(samples).toHaveLength(hostile.length);
-    expect(samples.map(parseSample)).toEqual(hostile.map((h, i) => ({ name: age.name, labels: { host: h }, value: String(i) })));
+    expect(samples.map(parseSample)).toEqual(
+      hostile.map((h, i) => ({ name: age.name, labels: { host: h }, value: String(i) })),
+    );
     expect(text).not.toMatch(/^fake_metric/m);
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
   });
@@ -73,7 +85,9 @@ describe("Prometheus text format 0.0.4", () => {
     g.set({ k: "inf" }, Infinity);
     g.set({ k: "-inf" }, -Infinity);
     g.set({ k: "frac" }, 0.25);
-    expect(renderMetrics([g.family()])).toContain('g{k="nan"} NaN\ng{k="inf"} +Inf\ng{k="-inf"} -Inf\ng{k="frac"} 0.25\n');
+    expect(renderMetrics([g.family()])).toContain(
+      'g{k="nan"} NaN\ng{k="inf"} +Inf\ng{k="-inf"} -Inf\ng{k="frac"} 0.25\n',
+    );
   });
 
   it("refuses bad names, wrong labels and counters going down", () => {
@@ -84,11 +98,15 @@ describe("Prometheus text format 0.0.4", () => {
     expect(() => c.inc({ kind: "a", extra: "b" }, 1)).toThrow(/takes the labels/);
     expect(() => c.inc({ kind: "a" }, -1)).toThrow(/cannot go down/);
     expect(() => c.inc({ kind: "a" }, NaN)).toThrow(/cannot go down/);
-    expect(() => renderMetrics([{ name: "x", help: "h", type: "gauge", samples: [{ labels: { __reserved: "v" }, value: 1 }] }])).toThrow(/label name/);
+    expect(() =>
+      renderMetrics([{ name: "x", help: "h", type: "gauge", samples: [{ labels: { __reserved: "v" }, value: 1 }] }]),
+    ).toThrow(/label name/);
   });
 
   it("renders a family without samples as HELP and TYPE only, and nothing for no families", () => {
     expect(renderMetrics([])).toBe("");
-    expect(renderMetrics([new Gauge("empty", "none yet").family()])).toBe("# HELP empty none yet\n# TYPE empty gauge\n");
+    expect(renderMetrics([new Gauge("empty", "none yet").family()])).toBe(
+      "# HELP empty none yet\n# TYPE empty gauge\n",
+    );
   });
 });

@@ -46,7 +46,8 @@ function formatLabels(labels: Labels | undefined): string {
   const entries = Object.entries(labels ?? {});
   if (!entries.length) return "";
   for (const [name] of entries) {
-    if (!LABEL_NAME.test(name) || name.startsWith("__")) throw new Error(`invalid Prometheus label name ${JSON.stringify(name)}`);
+    if (!LABEL_NAME.test(name) || name.startsWith("__"))
+      throw new Error(`invalid Prometheus label name ${JSON.stringify(name)}`);
   }
   return `{${entries.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(",")}}`;
 }
@@ -72,7 +73,8 @@ abstract class LabelledMetric {
     readonly labelNames: readonly string[] = [],
   ) {
     if (!METRIC_NAME.test(name)) throw new Error(`invalid Prometheus metric name ${JSON.stringify(name)}`);
-    for (const l of labelNames) if (!LABEL_NAME.test(l)) throw new Error(`invalid Prometheus label name ${JSON.stringify(l)}`);
+    for (const l of labelNames)
+      if (!LABEL_NAME.test(l)) throw new Error(`invalid Prometheus label name ${JSON.stringify(l)}`);
   }
 
   protected abstract readonly type: MetricType;
@@ -102,7 +104,12 @@ abstract class LabelledMetric {
   }
 
   family(): MetricFamily {
-    return { name: this.name, help: this.help, type: this.type, samples: [...this.values.values()].map((e) => ({ labels: e.labels, value: e.value })) };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      samples: [...this.values.values()].map((e) => ({ labels: e.labels, value: e.value })),
+    };
   }
 }
 

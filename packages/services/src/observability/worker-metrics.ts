@@ -22,9 +22,15 @@ export const workerMetrics = {
     "proofboard_worker_stream_lag_seconds_total",
     "Sum of every published chunk's lag; divided by proofboard_worker_stream_chunks_total it is the mean lag.",
   ),
-  streamChunks: new Counter("proofboard_worker_stream_chunks_total", "Console chunks this worker published on live Redis streams."),
+  streamChunks: new Counter(
+    "proofboard_worker_stream_chunks_total",
+    "Console chunks this worker published on live Redis streams.",
+  ),
   /** `workerMetrics.spoolBytes.set(used)` whenever the worker's spool budget is taken or given back */
-  spoolBytes: new Gauge("proofboard_worker_spool_bytes", "Console bytes waiting in this worker's disk spool for Postgres or Redis."),
+  spoolBytes: new Gauge(
+    "proofboard_worker_spool_bytes",
+    "Console bytes waiting in this worker's disk spool for Postgres or Redis.",
+  ),
 };
 
 workerMetrics.spoolBytes.set(0);
@@ -45,17 +51,26 @@ export function resetWorkerMetrics(): void {
 
 /** The in-memory figures plus this worker's heartbeat age, read from Postgres (the truth the reconciler uses). */
 export async function workerMetricsFamilies(hostId: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<MetricFamily[]> {
-  const host = await within(db().host.findUnique({ where: { id: hostId }, select: { name: true, lastHeartbeatAt: true } }), timeoutMs, "Postgres").catch(
-    () => undefined,
-  );
+  const host = await within(
+    db().host.findUnique({ where: { id: hostId }, select: { name: true, lastHeartbeatAt: true } }),
+    timeoutMs,
+    "Postgres",
+  ).catch(() => undefined);
   const heartbeat: MetricFamily = {
     name: "proofboard_worker_heartbeat_age_seconds",
     help: "Seconds since this worker's last heartbeat was written to Postgres; absent when Postgres did not answer.",
     type: "gauge",
-    samples: host ? [{ labels: { host: host.name }, value: Math.max(0, (Date.now() - host.lastHeartbeatAt.getTime()) / 1000) }] : [],
+    samples: host
+      ? [{ labels: { host: host.name }, value: Math.max(0, (Date.now() - host.lastHeartbeatAt.getTime()) / 1000) }]
+      : [],
   };
   return [
-    { name: "proofboard_worker_postgres_up", help: "1 when Postgres answered during this scrape, else 0.", type: "gauge", samples: [{ value: host === undefined ? 0 : 1 }] },
+    {
+      name: "proofboard_worker_postgres_up",
+      help: "1 when Postgres answered during this scrape, else 0.",
+      type: "gauge",
+      samples: [{ value: host === undefined ? 0 : 1 }],
+    },
     heartbeat,
     ...Object.values(workerMetrics).map((m) => m.family()),
   ];

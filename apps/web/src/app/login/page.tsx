@@ -18,8 +18,8 @@ export default async function Page({ searchParams }: Props) {
     <div className="mx-auto mt-12 max-w-sm">
       <Section title="Log in">
         <p className="mb-3 text-sm text-ink-muted">
-          {env().PROOFBOARD_READ_ACCESS === "login" ? "Reading needs a login here." : "Reading needs no login."} Rerunning,
-          cancelling, syncing, holding a lane&apos;s VMs and typing into them need an operator.
+          {env().PROOFBOARD_READ_ACCESS === "login" ? "Reading needs a login here." : "Reading needs no login."}{" "}
+          Rerunning, cancelling, syncing, holding a lane&apos;s VMs and typing into them need an operator.
         </p>
         <LoginForm next={safeNextPath(next)} />
       </Section>

@@ -34,7 +34,10 @@ function TokenOnce({ token, onDone }: { token: string; onDone: () => void }) {
   }
 
   return (
-    <div className="flex flex-col gap-1.5 rounded-md border border-status-passed/40 bg-status-passed-soft p-2.5" data-testid="new-token">
+    <div
+      className="flex flex-col gap-1.5 rounded-md border border-status-passed/40 bg-status-passed-soft p-2.5"
+      data-testid="new-token"
+    >
       <div className="flex items-center gap-1.5">
         <Input
           ref={box}
@@ -53,8 +56,9 @@ function TokenOnce({ token, onDone }: { token: string; onDone: () => void }) {
         </Button>
       </div>
       <p className="text-xs text-ink">
-        <span className="font-medium">Shown only now: store it</span> (e.g. <code className="font-mono">proofboard login</code> does this for
-        the CLI, or set <code className="font-mono">PROOFBOARD_TOKEN</code>).
+        <span className="font-medium">Shown only now: store it</span> (e.g.{" "}
+        <code className="font-mono">proofboard login</code> does this for the CLI, or set{" "}
+        <code className="font-mono">PROOFBOARD_TOKEN</code>).
       </p>
       {copied === "no" && (
         <p role="alert" className="text-xs text-status-failed">
@@ -87,8 +91,10 @@ export function NewTokenForm({ role }: { role: Role }) {
     event.preventDefault();
     const n = Number(days);
     const trimmed = name.trim();
-    if (!TOKEN_NAME.test(trimmed)) return setProblem("Name: 1-64 of letters, digits, space . _ @ : - (starting with a letter or digit).");
-    if (!Number.isInteger(n) || n < 1 || n > MAX_TOKEN_DAYS) return setProblem(`Days: a whole number from 1 to ${MAX_TOKEN_DAYS}.`);
+    if (!TOKEN_NAME.test(trimmed))
+      return setProblem("Name: 1-64 of letters, digits, space . _ @ : - (starting with a letter or digit).");
+    if (!Number.isInteger(n) || n < 1 || n > MAX_TOKEN_DAYS)
+      return setProblem(`Days: a whole number from 1 to ${MAX_TOKEN_DAYS}.`);
     setProblem(null);
     create.mutate({ name: trimmed, scope, days: n });
   }
@@ -139,7 +145,8 @@ export function NewTokenForm({ role }: { role: Role }) {
       )}
       {scopes.length < 3 && (
         <p className="text-xs text-ink-muted">
-          As {role === "viewer" ? "a viewer" : `an ${role}`} your tokens may have the {scopes[scopes.length - 1]} scope at most.
+          As {role === "viewer" ? "a viewer" : `an ${role}`} your tokens may have the {scopes[scopes.length - 1]} scope
+          at most.
         </p>
       )}
       {create.data && <TokenOnce token={create.data.token} onDone={() => create.reset()} />}

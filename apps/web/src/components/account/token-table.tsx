@@ -67,19 +67,33 @@ function Row({ token, showUser, now }: { token: TokenRow; showUser: boolean; now
   const live = state === "active";
   return (
     <TR data-token={token.prefix} data-state={state} className={live ? undefined : "text-ink-muted"}>
-      {showUser && <TD className="font-medium"><VisibleText text={token.user} /></TD>}
-      <TD className="max-w-56 truncate" title={token.name}><VisibleText text={token.name} /></TD>
-      <TD><Mono title="the token's first characters; the rest is never stored">{token.prefix}…</Mono></TD>
+      {showUser && (
+        <TD className="font-medium">
+          <VisibleText text={token.user} />
+        </TD>
+      )}
+      <TD className="max-w-56 truncate" title={token.name}>
+        <VisibleText text={token.name} />
+      </TD>
+      <TD>
+        <Mono title="the token's first characters; the rest is never stored">{token.prefix}…</Mono>
+      </TD>
       <TD>{token.scope}</TD>
       <TD className={STATE_CLASS[state]}>
         {state === "revoked" && token.revokedAt ? (
-          <span>revoked <RelativeTime date={token.revokedAt} /></span>
+          <span>
+            revoked <RelativeTime date={token.revokedAt} />
+          </span>
         ) : (
           state
         )}
       </TD>
-      <TD><RelativeTime date={token.expiresAt} /></TD>
-      <TD>{token.lastUsedAt ? <RelativeTime date={token.lastUsedAt} /> : <span className="text-ink-muted">never</span>}</TD>
+      <TD>
+        <RelativeTime date={token.expiresAt} />
+      </TD>
+      <TD>
+        {token.lastUsedAt ? <RelativeTime date={token.lastUsedAt} /> : <span className="text-ink-muted">never</span>}
+      </TD>
       <TD>
         {token.createdBy ?? <span className="text-ink-muted">—</span>}{" "}
         <RelativeTime className="text-xs text-ink-muted" date={token.createdAt} />
@@ -111,11 +125,15 @@ export function TokenTable({ tokens, showUser = false, className }: TokenTablePr
           <TH>Expires</TH>
           <TH>Last used</TH>
           <TH>Created by</TH>
-          <TH className="w-72"><span className="sr-only">Actions</span></TH>
+          <TH className="w-72">
+            <span className="sr-only">Actions</span>
+          </TH>
         </TR>
       </THead>
       <TBody>
-        {tokens.map((t) => <Row key={t.id} token={t} showUser={showUser} now={now} />)}
+        {tokens.map((t) => (
+          <Row key={t.id} token={t} showUser={showUser} now={now} />
+        ))}
       </TBody>
     </Table>
   );

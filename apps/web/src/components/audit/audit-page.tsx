@@ -20,7 +20,10 @@ function Target({ row }: { row: AuditRow }) {
   return (
     <span className="flex flex-col">
       {row.runId && (
-        <Link href={`/runs/${encodeURIComponent(row.runId)}`} className="font-mono text-xs text-status-running hover:underline">
+        <Link
+          href={`/runs/${encodeURIComponent(row.runId)}`}
+          className="font-mono text-xs text-status-running hover:underline"
+        >
           run {row.runId.slice(0, 8)}
         </Link>
       )}
@@ -33,15 +36,23 @@ function Row({ row }: { row: AuditRow }) {
   const refused = row.outcome !== "ok";
   return (
     <TR data-action={row.action} data-outcome={row.outcome}>
-      <TD className="w-28"><RelativeTime date={row.at} /></TD>
-      <TD className="w-32 font-medium"><VisibleText text={row.actor} /></TD>
+      <TD className="w-28">
+        <RelativeTime date={row.at} />
+      </TD>
+      <TD className="w-32 font-medium">
+        <VisibleText text={row.actor} />
+      </TD>
       <TD className="w-24 text-ink-muted">{row.role}</TD>
-      <TD className="w-32 font-mono text-xs"><VisibleText text={row.address} /></TD>
+      <TD className="w-32 font-mono text-xs">
+        <VisibleText text={row.address} />
+      </TD>
       <TD className="min-w-48">
         <span className="font-mono text-sm">{row.action}</span>
         {row.summary && <VisibleText className="block text-xs text-ink-muted" text={row.summary} />}
       </TD>
-      <TD className="w-48"><Target row={row} /></TD>
+      <TD className="w-48">
+        <Target row={row} />
+      </TD>
       <TD className={refused ? "w-40 text-status-failed" : "w-40"}>{row.outcome}</TD>
     </TR>
   );
@@ -62,7 +73,16 @@ export function AuditPage() {
     ),
   );
   if (loading) return <Loading what="the audit log" />;
-  if (user?.role !== "admin") return <p className="text-ink-muted">The audit log is for admins: <Link href="/login?next=/audit" className="underline">log in as one</Link>.</p>;
+  if (user?.role !== "admin")
+    return (
+      <p className="text-ink-muted">
+        The audit log is for admins:{" "}
+        <Link href="/login?next=/audit" className="underline">
+          log in as one
+        </Link>
+        .
+      </p>
+    );
   const rows = query.data?.pages.flat() ?? [];
   return (
     <Section title="Audit log" description="who changed what, when and from where; newest first" flush>
@@ -86,7 +106,9 @@ export function AuditPage() {
             </TR>
           </THead>
           <TBody>
-            {rows.map((row) => <Row key={row.id} row={row} />)}
+            {rows.map((row) => (
+              <Row key={row.id} row={row} />
+            ))}
           </TBody>
         </Table>
       )}

@@ -41,7 +41,11 @@ export function LoginForm({ next }: { next: string }) {
   }
 
   return (
-    <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-3" aria-describedby={error ? "login-error" : undefined}>
+    <form
+      onSubmit={(e) => void submit(e)}
+      className="flex flex-col gap-3"
+      aria-describedby={error ? "login-error" : undefined}
+    >
       <label className="flex flex-col gap-1 text-sm font-medium text-ink">
         Name
         <Input

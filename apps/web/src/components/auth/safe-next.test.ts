@@ -8,7 +8,18 @@ describe("safeNextPath", () => {
   });
 
   it("sends everything else home", () => {
-    for (const bad of [null, undefined, "", "runs", "//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example/", "javascript:alert(1)", "/login?next=/x"]) {
+    for (const bad of [
+      null,
+      undefined,
+      "",
+      "runs",
+      "//evil.example",
+      "/\\evil.example",
+      "/\t/evil.example",
+      "https://evil.example/",
+      "javascript:alert(1)",
+      "/login?next=/x",
+    ]) {
       expect(safeNextPath(bad)).toBe("/");
     }
   });

@@ -73,7 +73,10 @@ function ReleaseCount({ passed, total }: { passed: number; total: number }) {
   return (
     <span
       title={`${passed} of ${total} release-gate lanes passed on this commit`}
-      className={cn("font-mono text-sm whitespace-nowrap", all ? "font-semibold text-status-passed-ink" : passed === 0 ? "text-ink-muted" : "text-ink")}
+      className={cn(
+        "font-mono text-sm whitespace-nowrap",
+        all ? "font-semibold text-status-passed-ink" : passed === 0 ? "text-ink-muted" : "text-ink",
+      )}
     >
       {passed}/{total}
     </span>
@@ -87,16 +90,25 @@ function ReleaseCount({ passed, total }: { passed: number; total: number }) {
 export function CommitGrid({ grid }: { grid: BranchGrid }) {
   // Release lanes first, each keeping its index into the cells it belongs to.
   const height = headerHeight(grid.lanes);
-  const order = grid.lanes.map((lane, i) => ({ lane, i })).sort((a, b) => Number(b.lane.release) - Number(a.lane.release));
+  const order = grid.lanes
+    .map((lane, i) => ({ lane, i }))
+    .sort((a, b) => Number(b.lane.release) - Number(a.lane.release));
   return (
     <ScrollX label="History grid, scrolls sideways">
       <table className="w-full border-collapse text-left text-sm" data-testid="history-grid">
         <thead>
           <tr className="border-b border-line">
-            <th scope="col" className="px-2 pb-1 align-bottom text-xs font-medium tracking-wide text-ink-muted uppercase">
+            <th
+              scope="col"
+              className="px-2 pb-1 align-bottom text-xs font-medium tracking-wide text-ink-muted uppercase"
+            >
               Commit
             </th>
-            <th scope="col" className="px-2 pb-1 align-bottom text-xs font-medium tracking-wide text-ink-muted uppercase" title="release-gate lanes passed / total">
+            <th
+              scope="col"
+              className="px-2 pb-1 align-bottom text-xs font-medium tracking-wide text-ink-muted uppercase"
+              title="release-gate lanes passed / total"
+            >
               Gate
             </th>
             {order.map(({ lane }) => (
@@ -111,8 +123,15 @@ export function CommitGrid({ grid }: { grid: BranchGrid }) {
               <td className="h-6 w-full max-w-0 min-w-48 px-2">
                 <span className="flex min-w-0 items-center gap-1.5">
                   <Sha sha={commit.sha} length={8} />
-                  <span className="min-w-0 truncate text-ink" title={`${visibleText(commit.subject)} — ${commit.authorName}`}>
-                    {commit.subject ? <VisibleText text={commit.subject} /> : <span className="text-ink-muted">(no subject)</span>}
+                  <span
+                    className="min-w-0 truncate text-ink"
+                    title={`${visibleText(commit.subject)} — ${commit.authorName}`}
+                  >
+                    {commit.subject ? (
+                      <VisibleText text={commit.subject} />
+                    ) : (
+                      <span className="text-ink-muted">(no subject)</span>
+                    )}
                   </span>
                   <RelativeTime date={commit.committedAt} className="ml-auto shrink-0 pl-2 text-ink-muted" />
                 </span>

@@ -87,7 +87,8 @@ function Between({ between }: { between: NonNullable<Comparison["between"]> }) {
   return (
     <div className="flex flex-col gap-1">
       <h3 className="text-xs font-medium tracking-wide text-ink-muted uppercase">
-        Commits between{between.commits.length > 0 && ` (${between.commits.length}${between.truncated ? "+, newest 50" : ""})`}
+        Commits between
+        {between.commits.length > 0 && ` (${between.commits.length}${between.truncated ? "+, newest 50" : ""})`}
       </h3>
       {note && <p className="text-sm text-ink-muted">{note}</p>}
       {between.commits.length > 0 && (
@@ -129,7 +130,8 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
               </span>
               {c.when === "after" && (
                 <span className="block font-normal" data-testid="compare-after">
-                  No pass finished before this run; this one passed {c.gapSeconds === null ? "" : `${formatGap(c.gapSeconds)} `}after it.
+                  No pass finished before this run; this one passed{" "}
+                  {c.gapSeconds === null ? "" : `${formatGap(c.gapSeconds)} `}after it.
                 </span>
               )}
             </th>
@@ -138,11 +140,24 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
         </thead>
         <tbody>
           <Row label="Run" good={<RunCell run={good} />} bad={<RunCell run={bad} />} />
-          <Row label="Commit" good={<CommitCell run={good} />} bad={<CommitCell run={bad} />} differs={good.commitSha !== bad.commitSha} />
+          <Row
+            label="Commit"
+            good={<CommitCell run={good} />}
+            bad={<CommitCell run={bad} />}
+            differs={good.commitSha !== bad.commitSha}
+          />
           <Row
             label="Branch"
-            good={<Link href={branchHref(good.branch)} className="font-mono hover:underline"><VisibleText text={good.branch} /></Link>}
-            bad={<Link href={branchHref(bad.branch)} className="font-mono hover:underline"><VisibleText text={bad.branch} /></Link>}
+            good={
+              <Link href={branchHref(good.branch)} className="font-mono hover:underline">
+                <VisibleText text={good.branch} />
+              </Link>
+            }
+            bad={
+              <Link href={branchHref(bad.branch)} className="font-mono hover:underline">
+                <VisibleText text={bad.branch} />
+              </Link>
+            }
             differs={good.branch !== bad.branch}
           />
           <Row
@@ -151,25 +166,53 @@ function Comparing({ c, good }: { c: Comparison; good: Side }) {
             bad={
               <span className="font-mono">
                 {formatSeconds(bad.seconds)}
-                {c.durationDeltaSeconds != null && <span className="ml-1.5 text-ink-muted">({formatDelta(c.durationDeltaSeconds)})</span>}
+                {c.durationDeltaSeconds != null && (
+                  <span className="ml-1.5 text-ink-muted">({formatDelta(c.durationDeltaSeconds)})</span>
+                )}
               </span>
             }
           />
-          <Row label="Host" good={<Mono>{show(good.hostName)}</Mono>} bad={<Mono>{show(bad.hostName)}</Mono>} differs={good.hostName !== bad.hostName} />
+          <Row
+            label="Host"
+            good={<Mono>{show(good.hostName)}</Mono>}
+            bad={<Mono>{show(bad.hostName)}</Mono>}
+            differs={good.hostName !== bad.hostName}
+          />
           {c.hostDifferences
             .filter((d) => d.key !== "host")
             .map((d) => (
-              <Row key={d.key} label={d.key} fingerprintKey good={<Mono>{show(d.good)}</Mono>} bad={<Mono>{show(d.bad)}</Mono>} differs />
+              <Row
+                key={d.key}
+                label={d.key}
+                fingerprintKey
+                good={<Mono>{show(d.good)}</Mono>}
+                bad={<Mono>{show(d.bad)}</Mono>}
+                differs
+              />
             ))}
-          <Row label="Exit code" good={<Mono>{show(good.exitCode)}</Mono>} bad={<Mono>{show(bad.exitCode)}</Mono>} differs={good.exitCode !== bad.exitCode} />
+          <Row
+            label="Exit code"
+            good={<Mono>{show(good.exitCode)}</Mono>}
+            bad={<Mono>{show(bad.exitCode)}</Mono>}
+            differs={good.exitCode !== bad.exitCode}
+          />
           <Row
             label="Reason"
             good={<span className="text-ink-muted">{good.reason ?? "—"}</span>}
-            bad={<span>{bad.failureKind ? <span className="font-semibold">{bad.failureKind}: </span> : null}{bad.reason ?? "—"}</span>}
+            bad={
+              <span>
+                {bad.failureKind ? <span className="font-semibold">{bad.failureKind}: </span> : null}
+                {bad.reason ?? "—"}
+              </span>
+            }
           />
         </tbody>
       </table>
-      {c.hostDifferences.length === 0 && <p className="text-sm text-ink-muted">Same host fingerprint: name, KVM, CPUs, memory, QEMU and kernel all match.</p>}
+      {c.hostDifferences.length === 0 && (
+        <p className="text-sm text-ink-muted">
+          Same host fingerprint: name, KVM, CPUs, memory, QEMU and kernel all match.
+        </p>
+      )}
       {c.between && <Between between={c.between} />}
     </div>
   );
@@ -195,9 +238,16 @@ export function ComparePanel({ runId, status }: { runId: string; status: string 
       }
     >
       {c === undefined ? (
-        query.isError ? <QueryError error={query.error} what="the comparison" /> : <p className="text-sm text-ink-muted">Looking for the last good run…</p>
+        query.isError ? (
+          <QueryError error={query.error} what="the comparison" />
+        ) : (
+          <p className="text-sm text-ink-muted">Looking for the last good run…</p>
+        )
       ) : c.good === null ? (
-        <p className="text-sm text-ink-muted">No pass of <VisibleText className="font-mono" text={c.run.lane} /> on any branch, before or after this run: nothing to compare with.</p>
+        <p className="text-sm text-ink-muted">
+          No pass of <VisibleText className="font-mono" text={c.run.lane} /> on any branch, before or after this run:
+          nothing to compare with.
+        </p>
       ) : (
         <Comparing c={c} good={c.good} />
       )}

@@ -39,7 +39,11 @@ type ChartProps = { points: readonly TrendPoint[]; median: number | null; p90: n
 export function DurationChart({ points, median, p90 }: ChartProps) {
   const [box, width] = useWidth<HTMLDivElement>(FIRST_W);
   if (points.length === 0) {
-    return <p className="px-1 py-6 text-sm text-ink-muted">No passed run in this window yet: there is no duration to chart.</p>;
+    return (
+      <p className="px-1 py-6 text-sm text-ink-muted">
+        No passed run in this window yet: there is no duration to chart.
+      </p>
+    );
   }
   const W = Math.max(MIN_W, width);
   const PLOT_W = W - M.left - M.right;
@@ -79,18 +83,50 @@ export function DurationChart({ points, median, p90 }: ChartProps) {
           </g>
         ))}
         {xTicks.map((t, i) => (
-          <text key={t} x={x(t)} y={H - 8} fontSize={10} className="fill-ink-muted" textAnchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}>
+          <text
+            key={t}
+            x={x(t)}
+            y={H - 8}
+            fontSize={10}
+            className="fill-ink-muted"
+            textAnchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}
+          >
             {dateLabel(t)}
           </text>
         ))}
         <text x={M.left + PLOT_W} y={H - 8} dx={6} fontSize={10} className="fill-zinc-400">
           UTC
         </text>
-        {p90 != null && <GuideLine y={y(p90)} labelShift={p90Shift} label={`p90 ${formatSeconds(p90)}`} plotW={PLOT_W} className="text-zinc-400" dash="2 3" />}
-        {median != null && <GuideLine y={y(median)} label={`median ${formatSeconds(median)}`} plotW={PLOT_W} className="text-ink" dash="6 4" />}
+        {p90 != null && (
+          <GuideLine
+            y={y(p90)}
+            labelShift={p90Shift}
+            label={`p90 ${formatSeconds(p90)}`}
+            plotW={PLOT_W}
+            className="text-zinc-400"
+            dash="2 3"
+          />
+        )}
+        {median != null && (
+          <GuideLine
+            y={y(median)}
+            label={`median ${formatSeconds(median)}`}
+            plotW={PLOT_W}
+            className="text-ink"
+            dash="6 4"
+          />
+        )}
         {points.map((p) => (
           <a key={p.runId} href={runHref(p.runId)}>
-            <circle cx={x(Date.parse(p.finishedAt))} cy={y(p.seconds)} r={4} fill={colors.get(p.branch)} fillOpacity={0.85} className="stroke-surface" strokeWidth={1}>
+            <circle
+              cx={x(Date.parse(p.finishedAt))}
+              cy={y(p.seconds)}
+              r={4}
+              fill={colors.get(p.branch)}
+              fillOpacity={0.85}
+              className="stroke-surface"
+              strokeWidth={1}
+            >
               <title>{`${formatSeconds(p.seconds)} · ${visibleText(p.branch)} · ${p.commitSha.slice(0, 10)}${p.hostName ? ` · ${p.hostName}` : ""} · ${p.finishedAt}`}</title>
             </circle>
           </a>
@@ -99,7 +135,11 @@ export function DurationChart({ points, median, p90 }: ChartProps) {
       <ul className="flex flex-wrap gap-x-3 gap-y-1 text-xs text-ink-muted" aria-label="Branches">
         {[...colors].map(([branch, color]) => (
           <li key={branch} className="inline-flex max-w-64 items-center gap-1">
-            <span aria-hidden className="inline-block size-2.5 shrink-0 rounded-full" style={{ backgroundColor: color }} />
+            <span
+              aria-hidden
+              className="inline-block size-2.5 shrink-0 rounded-full"
+              style={{ backgroundColor: color }}
+            />
             <span className="truncate font-mono" title={branch}>
               {branch}
             </span>
@@ -116,7 +156,15 @@ type GuideProps = { y: number; label: string; className: string; dash: string; p
 function GuideLine({ y, label, className, dash, plotW: PLOT_W, labelShift = 0 }: GuideProps) {
   return (
     <g className={className}>
-      <line x1={M.left} x2={M.left + PLOT_W} y1={y} y2={y} stroke="currentColor" strokeWidth={1.25} strokeDasharray={dash} />
+      <line
+        x1={M.left}
+        x2={M.left + PLOT_W}
+        y1={y}
+        y2={y}
+        stroke="currentColor"
+        strokeWidth={1.25}
+        strokeDasharray={dash}
+      />
       <text x={M.left + PLOT_W + 6} y={y + labelShift} dy="0.32em" fontSize={10} fill="currentColor">
         {label}
       </text>

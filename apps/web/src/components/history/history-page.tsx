@@ -15,7 +15,17 @@ import { useTRPC } from "~/trpc/react";
 import { CommitGrid } from "./commit-grid";
 import { VisibleText } from "~/components/ui/visible-text";
 
-const LEGEND = ["passed", "failed", "timed_out", "error", "unsupported", "running", "queued", "canceled", "never-run"] as const;
+const LEGEND = [
+  "passed",
+  "failed",
+  "timed_out",
+  "error",
+  "unsupported",
+  "running",
+  "queued",
+  "canceled",
+  "never-run",
+] as const;
 
 function Legend() {
   return (
@@ -41,7 +51,10 @@ function DepthPicker({ value, onChange }: { value: number; onChange: (n: number)
           type="button"
           aria-pressed={value === n}
           onClick={() => onChange(n)}
-          className={cn("cursor-pointer rounded px-1.5 font-mono hover:bg-zinc-100", value === n && "bg-zinc-900 text-white hover:bg-zinc-800")}
+          className={cn(
+            "cursor-pointer rounded px-1.5 font-mono hover:bg-zinc-100",
+            value === n && "bg-zinc-900 text-white hover:bg-zinc-800",
+          )}
         >
           {n}
         </button>
@@ -69,24 +82,41 @@ export function HistoryPage({ branch }: { branch: string }) {
       {query.isError && <QueryError error={query.error} what="fresh data; showing the last known state" />}
       <div className="flex flex-wrap items-center gap-2">
         <h1 className="text-base font-semibold">History of</h1>
-        <Link href={branchHref(grid.branch)} className="min-w-0 font-mono text-base font-semibold [overflow-wrap:anywhere] hover:underline">
+        <Link
+          href={branchHref(grid.branch)}
+          className="min-w-0 font-mono text-base font-semibold [overflow-wrap:anywhere] hover:underline"
+        >
           <VisibleText text={grid.branch} />
         </Link>
-        <span className="text-sm text-ink-muted">first-parent commits, newest first; each square is the latest run of that lane on that commit</span>
+        <span className="text-sm text-ink-muted">
+          first-parent commits, newest first; each square is the latest run of that lane on that commit
+        </span>
       </div>
       {grid.catalogError != null && (
-        <p role="alert" className="rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm text-status-failed-ink [overflow-wrap:anywhere]">
+        <p
+          role="alert"
+          className="rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm text-status-failed-ink [overflow-wrap:anywhere]"
+        >
           The head commit&apos;s catalog is invalid, so the columns are the lanes that ran: {grid.catalogError}
         </p>
       )}
       {grid.historyError != null && (
-        <p role="alert" className="rounded-md border border-status-warn-edge bg-status-warn-soft px-3 py-2 text-sm [overflow-wrap:anywhere]">
+        <p
+          role="alert"
+          className="rounded-md border border-status-warn-edge bg-status-warn-soft px-3 py-2 text-sm [overflow-wrap:anywhere]"
+        >
           Only the head commit is shown: git could not list the history ({grid.historyError}).
         </p>
       )}
       <Section
         title={`${grid.commits.length} commits × ${grid.lanes.length} lanes`}
-        description={grid.catalogSource ? <>lanes of <Mono>{grid.catalogSource}</Mono></> : null}
+        description={
+          grid.catalogSource ? (
+            <>
+              lanes of <Mono>{grid.catalogSource}</Mono>
+            </>
+          ) : null
+        }
         actions={<DepthPicker value={depth} onChange={setDepth} />}
       >
         <div className="flex flex-col gap-2">

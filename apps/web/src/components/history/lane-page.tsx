@@ -28,11 +28,20 @@ function Stat({ label, hint, children, tone }: { label: string; hint: string; ch
 
 function Stats({ h }: { h: LaneHistory }) {
   const { flake, counts } = h;
-  const flakeTone = flake.rate == null || flake.rate === 0 ? undefined : flake.rate >= 0.1 ? "text-status-failed" : "text-status-warn-ink";
+  const flakeTone =
+    flake.rate == null || flake.rate === 0
+      ? undefined
+      : flake.rate >= 0.1
+        ? "text-status-failed"
+        : "text-status-warn-ink";
   return (
     <div className="flex flex-wrap gap-2">
-      <Stat label="Median" hint="median duration of the passed runs in this window">{formatSeconds(h.medianSeconds)}</Stat>
-      <Stat label="p90" hint="90th percentile duration of the passed runs in this window">{formatSeconds(h.p90Seconds)}</Stat>
+      <Stat label="Median" hint="median duration of the passed runs in this window">
+        {formatSeconds(h.medianSeconds)}
+      </Stat>
+      <Stat label="p90" hint="90th percentile duration of the passed runs in this window">
+        {formatSeconds(h.p90Seconds)}
+      </Stat>
       <Stat
         label="Flake rate"
         hint="share of commits on which this lane both passed and failed (failed or timed out): same code, different verdict"
@@ -43,11 +52,19 @@ function Stats({ h }: { h: LaneHistory }) {
           {flake.flakyCommits.length}/{flake.commits} commits
         </span>
       </Stat>
-      <Stat label="Passed" hint="passed runs in this window" tone="text-status-passed-ink">{counts.passed}</Stat>
-      <Stat label="Failed" hint="failed or timed-out runs in this window" tone={counts.failed ? "text-status-failed" : undefined}>
+      <Stat label="Passed" hint="passed runs in this window" tone="text-status-passed-ink">
+        {counts.passed}
+      </Stat>
+      <Stat
+        label="Failed"
+        hint="failed or timed-out runs in this window"
+        tone={counts.failed ? "text-status-failed" : undefined}
+      >
         {counts.failed}
       </Stat>
-      <Stat label="Other" hint="queued, running, canceled, unsupported, lost, infrastructure errors, skipped">{counts.other}</Stat>
+      <Stat label="Other" hint="queued, running, canceled, unsupported, lost, infrastructure errors, skipped">
+        {counts.other}
+      </Stat>
     </div>
   );
 }
@@ -61,7 +78,10 @@ export function LaneHistoryPage({ lane, branch }: { lane: string; branch?: strin
     if (!query.isError) return <Loading what="the lane's history" />;
     return (
       <div className="flex flex-col items-start gap-2">
-        <PageError error={query.error} what={`lane ${JSON.stringify(lane)}${branch ? ` on branch ${JSON.stringify(branch)}` : ""}`} />
+        <PageError
+          error={query.error}
+          what={`lane ${JSON.stringify(lane)}${branch ? ` on branch ${JSON.stringify(branch)}` : ""}`}
+        />
         <Link href="/lanes" className="text-sm text-status-running hover:underline">
           The catalog&apos;s lanes
         </Link>
@@ -85,12 +105,19 @@ export function LaneHistoryPage({ lane, branch }: { lane: string; branch?: strin
               <Link href={historyHref(h.branch)} className="font-mono hover:underline">
                 <VisibleText text={h.branch} />
               </Link>
-              <Link href={laneHref(h.lane)} aria-label="Clear the branch filter" className="px-0.5 text-ink-muted hover:text-ink">
+              <Link
+                href={laneHref(h.lane)}
+                aria-label="Clear the branch filter"
+                className="px-0.5 text-ink-muted hover:text-ink"
+              >
                 ×
               </Link>
             </span>
           )}
-          <Link href={runsHref({ lane: h.lane, branch: h.branch ?? undefined })} className="ml-auto text-sm text-status-running hover:underline">
+          <Link
+            href={runsHref({ lane: h.lane, branch: h.branch ?? undefined })}
+            className="ml-auto text-sm text-status-running hover:underline"
+          >
             All runs of this lane
           </Link>
         </div>
@@ -105,7 +132,9 @@ export function LaneHistoryPage({ lane, branch }: { lane: string; branch?: strin
       </Section>
       <Section title="Recent runs" description={`newest ${h.recent.length} of the window`} flush>
         {h.recent.length === 0 ? (
-          <p className="px-3 py-6 text-sm text-ink-muted">No runs of this lane{h.branch ? " on this branch" : ""} yet.</p>
+          <p className="px-3 py-6 text-sm text-ink-muted">
+            No runs of this lane{h.branch ? " on this branch" : ""} yet.
+          </p>
         ) : (
           <LaneRunsTable runs={h.recent} flaky={flaky} />
         )}

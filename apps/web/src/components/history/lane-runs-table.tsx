@@ -35,15 +35,26 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
               <StatusBadge status={run.status} />
             </TD>
             <TD className="max-w-56">
-              <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={visibleText(run.branch)}>
+              <Link
+                href={branchHref(run.branch)}
+                className="block truncate font-mono hover:underline"
+                title={visibleText(run.branch)}
+              >
                 <VisibleText text={run.branch} />
               </Link>
             </TD>
             <TD>
               <span className="inline-flex items-center gap-1">
-                <Sha sha={run.commitSha} length={8} className={cn(flaky.has(run.commitSha) && "border-status-warn-edge bg-status-warn-soft")} />
+                <Sha
+                  sha={run.commitSha}
+                  length={8}
+                  className={cn(flaky.has(run.commitSha) && "border-status-warn-edge bg-status-warn-soft")}
+                />
                 {flaky.has(run.commitSha) && (
-                  <span className="text-xs text-status-warn-ink" title="this lane both passed and failed on this commit">
+                  <span
+                    className="text-xs text-status-warn-ink"
+                    title="this lane both passed and failed on this commit"
+                  >
                     flaky
                   </span>
                 )}
@@ -51,7 +62,11 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
             </TD>
             {/* who or what started it on hover, and an automatic retry marked apart from a rerun */}
             <TD className="text-right font-mono" title={run.origin} data-trigger={run.trigger}>
-              {run.attempt > 1 ? `#${run.attempt}${run.trigger === "retry" ? " ↻" : ""}` : <span className="text-ink-muted">#1</span>}
+              {run.attempt > 1 ? (
+                `#${run.attempt}${run.trigger === "retry" ? " ↻" : ""}`
+              ) : (
+                <span className="text-ink-muted">#1</span>
+              )}
             </TD>
             <TD className="max-w-40 truncate font-mono text-sm" title={run.hostName ?? undefined}>
               {run.hostName ?? <span className="text-ink-muted">—</span>}

@@ -18,9 +18,21 @@ function Sparkline({ s }: { s: Series }) {
   const y = (v: number) => (max === min ? h / 2 : h - 3 - ((v - min) / (max - min)) * (h - 6));
   return (
     <svg width={w} height={h} role="img" aria-label={`${s.name} over ${values.length} runs`}>
-      <polyline fill="none" stroke="currentColor" strokeWidth={1.5} className="text-status-running" points={values.map((v, i) => `${x(i)},${y(v)}`).join(" ")} />
+      <polyline
+        fill="none"
+        stroke="currentColor"
+        strokeWidth={1.5}
+        className="text-status-running"
+        points={values.map((v, i) => `${x(i)},${y(v)}`).join(" ")}
+      />
       {s.points.map((p, i) => (
-        <circle key={p.runId} cx={x(i)} cy={y(p.value)} r={i === values.length - 1 ? 2.5 : 1.5} className={i === values.length - 1 && s.regression ? "fill-status-failed" : "fill-status-running"}>
+        <circle
+          key={p.runId}
+          cx={x(i)}
+          cy={y(p.value)}
+          r={i === values.length - 1 ? 2.5 : 1.5}
+          className={i === values.length - 1 && s.regression ? "fill-status-failed" : "fill-status-running"}
+        >
           <title>{`${p.value} ${s.unit} on ${p.commitSha.slice(0, 10)}`}</title>
         </circle>
       ))}
@@ -35,7 +47,11 @@ export function Benchmarks({ branch }: { branch: string }) {
   const series = query.data ?? [];
   if (!series.length) return null;
   return (
-    <Section title="Benchmarks" description="reported by benchmark lanes (PROOFBOARD_METRIC lines), oldest to newest commit" flush>
+    <Section
+      title="Benchmarks"
+      description="reported by benchmark lanes (PROOFBOARD_METRIC lines), oldest to newest commit"
+      flush
+    >
       <table className="w-full text-sm">
         <tbody>
           {series.map((s) => {
@@ -54,7 +70,10 @@ export function Benchmarks({ branch }: { branch: string }) {
                 </td>
                 <td className="px-3 py-1">
                   {s.regression ? (
-                    <span className="rounded bg-status-failed-soft px-1 text-xs font-medium text-status-failed" data-testid="regression">
+                    <span
+                      className="rounded bg-status-failed-soft px-1 text-xs font-medium text-status-failed"
+                      data-testid="regression"
+                    >
                       regression: &gt;10% worse than the recent median
                     </span>
                   ) : s.regression === false ? (

@@ -10,7 +10,8 @@ function gatesReleaseFirst(detail: BranchDetail) {
 
 /** Lanes in no gate, under "profile · group" subheadings; lanes of no profile come last. */
 function otherLaneRows(lanes: readonly LaneDetail[], profiles: readonly Profile[]): LaneTableProps["rows"] {
-  const profileName = (id: string | null) => (id == null ? "no profile" : (profiles.find((p) => p.id === id)?.name ?? id));
+  const profileName = (id: string | null) =>
+    id == null ? "no profile" : (profiles.find((p) => p.id === id)?.name ?? id);
   const profileRank = (id: string | null) => (id == null ? profiles.length : profiles.findIndex((p) => p.id === id));
   const sorted = [...lanes].sort(
     (a, b) => profileRank(a.profile) - profileRank(b.profile) || a.group.localeCompare(b.group),
@@ -44,7 +45,11 @@ export function BranchLanes({ detail }: { detail: BranchDetail }) {
     <div className="flex flex-col gap-3">
       {sections}
       {others.length > 0 && (
-        <Section title="Other lanes" description={`${others.length} in no gate: run them for signal; they never decide readiness`} flush>
+        <Section
+          title="Other lanes"
+          description={`${others.length} in no gate: run them for signal; they never decide readiness`}
+          flush
+        >
           <LaneTable branch={detail.name} rows={otherLaneRows(others, detail.profiles)} />
         </Section>
       )}

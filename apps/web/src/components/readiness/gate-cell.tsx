@@ -11,18 +11,27 @@ export function GateCell({ gate }: { gate: GateSummary | undefined }) {
     // green stays green while a passed lane is rerun: the rerun only replaces the verdict once it ends
     const rerunning = gate.lanes.filter((l) => l.rerun);
     return (
-      <span data-gate={gate.id} data-green="true" className="inline-flex items-center gap-1 text-sm font-medium text-status-passed-ink">
+      <span
+        data-gate={gate.id}
+        data-green="true"
+        className="inline-flex items-center gap-1 text-sm font-medium text-status-passed-ink"
+      >
         <CheckIcon className="size-4" />
         green
         {flaky.length > 0 && (
           // A pass that needed a retry is counted, but it is not a clean green.
-          <span className="rounded bg-status-warn-tint px-1 text-xs text-status-warn-ink" title={`passed only after a retry: ${flaky.join(", ")}`}>
+          <span
+            className="rounded bg-status-warn-tint px-1 text-xs text-status-warn-ink"
+            title={`passed only after a retry: ${flaky.join(", ")}`}
+          >
             {flaky.length} flaky
           </span>
         )}
         {rerunning.length > 0 && (
           <span className="ml-1 font-normal" data-testid="gate-rerunning">
-            <RerunTag rerun={rerunning.some((l) => l.rerun?.status === "running") ? { status: "running" } : rerunning[0]!.rerun} />
+            <RerunTag
+              rerun={rerunning.some((l) => l.rerun?.status === "running") ? { status: "running" } : rerunning[0]!.rerun}
+            />
             {rerunning.length > 1 && <span className="text-xs text-status-running-ink"> ×{rerunning.length}</span>}
           </span>
         )}

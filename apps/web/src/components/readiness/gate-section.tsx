@@ -27,7 +27,9 @@ function GateState({ gate }: { gate: BranchGate }) {
 
 /** Missing lanes nobody is running yet (a failed lane being rerun is under way): what "Rerun missing" would queue. */
 export function idleMissing(gate: BranchGate): number {
-  return gate.lanes.filter((l) => gate.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run") && !l.rerun).length;
+  return gate.lanes.filter(
+    (l) => gate.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run") && !l.rerun,
+  ).length;
 }
 
 export type GateSectionProps = {

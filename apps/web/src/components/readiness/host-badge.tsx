@@ -2,7 +2,10 @@ import { Badge } from "~/components/ui/badge";
 import { cn } from "~/lib/utils";
 
 const HOST_CLASS: Record<string, { hint: string; tone: string }> = {
-  "nested-kvm": { hint: "needs /dev/kvm with nested virtualization", tone: "border-indigo-200 bg-indigo-50 text-indigo-800" },
+  "nested-kvm": {
+    hint: "needs /dev/kvm with nested virtualization",
+    tone: "border-indigo-200 bg-indigo-50 text-indigo-800",
+  },
   kvm: { hint: "needs /dev/kvm", tone: "border-sky-200 bg-sky-50 text-sky-800" },
   tcg: { hint: "runs anywhere: QEMU TCG emulation is enough", tone: "border-line bg-zinc-50 text-ink-muted" },
 };

@@ -48,14 +48,26 @@ function HostTableRow({ host }: { host: HostRow }) {
       <TD>
         <span className="block font-mono font-medium">{host.name}</span>
         {host.worker && (
-          <span className="block text-xs text-ink-muted" title={`worker ${host.worker.instanceId}; owns what its lanes start by ${host.worker.ownership ?? "?"}`}>
-            pid {host.worker.pid ?? "?"} on {host.worker.machine ?? "?"} · {host.worker.ownership?.startsWith("per-attempt cgroups") ? "cgroups" : "owner tokens"}
+          <span
+            className="block text-xs text-ink-muted"
+            title={`worker ${host.worker.instanceId}; owns what its lanes start by ${host.worker.ownership ?? "?"}`}
+          >
+            pid {host.worker.pid ?? "?"} on {host.worker.machine ?? "?"} ·{" "}
+            {host.worker.ownership?.startsWith("per-attempt cgroups") ? "cgroups" : "owner tokens"}
           </span>
         )}
       </TD>
       <TD data-online={host.online}>
-        <span className={cn("inline-flex items-center gap-1.5 text-sm font-medium", host.online ? "text-status-passed-ink" : "text-ink-muted")}>
-          <span aria-hidden className={cn("size-2 rounded-full", host.online ? "bg-status-passed" : "bg-status-idle")} />
+        <span
+          className={cn(
+            "inline-flex items-center gap-1.5 text-sm font-medium",
+            host.online ? "text-status-passed-ink" : "text-ink-muted",
+          )}
+        >
+          <span
+            aria-hidden
+            className={cn("size-2 rounded-full", host.online ? "bg-status-passed" : "bg-status-idle")}
+          />
           {host.online ? "online" : "offline"}
         </span>
       </TD>
@@ -76,7 +88,10 @@ function HostTableRow({ host }: { host: HostRow }) {
           <span className="flex flex-col">
             {host.running.map((r) => (
               <Link key={r.id} href={`/runs/${r.id}`} className="font-mono text-status-running hover:underline">
-                <VisibleText text={r.lane} /> <span className="text-ink-muted">on <VisibleText text={r.branch} /></span>
+                <VisibleText text={r.lane} />{" "}
+                <span className="text-ink-muted">
+                  on <VisibleText text={r.branch} />
+                </span>
               </Link>
             ))}
           </span>
@@ -103,7 +118,11 @@ export function HostsPage() {
     <Section title="Hosts" description={hosts?.length ? `${online} of ${hosts.length} online` : undefined} flush>
       {target.data && <TargetFetchLine target={target.data} />}
       {hosts === undefined ? (
-        query.isError ? <QueryError error={query.error} what="hosts" className="m-3" /> : <Loading what="hosts" />
+        query.isError ? (
+          <QueryError error={query.error} what="hosts" className="m-3" />
+        ) : (
+          <Loading what="hosts" />
+        )
       ) : hosts.length === 0 ? (
         <p className="px-3 py-6 text-sm text-ink-muted">
           No host has registered. Start a worker on a KVM host (<code>pnpm exec tsx apps/worker/src/main.ts</code>); it

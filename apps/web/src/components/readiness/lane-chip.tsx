@@ -57,11 +57,23 @@ export function LaneChip({ readiness }: { readiness: LaneGlance }) {
   return (
     <Tip content={chipHint(readiness, status)}>
       {target ? (
-        <Link href={runHref(target.id)} data-lane-chip={readiness.lane} data-lane-state={status} data-rerun={readiness.rerun?.status} className={className}>
+        <Link
+          href={runHref(target.id)}
+          data-lane-chip={readiness.lane}
+          data-lane-state={status}
+          data-rerun={readiness.rerun?.status}
+          className={className}
+        >
           {body}
         </Link>
       ) : (
-        <span tabIndex={0} data-lane-chip={readiness.lane} data-lane-state={status} data-rerun={readiness.rerun?.status} className={className}>
+        <span
+          tabIndex={0}
+          data-lane-chip={readiness.lane}
+          data-lane-state={status}
+          data-rerun={readiness.rerun?.status}
+          className={className}
+        >
           {body}
         </span>
       )}

@@ -19,7 +19,17 @@ export function runDuration(run: Pick<RunSummary, "startedAt" | "finishedAt" | "
   return formatClock(toDate(end).getTime() - toDate(run.startedAt).getTime());
 }
 
-const SUMMARY_ORDER = ["failed", "timed_out", "error", "lost", "unsupported", "canceled", "running", "queued", "never-run"];
+const SUMMARY_ORDER = [
+  "failed",
+  "timed_out",
+  "error",
+  "lost",
+  "unsupported",
+  "canceled",
+  "running",
+  "queued",
+  "never-run",
+];
 
 /** "1 failed · 2 never run": the missing lanes counted by what is wrong with them, worst first. */
 export function countByStatus(lanes: readonly LaneGlance[]): { status: string; count: number }[] {

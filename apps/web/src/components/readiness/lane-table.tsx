@@ -33,11 +33,19 @@ function LaneRow({ lane, branch, requesters }: { lane: LaneDetail; branch: strin
   const reason = headRun?.reason && headRun.status !== "passed" ? headRun.reason : (rerun?.reason ?? null);
   const { justQueued } = useRerunNotices();
   return (
-    <TR id={laneAnchor(lane.name)} data-lane={lane.name} className={cn("scroll-mt-12 target:bg-highlight", STACKED_ROW)}>
+    <TR
+      id={laneAnchor(lane.name)}
+      data-lane={lane.name}
+      className={cn("scroll-mt-12 target:bg-highlight", STACKED_ROW)}
+    >
       <TD className="w-28 max-md:col-start-1 max-md:row-start-1">
         <StatusBadge status={status} title={headRun?.reason ?? undefined} />
         {lane.readiness?.flaky && (
-          <span className="ml-1 rounded bg-status-warn-tint px-1 text-xs font-medium text-status-warn-ink" title="passed only after a failed attempt on this commit" data-testid="flaky">
+          <span
+            className="ml-1 rounded bg-status-warn-tint px-1 text-xs font-medium text-status-warn-ink"
+            title="passed only after a failed attempt on this commit"
+            data-testid="flaky"
+          >
             flaky
           </span>
         )}
@@ -121,7 +129,9 @@ export type LaneTableProps = {
 
 export function LaneTable({ branch, rows }: LaneTableProps) {
   const requesters = useRequesters(
-    rows.flatMap((row) => ("heading" in row ? [] : [row.readiness?.headRun?.id, row.readiness?.rerun?.id].filter((id) => id != null))),
+    rows.flatMap((row) =>
+      "heading" in row ? [] : [row.readiness?.headRun?.id, row.readiness?.rerun?.id].filter((id) => id != null),
+    ),
   );
   return (
     <Table className="table-fixed max-md:block">

@@ -25,7 +25,11 @@ export function LanesPage({ branch }: { branch?: string }) {
         <span className="text-ink-muted">catalog from</span>
         <Mono>{source}</Mono>
         {overlay && <span className="text-ink-muted">with the site overlay</span>}
-        {branch && <span className="text-ink-muted">at the head of <VisibleText className="font-mono text-ink" text={branch} /></span>}
+        {branch && (
+          <span className="text-ink-muted">
+            at the head of <VisibleText className="font-mono text-ink" text={branch} />
+          </span>
+        )}
       </div>
       <SiteOverlay overlay={overlay} notes={notes} />
       <CatalogGates gates={catalog.gates} />

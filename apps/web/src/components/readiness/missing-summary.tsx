@@ -22,7 +22,11 @@ export function MissingSummary({ gates }: { gates: readonly GateSummary[] }) {
         </li>
       ))}
       {rerunning > 0 && (
-        <li className="text-xs text-ink-muted" data-testid="missing-rerunning" title="still missing until a rerun under way passes">
+        <li
+          className="text-xs text-ink-muted"
+          data-testid="missing-rerunning"
+          title="still missing until a rerun under way passes"
+        >
           {rerunning} of them re-running
         </li>
       )}

@@ -11,8 +11,13 @@ type QueryFailure = { message: string; data?: { code?: string } | null };
 export function QueryError({ error, what, className }: { error: QueryFailure; what: string; className?: string }) {
   if (error.data?.code === "UNAUTHORIZED") return <LoginNeeded what={what} className={className} />;
   return (
-    <div role="alert" className={cn("rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm", className)}>
-      <span className="font-medium text-status-failed">Could not load <VisibleText text={what} />.</span>{" "}
+    <div
+      role="alert"
+      className={cn("rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm", className)}
+    >
+      <span className="font-medium text-status-failed">
+        Could not load <VisibleText text={what} />.
+      </span>{" "}
       <span className="text-status-failed-ink [overflow-wrap:anywhere]">
         <VisibleText text={error.message} />
       </span>
@@ -25,8 +30,13 @@ function LoginNeeded({ what, className }: { what: string; className?: string }) 
   const pathname = usePathname();
   return (
     <div role="alert" className={cn("rounded-md border border-line bg-surface px-3 py-2 text-sm", className)}>
-      <span className="text-ink">Reading <VisibleText text={what} /> needs a login on this Proofboard. </span>
-      <Link href={`/login?next=${encodeURIComponent(pathname)}`} className="font-medium text-status-running hover:underline">
+      <span className="text-ink">
+        Reading <VisibleText text={what} /> needs a login on this Proofboard.{" "}
+      </span>
+      <Link
+        href={`/login?next=${encodeURIComponent(pathname)}`}
+        className="font-medium text-status-running hover:underline"
+      >
         Log in
       </Link>
     </div>
@@ -42,7 +52,13 @@ export function Loading({ what }: { what: string }) {
 }
 
 /** A page whose data could not be loaded at all: the error, and the way back to the overview. */
-export function PageError({ error, what }: { error: { message: string; data?: { code?: string } | null }; what: string }) {
+export function PageError({
+  error,
+  what,
+}: {
+  error: { message: string; data?: { code?: string } | null };
+  what: string;
+}) {
   // The server already names what is unknown ("unknown branch: \"x\""): say it once, as a fact, not a failure.
   const notFound = error.data?.code === "NOT_FOUND";
   return (

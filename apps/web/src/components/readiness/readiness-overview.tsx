@@ -20,8 +20,8 @@ function NoBranches({ url }: { url: string }) {
     <div className="flex flex-col items-start gap-2 px-3 py-6 text-sm">
       <p className="font-medium text-ink">No branches yet.</p>
       <p className="max-w-prose text-ink-muted">
-        Branches come from a git sync of <span className="font-mono text-ink">{url}</span>: every branch head there
-        gets a row, with its release gates judged on that exact commit. Sync now to fetch them.
+        Branches come from a git sync of <span className="font-mono text-ink">{url}</span>: every branch head there gets
+        a row, with its release gates judged on that exact commit. Sync now to fetch them.
       </p>
       <SyncButton variant="default" />
     </div>
@@ -36,8 +36,10 @@ function Summary({ overview, filter }: { overview: Overview; filter: string }) {
   return (
     <span>
       <span className="font-medium text-ink">{ready}</span> of {shown}{" "}
-      {shown < overview.total ? `shown release-ready · ${overview.total} ${matching}branches` : `${matching}branches release-ready`} ·
-      release gates: {overview.releaseGates.map((g) => g.name).join(", ") || "none declared"}
+      {shown < overview.total
+        ? `shown release-ready · ${overview.total} ${matching}branches`
+        : `${matching}branches release-ready`}{" "}
+      · release gates: {overview.releaseGates.map((g) => g.name).join(", ") || "none declared"}
     </span>
   );
 }
@@ -83,7 +85,11 @@ export function ReadinessOverview({ initialFilter = "" }: { initialFilter?: stri
   });
   const overview = query.data;
   if (overview === undefined) {
-    return query.isError ? <QueryError error={query.error} what="the readiness overview" /> : <Loading what="branches" />;
+    return query.isError ? (
+      <QueryError error={query.error} what="the readiness overview" />
+    ) : (
+      <Loading what="branches" />
+    );
   }
   const empty = overview.total === 0 && !filter;
   return (

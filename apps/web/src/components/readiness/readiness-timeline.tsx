@@ -27,9 +27,13 @@ export function badgeHref(branch: string): string {
 
 function Verdict({ ready }: { ready: boolean }) {
   return ready ? (
-    <span className="rounded border border-status-passed-edge bg-status-passed-soft px-1 text-xs font-semibold text-status-passed-ink">READY</span>
+    <span className="rounded border border-status-passed-edge bg-status-passed-soft px-1 text-xs font-semibold text-status-passed-ink">
+      READY
+    </span>
   ) : (
-    <span className="rounded border border-status-failed-edge bg-status-failed-soft px-1 text-xs font-semibold text-status-failed-ink">NOT READY</span>
+    <span className="rounded border border-status-failed-edge bg-status-failed-soft px-1 text-xs font-semibold text-status-failed-ink">
+      NOT READY
+    </span>
   );
 }
 
@@ -39,10 +43,25 @@ function Row({ c }: { c: Change }) {
       <TD className="text-sm text-ink-muted">
         <RelativeTime date={c.at} />
       </TD>
-      <TD className="text-sm whitespace-nowrap">{c.gate === null ? <span className="font-medium">release-ready</span> : <>gate <span className="font-mono">{c.gate}</span></>}</TD>
+      <TD className="text-sm whitespace-nowrap">
+        {c.gate === null ? (
+          <span className="font-medium">release-ready</span>
+        ) : (
+          <>
+            gate <span className="font-mono">{c.gate}</span>
+          </>
+        )}
+      </TD>
       <TD className="whitespace-nowrap">
         <Verdict ready={c.ready} />
-        {c.initial && <span className="ml-1 text-xs text-ink-muted" title="the first verdict recorded for it: a starting point, not a change">first seen</span>}
+        {c.initial && (
+          <span
+            className="ml-1 text-xs text-ink-muted"
+            title="the first verdict recorded for it: a starting point, not a change"
+          >
+            first seen
+          </span>
+        )}
       </TD>
       <TD className="max-w-[28rem] text-sm">
         <div className="flex min-w-0 items-baseline gap-1.5">
@@ -68,14 +87,22 @@ function Row({ c }: { c: Change }) {
 export function ReadinessTimeline({ branch }: { branch: string }) {
   const trpc = useTRPC();
   const [limit, setLimit] = useState(FIRST);
-  const query = useQuery({ ...trpc.readiness.timeline.queryOptions({ branch, limit }), refetchInterval: LIVE_REFETCH_MS, placeholderData: (prev) => prev });
+  const query = useQuery({
+    ...trpc.readiness.timeline.queryOptions({ branch, limit }),
+    refetchInterval: LIVE_REFETCH_MS,
+    placeholderData: (prev) => prev,
+  });
   const data = query.data;
   return (
     <Section
       title="Readiness timeline"
       description="when the branch and each gate turned READY or NOT READY, newest first"
       actions={
-        <a href={badgeHref(branch)} className="text-xs text-ink-muted hover:underline" title="an SVG badge of this branch's verdict, for a README">
+        <a
+          href={badgeHref(branch)}
+          className="text-xs text-ink-muted hover:underline"
+          title="an SVG badge of this branch's verdict, for a README"
+        >
           badge
         </a>
       }
@@ -83,9 +110,13 @@ export function ReadinessTimeline({ branch }: { branch: string }) {
       data-testid="readiness-timeline"
     >
       {!data ? (
-        <p className="px-3 py-2 text-sm text-ink-muted">{query.isError ? "The timeline could not be read." : "Loading the timeline…"}</p>
+        <p className="px-3 py-2 text-sm text-ink-muted">
+          {query.isError ? "The timeline could not be read." : "Loading the timeline…"}
+        </p>
       ) : data.changes.length === 0 ? (
-        <p className="px-3 py-2 text-sm text-ink-muted">No verdict recorded yet: the first one appears within seconds of the web app starting.</p>
+        <p className="px-3 py-2 text-sm text-ink-muted">
+          No verdict recorded yet: the first one appears within seconds of the web app starting.
+        </p>
       ) : (
         <>
           <Table>
@@ -107,7 +138,12 @@ export function ReadinessTimeline({ branch }: { branch: string }) {
           </Table>
           {data.more && limit < MOST && (
             <div className="border-t border-line px-3 py-1.5">
-              <Button variant="ghost" size="sm" onClick={() => setLimit((l) => Math.min(MOST, l + STEP))} disabled={query.isFetching}>
+              <Button
+                variant="ghost"
+                size="sm"
+                onClick={() => setLimit((l) => Math.min(MOST, l + STEP))}
+                disabled={query.isFetching}
+              >
                 More
               </Button>
             </div>

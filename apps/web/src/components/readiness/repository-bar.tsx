@@ -5,7 +5,13 @@ import { SyncButton } from "./sync-button";
 
 /** Which repository the board is about and how fresh its branch heads are. */
 /** `canSync` is off when the empty state below already offers the one sync button. */
-export function RepositoryBar({ repository, canSync = true }: { repository: Overview["repository"]; canSync?: boolean }) {
+export function RepositoryBar({
+  repository,
+  canSync = true,
+}: {
+  repository: Overview["repository"];
+  canSync?: boolean;
+}) {
   return (
     <div className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
       <span className="font-semibold text-ink">{repository.name}</span>

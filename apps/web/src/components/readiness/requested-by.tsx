@@ -5,12 +5,19 @@ import { VisibleText } from "~/components/ui/visible-text";
 import { useTRPC } from "~/trpc/react";
 
 /** audit.requesters: per run, who or what started it and that said in words (domain run-origin.ts). */
-export type Requesters = Record<string, { by: string; attempt: number; trigger: string; person: boolean; automatic: boolean; label: string }>;
+export type Requesters = Record<
+  string,
+  { by: string; attempt: number; trigger: string; person: boolean; automatic: boolean; label: string }
+>;
 
 /** Who or what started each of these runs, one query for a whole lane table. */
 export function useRequesters(runIds: string[]): Requesters {
   const trpc = useTRPC();
-  const query = useQuery({ ...trpc.audit.requesters.queryOptions({ runIds }), enabled: runIds.length > 0, staleTime: 10_000 });
+  const query = useQuery({
+    ...trpc.audit.requesters.queryOptions({ runIds }),
+    enabled: runIds.length > 0,
+    staleTime: 10_000,
+  });
   return query.data ?? {};
 }
 

@@ -51,7 +51,12 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
   return (
     <span className="inline-flex items-center justify-end gap-1.5">
       {rerun.data?.note && (
-        <span role="status" className="max-w-48 truncate text-xs text-status-queued" title={rerun.data.note} data-testid="rerun-note">
+        <span
+          role="status"
+          className="max-w-48 truncate text-xs text-status-queued"
+          title={rerun.data.note}
+          data-testid="rerun-note"
+        >
           {rerun.data.note}
         </span>
       )}
@@ -65,7 +70,9 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
         size="xs"
         aria-label={`Rerun ${lane}`}
         disabled={rerun.isPending || alreadyQueued || !mayOperate}
-        title={operateHint ?? (alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`)}
+        title={
+          operateHint ?? (alreadyQueued ? "already queued on this commit" : `queue ${lane} again on the head commit`)
+        }
         onClick={() => void start()}
       >
         {rerun.isPending ? "Queuing…" : "Rerun"}

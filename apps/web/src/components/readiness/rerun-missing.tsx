@@ -10,7 +10,17 @@ import { useRerunNotices } from "./rerun-notice";
  * "Rerun what is missing": queues the lanes of a gate (or of every release gate) that are not
  * green on the head and not already under way, with the lanes they need first.
  */
-export function RerunMissing({ branch, gate, count, label }: { branch: string; gate?: string; count: number; label: string }) {
+export function RerunMissing({
+  branch,
+  gate,
+  count,
+  label,
+}: {
+  branch: string;
+  gate?: string;
+  count: number;
+  label: string;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { mayOperate, operateHint } = useSession();
@@ -18,8 +28,14 @@ export function RerunMissing({ branch, gate, count, label }: { branch: string; g
   const mutation = useMutation(
     trpc.runs.rerunMissing.mutationOptions({
       onSuccess: (runs) =>
-        Promise.all([queryClient.invalidateQueries(trpc.branches.pathFilter()), queryClient.invalidateQueries(trpc.runs.list.pathFilter())]).finally(() =>
-          notices.queued(branch, runs.map((r) => ({ id: r.id, lane: r.lane }))),
+        Promise.all([
+          queryClient.invalidateQueries(trpc.branches.pathFilter()),
+          queryClient.invalidateQueries(trpc.runs.list.pathFilter()),
+        ]).finally(() =>
+          notices.queued(
+            branch,
+            runs.map((r) => ({ id: r.id, lane: r.lane })),
+          ),
         ),
     }),
   );

@@ -55,12 +55,14 @@ export function RerunNotice() {
       <div className="min-w-0 [overflow-wrap:anywhere]">
         {runs.length === 0 && (
           <span>
-            Nothing queued on <VisibleText text={branch} className="font-mono" />: every missing lane is already under way.
+            Nothing queued on <VisibleText text={branch} className="font-mono" />: every missing lane is already under
+            way.
           </span>
         )}
         {runs.length === 1 && (
           <span>
-            Queued <span className="font-mono font-medium">{runs[0]!.lane}</span> on <VisibleText text={branch} className="font-mono" /> —{" "}
+            Queued <span className="font-mono font-medium">{runs[0]!.lane}</span> on{" "}
+            <VisibleText text={branch} className="font-mono" /> —{" "}
             <Link href={runHref(runs[0]!.id)} className="font-medium text-status-running underline underline-offset-2">
               watch it
             </Link>
@@ -72,7 +74,10 @@ export function RerunNotice() {
             {runs.map((r, i) => (
               <span key={r.id}>
                 {i > 0 && ", "}
-                <Link href={runHref(r.id)} className="font-mono font-medium text-status-running underline underline-offset-2">
+                <Link
+                  href={runHref(r.id)}
+                  className="font-mono font-medium text-status-running underline underline-offset-2"
+                >
                   {r.lane}
                 </Link>
               </span>

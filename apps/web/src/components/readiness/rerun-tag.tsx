@@ -13,7 +13,10 @@ export function RerunTag({ rerun, className }: { rerun: { status: string } | nul
     <span
       data-rerun={rerun.status}
       title="a newer run of this lane is under way on this commit; this verdict stands until its result is in"
-      className={cn("inline-flex items-center gap-1 font-sans text-xs whitespace-nowrap text-status-running-ink", className)}
+      className={cn(
+        "inline-flex items-center gap-1 font-sans text-xs whitespace-nowrap text-status-running-ink",
+        className,
+      )}
     >
       <StatusDot status={rerun.status === "running" ? "running" : "queued"} className="size-1.5" />
       {label}

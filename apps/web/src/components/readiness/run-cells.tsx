@@ -9,7 +9,10 @@ import { runDuration } from "./lane-state";
 import { runHref } from "./links";
 import type { RunSummary } from "./types";
 
-type Run = Pick<RunSummary, "id" | "status" | "attempt" | "queuedAt" | "startedAt" | "finishedAt" | "laneEndedAt" | "heldSeconds">;
+type Run = Pick<
+  RunSummary,
+  "id" | "status" | "attempt" | "queuedAt" | "startedAt" | "finishedAt" | "laneEndedAt" | "heldSeconds"
+>;
 
 /** "held 4m 12s": how long a run's VMs stayed up after its lane, ticking while the hold lasts; nothing when not held. */
 export function HeldFor({ run }: { run: Pick<Run, "laneEndedAt" | "heldSeconds"> & { status: string } }) {
@@ -21,13 +24,18 @@ export function HeldFor({ run }: { run: Pick<Run, "laneEndedAt" | "heldSeconds">
     );
   }
   if (run.heldSeconds == null || run.heldSeconds < 1) return null;
-  return <span className="text-sm text-ink-muted" data-testid="held-for">held {formatDuration(run.heldSeconds * 1000)}</span>;
+  return (
+    <span className="text-sm text-ink-muted" data-testid="held-for">
+      held {formatDuration(run.heldSeconds * 1000)}
+    </span>
+  );
 }
 
 /** Live clock against the usual duration while the lane runs; its lane time once it ended (a hold apart). */
 export function RunDuration({ run, usualSeconds }: { run: Run | null; usualSeconds?: number | null }) {
   const usual = usualSeconds != null && usualSeconds >= 0 ? usualSeconds * 1000 : null;
-  if (run?.status === "running" && run.startedAt && !run.laneEndedAt) return <Elapsed since={run.startedAt} expectedMs={usual || null} className="w-28" />;
+  if (run?.status === "running" && run.startedAt && !run.laneEndedAt)
+    return <Elapsed since={run.startedAt} expectedMs={usual || null} className="w-28" />;
   const done = run ? runDuration(run) : null;
   if (done && run) {
     return (
@@ -58,7 +66,10 @@ export function RunLink({ run, highlight = false }: { run: Run; highlight?: bool
       <Link
         href={runHref(run.id)}
         data-just-queued={highlight || undefined}
-        className={cn("font-medium text-status-running hover:underline", highlight && "rounded bg-status-running-soft px-1.5 py-0.5 ring-1 ring-status-running/40")}
+        className={cn(
+          "font-medium text-status-running hover:underline",
+          highlight && "rounded bg-status-running-soft px-1.5 py-0.5 ring-1 ring-status-running/40",
+        )}
       >
         Run{run.attempt > 1 ? ` #${run.attempt}` : ""}
       </Link>

@@ -23,8 +23,20 @@ function statusLabel(word: string): string {
  * entry. Keyed by its value in the URL, so the back button (a new URL) shows what the list is
  * filtered by, not what was last typed.
  */
-function TextFilter({ name, label, filter, apply, list, placeholder }: {
-  name: RunsFilterKey; label: string; filter: RunsFilter; apply: (key: RunsFilterKey, value: string) => void; list?: string; placeholder: string;
+function TextFilter({
+  name,
+  label,
+  filter,
+  apply,
+  list,
+  placeholder,
+}: {
+  name: RunsFilterKey;
+  label: string;
+  filter: RunsFilter;
+  apply: (key: RunsFilterKey, value: string) => void;
+  list?: string;
+  placeholder: string;
 }) {
   const current = filter[name] ?? "";
   return (
@@ -59,12 +71,25 @@ export function RunsFilterBar({ filter }: { filter: RunsFilter }) {
     router.push(runsHref({ ...rest, [key]: value || undefined }));
   };
   // A URL may carry a list the menu does not offer ("timed_out,lost"): it stays selectable as typed.
-  const statuses: readonly string[] = filter.status && !(RUN_STATUS_FILTERS as readonly string[]).includes(filter.status)
-    ? [...RUN_STATUS_FILTERS, filter.status]
-    : RUN_STATUS_FILTERS;
+  const statuses: readonly string[] =
+    filter.status && !(RUN_STATUS_FILTERS as readonly string[]).includes(filter.status)
+      ? [...RUN_STATUS_FILTERS, filter.status]
+      : RUN_STATUS_FILTERS;
   return (
-    <div role="search" aria-label="Filter runs" className="flex flex-wrap items-center gap-1.5" data-testid="runs-filters">
-      <Select name="status" aria-label="Status" title="Status" value={filter.status ?? ""} onChange={(e) => apply("status", e.target.value)} className="max-w-full">
+    <div
+      role="search"
+      aria-label="Filter runs"
+      className="flex flex-wrap items-center gap-1.5"
+      data-testid="runs-filters"
+    >
+      <Select
+        name="status"
+        aria-label="Status"
+        title="Status"
+        value={filter.status ?? ""}
+        onChange={(e) => apply("status", e.target.value)}
+        className="max-w-full"
+      >
         <option value="">any status</option>
         {statuses.map((s) => (
           <option key={s} value={s}>
@@ -74,16 +99,36 @@ export function RunsFilterBar({ filter }: { filter: RunsFilter }) {
       </Select>
       <TextFilter name="lane" label="Lane" placeholder="lane" filter={filter} apply={apply} list="runs-filter-lanes" />
       <TextFilter name="branch" label="Branch" placeholder="branch" filter={filter} apply={apply} />
-      <TextFilter name="requester" label="Started by: a person, or push, sync, schedule, retry" placeholder="started by" filter={filter} apply={apply} list="runs-filter-requesters" />
-      <TextFilter name="host" label="Host name" placeholder="host" filter={filter} apply={apply} list="runs-filter-hosts" />
+      <TextFilter
+        name="requester"
+        label="Started by: a person, or push, sync, schedule, retry"
+        placeholder="started by"
+        filter={filter}
+        apply={apply}
+        list="runs-filter-requesters"
+      />
+      <TextFilter
+        name="host"
+        label="Host name"
+        placeholder="host"
+        filter={filter}
+        apply={apply}
+        list="runs-filter-hosts"
+      />
       <datalist id="runs-filter-lanes">
-        {lanes.data?.catalog.lanes.map((l) => <option key={l.name} value={l.name} />)}
+        {lanes.data?.catalog.lanes.map((l) => (
+          <option key={l.name} value={l.name} />
+        ))}
       </datalist>
       <datalist id="runs-filter-requesters">
-        {TRIGGERS.map((t) => <option key={t} value={t} />)}
+        {TRIGGERS.map((t) => (
+          <option key={t} value={t} />
+        ))}
       </datalist>
       <datalist id="runs-filter-hosts">
-        {hosts.data?.map((h) => <option key={h.name} value={h.name} />)}
+        {hosts.data?.map((h) => (
+          <option key={h.name} value={h.name} />
+        ))}
       </datalist>
       {hasRunsFilter(filter) && (
         <Link href="/runs" className="px-1 text-sm font-medium text-status-running hover:underline">

@@ -18,12 +18,19 @@ function Pager({ filter, olderThan }: { filter: RunsFilter; olderThan: string | 
   return (
     <nav aria-label="Pages" className="flex items-center justify-end gap-3 border-t border-line px-3 py-2 text-sm">
       {filter.before && (
-        <Link href={runsHref({ ...filter, before: undefined })} className="font-medium text-status-running hover:underline">
+        <Link
+          href={runsHref({ ...filter, before: undefined })}
+          className="font-medium text-status-running hover:underline"
+        >
           ← Newest runs
         </Link>
       )}
       {olderThan && (
-        <Link href={runsHref({ ...filter, before: olderThan })} className="font-medium text-status-running hover:underline" rel="next">
+        <Link
+          href={runsHref({ ...filter, before: olderThan })}
+          className="font-medium text-status-running hover:underline"
+          rel="next"
+        >
           Older runs →
         </Link>
       )}

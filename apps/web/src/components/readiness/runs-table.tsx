@@ -16,7 +16,11 @@ import { VisibleText, visibleText } from "~/components/ui/visible-text";
 function RunHost({ run }: { run: RunRow }) {
   if (run.hostName) {
     return (
-      <Link href={runsHref({ host: run.hostName })} className="block truncate font-mono text-sm hover:underline" title={`runs on ${visibleText(run.hostName)}`}>
+      <Link
+        href={runsHref({ host: run.hostName })}
+        className="block truncate font-mono text-sm hover:underline"
+        title={`runs on ${visibleText(run.hostName)}`}
+      >
         <VisibleText text={run.hostName} />
       </Link>
     );
@@ -46,23 +50,43 @@ function RunTableRow({ run }: { run: RunRow }) {
         <StatusBadge status={run.status} title={run.reason ?? undefined} />
       </TD>
       <TD>
-        <Link href={runsHref({ lane: run.lane })} className="font-mono font-medium hover:underline" title="runs of this lane">
+        <Link
+          href={runsHref({ lane: run.lane })}
+          className="font-mono font-medium hover:underline"
+          title="runs of this lane"
+        >
           <VisibleText text={run.lane} />
         </Link>
       </TD>
       <TD className="max-w-64">
-        <Link href={branchHref(run.branch)} className="block truncate font-mono hover:underline" title={visibleText(run.branch)}>
+        <Link
+          href={branchHref(run.branch)}
+          className="block truncate font-mono hover:underline"
+          title={visibleText(run.branch)}
+        >
           <VisibleText text={run.branch} />
         </Link>
       </TD>
       <TD>
         <Sha sha={run.commitSha} length={8} />
       </TD>
-      <TD className="text-right font-mono" title={run.attemptKind === "retry" ? "an automatic retry after an infrastructure fault" : undefined}>
-        {run.attempt > 1 ? `#${run.attempt}${run.attemptKind === "retry" ? " ↻" : ""}` : <span className="text-ink-muted">1</span>}
+      <TD
+        className="text-right font-mono"
+        title={run.attemptKind === "retry" ? "an automatic retry after an infrastructure fault" : undefined}
+      >
+        {run.attempt > 1 ? (
+          `#${run.attempt}${run.attemptKind === "retry" ? " ↻" : ""}`
+        ) : (
+          <span className="text-ink-muted">1</span>
+        )}
       </TD>
       {/* who or what started it: "rerun by olga", "queued by push to main", "automatic retry 1 of 3 …" */}
-      <TD className="max-w-64 truncate text-sm text-ink-muted" data-testid="run-origin" data-trigger={run.trigger} title={visibleText(run.origin)}>
+      <TD
+        className="max-w-64 truncate text-sm text-ink-muted"
+        data-testid="run-origin"
+        data-trigger={run.trigger}
+        title={visibleText(run.origin)}
+      >
         <VisibleText text={run.origin} />
       </TD>
       <TD className="max-w-40" data-testid="run-host">
@@ -75,7 +99,11 @@ function RunTableRow({ run }: { run: RunRow }) {
       <TD>
         <RunDuration run={run} />
       </TD>
-      <TD className="max-w-72 truncate text-sm text-ink-muted" data-testid="run-reason" title={failure ? visibleText(failure) : undefined}>
+      <TD
+        className="max-w-72 truncate text-sm text-ink-muted"
+        data-testid="run-reason"
+        title={failure ? visibleText(failure) : undefined}
+      >
         {failure && <VisibleText text={failure} />}
       </TD>
       <TD className="text-right">

@@ -7,7 +7,13 @@ import { useSession } from "~/components/auth/use-session";
 import { SyncIcon } from "./icons";
 import { visibleText } from "~/components/ui/visible-text";
 
-type SyncSummary = { branches: number; added: string[]; moved: string[]; deleted: string[]; rejected: { name: string; reason: string }[] };
+type SyncSummary = {
+  branches: number;
+  added: string[];
+  moved: string[];
+  deleted: string[];
+  rejected: { name: string; reason: string }[];
+};
 
 function describe(s: SyncSummary): string {
   const parts = [`${s.branches} branches`];
@@ -44,7 +50,13 @@ export function SyncButton({ variant = "outline" }: { variant?: "outline" | "def
           )}
         </span>
       )}
-      <Button variant={variant} size="sm" disabled={sync.isPending || !mayOperate} title={operateHint ?? "fetch the target repository now"} onClick={() => sync.mutate(undefined)}>
+      <Button
+        variant={variant}
+        size="sm"
+        disabled={sync.isPending || !mayOperate}
+        title={operateHint ?? "fetch the target repository now"}
+        onClick={() => sync.mutate(undefined)}
+      >
         <SyncIcon className={sync.isPending ? "motion-safe:animate-spin" : undefined} />
         {sync.isPending ? "Syncing…" : "Sync now"}
       </Button>

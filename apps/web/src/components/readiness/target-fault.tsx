@@ -41,7 +41,10 @@ export function TargetFaultBanner({ fault, className }: { fault: TargetFaultInfo
       role="status"
       data-testid="target-fault"
       title={fault.message}
-      className={cn("rounded border border-status-warn-edge bg-status-warn-soft px-3 py-1.5 text-sm text-status-warn-ink [overflow-wrap:anywhere]", className)}
+      className={cn(
+        "rounded border border-status-warn-edge bg-status-warn-soft px-3 py-1.5 text-sm text-status-warn-ink [overflow-wrap:anywhere]",
+        className,
+      )}
     >
       The target cannot be fetched since <SinceTime iso={fault.since} /> (
       <span className="font-mono text-xs">{fault.summary}</span>): {waitingWords(fault.waitingRuns)}.
@@ -50,7 +53,11 @@ export function TargetFaultBanner({ fault, className }: { fault: TargetFaultInfo
 }
 
 /** The hosts page's line on the target: the last fetch that worked, and the fault that stops it now. */
-export function TargetFetchLine({ target }: { target: { name: string; url: string; fetchedAt: string | null; fault: TargetFaultInfo | null } }) {
+export function TargetFetchLine({
+  target,
+}: {
+  target: { name: string; url: string; fetchedAt: string | null; fault: TargetFaultInfo | null };
+}) {
   return (
     <div className="flex flex-col gap-1 border-b border-line px-3 py-2 text-sm" data-testid="target-fetch">
       <div className="flex flex-wrap items-baseline gap-x-2">

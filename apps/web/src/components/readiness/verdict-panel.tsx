@@ -19,7 +19,8 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
       if (verdict.noHost.length > 0) {
         return (
           <span className="text-status-warn-ink">
-            Verdict pending: no live host can run {verdict.noHost.join(", ")}; they wait until one serving their class is up.
+            Verdict pending: no live host can run {verdict.noHost.join(", ")}; they wait until one serving their class
+            is up.
           </span>
         );
       }
@@ -27,7 +28,8 @@ function VerdictLine({ verdict }: { verdict: BranchDetail["verdict"] }) {
         <span>Verdict pending; no usual duration yet for {verdict.unknown.join(", ")}.</span>
       ) : (
         <span data-testid="eta">
-          Verdict in <span className="font-semibold">{formatApprox(verdict.seconds * 1000)}</span>, from each lane's recent passes on its host class, on the live hosts' slots.
+          Verdict in <span className="font-semibold">{formatApprox(verdict.seconds * 1000)}</span>, from each lane's
+          recent passes on its host class, on the live hosts' slots.
         </span>
       );
   }
@@ -38,7 +40,11 @@ export function VerdictPanel({ detail }: { detail: BranchDetail }) {
   const release = detail.gates.filter((g) => g.release);
   const idle = new Set(
     // a failed lane whose rerun is under way is not idle: the server would not queue it again either
-    release.flatMap((g) => g.lanes.filter((l) => g.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run") && !l.rerun).map((l) => l.lane)),
+    release.flatMap((g) =>
+      g.lanes
+        .filter((l) => g.missing.includes(l.lane) && (l.state === "failed" || l.state === "never-run") && !l.rerun)
+        .map((l) => l.lane),
+    ),
   );
   const proven = detail.coverage.filter((c) => c.provenBy.length > 0).length;
   return (
@@ -54,10 +60,20 @@ export function VerdictPanel({ detail }: { detail: BranchDetail }) {
         {detail.coverage.map((c) => (
           <span
             key={c.component}
-            title={c.provenBy.length ? `proven by ${c.provenBy.join(", ")}` : c.coveredBy.length ? `covered by ${c.coveredBy.join(", ")}, not green here` : "no lane covers it"}
+            title={
+              c.provenBy.length
+                ? `proven by ${c.provenBy.join(", ")}`
+                : c.coveredBy.length
+                  ? `covered by ${c.coveredBy.join(", ")}, not green here`
+                  : "no lane covers it"
+            }
             className={cn(
               "rounded border px-1.5 font-mono text-xs",
-              c.provenBy.length ? "border-status-passed-edge bg-status-passed-soft text-status-passed-ink" : c.coveredBy.length ? "border-line text-ink-muted" : "border-dashed border-line text-ink-muted",
+              c.provenBy.length
+                ? "border-status-passed-edge bg-status-passed-soft text-status-passed-ink"
+                : c.coveredBy.length
+                  ? "border-line text-ink-muted"
+                  : "border-dashed border-line text-ink-muted",
             )}
           >
             {c.component}

@@ -16,7 +16,9 @@ export function Verdict({ ready, size = "md", className }: VerdictProps) {
       className={cn(
         "inline-flex items-center gap-1 rounded font-semibold tracking-wide whitespace-nowrap",
         size === "lg" ? "h-7 px-2.5 text-base [&_svg]:size-4" : "h-6 px-2 text-sm [&_svg]:size-3.5",
-        ready ? "bg-status-passed-ink text-white" : "border border-status-failed-edge bg-status-failed-soft text-status-failed-ink",
+        ready
+          ? "bg-status-passed-ink text-white"
+          : "border border-status-failed-edge bg-status-failed-soft text-status-failed-ink",
         className,
       )}
     >

@@ -17,10 +17,17 @@ export function AuditTrail({ runId, status, live }: { runId: string; status: str
   }, [status, refetch]);
   if (!events.data?.length) return null;
   return (
-    <ul className="flex flex-col gap-0.5 text-sm text-ink-muted" data-testid="run-audit" aria-label="What people did to this run">
+    <ul
+      className="flex flex-col gap-0.5 text-sm text-ink-muted"
+      data-testid="run-audit"
+      aria-label="What people did to this run"
+    >
       {events.data.map((e) => (
         <li key={`${e.at}-${e.action}`} data-action={e.action}>
-          <VisibleText text={e.summary ?? e.action} /> by <span className="font-medium text-ink"><VisibleText text={e.actor} /></span>{" "}
+          <VisibleText text={e.summary ?? e.action} /> by{" "}
+          <span className="font-medium text-ink">
+            <VisibleText text={e.actor} />
+          </span>{" "}
           <RelativeTime date={e.at} />
         </li>
       ))}

@@ -59,8 +59,12 @@ function Hunks({ d, runId }: { d: Different; runId: string }) {
       </colgroup>
       <thead>
         <tr className="border-b border-line text-left font-sans text-xs text-ink-muted">
-          <th className="pr-2 text-right font-medium" title="line in the last good run">good</th>
-          <th className="pr-2 text-right font-medium" title="line in this run">this</th>
+          <th className="pr-2 text-right font-medium" title="line in the last good run">
+            good
+          </th>
+          <th className="pr-2 text-right font-medium" title="line in this run">
+            this
+          </th>
           <th />
           <th className="font-medium">− only in the last good run, + only in this run</th>
         </tr>
@@ -70,20 +74,36 @@ function Hunks({ d, runId }: { d: Different; runId: string }) {
           <Fragment key={i}>
             {i > 0 && (
               <tr>
-                <td colSpan={4} className="py-0.5 text-center text-ink-muted">⋯</td>
+                <td colSpan={4} className="py-0.5 text-center text-ink-muted">
+                  ⋯
+                </td>
               </tr>
             )}
             {h.lines.map((l, j) => (
               <tr key={j} className={ROW[l.op]} data-op={l.op}>
-                <td className="pr-2 text-right text-ink-muted tabular-nums">{lineLink(d.good.id, l.goodLine, `last good run line ${l.goodLine}`)}</td>
-                <td className="pr-2 text-right text-status-running tabular-nums">{lineLink(runId, l.runLine, `this run line ${l.runLine}`)}</td>
-                <td className={cn("select-none", l.op === "-" && "text-status-failed", l.op === "+" && "text-status-passed")}>{SIGN[l.op]}</td>
+                <td className="pr-2 text-right text-ink-muted tabular-nums">
+                  {lineLink(d.good.id, l.goodLine, `last good run line ${l.goodLine}`)}
+                </td>
+                <td className="pr-2 text-right text-status-running tabular-nums">
+                  {lineLink(runId, l.runLine, `this run line ${l.runLine}`)}
+                </td>
+                <td
+                  className={cn(
+                    "select-none",
+                    l.op === "-" && "text-status-failed",
+                    l.op === "+" && "text-status-passed",
+                  )}
+                >
+                  {SIGN[l.op]}
+                </td>
                 <td className="whitespace-pre-wrap [overflow-wrap:anywhere]">{l.text}</td>
               </tr>
             ))}
             {h.omitted > 0 && (
               <tr>
-                <td colSpan={4} className="py-0.5 font-sans text-ink-muted">… {h.omitted} more lines in this hunk</td>
+                <td colSpan={4} className="py-0.5 font-sans text-ink-muted">
+                  … {h.omitted} more lines in this hunk
+                </td>
               </tr>
             )}
           </Fragment>
@@ -96,7 +116,12 @@ function Hunks({ d, runId }: { d: Different; runId: string }) {
 function Answer({ d, runId }: { d: Diff; runId: string }) {
   const name = <Mono>{d.console}</Mono>;
   if (d.kind === "no-good-run") {
-    return <p className="text-sm text-ink-muted">No pass of <VisibleText className="font-mono" text={d.run.lane} /> on any branch, before or after this run: nothing to compare with.</p>;
+    return (
+      <p className="text-sm text-ink-muted">
+        No pass of <VisibleText className="font-mono" text={d.run.lane} /> on any branch, before or after this run:
+        nothing to compare with.
+      </p>
+    );
   }
   if (d.kind === "absent-in-good") {
     return (
@@ -107,12 +132,16 @@ function Answer({ d, runId }: { d: Diff; runId: string }) {
     );
   }
   const limited = d.limited && (
-    <span className="text-status-timeout"> Compared the first {d.limited.lines.toLocaleString("en")} lines only ({(d.limited.bytes / 1e6).toFixed(0)} MB).</span>
+    <span className="text-status-timeout">
+      {" "}
+      Compared the first {d.limited.lines.toLocaleString("en")} lines only ({(d.limited.bytes / 1e6).toFixed(0)} MB).
+    </span>
   );
   if (d.kind === "identical") {
     return (
       <p className="text-sm" data-testid="console-diff-identical">
-        {name} is the same as in the <GoodRun good={d.good} /> after normalisation ({d.lines.toLocaleString("en")} lines).{limited}
+        {name} is the same as in the <GoodRun good={d.good} /> after normalisation ({d.lines.toLocaleString("en")}{" "}
+        lines).{limited}
       </p>
     );
   }
@@ -136,12 +165,23 @@ function diffable(consoles: readonly { name: string; kind: string }[]): string[]
 }
 
 /** On a failed run's page: each console against the same console of the lane's last good run, first differing lines. */
-export function ConsoleDiff({ runId, status, consoles }: { runId: string; status: string; consoles: readonly { name: string; kind: string }[] }) {
+export function ConsoleDiff({
+  runId,
+  status,
+  consoles,
+}: {
+  runId: string;
+  status: string;
+  consoles: readonly { name: string; kind: string }[];
+}) {
   const trpc = useTRPC();
   const names = diffable(consoles);
   const [selected, setSelected] = useState<string | null>(null);
   const failing = FAILING.has(status);
-  const query = useQuery({ ...trpc.consoles.diff.queryOptions({ runId, console: selected ?? "" }), enabled: failing && selected !== null });
+  const query = useQuery({
+    ...trpc.consoles.diff.queryOptions({ runId, console: selected ?? "" }),
+    enabled: failing && selected !== null,
+  });
   if (!failing || names.length === 0) return null;
   return (
     <Section
@@ -168,7 +208,9 @@ export function ConsoleDiff({ runId, status, consoles }: { runId: string; status
           {query.data ? (
             <Answer d={query.data} runId={runId} />
           ) : query.error ? (
-            <p role="alert" className="text-sm text-status-failed">{errorText(query.error.message)}</p>
+            <p role="alert" className="text-sm text-status-failed">
+              {errorText(query.error.message)}
+            </p>
           ) : (
             <p className="text-sm text-ink-muted">Comparing {selected} with the last good run…</p>
           )}

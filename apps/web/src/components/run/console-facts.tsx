@@ -7,10 +7,26 @@ import type { RouterOutputs } from "~/trpc/types";
 export type ConsoleInfo = RouterOutputs["runs"]["get"]["consoles"][number];
 
 const VERDICT: Record<string, { label: string; className: string; hint: string }> = {
-  passed: { label: "passed", className: "bg-status-passed-soft text-status-passed-ink", hint: "this VM reported a pass, or printed no failure in a passed run" },
-  failed: { label: "failed", className: "bg-status-failed-soft text-status-failed-ink", hint: "this VM failed, or printed a line that marks a failure" },
-  clean: { label: "no failure seen", className: "bg-zinc-100 text-zinc-600", hint: "printed no line that marks a failure; the run did not pass" },
-  "no-output": { label: "no output", className: "bg-zinc-100 text-zinc-600", hint: "nothing was captured from this console" },
+  passed: {
+    label: "passed",
+    className: "bg-status-passed-soft text-status-passed-ink",
+    hint: "this VM reported a pass, or printed no failure in a passed run",
+  },
+  failed: {
+    label: "failed",
+    className: "bg-status-failed-soft text-status-failed-ink",
+    hint: "this VM failed, or printed a line that marks a failure",
+  },
+  clean: {
+    label: "no failure seen",
+    className: "bg-zinc-100 text-zinc-600",
+    hint: "printed no line that marks a failure; the run did not pass",
+  },
+  "no-output": {
+    label: "no output",
+    className: "bg-zinc-100 text-zinc-600",
+    hint: "nothing was captured from this console",
+  },
 };
 
 /** A console's own verdict, beside its name in a tab or tile. */
@@ -19,7 +35,11 @@ export function ConsoleVerdict({ info }: { info: ConsoleInfo | undefined }) {
   // an operation's outcome is its exit status, shown in the operations panel
   if (!v || info?.name === "harness" || info?.kind === "operation") return null;
   return (
-    <span className={cn("rounded px-1 text-[11px] font-medium leading-4", v.className)} title={v.hint} data-verdict={info?.verdict}>
+    <span
+      className={cn("rounded px-1 text-[11px] font-medium leading-4", v.className)}
+      title={v.hint}
+      data-verdict={info?.verdict}
+    >
       {v.label}
     </span>
   );
@@ -35,23 +55,43 @@ export function NoOutput({ info, live }: { info: ConsoleInfo; live: boolean }) {
   if (info.length > 0 || !info.expectedFrom) return null;
   return (
     <p className="rounded border border-dashed border-line px-2 py-1 text-sm text-ink-muted" data-testid="no-output">
-      <span className="font-mono font-semibold">{info.name}</span>: {live && !info.closed ? "no output yet" : "no output captured"} (expected from {info.expectedFrom})
+      <span className="font-mono font-semibold">{info.name}</span>:{" "}
+      {live && !info.closed ? "no output yet" : "no output captured"} (expected from {info.expectedFrom})
     </p>
   );
 }
 
 /** The console's first failure line, with a way to jump there in the terminal and a permalink. */
-export function FirstFailure({ runId, info, onJump }: { runId: string; info: ConsoleInfo; onJump: (line: number) => void }) {
+export function FirstFailure({
+  runId,
+  info,
+  onJump,
+}: {
+  runId: string;
+  info: ConsoleInfo;
+  onJump: (line: number) => void;
+}) {
   const first = info.markers[0];
   if (!first) return null;
   return (
     <p className="flex min-w-0 items-center gap-2 px-1 text-xs" data-testid="first-failure" data-console={info.name}>
-      <button type="button" className="shrink-0 font-medium text-status-failed underline-offset-2 hover:underline" onClick={() => onJump(first.line)}>
+      <button
+        type="button"
+        className="shrink-0 font-medium text-status-failed underline-offset-2 hover:underline"
+        onClick={() => onJump(first.line)}
+      >
         line {first.line}
       </button>
-      <span className="min-w-0 truncate font-mono" title={first.text}>{first.text}</span>
+      <span className="min-w-0 truncate font-mono" title={first.text}>
+        {first.text}
+      </span>
       {info.markers.length > 1 && <span className="shrink-0 text-ink-muted">+{info.markers.length - 1} more</span>}
-      <a className="ml-auto shrink-0 text-ink-muted underline-offset-2 hover:underline" href={lineHref(runId, info.name, first.line)}>link</a>
+      <a
+        className="ml-auto shrink-0 text-ink-muted underline-offset-2 hover:underline"
+        href={lineHref(runId, info.name, first.line)}
+      >
+        link
+      </a>
     </p>
   );
 }

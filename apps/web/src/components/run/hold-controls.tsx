@@ -64,13 +64,23 @@ export function HoldBanner({ run }: { run: HoldRun }) {
   );
   if (!run.holdUntil || Date.parse(run.holdUntil) <= now) return null;
   return (
-    <div className="flex items-center gap-3 rounded border border-status-running/40 bg-status-running-soft px-3 py-1.5 text-sm" data-testid="hold-banner">
+    <div
+      className="flex items-center gap-3 rounded border border-status-running/40 bg-status-running-soft px-3 py-1.5 text-sm"
+      data-testid="hold-banner"
+    >
       <span>
-        VMs held by <span className="font-semibold">{run.heldBy ?? "someone"}</span> until <RelativeTime date={run.holdUntil} />
+        VMs held by <span className="font-semibold">{run.heldBy ?? "someone"}</span> until{" "}
+        <RelativeTime date={run.holdUntil} />
         {run.youHold ? ": type into a VM console below." : ": read-only for you."}
       </span>
       {run.youHold && (
-        <Button size="xs" variant="outline" className="ml-auto" disabled={end.isPending} onClick={() => end.mutate({ id: run.id })}>
+        <Button
+          size="xs"
+          variant="outline"
+          className="ml-auto"
+          disabled={end.isPending}
+          onClick={() => end.mutate({ id: run.id })}
+        >
           {end.isPending ? "Stopping VMs…" : "End hold now"}
         </Button>
       )}

@@ -50,9 +50,14 @@ export function useRunOperations(runId: string, held: boolean) {
 export type RunOperationsState = ReturnType<typeof useRunOperations>;
 
 function outcome(o: OperationRow): { text: string; className: string } {
-  if (!o.endedAt) return o.startedAt ? { text: "running", className: "text-status-running" } : { text: "starting…", className: "text-ink-muted" };
+  if (!o.endedAt)
+    return o.startedAt
+      ? { text: "running", className: "text-status-running" }
+      : { text: "starting…", className: "text-ink-muted" };
   if (o.error) return { text: o.error, className: "text-status-failed" };
-  return o.exitCode === 0 ? { text: "exit 0", className: "text-status-passed-ink" } : { text: `exit ${o.exitCode}`, className: "text-status-failed" };
+  return o.exitCode === 0
+    ? { text: "exit 0", className: "text-status-passed-ink" }
+    : { text: `exit ${o.exitCode}`, className: "text-status-failed" };
 }
 
 /**
@@ -67,7 +72,8 @@ export function OperationsPanel({ runId, ops }: { runId: string; ops: RunOperati
   const router = useRouter();
   const pathname = usePathname();
   const refresh = () => void queryClient.invalidateQueries({ queryKey: trpc.operations.list.queryKey({ runId }) });
-  const open = (console: string) => router.replace(`${pathname}?console=${encodeURIComponent(console)}`, { scroll: false });
+  const open = (console: string) =>
+    router.replace(`${pathname}?console=${encodeURIComponent(console)}`, { scroll: false });
   const start = useMutation(
     trpc.operations.start.mutationOptions({
       onSuccess: (op) => {
@@ -83,7 +89,10 @@ export function OperationsPanel({ runId, ops }: { runId: string; ops: RunOperati
   const disabled = !data.youMayRun || start.isPending;
 
   return (
-    <section className="flex flex-col gap-2 rounded-md border border-line bg-surface px-3 py-2 text-sm" data-testid="operations">
+    <section
+      className="flex flex-col gap-2 rounded-md border border-line bg-surface px-3 py-2 text-sm"
+      data-testid="operations"
+    >
       <header className="flex flex-wrap items-baseline gap-x-3">
         <h2 className="font-semibold">Operations</h2>
         <span className="text-ink-muted" data-testid="operations-access">
@@ -102,13 +111,26 @@ export function OperationsPanel({ runId, ops }: { runId: string; ops: RunOperati
                 <>
                   <span className="text-ink-muted">{op.title}</span>
                   {data.nodes.map((node) => (
-                    <Button key={node} size="xs" variant="outline" aria-label={`${op.name} ${node}`} disabled={disabled} onClick={() => run(op.name, node)}>
+                    <Button
+                      key={node}
+                      size="xs"
+                      variant="outline"
+                      aria-label={`${op.name} ${node}`}
+                      disabled={disabled}
+                      onClick={() => run(op.name, node)}
+                    >
                       {node}
                     </Button>
                   ))}
                 </>
               ) : (
-                <Button size="xs" variant={op.endsHold ? "default" : "outline"} aria-label={op.name} disabled={disabled} onClick={() => run(op.name, null)}>
+                <Button
+                  size="xs"
+                  variant={op.endsHold ? "default" : "outline"}
+                  aria-label={op.name}
+                  disabled={disabled}
+                  onClick={() => run(op.name, null)}
+                >
                   {op.title}
                   {op.endsHold && <span className="font-normal opacity-70">(ends the hold)</span>}
                 </Button>
@@ -125,15 +147,28 @@ export function OperationsPanel({ runId, ops }: { runId: string; ops: RunOperati
             const end = outcome(o);
             return (
               <li key={o.id} className="flex flex-wrap items-baseline gap-x-2" data-operation={o.console}>
-                <button type="button" className="font-mono underline-offset-2 hover:underline" onClick={() => open(o.console)} title={o.argv.join(" ")}>
+                <button
+                  type="button"
+                  className="font-mono underline-offset-2 hover:underline"
+                  onClick={() => open(o.console)}
+                  title={o.argv.join(" ")}
+                >
                   {o.console}
                 </button>
                 <span className="text-ink-muted">
                   by {o.requestedBy} <RelativeTime date={o.requestedAt} />
                 </span>
-                <span className={end.className} data-testid="operation-outcome">{end.text}</span>
+                <span className={end.className} data-testid="operation-outcome">
+                  {end.text}
+                </span>
                 {o.live && data.youMayRun && (
-                  <Button size="xs" variant="ghost" aria-label={`Stop ${o.console}`} disabled={stop.isPending} onClick={() => stop.mutate({ runId, operationId: o.id })}>
+                  <Button
+                    size="xs"
+                    variant="ghost"
+                    aria-label={`Stop ${o.console}`}
+                    disabled={stop.isPending}
+                    onClick={() => stop.mutate({ runId, operationId: o.id })}
+                  >
                     Stop
                   </Button>
                 )}

@@ -46,7 +46,16 @@ function rawHref(runId: string, name: string): string {
  * A failed run opens on its first failing console at its first failure line; `?console=&line=`
  * opens any line (a permalink).
  */
-export function RunConsoles({ runId, consoles, firstFailing, live, follow, attach, setTimestamps, interactive }: RunConsolesProps) {
+export function RunConsoles({
+  runId,
+  consoles,
+  firstFailing,
+  live,
+  follow,
+  attach,
+  setTimestamps,
+  interactive,
+}: RunConsolesProps) {
   const params = useSearchParams();
   const info = new Map(consoles.map((c) => [c.name, c]));
   const names = [...new Set(["harness", ...consoles.map((c) => c.name), ...Object.keys(follow.bytes)])];
@@ -125,7 +134,8 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
     setLinkNote(`link to ${active} line ${line} copied`);
   };
 
-  const firstFailure = firstFailing && firstMarker(firstFailing) ? { console: firstFailing, line: firstMarker(firstFailing)! } : null;
+  const firstFailure =
+    firstFailing && firstMarker(firstFailing) ? { console: firstFailing, line: firstMarker(firstFailing)! } : null;
 
   const terminal = (name: string, className: string) => {
     const typing = interactive?.consoles.includes(name) ?? false;
@@ -152,7 +162,13 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <div className="inline-flex rounded-md border border-line" role="group" aria-label="Console layout">
           {(["tabs", "grid"] as const).map((l) => (
-            <Button key={l} size="xs" variant={layout === l ? "default" : "ghost"} aria-pressed={layout === l} onClick={() => setLayout(l)}>
+            <Button
+              key={l}
+              size="xs"
+              variant={layout === l ? "default" : "ghost"}
+              aria-pressed={layout === l}
+              onClick={() => setLayout(l)}
+            >
               {l === "tabs" ? "Tabs" : `Grid (${names.length})`}
             </Button>
           ))}
@@ -174,14 +190,31 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
             Jump to first failure ({firstFailure.console}:{firstFailure.line})
           </Button>
         )}
-        <Button size="xs" variant="ghost" onClick={linkSelected} title="Select text in a console, then copy a link to its line">
+        <Button
+          size="xs"
+          variant="ghost"
+          onClick={linkSelected}
+          title="Select text in a console, then copy a link to its line"
+        >
           Link to selected line
         </Button>
-        {linkNote && <span className="text-ink-muted" data-testid="link-note">{linkNote}</span>}
+        {linkNote && (
+          <span className="text-ink-muted" data-testid="link-note">
+            {linkNote}
+          </span>
+        )}
         <span className="text-ink-muted" data-testid="console-connection">
-          {isLive ? "● live" : follow.connection === "connecting" ? "connecting…" : follow.connection === "error" ? "reconnecting…" : "replayed from storage"}
+          {isLive
+            ? "● live"
+            : follow.connection === "connecting"
+              ? "connecting…"
+              : follow.connection === "error"
+                ? "reconnecting…"
+                : "replayed from storage"}
         </span>
-        {interactive && <span className="font-medium text-status-running">you hold these VMs: type into their consoles</span>}
+        {interactive && (
+          <span className="font-medium text-status-running">you hold these VMs: type into their consoles</span>
+        )}
       </div>
       {layout === "tabs" ? (
         <Tabs value={active} onValueChange={setActive} className="flex flex-col gap-2">
@@ -191,11 +224,17 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
                 <TabsTrigger key={name} value={name} className="gap-1.5 font-mono">
                   {name}
                   <ConsoleVerdict info={info.get(name)} />
-                  <span className="text-ink-muted tabular-nums">{formatBytes(follow.bytes[name] ?? info.get(name)?.length ?? 0)}</span>
+                  <span className="text-ink-muted tabular-nums">
+                    {formatBytes(follow.bytes[name] ?? info.get(name)?.length ?? 0)}
+                  </span>
                 </TabsTrigger>
               ))}
             </TabsList>
-            <a className="ml-auto text-sm text-ink-muted underline-offset-2 hover:underline" href={rawHref(runId, active)} download>
+            <a
+              className="ml-auto text-sm text-ink-muted underline-offset-2 hover:underline"
+              href={rawHref(runId, active)}
+              download
+            >
               Download raw {active}
             </a>
           </div>
@@ -214,13 +253,22 @@ export function RunConsoles({ runId, consoles, firstFailing, live, follow, attac
               data-active={active === name || undefined}
               ref={(el) => void (el ? tiles.current.set(name, el) : tiles.current.delete(name))}
               onClick={() => setActive(name)}
-              className={cn("flex min-w-0 flex-col gap-1 rounded-md", active === name && "ring-2 ring-status-running/40")}
+              className={cn(
+                "flex min-w-0 flex-col gap-1 rounded-md",
+                active === name && "ring-2 ring-status-running/40",
+              )}
             >
               <header className="flex items-center gap-2 px-1 text-sm">
                 <span className="font-mono font-semibold">{name}</span>
                 <ConsoleVerdict info={info.get(name)} />
-                <span className="text-ink-muted tabular-nums">{formatBytes(follow.bytes[name] ?? info.get(name)?.length ?? 0)}</span>
-                <a className="ml-auto text-ink-muted underline-offset-2 hover:underline" href={rawHref(runId, name)} download>
+                <span className="text-ink-muted tabular-nums">
+                  {formatBytes(follow.bytes[name] ?? info.get(name)?.length ?? 0)}
+                </span>
+                <a
+                  className="ml-auto text-ink-muted underline-offset-2 hover:underline"
+                  href={rawHref(runId, name)}
+                  download
+                >
                   raw
                 </a>
               </header>

@@ -15,10 +15,18 @@ interface Origin {
 export function RunOrigin({ run }: { run: Origin }) {
   const retry = run.attemptKind === "retry";
   return (
-    <span className="flex items-center gap-1.5 text-ink-muted" data-testid="run-origin" data-attempt-kind={run.attemptKind}>
+    <span
+      className="flex items-center gap-1.5 text-ink-muted"
+      data-testid="run-origin"
+      data-attempt-kind={run.attemptKind}
+    >
       {run.attempt > 1 && (
         <span
-          className={retry ? "rounded border border-status-queued px-1 text-xs text-status-queued" : "rounded border border-line px-1 text-xs"}
+          className={
+            retry
+              ? "rounded border border-status-queued px-1 text-xs text-status-queued"
+              : "rounded border border-line px-1 text-xs"
+          }
           title={retry ? "queued by itself after an infrastructure fault" : "queued again on the same commit"}
         >
           attempt #{run.attempt} · {retry ? "automatic retry" : "rerun"}

@@ -92,7 +92,8 @@ export function RunView({ id }: { id: string }) {
   const running = status === "running";
   const held = run.youHold && run.holdUntil !== null && Date.parse(run.holdUntil) > now;
   const foreignHold = run.heldBy !== null && !run.youHold && session.user?.actingRole !== "admin";
-  const cancelHint = session.operateHint ?? (foreignHold ? `${run.heldBy} holds this run: only they or an admin may cancel it` : null);
+  const cancelHint =
+    session.operateHint ?? (foreignHold ? `${run.heldBy} holds this run: only they or an admin may cancel it` : null);
 
   return (
     <div className="flex flex-col gap-3">
@@ -146,9 +147,13 @@ export function RunView({ id }: { id: string }) {
       )}
       {cancel.error && <p className="text-status-failed">{cancel.error.message}</p>}
       {running && state.buffering && (
-        <p className="rounded border border-line bg-surface px-3 py-1.5 text-status-queued" data-testid="run-buffering" role="status">
-          Database unreachable: buffering console output on {state.buffering.host} ({formatSpooled(state.buffering.spooledBytes)} spooled); it is
-          written when the database returns.
+        <p
+          className="rounded border border-line bg-surface px-3 py-1.5 text-status-queued"
+          data-testid="run-buffering"
+          role="status"
+        >
+          Database unreachable: buffering console output on {state.buffering.host} (
+          {formatSpooled(state.buffering.spooledBytes)} spooled); it is written when the database returns.
         </p>
       )}
       {status === "queued" && run.waiting && (
@@ -181,19 +186,33 @@ export function RunView({ id }: { id: string }) {
             "not started"
           )}
         </Field>
-        <Field label="Queued"><RelativeTime date={run.queuedAt} /></Field>
+        <Field label="Queued">
+          <RelativeTime date={run.queuedAt} />
+        </Field>
         <Field label="Host">{run.host?.name ?? <span className="text-ink-muted">needs {run.hostClass}</span>}</Field>
-        <Field label="Exit code"><Mono>{run.exitCode ?? "—"}</Mono></Field>
+        <Field label="Exit code">
+          <Mono>{run.exitCode ?? "—"}</Mono>
+        </Field>
         <Field label="Timeout">{Math.round(run.timeoutSeconds / 60)} min</Field>
         <Field label="Started by">
           <VisibleText text={run.origin} />
         </Field>
-        <Field label="Catalog"><Mono title={run.catalogSource}>{run.catalogSource.split("/").pop()}</Mono></Field>
+        <Field label="Catalog">
+          <Mono title={run.catalogSource}>{run.catalogSource.split("/").pop()}</Mono>
+        </Field>
         <Field label={run.attemptKind === "retry" ? "Retry of" : "Previous attempt"}>
-          {run.previousRunId ? <Link className="underline-offset-2 hover:underline" href={`/runs/${run.previousRunId}`}>#{run.attempt - 1}</Link> : "—"}
+          {run.previousRunId ? (
+            <Link className="underline-offset-2 hover:underline" href={`/runs/${run.previousRunId}`}>
+              #{run.attempt - 1}
+            </Link>
+          ) : (
+            "—"
+          )}
         </Field>
       </dl>
-      <div className="truncate font-mono text-sm text-ink-muted" title={run.argv.join(" ")}>$ {run.argv.join(" ")}</div>
+      <div className="truncate font-mono text-sm text-ink-muted" title={run.argv.join(" ")}>
+        $ {run.argv.join(" ")}
+      </div>
       <RunConsoles
         runId={run.id}
         consoles={run.consoles}
@@ -205,7 +224,10 @@ export function RunView({ id }: { id: string }) {
         interactive={
           held || ops.typable.length > 0
             ? {
-                consoles: [...(held ? run.consoles.filter((c) => c.kind === "vm").map((c) => c.name) : []), ...ops.typable],
+                consoles: [
+                  ...(held ? run.consoles.filter((c) => c.kind === "vm").map((c) => c.name) : []),
+                  ...ops.typable,
+                ],
                 send,
                 resize: ops.resize,
               }

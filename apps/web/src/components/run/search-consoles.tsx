@@ -61,7 +61,11 @@ function ConsoleMatches({ runId, c }: { runId: string; c: ConsoleResult }) {
           {c.count} {c.count === 1 ? "match" : "matches"}
         </span>
         {c.count > c.matches.length && <span className="text-ink-muted">(first {c.matches.length} shown)</span>}
-        {!c.complete && <span className="text-status-timeout">searched the first {size(c.bytes)} of {size(c.length)} only</span>}
+        {!c.complete && (
+          <span className="text-status-timeout">
+            searched the first {size(c.bytes)} of {size(c.length)} only
+          </span>
+        )}
       </h3>
       <ol className="font-mono text-xs leading-5">
         {c.matches.map((m, i) => (
@@ -77,7 +81,11 @@ export function SearchConsoles({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const [text, setText] = useState("");
   const [query, setQuery] = useState<string | null>(null);
-  const search = useQuery({ ...trpc.consoles.search.queryOptions({ runId, query: query ?? "" }), enabled: query !== null, staleTime: 10_000 });
+  const search = useQuery({
+    ...trpc.consoles.search.queryOptions({ runId, query: query ?? "" }),
+    enabled: query !== null,
+    staleTime: 10_000,
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (text.length === 0) return;
@@ -95,7 +103,8 @@ export function SearchConsoles({ runId }: { runId: string }) {
       description={
         r ? (
           <span data-testid="search-summary">
-            {r.total} {r.total === 1 ? "match" : "matches"} in {found.length} of {r.consoles.length} consoles · {size(r.bytes)} in {r.ms} ms
+            {r.total} {r.total === 1 ? "match" : "matches"} in {found.length} of {r.consoles.length} consoles ·{" "}
+            {size(r.bytes)} in {r.ms} ms
           </span>
         ) : (
           "literal text, any case; colours and control bytes ignored"

@@ -11,7 +11,11 @@ describe("console timestamps", () => {
   });
 
   it("finds the chunk time of any byte", () => {
-    const marks: [number, number][] = [[0, 1000], [10, 2000], [20, 3000]];
+    const marks: [number, number][] = [
+      [0, 1000],
+      [10, 2000],
+      [20, 3000],
+    ];
     expect(timeAt(marks, 0)).toBe(1000);
     expect(timeAt(marks, 15)).toBe(2000);
     expect(timeAt(marks, 99)).toBe(3000);
@@ -19,7 +23,10 @@ describe("console timestamps", () => {
   });
 
   it("prefixes every line start, across calls, and keeps the bytes in between intact", () => {
-    const marks: [number, number][] = [[0, 1000], [6, 2500]];
+    const marks: [number, number][] = [
+      [0, 1000],
+      [6, 2500],
+    ];
     const state = { atLineStart: true };
     const a = stampLines(enc.encode("one\ntw"), 0, marks, 1000, state);
     const b = stampLines(enc.encode("o\n\xff"), 6, marks, 1000, state);

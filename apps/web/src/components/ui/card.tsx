@@ -21,7 +21,11 @@ export function Section({ title, description, actions, flush = false, className,
       {/* On a phone the description takes a line of its own under the title and the actions. */}
       <header className="flex min-h-9 flex-wrap items-center gap-x-2 gap-y-0.5 border-b border-line px-3 py-1.5 sm:flex-nowrap">
         <h2 className="text-sm font-semibold text-ink">{title}</h2>
-        {description != null && <div className="min-w-0 truncate text-sm text-ink-muted max-sm:order-last max-sm:basis-full max-sm:whitespace-normal">{description}</div>}
+        {description != null && (
+          <div className="min-w-0 truncate text-sm text-ink-muted max-sm:order-last max-sm:basis-full max-sm:whitespace-normal">
+            {description}
+          </div>
+        )}
         {actions != null && <div className="ml-auto flex shrink-0 items-center gap-1.5">{actions}</div>}
       </header>
       <div className={flush ? undefined : "p-3"}>{children}</div>

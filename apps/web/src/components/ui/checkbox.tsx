@@ -9,7 +9,15 @@ export type CheckboxProps = Omit<ComponentProps<"input">, "type" | "onChange"> &
   labelClassName?: string;
 };
 
-export function Checkbox({ label, onCheckedChange, labelClassName, className, disabled, title, ...props }: CheckboxProps) {
+export function Checkbox({
+  label,
+  onCheckedChange,
+  labelClassName,
+  className,
+  disabled,
+  title,
+  ...props
+}: CheckboxProps) {
   return (
     <label
       title={title}

@@ -27,7 +27,9 @@ export type InputProps = Omit<ComponentProps<"input">, "size"> & {
 };
 
 export function Input({ size, invalid = false, className, ...props }: InputProps) {
-  return <input aria-invalid={invalid || undefined} className={cn(fieldClassName(size, invalid), className)} {...props} />;
+  return (
+    <input aria-invalid={invalid || undefined} className={cn(fieldClassName(size, invalid), className)} {...props} />
+  );
 }
 
 export type TextareaProps = ComponentProps<"textarea"> & { invalid?: boolean };

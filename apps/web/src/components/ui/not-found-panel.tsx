@@ -30,14 +30,19 @@ export function NotFoundPanel({ kind, param, back }: Props) {
   const params = useParams<Record<string, string | string[]>>();
   const name = param ? nameFrom(params?.[param]) : null;
   return (
-    <div className="mx-auto mt-8 flex max-w-xl flex-col gap-2 rounded-md border border-line bg-surface px-5 py-4" data-testid="not-found">
-      <h1 className="text-lg font-semibold text-ink">
-        {kind[0]!.toUpperCase() + kind.slice(1)} not found
-      </h1>
+    <div
+      className="mx-auto mt-8 flex max-w-xl flex-col gap-2 rounded-md border border-line bg-surface px-5 py-4"
+      data-testid="not-found"
+    >
+      <h1 className="text-lg font-semibold text-ink">{kind[0]!.toUpperCase() + kind.slice(1)} not found</h1>
       <p className="text-sm text-ink-muted [overflow-wrap:anywhere]">
         {name !== null ? (
           <>
-            There is no {kind} named <span className="font-mono text-ink"><VisibleText text={name} /></span> on this Proofboard.
+            There is no {kind} named{" "}
+            <span className="font-mono text-ink">
+              <VisibleText text={name} />
+            </span>{" "}
+            on this Proofboard.
           </>
         ) : (
           <>Nothing on this Proofboard answers at this address.</>

@@ -8,7 +8,15 @@ import { cn } from "~/lib/utils";
  * While the content is wider than the box, the box is a focusable, named region, so the keyboard
  * can scroll it too (arrow keys); otherwise it is a plain div and no extra Tab stop.
  */
-export function ScrollX({ label = "Table, scrolls sideways", className, children }: { label?: string; className?: string; children: ReactNode }) {
+export function ScrollX({
+  label = "Table, scrolls sideways",
+  className,
+  children,
+}: {
+  label?: string;
+  className?: string;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [overflows, setOverflows] = useState(false);
   useEffect(() => {
@@ -25,7 +33,10 @@ export function ScrollX({ label = "Table, scrolls sideways", className, children
     <div
       ref={ref}
       // `relative` keeps absolutely placed bits (sr-only labels) inside the box, or they would widen the page anyway.
-      className={cn("relative w-full overflow-x-auto focus-visible:outline-2 focus-visible:outline-status-running", className)}
+      className={cn(
+        "relative w-full overflow-x-auto focus-visible:outline-2 focus-visible:outline-status-running",
+        className,
+      )}
       tabIndex={overflows ? 0 : undefined}
       role={overflows ? "region" : undefined}
       aria-label={overflows ? label : undefined}

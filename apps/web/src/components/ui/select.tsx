@@ -12,7 +12,11 @@ export type SelectProps = Omit<ComponentProps<"select">, "size"> & {
 /** A native select: keyboard, screen readers and mobile pickers work without a script. */
 export function Select({ size, invalid = false, options, className, children, ...props }: SelectProps) {
   return (
-    <select aria-invalid={invalid || undefined} className={cn(fieldClassName(size, invalid), "pr-1", className)} {...props}>
+    <select
+      aria-invalid={invalid || undefined}
+      className={cn(fieldClassName(size, invalid), "pr-1", className)}
+      {...props}
+    >
       {options?.map((o) => (
         <option key={o} value={o}>
           {o}

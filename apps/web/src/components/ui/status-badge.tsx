@@ -22,28 +22,58 @@ const STYLES: Record<Status, StatusStyle> = {
     dot: "border border-status-queued bg-transparent",
     text: "text-status-queued-ink",
   },
-  skipped: { label: "skipped", hint: "not run: a lane it needs failed on this commit", dot: "bg-status-idle", text: "text-ink-muted" },
-  queued: { label: "queued", hint: "waiting for a host that can run it", dot: "bg-status-queued", text: "text-status-queued-ink" },
+  skipped: {
+    label: "skipped",
+    hint: "not run: a lane it needs failed on this commit",
+    dot: "bg-status-idle",
+    text: "text-ink-muted",
+  },
+  queued: {
+    label: "queued",
+    hint: "waiting for a host that can run it",
+    dot: "bg-status-queued",
+    text: "text-status-queued-ink",
+  },
   running: { label: "running", hint: "running on a host now", dot: "bg-status-running", text: "text-status-running" },
   passed: { label: "passed", hint: "passed on this commit", dot: "bg-status-passed", text: "text-status-passed-ink" },
   failed: { label: "failed", hint: "the lane's checks failed", dot: "bg-status-failed", text: "text-status-failed" },
-  timed_out: { label: "timed out", hint: "exceeded the lane's timeout", dot: "bg-status-timeout", text: "text-status-timeout-ink" },
+  timed_out: {
+    label: "timed out",
+    hint: "exceeded the lane's timeout",
+    dot: "bg-status-timeout",
+    text: "text-status-timeout-ink",
+  },
   unsupported: {
     label: "unsupported",
     hint: "the host lacks what the lane needs (e.g. /dev/kvm); stopped at preflight",
     dot: "bg-status-unsupported",
     text: "text-status-unsupported",
   },
-  canceled: { label: "canceled", hint: "canceled before it finished", dot: "bg-status-canceled", text: "text-ink-muted" },
+  canceled: {
+    label: "canceled",
+    hint: "canceled before it finished",
+    dot: "bg-status-canceled",
+    text: "text-ink-muted",
+  },
   lost: { label: "lost", hint: "the host stopped heartbeating", dot: "bg-status-infra", text: "text-status-infra-ink" },
-  error: { label: "infra error", hint: "infrastructure fault (worker or QEMU)", dot: "bg-status-infra", text: "text-status-infra-ink" },
+  error: {
+    label: "infra error",
+    hint: "infrastructure fault (worker or QEMU)",
+    dot: "bg-status-infra",
+    text: "text-status-infra-ink",
+  },
   "never-run": {
     label: "not run",
     hint: "not run on this commit",
     dot: "border border-status-idle bg-transparent",
     text: "text-ink-muted",
   },
-  stale: { label: "stale", hint: "passed only on an older commit; not counted", dot: "bg-status-idle", text: "text-ink-muted" },
+  stale: {
+    label: "stale",
+    hint: "passed only on an older commit; not counted",
+    dot: "bg-status-idle",
+    text: "text-ink-muted",
+  },
 };
 
 function isStatus(value: string): value is Status {
@@ -91,7 +121,11 @@ export function StatusBadge({ status, label, className, title, ...props }: Statu
     <span
       data-status={status}
       title={title ?? style.hint}
-      className={cn("inline-flex items-center gap-1.5 text-sm leading-none font-medium whitespace-nowrap", style.text, className)}
+      className={cn(
+        "inline-flex items-center gap-1.5 text-sm leading-none font-medium whitespace-nowrap",
+        style.text,
+        className,
+      )}
       {...props}
     >
       <StatusDot status={status} />

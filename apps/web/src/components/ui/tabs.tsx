@@ -38,9 +38,6 @@ export function TabsTrigger({ className, ...props }: ComponentProps<typeof TabsP
  */
 export function TabsContent({ className, ...props }: ComponentProps<typeof TabsPrimitive.Content>) {
   return (
-    <TabsPrimitive.Content
-      className={cn("min-w-0 outline-none data-[state=inactive]:hidden", className)}
-      {...props}
-    />
+    <TabsPrimitive.Content className={cn("min-w-0 outline-none data-[state=inactive]:hidden", className)} {...props} />
   );
 }

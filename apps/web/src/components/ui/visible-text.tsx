@@ -17,7 +17,8 @@ export function visibleText(text: string): string {
  */
 export function VisibleText({ text, className }: { text: string; className?: string }) {
   const parts = splitVisibleText(text);
-  if (!parts.some((p) => p.kind === "escaped")) return className ? <span className={className}>{text}</span> : <>{text}</>;
+  if (!parts.some((p) => p.kind === "escaped"))
+    return className ? <span className={className}>{text}</span> : <>{text}</>;
   return (
     <span className={className} title={visibleText(text)} data-escaped-text="">
       {parts.map((p, i) =>

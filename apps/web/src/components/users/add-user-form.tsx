@@ -30,7 +30,8 @@ export function AddUserForm() {
     event.preventDefault();
     const trimmed = name.trim();
     if (!USER_NAME.test(trimmed)) return setProblem("Name: 1-64 of a-z 0-9 . _ -, starting with a letter or digit.");
-    if (password.length < MIN_PASSWORD_LENGTH) return setProblem(`Password: at least ${MIN_PASSWORD_LENGTH} characters.`);
+    if (password.length < MIN_PASSWORD_LENGTH)
+      return setProblem(`Password: at least ${MIN_PASSWORD_LENGTH} characters.`);
     setProblem(null);
     create.mutate({ name: trimmed, role, password });
   }
@@ -71,7 +72,11 @@ export function AddUserForm() {
           {create.isPending ? "Adding…" : "Add user"}
         </Button>
       </form>
-      {error && <p role="alert" className="text-xs text-status-failed">{error}</p>}
+      {error && (
+        <p role="alert" className="text-xs text-status-failed">
+          {error}
+        </p>
+      )}
       {create.data && !error && (
         <p role="status" className="text-xs text-status-passed-ink">
           Added {create.data.name} as {create.data.role}: they can log in now.

@@ -16,7 +16,11 @@ import type { RouterOutputs } from "~/trpc/types";
 export type Person = RouterOutputs["users"]["list"][number];
 
 function Problem({ text }: { text: string }) {
-  return <span role="alert" className="max-w-72 truncate text-xs text-status-failed" title={text}>{text}</span>;
+  return (
+    <span role="alert" className="max-w-72 truncate text-xs text-status-failed" title={text}>
+      {text}
+    </span>
+  );
 }
 
 /**
@@ -58,7 +62,12 @@ function RoleCell({ person, self }: { person: Person; self: boolean }) {
           <span className="text-xs text-ink-muted">
             {self ? "ends your own session" : `ends ${person.name}'s sessions`}
           </span>
-          <Button size="xs" aria-label={`Make ${person.name} ${wanted}`} disabled={setRole.isPending} onClick={() => setRole.mutate({ name: person.name, role: wanted })}>
+          <Button
+            size="xs"
+            aria-label={`Make ${person.name} ${wanted}`}
+            disabled={setRole.isPending}
+            onClick={() => setRole.mutate({ name: person.name, role: wanted })}
+          >
             {setRole.isPending ? "Changing…" : "Change role"}
           </Button>
           <Button size="xs" variant="ghost" disabled={setRole.isPending} onClick={() => setWanted(null)}>
@@ -95,11 +104,20 @@ function PasswordCell({ person }: { person: Person }) {
   if (!open) {
     return (
       <span className="inline-flex items-center justify-end gap-1.5">
-        {done && <span role="status" className="text-xs text-status-passed-ink">password set; sessions ended</span>}
-        <Button size="xs" variant="outline" aria-label={`Set password of ${person.name}`} onClick={() => {
-          setOpen(true);
-          setDone(false);
-        }}>
+        {done && (
+          <span role="status" className="text-xs text-status-passed-ink">
+            password set; sessions ended
+          </span>
+        )}
+        <Button
+          size="xs"
+          variant="outline"
+          aria-label={`Set password of ${person.name}`}
+          onClick={() => {
+            setOpen(true);
+            setDone(false);
+          }}
+        >
           Set password…
         </Button>
       </span>
@@ -120,14 +138,24 @@ function PasswordCell({ person }: { person: Person }) {
         autoFocus
         onChange={(e) => setPassword(e.target.value)}
       />
-      <Button type="submit" size="xs" disabled={short || save.isPending} title={short ? `at least ${MIN_PASSWORD_LENGTH} characters` : undefined}>
+      <Button
+        type="submit"
+        size="xs"
+        disabled={short || save.isPending}
+        title={short ? `at least ${MIN_PASSWORD_LENGTH} characters` : undefined}
+      >
         {save.isPending ? "Saving…" : "Save"}
       </Button>
-      <Button size="xs" variant="ghost" disabled={save.isPending} onClick={() => {
-        setOpen(false);
-        setPassword("");
-        save.reset();
-      }}>
+      <Button
+        size="xs"
+        variant="ghost"
+        disabled={save.isPending}
+        onClick={() => {
+          setOpen(false);
+          setPassword("");
+          save.reset();
+        }}
+      >
         Cancel
       </Button>
     </form>
@@ -135,17 +163,33 @@ function PasswordCell({ person }: { person: Person }) {
 }
 
 /** `activeTokens` is undefined while everyone's tokens are still loading (or could not be). */
-export function UserRow({ person, self, activeTokens }: { person: Person; self: boolean; activeTokens: number | undefined }) {
+export function UserRow({
+  person,
+  self,
+  activeTokens,
+}: {
+  person: Person;
+  self: boolean;
+  activeTokens: number | undefined;
+}) {
   return (
     <TR data-user={person.name}>
       <TD className="font-medium">
         <VisibleText text={person.name} />
         {self && <span className="ml-1.5 text-xs font-normal text-ink-muted">(you)</span>}
       </TD>
-      <TD><RoleCell person={person} self={self} /></TD>
-      <TD className={activeTokens ? undefined : "text-ink-muted"}>{activeTokens === undefined ? "…" : `${activeTokens} active`}</TD>
-      <TD><RelativeTime date={person.createdAt} /></TD>
-      <TD className="text-right"><PasswordCell person={person} /></TD>
+      <TD>
+        <RoleCell person={person} self={self} />
+      </TD>
+      <TD className={activeTokens ? undefined : "text-ink-muted"}>
+        {activeTokens === undefined ? "…" : `${activeTokens} active`}
+      </TD>
+      <TD>
+        <RelativeTime date={person.createdAt} />
+      </TD>
+      <TD className="text-right">
+        <PasswordCell person={person} />
+      </TD>
     </TR>
   );
 }

@@ -24,7 +24,9 @@ function People({ me }: { me: string }) {
       {users.isError ? (
         <QueryError error={users.error} what="the users" className="m-3" />
       ) : users.isPending ? (
-        <div className="px-3"><Loading what="the users" /></div>
+        <div className="px-3">
+          <Loading what="the users" />
+        </div>
       ) : (
         <Table className="text-sm" data-testid="users-table">
           <THead>
@@ -33,11 +35,15 @@ function People({ me }: { me: string }) {
               <TH className="w-[26rem]">Role</TH>
               <TH className="w-28">Tokens</TH>
               <TH className="w-28">Added</TH>
-              <TH><span className="sr-only">Password</span></TH>
+              <TH>
+                <span className="sr-only">Password</span>
+              </TH>
             </TR>
           </THead>
           <TBody>
-            {users.data.map((u) => <UserRow key={u.id} person={u} self={u.name === me} activeTokens={activeTokens(u.name)} />)}
+            {users.data.map((u) => (
+              <UserRow key={u.id} person={u} self={u.name === me} activeTokens={activeTokens(u.name)} />
+            ))}
           </TBody>
         </Table>
       )}
@@ -60,7 +66,9 @@ function AllTokens() {
       {tokens.isError ? (
         <QueryError error={tokens.error} what="the tokens" className="m-3" />
       ) : tokens.isPending ? (
-        <div className="px-3"><Loading what="the tokens" /></div>
+        <div className="px-3">
+          <Loading what="the tokens" />
+        </div>
       ) : tokens.data.length === 0 ? (
         <p className="px-3 py-4 text-sm text-ink-muted">Nobody has a token yet.</p>
       ) : (
@@ -77,7 +85,11 @@ export function UsersPage() {
   if (user?.role !== "admin") {
     return (
       <p className="text-ink-muted">
-        Users and roles are for admins: <Link href="/login?next=/users" className="underline">log in as one</Link>.
+        Users and roles are for admins:{" "}
+        <Link href="/login?next=/users" className="underline">
+          log in as one
+        </Link>
+        .
       </p>
     );
   }

@@ -36,8 +36,10 @@ async function rawBody(req: Request): Promise<Buffer | null> {
 /** Push webhooks from GitHub, Gitea and GitLab: /api/webhooks/github, /gitea, /gitlab. */
 export async function POST(req: Request, ctx: { params: Promise<{ provider: string }> }): Promise<Response> {
   const { provider } = await ctx.params;
-  if (!isWebhookProvider(provider)) return reply(404, `no webhook provider ${JSON.stringify(provider)}: use github, gitea or gitlab`);
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_WEBHOOK_BODY_BYTES) return reply(413, "body is larger than 1 MiB");
+  if (!isWebhookProvider(provider))
+    return reply(404, `no webhook provider ${JSON.stringify(provider)}: use github, gitea or gitlab`);
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_WEBHOOK_BODY_BYTES)
+    return reply(413, "body is larger than 1 MiB");
   const body = await rawBody(req);
   if (!body) return reply(413, "body is larger than 1 MiB");
   try {
