@@ -19,6 +19,8 @@ export interface Stack {
   mutate<T>(proc: string, input: unknown): Promise<T>;
   /** logs NAME in over HTTP and returns the pb_session cookie's value, for a browser context */
   session(name: string, password: string): Promise<string>;
+  /** the web and worker processes' ids; each leads its own process group (for benchmarks' memory figures) */
+  pids: { web: number; worker: number };
   stop(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export interface StackOptions {
   targetUrl: string;
   targetName: string;
   /** database and Redis prefix suffix, so e2e and benchmarks never touch each other's data */
-  name: "e2e" | "bench" | "bench_failure" | "bench_pages" | `e2e_${string}`;
+  name: "e2e" | "bench" | "bench_failure" | "bench_pages" | "bench_console" | `e2e_${string}`;
 }
 
 /** The real stack as users run it: the production Next build and a worker process, on a fresh database. */
@@ -102,6 +104,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     url,
     dataDir,
     env,
+    pids: { web: children[0]!.pid ?? -1, worker: children[1]!.pid ?? -1 },
     stop,
     addUser: (name, password, role) => {
       execFileSync(process.execPath, ["--import", "tsx", "scripts/user.ts", "add", name, "--role", role], {
