@@ -134,6 +134,14 @@ describe("reconciler", () => {
     ).toBe(false);
     expect((await db().run.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("running");
     await appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 0, Buffer.from("ok"));
+    // Stored byte-exact (NUL, invalid UTF-8, escapes, a backslash-x and a quote) with the time it was given.
+    const at = new Date("2026-03-29T01:30:00.123Z");
+    const hostile = Buffer.from([0, 0xff, 0x1b, 0x5b, 0x32, 0x4a, 0xc3, 0x28, 0x5c, 0x78, 0x27]);
+    await appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 2, hostile, at);
+    const { readConsole } = await import("@proofboard/services");
+    const slice = await readConsole(run.id, "harness", 0);
+    expect(slice.data.equals(Buffer.concat([Buffer.from("ok"), hostile]))).toBe(true);
+    expect(slice.marks.at(-1)).toEqual([2, at.getTime()]);
     // A chunk that does not start at the console's end is refused too: no holes, no overlaps.
     await expect(
       appendChunk({ runId: run.id, fence: first!.fence + 1 }, consoleId, 5, Buffer.from("gap")),
