@@ -52,8 +52,9 @@ web_redis="$(pnpm exec tsx scripts/redis-acl.ts url web)"
 worker_redis="$(pnpm exec tsx scripts/redis-acl.ts url worker)"
 
 step "Starting web (port $PORT) and worker; logs in $logs"
-DATABASE_URL="$web_db_url" REDIS_URL="$web_redis" setsid pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
-DATABASE_URL="$worker_db_url" REDIS_URL="$worker_redis" setsid pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
+# Each under a supervisor that starts it again if it dies (README: Restarts).
+DATABASE_URL="$web_db_url" REDIS_URL="$web_redis" setsid bash scripts/lib/supervise.sh web pnpm --filter @proofboard/web start >"$logs/web.log" 2>&1 & echo $! >>"$logs/pids"
+DATABASE_URL="$worker_db_url" REDIS_URL="$worker_redis" setsid bash scripts/lib/supervise.sh worker pnpm exec tsx apps/worker/src/main.ts >"$logs/worker.log" 2>&1 & echo $! >>"$logs/pids"
 
 for _ in $(seq 1 120); do curl -fs -o /dev/null "http://localhost:$PORT/" && break; sleep 0.5; done
 curl -fs -o /dev/null "http://localhost:$PORT/" || { tail -30 "$logs/web.log"; echo "web did not start" >&2; exit 1; }
