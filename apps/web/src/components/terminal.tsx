@@ -5,6 +5,7 @@ import type { FitAddon } from "@xterm/addon-fit";
 import type { SearchAddon } from "@xterm/addon-search";
 import type { ITerminalInitOnlyOptions, ITerminalOptions, ITheme, Terminal } from "@xterm/xterm";
 import {
+  useCallback,
   useEffect,
   useId,
   useImperativeHandle,
@@ -175,6 +176,22 @@ export function ConsoleTerminal({
     termRef.current?.textarea?.setAttribute("aria-label", label);
   }, [label]);
 
+  /** the size last told to onResize: told again when it changes, and when a listener arrives after the fit */
+  const reportedSize = useRef("");
+  const reportSize = useCallback((term: Terminal) => {
+    const size = `${term.cols}x${term.rows}`;
+    if (!onResizeRef.current || size === reportedSize.current) return;
+    reportedSize.current = size;
+    onResizeRef.current(term.cols, term.rows);
+  }, []);
+  // Typing may be allowed only after the terminal was fitted (an operation's console appears before
+  // the page knows it is the holder's): the pseudo-terminal behind it still needs the size.
+  const listening = !!onResize;
+  useEffect(() => {
+    if (!listening) reportedSize.current = "";
+    else if (termRef.current) reportSize(termRef.current);
+  }, [listening, reportSize]);
+
   useImperativeHandle(
     ref,
     () => ({
@@ -219,18 +236,13 @@ export function ConsoleTerminal({
     let fit: FitAddon | null = null;
     let frame = 0;
     let observer: ResizeObserver | null = null;
-    let reported = "";
 
     const fitNow = () => {
       frame = 0;
       // A hidden tab has no size; fitting it would reflow 100k lines of scrollback to 2 columns.
       if (!fit || host.clientWidth === 0 || host.clientHeight === 0) return;
       fit.fit();
-      const size = term ? `${term.cols}x${term.rows}` : "";
-      if (term && size !== reported) {
-        reported = size;
-        onResizeRef.current?.(term.cols, term.rows);
-      }
+      if (term) reportSize(term);
     };
     const scheduleFit = () => {
       if (frame === 0) frame = requestAnimationFrame(fitNow);
@@ -292,7 +304,7 @@ export function ConsoleTerminal({
       searchRef.current = null;
       fit = null;
     };
-  }, [hintId]);
+  }, [hintId, reportSize]);
 
   // The box takes focus on Esc. While it has it, xterm's input is out of the tab order, so Tab
   // moves past the terminal rather than back into it; Enter goes back in.
