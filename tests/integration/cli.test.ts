@@ -179,7 +179,7 @@ describe("proofboard CLI against the real API", () => {
     expect(json.code).toBe(1);
     expect((JSON.parse(json.out) as { releaseReady: boolean }).releaseReady).toBe(false);
     const help = await cli(["help", "status"]);
-    expect(help.out).toContain("(exit 1 unless READY)");
+    expect(help.out).toContain("(exit 1 unless READY, 2 if its catalog cannot be read)");
     expect(help.out).toContain("branches exits 0 whatever the verdicts");
   });
 
@@ -560,6 +560,12 @@ describe("proofboard missing on a branch whose head catalog is invalid", () => {
       expect(r.out).toBe("");
       expect(errLines(r)).toHaveLength(1);
       expect(errLines(r)[0]).toMatch(/^proofboard: proofboard\.yaml@[0-9a-f]{10}:4: lanes\[0\]\.\w+: /);
+      // status shows the branch and the catalog's error, and exits 2: no verdict, not NOT READY
+      const s = await cli(["status", "bad-catalog"]);
+      expect(s.code).toBe(2);
+      expect(s.out).toMatch(/verdict +NOT READY/);
+      expect(s.out).toMatch(/catalog error: proofboard\.yaml@[0-9a-f]{10}:4: lanes\[0\]\.\w+: /);
+      expect((await cli(["status", "bad-catalog", "--json"])).code).toBe(2);
       expect(findPwned()).toEqual([]);
     } finally {
       target.git("branch", "-D", "bad-catalog");

@@ -64,6 +64,15 @@ describe("reconciler", () => {
       previousRunId: run.id,
       requestedBy: AUTOMATIC_RETRY,
     });
+    // The lost run's page links its retry.
+    const { runSurroundings } = await import("@proofboard/services");
+    expect((await runSurroundings(lost)).next).toMatchObject({
+      id: retry.id,
+      attempt: 2,
+      status: "queued",
+      trigger: "retry",
+    });
+    expect((await runSurroundings(retry)).next).toBeNull();
 
     // A retry that is lost too is retried again, backed off (the bound: infrastructure-retries.test.ts).
     const claim2 = await claimRun(retry.id, host.id, {});

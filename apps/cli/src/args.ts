@@ -31,7 +31,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: ["BRANCH"],
     flags: JSON_FLAG,
     options: [],
-    summary: "BRANCH's head commit against every gate, lane by lane (exit 1 unless READY)",
+    summary:
+      "BRANCH's head commit against every gate, lane by lane (exit 1 unless READY, 2 if its catalog cannot be read)",
   },
   {
     name: "lanes",

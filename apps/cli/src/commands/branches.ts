@@ -45,7 +45,8 @@ export const status: Command = async (ctx) => {
   const name = ctx.args[0]!;
   const b = await ctx.api.branches.get.query({ repository: ctx.config.repository, name });
   // Scripts branch on it (`proofboard status main && deploy`), with --json too; `branches` lists many and stays 0.
-  const exit = b.releaseReady ? EXIT.ok : EXIT.failed;
+  // A catalog that cannot be read is no verdict at all: 2, as `missing` and `lanes` answer it.
+  const exit = b.catalogError ? EXIT.usage : b.releaseReady ? EXIT.ok : EXIT.failed;
   if (ctx.flags.has("json")) {
     ctx.out.json(b);
     return exit;

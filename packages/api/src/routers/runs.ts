@@ -1,6 +1,6 @@
 import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { isTerminal, retryStartsIn, type HostClass } from "@proofboard/domain";
+import { attemptKind, isTerminal, retryStartsIn, type HostClass } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { runJobDueAt } from "@proofboard/jobs";
 import {
@@ -57,7 +57,7 @@ export const runsRouter = router({
 
   get: readProcedure.input(z.object({ id: runId })).query(async ({ input, ctx }) => {
     const run = await runById(input.id);
-    const { repo, host, commit, consoles, usualSeconds, lane, heldBy } = await runSurroundings(run);
+    const { repo, host, commit, consoles, usualSeconds, lane, heldBy, next } = await runSurroundings(run);
     return {
       ...runDto(run),
       repository: repo.name,
@@ -75,6 +75,8 @@ export const runsRouter = router({
       laneTitle: lane?.title ?? run.lane,
       heldBy,
       youHold: !!ctx.user && ctx.user.id === run.heldById,
+      /** the attempt after this one on the same commit: where a lost run's automatic retry is */
+      nextAttempt: next ? { id: next.id, attempt: next.attempt, status: next.status, kind: attemptKind(next) } : null,
     };
   }),
 

@@ -209,6 +209,17 @@ export function RunView({ id }: { id: string }) {
             "—"
           )}
         </Field>
+        {run.nextAttempt && (
+          <Field label={run.nextAttempt.kind === "retry" ? "Retried as" : "Next attempt"}>
+            <Link
+              className="inline-flex items-center gap-1.5 underline-offset-2 hover:underline"
+              href={`/runs/${run.nextAttempt.id}`}
+              data-testid="next-attempt"
+            >
+              #{run.nextAttempt.attempt} <StatusBadge status={run.nextAttempt.status} />
+            </Link>
+          </Field>
+        )}
       </dl>
       <div className="truncate font-mono text-sm text-ink-muted" title={run.argv.join(" ")}>
         $ {run.argv.join(" ")}
