@@ -46,7 +46,7 @@ describe("target faults", () => {
     const before = new Date();
     await expect(
       syncRepository(await db().repository.findUniqueOrThrow({ where: { id: repositoryId } })),
-    ).rejects.toThrow(/git fetch failed/);
+    ).rejects.toThrow(/^the target \S+ cannot be fetched: git fetch failed: fatal: /);
     const { fault } = await targetFault(repositoryId);
     expect(fault?.message).toMatch(/^git fetch failed: fatal: .*not our ref 0123456789abcdef/);
     expect(fault!.since.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);

@@ -12,7 +12,7 @@ import {
 } from "@proofboard/auth";
 import { CatalogError } from "@proofboard/domain";
 import { env } from "@proofboard/env";
-import { ConfigError, ConflictError, ForbiddenError, NotFoundError } from "@proofboard/services";
+import { ConfigError, ConflictError, ForbiddenError, NotFoundError, TargetFetchError } from "@proofboard/services";
 import { auditMutations } from "./middleware/audit";
 import { rateLimitMutations } from "./middleware/rate-limit";
 
@@ -114,6 +114,7 @@ export function toTRPCError(cause: unknown): unknown {
     return new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });
   if (cause instanceof ConflictError) return new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof ForbiddenError) return new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
+  if (cause instanceof TargetFetchError) return new TRPCError({ code: "BAD_GATEWAY", message: cause.message, cause });
   return cause;
 }
 

@@ -15,3 +15,6 @@ export class ForbiddenError extends Error {}
 
 /** Proofboard is not set up for the request (e.g. no target repository configured). */
 export class ConfigError extends Error {}
+
+/** The target repository could not be fetched (a broken ref, a remote that refuses): its fault, not the caller's. */
+export class TargetFetchError extends Error {}

@@ -1,8 +1,10 @@
+import { cleanFaultMessage } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { catalogAt } from "./catalogs";
 import { mirrorFor } from "./repositories";
 import { requestLanes } from "./runs";
 import { clearTargetFault, recordTargetFault } from "./target-faults";
+import { TargetFetchError } from "./errors";
 
 export interface SyncSummary {
   branches: number;
@@ -38,8 +40,12 @@ async function doSync(repo: Repository, cause: "push" | "sync"): Promise<SyncSum
       await mirror.ensure();
       await mirror.fetch();
     })().catch(async (err: unknown) => {
-      await recordTargetFault(repo.id, err instanceof Error ? err.message : String(err));
-      throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      await recordTargetFault(repo.id, message);
+      // git's words may carry the remote's bytes: the same cleaning as the recorded fault's
+      throw new TargetFetchError(`the target ${repo.name} cannot be fetched: ${cleanFaultMessage(message)}`, {
+        cause: err,
+      });
     });
     await clearTargetFault(repo.id);
     const { branches, rejected } = await mirror.listBranches();
