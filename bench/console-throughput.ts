@@ -6,9 +6,9 @@
  *   2. download: time to the first byte, MB/s, and the web's peak memory above its idle size;
  * each byte-exact (SHA-256 of what the lane printed against what was stored and downloaded). The
  * floor beside them, measured in the same run: PostgreSQL taking the same bytes as 256 KiB bytea
- * rows one after another through the pg driver, and handing them back.
+ * rows one after another through the pg driver (one commit each, into a logged table), and handing them back.
  * Run: pnpm bench:console   (needs `pnpm --filter @proofboard/web build` first)
- *   BENCH_MB (200), BENCH_ROUNDS (3 downloads)
+ *   BENCH_MB (200), BENCH_ROUNDS (3 downloads), BENCH_PROFILE=DIR (the worker's CPU profile, written there when it stops)
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -84,7 +84,9 @@ async function floor(databaseUrl: string): Promise<{ insert: number; read: numbe
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query("CREATE TEMP TABLE floor_chunk (o bigint PRIMARY KEY, data bytea)");
+    // A logged table like console_chunk (a temporary one skips the write-ahead log, and its flush per commit).
+    await client.query("DROP TABLE IF EXISTS floor_chunk");
+    await client.query("CREATE TABLE floor_chunk (o bigint PRIMARY KEY, data bytea)");
     const whole = Buffer.concat([...consoleBlocks(TOTAL)]);
     const started = performance.now();
     for (let o = 0; o < whole.length; o += 256 * 1024) {
@@ -100,7 +102,9 @@ async function floor(databaseUrl: string): Promise<{ insert: number; read: numbe
       );
       for (const r of rows.rows) read += r.data.length;
     }
-    return { insert, read: mbps(read, performance.now() - readStart) };
+    const readRate = mbps(read, performance.now() - readStart);
+    await client.query("DROP TABLE floor_chunk");
+    return { insert, read: readRate };
   } finally {
     await client.end();
   }
@@ -111,11 +115,13 @@ const target = makeRepo({
   "proofboard.yaml": catalogYaml([{ name: "flood", command: ["node", "lanes/flood.cjs"], timeoutSeconds: 3600 }]),
   "lanes/flood.cjs": laneScript,
 });
+const profileDir = process.env.BENCH_PROFILE;
 const stack = await startStack({
   port: 3119,
   targetUrl: target.dir,
   targetName: "bench-console",
   name: "bench_console",
+  workerNodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
 });
 const databaseUrl = stack.env.DATABASE_URL!;
 const sql = new pg.Client({ connectionString: databaseUrl });

@@ -33,6 +33,8 @@ export interface StackOptions {
   targetName: string;
   /** database and Redis prefix suffix, so e2e and benchmarks never touch each other's data */
   name: "e2e" | "bench" | "bench_failure" | "bench_pages" | "bench_console" | `e2e_${string}`;
+  /** node options for the worker only, e.g. a benchmark's `--cpu-prof --cpu-prof-dir=DIR` */
+  workerNodeArgs?: string[];
 }
 
 /** The real stack as users run it: the production Next build and a worker process, on a fresh database. */
@@ -69,7 +71,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       detached: true,
       stdio: ["ignore", log("web"), log("web")],
     }),
-    spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
+    spawn(process.execPath, [...(o.workerNodeArgs ?? []), "--import", "tsx", "apps/worker/src/main.ts"], {
       cwd: root,
       env,
       detached: true,
