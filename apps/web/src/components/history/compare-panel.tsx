@@ -57,7 +57,7 @@ function RunCell({ run }: { run: Side }) {
 
 function CommitCell({ run }: { run: Side }) {
   return (
-    <span className="inline-flex min-w-0 items-center gap-1.5">
+    <span className="flex min-w-0 items-center gap-1.5">
       <Sha sha={run.commitSha} length={8} />
       <span className="min-w-0 truncate" title={run.subject ? visibleText(run.subject) : undefined}>
         <VisibleText text={run.subject ?? ""} />
