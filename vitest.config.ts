@@ -46,6 +46,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,
+          // A page on a busy 2-core machine (QEMU guests, a build) can take seconds to draw: polls
+          // wait for it rather than fail at vitest's default 1 s. Failing checks only take longer.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

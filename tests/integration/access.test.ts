@@ -43,6 +43,7 @@ const POLICY: Record<string, Access> = {
   "runs.resolve": "read",
   "consoles.search": "read",
   "consoles.diff": "read",
+  "consoles.window": "read",
   "operations.list": "read",
   "audit.forRun": "read",
   "audit.requesters": "read",

@@ -108,6 +108,7 @@ export class ConsoleWriter {
     this.pendingBytes = 0;
     const offset = this.offset;
     this.offset += data.length;
+    const newlinesBefore = this.scanner.newlines;
     const found = this.scanner.push(data);
     this.markers.push(...found);
     // When the bytes came, not when they were stored: per-line timestamps survive an outage.
@@ -127,7 +128,7 @@ export class ConsoleWriter {
         const id = await this.consoleId;
         const bytes = await kept.read();
         await this.storage.write(`console ${this.name}`, async (again) => {
-          await appendChunk(this.claim, id, offset, bytes, at).catch(async (err: unknown) => {
+          await appendChunk(this.claim, id, offset, bytes, at, newlinesBefore).catch(async (err: unknown) => {
             // The attempt before may have landed, its answer lost with the connection.
             if (!(again && err instanceof FencedOut && (await chunkStored(id, offset, bytes.length)))) throw err;
           });

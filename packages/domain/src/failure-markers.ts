@@ -83,6 +83,11 @@ export class MarkerScanner {
     private readonly limit = 20,
   ) {}
 
+  /** Newlines seen so far: where the next byte stands in the console's lines. */
+  get newlines(): number {
+    return this.lineNo - 1;
+  }
+
   /** Lines seen: complete ones, plus an unfinished last one. */
   get lines(): number {
     return this.lineNo - 1 + (this.end > this.lineStart ? 1 : 0);

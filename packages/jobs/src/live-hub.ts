@@ -8,6 +8,13 @@ const BLOCK_MS = 5000;
 const IDLE_CLOSE_MS = 5000;
 /** The name the hub's connections carry in CLIENT LIST. */
 export const LIVE_HUB_CLIENT_NAME = "proofboard-live-hub";
+/**
+ * Console bytes one viewer may have waiting in this process. A viewer slower than its console
+ * (a phone on a bad link during a burst) loses its oldest waiting chunks past this; its follower
+ * sees the next chunk start past what it sent and reads the gap from PostgreSQL, so it misses
+ * nothing, and the web process holds at most this much per viewer, never the whole burst.
+ */
+export const VIEWER_QUEUE_BYTES = 4 << 20;
 
 /** Stream ids "ms-seq" in order; ids compare by both parts, not as strings. */
 function after(a: string, b: string): boolean {
@@ -19,6 +26,9 @@ function after(a: string, b: string): boolean {
 /** One viewer's place in one run's live stream. */
 export class LiveSubscription {
   private queue: LiveEntry[] = [];
+  private queuedBytes = 0;
+  /** console bytes dropped from this viewer's queue (read from storage instead) */
+  droppedBytes = 0;
   private wake: (() => void) | null = null;
   /** entries from the hub's reader held back while older ones are still being fetched */
   private held: LiveEntry[] | null = null;
@@ -29,6 +39,7 @@ export class LiveSubscription {
     /** the id of the last entry this viewer has: it receives only later ones */
     public position: string,
     private readonly onClose: (sub: LiveSubscription) => void,
+    private readonly maxQueuedBytes = VIEWER_QUEUE_BYTES,
   ) {}
 
   /** The entries between this viewer's position and the hub's come first, whatever arrives meanwhile. */
@@ -58,10 +69,24 @@ export class LiveSubscription {
       const last = this.queue.at(-1)?.id ?? this.position;
       if (after(e.id, last)) {
         this.queue.push(e);
+        if (e.event.type === "chunk") this.queuedBytes += e.event.data.length;
         added = true;
       }
     }
+    if (this.queuedBytes > this.maxQueuedBytes) this.shed();
     if (added) this.wake?.();
+  }
+
+  /** Drops the oldest waiting chunks until the queue fits; statuses stay (they are tiny and final). */
+  private shed(): void {
+    let excess = this.queuedBytes - this.maxQueuedBytes;
+    this.queue = this.queue.filter((e) => {
+      if (excess <= 0 || e.event.type !== "chunk") return true;
+      excess -= e.event.data.length;
+      this.queuedBytes -= e.event.data.length;
+      this.droppedBytes += e.event.data.length;
+      return false;
+    });
   }
 
   /** Entries that arrived since the last read; waits up to `waitMs` for the first one ([] if none). */
@@ -78,6 +103,7 @@ export class LiveSubscription {
     }
     const out = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     if (out.length) this.position = out.at(-1)!.id;
     return out;
   }

@@ -112,6 +112,53 @@ export async function readConsoleById(consoleId: string, from: number, maxBytes:
   return { offset: from, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts), marks };
 }
 
+/** A stored chunk's start, with the newlines before it: where a partial view of a console begins. */
+export interface ConsoleAnchor {
+  offset: number;
+  newlinesBefore: number;
+}
+
+/**
+ * The last chunk that starts at or before a byte offset, or before a line (1-based), whose place in
+ * the console's lines is known. Consoles stored before chunks kept it are read from their start.
+ */
+export async function consoleAnchor(
+  consoleId: string,
+  at: { offset: number } | { line: number },
+): Promise<ConsoleAnchor> {
+  const [column, bound] = "offset" in at ? ['"offset"', at.offset] : ["newlines_before", at.line - 1];
+  const rows = (await queryRows(
+    `SELECT "offset", newlines_before FROM console_chunk
+     WHERE console_id = $1 AND ${column} <= $2 AND newlines_before IS NOT NULL
+     ORDER BY "offset" DESC LIMIT 1`,
+    [consoleId, Math.max(0, bound)],
+  )) as [string, string][];
+  const row = rows[0];
+  return row ? { offset: Number(row[0]), newlinesBefore: Number(row[1]) } : { offset: 0, newlinesBefore: 0 };
+}
+
+/** A part of a console that starts at a chunk, so its lines can be numbered: for viewing large consoles piecemeal. */
+export interface ConsoleWindow extends ConsoleSlice, ConsoleAnchor {
+  /** the console's stored length when read */
+  length: number;
+}
+
+export async function readConsoleWindow(
+  runId: string,
+  name: string,
+  at: { offset: number } | { line: number },
+  maxBytes: number,
+): Promise<ConsoleWindow> {
+  const c = await db().console.findUnique({
+    where: { runId_name: { runId, name } },
+    select: { id: true, length: true },
+  });
+  if (!c) throw new NotFoundError("console", name);
+  const anchor = await consoleAnchor(c.id, at);
+  const slice = await readConsoleById(c.id, anchor.offset, maxBytes);
+  return { ...slice, ...anchor, length: Number(c.length) };
+}
+
 /** Every stored byte of a console, chunk by chunk, for downloads. */
 export async function* consoleBytes(runId: string, name: string): AsyncGenerator<Buffer> {
   const id = await consoleId(runId, name);

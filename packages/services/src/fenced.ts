@@ -62,6 +62,8 @@ export async function appendChunk(
   offset: number,
   data: Buffer,
   at: Date = new Date(),
+  /** newlines in the console before `offset` (see console_chunk.newlines_before); null when unknown */
+  newlinesBefore: number | null = null,
 ): Promise<void> {
   const inserted = await db().$executeRaw`
     WITH owner AS (
@@ -72,8 +74,8 @@ export async function appendChunk(
       WHERE id = ${consoleId} AND length = ${offset} AND EXISTS (SELECT 1 FROM owner)
       RETURNING id
     )
-    INSERT INTO console_chunk (console_id, "offset", length, data, created_at)
-    SELECT id, ${offset}, ${data.length}, ${data}, ${at} FROM grown`;
+    INSERT INTO console_chunk (console_id, "offset", length, data, created_at, newlines_before)
+    SELECT id, ${offset}, ${data.length}, ${data}, ${at}, ${newlinesBefore}::bigint FROM grown`;
   if (inserted !== 1) throw new FencedOut(claim.runId);
 }
 

@@ -1,13 +1,15 @@
 import { isTerminal, type RunStatus } from "@proofboard/domain";
 import { db } from "@proofboard/db";
 import { liveHub } from "@proofboard/jobs";
-import { readConsoleById } from "./consoles";
+import { consoleAnchor, readConsoleById } from "./consoles";
 
 export type FollowEvent =
   | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][] }
   | { kind: "status"; status: RunStatus }
   /** the run's worker keeps bytes on disk while PostgreSQL is unreachable; spooledBytes null: all stored again */
-  | { kind: "buffering"; host: string; spooledBytes: number | null };
+  | { kind: "buffering"; host: string; spooledBytes: number | null }
+  /** a large console is sent from here on, not from its first byte (see `tailBytes`) */
+  | { kind: "start"; console: string; offset: number; newlinesBefore: number };
 
 /**
  * Follows a run's consoles from the given byte offsets to the end of the run. Storage is read
@@ -19,10 +21,15 @@ async function stillHeld(runId: string): Promise<boolean> {
   return !!run?.holdUntil && run.holdUntil.getTime() > Date.now();
 }
 
+/**
+ * With `tailBytes`, a console the caller has nothing of and that is longer than that starts at the
+ * chunk where its last `tailBytes` begin: a page opens a 1 GiB console at its end, not its start.
+ */
 export async function* followRun(
   runId: string,
   from: Record<string, number>,
   signal?: AbortSignal,
+  opts: { tailBytes?: number | null } = {},
 ): AsyncGenerator<FollowEvent> {
   const sent = new Map(Object.entries(from));
   const consoleIds = new Map<string, string>();
@@ -63,6 +70,20 @@ export async function* followRun(
       for (const { name } of names) yield* refill(name);
     };
 
+    if (opts.tailBytes) {
+      const tailBytes = opts.tailBytes;
+      const long = await db().console.findMany({
+        where: { runId, length: { gt: tailBytes } },
+        select: { id: true, name: true, length: true },
+      });
+      for (const c of long) {
+        if (sent.has(c.name)) continue;
+        const start = await consoleAnchor(c.id, { offset: Number(c.length) - tailBytes });
+        consoleIds.set(c.name, c.id);
+        sent.set(c.name, start.offset);
+        if (start.offset > 0) yield { kind: "start", console: c.name, ...start };
+      }
+    }
     yield* refillAll();
     if (isTerminal(run.status) && !(await stillHeld(runId))) return;
 

@@ -24,8 +24,12 @@ export interface ConsoleTerminalHandle {
    * kept until parsed, so the caller must not reuse it. Safe to call before the terminal loads.
    */
   write(bytes: Uint8Array): void;
-  /** Empties the terminal (screen, scrollback, parser state) and drops bytes not yet shown. */
-  reset(): void;
+  /**
+   * Empties the terminal (screen, scrollback, parser state) and drops bytes not yet shown. What is
+   * written next starts after `newlinesBefore` newlines of the console (a view that does not start
+   * at its first byte), so line numbers stay the console's own.
+   */
+  reset(newlinesBefore?: number): void;
   /** Selects the next (or previous) match of `query` in the scrollback; false when none. */
   search(query: string, direction: "next" | "previous"): boolean;
   scrollToBottom(): void;
@@ -156,6 +160,8 @@ export function ConsoleTerminal({
   const searchRef = useRef<SearchAddon | null>(null);
   /** newlines xterm has parsed so far: line numbers are counted in the console's bytes, not in rows */
   const parsedNewlines = useRef(0);
+  /** newlines of the console before the first byte this terminal was given */
+  const lineBase = useRef(0);
   const onInputRef = useRef(onInput);
   const onResizeRef = useRef(onResize);
   const followRef = useRef(follow);
@@ -196,7 +202,8 @@ export function ConsoleTerminal({
     ref,
     () => ({
       write: (bytes) => feedRef.current?.push(bytes),
-      reset: () => {
+      reset: (newlinesBefore = 0) => {
+        lineBase.current = newlinesBefore;
         feedRef.current?.clear();
         // A fresh instance, because Terminal.reset() keeps the parser and UTF-8 decoder state
         // and the bytes still queued inside xterm, which would bleed the old stream into the new.
@@ -272,7 +279,7 @@ export function ConsoleTerminal({
           term = next;
           termRef.current = next;
           fitNow();
-          parsedNewlines.current = 0;
+          parsedNewlines.current = lineBase.current;
           feed.attach({
             write: (data, callback) =>
               next.write(data, () => {

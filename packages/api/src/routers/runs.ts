@@ -148,15 +148,35 @@ export const runsRouter = router({
    * offsets sent so far, so a reconnect resumes exactly where it stopped.
    */
   follow: readProcedure
-    .input(z.object({ id: runId, lastEventId: z.string().max(4096).nullish() }))
+    .input(
+      z.object({
+        id: runId,
+        lastEventId: z.string().max(4096).nullish(),
+        /** open consoles longer than this at their tail (a "start" event says where) */
+        tailBytes: z
+          .number()
+          .int()
+          .min(64 << 10)
+          .max(64 << 20)
+          .nullish(),
+      }),
+    )
     .subscription(async function* ({ input, signal }) {
       // Thrown inside the stream, a not-found must already be a tRPC error or the client retries forever.
       const run = await runById(input.id).catch((err: unknown) => {
         throw toTRPCError(err);
       });
       const offsets = new Map(Object.entries(decodeOffsets(input.lastEventId)));
-      for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal)) {
-        if (ev.kind === "status") {
+      for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal, { tailBytes: input.tailBytes })) {
+        if (ev.kind === "start") {
+          offsets.set(ev.console, ev.offset);
+          yield tracked(encodeOffsets(offsets), {
+            type: "start" as const,
+            console: ev.console,
+            offset: ev.offset,
+            newlinesBefore: ev.newlinesBefore,
+          });
+        } else if (ev.kind === "status") {
           yield tracked(encodeOffsets(offsets), { type: "status" as const, status: ev.status });
         } else if (ev.kind === "buffering") {
           yield tracked(encodeOffsets(offsets), {

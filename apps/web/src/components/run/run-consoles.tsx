@@ -9,13 +9,8 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { cn } from "~/lib/utils";
 import { ConsoleSearch } from "./console-search";
 import { ConsoleVerdict, FirstFailure, lineHref, NoOutput, type ConsoleInfo } from "./console-facts";
-import type { FollowState } from "./use-run-follow";
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
+import { ConsoleRuler, formatBytes, useConsoleWindows } from "./console-ruler";
+import type { ConsoleWindow, FollowState } from "./use-run-follow";
 
 export interface RunConsolesProps {
   runId: string;
@@ -28,6 +23,8 @@ export interface RunConsolesProps {
   follow: FollowState;
   attach: (name: string, handle: ConsoleTerminalHandle | null) => void;
   setTimestamps: (on: boolean) => void;
+  /** shows a stored part of a large console instead of its tail (null: the tail again) */
+  showWindow: (name: string, w: ConsoleWindow | null) => void;
   /** set only for the person holding the run's VMs: which consoles take keystrokes, and where they go */
   interactive: {
     consoles: string[];
@@ -54,6 +51,7 @@ export function RunConsoles({
   follow,
   attach,
   setTimestamps,
+  showWindow,
   interactive,
 }: RunConsolesProps) {
   const params = useSearchParams();
@@ -88,6 +86,7 @@ export function RunConsoles({
     [attach],
   );
   const tiles = useRef(new Map<string, HTMLElement>());
+  const windows = useConsoleWindows(runId, showWindow);
   const isLive = follow.connection === "pending";
 
   // A link naming a console (the operations panel's) selects it, also once the page is open.
@@ -112,9 +111,20 @@ export function RunConsoles({
   // replayed whole: a jump made while it still grows would be carried to the bottom again.
   const jumpBytes = jump ? (follow.bytes[jump.console] ?? 0) : 0;
   const jumpReady = jump !== null && (live || jumpBytes >= (info.get(jump.console)?.length ?? 0));
+  // A line before the part of a large console on screen is read from storage first, once per jump.
+  const jumpWindow = useRef<typeof jump>(null);
+  const shownFrom = jump
+    ? (follow.windows[jump.console]?.newlinesBefore ?? follow.starts[jump.console]?.newlinesBefore ?? 0)
+    : 0;
+  const windowed = jump !== null && follow.windows[jump.console] !== undefined;
   useEffect(() => {
     if (!jump || !jumpReady) return;
     tiles.current.get(jump.console)?.scrollIntoView({ block: "nearest" });
+    if ((windowed || jump.line <= shownFrom) && jumpWindow.current !== jump) {
+      jumpWindow.current = jump;
+      void windows.open(jump.console, { line: jump.line }).then((start) => start ?? setJump(null));
+      return;
+    }
     // xterm parses what it was given a little later: poll until the line is drawn.
     const t = setInterval(() => {
       if (handles.current.get(jump.console)?.goToLine(jump.line)) {
@@ -123,7 +133,7 @@ export function RunConsoles({
       }
     }, 100);
     return () => clearInterval(t);
-  }, [jump, jumpBytes, jumpReady, layout]);
+  }, [jump, jumpBytes, jumpReady, layout, shownFrom, windowed, windows]);
 
   const linkSelected = () => {
     const line = handles.current.get(active)?.selectedLine();
@@ -144,6 +154,27 @@ export function RunConsoles({
       <>
         {c && <FirstFailure runId={runId} info={c} onJump={(line) => jumpTo(name, line)} />}
         {c && <NoOutput info={c} live={live} />}
+        <ConsoleRuler
+          name={name}
+          length={follow.bytes[name] ?? c?.length ?? 0}
+          start={follow.starts[name]}
+          window={follow.windows[name]}
+          error={windows.errors[name]}
+          open={(at) => {
+            setFollowOn(false);
+            // A window is shown from its first line, which the jump scrolls to once xterm drew it.
+            void windows.open(name, at).then((start) => {
+              if (!start) return;
+              const first = { console: name, line: start.newlinesBefore + 1 };
+              jumpWindow.current = first;
+              setJump(first);
+            });
+          }}
+          tail={() => {
+            showWindow(name, null);
+            setFollowOn(true);
+          }}
+        />
         <AttachedTerminal
           name={name}
           attach={register}

@@ -51,7 +51,7 @@ export function RunView({ id }: { id: string }) {
     refetchInterval: (q) => (q.state.data?.status === "running" || q.state.data?.status === "queued" ? 3000 : false),
   });
   const startedAt = runQuery.data?.startedAt ? Date.parse(runQuery.data.startedAt) : null;
-  const { attach, setTimestamps, state } = useRunFollow(
+  const { attach, setTimestamps, showWindow, state } = useRunFollow(
     id,
     startedAt,
     () => void queryClient.invalidateQueries({ queryKey: trpc.runs.get.queryKey({ id }) }),
@@ -232,6 +232,7 @@ export function RunView({ id }: { id: string }) {
         follow={state}
         attach={attach}
         setTimestamps={setTimestamps}
+        showWindow={showWindow}
         interactive={
           held || ops.typable.length > 0
             ? {

@@ -27,15 +27,36 @@ const RETRY_MS = [1000, 2000, 4000, 8000, 10_000];
 /** Past this, a page stops keeping its own copy of the bytes (so timestamps cannot be toggled). */
 const KEEP_MAX_BYTES = 64 << 20;
 
+/** A console longer than this opens at its tail; the rest is read a window at a time (see showWindow). */
+export const TAIL_BYTES = 256 << 10;
+
 interface ConsoleBuffer {
   chunks: { offset: number; data: Uint8Array }[];
   marks: [number, number][];
+  /** the console offset after the last byte received */
   bytes: number;
+  /** where the bytes received start (0 unless the console was opened at its tail), and its newlines before */
+  start: ConsoleStart;
+}
+
+export interface ConsoleStart {
+  offset: number;
+  newlinesBefore: number;
+}
+
+/** A stored part of a console shown instead of its live tail. */
+export interface ConsoleWindow extends ConsoleStart {
+  data: Uint8Array;
+  marks: [number, number][];
 }
 
 export interface FollowState {
-  /** console name → bytes received */
+  /** console name → the console offset after the last byte received */
   bytes: Record<string, number>;
+  /** consoles opened at their tail: where their received bytes start */
+  starts: Record<string, ConsoleStart>;
+  /** consoles showing a stored window instead of their tail: where it starts and ends */
+  windows: Record<string, { offset: number; end: number; newlinesBefore: number }>;
   status: string | null;
   connection: "connecting" | "pending" | "idle" | "error";
   /** false once the page stopped keeping bytes (very large consoles) */
@@ -57,6 +78,9 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   const kept = useRef(0);
   const [replayable, setReplayable] = useState(true);
   const [bytes, setBytes] = useState<Record<string, number>>({});
+  const [starts, setStarts] = useState<FollowState["starts"]>({});
+  const windows = useRef(new Map<string, ConsoleWindow>());
+  const [windowState, setWindowState] = useState<FollowState["windows"]>({});
   const [status, setStatus] = useState<string | null>(null);
   const [buffering, setBuffering] = useState<FollowState["buffering"]>(null);
   const originRef = useRef(origin);
@@ -69,22 +93,47 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   const resubscribe = useRef<(delayMs: number) => void>(() => undefined);
   useEffect(() => () => clearTimeout(retry.current.timer ?? undefined), []);
 
-  const render = useCallback((name: string, offset: number, data: Uint8Array, stamp: StampState): Uint8Array => {
-    if (!timestamps.current) return data;
-    const buf = buffers.current.get(name);
-    const first = buf?.marks[0]?.[1] ?? Date.now();
-    return stampLines(data, offset, buf?.marks ?? [], originRef.current ?? first, stamp);
-  }, []);
+  const render = useCallback(
+    (offset: number, data: Uint8Array, marks: [number, number][], stamp: StampState): Uint8Array => {
+      if (!timestamps.current) return data;
+      return stampLines(data, offset, marks, originRef.current ?? marks[0]?.[1] ?? Date.now(), stamp);
+    },
+    [],
+  );
 
+  /** Draws a console again from what the page has: its window if one is shown, else the bytes received. */
   const replay = useCallback(
     (name: string) => {
       const t = terminals.current.get(name);
       if (!t) return;
-      t.handle.reset();
       t.stamp = { atLineStart: true };
-      for (const c of buffers.current.get(name)?.chunks ?? []) t.handle.write(render(name, c.offset, c.data, t.stamp));
+      const w = windows.current.get(name);
+      if (w) {
+        t.handle.reset(w.newlinesBefore);
+        t.handle.write(render(w.offset, w.data, w.marks, t.stamp));
+        return;
+      }
+      const buf = buffers.current.get(name);
+      t.handle.reset(buf?.start.newlinesBefore ?? 0);
+      for (const c of buf?.chunks ?? []) t.handle.write(render(c.offset, c.data, buf?.marks ?? [], t.stamp));
     },
     [render],
+  );
+
+  /** Shows a stored part of a console in place of its tail (null: back to the tail, which kept arriving meanwhile). */
+  const showWindow = useCallback(
+    (name: string, w: ConsoleWindow | null) => {
+      if (w) windows.current.set(name, w);
+      else windows.current.delete(name);
+      setWindowState((all) => {
+        const { [name]: _, ...rest } = all;
+        return w
+          ? { ...rest, [name]: { offset: w.offset, end: w.offset + w.data.length, newlinesBefore: w.newlinesBefore } }
+          : rest;
+      });
+      replay(name);
+    },
+    [replay],
   );
 
   const attach = useCallback(
@@ -110,7 +159,7 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
 
   // The callbacks go to the hook itself, so they are plainly event handlers, never called in render.
   const sub = useSubscription({
-    ...trpc.runs.follow.subscriptionOptions({ id: runId, lastEventId: resumeFrom }),
+    ...trpc.runs.follow.subscriptionOptions({ id: runId, lastEventId: resumeFrom, tailBytes: TAIL_BYTES }),
     // The page's own facts (status, first failures) load first: a stream replaying hundreds of
     // megabytes would otherwise queue them behind itself on a busy server.
     enabled,
@@ -131,9 +180,19 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
         setBuffering(data.spooledBytes === null ? null : { host: data.host, spooledBytes: data.spooledBytes });
         return;
       }
+      if (data.type === "start") {
+        // A large console opens at its tail: the page has none of it yet, so nothing is dropped.
+        const start = { offset: data.offset, newlinesBefore: data.newlinesBefore };
+        const had = buffers.current.get(data.console);
+        if (had && had.bytes > 0) return;
+        buffers.current.set(data.console, { chunks: [], marks: [], bytes: data.offset, start });
+        setStarts((all) => ({ ...all, [data.console]: start }));
+        replay(data.console);
+        return;
+      }
       let buf = buffers.current.get(data.console);
       if (!buf) {
-        buf = { chunks: [], marks: [], bytes: 0 };
+        buf = { chunks: [], marks: [], bytes: 0, start: { offset: 0, newlinesBefore: 0 } };
         buffers.current.set(data.console, buf);
       }
       const whole = fromBase64(data.data);
@@ -159,8 +218,8 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
       } else if (replayable) {
         setReplayable(false);
       }
-      const t = terminals.current.get(data.console);
-      if (t) t.handle.write(render(data.console, offset, chunk, t.stamp));
+      const t = windows.current.has(data.console) ? undefined : terminals.current.get(data.console);
+      if (t) t.handle.write(render(offset, chunk, buf.marks, t.stamp));
       setBytes((b) => ({ ...b, [data.console]: buf.bytes }));
     },
   });
@@ -181,6 +240,15 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   return {
     attach,
     setTimestamps,
-    state: { bytes, status, connection: sub.status, replayable, buffering } satisfies FollowState,
+    showWindow,
+    state: {
+      bytes,
+      starts,
+      windows: windowState,
+      status,
+      connection: sub.status,
+      replayable,
+      buffering,
+    } satisfies FollowState,
   };
 }
