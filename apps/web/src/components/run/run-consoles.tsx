@@ -10,6 +10,7 @@ import { cn } from "~/lib/utils";
 import { ConsoleSearch } from "./console-search";
 import { ConsoleVerdict, FirstFailure, lineHref, NoOutput, type ConsoleInfo } from "./console-facts";
 import { ConsoleRuler, formatBytes, useConsoleWindows } from "./console-ruler";
+import { useConsoleJump, type Jump } from "./use-console-jump";
 import type { ConsoleWindow, FollowState } from "./use-run-follow";
 
 export interface RunConsolesProps {
@@ -62,7 +63,7 @@ export function RunConsoles({
   const firstMarker = (name: string | null) => (name ? info.get(name)?.markers[0]?.line : undefined);
   const [active, setActive] = useState(() => (linked && names.includes(linked) ? linked : (firstFailing ?? "harness")));
   // Where to scroll once the bytes are there: a permalink's line, else a failed run's first failure.
-  const [jump, setJump] = useState<{ console: string; line: number } | null>(() =>
+  const [jump, setJump] = useState<Jump | null>(() =>
     linked && names.includes(linked) && Number.isInteger(linkedLine) && linkedLine > 0
       ? { console: linked, line: linkedLine }
       : firstFailing && firstMarker(firstFailing)
@@ -107,33 +108,7 @@ export function RunConsoles({
     setJump({ console, line });
   };
 
-  // Tried on every arrival of bytes until the line has been drawn. A stored console is first
-  // replayed whole: a jump made while it still grows would be carried to the bottom again.
-  const jumpBytes = jump ? (follow.bytes[jump.console] ?? 0) : 0;
-  const jumpReady = jump !== null && (live || jumpBytes >= (info.get(jump.console)?.length ?? 0));
-  // A line before the part of a large console on screen is read from storage first, once per jump.
-  const jumpWindow = useRef<typeof jump>(null);
-  const shownFrom = jump
-    ? (follow.windows[jump.console]?.newlinesBefore ?? follow.starts[jump.console]?.newlinesBefore ?? 0)
-    : 0;
-  const windowed = jump !== null && follow.windows[jump.console] !== undefined;
-  useEffect(() => {
-    if (!jump || !jumpReady) return;
-    tiles.current.get(jump.console)?.scrollIntoView({ block: "nearest" });
-    if ((windowed || jump.line <= shownFrom) && jumpWindow.current !== jump) {
-      jumpWindow.current = jump;
-      void windows.open(jump.console, { line: jump.line }).then((start) => start ?? setJump(null));
-      return;
-    }
-    // xterm parses what it was given a little later: poll until the line is drawn.
-    const t = setInterval(() => {
-      if (handles.current.get(jump.console)?.goToLine(jump.line)) {
-        clearInterval(t);
-        setJump(null);
-      }
-    }, 100);
-    return () => clearInterval(t);
-  }, [jump, jumpBytes, jumpReady, layout, shownFrom, windowed, windows]);
+  const openWindow = useConsoleJump({ jump, setJump, info, follow, live, layout, handles, tiles, windows });
 
   const linkSelected = () => {
     const line = handles.current.get(active)?.selectedLine();
@@ -162,13 +137,7 @@ export function RunConsoles({
           error={windows.errors[name]}
           open={(at) => {
             setFollowOn(false);
-            // A window is shown from its first line, which the jump scrolls to once xterm drew it.
-            void windows.open(name, at).then((start) => {
-              if (!start) return;
-              const first = { console: name, line: start.newlinesBefore + 1 };
-              jumpWindow.current = first;
-              setJump(first);
-            });
+            openWindow(name, at);
           }}
           tail={() => {
             showWindow(name, null);
