@@ -36,6 +36,15 @@ export async function queryRows(text: string, values: unknown[]): Promise<unknow
   return result.rows;
 }
 
+/**
+ * A statement straight through the pg driver, answering how many rows it touched: for the hot
+ * writes of large values (console chunks), which Prisma's raw path encodes ~10x slower.
+ */
+export async function executeStatement(text: string, values: unknown[]): Promise<number> {
+  const result = await sharedPool().query({ text, values });
+  return result.rowCount ?? 0;
+}
+
 export async function disconnectDb(): Promise<void> {
   const c = client;
   const p = pool;
