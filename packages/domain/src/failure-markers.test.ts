@@ -42,6 +42,29 @@ describe("failure markers", () => {
     expect(s.lines).toBe(4);
   });
 
+  it("finds the same markers whole, byte by byte and split anywhere in two", () => {
+    const stream = Buffer.from(
+      "boot\n\x1b[1;31m[FAILED]\x1b[0m a.service\r\nx\n\nFAIL: b\n" +
+        "y".repeat(5000) +
+        " FAIL: c\nTraceback (most recent call last):",
+    );
+    const scan = (parts: Buffer[]) => {
+      const s = new MarkerScanner();
+      const found = parts.flatMap((p) => s.push(p));
+      return { found: [...found, ...s.finish()], lines: s.lines, newlines: s.newlines };
+    };
+    const whole = scan([stream]);
+    expect(whole.found.map((m) => [m.line, m.kind])).toEqual([
+      [2, "failed-unit"],
+      [5, "fail"],
+      [7, "traceback"],
+    ]);
+    expect([whole.lines, whole.newlines]).toEqual([7, 6]);
+    expect(scan([...stream].map((b) => Buffer.from([b])))).toEqual(whole);
+    for (let cut = 1; cut < stream.length; cut += 7)
+      expect(scan([stream.subarray(0, cut), stream.subarray(cut)])).toEqual(whole);
+  });
+
   it("keeps counting lines after its limit and reads only the start of an endless line", () => {
     const s = new MarkerScanner([], 2);
     const found = s.push(Buffer.from("FAIL: a\nFAIL: b\nFAIL: c\n"));
