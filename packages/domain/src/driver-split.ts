@@ -24,6 +24,8 @@ const MACHINE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const DRV_NAME = /^[A-Za-z0-9+._?=-]{1,211}$/;
 const SEPARATOR = Buffer.from(" # ");
 const RESET = Buffer.from("\x1b[0m");
+/** how the driver announces a machine: `<machine>: starting vm` */
+const STARTING = ": starting vm";
 
 export interface VmLine {
   console: string;
@@ -98,6 +100,8 @@ export type DriverLine = { kind: "serial"; machine: string; data: Buffer } | { k
 export function parseDriverLine(line: Buffer): DriverLine | null {
   const hasNl = line[line.length - 1] === NL;
   const body = hasNl ? line.subarray(0, -1) : line;
+  // Most lines a lane prints are neither: two scans in native code decide it, not a parse per line.
+  if (body.indexOf(SEPARATOR) < 0 && body.indexOf(STARTING, 0, "latin1") < 0) return null;
   let at = lineClear(body, 0);
   const cleared = at > 0;
   at += drvPrefix(body, at);
@@ -105,7 +109,7 @@ export function parseDriverLine(line: Buffer): DriverLine | null {
   const dimmed = opensStyle(body.subarray(at, at + sgr));
   at += sgr;
   const sep = body.indexOf(SEPARATOR, at);
-  const colon = body.indexOf(": starting vm", at, "latin1");
+  const colon = body.indexOf(STARTING, at, "latin1");
   if (sep > at && (colon < 0 || sep < colon)) {
     const machine = body.toString("latin1", at, sep);
     if (!MACHINE.test(machine)) return null;
@@ -119,7 +123,7 @@ export function parseDriverLine(line: Buffer): DriverLine | null {
     return { kind: "serial", machine, data: hasNl ? Buffer.concat([data, Buffer.from("\n")]) : Buffer.from(data) };
   }
   if (colon > at) {
-    const rest = body.toString("latin1", colon + ": starting vm".length).replace(/\x1b\[[0-9;]*m/g, "");
+    const rest = body.toString("latin1", colon + STARTING.length).replace(/\x1b\[[0-9;]*m/g, "");
     const machine = body.toString("latin1", at, colon);
     if (rest.trim() === "" && MACHINE.test(machine)) return { kind: "announce", machine };
   }
@@ -148,6 +152,15 @@ export class DriverSplitter {
   push(chunk: Buffer): SplitResult {
     const out: SplitResult = { lines: [], announced: [] };
     let buf = this.partial.length ? Buffer.concat([this.partial, chunk]) : chunk;
+    // A stretch holding neither the separator nor an announcement has no driver line (see
+    // parseDriverLine): skip to its last line instead of looking at every one.
+    if (buf.indexOf(SEPARATOR) < 0 && buf.indexOf(STARTING, 0, "latin1") < 0) {
+      const last = buf.lastIndexOf(NL);
+      if (last >= 0) {
+        this.discarding = false;
+        buf = buf.subarray(last + 1);
+      }
+    }
     for (;;) {
       const nl = buf.indexOf(NL);
       if (nl < 0) break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MarkerScanner, markerOf, plainLine } from "./failure-markers";
+import { MarkerScanner, markerOf, plainLine, type ConsoleMarker } from "./failure-markers";
 
 describe("failure markers", () => {
   it("knows a kernel panic, a failed unit, a traceback, a test-driver error and FAIL:", () => {
@@ -63,6 +63,31 @@ describe("failure markers", () => {
     expect(scan([...stream].map((b) => Buffer.from([b])))).toEqual(whole);
     for (let cut = 1; cut < stream.length; cut += 7)
       expect(scan([stream.subarray(0, cut), stream.subarray(cut)])).toEqual(whole);
+  });
+
+  it("finds markers among thousands of plain lines whatever the chunking, CRLF or not", () => {
+    const kernel = (i: number, eol: string) => `[ ${i}.000000] node01 kernel line ${i}${eol}`;
+    for (const eol of ["\n", "\r\n"]) {
+      const lines = Array.from({ length: 3000 }, (_, i) => kernel(i, eol));
+      lines[1200] = `[FAILED] Failed to start a.service${eol}`;
+      lines[2100] = `catalog marker here${eol}`;
+      lines[2999] = "Kernel panic - not syncing: end";
+      const stream = Buffer.from(lines.join(""));
+      const scan = (size: number) => {
+        const s = new MarkerScanner(["catalog marker"]);
+        const found: ConsoleMarker[] = [];
+        for (let at = 0; at < stream.length; at += size) found.push(...s.push(stream.subarray(at, at + size)));
+        found.push(...s.finish());
+        return { found, lines: s.lines };
+      };
+      const byLine = scan(1);
+      expect(byLine.found.map((m) => [m.line, m.kind, m.offset])).toEqual([
+        [1201, "failed-unit", stream.indexOf("[FAILED]")],
+        [2101, "catalog", stream.indexOf("catalog marker")],
+        [3000, "kernel-panic", stream.indexOf("Kernel panic")],
+      ]);
+      for (const size of [1000, 4096, 65_536, stream.length]) expect(scan(size), `${eol} ${size}`).toEqual(byLine);
+    }
   });
 
   it("keeps counting lines after its limit and reads only the start of an endless line", () => {
