@@ -159,4 +159,29 @@ describe("proofboard runs filters", () => {
     );
     expect(help.out).toMatch(/--status S\s+failed \(failed, timed_out, lost, error\)/);
   });
+
+  it("a queued automatic retry says who started it once, and when it starts as its reason", async () => {
+    const repo = await db().repository.findFirstOrThrow({ where: { name: "clifilters" } });
+    const r = await insertRun({
+      repositoryId: repo.id,
+      sha: "b".repeat(40),
+      lane: "alpha",
+      status: "queued",
+      queuedAt: new Date(Date.UTC(2026, 10, 2, 0, 9)),
+    });
+    await db().run.update({
+      where: { id: r.id },
+      data: {
+        trigger: "retry",
+        triggerDetail: "2 of 3",
+        requestedBy: "automatic retry",
+        reason: "automatic retry 2 of 3 after an infrastructure fault; starts in 30 s",
+      },
+    });
+    const out = (await cli(["runs", "--status", "queued", "--limit", "1"])).out;
+    expect(out).toMatch(
+      new RegExp(`^${r.id}\\s.*\\s+automatic retry 2 of 3 after an infrastructure fault\\s+starts in 30 s$`, "m"),
+    );
+    expect(out.match(/automatic retry/g)).toHaveLength(1);
+  });
 });

@@ -17,7 +17,11 @@ const hostCell = (r: ListedRun) => r.hostName ?? `(${r.hostClass})`;
 
 /** Why it did not pass, on one line and cut short (the table escapes what is invisible): proofboard run ID has all of it. */
 function reasonCell(r: ListedRun): string {
-  const text = r.status === "passed" ? "" : [r.failureKind, r.reason].filter(Boolean).join(": ");
+  if (r.status === "passed") return "";
+  // A queued retry's reason begins with who started it ("automatic retry 2 of 3 …; starts in 30 s"),
+  // already in STARTED BY: only the rest is said again.
+  const reason = r.reason?.startsWith(r.origin) ? r.reason.slice(r.origin.length).replace(/^[;:,]\s*/, "") : r.reason;
+  const text = [r.failureKind, reason].filter(Boolean).join(": ");
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > 60 ? `${line.slice(0, 59)}…` : line;
 }
