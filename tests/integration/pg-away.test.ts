@@ -150,7 +150,15 @@ describe("PostgreSQL away mid-run", () => {
         expect(stored.data.equals(EXPECTED)).toBe(true);
 
         // Once everything was stored the notice was withdrawn, before the final status; the spool file is gone.
-        const after = (await liveEvents(run.id)).map((e) => e.event);
+        // The verdict is published to watchers just after it is stored, so wait for it on the stream.
+        const after = await waitFor(
+          "the final status on the live stream",
+          async () => {
+            const events = (await liveEvents(run.id)).map((e) => e.event);
+            return events.some((e) => e.type === "status" && e.status === "passed") ? events : null;
+          },
+          10_000,
+        );
         const drained = after.findIndex((e) => e.type === "buffering" && e.spooledBytes === null);
         const final = after.findIndex((e) => e.type === "status" && e.status === "passed");
         expect(drained).toBeGreaterThan(-1);
