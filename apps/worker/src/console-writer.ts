@@ -35,9 +35,9 @@ export interface ConsoleWriterOptions {
 
 /**
  * Collects a console's bytes and stores them as ordered chunks: published on the live stream at
- * once, and stored in Postgres one after another. Reads from the process are never paused (QEMU
- * drops what it cannot hand over), so bytes wait while a write is in flight: in memory, or in the
- * run's spool file while PostgreSQL is unreachable (see RunStorage). Failure markers are found as
+ * once, and stored in Postgres one after another. Bytes wait while a write is in flight: in memory,
+ * or in the run's spool file past that or while PostgreSQL is unreachable; sources that can wait
+ * (pipes, files) are paused when the backlog grows, VM sockets never are (see RunStorage). Failure markers are found as
  * the bytes pass and stored beside them. Lane secrets are masked first, so the live stream, the
  * stored chunks, markers and offsets all see the masked bytes (offsets count masked bytes); bytes
  * that may begin a secret wait for the next read or the close.

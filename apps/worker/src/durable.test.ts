@@ -74,10 +74,51 @@ describe("RunStorage", () => {
     await new Promise((r) => setTimeout(r, 20));
     s.keep(Buffer.alloc(8));
     expect(() => s.keep(Buffer.alloc(1))).toThrow(SpoolFull);
+    expect(() => s.keep(Buffer.alloc(1))).toThrow(/while PostgreSQL was unreachable/);
     expect(await s.whenFull).toBeInstanceOf(SpoolFull);
     stop.abort();
     expect(await write).toBeInstanceOf(StorageGaveUp);
     await s.close();
+  });
+
+  it("asks paused sources to wait while storage is behind, and to go on once it caught up", async () => {
+    const { s } = storage(new SpoolBudget(64 << 20));
+    const kept = Array.from({ length: 8 }, () => s.keep(Buffer.alloc(1 << 20)));
+    expect(s.saturated).toBe(true);
+    let relieved = false;
+    const relief = s.whenRelieved().then(() => (relieved = true));
+    for (const k of kept.slice(0, 5)) k.release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect({ relieved, saturated: s.saturated }).toEqual({ relieved: false, saturated: true });
+    kept[5]!.release();
+    await relief;
+    expect(s.saturated).toBe(false);
+    for (const k of kept.slice(6)) k.release();
+    await s.close();
+  });
+
+  it("lets the lane run on the spool while PostgreSQL is away, until most of the worker's spool is used", async () => {
+    const { s } = storage(new SpoolBudget(16 << 20));
+    const write = s.write("verdict", () => Promise.reject(refused())).catch(() => undefined);
+    const stop = new AbortController();
+    s.stopWhen(stop.signal);
+    await new Promise((r) => setTimeout(r, 20));
+    const kept = Array.from({ length: 11 }, () => s.keep(Buffer.alloc(1 << 20)));
+    expect({ spooled: s.spooledBytes, saturated: s.saturated }).toEqual({ spooled: 11 << 20, saturated: false });
+    kept.push(s.keep(Buffer.alloc(1 << 20)));
+    expect(s.saturated).toBe(true);
+    // The worker stops: nothing may keep waiting for storage that will not come.
+    const relief = s.whenRelieved();
+    stop.abort();
+    await relief;
+    await write;
+    await s.close();
+  });
+
+  it("names the cause when the spool fills while PostgreSQL answers", () => {
+    const { s } = storage(new SpoolBudget(9 << 20));
+    s.keep(Buffer.alloc(8 << 20));
+    expect(() => s.keep(Buffer.alloc(10 << 20))).toThrow(/printed faster than PostgreSQL stored/);
   });
 
   it("gives a waiting write up when the worker stops", async () => {

@@ -12,6 +12,18 @@ const MEMORY_BYTES = 8 << 20;
 const BACKOFF_MS = [200, 500, 1000, 2000, 3000, 5000];
 /** How often the run page hears how much is spooled. */
 const NOTICE_EVERY_MS = 2000;
+/**
+ * Backlog (kept, not yet stored) at which the run's pausable sources (the lane's pipes, serial log
+ * files) stop being read while PostgreSQL answers, and at which reading starts again: a lane that
+ * prints faster than its bytes are stored waits on its pipe instead of filling the spool.
+ */
+const PAUSE_AT_BYTES = MEMORY_BYTES;
+const RESUME_AT_BYTES = 2 << 20;
+/** Shares of the worker's spool budget at which they pause even while PostgreSQL is away, and resume. */
+const PAUSE_AT_SPOOL = 0.75;
+const RESUME_AT_SPOOL = 0.5;
+/** How often a paused run looks again (the budget is shared: other runs free it too). */
+const PRESSURE_CHECK_MS = 100;
 
 let budget: SpoolBudget | undefined;
 
@@ -53,6 +65,7 @@ export class StorageGaveUp extends Error {}
  */
 export class RunStorage {
   private readonly spool: Spool;
+  private readonly budget: SpoolBudget;
   readonly host: string;
   private readonly log: (line: string) => void;
   private inMemory = 0;
@@ -66,13 +79,17 @@ export class RunStorage {
   private full: (err: SpoolFull) => void = () => undefined;
   /** Settles when bytes could not be kept (the worker's spool is full): the lane may as well stop, its run fails. */
   readonly whenFull = new Promise<SpoolFull>((resolve) => (this.full = resolve));
+  private saturatedNow = false;
+  private pressureTimer: NodeJS.Timeout | null = null;
+  private readonly reliefs: (() => void)[] = [];
 
   constructor(private readonly o: RunStorageOptions) {
     const e = env();
     this.host = o.host ?? e.PROOFBOARD_HOST_NAME;
     const dir =
       o.spoolDir ?? path.join(e.PROOFBOARD_DATA_DIR, "worker", this.host.replace(/[^A-Za-z0-9._-]/g, "_"), "spool");
-    this.spool = new Spool(path.join(dir, `${o.runId}-${o.fence}.spool`), o.budget ?? workerSpoolBudget());
+    this.budget = o.budget ?? workerSpoolBudget();
+    this.spool = new Spool(path.join(dir, `${o.runId}-${o.fence}.spool`), this.budget);
     this.log = o.log ?? ((line) => console.log(`[worker] ${line}`));
   }
 
@@ -85,16 +102,36 @@ export class RunStorage {
     return this.onDisk;
   }
 
+  /** Sources that can wait (a pipe, a file) should not be read now: storage is behind. */
+  get saturated(): boolean {
+    return this.saturatedNow;
+  }
+
+  /** Settles once storage has caught up enough to read paused sources again (at once when it has), or `unless` fires. */
+  whenRelieved(unless?: AbortSignal): Promise<void> {
+    if (!this.saturatedNow || unless?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        unless?.removeEventListener("abort", done);
+        resolve();
+      };
+      this.reliefs.push(done);
+      unless?.addEventListener("abort", done, { once: true });
+    });
+  }
+
   /** Keeps bytes until they are stored; throws SpoolFull when the worker's spool budget is used up. */
   keep(data: Buffer): Kept {
     let released = false;
     if (this.unreachableSince === null && this.inMemory + data.length <= MEMORY_BYTES) {
       this.inMemory += data.length;
+      this.checkPressure();
       return {
         read: () => Promise.resolve(data),
         release: () => {
           if (!released) this.inMemory -= data.length;
           released = true;
+          this.checkPressure();
         },
       };
     }
@@ -102,10 +139,19 @@ export class RunStorage {
     try {
       piece = this.spool.append(data);
     } catch (err) {
-      if (err instanceof SpoolFull) this.full(err);
-      throw err;
+      if (!(err instanceof SpoolFull)) throw err;
+      const full = new SpoolFull(
+        `the worker's spool is full (${formatBytes(this.budget.limit)}, PROOFBOARD_SPOOL_BYTES) ${
+          this.unreachableSince !== null
+            ? "while PostgreSQL was unreachable"
+            : "because the VMs printed faster than PostgreSQL stored their consoles"
+        }; the console's later bytes could not be kept`,
+      );
+      this.full(full);
+      throw full;
     }
     this.onDisk += data.length;
+    this.checkPressure();
     return {
       read: () => this.spool.read(piece),
       release: () => {
@@ -114,6 +160,7 @@ export class RunStorage {
         this.onDisk -= piece.length;
         this.spool.release(piece);
         if (this.spool.pieces === 0) this.notice();
+        this.checkPressure();
       },
     };
   }
@@ -144,15 +191,45 @@ export class RunStorage {
     const stop = () => {
       this.stopped.abort();
       for (const wake of this.sleepers) wake();
+      this.relieve();
     };
     if (signal.aborted) stop();
     else signal.addEventListener("abort", stop, { once: true });
+  }
+
+  /**
+   * Pauses past PAUSE_AT_BYTES of backlog while PostgreSQL answers, or past PAUSE_AT_SPOOL of the
+   * worker's spool in any case; resumes once both are low again (the backlog only while PostgreSQL
+   * answers: during an outage the lane keeps running on the spool, as long as there is room).
+   */
+  private checkPressure(): void {
+    if (this.stopped.signal.aborted) return;
+    const backlog = this.inMemory + this.onDisk;
+    const spool = this.budget.bytes / this.budget.limit;
+    const reachable = this.unreachableSince === null;
+    if (!this.saturatedNow) {
+      if (spool < PAUSE_AT_SPOOL && !(reachable && backlog >= PAUSE_AT_BYTES)) return;
+      this.saturatedNow = true;
+      this.pressureTimer = setInterval(() => this.checkPressure(), PRESSURE_CHECK_MS);
+      this.pressureTimer.unref();
+      return;
+    }
+    if (spool >= RESUME_AT_SPOOL || (reachable && backlog > RESUME_AT_BYTES)) return;
+    this.relieve();
+  }
+
+  private relieve(): void {
+    this.saturatedNow = false;
+    if (this.pressureTimer) clearInterval(this.pressureTimer);
+    this.pressureTimer = null;
+    for (const wake of this.reliefs.splice(0)) wake();
   }
 
   /** The attempt is over: its spool file goes (the run's final status ends the run page's notice). */
   async close(): Promise<void> {
     if (this.noticeTimer) clearInterval(this.noticeTimer);
     this.noticeTimer = null;
+    this.relieve();
     await this.spool.remove();
   }
 
@@ -163,6 +240,7 @@ export class RunStorage {
       `run ${this.o.runId}: PostgreSQL unreachable (${why}); the lane keeps running and its writes wait in ${this.spool.file}`,
     );
     this.notice();
+    this.checkPressure();
   }
 
   private answered(): void {
@@ -174,6 +252,7 @@ export class RunStorage {
     );
     for (const wake of this.sleepers) wake();
     this.notice();
+    this.checkPressure();
   }
 
   /** Tells the run page what waits on this host, now and every few seconds while it lasts; once more when all is stored. */

@@ -222,8 +222,16 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
         endHold: () => endHoldNow(),
         wrap: owner.wrap,
       });
+    // Pipes and files wait while storage is behind (VM serial sockets cannot: QEMU would drop bytes).
+    const relieved = () => consoles.storage.whenRelieved(abort.signal);
     const logs = lane?.serialLogs
-      ? tailSerialLogs(worktree, lane.serialLogs, (name, d) => consoles.writer(name, "file").write(d))
+      ? tailSerialLogs(
+          worktree,
+          lane.serialLogs,
+          (name, d) => consoles.writer(name, "file").write(d),
+          undefined,
+          relieved,
+        )
       : null;
     const result = await runLaneProcess({
       argv: claim.run.argv,
@@ -231,6 +239,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       env,
       timeoutMs: claim.run.timeoutSeconds * 1000,
       onOutput: (d, stream) => consoles.harness(d, stream),
+      backpressure: consoles.storage,
       signal: abort.signal,
       wrap: owner.wrap,
     });

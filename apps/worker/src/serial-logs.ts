@@ -120,6 +120,8 @@ export function tailSerialLogs(
   glob: string,
   write: (console: string, data: Buffer) => void,
   readDir: ReadDir = readDirOf,
+  /** settles when the next read may be made (files wait on disk while storage catches up) */
+  ready: () => Promise<void> = () => Promise.resolve(),
 ): SerialLogTail {
   const positions = new Map<string, Position>();
   for (const file of matchGlob(root, glob, readDir)) {
@@ -143,6 +145,7 @@ export function tailSerialLogs(
     const fh = await open(file, "r");
     try {
       while (offset < st.size) {
+        await ready();
         const buf = Buffer.alloc(Math.min(READ_MAX, st.size - offset));
         const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
         if (bytesRead === 0) break;

@@ -91,3 +91,60 @@ describe.each([
     }
   });
 });
+
+describe("runLaneProcess backpressure", () => {
+  /** prints 32 MiB as fast as the pipe takes it, then leaves a file saying its writes all went through */
+  const printer = (doneFile: string) => [
+    "node",
+    "-e",
+    `const b = Buffer.alloc(1 << 20, 120); let n = 0;
+     const next = () => (n++ < 32 ? process.stdout.write(b, next) : require("fs").writeFileSync(${JSON.stringify(doneFile)}, "done"));
+     next();`,
+  ];
+
+  it("leaves the pipes unread while the output is saturated, so the lane waits on its writes; nothing is lost", async () => {
+    const dir = await temp();
+    const doneFile = path.join(dir, "done");
+    let saturated = true;
+    let relieve = () => undefined as void;
+    const relieved = new Promise<void>((r) => (relieve = r));
+    let got = 0;
+    const run = runLaneProcess({
+      argv: printer(doneFile),
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      timeoutMs: 60_000,
+      onOutput: (d) => (got += d.length),
+      backpressure: {
+        get saturated() {
+          return saturated;
+        },
+        whenRelieved: () => relieved,
+      },
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(existsSync(doneFile)).toBe(false);
+    expect(got).toBeLessThan(4 << 20);
+    saturated = false;
+    relieve();
+    expect((await run).exitCode).toBe(0);
+    expect(got).toBe(32 << 20);
+    expect(existsSync(doneFile)).toBe(true);
+  });
+
+  it("reads what is left once the lane times out, so a paused pipe never holds its end", async () => {
+    const dir = await temp();
+    let got = 0;
+    const result = await runLaneProcess({
+      argv: printer(path.join(dir, "done")),
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      timeoutMs: 1000,
+      graceMs: 500,
+      onOutput: (d) => (got += d.length),
+      backpressure: { saturated: true, whenRelieved: () => new Promise(() => undefined) },
+    });
+    expect(result.timedOut).toBe(true);
+    expect(got).toBeGreaterThan(0);
+  });
+});

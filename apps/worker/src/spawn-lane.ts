@@ -11,12 +11,20 @@ export interface LaneProcessResult {
   spawnError: Error | null;
 }
 
+/** Where the output goes, when it cannot keep up: the pipes are not read until it has caught up. */
+export interface Backpressure {
+  readonly saturated: boolean;
+  whenRelieved(): Promise<void>;
+}
+
 export interface LaneProcessOptions {
   argv: string[];
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
   onOutput: (data: Buffer, stream: "stdout" | "stderr") => void;
+  /** while saturated, the process's pipes are left unread, so a lane printing faster than storage waits on its writes */
+  backpressure?: Backpressure;
   signal?: AbortSignal;
   /** time between SIGTERM and SIGKILL of the process group */
   graceMs?: number;
@@ -88,7 +96,12 @@ export async function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcess
         // the group is already gone
       }
     };
+    let stopping = false;
     const stop = () => {
+      // What is left in the pipes is read at once: a paused pipe must not keep the group's end waiting.
+      stopping = true;
+      child.stdout.resume();
+      child.stderr.resume();
       killGroup("SIGTERM");
       killTimer ??= setTimeout(() => killGroup("SIGKILL"), o.graceMs ?? 5000);
     };
@@ -102,8 +115,17 @@ export async function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcess
     };
     o.signal?.addEventListener("abort", onAbort, { once: true });
 
-    child.stdout.on("data", (d: Buffer) => o.onOutput(d, "stdout"));
-    child.stderr.on("data", (d: Buffer) => o.onOutput(d, "stderr"));
+    for (const [name, stream] of [
+      ["stdout", child.stdout],
+      ["stderr", child.stderr],
+    ] as const) {
+      stream.on("data", (d: Buffer) => {
+        o.onOutput(d, name);
+        if (!o.backpressure?.saturated || stopping || stream.isPaused()) return;
+        stream.pause();
+        void o.backpressure.whenRelieved().then(() => stream.resume());
+      });
+    }
     child.on("error", (err) => (spawnError = err));
     // A leftover background process keeps the pipes open; the group goes with the leader.
     child.on("exit", () => {

@@ -68,9 +68,7 @@ export class Spool {
   /** Throws SpoolFull when the worker's budget would be exceeded; the bytes are then not kept. */
   append(data: Buffer): SpoolPiece {
     if (!this.budget.take(data.length)) {
-      throw new SpoolFull(
-        `the worker's spool is full (${formatBytes(this.budget.limit)}, PROOFBOARD_SPOOL_BYTES) while PostgreSQL was unreachable; the console's later bytes could not be kept`,
-      );
+      throw new SpoolFull(`the worker's spool is full (${formatBytes(this.budget.limit)}, PROOFBOARD_SPOOL_BYTES)`);
     }
     const position = this.end;
     this.end += data.length;
