@@ -118,7 +118,7 @@ describe("console windows", () => {
     expect(past.offset + Buffer.from(past.data, "base64").length).toBe(whole.length);
   });
 
-  it("refuses hostile windows with a clear error, and reads consoles stored without newline counts from the start", async () => {
+  it("refuses hostile windows and stream options with a clear error, and reads consoles stored without newline counts from the start", async () => {
     await expect(caller.consoles.window({ runId, console: "../harness", at: { line: 1 } })).rejects.toThrow(
       /not a console name/,
     );
@@ -131,6 +131,17 @@ describe("console windows", () => {
     await expect(
       caller.consoles.window({ runId, console: "harness", at: { offset: -5 }, maxBytes: 1 << 30 }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+
+    // The stream's own options are checked before anything is read.
+    const follow = async (input: object) => {
+      for await (const _ of await caller.runs.follow({ id: runId, ...input })) break;
+    };
+    for (const tailBytes of [-1, 0, 1.5, 1 << 30, Number.NaN, "1e9"])
+      await expect(follow({ tailBytes }), `tailBytes ${String(tailBytes)}`).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    await expect(follow({ skipBehind: "yes" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(follow({ lastEventId: "@".padEnd(5000, "x") })).rejects.toMatchObject({ code: "BAD_REQUEST" });
 
     // Chunks from before newline counts were kept: every part of such a console starts at byte 0.
     const repo = await db().repository.findFirstOrThrow({ where: { name: "itest" } });

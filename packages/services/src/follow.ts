@@ -9,27 +9,36 @@ export type FollowEvent =
   /** the run's worker keeps bytes on disk while PostgreSQL is unreachable; spooledBytes null: all stored again */
   | { kind: "buffering"; host: string; spooledBytes: number | null }
   /** a large console is sent from here on, not from its first byte (see `tailBytes`) */
-  | { kind: "start"; console: string; offset: number; newlinesBefore: number };
+  | { kind: "start"; console: string; offset: number; newlinesBefore: number }
+  /** this viewer fell behind the live console and was moved ahead: bytes from..to were not sent (they are stored) */
+  | { kind: "skipped"; console: string; from: number; to: number; newlinesBefore: number };
 
-/**
- * Follows a run's consoles from the given byte offsets to the end of the run. Storage is read
- * first and the live stream tailed after; a live chunk that starts past what was sent means
- * bytes went missing on the way, so the hole is refilled from storage, never skipped.
- */
+async function consoleIdOf(runId: string, name: string): Promise<string | null> {
+  const c = await db().console.findUnique({ where: { runId_name: { runId, name } }, select: { id: true } });
+  return c?.id ?? null;
+}
+
 async function stillHeld(runId: string): Promise<boolean> {
   const run = await db().run.findUnique({ where: { id: runId }, select: { holdUntil: true } });
   return !!run?.holdUntil && run.holdUntil.getTime() > Date.now();
 }
 
 /**
+ * Follows a run's consoles from the given byte offsets to the end of the run. Storage is read
+ * first and the live stream tailed after; a live chunk that starts past what was sent means
+ * bytes went missing on the way, so the hole is refilled from storage.
  * With `tailBytes`, a console the caller has nothing of and that is longer than that starts at the
  * chunk where its last `tailBytes` begin: a page opens a 1 GiB console at its end, not its start.
+ * With `skipBehind`, a viewer too slow for a live console (the live hub had to drop chunks from its
+ * queue) is moved ahead to the chunk where the live bytes are, told what it skipped, instead of
+ * reading every byte it missed from storage while the console runs away from it. Without it (the
+ * CLI, downloads, tests) every byte is sent, however long it takes.
  */
 export async function* followRun(
   runId: string,
   from: Record<string, number>,
   signal?: AbortSignal,
-  opts: { tailBytes?: number | null } = {},
+  opts: { tailBytes?: number | null; skipBehind?: boolean | null } = {},
 ): AsyncGenerator<FollowEvent> {
   const sent = new Map(Object.entries(from));
   const consoleIds = new Map<string, string>();
@@ -42,13 +51,9 @@ export async function* followRun(
     yield { kind: "status", status: run.status };
 
     const refill = async function* (name: string, upTo = Infinity): AsyncGenerator<FollowEvent> {
-      let id = consoleIds.get(name);
-      if (!id) {
-        const c = await db().console.findUnique({ where: { runId_name: { runId, name } }, select: { id: true } });
-        if (!c) return;
-        id = c.id;
-        consoleIds.set(name, id);
-      }
+      const id = consoleIds.get(name) ?? (await consoleIdOf(runId, name));
+      if (!id) return;
+      consoleIds.set(name, id);
       for (;;) {
         const offset = sent.get(name) ?? 0;
         if (offset >= upTo) return;
@@ -87,12 +92,28 @@ export async function* followRun(
     yield* refillAll();
     if (isTerminal(run.status) && !(await stillHeld(runId))) return;
 
+    /** where the live chunks of a console this viewer fell behind on can be taken up again, numbered */
+    const skipAhead = async function* (name: string, liveOffset: number): AsyncGenerator<FollowEvent> {
+      const id = consoleIds.get(name) ?? (await consoleIdOf(runId, name));
+      if (!id) return;
+      consoleIds.set(name, id);
+      const have = sent.get(name) ?? 0;
+      const anchor = await consoleAnchor(id, { offset: liveOffset });
+      if (anchor.offset <= have) return;
+      sent.set(name, anchor.offset);
+      yield { kind: "skipped", console: name, from: have, to: anchor.offset, newlinesBefore: anchor.newlinesBefore };
+    };
+
     let quietSince = Date.now();
     live = hub.subscribe(runId, lastId);
+    let droppedSeen = 0;
     // A viewer who leaves frees its place at once, not after the current wait.
     signal?.addEventListener("abort", () => live?.close(), { once: true });
     while (!signal?.aborted) {
       const entries = await live.read(2000);
+      // The hub dropped chunks from this viewer's queue since the last read: it is behind the console.
+      const behind = opts.skipBehind && live.droppedBytes > droppedSeen;
+      droppedSeen = live.droppedBytes;
       for (const { event } of entries) {
         if (event.type === "status") {
           yield { kind: "status", status: event.status as RunStatus };
@@ -110,7 +131,8 @@ export async function* followRun(
         const have = sent.get(event.console) ?? 0;
         const end = event.offset + event.data.length;
         if (end <= have) continue;
-        if (event.offset > have) yield* refill(event.console, event.offset);
+        if (behind && event.offset > have) yield* skipAhead(event.console, event.offset);
+        if (event.offset > (sent.get(event.console) ?? 0)) yield* refill(event.console, event.offset);
         const start = sent.get(event.console) ?? 0;
         if (start < event.offset) continue; // storage was behind too; the next refill catches up
         const part = event.data.subarray(start - event.offset);

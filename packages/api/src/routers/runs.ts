@@ -159,6 +159,8 @@ export const runsRouter = router({
           .min(64 << 10)
           .max(64 << 20)
           .nullish(),
+        /** a viewer too slow for a live console is moved ahead to it (a "skipped" event says what it missed) */
+        skipBehind: z.boolean().nullish(),
       }),
     )
     .subscription(async function* ({ input, signal }) {
@@ -167,8 +169,18 @@ export const runsRouter = router({
         throw toTRPCError(err);
       });
       const offsets = new Map(Object.entries(decodeOffsets(input.lastEventId)));
-      for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal, { tailBytes: input.tailBytes })) {
-        if (ev.kind === "start") {
+      const opts = { tailBytes: input.tailBytes, skipBehind: input.skipBehind };
+      for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal, opts)) {
+        if (ev.kind === "skipped") {
+          offsets.set(ev.console, ev.to);
+          yield tracked(encodeOffsets(offsets), {
+            type: "skipped" as const,
+            console: ev.console,
+            from: ev.from,
+            to: ev.to,
+            newlinesBefore: ev.newlinesBefore,
+          });
+        } else if (ev.kind === "start") {
           offsets.set(ev.console, ev.offset);
           yield tracked(encodeOffsets(offsets), {
             type: "start" as const,

@@ -4,7 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { Button } from "~/components/ui/button";
 import { useTRPC } from "~/trpc/react";
-import { TAIL_BYTES, type ConsoleStart, type ConsoleWindow } from "./use-run-follow";
+import { TAIL_BYTES, type ConsoleSkip, type ConsoleStart, type ConsoleWindow } from "./use-run-follow";
 
 /** How much of a large console one window shows. */
 export const WINDOW_BYTES = 2 << 20;
@@ -67,6 +67,8 @@ export interface ConsoleRulerProps {
   length: number;
   /** set when the page opened it at its tail */
   start: ConsoleStart | undefined;
+  /** set once the page fell behind the live console and was moved ahead */
+  skipped: ConsoleSkip | undefined;
   /** set while a stored window is shown instead of the tail */
   window: { offset: number; end: number; newlinesBefore: number } | undefined;
   error: string | undefined;
@@ -78,7 +80,7 @@ export interface ConsoleRulerProps {
  * Where the terminal stands in a console too large to load whole: which bytes and lines it shows,
  * a ruler over the whole log to seek, and the start, the neighbouring windows and the live tail.
  */
-export function ConsoleRuler({ name, length, start, window: shown, error, open, tail }: ConsoleRulerProps) {
+export function ConsoleRuler({ name, length, start, skipped, window: shown, error, open, tail }: ConsoleRulerProps) {
   const [seek, setSeek] = useState<number | null>(null);
   if (!start && !shown) return null;
   const from = shown?.offset ?? start?.offset ?? 0;
@@ -140,6 +142,14 @@ export function ConsoleRuler({ name, length, start, window: shown, error, open, 
       <Button size="xs" variant={shown ? "outline" : "ghost"} disabled={!shown} onClick={tail}>
         Tail
       </Button>
+      {skipped && (
+        <span className="text-status-running" role="status" data-testid="console-skipped">
+          {formatBytes(skipped.totalBytes)} skipped: this page fell behind the live console
+          <Button size="xs" variant="outline" className="ml-2" onClick={() => open({ offset: skipped.from })}>
+            Load them
+          </Button>
+        </span>
+      )}
       {error && (
         <span className="text-status-failed" role="alert">
           {name}: {error}

@@ -133,6 +133,7 @@ export function RunConsoles({
           name={name}
           length={follow.bytes[name] ?? c?.length ?? 0}
           start={follow.starts[name]}
+          skipped={follow.skips[name]}
           window={follow.windows[name]}
           error={windows.errors[name]}
           open={(at) => {

@@ -44,6 +44,13 @@ export interface ConsoleStart {
   newlinesBefore: number;
 }
 
+/** Bytes of a live console this page did not get because it fell behind (they are stored). */
+export interface ConsoleSkip {
+  from: number;
+  to: number;
+  totalBytes: number;
+}
+
 /** A stored part of a console shown instead of its live tail. */
 export interface ConsoleWindow extends ConsoleStart {
   data: Uint8Array;
@@ -55,6 +62,8 @@ export interface FollowState {
   bytes: Record<string, number>;
   /** consoles opened at their tail: where their received bytes start */
   starts: Record<string, ConsoleStart>;
+  /** consoles this page fell behind on and was moved ahead: the last bytes it skipped, and how many in all */
+  skips: Record<string, ConsoleSkip>;
   /** consoles showing a stored window instead of their tail: where it starts and ends */
   windows: Record<string, { offset: number; end: number; newlinesBefore: number }>;
   status: string | null;
@@ -79,6 +88,7 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
   const [replayable, setReplayable] = useState(true);
   const [bytes, setBytes] = useState<Record<string, number>>({});
   const [starts, setStarts] = useState<FollowState["starts"]>({});
+  const [skips, setSkips] = useState<FollowState["skips"]>({});
   const windows = useRef(new Map<string, ConsoleWindow>());
   const [windowState, setWindowState] = useState<FollowState["windows"]>({});
   const [status, setStatus] = useState<string | null>(null);
@@ -159,7 +169,13 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
 
   // The callbacks go to the hook itself, so they are plainly event handlers, never called in render.
   const sub = useSubscription({
-    ...trpc.runs.follow.subscriptionOptions({ id: runId, lastEventId: resumeFrom, tailBytes: TAIL_BYTES }),
+    ...trpc.runs.follow.subscriptionOptions({
+      id: runId,
+      lastEventId: resumeFrom,
+      tailBytes: TAIL_BYTES,
+      // A page too slow for a console (a slow link, a busy machine) is moved ahead, not left behind.
+      skipBehind: true,
+    }),
     // The page's own facts (status, first failures) load first: a stream replaying hundreds of
     // megabytes would otherwise queue them behind itself on a busy server.
     enabled,
@@ -188,6 +204,26 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
         buffers.current.set(data.console, { chunks: [], marks: [], bytes: data.offset, start });
         setStarts((all) => ({ ...all, [data.console]: start }));
         replay(data.console);
+        return;
+      }
+      if (data.type === "skipped") {
+        // The page goes on from where the live bytes are; what it skipped is stored and can be loaded.
+        const start = { offset: data.to, newlinesBefore: data.newlinesBefore };
+        const had = buffers.current.get(data.console);
+        if (had && had.bytes >= data.to) return;
+        for (const c of had?.chunks ?? []) kept.current -= c.data.length;
+        buffers.current.set(data.console, { chunks: [], marks: [], bytes: data.to, start });
+        setStarts((all) => ({ ...all, [data.console]: start }));
+        setSkips((all) => ({
+          ...all,
+          [data.console]: {
+            from: data.from,
+            to: data.to,
+            totalBytes: (all[data.console]?.totalBytes ?? 0) + data.to - data.from,
+          },
+        }));
+        setBytes((b) => ({ ...b, [data.console]: data.to }));
+        if (!windows.current.has(data.console)) replay(data.console);
         return;
       }
       let buf = buffers.current.get(data.console);
@@ -244,6 +280,7 @@ export function useRunFollow(runId: string, origin: number | null, onStatus: (st
     state: {
       bytes,
       starts,
+      skips,
       windows: windowState,
       status,
       connection: sub.status,
