@@ -10,6 +10,12 @@ describe("control queue jobs", () => {
     );
   });
 
+  it("knows no job by a name every object has", async () => {
+    const process = controlJobProcessor(() => undefined);
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+      await expect(process({ name, data: {} } as Job), name).rejects.toThrow(/unknown control job/);
+  });
+
   it("validates a known job's payload before touching anything", async () => {
     const process = controlJobProcessor(() => undefined);
     await expect(process({ name: "scheduled-lane", data: { repositoryId: "", lane: "x" } } as Job)).rejects.toThrow();

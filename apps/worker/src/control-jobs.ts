@@ -26,7 +26,8 @@ const handlers: Record<string, Handler> = {
 
 export function controlJobProcessor(log: (line: string) => void): (job: Job) => Promise<void> {
   return async (job) => {
-    const handler = handlers[job.name];
+    // Own keys only: a job named "constructor" or "toString" is unknown, not Object's.
+    const handler = Object.hasOwn(handlers, job.name) ? handlers[job.name] : undefined;
     if (!handler)
       throw new Error(`unknown control job "${job.name}": this worker knows ${Object.keys(handlers).join(", ")}`);
     await handler(job, log);

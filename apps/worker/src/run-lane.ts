@@ -152,6 +152,8 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
   const abort = new AbortController();
   const onShutdown = () => abort.abort("shutdown");
   ctx.signal.addEventListener("abort", onShutdown, { once: true });
+  // The worker began stopping while this run was being claimed: it is handed back like any other.
+  if (ctx.signal.aborted) onShutdown();
   let vms: LaneVmSet | null = null;
   let ops: HeldOperations | null = null;
   let endHoldNow = () => undefined as void;

@@ -4,22 +4,31 @@
  */
 export class Slots {
   private used = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: ((got: boolean) => void)[] = [];
+  private closed = false;
 
   constructor(readonly size: number) {}
 
-  async acquire(): Promise<void> {
+  /** true once a slot is this caller's; false when the host stops taking work (a waiting job goes back). */
+  async acquire(): Promise<boolean> {
+    if (this.closed) return false;
     if (this.used < this.size) {
       this.used++;
-      return;
+      return true;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return new Promise<boolean>((resolve) => this.waiting.push(resolve));
   }
 
   release(): void {
     const next = this.waiting.shift();
-    if (next) next();
+    if (next) next(true);
     else this.used--;
+  }
+
+  /** The worker is stopping: no lane starts any more, whatever slot frees up; waiting callers get false. */
+  close(): void {
+    this.closed = true;
+    for (const next of this.waiting.splice(0)) next(false);
   }
 
   get inUse(): number {

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { Worker } from "bullmq";
+import { WaitingError, Worker } from "bullmq";
 import { env } from "@proofboard/env";
 import {
   bullPrefix,
@@ -148,13 +148,17 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     (cls) =>
       new Worker(
         laneQueueName(cls),
-        async (job) => {
+        async (job, token) => {
           if (job.name !== runLaneJob.name)
             throw new Error(
               `unknown job "${job.name}" on ${laneQueueName(cls)}: lane queues carry only ${runLaneJob.name}`,
             );
           const { runId } = runLaneJob.payload.parse(job.data);
-          await slots.acquire();
+          if (!(await slots.acquire())) {
+            // Fetched while the other slots were busy, and this worker is stopping: another worker takes it.
+            await job.moveToWait(token);
+            throw new WaitingError();
+          }
           try {
             await runLane(runId, ctx);
           } finally {
@@ -168,9 +172,16 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   const timers: NodeJS.Timeout[] = [];
   let stopTransport = () => undefined as void;
   // Pub/sub carries cancels at once; this catches any message that was lost on the way.
+  let aliveInFlight = false;
   const beat = async () => {
-    // Redis first and on its own: a worker cut off from Postgres still shows it is alive.
-    await markAlive(redis, host.id, e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000).catch(() => undefined);
+    // Redis and Postgres each on their own: a worker cut off from either still shows it is alive on
+    // the other (a command to a Redis that is down waits for it to come back; the heartbeat must not).
+    if (!aliveInFlight) {
+      aliveInFlight = true;
+      void markAlive(redis, host.id, e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000)
+        .catch(() => undefined)
+        .finally(() => (aliveInFlight = false));
+    }
     if (!(await heartbeat(host.id, slots.inUse, identity.instanceId))) {
       log(`host name ${name} was taken over by another worker (this one was taken for dead): stopping`);
       void running.stop();
@@ -237,7 +248,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     classes,
     stop(o = {}) {
       stopped ??= (async () => {
-        // No new jobs; running lanes may finish within the drain time, then they are handed back.
+        // No new jobs, none of those waiting for a slot starts (they go back to the queue); running
+        // lanes may finish within the drain time, then they are handed back.
+        slots.close();
         const closing = Promise.all(workers.map((w) => w.close()));
         if (o.drainMs) await Promise.race([closing, new Promise((r) => setTimeout(r, o.drainMs))]);
         shutdown.abort();

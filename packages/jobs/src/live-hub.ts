@@ -145,6 +145,8 @@ export class LiveHub {
     if (!this.reader || !this.control) {
       this.reader = new Redis({ ...redisOptions(), connectionName: this.clientName });
       this.control = new Redis({ ...redisOptions(), connectionName: this.clientName });
+      // Reads wait while Redis is down and viewers refill from storage; reconnect errors are not news.
+      for (const r of [this.reader, this.control]) r.on("error", () => undefined);
       this.readerId = null;
     }
     return { reader: this.reader, control: this.control };

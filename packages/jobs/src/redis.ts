@@ -94,7 +94,11 @@ export function createFailFastRedis(connectionName: string): Redis {
 }
 
 export function createRedis(): Redis {
-  return new Redis(redisOptions());
+  const redis = new Redis(redisOptions());
+  // While Redis is down its commands wait or fail, and their callers handle that; the connection's
+  // own error events (one per reconnect attempt) would otherwise print "Unhandled error event".
+  redis.on("error", () => undefined);
+  return redis;
 }
 
 export function keyPrefix(): string {
