@@ -163,7 +163,10 @@ describe("PostgreSQL away mid-run", () => {
         const final = after.findIndex((e) => e.type === "status" && e.status === "passed");
         expect(drained).toBeGreaterThan(-1);
         expect(drained).toBeLessThan(final);
-        expect(workerLog.some((l) => l.includes("PostgreSQL unreachable"))).toBe(true);
+        // A structured line, with the run and attempt as fields like every other line about the run.
+        expect(workerLog.find((l) => l.includes("PostgreSQL unreachable"))).toMatch(
+          new RegExp(`(?=.*\\brunId=${run.id}\\b)(?=.*\\battempt=1\\b)`),
+        );
         expect(workerLog.some((l) => l.includes("PostgreSQL reachable again"))).toBe(true);
         await following;
         const notices = followed.filter((e) => e.kind === "buffering");

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -57,9 +57,14 @@ describe.each([
   it("a worker killed with SIGKILL leaves nothing running, setsid children included, and nothing of a neighbour's is touched", async () => {
     const root = await mkdtemp(path.join(tmpdir(), "pb-own-"));
     // "vm" is a prefix of "vm2": the bug that once stopped a neighbour's VMs.
-    const vm = await standIn(path.join(root, "vm"), `run-a-${randomUUID()}.1`, setting);
+    const attemptA = `run-a-${randomUUID()}.1`;
+    const vm = await standIn(path.join(root, "vm"), attemptA, setting);
     const vm2 = await standIn(path.join(root, "vm2"), `run-b-${randomUUID()}.1`, setting);
-    expect(vm.mode).toContain(setting === "off" ? "owner tokens only" : "");
+    if (setting === "off") expect(vm.mode).toMatch(/^owner tokens only/);
+    else expect(vm.mode).toMatch(/^per-attempt cgroups|^owner tokens only/);
+    // In cgroup mode the whole tree, the setsid child too, sits in the attempt's own cgroup.
+    if (vm.mode.startsWith("per-attempt cgroups"))
+      for (const pid of vm.pids) expect(await cgroupOf(pid), `pid ${pid}`).toContain(attemptA);
     expect([...vm.pids, ...vm2.pids].every(alive)).toBe(true);
     const killedAt = Date.now();
     vm.proc.kill("SIGKILL");
@@ -80,7 +85,7 @@ describe.each([
       setting,
     );
     // The whole worker goes, guardian included (its own session): only the ledger is left.
-    const guardians = await guardianPids();
+    const guardians = await guardianPids(first.proc.pid!);
     first.proc.kill("SIGKILL");
     for (const g of guardians) if (g !== undefined) process.kill(g, "SIGSTOP");
     await new Promise((r) => setTimeout(r, 300));
@@ -101,16 +106,24 @@ describe.each([
   });
 });
 
-/** Guardian processes (node running guardian.mjs) of this test's stand-ins. */
-async function guardianPids(): Promise<number[]> {
-  const { readFile } = await import("node:fs/promises");
+/** The guardian (node running guardian.mjs) that this stand-in started: no other process's, on a shared machine. */
+async function guardianPids(parent: number): Promise<number[]> {
   const found: number[] = [];
   for (const e of await readdir("/proc")) {
     if (!/^\d+$/.test(e)) continue;
     const cmd = await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes("ownership/guardian.mjs")) found.push(Number(e));
+    const stat = await readFile(`/proc/${e}/stat`, "utf8").catch(() => "");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (cmd.includes("ownership/guardian.mjs") && ppid === parent) found.push(Number(e));
   }
+  expect(found).toHaveLength(1);
   return found;
+}
+
+/** The cgroup v2 path of a process ("0::/..."). */
+async function cgroupOf(pid: number): Promise<string> {
+  const lines = (await readFile(`/proc/${pid}/cgroup`, "utf8")).split("\n");
+  return lines.find((l) => l.startsWith("0::")) ?? "";
 }
 
 describe("worker identity", () => {

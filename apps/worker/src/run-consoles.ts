@@ -53,7 +53,10 @@ export class RunConsoles {
     private readonly claim: { runId: string; fence: number },
     private readonly redis: Redis,
     /** where bytes wait while PostgreSQL is away (default under PROOFBOARD_DATA_DIR), the host the run page names, and the secrets to mask */
-    { secrets = [], ...spool }: { spoolDir?: string; host?: string; secrets?: readonly string[] } = {},
+    {
+      secrets = [],
+      ...spool
+    }: { spoolDir?: string; host?: string; secrets?: readonly string[]; log?: (line: string) => void } = {},
   ) {
     this.storage = new RunStorage({ runId: claim.runId, fence: claim.fence, redis, ...spool });
     this.secrets = secrets;

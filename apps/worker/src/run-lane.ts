@@ -175,6 +175,8 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     spoolDir: path.join(ctx.workDir, "spool"),
     host: ctx.hostName,
     secrets: secrets.values,
+    // with the run and attempt as fields, like every other line about this run
+    log: (line) => ctx.runLog(ids, line),
   });
   // A spool that fills up (PostgreSQL away too long) stops the lane: an infrastructure error, not its verdict.
   void consoles.storage.whenFull.then(() => abort.abort("storage"));
