@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb, Prisma } from "@proofboard/db";
 import { CatalogError, MAX_LANES } from "@proofboard/domain";
+import { handleBadge } from "@proofboard/api";
 import { closeQueues, enqueueRun, laneQueue } from "@proofboard/jobs";
 import {
   advanceAllWaiting,
@@ -121,6 +122,38 @@ describe("invalid catalogs are parsed once per commit", () => {
     await expect(caller.runs.rerunMissing({ repository: "catlimits", branch: "slow" })).rejects.toThrow(
       /proofboard\.yaml@[0-9a-f]{10}:3: lanes: 7001 lanes/,
     );
+  });
+
+  it("the Lanes page and `proofboard lanes` name the branch and commit whose catalog is broken, and never show the default instead", async () => {
+    const slowHead = (await headOf("slow")).slice(0, 10);
+    await expect(caller.lanes.list({ repository: "catlimits", branch: "slow" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(
+        new RegExp(
+          `^the catalog at the head of "slow" \\(${slowHead}\\) cannot be read: proofboard\\.yaml@${slowHead}:3: lanes: 7001 lanes`,
+        ),
+      ),
+    });
+    // the branch's badge says "catalog error" and its title says which
+    const badge = await handleBadge(new Request("http://proofboard.test/badges/slow.svg?repository=catlimits"));
+    expect(badge.status).toBe(200);
+    expect(await badge.text()).toMatch(
+      new RegExp(
+        `<title>release: catalog error: proofboard\\.yaml@${slowHead}:3: lanes: 7001 lanes; the limit is ${MAX_LANES}</title>`,
+      ),
+    );
+    // main reads: without a branch, its catalog is the one shown
+    const listed = await caller.lanes.list({ repository: "catlimits" });
+    expect(listed.catalog.lanes.map((l) => l.name)).toEqual(["envy"]);
+    // a target whose main is broken: the page says so (it used to show the built-in default catalog)
+    const broken = makeRepo({ "proofboard.yaml": slow });
+    await syncRepository(await ensureRepository("catmain", broken.dir));
+    await expect(caller.lanes.list({ repository: "catmain" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(
+        /^the catalog at the head of "main" \([0-9a-f]{10}\) cannot be read: .*:3: lanes: 7001 lanes/,
+      ),
+    });
   });
 });
 

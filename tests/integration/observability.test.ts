@@ -9,6 +9,7 @@ import {
   fleetMetricsText,
   PROMETHEUS_CONTENT_TYPE,
   REDIS_UNREACHABLE_NOTE,
+  requestMissingWithNote,
   registerHost,
   requeueForgottenRuns,
   requestRunWithNote,
@@ -187,9 +188,15 @@ describe("Redis down", () => {
     expect(down.get('proofboard_runs{state="queued"}')).toBe(1);
     await db().run.update({ where: { id: first }, data: { status: "canceled", finishedAt: new Date() } });
 
-    // A process whose queues never reached Redis (started during the outage) must not wait for it either.
+    // A process whose queues never reached Redis (started during the outage) must not wait for it either;
+    // and "rerun what is missing" says what a single rerun says (it used to drop the note).
     await closeQueues();
-    const second = await rerunWhileDown();
+    const t0 = Date.now();
+    const missing = await requestMissingWithNote({ repository: "obs", branch: "main" });
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(missing.runs.map((r) => [r.lane, r.status])).toEqual([["hello", "queued"]]);
+    expect(missing.note).toBe(REDIS_UNREACHABLE_NOTE);
+    const second = missing.runs[0]!.id;
 
     redis = await startPrivateRedis(port);
     const requeued = await waitFor(

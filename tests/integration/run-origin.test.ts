@@ -72,7 +72,8 @@ describe("who started a run", () => {
     expect(origin(second)).toEqual({ trigger: "manual", origin: "rerun by olga", attemptKind: "rerun", attempt: 2 });
     await fail(second.id);
 
-    const missing = await olga.runs.rerunMissing({ repository: "origins", branch: "main" });
+    const { runs: missing, note } = await olga.runs.rerunMissing({ repository: "origins", branch: "main" });
+    expect(note).toBeNull();
     expect(missing.map((r) => [r.lane, r.trigger, r.origin])).toEqual([
       ["hello", "missing", "rerun of what was missing by olga"],
       ["needy", "missing", "run of what was missing by olga"],

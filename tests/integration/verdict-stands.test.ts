@@ -102,7 +102,7 @@ afterAll(async () => {
 describe("a verdict stands until a newer result replaces it", () => {
   it("keeps main READY while a passed lane is rerun, and NOT READY once the rerun fails", async () => {
     release(0);
-    const first = await caller.runs.rerunMissing({ branch: "main" });
+    const { runs: first } = await caller.runs.rerunMissing({ branch: "main" });
     expect(first.map((r) => r.lane).sort()).toEqual(["gated", "steady"]);
     for (const run of first) expect((await until(run.id, ["passed", "failed"])).status).toBe("passed");
     expect((await branch()).releaseReady).toBe(true);
@@ -132,7 +132,7 @@ describe("a verdict stands until a newer result replaces it", () => {
     });
     // Nothing is missing, so "rerun what is missing" queues nothing, least of all the lane under way.
     const before = await gatedRuns();
-    expect(await caller.runs.rerunMissing({ branch: "main" })).toEqual([]);
+    expect(await caller.runs.rerunMissing({ branch: "main" })).toEqual({ runs: [], note: null });
     expect(await gatedRuns()).toBe(before);
     // The CLI: exit 0 (READY), the lane's state says both.
     const cli = await status();
@@ -169,7 +169,7 @@ describe("a verdict stands until a newer result replaces it", () => {
     // Its verdict may still change: the estimate waits for the rerun instead of calling it failed.
     expect(during.verdict?.kind).toBe("pending");
     const before = await gatedRuns();
-    expect(await caller.runs.rerunMissing({ branch: "main" })).toEqual([]);
+    expect(await caller.runs.rerunMissing({ branch: "main" })).toEqual({ runs: [], note: null });
     expect(await gatedRuns()).toBe(before);
 
     release(0);

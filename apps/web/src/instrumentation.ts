@@ -12,9 +12,9 @@ export async function register(): Promise<void> {
   // Read once, at start: a bad site overlay stops the web app with its file:line message.
   try {
     const overlay = await loadSiteOverlay();
-    if (overlay) console.log(overlay);
+    if (overlay) log.info(overlay);
   } catch (err) {
-    console.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    log.error("cannot start", { err });
     process.exit(1);
   }
   // Only web processes record readiness changes (workers never judge readiness), whether or not they
@@ -42,9 +42,9 @@ export async function register(): Promise<void> {
   setInterval(tick, every).unref();
   // With every worker dead, the web alone notices their runs within the host timeout and retries them.
   const lostTick = () =>
-    void markLostRuns(env().PROOFBOARD_HOST_TIMEOUT_SECONDS).catch((err: unknown) => {
-      console.error(`reconciler: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    void markLostRuns(env().PROOFBOARD_HOST_TIMEOUT_SECONDS).catch((err: unknown) =>
+      log.error("reconciler: marking lost runs failed", { err }),
+    );
   setInterval(lostTick, 2000).unref();
   // With every worker down, the web alone gives a Redis that lost its data its schedulers and jobs back.
   watchTransport({ syncEverySeconds: env().PROOFBOARD_SYNC_INTERVAL_SECONDS, log: (l) => log.info(l) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { badgeSvg, MAX_BADGE_TEXT, xmlText } from "./badge";
+import { badgeSvg, MAX_BADGE_DETAIL, MAX_BADGE_TEXT, xmlText } from "./badge";
 
 describe("badgeSvg", () => {
   it("says the label and the verdict, in the verdict's colour", () => {
@@ -29,6 +29,21 @@ describe("badgeSvg", () => {
     expect(width(badgeSvg("release", "ready", "ready"))).toBeLessThan(
       width(badgeSvg("release-candidate", "ready", "ready")),
     );
+  });
+
+  it("says why in its title when given a reason, escaped and shortened, without widening the badge", () => {
+    const why = `proofboard.yaml@0123456789:3: lanes[0].command: "<svg onload=x>" ${"z".repeat(2000)}\u001b[31m`;
+    const svg = badgeSvg("release", "catalog error", "unknown", why);
+    const title = svg.match(/<title>([^<]*)<\/title>/)![1]!;
+    expect(
+      title.startsWith("release: catalog error: proofboard.yaml@0123456789:3: lanes[0].command: &#34;&#60;svg"),
+    ).toBe(true);
+    expect(title.endsWith("z…")).toBe(true);
+    expect([...title].length).toBeLessThan(MAX_BADGE_DETAIL + 120);
+    expect(svg).not.toContain("<svg onload");
+    expect(svg.match(/aria-label="([^"]*)"/)![1]).toBe(title);
+    const width = (s: string) => Number(s.match(/^<svg[^>]* width="(\d+)"/)![1]);
+    expect(width(svg)).toBe(width(badgeSvg("release", "catalog error", "unknown")));
   });
 
   it("escapes every character markup could use", () => {

@@ -20,9 +20,9 @@ export function xmlText(text: string): string {
   return text.replace(NOT_XML, "\ufffd").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function shorten(text: string): string {
+function shorten(text: string, max = MAX_BADGE_TEXT): string {
   const chars = [...text];
-  return chars.length <= MAX_BADGE_TEXT ? text : `${chars.slice(0, MAX_BADGE_TEXT - 1).join("")}…`;
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
 }
 
 /** Verdana 11px, near enough: narrow ASCII, wide everything else. */
@@ -33,15 +33,20 @@ function textWidth(text: string): number {
   return Math.ceil(w);
 }
 
-export function badgeSvg(label: string, message: string, tone: BadgeTone): string {
+/** Longest detail the badge's title (its tooltip) carries. */
+export const MAX_BADGE_DETAIL = 300;
+
+/** `detail` (why the verdict is unknown, say) goes into the title only: a tooltip, and what a screen reader says. */
+export function badgeSvg(label: string, message: string, tone: BadgeTone, detail?: string): string {
   const l = shorten(label);
   const m = shorten(message);
   const lw = textWidth(l) + 12;
   const mw = textWidth(m) + 12;
   const w = lw + mw;
   const [el, em] = [xmlText(l), xmlText(m)];
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${el}: ${em}">
-<title>${el}: ${em}</title>
+  const said = detail ? `${el}: ${em}: ${xmlText(shorten(detail, MAX_BADGE_DETAIL))}` : `${el}: ${em}`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${said}">
+<title>${said}</title>
 <linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>
 <clipPath id="r"><rect width="${w}" height="20" rx="3" fill="#fff"/></clipPath>
 <g clip-path="url(#r)"><rect width="${lw}" height="20" fill="#555"/><rect x="${lw}" width="${mw}" height="20" fill="${COLOURS[tone]}"/><rect width="${w}" height="20" fill="url(#s)"/></g>

@@ -113,8 +113,15 @@ export async function handleReadinessJson(req: Request): Promise<Response> {
 // ---------------------------------------------------------------------------------------------
 // GET /badges/<branch>.svg[?gate=ID][&repository=NAME]
 
-function svg(status: number, label: string, message: string, tone: BadgeTone, cache: string): Response {
-  return new Response(badgeSvg(label, message, tone), {
+function svg(
+  status: number,
+  label: string,
+  message: string,
+  tone: BadgeTone,
+  cache: string,
+  detail?: string,
+): Response {
+  return new Response(badgeSvg(label, message, tone, detail), {
     status,
     headers: {
       "content-type": "image/svg+xml; charset=utf-8",
@@ -159,7 +166,11 @@ export async function handleBadge(req: Request): Promise<Response> {
     const view = await branchView(repo, await branchByName(repo, parsed.data.branch));
     // Short: a README shows a verdict a minute old at most; a login-only board keeps it out of shared caches.
     const cache = `${env().PROOFBOARD_READ_ACCESS === "public" ? "public" : "private"}, max-age=30`;
-    if (!view.readiness) return svg(200, label, "unknown", "unknown", cache);
+    // No verdict: say why where there is a reason (the catalog at the head cannot be read), not just "unknown".
+    if (!view.readiness)
+      return view.catalogError
+        ? svg(200, label, "catalog error", "unknown", cache, view.catalogError)
+        : svg(200, label, "unknown", "unknown", cache);
     const ready =
       gate === undefined ? view.readiness.releaseReady : view.readiness.gates.find((g) => g.gate.id === gate)?.green;
     if (ready === undefined) return svg(404, label, "no such gate", "unknown", noStore);

@@ -1,4 +1,5 @@
 import { db, type Prisma } from "@proofboard/db";
+import { logger } from "./observability/log";
 
 /**
  * The audit log: who changed what, when and from where. Everything stored here came from outside
@@ -111,10 +112,7 @@ export async function recordAuditEvent(ev: AuditEventInput): Promise<void> {
       },
     });
   } catch (err) {
-    console.error(
-      `audit: could not record ${JSON.stringify(ev.action)} by ${JSON.stringify(ev.actor)}:`,
-      err instanceof Error ? err.message : err,
-    );
+    logger("audit").error("audit event not recorded", { action: ev.action, actor: ev.actor, err });
   }
 }
 

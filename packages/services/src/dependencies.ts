@@ -3,9 +3,10 @@ import { db, type Run } from "@proofboard/db";
 import { createRedis, enqueueRun, publishStatus } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { NotFoundError } from "./errors";
+import { logger } from "./observability/log";
 import { branchByName, branchView } from "./readiness";
 import { repositoryByName } from "./repositories";
-import { hostClassOf, requestLanes } from "./runs";
+import { hostClassOf, requestLanesWithNote, type RequestedRuns } from "./runs";
 
 /**
  * Moves the waiting runs of one commit on: queued once every lane they need passed on that
@@ -95,7 +96,11 @@ export async function advanceAllWaiting(): Promise<void> {
   for (const c of commits) {
     // a commit whose catalog cannot be read (yet) keeps its runs waiting; the others still move on
     await advanceWaiting(c.repositoryId, c.commitSha).catch((err: Error) => {
-      console.warn(`waiting runs of ${c.commitSha.slice(0, 10)} stay waiting: ${err.message.slice(0, 300)}`);
+      logger("reconciler").warn("waiting runs stay waiting", {
+        repositoryId: c.repositoryId,
+        commit: c.commitSha,
+        reason: err.message.slice(0, 300),
+      });
     });
   }
 }
@@ -104,25 +109,32 @@ export async function advanceAllWaiting(): Promise<void> {
  * "Rerun what is missing": the lanes of a gate (or of every release gate) not green on the head
  * and not already under way, with the lanes they need; nothing that passed is run again.
  */
-export async function requestMissing(req: {
+export async function requestMissing(req: MissingRequest): Promise<Run[]> {
+  return (await requestMissingWithNote(req)).runs;
+}
+
+interface MissingRequest {
   repository?: string;
   branch: string;
   gate?: string;
   requestedBy?: string;
-}): Promise<Run[]> {
+}
+
+/** requestMissing, plus the note a person should see (queued while Redis is down: saved, dispatched later). */
+export async function requestMissingWithNote(req: MissingRequest): Promise<RequestedRuns> {
   const repo = await repositoryByName(req.repository);
   const branch = await branchByName(repo, req.branch);
   // An invalid head catalog throws its own CatalogError (file:line): "nothing to queue" would hide it.
   await catalogAt(repo, branch.headSha);
   const view = await branchView(repo, branch);
-  if (!view.readiness) return [];
+  if (!view.readiness) return { runs: [], note: null };
   const gates = view.readiness.gates.filter((g) => (req.gate ? g.gate.id === req.gate : g.gate.release));
   if (req.gate && !gates.length) throw new NotFoundError("gate", req.gate);
   // a failed lane whose rerun is queued or running is under way too: queuing it again would run it twice
   const idle = (lane: string) => runUnderWay(view.readiness!.lanes[lane]) === null;
   const lanes = [...new Set(gates.flatMap((g) => g.missing))].filter(idle);
-  if (!lanes.length) return [];
-  return requestLanes({
+  if (!lanes.length) return { runs: [], note: null };
+  return requestLanesWithNote({
     repository: req.repository,
     branch: req.branch,
     lanes,

@@ -2,6 +2,7 @@ import { db, type Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { controlQueue, scheduledLaneJob, syncRepositoryJob } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
+import { logger } from "./observability/log";
 import { requestLanes } from "./runs";
 
 const PREFIX = "lane:";
@@ -73,9 +74,12 @@ export async function ensureSchedulers(syncEverySeconds: number): Promise<string
       )
       .catch((err: unknown) => {
         wanted.delete(key);
-        console.error(
-          `schedule of lane ${l.lane} not set: ${JSON.stringify(l.pattern)}: ${err instanceof Error ? err.message : String(err)}; fix triggers.schedule in the catalog on main`,
-        );
+        logger("schedules").error("lane schedule not set; fix triggers.schedule in the catalog on main", {
+          repositoryId: l.repositoryId,
+          lane: l.lane,
+          pattern: l.pattern,
+          err,
+        });
       });
   }
   return [...wanted];

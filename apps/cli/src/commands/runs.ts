@@ -75,12 +75,15 @@ const parseLimit = (ctx: Ctx) => wholeOption(ctx, "limit", 1, 500);
 /** `missing BRANCH [--gate G]`: "rerun what is missing"; prints the queued runs' ids and lanes. */
 export const missing: Command = async (ctx) => {
   const [branch] = ctx.args as [string];
-  const queued = await ctx.api.runs.rerunMissing.mutate({
+  const result = await ctx.api.runs.rerunMissing.mutate({
     repository: ctx.config.repository,
     branch,
     gate: ctx.options.get("gate"),
   });
-  if (ctx.flags.has("json")) ctx.out.json(queued);
+  const { runs: queued, note } = result;
+  // On stderr, as rerun does: stdout stays the list of runs a script reads; --json carries it as "note".
+  if (note && !ctx.flags.has("json")) ctx.out.info(clean(note));
+  if (ctx.flags.has("json")) ctx.out.json(result);
   else if (queued.length === 0) ctx.out.line("nothing to queue: every missing lane is green or already under way");
   else for (const r of queued) ctx.out.line(`${r.id} ${clean(r.lane)} ${r.status}`);
   return 0;

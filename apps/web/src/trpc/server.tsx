@@ -1,4 +1,5 @@
 import { appRouter, createContext, type AppRouter } from "@proofboard/api";
+import { logger } from "@proofboard/services";
 import { dehydrate, HydrationBoundary, QueryClient, type QueryKey } from "@tanstack/react-query";
 import { TRPCError } from "@trpc/server";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
@@ -46,10 +47,12 @@ type Prefetchable = { queryKey: QueryKey };
 function logFault(error: unknown, key: QueryKey): void {
   // Refusals and unknown names are the client's to show (login needed, not found); faults are logged as the HTTP route does.
   if (error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR") return;
-  console.error(
-    `server-side prefetch of ${JSON.stringify(key[0])} failed:`,
-    error instanceof TRPCError ? (error.cause ?? error) : error,
-  );
+  const cause = error instanceof TRPCError ? (error.cause ?? error) : error;
+  logger("web").error("server-side prefetch failed", {
+    query: key[0],
+    err: cause,
+    stack: cause instanceof Error ? cause.stack : undefined,
+  });
 }
 
 /**
@@ -75,7 +78,7 @@ export async function Prefetch({ queries, children }: { queries: Prefetchable[];
     await Promise.race([fetched, new Promise((resolve) => (timer = setTimeout(resolve, PREFETCH_BUDGET_MS)))]);
     clearTimeout(timer);
   } catch (err) {
-    console.error("server-side prefetch failed:", err);
+    logger("web").error("server-side prefetch failed", { err });
   }
   const state = dehydrate(client, {
     shouldDehydrateQuery: (query) => query.state.status === "success",

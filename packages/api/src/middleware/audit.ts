@@ -1,5 +1,5 @@
 import { experimental_standaloneMiddleware, type TRPCError } from "@trpc/server";
-import { auditInput, recordAuditEvent } from "@proofboard/services";
+import { auditInput, logger, recordAuditEvent } from "@proofboard/services";
 import type { Context } from "../trpc";
 
 /**
@@ -58,7 +58,8 @@ export function auditSummary(path: string, input: unknown, data: unknown): strin
     case "runs.rerun":
       return typeof i.holdMinutes === "number" ? `rerun with a ${i.holdMinutes} min hold` : "rerun";
     case "runs.rerunMissing": {
-      const lanes = Array.isArray(data) ? data.map((r) => str(fields(r).lane)).filter(Boolean) : [];
+      const queued = fields(data).runs;
+      const lanes = Array.isArray(queued) ? queued.map((r) => str(fields(r).lane)).filter(Boolean) : [];
       return `queued ${lanes.length} missing run${lanes.length === 1 ? "" : "s"}${lanes.length ? `: ${lanes.join(", ")}` : ""}`;
     }
     case "runs.endHold":
@@ -132,7 +133,7 @@ export async function auditMutation<R extends MiddlewareResult>(opts: AuditOptio
         outcome: result.ok ? "ok" : outcomeOf(result.error),
       });
     } catch (err) {
-      console.error(`audit: ${path} not recorded:`, err instanceof Error ? err.message : err);
+      logger("audit").error("audit event not recorded", { action: path, err });
     }
   };
   // Keystrokes and resizes come many a second: their answer does not wait for the row.

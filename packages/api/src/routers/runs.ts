@@ -20,7 +20,7 @@ import { runDto, runListDto } from "../dto";
 import { runListInput } from "../run-list-input";
 import { nameInput } from "../names";
 import { AMBIGUOUS_SHOWN, ambiguousMessage, parseRunPrefix, uuidRange } from "../run-prefix";
-import { endHold, refuseForeignHold, requestMissing, sendInput } from "@proofboard/services";
+import { endHold, refuseForeignHold, requestMissingWithNote, sendInput } from "@proofboard/services";
 import { operatorProcedure, readProcedure, router, toTRPCError } from "../trpc";
 
 const runId = nameInput(64);
@@ -121,7 +121,11 @@ export const runsRouter = router({
         gate: z.string().min(1).max(200).optional(),
       }),
     )
-    .mutation(async ({ input, ctx }) => (await requestMissing({ ...input, requestedBy: ctx.actor })).map(runDto)),
+    .mutation(async ({ input, ctx }) => {
+      const { runs, note } = await requestMissingWithNote({ ...input, requestedBy: ctx.actor });
+      // note: the runs are saved but Redis is unreachable; they are dispatched when Redis is back
+      return { runs: runs.map(runDto), note };
+    }),
 
   /** Ends a hold now: every VM of the run is stopped. The holder (or an admin) only. */
   endHold: operatorProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => {

@@ -33,7 +33,7 @@ export function RerunButton({ branch, lane, alreadyQueued = false, running = fal
         Promise.all([
           queryClient.invalidateQueries(trpc.branches.pathFilter()),
           queryClient.invalidateQueries(trpc.runs.list.pathFilter()),
-        ]).finally(() => notices.queued(branch, [{ id: run.id, lane: run.lane }])),
+        ]).finally(() => notices.queued(branch, [{ id: run.id, lane: run.lane }], run.note)),
     }),
   );
   async function start() {

@@ -27,7 +27,7 @@ export function RerunMissing({
   const notices = useRerunNotices();
   const mutation = useMutation(
     trpc.runs.rerunMissing.mutationOptions({
-      onSuccess: (runs) =>
+      onSuccess: ({ runs, note }) =>
         Promise.all([
           queryClient.invalidateQueries(trpc.branches.pathFilter()),
           queryClient.invalidateQueries(trpc.runs.list.pathFilter()),
@@ -35,6 +35,7 @@ export function RerunMissing({
           notices.queued(
             branch,
             runs.map((r) => ({ id: r.id, lane: r.lane })),
+            note,
           ),
         ),
     }),
@@ -43,7 +44,7 @@ export function RerunMissing({
   const text = mutation.isPending ? "Queuing…" : `${label} (${count})`;
   return (
     <span className="inline-flex items-center gap-1.5">
-      {mutation.data && <span className="text-xs text-ink-muted">queued {mutation.data.length}</span>}
+      {mutation.data && <span className="text-xs text-ink-muted">queued {mutation.data.runs.length}</span>}
       {mutation.error && <span className="text-xs text-status-failed">{mutation.error.message}</span>}
       <Button
         size="xs"

@@ -6,10 +6,10 @@ import { VisibleText } from "~/components/ui/visible-text";
 import { runHref } from "./links";
 
 export type QueuedRun = { id: string; lane: string };
-type Notice = { key: number; branch: string; runs: QueuedRun[] };
+type Notice = { key: number; branch: string; runs: QueuedRun[]; note: string | null };
 type RerunNotices = {
-  /** Say what a Rerun (or "Rerun what is missing") just queued. */
-  queued: (branch: string, runs: QueuedRun[]) => void;
+  /** Say what a Rerun (or "Rerun what is missing") just queued, and the server's note (Redis unreachable). */
+  queued: (branch: string, runs: QueuedRun[], note?: string | null) => void;
   /** Runs queued from this page, so their rows can mark the link that leads to them. */
   justQueued: ReadonlySet<string>;
   notice: Notice | null;
@@ -27,8 +27,8 @@ const Context = createContext<RerunNotices>(NONE);
 export function RerunNoticeProvider({ children }: { children: ReactNode }) {
   const [notice, setNotice] = useState<Notice | null>(null);
   const [justQueued, setJustQueued] = useState<ReadonlySet<string>>(new Set());
-  const queued = useCallback((branch: string, runs: QueuedRun[]) => {
-    setNotice((n) => ({ key: (n?.key ?? 0) + 1, branch, runs }));
+  const queued = useCallback((branch: string, runs: QueuedRun[], note: string | null = null) => {
+    setNotice((n) => ({ key: (n?.key ?? 0) + 1, branch, runs, note }));
     setJustQueued((s) => new Set([...s, ...runs.map((r) => r.id)]));
   }, []);
   const dismiss = useCallback(() => setNotice(null), []);
@@ -44,7 +44,7 @@ export function useRerunNotices(): RerunNotices {
 export function RerunNotice() {
   const { notice, dismiss } = useRerunNotices();
   if (!notice) return null;
-  const { branch, runs } = notice;
+  const { branch, runs, note } = notice;
   return (
     <div
       key={notice.key}
@@ -83,6 +83,11 @@ export function RerunNotice() {
               </span>
             ))}
           </span>
+        )}
+        {note && (
+          <div className="mt-1 text-status-failed" data-testid="rerun-notice-note">
+            {note}
+          </div>
         )}
       </div>
       <button type="button" onClick={dismiss} aria-label="Dismiss" className="shrink-0 text-ink-muted hover:text-ink">

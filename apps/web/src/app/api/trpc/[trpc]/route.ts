@@ -1,4 +1,5 @@
 import { appRouter, createContext, refuseCrossSitePost } from "@proofboard/api";
+import { logger } from "@proofboard/services";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
 // Every call reads live state (Postgres, Redis); nothing here may be cached or prerendered.
@@ -19,7 +20,8 @@ function handler(req: Request): Promise<Response> {
     onError({ error, path, type }) {
       // Expected errors (bad input, not found) are the caller's business; only faults are logged.
       if (error.code === "INTERNAL_SERVER_ERROR") {
-        console.error(`tRPC ${type} ${path ?? "<no path>"} failed:`, error.cause ?? error);
+        const cause = error.cause ?? error;
+        logger("web").error("tRPC call failed", { type, path: path ?? null, err: cause, stack: cause.stack });
       }
     },
   });

@@ -1,4 +1,10 @@
-import { handleWebhook, isWebhookProvider, MAX_WEBHOOK_BODY_BYTES, recordWebhookAudit } from "@proofboard/services";
+import {
+  handleWebhook,
+  isWebhookProvider,
+  logger,
+  MAX_WEBHOOK_BODY_BYTES,
+  recordWebhookAudit,
+} from "@proofboard/services";
 
 // Each delivery writes to Postgres and runs git; nothing here may be cached or prerendered.
 export const dynamic = "force-dynamic";
@@ -48,7 +54,11 @@ export async function POST(req: Request, ctx: { params: Promise<{ provider: stri
     return reply(res.status, res.body, res.contentType);
   } catch (err) {
     // The forge only needs to know it failed (it will show the delivery as failed); details are ours.
-    console.error(`webhook ${provider} failed:`, err);
+    logger("web").error("incoming webhook failed", {
+      provider,
+      err,
+      stack: err instanceof Error ? err.stack : undefined,
+    });
     await recordWebhookAudit(provider, req.headers, body, 500, "internal error");
     return reply(500, "internal error while handling the webhook");
   }
