@@ -20,6 +20,7 @@ import {
 } from "@proofboard/services";
 import { startHealthServer, type HealthServer } from "@proofboard/worker";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis";
+import { operatorCaller } from "../support/callers";
 import { catalogYaml, insertRun, makeRepo, resetDb, waitFor } from "./helpers";
 
 /**
@@ -197,6 +198,20 @@ describe("Redis down", () => {
     expect(missing.runs.map((r) => [r.lane, r.status])).toEqual([["hello", "queued"]]);
     expect(missing.note).toBe(REDIS_UNREACHABLE_NOTE);
     const second = missing.runs[0]!.id;
+
+    // Pages and clicks that touch BullMQ answer, bounded, instead of waiting for Redis: the branch
+    // page asks when each queued run starts (it used to hang forever once a run was queued), and a
+    // cancel is done in PostgreSQL. A run saved meanwhile is canceled there and never dispatched.
+    const caller = await operatorCaller("obs-operator");
+    let t = Date.now();
+    const page = await caller.branches.get({ repository: "obs", name: "main" });
+    expect(Date.now() - t).toBeLessThan(5000);
+    const hello = page.lanes.find((l) => l.name === "hello")?.readiness;
+    expect([hello?.headRun?.id, hello?.rerun?.id]).toContain(second);
+    const extra = await requestRunWithNote({ repository: "obs", branch: "main", lane: "other" });
+    t = Date.now();
+    expect((await caller.runs.cancel({ id: extra.run.id })).status).toBe("canceled");
+    expect(Date.now() - t).toBeLessThan(5000);
 
     redis = await startPrivateRedis(port);
     const requeued = await waitFor(

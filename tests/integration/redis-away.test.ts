@@ -47,6 +47,7 @@ beforeAll(async () => {
       PROOFBOARD_DATA_DIR: path.join(process.env.PROOFBOARD_DATA_DIR!, "redis-away"),
       PROOFBOARD_HOST_NAME: hostName,
       PROOFBOARD_WORKER_SLOTS: "1",
+      PROOFBOARD_DRAIN_SECONDS: "1",
       PROOFBOARD_LOG_FORMAT: "text",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -96,6 +97,36 @@ describe("Redis unreachable mid-run", () => {
         expect({ status: ended.status, reason: ended.reason }).toEqual({ status: "passed", reason: null });
       } catch (err) {
         console.error(`worker log (last 40 lines):\n${workerLog.slice(-40).join("\n")}`);
+        throw err;
+      }
+    },
+  );
+
+  it(
+    "stops on SIGTERM while Redis is down: its lane handed back in PostgreSQL and the process gone within seconds",
+    { timeout: 120_000 },
+    async () => {
+      try {
+        const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
+        await waitFor("the lane to run", async () => (await runById(run.id)).status === "running", 60_000);
+        await redis.stop();
+        const exited = new Promise<number | null>((resolve) => worker!.once("exit", resolve));
+        const t0 = Date.now();
+        worker!.kill("SIGTERM");
+        // Drain (1 s) and the bounded queue close: it used to wait for Redis forever.
+        const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 30_000))]);
+        expect(code).toBe(0);
+        console.info(`worker stopped ${Date.now() - t0} ms after SIGTERM with Redis down`);
+        const ended = await runById(run.id);
+        expect({ status: ended.status, reason: ended.reason }).toMatchObject({
+          status: "lost",
+          reason: expect.stringContaining("shut down") as unknown,
+        });
+        const retry = await db().run.findFirst({ where: { previousRunId: run.id } });
+        expect(retry?.status).toBe("queued");
+      } catch (err) {
+        const said = workerLog.filter((l) => !l.includes("ECONNREFUSED"));
+        console.error(`worker log but connection refusals (last 40 lines):\n${said.slice(-40).join("\n")}`);
         throw err;
       }
     },

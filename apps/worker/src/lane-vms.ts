@@ -3,7 +3,7 @@ import path from "node:path";
 import type { LaneVms } from "@proofboard/domain";
 import { bootVm, packCpio, type CpioEntry, type RunningVm } from "@proofboard/vm";
 import type { Redis } from "ioredis";
-import { publishStatus } from "@proofboard/jobs";
+import { announceStatus } from "@proofboard/jobs";
 import { holdUntil, startHold } from "@proofboard/services";
 import type { HeldOperations } from "./operations";
 import type { RunConsoles } from "./run-consoles";
@@ -179,7 +179,7 @@ export async function vmPhase(
     o.operations?.open();
     await startHold(o.fence, o.hold);
     // Clients refetch the run on a status event and see the hold begin.
-    await publishStatus(o.redis, o.runId, "running");
+    await announceStatus(o.redis, o.runId, "running");
     const ended = (async () => {
       for (;;) {
         const until = await holdUntil(o.runId);

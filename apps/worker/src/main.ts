@@ -4,7 +4,10 @@ import { closeQueues } from "@proofboard/jobs";
 import { logger } from "@proofboard/services";
 import { startWorker } from "./worker";
 
-const worker = await startWorker().catch((err: unknown) => {
+// Signals are handled from the first moment: a worker takes lanes while it is still starting (its
+// queues open before the control queue and the sync), and a SIGTERM then must hand them back, not
+// kill the process with them.
+const worker = startWorker().catch((err: unknown) => {
   // e.g. a bad site overlay: its one-line file:line message, not a stack trace
   logger("worker").error("cannot start", { err });
   process.exit(1);
@@ -21,9 +24,10 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
       { signal: sig, drainSeconds },
     );
     void worker
-      .stop({ drainMs: drainSeconds * 1000 })
+      .then((w) => w.stop({ drainMs: drainSeconds * 1000 }))
       .then(() => closeQueues())
       .then(() => disconnectDb())
       .finally(() => process.exit(0));
   });
 }
+await worker;

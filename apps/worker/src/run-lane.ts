@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { cleanFaultMessage, type Lane, type RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { inherited } from "@proofboard/env";
-import { publishStatus } from "@proofboard/jobs";
+import { announceStatus } from "@proofboard/jobs";
 import {
   catalogAt,
   claimRun,
@@ -147,7 +147,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     commit: claim.run.commitSha,
     fence: claim.fence,
   });
-  await publishStatus(ctx.redis, runId, "running");
+  await announceStatus(ctx.redis, runId, "running");
 
   const abort = new AbortController();
   const onShutdown = () => abort.abort("shutdown");
@@ -336,6 +336,6 @@ async function releaseToWaiting(
   await consoles.closeAll(new Map(), false).catch(() => undefined);
   await consoles.storage.close();
   if (!(await releaseRun(fence, reason))) return null;
-  await publishStatus(redis, fence.runId, "waiting");
+  await announceStatus(redis, fence.runId, "waiting");
   return "waiting";
 }

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Metric } from "@proofboard/domain";
 import { db, type Run } from "@proofboard/db";
-import { publishStatus } from "@proofboard/jobs";
+import { announceStatus } from "@proofboard/jobs";
 import {
   advanceWaiting,
   finishRun,
@@ -46,7 +46,7 @@ export async function settleRun(s: Settlement): Promise<boolean> {
       async (again) => (await finishRun(fence, outcome)) || (again && (await finishedAs(fence, outcome.status))),
     );
     if (!finished) return false;
-    await publishStatus(s.redis, fence.runId, outcome.status, true);
+    await announceStatus(s.redis, fence.runId, outcome.status, true);
     await storage
       .write("waiting runs", () => advanceWaiting(s.run.repositoryId, s.run.commitSha))
       .catch(() => undefined);

@@ -14,6 +14,7 @@ import {
   redisOptions,
   runLaneJob,
   syncRepositoryJob,
+  withinRedisTimeout,
 } from "@proofboard/jobs";
 import {
   cancelRequested,
@@ -67,6 +68,9 @@ function hostFolder(name: string): string {
 }
 
 /** One worker per host: measures the host, then takes jobs only from queues it can serve. */
+/** How long a stopping worker waits for Redis to let its queues close before it cuts them. */
+const QUEUE_CLOSE_MS = 5000;
+
 export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker> {
   const e = env();
   const name = o.hostName ?? e.PROOFBOARD_HOST_NAME;
@@ -143,6 +147,8 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     runLog,
     secrets,
   };
+  // Our part of each lane (its end or its hand-back, written to Postgres); what BullMQ does after it needs Redis.
+  const lanes = new Set<Promise<unknown>>();
   const common = { connection: redisOptions(), prefix: bullPrefix(), lockDuration: 30_000, stalledInterval: 15_000 };
   const workers = classes.map(
     (cls) =>
@@ -159,9 +165,12 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
             await job.moveToWait(token);
             throw new WaitingError();
           }
+          const lane = runLane(runId, ctx);
+          lanes.add(lane);
           try {
-            await runLane(runId, ctx);
+            await lane;
           } finally {
+            lanes.delete(lane);
             slots.release();
           }
         },
@@ -254,7 +263,19 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         const closing = Promise.all(workers.map((w) => w.close()));
         if (o.drainMs) await Promise.race([closing, new Promise((r) => setTimeout(r, o.drainMs))]);
         shutdown.abort();
-        await closing;
+        // Every lane is stopped and handed back in Postgres once its runLane ends. Completing the jobs
+        // and closing the connections need Redis: when it is down that waits forever, so it is given
+        // QUEUE_CLOSE_MS and then cut (the reconciler rebuilds the jobs from Postgres).
+        await Promise.allSettled([...lanes]);
+        const closed = await withinRedisTimeout(closing, QUEUE_CLOSE_MS, "closing the queues").then(
+          () => true,
+          () => false,
+        );
+        if (!closed) {
+          log(`queues: Redis did not let them close within ${QUEUE_CLOSE_MS / 1000} s; disconnecting`);
+          // Bounded too: BullMQ's disconnect first waits for a connection that may never have come up.
+          await Promise.allSettled(workers.map((w) => withinRedisTimeout(w.disconnect(), 1000, "disconnecting")));
+        }
         timers.forEach(clearInterval);
         await health?.close();
         stopTransport();

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { keyPrefix } from "./redis";
+import { keyPrefix, withinRedisTimeout } from "./redis";
 
 /**
  * Messages to the worker that runs a run: cancel it, end its hold, type into one of its VM or
@@ -35,9 +35,13 @@ export function runControlChannel(): string {
   return `${keyPrefix()}:run-control`;
 }
 
+/** Fails (RedisUnavailableError) rather than waiting while Redis is down: nobody is left hanging on a click. */
 export async function publishRunControl(redis: Redis, msg: RunControlMessage): Promise<void> {
-  await redis.publish(runControlChannel(), JSON.stringify(runControlMessage.parse(msg)));
+  const message = JSON.stringify(runControlMessage.parse(msg));
+  await withinRedisTimeout(redis.publish(runControlChannel(), message), PUBLISH_MS, `sending ${msg.type}`);
 }
+
+const PUBLISH_MS = 2000;
 
 /** Subscribes a dedicated connection; returns a function that unsubscribes and closes it. */
 export async function subscribeRunControl(

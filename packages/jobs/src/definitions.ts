@@ -94,10 +94,20 @@ export async function enqueueRun(runId: string, hostClass: HostClass, opts: { de
 
 /** When a delayed run job becomes due; null when it is not delayed (due now, running, or unknown to BullMQ). */
 export async function runJobDueAt(runId: string, hostClass: HostClass): Promise<Date | null> {
-  const job = await laneQueue(hostClass).getJob(runId);
-  if (!job || !job.delay || (await job.getState()) !== "delayed") return null;
-  return new Date(job.timestamp + job.delay);
+  // A page waits on this: bounded, as a queue whose connection never came up waits forever.
+  return withinRedisTimeout(
+    (async () => {
+      const job = await laneQueue(hostClass).getJob(runId);
+      if (!job || !job.delay || (await job.getState()) !== "delayed") return null;
+      return new Date(job.timestamp + job.delay);
+    })(),
+    READ_MS,
+    `queue ${laneQueueName(hostClass)}`,
+  );
 }
+
+/** How long a page or a click waits for BullMQ before it goes on without it. */
+const READ_MS = 1000;
 
 export async function enqueueSync(repositoryId: string): Promise<void> {
   const payload = syncRepositoryJob.payload.parse({ repositoryId });
@@ -108,25 +118,48 @@ export async function enqueueSync(repositoryId: string): Promise<void> {
 export async function knownRunJobIds(): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const hostClass of HOST_CLASSES) {
-    const jobs = await laneQueue(hostClass).getJobs(["waiting", "active", "delayed", "prioritized"]);
+    const jobs = await withinRedisTimeout(
+      laneQueue(hostClass).getJobs(["waiting", "active", "delayed", "prioritized"]),
+      10_000,
+      `queue ${laneQueueName(hostClass)}`,
+    );
     for (const job of jobs) if (job?.id) ids.add(job.id);
   }
   return ids;
 }
 
 export async function removeRunJob(runId: string, hostClass: HostClass): Promise<void> {
-  const job = await laneQueue(hostClass).getJob(runId);
-  if (job && !(await job.isActive())) await job.remove().catch(() => undefined);
+  await withinRedisTimeout(
+    (async () => {
+      const job = await laneQueue(hostClass).getJob(runId);
+      if (job && !(await job.isActive())) await job.remove().catch(() => undefined);
+    })(),
+    READ_MS,
+    `queue ${laneQueueName(hostClass)}`,
+  );
 }
+
+/** How long closing a queue may wait for Redis before its connection is cut. */
+const QUEUE_CLOSE_MS = 3000;
 
 export async function closeQueues(): Promise<void> {
   const all = [...queues.values()];
   queues.clear();
   await Promise.all(
-    all.map((q) =>
-      // QUIT needs the connection: while Redis is down (fail-fast queues refuse it) only a
-      // disconnect ends the client and its reconnect timer.
-      q.close().catch(async () => (await q.getBackend().client).disconnect()),
-    ),
+    all.map(async (q) => {
+      // QUIT needs the connection: while Redis is down (fail-fast queues refuse it, or it never
+      // answers) only a disconnect ends the client and its reconnect timer; bounded as well, since
+      // getting the client waits for a connection that may never have come up.
+      const closed = await withinRedisTimeout(q.close(), QUEUE_CLOSE_MS, `closing queue ${q.name}`).then(
+        () => true,
+        () => false,
+      );
+      if (!closed)
+        await withinRedisTimeout(
+          q.getBackend().client.then((c) => c.disconnect()),
+          1000,
+          `disconnecting queue ${q.name}`,
+        ).catch(() => undefined);
+    }),
   );
 }

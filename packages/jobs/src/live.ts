@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { env } from "@proofboard/env";
-import { keyPrefix } from "./redis";
+import { keyPrefix, withinRedisTimeout } from "./redis";
 
 /**
  * The live stream of one run: console chunks and status changes in one Redis stream, so a
@@ -110,6 +110,21 @@ export async function publishStatus(redis: Redis, runId: string, status: string,
     tails.get(redis)?.delete(runId);
   }
 }
+
+/**
+ * publishStatus for a worker, bounded: a Redis that is down must not hold a lane's start, its end or
+ * its hand-back (the retry after it, the slot, a stopping worker). Watchers lose nothing that
+ * matters: they read the run's status from PostgreSQL as well. False when Redis did not take it in time.
+ */
+export async function announceStatus(redis: Redis, runId: string, status: string, final = false): Promise<boolean> {
+  return withinRedisTimeout(publishStatus(redis, runId, status, final), ANNOUNCE_MS, "publishing a status").then(
+    () => true,
+    () => false,
+  );
+}
+
+/** How long a worker waits for Redis to take a status. */
+const ANNOUNCE_MS = 2000;
 
 /** The run's worker cannot reach PostgreSQL and keeps its bytes on disk (null: all of them are stored now). */
 export async function publishBuffering(

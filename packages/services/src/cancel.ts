@@ -1,6 +1,6 @@
 import { isTerminal } from "@proofboard/domain";
 import { db, type Run } from "@proofboard/db";
-import { createRedis, publishRunControl, publishStatus, removeRunJob } from "@proofboard/jobs";
+import { announceStatus, createRedis, publishRunControl, removeRunJob } from "@proofboard/jobs";
 import { advanceWaiting } from "./dependencies";
 import { hostClassOf, runById } from "./runs";
 
@@ -24,8 +24,10 @@ export async function cancelRun(id: string, by: string): Promise<Run> {
       },
     });
     if (queued.count) {
-      await removeRunJob(run.id, hostClassOf(run));
-      await publishStatus(redis, run.id, "canceled", true);
+      // Redis is transport: a job it keeps finds its run canceled when a worker takes it, and watchers
+      // read the status from PostgreSQL too. Neither waits on a Redis that is down.
+      await removeRunJob(run.id, hostClassOf(run)).catch(() => undefined);
+      await announceStatus(redis, run.id, "canceled", true);
       // a commit whose catalog cannot be read keeps its waiting runs waiting; the cancel itself is done
       await advanceWaiting(run.repositoryId, run.commitSha).catch(() => undefined);
     } else {
@@ -33,7 +35,8 @@ export async function cancelRun(id: string, by: string): Promise<Run> {
         where: { id: run.id, cancelRequestedAt: null },
         data: { cancelRequestedAt: new Date() },
       });
-      await publishRunControl(redis, { type: "cancel", runId: run.id });
+      // The worker also finds cancelRequestedAt at its next heartbeat: pub/sub only makes it sooner.
+      await publishRunControl(redis, { type: "cancel", runId: run.id }).catch(() => undefined);
     }
   } finally {
     redis.disconnect();

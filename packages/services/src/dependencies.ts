@@ -1,6 +1,6 @@
 import { isTerminal, runUnderWay } from "@proofboard/domain";
 import { db, type Run } from "@proofboard/db";
-import { createRedis, enqueueRun, publishStatus } from "@proofboard/jobs";
+import { announceStatus, createRedis, enqueueRun } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { NotFoundError } from "./errors";
 import { logger } from "./observability/log";
@@ -61,7 +61,7 @@ export async function advanceWaiting(
           });
           if (n.count) {
             result.skipped.push(run.id);
-            await publishStatus(redis, run.id, "skipped", true);
+            await announceStatus(redis, run.id, "skipped", true);
             moved = true;
           }
         } else if (needs.every((n) => statusOf.get(n) === "passed")) {
@@ -73,7 +73,7 @@ export async function advanceWaiting(
           if (n.count) {
             await enqueueRun(run.id, hostClassOf(run));
             result.queued.push(run.id);
-            await publishStatus(redis, run.id, "queued");
+            await announceStatus(redis, run.id, "queued");
             moved = true;
           }
         }

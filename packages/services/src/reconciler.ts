@@ -1,6 +1,6 @@
 import { db } from "@proofboard/db";
 import type { Redis } from "ioredis";
-import { aliveHosts, createRedis, enqueueRun, knownRunJobIds, publishStatus } from "@proofboard/jobs";
+import { aliveHosts, announceStatus, createRedis, enqueueRun, knownRunJobIds } from "@proofboard/jobs";
 import { advanceAllWaiting } from "./dependencies";
 export { epochKey, rebuildTransport, watchTransport } from "./transport";
 import { hostClassOf, retryAfterInfrastructureFault } from "./runs";
@@ -88,7 +88,7 @@ export async function endOrphanedRun(
     },
   });
   if (canceled.count) {
-    await publishStatus(redis, id, "canceled", true).catch(() => undefined);
+    await announceStatus(redis, id, "canceled", true);
     return { status: "canceled", retryId: null };
   }
   const n = await db().run.updateMany({
@@ -96,7 +96,7 @@ export async function endOrphanedRun(
     data: { status: "lost", failureKind: "infrastructure", finishedAt: new Date(), reason },
   });
   if (!n.count) return { status: null, retryId: null };
-  await publishStatus(redis, id, "lost", true).catch(() => undefined);
+  await announceStatus(redis, id, "lost", true);
   const retry = await retryAfterInfrastructureFault(await db().run.findUniqueOrThrow({ where: { id } }));
   return { status: "lost", retryId: retry?.id ?? null };
 }

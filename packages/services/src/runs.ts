@@ -30,7 +30,7 @@ export interface RunRequest {
 }
 
 /** What a request says when its runs are saved in Postgres but Redis could not take their jobs. */
-export const REDIS_UNREACHABLE_NOTE = "Redis unreachable: the run is saved and will be dispatched when Redis is back";
+export const REDIS_UNREACHABLE_NOTE = "Redis unreachable: saved in PostgreSQL, and dispatched when Redis is back";
 
 export interface RequestedRuns {
   runs: Run[];
