@@ -64,71 +64,78 @@ afterAll(async () => {
   await disconnectDb();
 });
 
+/** A run of the 20 s lane, once a worker has started it. */
+async function steadyRunning() {
+  const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
+  await waitFor("the lane to run", async () => (await runById(run.id)).status === "running", 60_000);
+  return run;
+}
+
+/** The test, with the worker's own lines (not its reconnect refusals) printed when it fails. */
+function showingWorkerLog(test: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await test();
+    } catch (err) {
+      const said = workerLog.filter((l) => !l.includes("ECONNREFUSED"));
+      console.error(`worker log but connection refusals (last 40 lines):\n${said.slice(-40).join("\n")}`);
+      throw err;
+    }
+  };
+}
+
 const heartbeatOf = async () => (await db().host.findFirstOrThrow({ where: { name: hostName } })).lastHeartbeatAt;
 
 describe("Redis unreachable mid-run", () => {
   it(
     "keeps the worker's PostgreSQL heartbeat going, so its run is not lost and passes once Redis is back",
     { timeout: 120_000 },
-    async () => {
-      try {
-        const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
-        await waitFor("the lane to run", async () => (await runById(run.id)).status === "running", 60_000);
-        const port = redis.port;
-        await redis.stop();
-        await new Promise((r) => setTimeout(r, AWAY_MS / 2));
-        const mid = await heartbeatOf();
-        await new Promise((r) => setTimeout(r, AWAY_MS / 2));
-        const late = await heartbeatOf();
-        // Past the host timeout (8 s) without Redis: the Postgres heartbeat alone says the worker lives.
-        expect(late.getTime()).toBeGreaterThan(mid.getTime());
-        expect(Date.now() - late.getTime()).toBeLessThan(5000);
-        redis = await startPrivateRedis(port);
-        // What every reconciler does meanwhile: nothing of this run is lost.
-        expect((await markLostRuns(8)).lost).toEqual([]);
-        const ended = await waitFor(
-          "the run to end",
-          async () => {
-            const r = await runById(run.id);
-            return ["queued", "running"].includes(r.status) ? null : r;
-          },
-          60_000,
-        );
-        expect({ status: ended.status, reason: ended.reason }).toEqual({ status: "passed", reason: null });
-      } catch (err) {
-        console.error(`worker log (last 40 lines):\n${workerLog.slice(-40).join("\n")}`);
-        throw err;
-      }
-    },
+    showingWorkerLog(async () => {
+      const run = await steadyRunning();
+      const port = redis.port;
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, AWAY_MS / 2));
+      const mid = await heartbeatOf();
+      await new Promise((r) => setTimeout(r, AWAY_MS / 2));
+      const late = await heartbeatOf();
+      // Past the host timeout (8 s) without Redis: the Postgres heartbeat alone says the worker lives.
+      expect(late.getTime()).toBeGreaterThan(mid.getTime());
+      expect(Date.now() - late.getTime()).toBeLessThan(5000);
+      redis = await startPrivateRedis(port);
+      // What every reconciler does meanwhile: nothing of this run is lost.
+      expect((await markLostRuns(8)).lost).toEqual([]);
+      const ended = await waitFor(
+        "the run to end",
+        async () => {
+          const r = await runById(run.id);
+          return ["queued", "running"].includes(r.status) ? null : r;
+        },
+        60_000,
+      );
+      expect({ status: ended.status, reason: ended.reason }).toEqual({ status: "passed", reason: null });
+    }),
   );
 
   it(
     "stops on SIGTERM while Redis is down: its lane handed back in PostgreSQL and the process gone within seconds",
     { timeout: 120_000 },
-    async () => {
-      try {
-        const run = await requestRun({ repository: "itest", branch: "main", lane: "steady" });
-        await waitFor("the lane to run", async () => (await runById(run.id)).status === "running", 60_000);
-        await redis.stop();
-        const exited = new Promise<number | null>((resolve) => worker!.once("exit", resolve));
-        const t0 = Date.now();
-        worker!.kill("SIGTERM");
-        // Drain (1 s) and the bounded queue close: it used to wait for Redis forever.
-        const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 30_000))]);
-        expect(code).toBe(0);
-        console.info(`worker stopped ${Date.now() - t0} ms after SIGTERM with Redis down`);
-        const ended = await runById(run.id);
-        expect({ status: ended.status, reason: ended.reason }).toMatchObject({
-          status: "lost",
-          reason: expect.stringContaining("shut down") as unknown,
-        });
-        const retry = await db().run.findFirst({ where: { previousRunId: run.id } });
-        expect(retry?.status).toBe("queued");
-      } catch (err) {
-        const said = workerLog.filter((l) => !l.includes("ECONNREFUSED"));
-        console.error(`worker log but connection refusals (last 40 lines):\n${said.slice(-40).join("\n")}`);
-        throw err;
-      }
-    },
+    showingWorkerLog(async () => {
+      const run = await steadyRunning();
+      await redis.stop();
+      const exited = new Promise<number | null>((resolve) => worker!.once("exit", resolve));
+      const t0 = Date.now();
+      worker!.kill("SIGTERM");
+      // Drain (1 s) and the bounded queue close: it used to wait for Redis forever.
+      const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 30_000))]);
+      expect(code).toBe(0);
+      console.info(`worker stopped ${Date.now() - t0} ms after SIGTERM with Redis down`);
+      const ended = await runById(run.id);
+      expect({ status: ended.status, reason: ended.reason }).toMatchObject({
+        status: "lost",
+        reason: expect.stringContaining("shut down") as unknown,
+      });
+      const retry = await db().run.findFirst({ where: { previousRunId: run.id } });
+      expect(retry?.status).toBe("queued");
+    }),
   );
 });

@@ -40,8 +40,9 @@ export function toCliError(err: unknown): CliError {
     if (typeof code === "string" && CALLER_CODES.has(code)) return new CliError(inputMessage(err.message), EXIT.usage);
     // The server's refusal already says who you are, what it needs and how to log in.
     if (code === "UNAUTHORIZED" || code === "FORBIDDEN") return new CliError(oneLine(err.message), EXIT.denied);
-    // The server answered; what it could not reach (the target repository) is named in the message.
-    if (code === "TOO_MANY_REQUESTS" || code === "BAD_GATEWAY") return new CliError(oneLine(err.message), EXIT.failed);
+    // The server answered; what it could not reach (the target repository, Redis) is named in the message.
+    if (code === "TOO_MANY_REQUESTS" || code === "BAD_GATEWAY" || code === "SERVICE_UNAVAILABLE")
+      return new CliError(oneLine(err.message), EXIT.failed);
     return new CliError(`the API failed: ${oneLine(err.message)}`, EXIT.failed);
   }
   return new CliError(`internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`, EXIT.failed);

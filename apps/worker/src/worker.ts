@@ -67,10 +67,10 @@ function hostFolder(name: string): string {
   return safe === name ? name : `${safe}-${Buffer.from(name).toString("hex").slice(0, 16)}`;
 }
 
-/** One worker per host: measures the host, then takes jobs only from queues it can serve. */
 /** How long a stopping worker waits for Redis to let its queues close before it cuts them. */
 const QUEUE_CLOSE_MS = 5000;
 
+/** One worker per host: measures the host, then takes jobs only from queues it can serve. */
 export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker> {
   const e = env();
   const name = o.hostName ?? e.PROOFBOARD_HOST_NAME;

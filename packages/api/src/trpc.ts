@@ -12,6 +12,7 @@ import {
 } from "@proofboard/auth";
 import { CatalogError } from "@proofboard/domain";
 import { env } from "@proofboard/env";
+import { RedisUnavailableError } from "@proofboard/jobs";
 import { ConfigError, ConflictError, ForbiddenError, NotFoundError, TargetFetchError } from "@proofboard/services";
 import { auditMutations } from "./middleware/audit";
 import { rateLimitMutations } from "./middleware/rate-limit";
@@ -115,6 +116,13 @@ export function toTRPCError(cause: unknown): unknown {
   if (cause instanceof ConflictError) return new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof ForbiddenError) return new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
   if (cause instanceof TargetFetchError) return new TRPCError({ code: "BAD_GATEWAY", message: cause.message, cause });
+  // Holds' keystrokes, operations, hold ends: they need Redis to reach the worker, and say so at once.
+  if (cause instanceof RedisUnavailableError)
+    return new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: `${cause.message}; try again once Redis answers`,
+      cause,
+    });
   return cause;
 }
 
