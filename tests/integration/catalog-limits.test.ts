@@ -266,9 +266,23 @@ describe("a run never runs without its lane definition", () => {
     );
     await advanceAllWaiting();
     expect((await runById(old.id)).status).toBe("waiting");
+    // the hosts page says no host can help it: fetches work, and the run waits on the target with its reason
+    const target = await caller.hosts.target({ repository: "catlimits" });
+    expect(target.fault).toBeNull();
+    expect(target.waiting.runs).toContainEqual({
+      id: old.id,
+      lane: "lane-1",
+      branchName: "slow",
+      commitSha: sha,
+      reason: waiting.reason,
+    });
+    expect(target.waiting.count).toBe(await db().run.count({ where: { repositoryId: repo.id, status: "waiting" } }));
     const canceled = await caller.runs.cancel({ id: old.id });
     expect(canceled.status).toBe("canceled");
     expect(existsSync(marker + "-slow")).toBe(false);
+    expect((await caller.hosts.target({ repository: "catlimits" })).waiting.runs.map((r) => r.id)).not.toContain(
+      old.id,
+    );
   });
 
   it("the branch page says why a released run waits, instead of the host-capacity text", async () => {

@@ -11,7 +11,20 @@ export interface TargetFetchState {
   /** the last fetch of every branch that worked */
   fetchedAt: Date | null;
   fault: { message: string; since: Date; waitingRuns: number } | null;
+  /** runs released back to waiting because the target failed them: a commit or a catalog that cannot be read */
+  waiting: { count: number; runs: TargetWaitingRun[] };
 }
+
+export interface TargetWaitingRun {
+  id: string;
+  lane: string;
+  branchName: string;
+  commitSha: string;
+  reason: string;
+}
+
+/** The hosts page lists the first few; the count says how many more. */
+export const TARGET_WAITING_SHOWN = 5;
 
 /** A failed fetch: the message (cleaned and capped: it is the remote's text) replaces the last; "since" keeps the first. */
 export async function recordTargetFault(repositoryId: string, message: string): Promise<void> {
@@ -30,20 +43,31 @@ export async function clearTargetFault(repositoryId: string): Promise<void> {
 }
 
 /**
- * The target's fetch state, with how many runs wait for it: released runs whose commit or lane
+ * The target's fetch state, with the runs that wait for it: released runs whose commit or lane
  * definition could not be read (they are `waiting` with a reason; runs waiting for their needs
- * have none).
+ * have none). A catalog that cannot be read is no fetch fault, so those runs are listed either way.
  */
 export async function targetFault(repositoryId: string): Promise<TargetFetchState> {
   const repo = await db().repository.findUniqueOrThrow({
     where: { id: repositoryId },
     select: { targetFetchedAt: true, targetFault: true, targetFaultAt: true },
   });
-  if (!repo.targetFault) return { fetchedAt: repo.targetFetchedAt, fault: null };
-  const waitingRuns = await db().run.count({ where: { repositoryId, status: "waiting", reason: { not: null } } });
+  const released = { repositoryId, status: "waiting" as const, reason: { not: null } };
+  const [count, runs] = await Promise.all([
+    db().run.count({ where: released }),
+    db().run.findMany({
+      where: released,
+      orderBy: [{ queuedAt: "desc" }, { id: "desc" }],
+      take: TARGET_WAITING_SHOWN,
+      select: { id: true, lane: true, branchName: true, commitSha: true, reason: true },
+    }),
+  ]);
+  const waiting = { count, runs: runs.map((r) => ({ ...r, reason: r.reason ?? "" })) };
+  if (!repo.targetFault) return { fetchedAt: repo.targetFetchedAt, fault: null, waiting };
   return {
     fetchedAt: repo.targetFetchedAt,
-    fault: { message: repo.targetFault, since: repo.targetFaultAt ?? new Date(), waitingRuns },
+    fault: { message: repo.targetFault, since: repo.targetFaultAt ?? new Date(), waitingRuns: count },
+    waiting,
   };
 }
 
@@ -55,5 +79,6 @@ export async function targetFetchStateDto(repositoryId: string) {
     fault: state.fault
       ? { ...state.fault, since: state.fault.since.toISOString(), summary: faultSummary(state.fault.message) }
       : null,
+    waiting: state.waiting,
   };
 }

@@ -1,5 +1,5 @@
 import { clean, formatTime, list, table } from "../output";
-import type { Command } from "./context";
+import type { Command, Ctx } from "./context";
 
 /** `sync`: fetches branches from git now instead of waiting for the periodic sync. */
 export const sync: Command = async (ctx) => {
@@ -18,13 +18,14 @@ export const sync: Command = async (ctx) => {
   return 0;
 };
 
-/** `hosts`: the workers, what they can run and how busy they are. */
+/** `hosts`: the workers, what they can run and how busy they are; then runs no host can help (stderr). */
 export const hosts: Command = async (ctx) => {
   const rows = await ctx.api.hosts.list.query();
   if (ctx.flags.has("json")) {
     ctx.out.json(rows);
     return 0;
   }
+  await targetWaits(ctx);
   if (rows.length === 0) {
     ctx.out.line("no hosts: start a worker (bash scripts/start.sh)");
     return 0;
@@ -39,3 +40,22 @@ export const hosts: Command = async (ctx) => {
   for (const l of table(ctx.out, ["HOST", "STATE", "CLASSES", "SLOTS", "LAST HEARTBEAT"], cells)) ctx.out.line(l);
   return 0;
 };
+
+/**
+ * Runs the target sent back to waiting (a commit it cannot give, a catalog that cannot be read),
+ * on stderr so stdout stays the table: the hosts page's list, for a terminal.
+ */
+async function targetWaits(ctx: Ctx): Promise<void> {
+  const target = await ctx.api.hosts.target.query({ repository: ctx.config.repository });
+  const { count, runs } = target.waiting;
+  if (count === 0) return;
+  const what = count === 1 ? "1 run waits" : `${count} runs wait`;
+  ctx.out.info(`warning: ${what} on the target ${clean(target.name)}, not on a host:`);
+  for (const r of runs) {
+    const reason = clean(r.reason.replace(/\s+/g, " "));
+    ctx.out.info(
+      `  ${r.id.slice(0, 8)} ${clean(r.lane)} on ${clean(r.branchName)} ${r.commitSha.slice(0, 10)}: ${reason}`,
+    );
+  }
+  if (count > runs.length) ctx.out.info(`  and ${count - runs.length} more`);
+}

@@ -1,10 +1,12 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { Mono } from "~/components/ui/mono";
 import { useTRPC } from "~/trpc/react";
 import { CatalogGates } from "./catalog-gates";
 import { CatalogLanes } from "./catalog-lanes";
+import { branchHref } from "./links";
 import { lanesInput } from "./page-queries";
 import { Loading, QueryError } from "./query-state";
 import { SiteOverlay } from "./site-overlay";
@@ -15,7 +17,21 @@ export function LanesPage({ branch }: { branch?: string }) {
   const trpc = useTRPC();
   const query = useQuery(trpc.lanes.list.queryOptions(lanesInput(branch)));
   if (query.data === undefined) {
-    return query.isError ? <QueryError error={query.error} what="the catalog" /> : <Loading what="the catalog" />;
+    if (!query.isError) return <Loading what="the catalog" />;
+    // BAD_REQUEST is the catalog itself (the server names the branch and commit); anything else is ours
+    if (query.error.data?.code !== "BAD_REQUEST") return <QueryError error={query.error} what="the catalog" />;
+    return (
+      <div className="flex flex-col gap-2">
+        <QueryError error={query.error} what="the catalog" />
+        <p className="text-sm text-ink-muted">
+          Runs of its lanes wait until the catalog can be read; fix <code>proofboard.yaml</code> on that branch and
+          push.{" "}
+          <Link href={branch ? branchHref(branch) : "/"} className="text-status-running hover:underline">
+            {branch ? "Open the branch" : "Back to the overview"}
+          </Link>
+        </p>
+      </div>
+    );
   }
   const { catalog, source, overlay, notes } = query.data;
   return (

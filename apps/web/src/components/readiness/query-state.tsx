@@ -16,7 +16,7 @@ export function QueryError({ error, what, className }: { error: QueryFailure; wh
       className={cn("rounded-md border border-status-failed-edge bg-status-failed-soft px-3 py-2 text-sm", className)}
     >
       <span className="font-medium text-status-failed">
-        Could not load <VisibleText text={what} />.
+        Could not load <VisibleText text={what} />:
       </span>{" "}
       <span className="text-status-failed-ink [overflow-wrap:anywhere]">
         <VisibleText text={error.message} />
