@@ -1,4 +1,5 @@
 import { markLostRuns, readConsole, requestRun, runById } from "@proofboard/services";
+import { operatorCaller } from "../support/callers";
 import { PgProxy } from "../support/pg-proxy";
 import type { FaultContext, FaultResult, FaultScenario } from "./scenario";
 import { catalogYaml, registerTarget, secondsSince, waitUntil } from "./support";
@@ -17,6 +18,35 @@ const tick = () => {
 };
 tick();
 `;
+}
+
+interface PageNotices {
+  /** the spooled byte counts the run page was told while the database was away */
+  spooled: number[];
+  /** the run page was told every spooled byte is stored again */
+  cleared: boolean;
+  stop(): void;
+}
+
+/**
+ * The run page's own stream (`runs.follow`, the subscription its terminal reads), followed from
+ * the start: what a person watching the run would have been told.
+ */
+async function followAsRunPage(runId: string): Promise<PageNotices> {
+  const caller = await operatorCaller("fault-suite");
+  let stopped = false;
+  const notices: PageNotices = { spooled: [], cleared: false, stop: () => (stopped = true) };
+  void (async () => {
+    // A server-side caller yields the raw tracked envelope [id, data].
+    for await (const ev of await caller.runs.follow({ id: runId })) {
+      if (stopped) break;
+      const [, data] = ev as unknown as [string, typeof ev.data];
+      if (data.type !== "buffering") continue;
+      if (data.spooledBytes === null) notices.cleared = true;
+      else notices.spooled.push(data.spooledBytes);
+    }
+  })().catch(() => undefined);
+  return notices;
 }
 
 /**
@@ -52,6 +82,7 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
       60_000,
       ctx.signal,
     );
+    const page = await followAsRunPage(r.id);
     proxy.cut();
     // The suite reconciles meanwhile on the real database, as the web and other workers do: it must
     // not take cut-off for dead, since cut-off's Redis key stays fresh.
@@ -60,7 +91,7 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
       await markLostRuns(8);
       await new Promise((res) => setTimeout(res, 2000));
     }
-    const buffered = /PostgreSQL unreachable/.test(cutOff.output());
+    const buffered = page.spooled.length > 0 && page.spooled.at(-1)! > 0;
     const statusDuring = (await runById(r.id)).status;
     const restoredAt = Date.now();
     await proxy.listen();
@@ -75,12 +106,16 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
       (laneSeconds * 3 + 60) * 1000,
       ctx.signal,
     );
+    page.stop();
     const stored = await readConsole(r.id, "harness", 0, 64 << 20);
     const exact = stored.data.equals(expected);
-    const ok = ended.status === "passed" && exact && buffered && statusDuring === "running";
+    const ok = ended.status === "passed" && exact && buffered && page.cleared && statusDuring === "running";
+    const told = buffered
+      ? `the run page was told it buffers (${page.spooled.at(-1)} bytes spooled at the last notice)${page.cleared ? " and then that all is stored" : ", never that it was stored"}`
+      : `the run page was never told it buffers (${cutOff.output().includes("PostgreSQL unreachable") ? "the worker's log says it spooled" : "nor does the worker's log"})`;
     return {
       ok,
-      happened: `database away ${away} s mid-run: the worker ${buffered ? "spooled and said so" : "did not report buffering"}; run ${statusDuring} during the cut and ${ended.status} after; spool written ${drained} s after the database returned; stored console ${exact ? "byte-exact" : `differs (${stored.data.length} of ${expected.length} bytes)`} (${expected.length} bytes with NUL, invalid UTF-8, escapes)`,
+      happened: `database away ${away} s mid-run: ${told}; run ${statusDuring} during the cut and ${ended.status} after; spool written ${drained} s after the database returned; stored console ${exact ? "byte-exact" : `differs (${stored.data.length} of ${expected.length} bytes)`} (${expected.length} bytes with NUL, invalid UTF-8, escapes)`,
       recoverySeconds: drained,
     };
   } finally {
