@@ -4,12 +4,14 @@
  * PostgreSQL, and the web serves it back as a raw download (what `proofboard console` fetches).
  *   1. ingest: the run's start → every byte stored (MB/s), and the worker's peak memory meanwhile;
  *   2. download: time to the first byte, MB/s, and the web's peak memory above its idle size;
+ *   3. `proofboard console RUN` (the real CLI, a process of its own) into a pipe: MB/s and its peak memory;
  * each byte-exact (SHA-256 of what the lane printed against what was stored and downloaded). The
  * floor beside them, measured in the same run: PostgreSQL taking the same bytes as 256 KiB bytea
  * rows one after another through the pg driver (one commit each, into a logged table), and handing them back.
  * Run: pnpm bench:console   (needs `pnpm --filter @proofboard/web build` first)
  *   BENCH_MB (200), BENCH_ROUNDS (3 downloads), BENCH_PROFILE=DIR (the worker's CPU profile, written there when it stops)
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
@@ -75,6 +77,39 @@ function peakRss(pgid: number): { stop: () => number } {
   let peak = groupRssMiB(pgid);
   const timer = setInterval(() => (peak = Math.max(peak, groupRssMiB(pgid))), 100);
   return { stop: () => (clearInterval(timer), Math.max(peak, groupRssMiB(pgid))) };
+}
+
+/**
+ * The real CLI writing the console to a pipe, hashed as it comes: MB/s from the start of the
+ * process (its start-up included) and the CLI's peak memory.
+ */
+async function cliDownload(
+  env: NodeJS.ProcessEnv,
+  runId: string,
+): Promise<{ rate: number; startMs: number; peak: number; exact: string }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/cli/src/main.ts", "console", runId], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
+  const memory = peakRss(child.pid!);
+  const hash = createHash("sha256");
+  let bytes = 0;
+  let firstAt = 0;
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    if (bytes === 0) firstAt = performance.now() - started;
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  if (code !== 0) throw new Error(`proofboard console exited ${code}`);
+  return {
+    rate: mbps(bytes, performance.now() - started),
+    startMs: firstAt,
+    peak: memory.stop(),
+    exact: hash.digest("hex"),
+  };
 }
 
 const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
@@ -184,6 +219,11 @@ try {
     });
   }
 
+  const { token } = await stack.mutate<{ token: string }>("tokens.create", { name: "bench", scope: "read", days: 1 });
+  const cliEnv = { ...stack.env, PROOFBOARD_API_URL: stack.url, PROOFBOARD_TOKEN: token, PROOFBOARD_REPOSITORY: "" };
+  const cli: Awaited<ReturnType<typeof cliDownload>>[] = [];
+  for (let round = 0; round < ROUNDS; round++) cli.push(await cliDownload(cliEnv, id));
+
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const spread = (xs: number[], f: (n: number) => string) =>
     `${f(median(xs))} (${f(Math.min(...xs))} – ${f(Math.max(...xs))})`;
@@ -209,7 +249,19 @@ try {
       (n) => `${n.toFixed(0)} MiB`,
     )} | — |`,
   );
-  if (last !== TOTAL || downloads.some((d) => !d.exact)) process.exitCode = 1;
+  console.log(
+    `| \`proofboard console\` into a pipe, ${ROUNDS}×, start-up included; SHA-256 equal: ${cli.every((c) => c.exact === expected) ? "yes" : "NO"} | ${spread(
+      cli.map((c) => c.rate),
+      f1,
+    )} MB/s; first byte ${spread(
+      cli.map((c) => c.startMs),
+      (n) => `${n.toFixed(0)} ms`,
+    )}; CLI peak ${spread(
+      cli.map((c) => c.peak),
+      (n) => `${n.toFixed(0)} MiB`,
+    )} | — |`,
+  );
+  if (last !== TOTAL || downloads.some((d) => !d.exact) || cli.some((c) => c.exact !== expected)) process.exitCode = 1;
 } finally {
   await sql.end();
   await stack.stop();

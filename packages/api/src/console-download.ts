@@ -28,18 +28,18 @@ export async function handleConsoleDownload(req: Request, runId: string, name: s
     };
     if (from !== null) {
       const { data } = await readConsole(run.id, name, from);
-      return new Response(new Uint8Array(data), { headers });
+      return new Response(bytesOf(data), { headers });
     }
     const chunks = consoleBytes(run.id, name);
     const first = await chunks.next(); // unknown console → 404 before the body starts
     const body = new ReadableStream<Uint8Array>({
       start(c) {
-        if (!first.done) c.enqueue(new Uint8Array(first.value));
+        if (!first.done) c.enqueue(bytesOf(first.value));
       },
       async pull(c) {
         const n = await chunks.next();
         if (n.done) c.close();
-        else c.enqueue(new Uint8Array(n.value));
+        else c.enqueue(bytesOf(n.value));
       },
     });
     return new Response(body, { headers });
@@ -47,6 +47,11 @@ export async function handleConsoleDownload(req: Request, runId: string, name: s
     if (err instanceof NotFoundError) return text(404, err.message);
     throw err;
   }
+}
+
+/** The Buffer's own bytes as a Uint8Array: `new Uint8Array(buffer)` would copy every byte. */
+function bytesOf(b: Buffer): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
 }
 
 function text(status: number, body: string): Response {

@@ -159,14 +159,25 @@ export async function readConsoleWindow(
   return { ...slice, ...anchor, length: Number(c.length) };
 }
 
-/** Every stored byte of a console, chunk by chunk, for downloads. */
+/**
+ * Every stored byte of a console, read by offset 4 MiB at a time, for downloads. The next read is
+ * asked for before this one is handed over, so PostgreSQL reads while the client takes the bytes;
+ * at most two reads are held, whatever the console's size.
+ */
 export async function* consoleBytes(runId: string, name: string): AsyncGenerator<Buffer> {
   const id = await consoleId(runId, name);
+  const read = (from: number) => readConsoleById(id, from, DOWNLOAD_READ_BYTES).then((s) => s.data);
   let from = 0;
+  let next = read(from);
   for (;;) {
-    const { data } = await readConsoleById(id, from, 4 << 20);
+    const data = await next;
     if (data.length === 0) return;
-    yield data;
     from += data.length;
+    next = read(from);
+    // a reader that stops early must not leave the read ahead unhandled
+    next.catch(() => undefined);
+    yield data;
   }
 }
+
+const DOWNLOAD_READ_BYTES = 4 << 20;
