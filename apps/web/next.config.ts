@@ -6,6 +6,7 @@ const nextConfig: NextConfig = {
     "@proofboard/api",
     "@proofboard/domain",
     "@proofboard/env",
+    "@proofboard/log",
     "@proofboard/db",
     "@proofboard/services",
     "@proofboard/jobs",

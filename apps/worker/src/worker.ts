@@ -27,6 +27,7 @@ import {
   loadSiteOverlay,
   markLostRuns,
   pendingOperations,
+  quietRepeats,
   reconcile,
   registerHost,
   syncRepository,
@@ -248,7 +249,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     stopTransport = () => transport.stop();
   }
   // BullMQ reports lost locks here (e.g. after Redis lost its data); Postgres holds the run's truth.
-  for (const w of workers) w.on("error", (err) => log(`queue: ${err.message}`));
+  // Repeated while Redis is down (every reconnect): once, then once per 30 s with a count.
+  const queueError = o.log ? o.log : quietRepeats(lines, "warn");
+  for (const w of workers) w.on("error", (err) => queueError(`queue: ${err.message}`));
 
   let stopped: Promise<void> | null = null;
   const running: RunningWorker = {

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { env } from "@proofboard/env";
+import { logger, quietRepeats } from "@proofboard/log";
 import { PrismaClient } from "./generated/client";
 
 export * from "./generated/client";
@@ -14,7 +15,8 @@ function sharedPool(): pg.Pool {
   if (!pool) {
     pool = new pg.Pool({ connectionString: env().DATABASE_URL, max: 10 });
     // An idle connection the server closed (a restart) must not take the process down; the pool replaces it.
-    pool.on("error", (err) => console.error(`PostgreSQL connection lost while idle: ${err.message}`));
+    const lost = quietRepeats(logger("db"), "warn");
+    pool.on("error", (err) => lost("PostgreSQL connection lost while idle; the pool opens a new one", { err }));
   }
   return pool;
 }

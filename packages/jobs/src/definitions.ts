@@ -1,6 +1,7 @@
 import { HOST_CLASSES, type HostClass } from "@proofboard/domain";
 import { Queue, type JobsOptions } from "bullmq";
 import { z } from "zod";
+import { logger, quietRepeats } from "@proofboard/log";
 import { keyPrefix, queueRedisOptions, withinRedisTimeout } from "./redis";
 
 /**
@@ -45,13 +46,15 @@ export function bullPrefix(): string {
 }
 
 const queues = new Map<string, Queue>();
+/** While Redis is down every reconnect fails: said once, then once per 30 s with a count. */
+const queueErrors = quietRepeats(logger("jobs"), "warn");
 
 function queue(name: string): Queue {
   let q = queues.get(name);
   if (!q) {
     q = new Queue(name, { connection: queueRedisOptions(), prefix: bullPrefix() });
     // Without a listener a lost connection prints stack traces; callers see their own command fail.
-    q.on("error", (err) => console.error(`queue ${name}: ${err.message}`));
+    q.on("error", (err) => queueErrors(`queue ${name}: ${err.message}`, { queue: name }));
     queues.set(name, q);
   }
   return q;

@@ -1,5 +1,5 @@
 import { db, type Prisma } from "@proofboard/db";
-import { logger } from "./observability/log";
+import { logger } from "@proofboard/log";
 
 /**
  * The audit log: who changed what, when and from where. Everything stored here came from outside

@@ -3,7 +3,7 @@ import { db, type Run } from "@proofboard/db";
 import { announceStatus, createRedis, enqueueRun } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { NotFoundError } from "./errors";
-import { logger } from "./observability/log";
+import { logger } from "@proofboard/log";
 import { branchByName, branchView } from "./readiness";
 import { repositoryByName } from "./repositories";
 import { hostClassOf, requestLanesWithNote, type RequestedRuns } from "./runs";

@@ -12,7 +12,7 @@ import { db, Prisma, type Run } from "@proofboard/db";
 import { enqueueRun, isRedisUnavailable } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { ConflictError, NotFoundError } from "./errors";
-import { logger } from "./observability/log";
+import { logger } from "@proofboard/log";
 import { branchView } from "./readiness";
 import { repositoryByName } from "./repositories";
 

@@ -2,7 +2,7 @@ import { db, type Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { controlQueue, scheduledLaneJob, syncRepositoryJob } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
-import { logger } from "./observability/log";
+import { logger } from "@proofboard/log";
 import { requestLanes } from "./runs";
 
 const PREFIX = "lane:";

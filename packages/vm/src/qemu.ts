@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pad4 } from "./initrd";
+import { logger } from "@proofboard/log";
 
 export type Accel = "kvm" | "tcg";
 
@@ -229,7 +230,7 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
         o.onSerial(d);
       } catch (e) {
         // A consumer's bug must not stop the reading, or QEMU starts dropping console bytes.
-        console.error(`vm ${o.name}: onSerial threw`, e);
+        logger("vm").error("a serial console's reader threw; reading goes on", { vm: o.name, err: e });
       }
     });
     s.on("error", () => undefined);

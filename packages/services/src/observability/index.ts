@@ -17,7 +17,8 @@ export {
   type Logger,
   type LoggerOptions,
   type LogLevel,
-} from "./log";
+  quietRepeats,
+} from "@proofboard/log";
 export { checkPostgres, checkRedis, closeProbes, PROBE_TIMEOUT_MS, type DependencyCheck } from "./probes";
 export { checkHealth, type HealthOptions, type HealthReport } from "./health";
 export { fleetMetrics, fleetMetricsText } from "./fleet-metrics";

@@ -1,0 +1,10 @@
+export {
+  defaultLogFormat,
+  logger,
+  type LogFields,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+} from "./log";
+export { quietRepeats } from "./repeats";
