@@ -200,7 +200,8 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
         `this host cannot boot the lane's VMs: ${(guestOrWhy as { unavailable: string }).unavailable}`,
       );
     const hold = claim.run.holdSeconds !== null && lane?.vms != null;
-    if (lane?.vms && guest) {
+    // Canceled or handed back while it was being set up: no VM boots, and the lane stops at once.
+    if (lane?.vms && guest && !abort.signal.aborted) {
       vms = await startLaneVms({
         vms: lane.vms,
         worktree,

@@ -147,4 +147,23 @@ describe("runLaneProcess backpressure", () => {
     expect(result.timedOut).toBe(true);
     expect(got).toBeGreaterThan(0);
   });
+
+  it("stops at once a lane whose run was canceled while it was being set up (the signal already aborted)", async () => {
+    const dir = await temp();
+    const canceled = new AbortController();
+    canceled.abort("cancel");
+    const t0 = Date.now();
+    const result = await runLaneProcess({
+      argv: ["bash", "-c", `sleep 30; touch "$1"`, "lane", path.join(dir, "ran")],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+      timeoutMs: 60_000,
+      graceMs: 500,
+      onOutput: () => undefined,
+      signal: canceled.signal,
+    });
+    expect(result.canceled).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(existsSync(path.join(dir, "ran"))).toBe(false);
+  });
 });

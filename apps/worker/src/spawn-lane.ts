@@ -114,6 +114,9 @@ export async function runLaneProcess(o: LaneProcessOptions): Promise<LaneProcess
       stop();
     };
     o.signal?.addEventListener("abort", onAbort, { once: true });
+    // Canceled (or the worker stopping) while the lane was being set up: an aborted signal fires no
+    // event, so without this the lane would run its whole length.
+    if (o.signal?.aborted) onAbort();
 
     for (const [name, stream] of [
       ["stdout", child.stdout],

@@ -14,7 +14,7 @@ import {
   redisOptions,
   runLaneJob,
   syncRepositoryJob,
-  withinRedisTimeout,
+  closeOrCut,
 } from "@proofboard/jobs";
 import {
   cancelRequested,
@@ -270,15 +270,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         // and closing the connections need Redis: when it is down that waits forever, so it is given
         // QUEUE_CLOSE_MS and then cut (the reconciler rebuilds the jobs from Postgres).
         await Promise.allSettled([...lanes]);
-        const closed = await withinRedisTimeout(closing, QUEUE_CLOSE_MS, "closing the queues").then(
-          () => true,
-          () => false,
-        );
-        if (!closed) {
-          log(`queues: Redis did not let them close within ${QUEUE_CLOSE_MS / 1000} s; disconnecting`);
-          // Bounded too: BullMQ's disconnect first waits for a connection that may never have come up.
-          await Promise.allSettled(workers.map((w) => withinRedisTimeout(w.disconnect(), 1000, "disconnecting")));
-        }
+        const cut = () => Promise.allSettled(workers.map((w) => w.disconnect()));
+        if (!(await closeOrCut(closing, cut, QUEUE_CLOSE_MS, "closing the queues")))
+          log(`queues: Redis did not let them close within ${QUEUE_CLOSE_MS / 1000} s; cut them`);
         timers.forEach(clearInterval);
         await health?.close();
         stopTransport();

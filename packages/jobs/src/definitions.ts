@@ -2,7 +2,7 @@ import { HOST_CLASSES, type HostClass } from "@proofboard/domain";
 import { Queue, type JobsOptions } from "bullmq";
 import { z } from "zod";
 import { logger, quietRepeats } from "@proofboard/log";
-import { keyPrefix, queueRedisOptions, withinRedisTimeout } from "./redis";
+import { closeOrCut, keyPrefix, queueRedisOptions, withinRedisTimeout } from "./redis";
 
 /**
  * Every job Proofboard enqueues, shared by producer and worker. Payloads carry ids only:
@@ -149,20 +149,13 @@ export async function closeQueues(): Promise<void> {
   const all = [...queues.values()];
   queues.clear();
   await Promise.all(
-    all.map(async (q) => {
-      // QUIT needs the connection: while Redis is down (fail-fast queues refuse it, or it never
-      // answers) only a disconnect ends the client and its reconnect timer; bounded as well, since
-      // getting the client waits for a connection that may never have come up.
-      const closed = await withinRedisTimeout(q.close(), QUEUE_CLOSE_MS, `closing queue ${q.name}`).then(
-        () => true,
-        () => false,
-      );
-      if (!closed)
-        await withinRedisTimeout(
-          q.getBackend().client.then((c) => c.disconnect()),
-          1000,
-          `disconnecting queue ${q.name}`,
-        ).catch(() => undefined);
-    }),
+    all.map((q) =>
+      closeOrCut(
+        q.close(),
+        () => q.getBackend().client.then((c) => c.disconnect()),
+        QUEUE_CLOSE_MS,
+        `closing queue ${q.name}`,
+      ),
+    ),
   );
 }

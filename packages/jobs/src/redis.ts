@@ -88,6 +88,29 @@ export async function withinRedisTimeout<T>(p: Promise<T>, ms: number, what: str
   }
 }
 
+/** How long a cut (a disconnect after a close that did not finish) may take in turn. */
+const CUT_MS = 1000;
+
+/**
+ * Ends BullMQ clients whatever Redis does. Their close (already asked for: `closing`) needs Redis,
+ * so while it is down that waits forever: it gets `ms`, then the clients are cut, since only a
+ * disconnect ends a client and its reconnect timer. The cut is bounded as well: BullMQ first waits
+ * for a connection that may never have come up. Resolves whether the close finished in time.
+ */
+export async function closeOrCut(
+  closing: Promise<unknown>,
+  cut: () => Promise<unknown>,
+  ms: number,
+  what: string,
+): Promise<boolean> {
+  const closed = await withinRedisTimeout(closing, ms, what).then(
+    () => true,
+    () => false,
+  );
+  if (!closed) await withinRedisTimeout(cut(), CUT_MS, `${what}: disconnecting`).catch(() => undefined);
+  return closed;
+}
+
 /** A connection whose commands fail at once while Redis is down, for health probes and metrics. */
 export function createFailFastRedis(connectionName: string): Redis {
   return new Redis({ ...queueRedisOptions(), connectionName });
