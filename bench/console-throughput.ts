@@ -13,10 +13,10 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
 import { STACK_OPERATOR, startStack, waitUntil } from "../e2e/support/stack";
+import { groupRssMiB, peakRss } from "./support/measure";
 
 const MB = Number(process.env.BENCH_MB ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -54,29 +54,6 @@ function sha256(blocks: Iterable<Buffer>): string {
   const h = createHash("sha256");
   for (const b of blocks) h.update(b);
   return h.digest("hex");
-}
-
-/** Resident memory of a process group (a process and what it started), in MiB. */
-function groupRssMiB(pgid: number): number {
-  let kib = 0;
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) !== pgid) continue;
-      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, "utf8"))?.[1] ?? 0);
-    } catch {
-      // the process ended while it was read
-    }
-  }
-  return kib / 1024;
-}
-
-/** Samples a group's memory every 100 ms until stopped: the peak. */
-function peakRss(pgid: number): { stop: () => number } {
-  let peak = groupRssMiB(pgid);
-  const timer = setInterval(() => (peak = Math.max(peak, groupRssMiB(pgid))), 100);
-  return { stop: () => (clearInterval(timer), Math.max(peak, groupRssMiB(pgid))) };
 }
 
 /**

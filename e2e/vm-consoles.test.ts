@@ -57,6 +57,11 @@ describe("VM consoles in the browser", () => {
   it("shows each of three guests' own kernel lines live, in a grid", async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const run = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "fresh-smoke" });
+    // The page's live stream is served by the path that encodes each live chunk once for all viewers.
+    const followedBy: string[] = [];
+    page.on("response", (r) => {
+      if (r.url().includes("/api/trpc/runs.follow")) followedBy.push(r.headers()["x-proofboard-follow"] ?? "tRPC");
+    });
     await page.goto(`${stack.url}/runs/${run.id}`);
     // Live: guest bytes on screen while the run is still running.
     await waitUntil(
@@ -74,6 +79,8 @@ describe("VM consoles in the browser", () => {
     await expect
       .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: 90_000 })
       .toBe("passed");
+    expect(followedBy.length).toBeGreaterThan(0);
+    expect(followedBy.every((by) => by === "shared")).toBe(true);
     for (const node of ["node01", "node02", "node03"]) {
       expect(await consoleText(page, node)).toContain(`RESULT: PASS ${node}`);
       // The kernel's own banner has scrolled out of view: find it as a person would.

@@ -32,9 +32,11 @@ export interface StackOptions {
   targetUrl: string;
   targetName: string;
   /** database and Redis prefix suffix, so e2e and benchmarks never touch each other's data */
-  name: "e2e" | "bench" | "bench_failure" | "bench_pages" | "bench_console" | `e2e_${string}`;
+  name: "e2e" | "bench" | "bench_failure" | "bench_pages" | "bench_console" | "bench_fanout" | `e2e_${string}`;
   /** node options for the worker only, e.g. a benchmark's `--cpu-prof --cpu-prof-dir=DIR` */
   workerNodeArgs?: string[];
+  /** node options for the web process only */
+  webNodeArgs?: string[];
 }
 
 /** The real stack as users run it: the production Next build and a worker process, on a fresh database. */
@@ -65,7 +67,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   };
   const log = (name: string) => openSync(path.join(dataDir, `${name}.log`), "a");
   const children: ChildProcess[] = [
-    spawn(process.execPath, [nextBin, "start", "-p", String(o.port)], {
+    spawn(process.execPath, [...(o.webNodeArgs ?? []), nextBin, "start", "-p", String(o.port)], {
       cwd: path.join(root, "apps/web"),
       env,
       detached: true,

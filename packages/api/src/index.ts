@@ -12,7 +12,8 @@ export {
   type Context,
   type ProcedureMeta,
 } from "./trpc";
-export { decodeOffsets, encodeOffsets } from "./routers/runs";
+export { decodeOffsets, encodeOffsets } from "./follow-wire";
+export { handleFollowStream } from "./follow-stream";
 export { handleConsoleDownload } from "./console-download";
 export { badgeBranch, handleBadge, handleReadinessJson, READINESS_DOCUMENT_VERSION } from "./readiness-http";
 export { refuseCrossSitePost } from "./cross-site";

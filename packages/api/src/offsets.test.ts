@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeOffsets, encodeOffsets } from "./routers/runs";
+import { decodeOffsets, encodeOffsets } from "./follow-wire";
 
 describe("tracked console offsets", () => {
   it("round-trips and is never empty", () => {

@@ -4,7 +4,11 @@ import { liveHub } from "@proofboard/jobs";
 import { consoleAnchor, readConsoleById } from "./consoles";
 
 export type FollowEvent =
-  | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][] }
+  /**
+   * `live`: `data` is a whole chunk of the live stream, the very Buffer every viewer of the run in
+   * this process is given, so what is made of it (its wire encoding) can be made once for all of them.
+   */
+  | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][]; live?: boolean }
   | { kind: "status"; status: RunStatus }
   /** the run's worker keeps bytes on disk while PostgreSQL is unreachable; spooledBytes null: all stored again */
   | { kind: "buffering"; host: string; spooledBytes: number | null }
@@ -135,9 +139,17 @@ export async function* followRun(
         if (event.offset > (sent.get(event.console) ?? 0)) yield* refill(event.console, event.offset);
         const start = sent.get(event.console) ?? 0;
         if (start < event.offset) continue; // storage was behind too; the next refill catches up
-        const part = event.data.subarray(start - event.offset);
+        const whole = start === event.offset;
+        const part = whole ? event.data : event.data.subarray(start - event.offset);
         sent.set(event.console, end);
-        yield { kind: "bytes", console: event.console, offset: start, data: part, marks: [[start, event.at]] };
+        yield {
+          kind: "bytes",
+          console: event.console,
+          offset: start,
+          data: part,
+          marks: [[start, event.at]],
+          live: whole,
+        };
       }
       if (entries.length) quietSince = Date.now();
       // Redis is transport: if it lost the end of the run, Postgres still knows.

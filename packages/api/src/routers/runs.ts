@@ -6,7 +6,6 @@ import { runJobDueAt } from "@proofboard/jobs";
 import {
   cancelRun,
   firstFailingConsole,
-  followRun,
   listRuns,
   NotFoundError,
   repositoryByName,
@@ -19,6 +18,7 @@ import {
 import { runDto, runListDto } from "../dto";
 import { runListInput } from "../run-list-input";
 import { nameInput } from "../names";
+import { followInput, followWire } from "../follow-wire";
 import { AMBIGUOUS_SHOWN, ambiguousMessage, parseRunPrefix, uuidRange } from "../run-prefix";
 import { endHold, refuseForeignHold, requestMissingWithNote, sendInput } from "@proofboard/services";
 import { operatorProcedure, readProcedure, router, toTRPCError } from "../trpc";
@@ -27,25 +27,6 @@ const runId = nameInput(64);
 const branchName = nameInput(255);
 const laneName = nameInput(200);
 const consoleName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-/**
- * A tracked event id carries every console's byte offset: "@harness:1024,node01:88". The
- * leading "@" keeps it non-empty before the first byte (SSE treats an empty id as none).
- */
-export function encodeOffsets(offsets: Map<string, number>): string {
-  return `@${[...offsets].map(([name, n]) => `${name}:${n}`).join(",")}`;
-}
-
-export function decodeOffsets(id: string | null | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of (id ?? "").replace(/^@/, "").split(",")) {
-    const i = part.lastIndexOf(":");
-    const name = part.slice(0, i);
-    const digits = part.slice(i + 1);
-    if (i > 0 && consoleName.test(name) && /^\d{1,15}$/.test(digits)) out[name] = Number(digits);
-  }
-  return out;
-}
 
 export const runsRouter = router({
   /** Runs newest first, filtered (run-list-input.ts); `before` a run id pages on past it. */
@@ -151,67 +132,17 @@ export const runsRouter = router({
    * One live stream per run page, for all of its consoles. Each event's id holds the byte
    * offsets sent so far, so a reconnect resumes exactly where it stopped.
    */
-  follow: readProcedure
-    .input(
-      z.object({
-        id: runId,
-        lastEventId: z.string().max(4096).nullish(),
-        /** open consoles longer than this at their tail (a "start" event says where) */
-        tailBytes: z
-          .number()
-          .int()
-          .min(64 << 10)
-          .max(64 << 20)
-          .nullish(),
-        /** a viewer too slow for a live console is moved ahead to it (a "skipped" event says what it missed) */
-        skipBehind: z.boolean().nullish(),
-      }),
-    )
-    .subscription(async function* ({ input, signal }) {
-      // Thrown inside the stream, a not-found must already be a tRPC error or the client retries forever.
-      const run = await runById(input.id).catch((err: unknown) => {
-        throw toTRPCError(err);
-      });
-      const offsets = new Map(Object.entries(decodeOffsets(input.lastEventId)));
-      const opts = { tailBytes: input.tailBytes, skipBehind: input.skipBehind };
-      for await (const ev of followRun(run.id, Object.fromEntries(offsets), signal, opts)) {
-        if (ev.kind === "skipped") {
-          offsets.set(ev.console, ev.to);
-          yield tracked(encodeOffsets(offsets), {
-            type: "skipped" as const,
-            console: ev.console,
-            from: ev.from,
-            to: ev.to,
-            newlinesBefore: ev.newlinesBefore,
-          });
-        } else if (ev.kind === "start") {
-          offsets.set(ev.console, ev.offset);
-          yield tracked(encodeOffsets(offsets), {
-            type: "start" as const,
-            console: ev.console,
-            offset: ev.offset,
-            newlinesBefore: ev.newlinesBefore,
-          });
-        } else if (ev.kind === "status") {
-          yield tracked(encodeOffsets(offsets), { type: "status" as const, status: ev.status });
-        } else if (ev.kind === "buffering") {
-          yield tracked(encodeOffsets(offsets), {
-            type: "buffering" as const,
-            host: ev.host,
-            spooledBytes: ev.spooledBytes,
-          });
-        } else {
-          offsets.set(ev.console, ev.offset + ev.data.length);
-          yield tracked(encodeOffsets(offsets), {
-            type: "bytes" as const,
-            console: ev.console,
-            offset: ev.offset,
-            data: ev.data.toString("base64"),
-            marks: ev.marks,
-          });
-        }
-      }
-    }),
+  /**
+   * The run page's live stream. Browsers reach it through a faster route at the same address
+   * (`handleFollowStream`), which sends the same events; this is its definition and its in-process path.
+   */
+  follow: readProcedure.input(followInput).subscription(async function* ({ input, signal }) {
+    // Thrown inside the stream, a not-found must already be a tRPC error or the client retries forever.
+    const run = await runById(input.id).catch((err: unknown) => {
+      throw toTRPCError(err);
+    });
+    for await (const { id, event } of followWire(run.id, input, signal)) yield tracked(id, event);
+  }),
 });
 
 /** A backed-off automatic retry says when it starts; any other queued run, which host it waits for. */
