@@ -3,6 +3,8 @@
  * prints timestamped lines at BENCH_RATE bytes/s for BENCH_SECONDS, the worker stores them and
  * publishes them on Redis, and N followers read the run's live stream (`runs.follow`, the run
  * page's subscription) from one production web process, for each N in BENCH_FOLLOWERS.
+ * The lane starts printing once all N followers are in place (each has had its first event); how
+ * long that took is reported beside the figures.
  * Per N: how many followers received the whole console byte-exact (SHA-256 of what they received,
  * in order, against the stored console's download; any gap or duplicate counts), the latency from a
  * line's printing to its arrival at a follower (each event's first line, the oldest bytes in it),
@@ -13,6 +15,9 @@
  *   BENCH_PROFILE=DIR (the web process's CPU profile, written there when it stops)
  */
 import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Redis } from "ioredis";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
 import { STACK_OPERATOR, startStack, waitUntil } from "../e2e/support/stack";
@@ -23,10 +28,23 @@ const COUNTS = (process.env.BENCH_FOLLOWERS ?? "1,10,50,200").split(",").map(Num
 const RATE = Number(process.env.BENCH_RATE ?? 1 << 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 
-/** Lines of ~100 bytes, each beginning with the epoch ms it was printed at, written every 5 ms. */
+const goFile = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-fanout-")), "go");
+
+/**
+ * Lines of ~100 bytes, each beginning with the epoch ms it was printed at, written every 5 ms,
+ * from the moment the benchmark says every follower is in place (the go file exists).
+ */
 const laneScript = `
-const rate = ${RATE}, until = Date.now() + ${SECONDS * 1000}, start = Date.now();
-let sent = 0, n = 0;
+const fs = require("node:fs");
+const go = ${JSON.stringify(goFile)};
+const wait = () => (fs.existsSync(go) ? run() : setTimeout(wait, 10));
+let rate = ${RATE}, until, start, sent = 0, n = 0;
+const run = () => {
+  fs.rmSync(go, { force: true });
+  start = Date.now();
+  until = start + ${SECONDS * 1000};
+  tick();
+};
 const tick = () => {
   const now = Date.now();
   let s = "";
@@ -39,7 +57,7 @@ const tick = () => {
   if (s) process.stdout.write(s);
   if (now < until) setTimeout(tick, 5);
 };
-tick();
+wait();
 `;
 
 async function redisFloor(prefix: string): Promise<number[]> {
@@ -92,7 +110,16 @@ try {
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
     const followers: Promise<FollowerResult>[] = [];
-    for (let i = 0; i < count; i++) followers.push(follow(stack.url, cookie, id, "harness"));
+    const ready: Promise<void>[] = [];
+    const connecting = performance.now();
+    for (let i = 0; i < count; i++) {
+      let onReady = () => undefined as void;
+      ready.push(new Promise<void>((resolve) => (onReady = resolve)));
+      followers.push(follow(stack.url, cookie, id, "harness", onReady));
+    }
+    await Promise.all(ready);
+    const connectMs = performance.now() - connecting;
+    writeFileSync(goFile, "");
     const results = await Promise.all(followers);
     const webAbove = webPeak.stop() - webIdle;
     const cpu = process.cpuUsage(cpuBefore);
@@ -111,7 +138,7 @@ try {
     const lat = results.flatMap((r) => r.latencies);
     const fmt = (q: number) => `${percentile(lat, q).toFixed(0)}`;
     rows.push(
-      `| ${count} | ${exact} of ${count} (${(stored.length / 1048576).toFixed(1)} MiB each) | ${fmt(0.5)} / ${fmt(0.99)} / ${Math.max(...lat).toFixed(0)} ms (${lat.length} events) | ${webAbove.toFixed(0)} MiB | ${(followerCpu * 100).toFixed(0)}% |`,
+      `| ${count} | ${exact} of ${count} (${(stored.length / 1048576).toFixed(1)} MiB each) | ${fmt(0.5)} / ${fmt(0.99)} / ${Math.max(...lat).toFixed(0)} ms (${lat.length} events) | ${webAbove.toFixed(0)} MiB | ${(followerCpu * 100).toFixed(0)}% | ${connectMs.toFixed(0)} ms |`,
     );
     const faults = results.flatMap((r) => r.faults).slice(0, 3);
     if (faults.length) console.error(`${count} followers: ${faults.join("; ")}`);
@@ -124,9 +151,9 @@ try {
     `Floor, same run: Redis XADD → XREAD of ${Math.round(RATE / 40 / 1024)} KiB p50 ${percentile(floor, 0.5).toFixed(1)} ms, p99 ${percentile(floor, 0.99).toFixed(1)} ms`,
   );
   console.log(
-    "| followers | complete and byte-exact | printed → received p50 / p99 / max | web memory above idle (peak) | the followers' own CPU (of one core) |",
+    "| followers | complete and byte-exact | printed → received p50 / p99 / max | web memory above idle (peak) | the followers' own CPU (of one core) | all followers in place |",
   );
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   for (const r of rows) console.log(r);
   if (failed) process.exitCode = 1;
 } finally {
