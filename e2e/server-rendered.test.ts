@@ -143,6 +143,9 @@ describe("the first HTML holds the page's data", () => {
       expect(page.body, p.path).toContain(p.has);
       expect(page.body, p.path).not.toContain(p.not);
     }
+    // The lane page says what each run's consoles hold ("guard ok" and its newline, at least).
+    const lane = await html(stack.url, "/lanes/guard");
+    expect(lane.body).toMatch(/data-console-bytes="[1-9]\d*"[^>]*>\d+ B</);
   });
 
   it("with JavaScript disabled a browser still shows the verdict and the run's state", async () => {

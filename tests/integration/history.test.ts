@@ -132,6 +132,23 @@ describe("history.lane", () => {
     const onSide = await caller.history.lane({ lane: "gamma", branch: "side" });
     expect(onSide).toMatchObject({ window: 0, medianSeconds: null, flake: { rate: null } });
   });
+
+  it("says what each recent run's consoles hold, from their lengths, and the median and total", async () => {
+    const big = await run({ sha: c[0]!, lane: "sizes", status: "passed", minute: 40, secs: 10 });
+    const small = await run({ sha: c[1]!, lane: "sizes", status: "failed", minute: 41 });
+    const none = await run({ sha: c[2]!, lane: "sizes", status: "error", minute: 42 });
+    // Lengths past 2^31, as a 1 GiB console of several VMs reaches, stay exact.
+    const consoles: [string, string, bigint][] = [
+      [big, "harness", 3n * 2n ** 30n],
+      [big, "node01", 5_000n],
+      [small, "harness", 812n],
+    ];
+    for (const [runId, name, length] of consoles) await db().console.create({ data: { runId, name, length } });
+    const h = await caller.history.lane({ lane: "sizes" });
+    const bytes = Object.fromEntries(h.recent.map((r) => [r.id, r.consoleBytes]));
+    expect(bytes).toEqual({ [big]: 3 * 2 ** 30 + 5_000, [small]: 812, [none]: 0 });
+    expect(h.consoleBytes).toEqual({ median: 812, total: 3 * 2 ** 30 + 5_812 });
+  });
 });
 
 describe("history.compare", () => {

@@ -10,6 +10,7 @@ import {
 import { db, type Repository } from "@proofboard/db";
 import { isSha, runGit } from "@proofboard/git";
 import { catalogAt, defaultCatalog } from "./catalogs";
+import { consoleBytesByRun } from "./console-sizes";
 import { NotFoundError } from "./errors";
 import { pickGoodRun } from "./history-good";
 import { branchByName } from "./readiness";
@@ -331,6 +332,9 @@ export async function laneHistory(repo: Repository, input: { lane: string; branc
   const durations = trend.map((t) => t.seconds).sort((a, b) => a - b);
   const passed = runs.filter((r) => r.status === "passed").length;
   const failed = runs.filter((r) => FAILED.includes(r.status)).length;
+  const recent = runs.slice(0, 50);
+  const sizes = await consoleBytesByRun(recent.map((r) => r.id));
+  const recentBytes = recent.map((r) => sizes.get(r.id) ?? 0).sort((a, b) => a - b);
   return {
     lane: input.lane,
     branch: input.branch ?? null,
@@ -347,7 +351,9 @@ export async function laneHistory(repo: Repository, input: { lane: string; branc
     medianSeconds: percentile(durations, 0.5),
     p90Seconds: percentile(durations, 0.9),
     flake: flakeRate(runs),
-    recent: runs.slice(0, 50),
+    /** what the recent runs' consoles hold: per run (median) and together */
+    consoleBytes: { median: percentile(recentBytes, 0.5), total: recentBytes.reduce((a, b) => a + b, 0) },
+    recent: recent.map((r) => ({ ...r, consoleBytes: sizes.get(r.id) ?? 0 })),
   };
 }
 

@@ -1,6 +1,7 @@
 export * from "./catalogs";
 export { loadSiteOverlay, resetSiteOverlay, siteOverlay } from "./site-overlay";
 export * from "./consoles";
+export * from "./console-sizes";
 export * from "./errors";
 export * from "./fenced";
 export { releaseRun } from "./release-run";

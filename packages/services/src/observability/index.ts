@@ -9,16 +9,7 @@ export {
   type MetricType,
   type Sample,
 } from "./prometheus";
-export {
-  defaultLogFormat,
-  logger,
-  type LogFields,
-  type LogFormat,
-  type Logger,
-  type LoggerOptions,
-  type LogLevel,
-  quietRepeats,
-} from "@proofboard/log";
+export * from "@proofboard/log";
 export { checkPostgres, checkRedis, closeProbes, PROBE_TIMEOUT_MS, type DependencyCheck } from "./probes";
 export { checkHealth, type HealthOptions, type HealthReport } from "./health";
 export { fleetMetrics, fleetMetricsText } from "./fleet-metrics";

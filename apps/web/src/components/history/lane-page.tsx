@@ -8,6 +8,7 @@ import { LIVE_REFETCH_MS } from "~/components/readiness/live";
 import { Loading, PageError, QueryError } from "~/components/readiness/query-state";
 import { HostClassBadge } from "~/components/readiness/host-badge";
 import { Card, Section } from "~/components/ui/card";
+import { formatBytes } from "~/lib/bytes";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
 import { DurationChart } from "./duration-chart";
@@ -64,6 +65,13 @@ function Stats({ h }: { h: LaneHistory }) {
       </Stat>
       <Stat label="Other" hint="queued, running, canceled, unsupported, lost, infrastructure errors, skipped">
         {counts.other}
+      </Stat>
+      <Stat
+        label="Console / run"
+        hint={`bytes the consoles of the ${h.recent.length} recent runs hold, median per run (stored compressed); ${formatBytes(h.consoleBytes.total)} for all of them`}
+      >
+        {h.consoleBytes.median == null ? "—" : formatBytes(h.consoleBytes.median)}
+        <span className="ml-1.5 text-sm font-normal text-ink-muted">{formatBytes(h.consoleBytes.total)} in all</span>
       </Stat>
     </div>
   );

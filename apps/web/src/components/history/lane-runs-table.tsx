@@ -4,6 +4,7 @@ import { Sha } from "~/components/ui/mono";
 import { RelativeTime } from "~/components/ui/relative-time";
 import { StatusBadge } from "~/components/ui/status-badge";
 import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
+import { formatBytes } from "~/lib/bytes";
 import { cn } from "~/lib/utils";
 import { formatSeconds } from "./format";
 import type { HistoryRun } from "./types";
@@ -22,6 +23,12 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
           <TH>Host</TH>
           <TH>Finished</TH>
           <TH className="text-right">Duration</TH>
+          <TH
+            className="text-right"
+            title="bytes the run's consoles hold (the lane's output and its VMs' serial output)"
+          >
+            Console
+          </TH>
           <TH>Reason</TH>
           <TH>
             <span className="sr-only">Open</span>
@@ -73,6 +80,9 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
             </TD>
             <TD className="text-sm text-ink-muted">{run.finishedAt ? <RelativeTime date={run.finishedAt} /> : "—"}</TD>
             <TD className="text-right font-mono text-sm">{formatSeconds(run.seconds)}</TD>
+            <TD className="text-right font-mono text-sm text-ink-muted" data-console-bytes={run.consoleBytes}>
+              {formatBytes(run.consoleBytes)}
+            </TD>
             <TD className="max-w-80 truncate text-sm text-ink-muted" title={run.reason ?? undefined}>
               {run.reason ?? ""}
             </TD>

@@ -3,18 +3,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { Button } from "~/components/ui/button";
+import { formatBytes } from "~/lib/bytes";
 import { useTRPC } from "~/trpc/react";
 import { TAIL_BYTES, type ConsoleSkip, type ConsoleStart, type ConsoleWindow } from "./use-run-follow";
 
 /** How much of a large console one window shows. */
 export const WINDOW_BYTES = 2 << 20;
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
-}
 
 function fromBase64(s: string): Uint8Array {
   const bin = atob(s);

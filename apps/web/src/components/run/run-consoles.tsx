@@ -9,7 +9,8 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { cn } from "~/lib/utils";
 import { ConsoleSearch } from "./console-search";
 import { ConsoleVerdict, FirstFailure, lineHref, NoOutput, type ConsoleInfo } from "./console-facts";
-import { ConsoleRuler, formatBytes, useConsoleWindows } from "./console-ruler";
+import { formatBytes } from "~/lib/bytes";
+import { ConsoleRuler, useConsoleWindows } from "./console-ruler";
 import { useConsoleJump, type Jump } from "./use-console-jump";
 import type { ConsoleWindow, FollowState } from "./use-run-follow";
 
