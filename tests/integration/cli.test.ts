@@ -378,6 +378,42 @@ describe("proofboard CLI against the real API", () => {
 
     expect(findPwned()).toEqual([]);
   });
+
+  it("hosts names the runs the target sent back to waiting, their hostile text escaped on stderr", async () => {
+    const repo = await db().repository.findFirstOrThrow({ where: { name: "clitest" } });
+    const reason = `the catalog at ${HOSTILE} cannot be read:\n\u001b[2J\u0007 line 1\r\u009b31m`;
+    const waiting = await db().run.create({
+      data: {
+        repositoryId: repo.id,
+        commitSha: "0".repeat(40),
+        branchName: `${HOSTILE}\u001b]0;owned\u0007`,
+        lane: "hello",
+        attempt: 1,
+        argv: ["true"],
+        timeoutSeconds: 60,
+        hostClass: "tcg",
+        catalogSource: "test",
+        status: "waiting",
+        reason,
+      },
+    });
+    try {
+      const r = await cli(["hosts"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^HOST\s+STATE/m);
+      expect(r.out).not.toContain(HOSTILE);
+      const line = errLines(r).find((l) => l.startsWith(`  ${waiting.id.slice(0, 8)} hello on `));
+      expect(line).toBeDefined();
+      // Control characters arrive as visible escapes, never as bytes a terminal would act on.
+      expect(r.err).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(line).toContain(HOSTILE);
+      expect(line).toContain("cannot be read:");
+      expect(errLines(r).some((l) => /^warning: \d+ runs? waits? on the target/.test(l))).toBe(true);
+      expect(findPwned()).toEqual([]);
+    } finally {
+      await db().run.delete({ where: { id: waiting.id } });
+    }
+  });
 });
 
 describe("RUN as a unique prefix, and a console the run lacks", () => {
