@@ -12,6 +12,7 @@
  * run: Redis XADD → a blocked XREAD of a chunk the same size.
  * Run: pnpm bench:fanout   (needs `pnpm --filter @proofboard/web build` first)
  *   BENCH_FOLLOWERS (1,10,50,200), BENCH_RATE (1048576), BENCH_SECONDS (15),
+ *   BENCH_JOIN_AFTER_MS (followers join that long after the lane started printing, reading what came before from storage),
  *   BENCH_PROFILE=DIR (the web process's CPU profile, written there when it stops)
  */
 import { createHash } from "node:crypto";
@@ -27,6 +28,8 @@ import { follow, type FollowerResult } from "./support/sse-follower";
 const COUNTS = (process.env.BENCH_FOLLOWERS ?? "1,10,50,200").split(",").map(Number);
 const RATE = Number(process.env.BENCH_RATE ?? 1 << 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/** Followers join this long after the lane started printing (default: all in place before it starts). */
+const JOIN_AFTER_MS = process.env.BENCH_JOIN_AFTER_MS ? Number(process.env.BENCH_JOIN_AFTER_MS) : null;
 
 const goFile = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-fanout-")), "go");
 
@@ -111,6 +114,10 @@ try {
     const wallBefore = performance.now();
     const followers: Promise<FollowerResult>[] = [];
     const ready: Promise<void>[] = [];
+    if (JOIN_AFTER_MS !== null) {
+      writeFileSync(goFile, "");
+      await new Promise((r) => setTimeout(r, JOIN_AFTER_MS));
+    }
     const connecting = performance.now();
     for (let i = 0; i < count; i++) {
       let onReady = () => undefined as void;
@@ -119,7 +126,7 @@ try {
     }
     await Promise.all(ready);
     const connectMs = performance.now() - connecting;
-    writeFileSync(goFile, "");
+    if (JOIN_AFTER_MS === null) writeFileSync(goFile, "");
     const results = await Promise.all(followers);
     const webAbove = webPeak.stop() - webIdle;
     const cpu = process.cpuUsage(cpuBefore);
@@ -147,6 +154,7 @@ try {
   console.log(
     `\nLive console fan-out: one console at ${(RATE / 1048576).toFixed(2)} MiB/s for ${SECONDS} s (${new Date().toISOString()})`,
   );
+  if (JOIN_AFTER_MS !== null) console.log(`Followers joined ${JOIN_AFTER_MS} ms after the lane started printing.`);
   console.log(
     `Floor, same run: Redis XADD → XREAD of ${Math.round(RATE / 40 / 1024)} KiB p50 ${percentile(floor, 0.5).toFixed(1)} ms, p99 ${percentile(floor, 0.99).toFixed(1)} ms`,
   );

@@ -6,14 +6,14 @@ const encoder = new TextEncoder();
 const CONNECTED = encoder.encode("event: connected\ndata: {}\n\n");
 const RETURN = encoder.encode("event: return\ndata: \n\n");
 
-/** A live chunk's `data:` line, encoded once for every viewer of its run in this process. */
+/** A shared Buffer's `data:` line (a live chunk, a shared read), encoded once for every viewer in this process. */
 const sharedLines = new WeakMap<Buffer, Uint8Array>();
 
-function dataLine(event: FollowWireEvent, live: Buffer | null): Uint8Array {
-  let line = live && sharedLines.get(live);
+function dataLine(event: FollowWireEvent, shared: Buffer | null): Uint8Array {
+  let line = shared && sharedLines.get(shared);
   if (!line) {
     line = encoder.encode(`data: ${JSON.stringify(event)}\n`);
-    if (live) sharedLines.set(live, line);
+    if (shared) sharedLines.set(shared, line);
   }
   return line;
 }
@@ -67,8 +67,8 @@ export async function handleFollowStream(req: Request): Promise<Response | null>
           c.close();
           return;
         }
-        const { id, event, live } = next.value;
-        c.enqueue(dataLine(event, live));
+        const { id, event, shared } = next.value;
+        c.enqueue(dataLine(event, shared));
         c.enqueue(encoder.encode(`id: ${id}\n\n`));
       } catch (err) {
         if (stop.signal.aborted) return c.close();

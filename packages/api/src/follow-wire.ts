@@ -50,7 +50,7 @@ export type FollowWireEvent =
 
 const base64Of = new WeakMap<Buffer, string>();
 
-/** A live chunk's base64, made once however many viewers it goes to. */
+/** A shared Buffer's base64, made once however many viewers it goes to. */
 function base64Once(data: Buffer): string {
   let s = base64Of.get(data);
   if (s === undefined) base64Of.set(data, (s = data.toString("base64")));
@@ -59,22 +59,23 @@ function base64Once(data: Buffer): string {
 
 /**
  * A run followed from `lastEventId`, each event with the id that resumes right after it.
- * `live` is the live chunk a bytes event carries whole (the same Buffer for every viewer in this
- * process): the key under which its encoding can be kept and shared; null for anything else.
+ * `shared` is the Buffer a bytes event carries whole when every viewer in this process reaching
+ * those bytes gets that same Buffer (a live chunk, a shared storage read): the key under which its
+ * encoding can be kept and shared; null for anything else.
  */
 export async function* followWire(
   runId: string,
   input: Pick<FollowInput, "lastEventId" | "tailBytes" | "skipBehind">,
   signal?: AbortSignal,
-): AsyncGenerator<{ id: string; event: FollowWireEvent; live: Buffer | null }> {
+): AsyncGenerator<{ id: string; event: FollowWireEvent; shared: Buffer | null }> {
   const offsets = new Map(Object.entries(decodeOffsets(input.lastEventId)));
   const opts = { tailBytes: input.tailBytes, skipBehind: input.skipBehind };
   for await (const ev of followRun(runId, Object.fromEntries(offsets), signal, opts)) {
     if (ev.kind === "bytes") {
       offsets.set(ev.console, ev.offset + ev.data.length);
-      const data = ev.live ? base64Once(ev.data) : ev.data.toString("base64");
+      const data = ev.shared ? base64Once(ev.data) : ev.data.toString("base64");
       const event = { type: "bytes" as const, console: ev.console, offset: ev.offset, data, marks: ev.marks };
-      yield { id: encodeOffsets(offsets), event, live: ev.live ? ev.data : null };
+      yield { id: encodeOffsets(offsets), event, shared: ev.shared ? ev.data : null };
       continue;
     }
     let event: FollowWireEvent;
@@ -89,6 +90,6 @@ export async function* followWire(
     } else {
       event = { type: "buffering", host: ev.host, spooledBytes: ev.spooledBytes };
     }
-    yield { id: encodeOffsets(offsets), event, live: null };
+    yield { id: encodeOffsets(offsets), event, shared: null };
   }
 }

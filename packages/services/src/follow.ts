@@ -1,14 +1,16 @@
 import { isTerminal, type RunStatus } from "@proofboard/domain";
 import { db } from "@proofboard/db";
 import { liveHub } from "@proofboard/jobs";
-import { consoleAnchor, readConsoleById } from "./consoles";
+import { consoleAnchor } from "./consoles";
+import { readConsoleShared } from "./console-read-cache";
 
 export type FollowEvent =
   /**
-   * `live`: `data` is a whole chunk of the live stream, the very Buffer every viewer of the run in
-   * this process is given, so what is made of it (its wire encoding) can be made once for all of them.
+   * `shared`: `data` is the very Buffer every viewer in this process reaching these bytes is given
+   * (a whole live chunk, a whole shared read of storage), so what is made of it (its wire
+   * encoding) can be made once for all of them.
    */
-  | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][]; live?: boolean }
+  | { kind: "bytes"; console: string; offset: number; data: Buffer; marks: [number, number][]; shared?: boolean }
   | { kind: "status"; status: RunStatus }
   /** the run's worker keeps bytes on disk while PostgreSQL is unreachable; spooledBytes null: all stored again */
   | { kind: "buffering"; host: string; spooledBytes: number | null }
@@ -61,9 +63,9 @@ export async function* followRun(
       for (;;) {
         const offset = sent.get(name) ?? 0;
         if (offset >= upTo) return;
-        const { data, marks } = await readConsoleById(id, offset, 1 << 20);
+        const { data, marks } = await readConsoleShared(id, offset, 1 << 20);
         if (data.length === 0) return;
-        const part = Number.isFinite(upTo) ? data.subarray(0, upTo - offset) : data;
+        const part = offset + data.length > upTo ? data.subarray(0, upTo - offset) : data;
         sent.set(name, offset + part.length);
         yield {
           kind: "bytes",
@@ -71,6 +73,7 @@ export async function* followRun(
           offset,
           data: part,
           marks: marks.filter(([o]) => o < offset + part.length),
+          shared: part === data,
         };
       }
     };
@@ -148,7 +151,7 @@ export async function* followRun(
           offset: start,
           data: part,
           marks: [[start, event.at]],
-          live: whole,
+          shared: whole,
         };
       }
       if (entries.length) quietSince = Date.now();

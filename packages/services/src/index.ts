@@ -2,6 +2,7 @@ export * from "./catalogs";
 export { loadSiteOverlay, resetSiteOverlay, siteOverlay } from "./site-overlay";
 export * from "./consoles";
 export * from "./console-sizes";
+export { readConsoleShared } from "./console-read-cache";
 export * from "./errors";
 export * from "./fenced";
 export { releaseRun } from "./release-run";
