@@ -3,7 +3,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
 import { launchChromium } from "./support/browser";
-import { operatorPage, STACK_OPERATOR, startStack, waitUntil, type Stack } from "./support/stack";
+import { operatorPage, STACK_OPERATOR, startStack, type Stack } from "./support/stack";
 
 /**
  * What lanes really print at their worst, watched live (issue #12): `yes`, random bytes, one
