@@ -89,7 +89,10 @@ const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
   // Harness output comes through pipes, not a tty, so nothing turned LF into CRLF the way a
   // terminal's line discipline would; do it on display only (storage and downloads stay exact).
   convertEol: true,
-  scrollback: 100_000,
+  // xterm keeps every cell of every row (12 bytes a cell: ~190 MiB for 100,000 rows at 160
+  // columns), so this bounds the browser's memory per console. It holds a 2 MiB window of 64-byte
+  // kernel lines (32,768 rows); the rest of a console is reached through the ruler, not scrolling.
+  scrollback: 40_000,
   // Firmware and boot loaders clear the screen; keep what they clear in the scrollback.
   scrollOnEraseInDisplay: true,
   fontSize: 12,
