@@ -140,4 +140,31 @@ describe("a 1 GiB console", () => {
       new RegExp(`^line ${FAILURE_LINE}\\s+\\[chunk 00003\\] \\[FAILED\\]`),
     );
   });
+
+  it("at 390 px its ruler fits the screen, every control reachable, and the page never scrolls sideways", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.goto(`${stack.url}/runs/${runId}?console=node09`);
+      const phoneRuler = phone
+        .locator('section[data-console="node09"], [role="tabpanel"][data-console="node09"]')
+        .getByTestId("console-ruler");
+      await expect.poll(() => phoneRuler.innerText(), { timeout: 20_000 }).toMatch(/^showing the tail:/);
+      for (const name of ["Start", "Earlier", "Tail"]) {
+        const box = await phoneRuler.getByRole("button", { name }).boundingBox();
+        expect(box, name).not.toBeNull();
+        expect(box!.x, name).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, name).toBeLessThanOrEqual(390);
+      }
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await phoneRuler.getByRole("button", { name: "Start" }).click();
+      await expect.poll(() => phoneRuler.getAttribute("data-from"), { timeout: 20_000 }).toBe("0");
+      // The window's first line, though its lines wrap to two rows on a phone.
+      await expect
+        .poll(() => phone.locator('[data-console="node09"] .xterm-rows').innerText(), { timeout: 20_000 })
+        .toContain("[chunk 00000] xxxx");
+      await phone.screenshot({ path: path.join(stack.dataDir, "large-console-390.png") });
+    } finally {
+      await phone.close();
+    }
+  });
 });

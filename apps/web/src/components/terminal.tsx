@@ -83,16 +83,26 @@ const THEME: ITheme = {
   brightWhite: "#fafafa",
 };
 
+/** Cells of scrollback a terminal may keep: ~77 MiB, since xterm stores every cell of every row (12 bytes). */
+const SCROLLBACK_CELLS = 6_400_000;
+
+/**
+ * Rows of scrollback for a width, from a cell budget: a 2 MiB window of 64-byte kernel lines
+ * (32,768 lines) must fit, and on a phone each wraps to two rows (65,536), while on a wide screen
+ * 100,000 rows of 160 columns would cost ~190 MiB for a flood of short lines.
+ */
+function scrollbackFor(cols: number): number {
+  return Math.min(100_000, Math.max(40_000, Math.ceil(SCROLLBACK_CELLS / Math.max(1, cols))));
+}
+
 // Console output is untrusted: the viewer must never send bytes to a VM nor act on what it prints.
 const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
   disableStdin: true,
   // Harness output comes through pipes, not a tty, so nothing turned LF into CRLF the way a
   // terminal's line discipline would; do it on display only (storage and downloads stay exact).
   convertEol: true,
-  // xterm keeps every cell of every row (12 bytes a cell: ~190 MiB for 100,000 rows at 160
-  // columns), so this bounds the browser's memory per console. It holds a 2 MiB window of 64-byte
-  // kernel lines (32,768 rows); the rest of a console is reached through the ruler, not scrolling.
-  scrollback: 40_000,
+  // The most a terminal keeps, until it knows its width (see scrollbackFor).
+  scrollback: 100_000,
   // Firmware and boot loaders clear the screen; keep what they clear in the scrollback.
   scrollOnEraseInDisplay: true,
   fontSize: 12,
@@ -252,6 +262,8 @@ export function ConsoleTerminal({
       // A hidden tab has no size; fitting it would reflow 100k lines of scrollback to 2 columns.
       if (!fit || host.clientWidth === 0 || host.clientHeight === 0) return;
       fit.fit();
+      if (term && term.options.scrollback !== scrollbackFor(term.cols))
+        term.options.scrollback = scrollbackFor(term.cols);
       if (term) reportSize(term);
     };
     const scheduleFit = () => {
