@@ -1,5 +1,6 @@
 import { badRef } from "./bad-ref";
 import { bigCatalog } from "./big-catalog";
+import { deathRaces } from "./death-races";
 import { races } from "./races";
 import { redisEmptied } from "./redis-emptied";
 import { postgresAway } from "./postgres-away";
@@ -16,4 +17,5 @@ export const scenarios: FaultScenario[] = [
   badRef,
   bigCatalog,
   races,
+  deathRaces,
 ];

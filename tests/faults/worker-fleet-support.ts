@@ -8,7 +8,7 @@ import { makeRepo } from "../support/target-repo";
 
 /**
  * The target the worker faults run: a lane whose children detach (setsid) or stay in the group and
- * print their pids, and a lane with one real guest that can be held.
+ * print their pids (alone, or beside a real guest), and a lane with one real guest that can be held.
  */
 export const fleetCatalog = `version: 1
 name: fleet-faults
@@ -19,6 +19,13 @@ lanes:
     group: regression-guard
     host: tcg
     timeoutSeconds: 900
+  - name: detaches-beside-guest
+    description: the same, beside a real guest kept for its holder
+    command: [bash, -c, "setsid sleep 1001 </dev/null >/dev/null 2>&1 & a=$!; sleep 1002 </dev/null >/dev/null 2>&1 & echo \\"pids $$ $a $!\\"; sleep 600"]
+    group: regression-guard
+    host: tcg
+    timeoutSeconds: 900
+    vms: { nodes: [node01], services: [chainfire], overlay: components }
   - name: held
     description: one guest, held for its holder
     command: [bash, -c, "echo harness done"]
@@ -62,7 +69,7 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** The pids the `detaches` lane printed: the lane's shell, its setsid child, its plain child. */
+/** The pids a `detaches` lane printed (once its guests, if any, are booting): the lane's shell, its setsid child, its plain child. */
 export async function lanePids(runId: string): Promise<number[]> {
   return until(
     `run ${runId} to print its pids`,
@@ -71,7 +78,7 @@ export async function lanePids(runId: string): Promise<number[]> {
       const m = c ? /pids (\d+) (\d+) (\d+)/.exec(c.data.toString("utf8")) : null;
       return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
     },
-    60_000,
+    240_000,
   );
 }
 

@@ -5,7 +5,7 @@ import { alive, fleetTarget, holder, lanePids, qemuPids, runOn, until } from "./
 
 /**
  * Two workers on one machine whose host names share a prefix (vm, vm2). vm runs a lane whose
- * children detach; vm2 holds a real guest. vm is killed with SIGKILL: its whole tree must go at
+ * children detach, beside a guest; vm2 holds a real guest. vm is killed with SIGKILL: its whole tree and guest must go at
  * once, its run must be lost and running again on a live worker within 15 s, and vm2's guest, run
  * and hold must not notice. vm restarts and touches nothing of vm2's; a second worker named vm2 is
  * refused while vm2 lives.
@@ -29,17 +29,27 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   const guests = await qemuPids(vm2.pid);
   if (guests.length === 0) throw new Error("vm2 holds its run but no QEMU process of vm2's was found");
   const vm = await ctx.spawnWorker({ hostName: "vm", slots: 1 });
-  const doomed = await requestRun({ repository: "fleet-killed", branch: "main", lane: "detaches" });
+  // held, so its guest stays up beside the lane's children until the kill
+  const doomed = await requestRun({
+    repository: "fleet-killed",
+    branch: "main",
+    lane: "detaches-beside-guest",
+    hold: { seconds: 600, userId: await holder() },
+  });
   await until("the lane to run on vm", async () => (await runOn(doomed.id)).host === "vm", 60_000);
   const pids = await lanePids(doomed.id);
+  const vmGuests = await qemuPids(vm.pid);
+  if (vmGuests.length === 0) throw new Error("vm runs its lane but no QEMU process of vm's was found");
   // A live worker with a free slot for the retry.
   await ctx.spawnWorker({ hostName: "spare", slots: 1 });
 
   const killedAt = Date.now();
   vm.kill("SIGKILL");
-  await until("vm's lane tree to end", async () => !pids.some(alive), 5000);
+  await until("vm's lane tree and guest to end", async () => ![...pids, ...vmGuests].some(alive), 5000);
   const treeGone = (Date.now() - killedAt) / 1000;
-  notes.push(`vm's lane tree (setsid child included) gone ${treeGone.toFixed(1)} s after SIGKILL`);
+  notes.push(
+    `vm's lane tree (setsid child included) and its guest (pid ${vmGuests.join(", ")}) gone ${treeGone.toFixed(1)} s after SIGKILL`,
+  );
   await until("the run to be lost", async () => (await runById(doomed.id)).status === "lost", 20_000);
   const retry = await until(
     "its retry to run on a live worker",
