@@ -2,6 +2,7 @@ import { db, type Run } from "@proofboard/db";
 import { createRedis, publishRunControl } from "@proofboard/jobs";
 import { ConflictError, ForbiddenError } from "./errors";
 import { runById } from "./runs";
+import { nudgeWorker } from "./worker-nudge";
 
 /**
  * Holding a run's VMs for debugging (the platform's ULTRACLOUD_QUICKSTART_KEEP_VM idea): after
@@ -35,16 +36,13 @@ export async function refuseForeignHold(run: Run, by: Holder, what: string): Pro
   );
 }
 
-/** Ends a hold now; its worker stops every VM of the run. */
-export async function endHold(runId: string, by: Holder): Promise<void> {
+/** Ends a hold now; its worker stops every VM of the run (a note says when, if Redis could not tell it at once). */
+export async function endHold(runId: string, by: Holder): Promise<{ note: string | null }> {
   const run = await heldRun(runId, by);
   await db().run.updateMany({ where: { id: run.id, holdUntil: { gt: new Date() } }, data: { holdUntil: new Date() } });
-  const redis = createRedis();
-  try {
-    await publishRunControl(redis, { type: "hold-end", runId: run.id });
-  } finally {
-    redis.disconnect();
-  }
+  return {
+    note: await nudgeWorker({ type: "hold-end", runId: run.id }, "the worker ends the hold at its next heartbeat"),
+  };
 }
 
 /** Keystrokes for one VM console (or a running operation's) of a held run, from its holder only. */

@@ -6,6 +6,7 @@ import { ConflictError } from "./errors";
 import type { Holder } from "./holds";
 import { operationArgv, operationConsoleName } from "./operation-argv";
 import { runById } from "./runs";
+import { nudgeWorker } from "./worker-nudge";
 
 /**
  * Operations on a held cluster (testing.md's status, logs NODE, ssh NODE, stop, clean): commands
@@ -33,6 +34,9 @@ export interface OperationView {
   /** requested or running: not ended yet */
   live: boolean;
 }
+
+/** A requested operation, with a note when Redis could not tell the worker at once (it still starts). */
+export type RequestedOperation = OperationView & { note: string | null };
 
 export interface RunOperations {
   held: boolean;
@@ -148,7 +152,7 @@ export interface OperationRequest {
 }
 
 /** Records an operation (its console first, so its bytes have a home) and asks the run's worker to start it. */
-export async function requestOperation(runId: string, by: Holder, req: OperationRequest): Promise<OperationView> {
+export async function requestOperation(runId: string, by: Holder, req: OperationRequest): Promise<RequestedOperation> {
   const run = await heldFor(runId, by);
   const available = await laneOperations(run);
   const op = available.find((o) => o.name === req.name);
@@ -197,8 +201,11 @@ export async function requestOperation(runId: string, by: Holder, req: Operation
           include,
         });
       });
-      await publish({ type: "operation-start", runId: run.id, operationId: row.id });
-      return view(row, available);
+      const note = await nudgeWorker(
+        { type: "operation-start", runId: run.id, operationId: row.id },
+        "the worker starts it at its next heartbeat",
+      );
+      return { ...view(row, available), note };
     } catch (err) {
       // Two requests at once took the same number: the next one is free.
       if (attempt < 3 && err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") continue;
@@ -232,11 +239,14 @@ export async function resizeOperation(
 /** Hangs up an operation's terminal (then kills what is left); one not started yet never starts. */
 export async function stopOperation(runId: string, by: Holder, operationId: string): Promise<void> {
   const { run, op } = await liveOperation(runId, by, operationId);
-  await db().operation.updateMany({
+  const unstarted = await db().operation.updateMany({
     where: { id: op.id, startedAt: null, endedAt: null },
     data: { endedAt: new Date(), error: `stopped by ${by.name} before it started` },
   });
-  await publish({ type: "operation-stop", runId: run.id, operationId: op.id });
+  const msg = { type: "operation-stop", runId: run.id, operationId: op.id } as const;
+  // One that never started is stopped by that write alone; a running one needs its worker told now.
+  if (unstarted.count) await nudgeWorker(msg, "it had not started");
+  else await publish(msg);
 }
 
 // ---- the worker's side: fenced by its claim on the run, like every other worker write ----

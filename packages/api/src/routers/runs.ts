@@ -110,8 +110,9 @@ export const runsRouter = router({
 
   /** Ends a hold now: every VM of the run is stopped. The holder (or an admin) only. */
   endHold: operatorProcedure.input(z.object({ id: runId })).mutation(async ({ input, ctx }) => {
-    await endHold(input.id, ctx.user);
-    return runDto(await runById(input.id));
+    const { note } = await endHold(input.id, ctx.user);
+    // note: the hold is ended in PostgreSQL but Redis is unreachable; the worker ends it at its heartbeat
+    return { ...runDto(await runById(input.id)), note };
   }),
 
   /** Keystrokes for a held VM's serial console, from its holder only. */

@@ -85,6 +85,7 @@ export function HoldBanner({ run }: { run: HoldRun }) {
         </Button>
       )}
       {end.error && <span className="text-status-failed">{end.error.message}</span>}
+      {end.data?.note && <span className="text-ink-muted">{end.data.note}</span>}
     </div>
   );
 }

@@ -140,6 +140,11 @@ export function OperationsPanel({ runId, ops }: { runId: string; ops: RunOperati
         </div>
       )}
       {start.error && <p className="text-status-failed">{start.error.message}</p>}
+      {start.data?.note && (
+        <p className="text-ink-muted" data-testid="operation-note">
+          {start.data.note}
+        </p>
+      )}
       {stop.error && <p className="text-status-failed">{stop.error.message}</p>}
       {data.operations.length > 0 && (
         <ol className="flex flex-col gap-0.5" data-testid="operations-run">
