@@ -2,7 +2,7 @@ import { diffLines, hunks as groupHunks, normalizeLine, withoutEscapes, type Edi
 import { db } from "@proofboard/db";
 import { ConsoleLines } from "./console-lines";
 import { NotFoundError } from "./errors";
-import { compareWithLastGood } from "./history";
+import { compareWithLastGood } from "./history-compare";
 import type { GoodScope, GoodWhen } from "./history-good";
 
 /** How much of each console is compared before the answer says it stopped. */

@@ -29,6 +29,8 @@ export * from "./holds";
 export * from "./operations";
 export { operationArgv, operationConsoleName } from "./operation-argv";
 export * from "./history";
+export * from "./history-compare";
+export type { RunSide } from "./history-runs";
 export {
   handleWebhook,
   isWebhookProvider,
