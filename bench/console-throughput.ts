@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
+import { pumpScript } from "../tests/support/pump-script";
 import { STACK_OPERATOR, startStack, waitUntil } from "../e2e/support/stack";
 import { groupRssMiB, peakRss } from "./support/measure";
 
@@ -38,17 +39,7 @@ function* consoleBlocks(total: number): Generator<Buffer> {
   }
 }
 
-const laneScript = `${consoleBlocks.toString()}
-const it = consoleBlocks(${TOTAL});
-const pump = () => {
-  for (;;) {
-    const next = it.next();
-    if (next.done) return;
-    if (!process.stdout.write(next.value)) return process.stdout.once("drain", pump);
-  }
-};
-pump();
-`;
+const laneScript = pumpScript(consoleBlocks, TOTAL);
 
 function sha256(blocks: Iterable<Buffer>): string {
   const h = createHash("sha256");

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
+import { pumpScript } from "../tests/support/pump-script";
 import { launchChromium } from "./support/browser";
 import { operatorPage, STACK_OPERATOR, startStack, type Stack } from "./support/stack";
 
@@ -36,17 +37,7 @@ function* floods(): Generator<Buffer> {
   yield Buffer.from("\nFLOOD DONE\n");
 }
 
-const laneScript = `${floods.toString()}
-const it = floods();
-const pump = () => {
-  for (;;) {
-    const next = it.next();
-    if (next.done) return;
-    if (!process.stdout.write(next.value)) return process.stdout.once("drain", pump);
-  }
-};
-pump();
-`;
+const laneScript = pumpScript(floods);
 
 let stack: Stack;
 let browser: Browser;

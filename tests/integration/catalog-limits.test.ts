@@ -20,7 +20,7 @@ import {
   syncRepository,
 } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
-import { makeRepo, resetDb, waitFor } from "./helpers";
+import { insertRun, makeRepo, resetDb, waitFor } from "./helpers";
 import { operatorCaller } from "../support/callers";
 
 /**
@@ -287,23 +287,16 @@ describe("a run never runs without its lane definition", () => {
 
   it("the branch page says why a released run waits, instead of the host-capacity text", async () => {
     const head = await headOf("main");
-    const attempt = 1 + (await db().run.count({ where: { repositoryId: repo.id, commitSha: head, lane: "envy" } }));
     const reason =
       "the lane definition could not be read (git cat-file failed: <b>x</b>); the run waits and is queued again once the catalog can be read";
-    const released = await db().run.create({
-      data: {
-        repositoryId: repo.id,
-        commitSha: head,
-        branchName: "main",
-        lane: "envy",
-        attempt,
-        argv: ["true"],
-        timeoutSeconds: 60,
-        hostClass: "tcg",
-        catalogSource: "test",
-        status: "waiting",
-        reason,
-      },
+    const released = await insertRun({
+      repositoryId: repo.id,
+      sha: head,
+      branch: "main",
+      lane: "envy",
+      status: "waiting",
+      queuedAt: new Date(),
+      reason,
     });
     try {
       const branch = await caller.branches.get({ repository: "catlimits", name: "main" });

@@ -13,7 +13,7 @@ import { ensureRepository, readConsole, syncRepository } from "@proofboard/servi
 import { startWorker, type RunningWorker } from "@proofboard/worker";
 // @trpc/server resolves from the CLI package, not from the repository root, so the server lives there.
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
-import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
 
 /** The CLI run as a person runs it, as a separate process, against the real API over HTTP. */
 
@@ -382,20 +382,14 @@ describe("proofboard CLI against the real API", () => {
   it("hosts names the runs the target sent back to waiting, their hostile text escaped on stderr", async () => {
     const repo = await db().repository.findFirstOrThrow({ where: { name: "clitest" } });
     const reason = `the catalog at ${HOSTILE} cannot be read:\n\u001b[2J\u0007 line 1\r\u009b31m`;
-    const waiting = await db().run.create({
-      data: {
-        repositoryId: repo.id,
-        commitSha: "0".repeat(40),
-        branchName: `${HOSTILE}\u001b]0;owned\u0007`,
-        lane: "hello",
-        attempt: 1,
-        argv: ["true"],
-        timeoutSeconds: 60,
-        hostClass: "tcg",
-        catalogSource: "test",
-        status: "waiting",
-        reason,
-      },
+    const waiting = await insertRun({
+      repositoryId: repo.id,
+      sha: "0".repeat(40),
+      branch: `${HOSTILE}\u001b]0;owned\u0007`,
+      lane: "hello",
+      status: "waiting",
+      queuedAt: new Date(),
+      reason,
     });
     try {
       const r = await cli(["hosts"]);

@@ -39,6 +39,8 @@ export async function insertRun(o: {
   hostClass?: string;
   fingerprint?: object;
   heldSecs?: number;
+  /** default: "<lane> broke" for a failed run, else none */
+  reason?: string;
 }): Promise<Run> {
   const attempt =
     1 + (await db().run.count({ where: { repositoryId: o.repositoryId, commitSha: o.sha, lane: o.lane } }));
@@ -66,7 +68,7 @@ export async function insertRun(o: {
         holdUntil: new Date(laneEndedAt.getTime() + o.heldSecs! * 1000),
       }),
       exitCode: o.status === "passed" ? 0 : o.status === "failed" ? 1 : null,
-      reason: o.status === "failed" ? `${o.lane} broke` : null,
+      reason: o.reason ?? (o.status === "failed" ? `${o.lane} broke` : null),
       hostFingerprint: o.fingerprint,
     },
   });
