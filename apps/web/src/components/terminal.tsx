@@ -175,6 +175,8 @@ export function ConsoleTerminal({
   const parsedNewlines = useRef(0);
   /** newlines of the console before the first byte this terminal was given */
   const lineBase = useRef(0);
+  /** bytes xterm has parsed since it was (re)created: none yet, and its rows are only the empty screen */
+  const parsedBytes = useRef(0);
   const onInputRef = useRef(onInput);
   const onResizeRef = useRef(onResize);
   const followRef = useRef(follow);
@@ -230,7 +232,9 @@ export function ConsoleTerminal({
       scrollToBottom: () => termRef.current?.scrollToBottom(),
       goToLine: (line) => {
         const term = termRef.current;
-        if (!term || line > parsedNewlines.current + 1) return false;
+        // An empty terminal's first row is no line of the console: "found" there, the view would stay
+        // at the bottom and be carried to the end of what is written next.
+        if (!term || parsedBytes.current === 0 || line > parsedNewlines.current + 1) return false;
         const row = rowOfLine(term, line, parsedNewlines.current);
         if (row === null) return false;
         followRef.current = false;
@@ -295,11 +299,16 @@ export function ConsoleTerminal({
           termRef.current = next;
           fitNow();
           parsedNewlines.current = lineBase.current;
+          parsedBytes.current = 0;
           feed.attach({
             write: (data, callback) =>
               next.write(data, () => {
-                parsedNewlines.current += countNewlines(data);
-                if (followRef.current) next.scrollToBottom();
+                // A write the terminal before a reset still finishes: its bytes are not this one's.
+                if (termRef.current === next) {
+                  parsedNewlines.current += countNewlines(data);
+                  parsedBytes.current += data.length;
+                  if (followRef.current) next.scrollToBottom();
+                }
                 callback();
               }),
           });
