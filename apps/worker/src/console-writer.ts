@@ -16,6 +16,7 @@ import {
 import { publishChunk } from "@proofboard/jobs";
 import type { Kept, RunStorage } from "./durable";
 import { SecretMasker } from "./secret-mask";
+import type { ConsoleRef } from "./spool-records";
 
 const FLUSH_MS = 25;
 const MAX_CHUNK = 256 * 1024;
@@ -57,6 +58,7 @@ export class ConsoleWriter {
   /** bytes from here on could not be kept (the worker's spool is full): those before are still stored */
   private unkept: Error | null = null;
   private liveInFlight = 0;
+  private readonly expectedFrom: string | null;
 
   constructor(
     private readonly claim: { runId: string; fence: number },
@@ -68,6 +70,7 @@ export class ConsoleWriter {
   ) {
     this.scanner = new MarkerScanner(o.failureMarkers ?? []);
     this.masker = new SecretMasker(o.secrets ?? []);
+    this.expectedFrom = o.expectedFrom ?? null;
     this.consoleId = storage.write(`console ${name}`, () =>
       openConsole(claim.runId, name, kind, o.expectedFrom ?? null),
     );
@@ -117,7 +120,10 @@ export class ConsoleWriter {
     if (this.failure || this.unkept) return;
     let kept: Kept;
     try {
-      kept = this.storage.keep(data);
+      kept = this.storage.keep(
+        { t: "chunk", ...this.ref(), offset, at: at.toISOString(), newlinesBefore, markers: found },
+        data,
+      );
     } catch (err) {
       this.unkept = asError(err);
       return;
@@ -161,20 +167,31 @@ export class ConsoleWriter {
    * a marker was found and clean ("no failure seen") when none was.
    */
   async close(verdict: ConsoleVerdict | null = null): Promise<void> {
+    // Up to the first await, all of this happens as close() is called: the close record is kept
+    // before whatever the caller keeps next (the run's verdict; see RunConsoles.closeAll).
     this.take(this.masker.end());
     this.flush();
     const last = this.scanner.finish();
     this.markers.push(...last);
+    const at = new Date();
+    const derived = this.markers.length > 0 ? "failed" : "clean";
+    const end = { lines: this.scanner.lines, verdict: this.offset === 0 ? "no-output" : (verdict ?? derived) } as const;
+    const kept =
+      this.failure || this.unkept
+        ? null
+        : this.storage.keep({ t: "close", ...this.ref(), at: at.toISOString(), ...end, markers: last });
     const id = await this.consoleId.catch(() => null);
     await this.chain;
     if (this.failure) throw this.failure;
     if (this.unkept) throw this.unkept;
     if (!id) return;
-    const at = new Date();
     await this.storage.write(`console ${this.name}`, () => addMarkers(this.claim, id, last, at));
-    const derived = this.markers.length > 0 ? "failed" : "clean";
-    const end = { lines: this.scanner.lines, verdict: this.offset === 0 ? "no-output" : (verdict ?? derived) } as const;
     await this.storage.write(`console ${this.name}`, () => closeConsole(this.claim, id, end));
+    kept?.release();
+  }
+
+  private ref(): ConsoleRef {
+    return { console: this.name, kind: this.kind, expectedFrom: this.expectedFrom };
   }
 
   get bytesWritten(): number {

@@ -4,7 +4,8 @@ import { env } from "@proofboard/env";
 import { publishBuffering } from "@proofboard/jobs";
 import { workerMetrics } from "@proofboard/services";
 import { isDatabaseUnreachable } from "./db-unreachable";
-import { formatBytes, Spool, SpoolBudget, SpoolFull } from "./spool";
+import { formatBytes, Spool, SpoolBudget, SpoolFull, type SpoolPiece } from "./spool";
+import type { SpoolRecord } from "./spool-records";
 
 /** Bytes a run keeps in memory while its writes are in flight; past that, and while PostgreSQL is away, they go to disk. */
 const MEMORY_BYTES = 8 << 20;
@@ -26,6 +27,17 @@ const RESUME_AT_SPOOL = 0.5;
 const PRESSURE_CHECK_MS = 100;
 
 let budget: SpoolBudget | undefined;
+/** this process's runs that owe PostgreSQL writes it could not take (see spoolOwed) */
+const owing = new Set<RunStorage>();
+
+/**
+ * Whether a run of this worker owes PostgreSQL writes it could not take. While it does, the worker
+ * tells the reconcilers it is alive for longer (worker.ts): should it die now, its successor under
+ * the host name has that long to store the spool before the run is taken for lost.
+ */
+export function spoolOwed(): boolean {
+  return owing.size > 0;
+}
 
 /** The disk every run of this worker process may spool to, together (PROOFBOARD_SPOOL_BYTES), reported on /metrics. */
 export function workerSpoolBudget(): SpoolBudget {
@@ -53,6 +65,13 @@ export interface RunStorageOptions {
   log?: (line: string) => void;
 }
 
+/** Something kept in memory: written to the spool file too once PostgreSQL is unreachable (`piece`). */
+interface InMemory {
+  data: Buffer;
+  record: SpoolRecord;
+  piece: SpoolPiece | null;
+}
+
 /** The worker stopped while PostgreSQL was still unreachable: the write is given up. */
 export class StorageGaveUp extends Error {}
 
@@ -62,6 +81,10 @@ export class StorageGaveUp extends Error {}
  * go to the run's spool file instead of memory, the lane keeps running, and the run page is told
  * the worker is buffering. Callers keep their own order (one write after another per console), so
  * spooled bytes are stored at their offsets before any later ones.
+ *
+ * While PostgreSQL is unreachable everything kept is in the spool file, as records that say what
+ * they are, so a worker that stops (or dies) before the database returns leaves the file for the
+ * next worker under its host name to store (spool-replay.ts).
  */
 export class RunStorage {
   private readonly spool: Spool;
@@ -69,7 +92,10 @@ export class RunStorage {
   readonly host: string;
   private readonly log: (line: string) => void;
   private inMemory = 0;
+  private readonly memory = new Set<InMemory>();
   private onDisk = 0;
+  /** writes were given up (the worker stopped while PostgreSQL was away): what is owed stays in the file */
+  private gaveUp = false;
   /** since when PostgreSQL has been unreachable; null while it answers */
   private unreachableSince: number | null = null;
   private readonly sleepers = new Set<() => void>();
@@ -120,24 +146,33 @@ export class RunStorage {
     });
   }
 
-  /** Keeps bytes until they are stored; throws SpoolFull when the worker's spool budget is used up. */
-  keep(data: Buffer): Kept {
+  /**
+   * Keeps a record (console bytes as its data) until it is stored; throws SpoolFull when the
+   * worker's spool budget is used up. Released once stored; after writes were given up a release
+   * changes nothing, so the spool file keeps what is owed.
+   */
+  keep(record: SpoolRecord, data: Buffer = Buffer.alloc(0)): Kept {
     let released = false;
     if (this.unreachableSince === null && this.inMemory + data.length <= MEMORY_BYTES) {
+      const entry: InMemory = { data, record, piece: null };
       this.inMemory += data.length;
+      this.memory.add(entry);
       this.checkPressure();
       return {
         read: () => Promise.resolve(data),
         release: () => {
-          if (!released) this.inMemory -= data.length;
+          if (released || this.gaveUp) return;
           released = true;
+          this.inMemory -= data.length;
+          this.memory.delete(entry);
+          if (entry.piece) this.spool.release(entry.piece);
           this.checkPressure();
         },
       };
     }
-    let piece;
+    let piece: SpoolPiece;
     try {
-      piece = this.spool.append(data);
+      piece = this.spool.append(record, data);
     } catch (err) {
       if (!(err instanceof SpoolFull)) throw err;
       const full = new SpoolFull(
@@ -155,7 +190,7 @@ export class RunStorage {
     return {
       read: () => this.spool.read(piece),
       release: () => {
-        if (released) return;
+        if (released || this.gaveUp) return;
         released = true;
         this.onDisk -= piece.length;
         this.spool.release(piece);
@@ -178,8 +213,10 @@ export class RunStorage {
       } catch (err) {
         if (!isDatabaseUnreachable(err)) throw err;
         const why = err instanceof Error ? err.message.trim().split("\n").at(-1)!.slice(0, 300) : String(err);
-        if (this.stopped.signal.aborted)
+        if (this.stopped.signal.aborted) {
+          this.gaveUp = true;
           throw new StorageGaveUp(`${what}: PostgreSQL was still unreachable when the worker stopped (${why})`);
+        }
         this.unreachable(why);
         await this.pause(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)]!);
       }
@@ -225,20 +262,33 @@ export class RunStorage {
     for (const wake of this.reliefs.splice(0)) wake();
   }
 
-  /** The attempt is over: its spool file goes (the run's final status ends the run page's notice). */
+  /**
+   * The attempt is over: its spool file goes (the run's final status ends the run page's notice),
+   * unless writes were given up with records still owed: those stay for the next worker.
+   */
   async close(): Promise<void> {
     if (this.noticeTimer) clearInterval(this.noticeTimer);
     this.noticeTimer = null;
     this.relieve();
-    await this.spool.remove();
+    const leave = this.gaveUp && this.spool.pieces > 0;
+    if (leave)
+      this.log(
+        `run ${this.o.runId}: PostgreSQL is still unreachable; ${this.spool.pieces} record(s) it is owed stay in ${this.spool.file} for the next worker under this host name`,
+      );
+    if (!leave) owing.delete(this);
+    await this.spool.remove(leave);
   }
 
   private unreachable(why: string): void {
     if (this.unreachableSince !== null) return;
     this.unreachableSince = Date.now();
+    owing.add(this);
     this.log(
       `run ${this.o.runId}: PostgreSQL unreachable (${why}); the lane keeps running and its writes wait in ${this.spool.file}`,
     );
+    // What waits in memory goes to the file too (over the budget if need be: it is held already),
+    // so the file alone holds everything owed should the worker stop before the database returns.
+    for (const entry of this.memory) entry.piece ??= this.spool.append(entry.record, entry.data, true);
     this.notice();
     this.checkPressure();
   }
@@ -268,6 +318,7 @@ export class RunStorage {
     }
     if (this.noticeTimer) clearInterval(this.noticeTimer);
     this.noticeTimer = null;
+    owing.delete(this);
     if (!this.noticeShown) return;
     this.noticeShown = false;
     this.log(`run ${this.o.runId}: every spooled write is stored`);

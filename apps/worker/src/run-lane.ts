@@ -14,10 +14,12 @@ import {
   releaseRun,
   type Claim,
   type ConsoleVerdict,
+  type Outcome,
 } from "@proofboard/services";
 import type { Mirror } from "@proofboard/git";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
+import { StorageGaveUp } from "./durable";
 import { RunConsoles } from "./run-consoles";
 import type { RunControl } from "./run-control";
 import { startLaneVms, vmPhase, type GuestAssets, type LaneVmSet } from "./lane-vms";
@@ -297,8 +299,20 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     // Children that detached or called setsid end with their attempt, not minutes later.
     await owner?.end().catch(() => 0);
   }
+  // Each console's close record is kept as closeAll is called, then the verdict: should the worker
+  // stop before PostgreSQL takes them, the spool file holds all the next worker needs to store.
+  const closing = consoles.closeAll(vmVerdicts, outcome.status === "passed", ctx.signal);
+  const verdictRecord = (o: Outcome) =>
+    consoles.storage.keep({
+      t: "verdict",
+      outcome: o,
+      metrics: [...consoles.metrics.values()],
+      repositoryId: claim.run.repositoryId,
+      commitSha: claim.run.commitSha,
+    });
+  let verdict = verdictRecord(outcome);
   try {
-    await consoles.closeAll(vmVerdicts, outcome.status === "passed", ctx.signal);
+    await closing;
   } catch (err) {
     outcome = {
       status: "error" as const,
@@ -306,6 +320,11 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
       exitCode: outcome.exitCode,
       reason: `console storage failed: ${(err as Error).message}`,
     };
+    // Given up (the worker stops while PostgreSQL is away): the lane's own verdict waits in the file.
+    if (!(err instanceof StorageGaveUp)) {
+      verdict.release();
+      verdict = verdictRecord(outcome);
+    }
   }
   await mirrorFor(repo)
     .removeWorktree(worktree)
@@ -317,6 +336,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     run: claim.run,
     outcome,
     metrics: [...consoles.metrics.values()],
+    verdictRecord: verdict,
     redis: ctx.redis,
     stop: ctx.signal,
   });

@@ -9,7 +9,7 @@ import {
   retryAfterInfrastructureFault,
   type Outcome,
 } from "@proofboard/services";
-import type { RunStorage } from "./durable";
+import type { Kept, RunStorage } from "./durable";
 
 export interface Settlement {
   storage: RunStorage;
@@ -17,6 +17,8 @@ export interface Settlement {
   run: Pick<Run, "repositoryId" | "commitSha">;
   outcome: Outcome;
   metrics: Metric[];
+  /** the verdict as the spool keeps it until PostgreSQL has it */
+  verdictRecord: Kept;
   redis: Redis;
   /** the worker shuts down: writes still waiting for PostgreSQL are given up */
   stop: AbortSignal;
@@ -45,6 +47,7 @@ export async function settleRun(s: Settlement): Promise<boolean> {
       "verdict",
       async (again) => (await finishRun(fence, outcome)) || (again && (await finishedAs(fence, outcome.status))),
     );
+    s.verdictRecord.release();
     if (!finished) return false;
     await announceStatus(s.redis, fence.runId, outcome.status, true);
     await storage

@@ -1,9 +1,21 @@
 import { mkdtempSync, rmSync, statSync, existsSync } from "node:fs";
+import { truncate } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Spool, SpoolBudget, SpoolFull } from "./spool";
+import { readSpoolRecords, Spool, SpoolBudget, SpoolFull } from "./spool";
+import type { SpoolRecord } from "./spool-records";
 
+const REC: SpoolRecord = {
+  t: "chunk",
+  console: "harness",
+  kind: "harness",
+  expectedFrom: null,
+  offset: 0,
+  at: "",
+  newlinesBefore: 0,
+  markers: [],
+};
 const dirs: string[] = [];
 function spoolFile(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "pb-spool-"));
@@ -28,7 +40,7 @@ describe("Spool", () => {
   it("gives every piece back byte for byte, in order, and starts the file over once nothing is owed", async () => {
     const budget = new SpoolBudget(1 << 20);
     const spool = new Spool(spoolFile(), budget);
-    const pieces = HOSTILE.map((b) => spool.append(b));
+    const pieces = HOSTILE.map((b) => spool.append(REC, b));
     expect(spool.bytes).toBe(HOSTILE.reduce((n, b) => n + b.length, 0));
     expect(budget.bytes).toBe(spool.bytes);
     for (const [i, p] of pieces.entries()) {
@@ -38,10 +50,11 @@ describe("Spool", () => {
     expect(spool.pieces).toBe(0);
     expect(budget.bytes).toBe(0);
     // A piece appended after the file started over lands at its start, after the truncation.
-    const again = spool.append(HOSTILE[0]!);
-    expect(again.position).toBe(0);
+    const again = spool.append(REC, HOSTILE[0]);
+    const header = 8 + Buffer.byteLength(JSON.stringify(REC));
+    expect(again.position).toBe(header);
     expect((await spool.read(again)).equals(HOSTILE[0]!)).toBe(true);
-    expect(statSync(spool.file).size).toBe(HOSTILE[0]!.length);
+    expect(statSync(spool.file).size).toBe(header + HOSTILE[0]!.length);
     await spool.remove();
     expect(existsSync(spool.file)).toBe(false);
   });
@@ -50,14 +63,43 @@ describe("Spool", () => {
     const budget = new SpoolBudget(100);
     const a = new Spool(spoolFile(), budget);
     const b = new Spool(spoolFile(), budget);
-    a.append(Buffer.alloc(60));
-    expect(() => b.append(Buffer.alloc(41))).toThrow(SpoolFull);
-    expect(() => b.append(Buffer.alloc(41))).toThrow(/PROOFBOARD_SPOOL_BYTES/);
-    const fits = b.append(Buffer.alloc(40, 7));
+    a.append(REC, Buffer.alloc(60));
+    expect(() => b.append(REC, Buffer.alloc(41))).toThrow(SpoolFull);
+    expect(() => b.append(REC, Buffer.alloc(41))).toThrow(/PROOFBOARD_SPOOL_BYTES/);
+    const fits = b.append(REC, Buffer.alloc(40, 7));
     expect((await b.read(fits)).equals(Buffer.alloc(40, 7))).toBe(true);
     await a.remove();
     expect(budget.bytes).toBe(40);
     await b.remove();
     expect(budget.bytes).toBe(0);
+  });
+
+  it("holds records the next worker can read back alone, whatever their text; a record cut short ends the list", async () => {
+    const spool = new Spool(spoolFile(), new SpoolBudget(1 << 20));
+    // Console names and marker text are data: quotes, newlines, NUL, a lone surrogate, escapes.
+    const hostileName = 'n"\n\u0000\ud800\u001b[2J' + "ü".repeat(40);
+    const records: SpoolRecord[] = HOSTILE.map((b, i) => ({
+      ...REC,
+      console: i % 2 ? hostileName : "harness",
+      offset: i,
+      markers: [{ offset: i, line: 1, kind: "kernel-panic", text: hostileName }],
+    }));
+    records.push({
+      t: "verdict",
+      outcome: { status: "passed", failureKind: null, exitCode: 0, reason: null },
+      metrics: [{ name: "boot", value: 1.5, unit: "s" }],
+      repositoryId: "r",
+      commitSha: "c".repeat(40),
+    });
+    for (const [i, r] of records.entries()) await spool.append(r, HOSTILE[i]).written;
+    const back = await readSpoolRecords(spool.file);
+    expect(back.map((b) => b.record)).toEqual(JSON.parse(JSON.stringify(records)));
+    expect(back.map((b) => b.data)).toEqual([...HOSTILE, Buffer.alloc(0)]);
+    // The worker died while writing the last record: only whole records count.
+    await truncate(spool.file, statSync(spool.file).size - 3);
+    expect((await readSpoolRecords(spool.file)).length).toBe(records.length - 1);
+    await truncate(spool.file, 5);
+    expect(await readSpoolRecords(spool.file)).toEqual([]);
+    await spool.remove();
   });
 });

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { WaitingError, Worker } from "bullmq";
 import { env } from "@proofboard/env";
@@ -15,6 +14,7 @@ import {
   runLaneJob,
   syncRepositoryJob,
   closeOrCut,
+  withinRedisTimeout,
 } from "@proofboard/jobs";
 import {
   cancelRequested,
@@ -42,6 +42,8 @@ import { guestProvider } from "./guest";
 import { controlJobProcessor } from "./control-jobs";
 import { startHealthServer } from "./health-server";
 import { Ownership } from "./ownership/attempt";
+import { replaySpools } from "./spool-replay";
+import { spoolOwed } from "./durable";
 import { ownIdentity, stillRunsHere } from "./ownership/identity";
 import { LaneSecrets } from "./lane-secrets";
 
@@ -70,6 +72,11 @@ function hostFolder(name: string): string {
 
 /** How long a stopping worker waits for Redis to let its queues close before it cuts them. */
 const QUEUE_CLOSE_MS = 5000;
+/**
+ * How long reconcilers take a worker that owes PostgreSQL spooled writes for alive after its last
+ * sign of life: time for its successor under the host name to store them (README: PostgreSQL away).
+ */
+const SPOOL_HANDOVER_MS = 120_000;
 
 /** One worker per host: measures the host, then takes jobs only from queues it can serve. */
 export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker> {
@@ -101,6 +108,16 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     identity,
     stillRuns: stillRunsHere,
     hostTimeoutSeconds: e.PROOFBOARD_HOST_TIMEOUT_SECONDS,
+    // What a predecessor stopped or killed while PostgreSQL was away still owed it, from its spool files.
+    beforeOrphans: async () => {
+      const redis = createRedis();
+      try {
+        for (const r of await replaySpools(path.join(workDir, "spool"), redis))
+          runLog({ runId: r.runId, attempt: r.attempt }, `spool left by the previous worker: ${r.summary}`);
+      } finally {
+        redis.disconnect();
+      }
+    },
   });
   const { ownership, reaped } = await Ownership.start({ workDir, cgroupSetting: e.PROOFBOARD_CGROUP, log });
   await registerHost({
@@ -113,8 +130,6 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     stillRuns: stillRunsHere,
   });
   if (reaped) log(`ended ${reaped} process(es) a previous worker under this host name left running`);
-  // A dead predecessor's spooled console bytes belong to attempts that are lost now (fenced off).
-  await rm(path.join(workDir, "spool"), { recursive: true, force: true });
   const health =
     e.PROOFBOARD_WORKER_HEALTH_PORT === undefined
       ? null
@@ -188,7 +203,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     // the other (a command to a Redis that is down waits for it to come back; the heartbeat must not).
     if (!aliveInFlight) {
       aliveInFlight = true;
-      void markAlive(redis, host.id, e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000)
+      void markAlive(redis, host.id, spoolOwed() ? SPOOL_HANDOVER_MS : e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000)
         .catch(() => undefined)
         .finally(() => (aliveInFlight = false));
     }
@@ -279,6 +294,11 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         stopControl();
         await ownership.close();
         await releaseHost(host.id, identity.instanceId).catch(() => undefined);
+        // Writes given up with PostgreSQL away wait in spool files for the next worker under this name.
+        if (spoolOwed())
+          await withinRedisTimeout(markAlive(redis, host.id, SPOOL_HANDOVER_MS), 2000, "alive key").catch(
+            () => undefined,
+          );
         redis.disconnect();
       })();
       return stopped;

@@ -19,6 +19,8 @@ export interface HostRegistration {
   }) => Promise<boolean | null>;
   /** a host silent this long is gone (PROOFBOARD_HOST_TIMEOUT_SECONDS) */
   hostTimeoutSeconds?: number;
+  /** once the name is this worker's, before its predecessor's running runs are ended (its spool is stored) */
+  beforeOrphans?: () => Promise<void>;
 }
 
 /** A second live worker under a host name that is taken: refused, with what to do. */
@@ -77,6 +79,7 @@ export async function registerHost(h: HostRegistration): Promise<Host> {
         );
       });
   }
+  await h.beforeOrphans?.();
   const orphans = await db().run.findMany({ where: { hostId: host.id, status: "running" }, select: { id: true } });
   if (orphans.length) {
     const redis = createRedis();

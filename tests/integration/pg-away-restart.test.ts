@@ -1,0 +1,187 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db, disconnectDb } from "@proofboard/db";
+import { repoRoot } from "@proofboard/env";
+import { closeQueues } from "@proofboard/jobs";
+import { ensureRepository, markLostRuns, readConsole, requestRun, runById, syncRepository } from "@proofboard/services";
+import { readSpoolRecords } from "../../apps/worker/src/spool";
+import { PgProxy } from "../support/pg-proxy";
+import { stopChild } from "../support/processes";
+import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
+
+/**
+ * The worker stops, or is killed, while PostgreSQL is away and its lane has already ended: what it
+ * owed the database (console bytes, figures, the verdict) is in its spool file, and the next worker
+ * under the host name stores it. The run keeps its own verdict, on its own attempt, with every byte,
+ * though reconcilers looked meanwhile: a worker that owes spooled writes is taken for alive longer.
+ */
+const dbUrl = new URL(process.env.DATABASE_URL!);
+const proxy = new PgProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+const dataDir = path.join(process.env.PROOFBOARD_DATA_DIR!, "pg-away-restart");
+const hostName = "pg-restart-host";
+const spoolDir = path.join(dataDir, "worker", hostName, "spool");
+const flagDir = path.join(dataDir, "flags");
+let worker: ChildProcess | undefined;
+const workerLog: string[] = [];
+
+/** Prints hostile lines until its flag file exists, then a figure and a last line without a newline; what it printed goes to a witness file too. */
+const laneScript = `const fs = require("node:fs");
+const [flag, witness] = process.argv.slice(2);
+const tail = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28]), Buffer.from(" € \\x1b[31mred\\x1b[0m\\x1b]0;t\\x07\\r\\n")]);
+const out = (b) => new Promise((r) => { fs.appendFileSync(witness, b); process.stdout.write(b, r); });
+(async () => {
+  for (let i = 0; !fs.existsSync(flag); i++) {
+    await out(Buffer.concat([Buffer.from("line " + i + " "), tail]));
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  await out(Buffer.from("PROOFBOARD_METRIC boot_seconds=12.5 s\\n"));
+  for (let i = 0; i < 200; i++) await out(Buffer.concat([Buffer.from("after " + i + " "), tail]));
+  await out(Buffer.from("the end, no newline"));
+})();
+`;
+
+function startWorker(viaProxy: boolean): ChildProcess {
+  const url = new URL(dbUrl);
+  if (viaProxy) url.host = `127.0.0.1:${proxy.port}`;
+  // node itself, not the tsx launcher: the SIGKILL must reach the worker
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/worker/src/main.ts"], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      PROOFBOARD_DATA_DIR: dataDir,
+      PROOFBOARD_HOST_NAME: hostName,
+      PROOFBOARD_WORKER_SLOTS: "1",
+      PROOFBOARD_LOG_FORMAT: "text",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on("data", (d: Buffer) => workerLog.push(...d.toString().split("\n").filter(Boolean)));
+  }
+  return child;
+}
+
+beforeAll(async () => {
+  await resetDb();
+  const target = makeRepo({
+    "proofboard.yaml": catalogYaml([
+      { name: "killed", command: ["node", "lanes/lane.cjs", `${flagDir}/killed`, `${flagDir}/killed.out`] },
+      { name: "stopped", command: ["node", "lanes/lane.cjs", `${flagDir}/stopped`, `${flagDir}/stopped.out`] },
+    ]),
+    "lanes/lane.cjs": laneScript,
+  });
+  await syncRepository(await ensureRepository("itest", target.dir));
+  mkdirSync(flagDir, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await stopChild(worker);
+  proxy.cut();
+  await closeQueues();
+  await disconnectDb();
+});
+
+async function spooledVerdict(): Promise<string | null> {
+  if (!existsSync(spoolDir)) return null;
+  for (const f of readdirSync(spoolDir)) {
+    const records = await readSpoolRecords(path.join(spoolDir, f)).catch(() => []);
+    const v = records.find((r) => r.record.t === "verdict");
+    if (v?.record.t === "verdict") return v.record.outcome.status;
+  }
+  return null;
+}
+
+describe.each([
+  { lane: "killed", how: "killed with SIGKILL", stop: (w: ChildProcess) => w.kill("SIGKILL") },
+  { lane: "stopped", how: "stopped (its writes given up)", stop: (w: ChildProcess) => stopChild(w) },
+])("a worker $how while PostgreSQL is away, after its lane ended", ({ lane, stop }) => {
+  it(
+    "leaves its spool to the next worker, which stores every byte and the run's own verdict",
+    { timeout: 240_000 },
+    async () => {
+      try {
+        await proxy.listen();
+        worker = startWorker(true);
+        const run = await requestRun({ repository: "itest", branch: "main", lane });
+        await waitFor(
+          "the lane's first stored bytes",
+          async () => (await readConsole(run.id, "harness").catch(() => null))?.data.length,
+          90_000,
+        );
+        proxy.cut();
+        await new Promise((r) => setTimeout(r, 1000));
+        writeFileSync(path.join(flagDir, lane), "");
+        // The lane ends while the database is away; the worker keeps the verdict in its spool file.
+        expect(await waitFor("the verdict in the spool file", spooledVerdict, 60_000)).toBe("passed");
+        await stop(worker);
+        await new Promise<void>((r) =>
+          worker!.exitCode !== null || worker!.signalCode !== null ? r() : worker!.once("exit", () => r()),
+        );
+        expect(readdirSync(spoolDir).length).toBe(1);
+        if (lane === "stopped") expect(workerLog.some((l) => l.includes("stay in") && l.includes(run.id))).toBe(true);
+
+        // The database is back and the dead worker silent for longer than the host timeout (8 s), while a
+        // reconciler (the web process's, say) looks every second: the spool it owes keeps its run.
+        await proxy.listen();
+        const lost: string[] = [];
+        for (const until = Date.now() + 10_000; Date.now() < until;) {
+          lost.push(...(await markLostRuns(8)).lost);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        expect(lost).toEqual([]);
+        worker = startWorker(false);
+        const ended = await waitFor(
+          "the run to end",
+          async () => {
+            const r = await runById(run.id);
+            return ["queued", "running"].includes(r.status) ? null : r;
+          },
+          90_000,
+        );
+        expect({ status: ended.status, reason: ended.reason, attempt: ended.attempt }).toEqual({
+          status: "passed",
+          reason: null,
+          attempt: 1,
+        });
+        // Its own verdict, not a lost attempt and a retry.
+        expect(await db().run.count({ where: { lane } })).toBe(1);
+        const printed = readFileSync(path.join(flagDir, `${lane}.out`));
+        const stored = await readConsole(run.id, "harness", 0, 64 << 20);
+        expect(stored.data.length).toBe(printed.length);
+        expect(stored.data.equals(printed)).toBe(true);
+        const figures = await db().runMetric.findMany({
+          where: { runId: run.id },
+          select: { name: true, value: true },
+        });
+        expect(figures).toEqual([{ name: "boot_seconds", value: 12.5 }]);
+        const harness = await db().console.findFirstOrThrow({ where: { runId: run.id, name: "harness" } });
+        expect({ closed: harness.closed, lines: harness.lines }).toEqual({
+          closed: true,
+          lines: printed.toString("latin1").split("\n").length,
+        });
+        // The worker says so (its log reaches this test a moment after the database has the run).
+        await waitFor(
+          "the worker's line about its predecessor's spool",
+          async () =>
+            workerLog.some(
+              (l) =>
+                l.includes("spool left by the previous worker") &&
+                l.includes(run.id) &&
+                l.includes("verdict passed stored"),
+            ),
+          10_000,
+        );
+        expect(readdirSync(spoolDir)).toEqual([]);
+      } catch (err) {
+        console.error(`worker log (last 40 lines):\n${workerLog.slice(-40).join("\n")}`);
+        throw err;
+      } finally {
+        await stopChild(worker);
+        proxy.cut();
+      }
+    },
+  );
+});
