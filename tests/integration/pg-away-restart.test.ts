@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +42,27 @@ const out = (b) => new Promise((r) => { fs.appendFileSync(witness, b); process.s
   await out(Buffer.from("the end, no newline"));
 })();
 `;
+
+/** Well-framed records with hostile contents, then a header that claims more than the file holds. */
+function hostileSpool(): Buffer {
+  const record = (header: object, data: Buffer) => {
+    const h = Buffer.from(JSON.stringify(header));
+    const lengths = Buffer.alloc(8);
+    lengths.writeUInt32BE(h.length, 0);
+    lengths.writeUInt32BE(data.length, 4);
+    return Buffer.concat([lengths, h, data]);
+  };
+  const ref = { console: "x'; DROP TABLE run; --\u0000\u001b[2J", kind: "harness", expectedFrom: null };
+  const at = new Date().toISOString();
+  return Buffer.concat([
+    record({ t: "chunk", ...ref, offset: 1 << 30, at, newlinesBefore: 0, markers: [] }, randomBytes(64)),
+    record(
+      { t: "verdict", outcome: { status: "passed", failureKind: null, exitCode: 0, reason: null }, metrics: [] },
+      Buffer.alloc(0),
+    ),
+    Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1]),
+  ]);
+}
 
 function startWorker(viaProxy: boolean): ChildProcess {
   const url = new URL(dbUrl);
@@ -122,6 +144,13 @@ describe.each([
         );
         expect(readdirSync(spoolDir).length).toBe(1);
         if (lane === "stopped") expect(workerLog.some((l) => l.includes("stay in") && l.includes(run.id))).toBe(true);
+        // Beside it, files the next worker must survive: records for a run that does not exist (a hostile
+        // console name, bytes past any console's end), a file cut short mid-record, garbage, a stray name.
+        const stranger = `${randomUUID()}-1.spool`;
+        writeFileSync(path.join(spoolDir, stranger), hostileSpool());
+        writeFileSync(path.join(spoolDir, `${randomUUID()}-2.spool`), hostileSpool().subarray(0, 50));
+        writeFileSync(path.join(spoolDir, `${randomUUID()}-3.spool`), randomBytes(4096));
+        writeFileSync(path.join(spoolDir, "notes; rm -rf ~.txt"), "not a spool");
 
         // The database is back and the dead worker silent for longer than the host timeout (8 s), while a
         // reconciler (the web process's, say) looks every second: the spool it owes keeps its run.
@@ -173,6 +202,9 @@ describe.each([
                 l.includes("verdict passed stored"),
             ),
           10_000,
+        );
+        expect(workerLog.some((l) => l.includes("not stored: no such run") && l.includes(stranger.slice(0, 36)))).toBe(
+          true,
         );
         expect(readdirSync(spoolDir)).toEqual([]);
       } catch (err) {

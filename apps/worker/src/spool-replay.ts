@@ -63,7 +63,10 @@ export async function replaySpools(dir: string, redis: Redis): Promise<ReplayRep
           summary:
             err instanceof FencedOut
               ? "not stored: the attempt no longer owns the run"
-              : `not stored: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500),
+              : `not stored: ${(err instanceof Error ? err.message : String(err)).trim().split("\n").at(-1)}`.slice(
+                  0,
+                  500,
+                ),
         })),
       );
     }
@@ -73,6 +76,11 @@ export async function replaySpools(dir: string, redis: Redis): Promise<ReplayRep
 }
 
 async function replayFile(file: string, claim: { runId: string; fence: number }, redis: Redis): Promise<ReplayReport> {
+  const report = { runId: claim.runId, attempt: claim.fence, bytes: 0, verdict: null };
+  const run = await db().run.findUnique({ where: { id: claim.runId }, select: { fence: true, status: true } });
+  if (!run) return { ...report, summary: "not stored: no such run" };
+  if (run.fence !== claim.fence || run.status !== "running")
+    return { ...report, summary: `not stored: the attempt no longer owns the run (${run.status})` };
   const consoles = new Map<string, { chunks: { record: Chunk; data: Buffer }[]; close: Close | null }>();
   let verdict: Verdict | null = null;
   for (const { record, data } of await readSpoolRecords(file)) {
@@ -112,7 +120,7 @@ async function replayFile(file: string, claim: { runId: string; fence: number },
       await closeConsole(claim, id, { lines: c.close.lines, verdict: c.close.verdict });
     }
   }
-  const report = { runId: claim.runId, attempt: claim.fence, bytes, verdict: null };
+  report.bytes = bytes;
   const stored = `${formatBytes(bytes)} of console stored`;
   if (!verdict) return { ...report, summary: `${stored}; the lane had not ended` };
   if (gaps.length) return { ...report, summary: `${stored}; verdict not stored: ${gaps.join(", ")}` };
