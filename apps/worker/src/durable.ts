@@ -6,6 +6,7 @@ import { workerMetrics } from "@proofboard/services";
 import { isDatabaseUnreachable } from "./db-unreachable";
 import { formatBytes, Spool, SpoolBudget, SpoolFull, type SpoolPiece } from "./spool";
 import type { SpoolRecord } from "./spool-records";
+import { Backpressure } from "./storage-pressure";
 
 /** Bytes a run keeps in memory while its writes are in flight; past that, and while PostgreSQL is away, they go to disk. */
 const MEMORY_BYTES = 8 << 20;
@@ -13,18 +14,6 @@ const MEMORY_BYTES = 8 << 20;
 const BACKOFF_MS = [200, 500, 1000, 2000, 3000, 5000];
 /** How often the run page hears how much is spooled. */
 const NOTICE_EVERY_MS = 2000;
-/**
- * Backlog (kept, not yet stored) at which the run's pausable sources (the lane's pipes, serial log
- * files) stop being read while PostgreSQL answers, and at which reading starts again: a lane that
- * prints faster than its bytes are stored waits on its pipe instead of filling the spool.
- */
-const PAUSE_AT_BYTES = MEMORY_BYTES;
-const RESUME_AT_BYTES = 2 << 20;
-/** Shares of the worker's spool budget at which they pause even while PostgreSQL is away, and resume. */
-const PAUSE_AT_SPOOL = 0.75;
-const RESUME_AT_SPOOL = 0.5;
-/** How often a paused run looks again (the budget is shared: other runs free it too). */
-const PRESSURE_CHECK_MS = 100;
 
 let budget: SpoolBudget | undefined;
 /** this process's runs that owe PostgreSQL writes it could not take (see spoolOwed) */
@@ -105,9 +94,15 @@ export class RunStorage {
   private full: (err: SpoolFull) => void = () => undefined;
   /** Settles when bytes could not be kept (the worker's spool is full): the lane may as well stop, its run fails. */
   readonly whenFull = new Promise<SpoolFull>((resolve) => (this.full = resolve));
-  private saturatedNow = false;
-  private pressureTimer: NodeJS.Timeout | null = null;
-  private readonly reliefs: (() => void)[] = [];
+  private readonly pressure = new Backpressure(() =>
+    this.stopped.signal.aborted
+      ? null
+      : {
+          backlog: this.inMemory + this.onDisk,
+          spoolShare: this.budget.bytes / this.budget.limit,
+          reachable: this.unreachableSince === null,
+        },
+  );
 
   constructor(private readonly o: RunStorageOptions) {
     const e = env();
@@ -128,22 +123,14 @@ export class RunStorage {
     return this.onDisk;
   }
 
-  /** Sources that can wait (a pipe, a file) should not be read now: storage is behind. */
+  /** Sources that can wait (a pipe, a file) should not be read now: storage is behind (storage-pressure.ts). */
   get saturated(): boolean {
-    return this.saturatedNow;
+    return this.pressure.saturated;
   }
 
   /** Settles once storage has caught up enough to read paused sources again (at once when it has), or `unless` fires. */
   whenRelieved(unless?: AbortSignal): Promise<void> {
-    if (!this.saturatedNow || unless?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        unless?.removeEventListener("abort", done);
-        resolve();
-      };
-      this.reliefs.push(done);
-      unless?.addEventListener("abort", done, { once: true });
-    });
+    return this.pressure.whenRelieved(unless);
   }
 
   /**
@@ -157,7 +144,7 @@ export class RunStorage {
       const entry: InMemory = { data, record, piece: null };
       this.inMemory += data.length;
       this.memory.add(entry);
-      this.checkPressure();
+      this.pressure.check();
       return {
         read: () => Promise.resolve(data),
         release: () => {
@@ -166,7 +153,7 @@ export class RunStorage {
           this.inMemory -= data.length;
           this.memory.delete(entry);
           if (entry.piece) this.spool.release(entry.piece);
-          this.checkPressure();
+          this.pressure.check();
         },
       };
     }
@@ -186,7 +173,7 @@ export class RunStorage {
       throw full;
     }
     this.onDisk += data.length;
-    this.checkPressure();
+    this.pressure.check();
     return {
       read: () => this.spool.read(piece),
       release: () => {
@@ -195,7 +182,7 @@ export class RunStorage {
         this.onDisk -= piece.length;
         this.spool.release(piece);
         if (this.spool.pieces === 0) this.notice();
-        this.checkPressure();
+        this.pressure.check();
       },
     };
   }
@@ -228,38 +215,10 @@ export class RunStorage {
     const stop = () => {
       this.stopped.abort();
       for (const wake of this.sleepers) wake();
-      this.relieve();
+      this.pressure.relieve();
     };
     if (signal.aborted) stop();
     else signal.addEventListener("abort", stop, { once: true });
-  }
-
-  /**
-   * Pauses past PAUSE_AT_BYTES of backlog while PostgreSQL answers, or past PAUSE_AT_SPOOL of the
-   * worker's spool in any case; resumes once both are low again (the backlog only while PostgreSQL
-   * answers: during an outage the lane keeps running on the spool, as long as there is room).
-   */
-  private checkPressure(): void {
-    if (this.stopped.signal.aborted) return;
-    const backlog = this.inMemory + this.onDisk;
-    const spool = this.budget.bytes / this.budget.limit;
-    const reachable = this.unreachableSince === null;
-    if (!this.saturatedNow) {
-      if (spool < PAUSE_AT_SPOOL && !(reachable && backlog >= PAUSE_AT_BYTES)) return;
-      this.saturatedNow = true;
-      this.pressureTimer = setInterval(() => this.checkPressure(), PRESSURE_CHECK_MS);
-      this.pressureTimer.unref();
-      return;
-    }
-    if (spool >= RESUME_AT_SPOOL || (reachable && backlog > RESUME_AT_BYTES)) return;
-    this.relieve();
-  }
-
-  private relieve(): void {
-    this.saturatedNow = false;
-    if (this.pressureTimer) clearInterval(this.pressureTimer);
-    this.pressureTimer = null;
-    for (const wake of this.reliefs.splice(0)) wake();
   }
 
   /**
@@ -269,7 +228,7 @@ export class RunStorage {
   async close(): Promise<void> {
     if (this.noticeTimer) clearInterval(this.noticeTimer);
     this.noticeTimer = null;
-    this.relieve();
+    this.pressure.relieve();
     const leave = this.gaveUp && this.spool.pieces > 0;
     if (leave)
       this.log(
@@ -290,7 +249,7 @@ export class RunStorage {
     // so the file alone holds everything owed should the worker stop before the database returns.
     for (const entry of this.memory) entry.piece ??= this.spool.append(entry.record, entry.data, true);
     this.notice();
-    this.checkPressure();
+    this.pressure.check();
   }
 
   private answered(): void {
@@ -302,7 +261,7 @@ export class RunStorage {
     );
     for (const wake of this.sleepers) wake();
     this.notice();
-    this.checkPressure();
+    this.pressure.check();
   }
 
   /** Tells the run page what waits on this host, now and every few seconds while it lasts; once more when all is stored. */
