@@ -4,6 +4,7 @@ import { deathRaces } from "./death-races";
 import { races } from "./races";
 import { redisEmptied } from "./redis-emptied";
 import { postgresAway } from "./postgres-away";
+import { postgresAwayKilled } from "./postgres-away-killed";
 import type { FaultScenario } from "./scenario";
 import { workerAndGuardianKilled } from "./worker-and-guardian-killed";
 import { workerKilled } from "./worker-killed";
@@ -13,6 +14,7 @@ export const scenarios: FaultScenario[] = [
   workerKilled,
   workerAndGuardianKilled,
   postgresAway,
+  postgresAwayKilled,
   redisEmptied,
   badRef,
   bigCatalog,

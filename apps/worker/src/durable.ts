@@ -28,6 +28,14 @@ export function spoolOwed(): boolean {
   return owing.size > 0;
 }
 
+const owingListeners = new Set<() => void>();
+
+/** Called each time a run starts to owe PostgreSQL writes: the worker says so at once, not at its next heartbeat. */
+export function onSpoolOwed(listener: () => void): () => void {
+  owingListeners.add(listener);
+  return () => owingListeners.delete(listener);
+}
+
 /** The disk every run of this worker process may spool to, together (PROOFBOARD_SPOOL_BYTES), reported on /metrics. */
 export function workerSpoolBudget(): SpoolBudget {
   budget ??= new SpoolBudget(env().PROOFBOARD_SPOOL_BYTES, (used) => workerMetrics.spoolBytes.set(used));
@@ -242,6 +250,7 @@ export class RunStorage {
     if (this.unreachableSince !== null) return;
     this.unreachableSince = Date.now();
     owing.add(this);
+    for (const listener of owingListeners) listener();
     this.log(
       `run ${this.o.runId}: PostgreSQL unreachable (${why}); the lane keeps running and its writes wait in ${this.spool.file}`,
     );

@@ -43,7 +43,7 @@ import { controlJobProcessor } from "./control-jobs";
 import { startHealthServer } from "./health-server";
 import { Ownership } from "./ownership/attempt";
 import { replaySpools } from "./spool-replay";
-import { spoolOwed } from "./durable";
+import { onSpoolOwed, spoolOwed } from "./durable";
 import { ownIdentity, stillRunsHere } from "./ownership/identity";
 import { LaneSecrets } from "./lane-secrets";
 
@@ -198,6 +198,9 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   let stopTransport = () => undefined as void;
   // Pub/sub carries cancels at once; this catches any message that was lost on the way.
   let aliveInFlight = false;
+  // A run that starts to owe PostgreSQL spooled writes lengthens the sign of life at once: the
+  // worker may die before its next heartbeat.
+  const stopOwing = onSpoolOwed(() => void markAlive(redis, host.id, SPOOL_HANDOVER_MS).catch(() => undefined));
   const beat = async () => {
     // Redis and Postgres each on their own: a worker cut off from either still shows it is alive on
     // the other (a command to a Redis that is down waits for it to come back; the heartbeat must not).
@@ -292,6 +295,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         await health?.close();
         stopTransport();
         stopControl();
+        stopOwing();
         await ownership.close();
         await releaseHost(host.id, identity.instanceId).catch(() => undefined);
         // Writes given up with PostgreSQL away wait in spool files for the next worker under this name.
