@@ -3,26 +3,12 @@ import path from "node:path";
 import { db } from "@proofboard/db";
 import { markLostRuns, readConsole, requestRun, runById } from "@proofboard/services";
 import { readSpoolRecords } from "../../apps/worker/src/spool";
+import { flagLaneScript } from "../support/flag-lane";
 import { PgProxy } from "../support/pg-proxy";
 import type { FaultContext, FaultResult, FaultScenario } from "./scenario";
 import { catalogYaml, registerTarget, secondsSince, waitUntil } from "./support";
 
 const HOST = "cut-off-dies";
-
-/** Prints hostile lines until its flag file exists, then a figure and 200 more lines; a witness file gets every byte too. */
-const laneScript = `const fs = require("node:fs");
-const [flag, witness] = process.argv.slice(2);
-const tail = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80]), Buffer.from(" € \\x1b[31mred\\x1b[0m\\r\\n")]);
-const out = (b) => new Promise((r) => { fs.appendFileSync(witness, b); process.stdout.write(b, r); });
-(async () => {
-  for (let i = 0; !fs.existsSync(flag); i++) {
-    await out(Buffer.concat([Buffer.from("line " + i + " "), tail]));
-    await new Promise((r) => setTimeout(r, 40));
-  }
-  await out(Buffer.from("PROOFBOARD_METRIC boot_seconds=12.5 s\\n"));
-  for (let i = 0; i < 200; i++) await out(Buffer.concat([Buffer.from("after " + i + " "), tail]));
-})();
-`;
 
 /**
  * A worker dies while PostgreSQL is away from it, after its lane ended: the verdict and the last
@@ -37,16 +23,17 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
   const witness = path.join(dir, "printed");
   await registerTarget(ctx, {
     "proofboard.yaml": catalogYaml([{ name: "ends-offline", command: ["node", "lanes/lane.cjs", flag, witness] }]),
-    "lanes/lane.cjs": laneScript,
+    "lanes/lane.cjs": flagLaneScript,
   });
   const spoolDir = path.join(ctx.env.PROOFBOARD_DATA_DIR!, "worker", HOST, "spool");
-  const dbUrl = new URL(ctx.env.DATABASE_URL!);
-  const proxy = new PgProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+  const proxy = PgProxy.to(ctx.env.DATABASE_URL!);
   await proxy.listen();
-  const viaProxy = new URL(dbUrl);
-  viaProxy.host = `127.0.0.1:${proxy.port}`;
   try {
-    const doomed = await ctx.spawnWorker({ hostName: HOST, slots: 1, env: { DATABASE_URL: viaProxy.toString() } });
+    const doomed = await ctx.spawnWorker({
+      hostName: HOST,
+      slots: 1,
+      env: { DATABASE_URL: proxy.via(ctx.env.DATABASE_URL!) },
+    });
     const r = await requestRun({ repository: ctx.targetName, branch: "main", lane: "ends-offline" });
     await waitUntil(
       "the lane's first stored bytes",

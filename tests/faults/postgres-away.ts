@@ -66,13 +66,14 @@ async function run(ctx: FaultContext): Promise<FaultResult> {
     ]),
     "lanes/steady.cjs": laneScript(lines),
   });
-  const dbUrl = new URL(ctx.env.DATABASE_URL!);
-  const proxy = new PgProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+  const proxy = PgProxy.to(ctx.env.DATABASE_URL!);
   await proxy.listen();
-  const viaProxy = new URL(dbUrl);
-  viaProxy.host = `127.0.0.1:${proxy.port}`;
   try {
-    const cutOff = await ctx.spawnWorker({ hostName: "cut-off", slots: 1, env: { DATABASE_URL: viaProxy.toString() } });
+    const cutOff = await ctx.spawnWorker({
+      hostName: "cut-off",
+      slots: 1,
+      env: { DATABASE_URL: proxy.via(ctx.env.DATABASE_URL!) },
+    });
     const r = await requestRun({ repository: ctx.targetName, branch: "main", lane: "steady" });
     await waitUntil(
       "the lane's first stored bytes",

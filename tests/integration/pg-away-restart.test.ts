@@ -8,6 +8,7 @@ import { repoRoot } from "@proofboard/env";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, markLostRuns, readConsole, requestRun, runById, syncRepository } from "@proofboard/services";
 import { readSpoolRecords } from "../../apps/worker/src/spool";
+import { flagLaneScript } from "../support/flag-lane";
 import { PgProxy } from "../support/pg-proxy";
 import { stopChild } from "../support/processes";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
@@ -26,22 +27,6 @@ const spoolDir = path.join(dataDir, "worker", hostName, "spool");
 const flagDir = path.join(dataDir, "flags");
 let worker: ChildProcess | undefined;
 const workerLog: string[] = [];
-
-/** Prints hostile lines until its flag file exists, then a figure and a last line without a newline; what it printed goes to a witness file too. */
-const laneScript = `const fs = require("node:fs");
-const [flag, witness] = process.argv.slice(2);
-const tail = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80, 0xc3, 0x28]), Buffer.from(" € \\x1b[31mred\\x1b[0m\\x1b]0;t\\x07\\r\\n")]);
-const out = (b) => new Promise((r) => { fs.appendFileSync(witness, b); process.stdout.write(b, r); });
-(async () => {
-  for (let i = 0; !fs.existsSync(flag); i++) {
-    await out(Buffer.concat([Buffer.from("line " + i + " "), tail]));
-    await new Promise((r) => setTimeout(r, 40));
-  }
-  await out(Buffer.from("PROOFBOARD_METRIC boot_seconds=12.5 s\\n"));
-  for (let i = 0; i < 200; i++) await out(Buffer.concat([Buffer.from("after " + i + " "), tail]));
-  await out(Buffer.from("the end, no newline"));
-})();
-`;
 
 /** Well-framed records with hostile contents, then a header that claims more than the file holds. */
 function hostileSpool(): Buffer {
@@ -93,7 +78,7 @@ beforeAll(async () => {
       { name: "killed", command: ["node", "lanes/lane.cjs", `${flagDir}/killed`, `${flagDir}/killed.out`] },
       { name: "stopped", command: ["node", "lanes/lane.cjs", `${flagDir}/stopped`, `${flagDir}/stopped.out`] },
     ]),
-    "lanes/lane.cjs": laneScript,
+    "lanes/lane.cjs": flagLaneScript,
   });
   await syncRepository(await ensureRepository("itest", target.dir));
   mkdirSync(flagDir, { recursive: true });

@@ -8,6 +8,19 @@ export class PgProxy {
 
   constructor(private readonly target: { host: string; port: number }) {}
 
+  /** A proxy to the database a URL names. */
+  static to(databaseUrl: string): PgProxy {
+    const u = new URL(databaseUrl);
+    return new PgProxy({ host: u.hostname, port: Number(u.port || 5432) });
+  }
+
+  /** The URL, through this proxy (once it listens). */
+  via(databaseUrl: string): string {
+    const u = new URL(databaseUrl);
+    u.host = `127.0.0.1:${this.port}`;
+    return u.toString();
+  }
+
   async listen(): Promise<void> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.target.port, this.target.host);
