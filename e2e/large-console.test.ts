@@ -49,8 +49,8 @@ beforeAll(async () => {
     `run=${runId}`,
   );
   psql(
-    `INSERT INTO console_chunk (console_id, "offset", length, data, created_at, newlines_before)
-     SELECT 'big-node09', i::bigint * ${LINES_PER_CHUNK * 64}, ${LINES_PER_CHUNK * 64},
+    `INSERT INTO console_chunk (console_id, expires_on, "offset", length, data, created_at, newlines_before)
+     SELECT 'big-node09', (SELECT expires_on FROM console WHERE id = 'big-node09'), i::bigint * ${LINES_PER_CHUNK * 64}, ${LINES_PER_CHUNK * 64},
        convert_to(CASE WHEN i = 3
          THEN repeat(${line("i")}, 100) || rpad('${FAILURE_TEXT}', 63) || E'\\n' || repeat(${line("i")}, ${LINES_PER_CHUNK - 101})
          ELSE repeat(${line("i")}, ${LINES_PER_CHUNK}) END, 'UTF8'),

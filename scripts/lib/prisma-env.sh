@@ -1,4 +1,4 @@
-# Sourced by the scripts: Prisma must never try to download its engines (../shared/STACK.md:
+# Sourced by the scripts: Prisma must never try to download its engines (README: Notes on the stack;
 # its engines come from a server these machines cannot reach; migrations use the WebAssembly one).
 _pb_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 mkdir -p "$_pb_root/.proofboard"

@@ -34,6 +34,7 @@ const POLICY: Record<string, Access> = {
   "lanes.list": "read",
   "hosts.list": "read",
   "hosts.target": "read",
+  "hosts.storage": "read",
   "history.branchGrid": "read",
   "history.lane": "read",
   "history.compare": "read",
@@ -124,7 +125,7 @@ async function outcome(ctx: Context, path: string, input: unknown): Promise<{ co
 
 /** An input that passes access checks but is refused by validation or finds nothing: no side effects. */
 function probeInput(path: string, runId: string): unknown {
-  if (path === "auth.me" || path === "auth.logout" || path === "users.list" || path === "hosts.list") return undefined;
+  if (["auth.me", "auth.logout", "users.list", "hosts.list", "hosts.storage"].includes(path)) return undefined;
   if (path === "branches.sync") return { repository: "no-such-repository" };
   if (path === "tokens.list") return {};
   if (

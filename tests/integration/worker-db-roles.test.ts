@@ -134,8 +134,8 @@ describe("row-level security between workers", () => {
   const claimSql = `UPDATE run SET status = 'running', fence = fence + 1, host_id = $2, worker_role = current_user, started_at = now()
     WHERE id = $1::uuid AND status = 'queued' RETURNING fence`;
   const appendSql = `WITH owner AS (SELECT 1 FROM run WHERE id = $1::uuid AND fence = $2 AND status = 'running'),
-    grown AS (UPDATE console SET length = length + 3 WHERE id = $3 AND length = $4 AND EXISTS (SELECT 1 FROM owner) RETURNING id)
-    INSERT INTO console_chunk (console_id, "offset", length, data) SELECT id, $4, 3, $5 FROM grown`;
+    grown AS (UPDATE console SET length = length + 3 WHERE id = $3 AND length = $4 AND EXISTS (SELECT 1 FROM owner) RETURNING id, expires_on)
+    INSERT INTO console_chunk (console_id, expires_on, "offset", length, data) SELECT id, expires_on, $4, 3, $5 FROM grown`;
   const finishSql = `UPDATE run SET status = 'passed', exit_code = 0, finished_at = now(), lane_ended_at = coalesce(lane_ended_at, now())
     WHERE id = $1::uuid AND fence = $2 AND status = 'running'`;
   // holds.ts startHold: the hold starts where the lane ended
@@ -181,7 +181,11 @@ describe("row-level security between workers", () => {
     expect((await b.query(`UPDATE run SET reason = 'taken' WHERE id = $1`, [runA.id])).rowCount).toBe(0);
     expect((await b.query(appendSql, [runA.id, fenceA, consoleA, 3, Buffer.from("xyz")])).rowCount).toBe(0);
     await expect(
-      b.query(`INSERT INTO console_chunk (console_id, "offset", length, data) VALUES ($1, 3, 3, 'xyz')`, [consoleA]),
+      b.query(
+        `INSERT INTO console_chunk (console_id, expires_on, "offset", length, data)
+         SELECT id, expires_on, 3, 3, 'xyz' FROM console WHERE id = $1`,
+        [consoleA],
+      ),
     ).rejects.toThrow(/row-level security/);
     expect((await b.query(`UPDATE console SET closed = true WHERE run_id = $1`, [runA.id])).rowCount).toBe(0);
     await expect(
@@ -213,6 +217,11 @@ describe("row-level security between workers", () => {
       /permission denied/,
     );
     await expect(b.query(`SELECT password_hash FROM "user"`)).rejects.toThrow(/permission denied/);
+    // Retention is the web's: a worker cannot drop weeks of console bytes, nor a partition by hand.
+    await expect(b.query(`SELECT * FROM console_chunk_drop_expired(current_date + 5000)`)).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(b.query(`DROP TABLE console_chunk_kept`)).rejects.toThrow(/must be owner/);
     // B queues runs of its own (a retry, a scheduled lane), never one saying a person asked for it.
     const newRunSql = `INSERT INTO run (id, repository_id, commit_sha, branch_name, lane, attempt, argv, timeout_seconds, host_class, catalog_source, requested_by, "trigger")
       VALUES ($1, $2, $3, 'main', 'worker-queued', $4, ARRAY['true'], 60, 'tcg', 'test', $5, $6)`;
@@ -287,6 +296,8 @@ describe("row-level security between workers", () => {
         audited: number;
         consoleText: string;
         recorded: number;
+        compacted: number;
+        dropped: number;
       };
       expect(result.user).toMatch(/^web-role-/);
       expect(result.lost).toEqual([stale.id]);
@@ -295,6 +306,8 @@ describe("row-level security between workers", () => {
       expect(result.audited).toBe(1);
       expect(result.consoleText).toBe("abc");
       expect(result.recorded).toBeGreaterThan(0);
+      expect(result.compacted).toBeGreaterThan(0);
+      expect(result.dropped).toBeGreaterThan(0);
       expect((await runById(stale.id)).status).toBe("lost");
     },
   );

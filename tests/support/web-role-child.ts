@@ -9,6 +9,8 @@ import { db, disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
 import {
   cancelRun,
+  compactFinishedConsoles,
+  dropExpiredConsoles,
   markLostRuns,
   readConsole,
   recordAuditEvent,
@@ -40,6 +42,21 @@ const audited = await db().auditEvent.count({ where: { actor: name } });
 // The readiness recorder appends to readiness_change (its id from a sequence).
 const recorded = (await recordReadinessChanges()).recorded.length;
 const consoleText = staleRunId ? (await readConsole(staleRunId, "harness")).data.toString() : "";
-console.log(JSON.stringify({ user: user?.name ?? null, lost, retried, canceled, audited, consoleText, recorded }));
+// Console storage: compaction rewrites chunks, retention drops partitions through its function.
+const compacted = (await compactFinishedConsoles(100, 0)).consoles;
+const dropped = (await dropExpiredConsoles(new Date(Date.now() + 4000 * 86_400_000))).length;
+console.log(
+  JSON.stringify({
+    user: user?.name ?? null,
+    lost,
+    retried,
+    canceled,
+    audited,
+    consoleText,
+    recorded,
+    compacted,
+    dropped,
+  }),
+);
 await closeQueues();
 await disconnectDb();

@@ -30,6 +30,17 @@ export async function register(): Promise<void> {
       })
       .catch((err: unknown) => log.error("news delivery failed", { err }));
   setInterval(news, 5000).unref();
+  // Console storage: expired weeks of console bytes dropped, finished consoles compacted (README:
+  // How console storage grows). Locks keep two web processes from doing the same console or week.
+  const { consoleStorageTick } = await import("@proofboard/services");
+  const storage = () =>
+    void consoleStorageTick()
+      .then(({ compacted, dropped }) => {
+        for (const d of dropped) log.info("console retention: dropped a week of console bytes", { ...d });
+        if (compacted.consoles) log.info("console compaction", { ...compacted });
+      })
+      .catch((err: unknown) => log.error("console storage maintenance failed", { err }));
+  setInterval(storage, 60_000).unref();
   if (env().PROOFBOARD_WEB_RECONCILER === "off") return;
   const every = 15_000;
   const tick = () =>

@@ -1,4 +1,4 @@
-import { consoleBytes, NotFoundError, readConsole, runById } from "@proofboard/services";
+import { ConsoleDroppedError, consoleBytes, NotFoundError, readConsole, runById } from "@proofboard/services";
 import { isTerminal } from "@proofboard/domain";
 import { accessRefusal, authenticate } from "./trpc";
 
@@ -45,6 +45,7 @@ export async function handleConsoleDownload(req: Request, runId: string, name: s
     return new Response(body, { headers });
   } catch (err) {
     if (err instanceof NotFoundError) return text(404, err.message);
+    if (err instanceof ConsoleDroppedError) return text(410, err.message);
     throw err;
   }
 }

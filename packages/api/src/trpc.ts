@@ -13,7 +13,14 @@ import {
 import { CatalogError } from "@proofboard/domain";
 import { env } from "@proofboard/env";
 import { RedisUnavailableError } from "@proofboard/jobs";
-import { ConfigError, ConflictError, ForbiddenError, NotFoundError, TargetFetchError } from "@proofboard/services";
+import {
+  ConfigError,
+  ConflictError,
+  ConsoleDroppedError,
+  ForbiddenError,
+  NotFoundError,
+  TargetFetchError,
+} from "@proofboard/services";
 import { auditMutations } from "./middleware/audit";
 import { rateLimitMutations } from "./middleware/rate-limit";
 
@@ -110,6 +117,7 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create();
 /** Domain errors become errors a person can act on, with the right code. */
 export function toTRPCError(cause: unknown): unknown {
   if (cause instanceof NotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof ConsoleDroppedError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
   if (cause instanceof CatalogError) return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   if (cause instanceof ConfigError)
     return new TRPCError({ code: "PRECONDITION_FAILED", message: cause.message, cause });

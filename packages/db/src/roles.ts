@@ -23,6 +23,9 @@ const LATER_GRANTS = [
   `GRANT UPDATE ("lane_ended_at") ON "run" TO ${WORKER_GROUP}`,
   // 20261209300000_readiness_recorder: the web appends readiness changes, whose ids come from a sequence
   `GRANT USAGE, SELECT ON SEQUENCE "readiness_change_id_seq" TO ${WEB_ROLE}`,
+  // 20261213100000_console_storage: a new console's weekly partition is made through this function
+  `GRANT EXECUTE ON FUNCTION console_chunk_partition(DATE) TO ${WEB_ROLE}, ${WORKER_GROUP}`,
+  `GRANT EXECUTE ON FUNCTION console_chunk_drop_expired(DATE) TO ${WEB_ROLE}`,
 ];
 
 /** Later migrations that change the roles migration's policies: idempotent, applied after it again. */

@@ -113,6 +113,18 @@ describe("parseCatalog refuses bad catalogs with file, path and line", () => {
     ]);
   });
 
+  it('a console retention that is not 1 to 3650 days or "forever", at its line', () => {
+    const given = (value: string) =>
+      edit("    timeoutSeconds: 600\n", `    timeoutSeconds: 600\n    consoleRetentionDays: ${value}\n`);
+    for (const value of ["0", "3651", "-1", "2.5", '"30d"', '"Forever"', "'forever; rm -rf /'", "[30]"]) {
+      const err = refusal(given(value));
+      expect([err.path, err.line], value).toEqual(["lanes[0].consoleRetentionDays", 15]);
+      expect(err.detail, value).toBe('expected a number of days from 1 to 3650, or "forever"');
+    }
+    const ok = (value: string) => parseCatalog(given(value), FILE).lanes[0]!.consoleRetentionDays;
+    expect([ok("1"), ok("3650"), ok("forever"), ok("null")]).toEqual([1, 3650, "forever", null]);
+  });
+
   it("a YAML syntax error, at its line", () => {
     const err = refusal(edit("    host: tcg\n", "    host: tcg\n   bad indent: x\n"));
     expect(err.line).toBe(14);

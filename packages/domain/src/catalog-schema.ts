@@ -37,6 +37,8 @@ const consoleName = plainName("console name").refine((name) => name !== HARNESS_
 
 const seconds = z.number().int().positive();
 
+const RETENTION = 'expected a number of days from 1 to 3650, or "forever"';
+
 /** A path inside the commit: relative, no "..", so a catalog cannot point the worker outside its worktree. */
 const commitPath = z
   .string()
@@ -126,6 +128,21 @@ export const laneSchema = z
       .max(50)
       .default(() => []),
     operations: operationsSchema,
+    /** days a run's console bytes are kept ("forever": never dropped); null: the site's default */
+    consoleRetentionDays: z
+      .union(
+        [
+          z
+            .number({ error: RETENTION })
+            .int({ error: RETENTION })
+            .min(1, { error: RETENTION })
+            .max(3650, { error: RETENTION }),
+          z.literal("forever", { error: RETENTION }),
+        ],
+        { error: RETENTION },
+      )
+      .nullable()
+      .default(null),
     triggers: z
       .strictObject({
         push: z.boolean().default(false),

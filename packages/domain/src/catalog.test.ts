@@ -173,6 +173,7 @@ describe("parseCatalog defaults", () => {
       env: {},
       failureMarkers: [],
       operations: [],
+      consoleRetentionDays: null,
       triggers: { push: false, schedule: null, branches: ["main"] },
     });
     expect([catalog.profiles, catalog.gates]).toEqual([[], []]);

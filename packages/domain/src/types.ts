@@ -1,4 +1,4 @@
-/** Shared vocabulary of Proofboard (see ../shared/DESIGN.md "Words"). Pure types, no I/O. */
+/** Shared vocabulary of Proofboard (README: What you see). Pure types, no I/O. */
 
 /** What a host must offer for a lane to run there; ordered from most to least demanding. */
 export const HOST_CLASSES = ["nested-kvm", "kvm", "tcg"] as const;
@@ -66,6 +66,8 @@ export interface Lane {
   failureMarkers: string[];
   /** commands for a held run, the lane's own and its profile's (the lane's win by name) */
   operations: LaneOperation[];
+  /** days its runs' console bytes are kept; "forever"; null or absent: the site's default */
+  consoleRetentionDays?: number | "forever" | null;
 }
 
 export interface LaneTriggers {

@@ -155,6 +155,8 @@ const schema = z
     PROOFBOARD_LIVE_STREAM_BYTES: positiveInt(8 << 20),
     /** Console bytes one worker keeps on disk while PostgreSQL is unreachable; past it the run fails, never drops bytes. */
     PROOFBOARD_SPOOL_BYTES: positiveInt(256 << 20),
+    /** Days a run's console bytes are kept unless its lane says (consoleRetentionDays); 0 keeps them for ever. */
+    PROOFBOARD_CONSOLE_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(90),
     /**
      * The worker's /health and /metrics: unset or empty = off; 0 = a free port the OS picks (logged),
      * so two workers on one machine never collide; N = that port.

@@ -18,3 +18,12 @@ export class ConfigError extends Error {}
 
 /** The target repository could not be fetched (a broken ref, a remote that refuses): its fault, not the caller's. */
 export class TargetFetchError extends Error {}
+
+/** A console whose bytes retention dropped: the run, its verdict and failure lines stay. */
+export class ConsoleDroppedError extends Error {
+  constructor(name: string, droppedAt: Date) {
+    super(
+      `console ${JSON.stringify(name)}: its bytes were dropped on ${droppedAt.toISOString().slice(0, 10)} by the lane's console retention (consoleRetentionDays); the run's verdict and failure lines are kept`,
+    );
+  }
+}

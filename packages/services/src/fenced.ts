@@ -1,5 +1,6 @@
 import { isTerminal, type FailureKind, type RunStatus } from "@proofboard/domain";
-import { db, executeStatement, type Run } from "@proofboard/db";
+import { db, executeStatement, queryRows, type Run } from "@proofboard/db";
+import { expiryOf } from "./consoles";
 
 /**
  * Writes a worker makes for a run. Each carries the fence it got when it claimed the run;
@@ -74,10 +75,10 @@ export async function appendChunk(
     ), grown AS (
       UPDATE console SET length = length + $3::int
       WHERE id = $4 AND length = $5::bigint AND EXISTS (SELECT 1 FROM owner)
-      RETURNING id
+      RETURNING id, expires_on
     )
-    INSERT INTO console_chunk (console_id, "offset", length, data, created_at, newlines_before)
-    SELECT id, $5::bigint, $3::int, $6::bytea, ($7::timestamptz AT TIME ZONE 'UTC'), $8::bigint FROM grown`,
+    INSERT INTO console_chunk (console_id, expires_on, "offset", length, data, created_at, newlines_before)
+    SELECT id, expires_on, $5::bigint, $3::int, $6::bytea, ($7::timestamptz AT TIME ZONE 'UTC'), $8::bigint FROM grown`,
     [claim.runId, claim.fence, data.length, consoleId, offset, data, at.toISOString(), newlinesBefore],
   );
   if (inserted !== 1) throw new FencedOut(claim.runId);
@@ -88,11 +89,11 @@ export async function appendChunk(
  * have landed, and is then not made again.
  */
 export async function chunkStored(consoleId: string, offset: number, length: number): Promise<boolean> {
-  const c = await db().consoleChunk.findUnique({
-    where: { consoleId_offset: { consoleId, offset } },
-    select: { length: true },
-  });
-  return c?.length === length;
+  const rows = await queryRows(
+    `SELECT length FROM console_chunk WHERE console_id = $1 AND "offset" = $2 AND expires_on = $3::date`,
+    [consoleId, offset, await expiryOf(consoleId)],
+  );
+  return rows[0]?.[0] === length;
 }
 
 export interface Outcome {

@@ -2,7 +2,7 @@ import { CatalogError, laneSeconds, type Catalog, type Lane, type RunStatus } fr
 import { db, type Repository } from "@proofboard/db";
 import { isSha, runGit } from "@proofboard/git";
 import { catalogAt, defaultCatalog } from "./catalogs";
-import { consoleBytesByRun } from "./console-sizes";
+import { consoleStorageByRun } from "./console-sizes";
 import { runFields, side, type RunRow } from "./history-runs";
 import { NotFoundError } from "./errors";
 import { branchByName } from "./readiness";
@@ -236,8 +236,8 @@ export async function laneHistory(repo: Repository, input: { lane: string; branc
   const passed = runs.filter((r) => r.status === "passed").length;
   const failed = runs.filter((r) => FAILED.includes(r.status)).length;
   const recent = runs.slice(0, 50);
-  const sizes = await consoleBytesByRun(recent.map((r) => r.id));
-  const recentBytes = recent.map((r) => sizes.get(r.id) ?? 0).sort((a, b) => a - b);
+  const sizes = await consoleStorageByRun(recent.map((r) => r.id));
+  const recentBytes = recent.map((r) => sizes.get(r.id)?.bytes ?? 0).sort((a, b) => a - b);
   return {
     lane: input.lane,
     branch: input.branch ?? null,
@@ -256,6 +256,9 @@ export async function laneHistory(repo: Repository, input: { lane: string; branc
     flake: flakeRate(runs),
     /** what the recent runs' consoles hold: per run (median) and together */
     consoleBytes: { median: percentile(recentBytes, 0.5), total: recentBytes.reduce((a, b) => a + b, 0) },
-    recent: recent.map((r) => ({ ...r, consoleBytes: sizes.get(r.id) ?? 0 })),
+    recent: recent.map((r) => {
+      const size = sizes.get(r.id);
+      return { ...r, consoleBytes: size?.bytes ?? 0, console: size ?? null };
+    }),
   };
 }

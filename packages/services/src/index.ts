@@ -2,6 +2,7 @@ export * from "./catalogs";
 export { loadSiteOverlay, resetSiteOverlay, siteOverlay } from "./site-overlay";
 export * from "./consoles";
 export * from "./console-sizes";
+export * from "./console-storage";
 export { readConsoleShared } from "./console-read-cache";
 export * from "./errors";
 export * from "./fenced";

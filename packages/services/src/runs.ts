@@ -5,6 +5,7 @@ import {
   nextInfrastructureRetry,
   retryDetail,
   type HostClass,
+  type Lane,
   type RunTrigger,
 } from "@proofboard/domain";
 import { env } from "@proofboard/env";
@@ -128,6 +129,7 @@ export async function requestLanesWithNote(
           catalogSource: source,
           // the whole lane, so the worker never depends on reading the catalog again (README: catalog)
           laneSpec: lane as unknown as Prisma.InputJsonValue,
+          consoleRetentionDays: consoleRetentionDays(lane),
           requestedBy: req.requestedBy ?? null,
           trigger: requested ? (req.trigger ?? "manual") : "needed",
           triggerDetail: requested ? (req.triggerDetail ?? null) : null,
@@ -240,6 +242,7 @@ export async function retryAfterInfrastructureFault(failed: Run): Promise<Run | 
         hostClass: failed.hostClass,
         catalogSource: failed.catalogSource,
         laneSpec: failed.laneSpec ?? Prisma.DbNull,
+        consoleRetentionDays: failed.consoleRetentionDays,
         requestedBy: AUTOMATIC_RETRY,
         trigger: "retry",
         triggerDetail: retryDetail(plan.number, plan.of),
@@ -276,4 +279,10 @@ export async function runById(id: string): Promise<Run> {
 
 export function hostClassOf(run: Pick<Run, "hostClass">): HostClass {
   return run.hostClass as HostClass;
+}
+
+/** Days a run's console bytes are kept: the lane's own word, else the site's default (0: for ever). */
+export function consoleRetentionDays(lane: Pick<Lane, "consoleRetentionDays">): number | null {
+  if (lane.consoleRetentionDays === "forever") return null;
+  return lane.consoleRetentionDays ?? (env().PROOFBOARD_CONSOLE_RETENTION_DAYS || null);
 }

@@ -74,7 +74,7 @@ export const historyRouter = router({
       return {
         ...h,
         trend: h.trend.map((t) => ({ ...t, finishedAt: t.finishedAt.toISOString() })),
-        recent: h.recent.map((r) => ({ ...sideDto(r), consoleBytes: r.consoleBytes })),
+        recent: h.recent.map((r) => ({ ...sideDto(r), consoleBytes: r.consoleBytes, console: r.console })),
       };
     }),
 

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { listHosts, repositoryByName, runningOnHosts, targetFetchStateDto } from "@proofboard/services";
+import {
+  consoleStorageByRun,
+  consoleStorageSummary,
+  listHosts,
+  repositoryByName,
+  runningOnHosts,
+  targetFetchStateDto,
+} from "@proofboard/services";
 import { env } from "@proofboard/env";
 import { readProcedure, router } from "../trpc";
 
@@ -16,6 +23,7 @@ export const hostsRouter = router({
     const timeout = env().PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000;
     const hosts = await listHosts();
     const running = await runningOnHosts(hosts.map((h) => h.id));
+    const sizes = await consoleStorageByRun(running.map((r) => r.id));
     return hosts.map((h) => ({
       name: h.name,
       classes: h.classes,
@@ -30,7 +38,16 @@ export const hostsRouter = router({
         : null,
       running: running
         .filter((r) => r.hostId === h.id)
-        .map((r) => ({ id: r.id, lane: r.lane, branch: r.branchName, startedAt: r.startedAt?.toISOString() ?? null })),
+        .map((r) => ({
+          id: r.id,
+          lane: r.lane,
+          branch: r.branchName,
+          startedAt: r.startedAt?.toISOString() ?? null,
+          consoleBytes: sizes.get(r.id)?.bytes ?? 0,
+        })),
     }));
   }),
+
+  /** Console bytes on disk, by week of expiry (retention drops a week whole), and compaction's backlog. */
+  storage: readProcedure.query(() => consoleStorageSummary(env().PROOFBOARD_CONSOLE_RETENTION_DAYS || null)),
 });

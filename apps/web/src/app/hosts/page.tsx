@@ -6,7 +6,13 @@ export const metadata: Metadata = { title: "Hosts" };
 
 export default function Page() {
   return (
-    <Prefetch queries={[serverTrpc.hosts.list.queryOptions(), serverTrpc.hosts.target.queryOptions()]}>
+    <Prefetch
+      queries={[
+        serverTrpc.hosts.list.queryOptions(),
+        serverTrpc.hosts.target.queryOptions(),
+        serverTrpc.hosts.storage.queryOptions(),
+      ]}
+    >
       <HostsPage />
     </Prefetch>
   );

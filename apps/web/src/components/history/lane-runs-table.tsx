@@ -8,6 +8,8 @@ import { formatBytes } from "~/lib/bytes";
 import { cn } from "~/lib/utils";
 import { formatSeconds } from "./format";
 import type { HistoryRun } from "./types";
+
+type RunConsoleStorage = HistoryRun["console"];
 import { VisibleText, visibleText } from "~/components/ui/visible-text";
 
 /** The window's newest runs; a flaky commit's rows are marked so the pass and the failure line up. */
@@ -80,8 +82,12 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
             </TD>
             <TD className="text-sm text-ink-muted">{run.finishedAt ? <RelativeTime date={run.finishedAt} /> : "—"}</TD>
             <TD className="text-right font-mono text-sm">{formatSeconds(run.seconds)}</TD>
-            <TD className="text-right font-mono text-sm text-ink-muted" data-console-bytes={run.consoleBytes}>
-              {formatBytes(run.consoleBytes)}
+            <TD
+              className="text-right font-mono text-sm text-ink-muted"
+              data-console-bytes={run.consoleBytes}
+              title={storageHint(run.console)}
+            >
+              {run.console?.droppedAt ? <span className="font-sans">dropped</span> : formatBytes(run.consoleBytes)}
             </TD>
             <TD className="max-w-80 truncate text-sm text-ink-muted" title={run.reason ?? undefined}>
               {run.reason ?? ""}
@@ -96,4 +102,14 @@ export function LaneRunsTable({ runs, flaky }: { runs: readonly HistoryRun[]; fl
       </TBody>
     </Table>
   );
+}
+
+/** On hover: what the consoles take on disk and how long they stay. */
+function storageHint(c: RunConsoleStorage): string | undefined {
+  if (!c) return undefined;
+  if (c.droppedAt)
+    return `console bytes dropped by retention on ${c.droppedAt.slice(0, 10)} (${formatBytes(c.bytes)} printed)`;
+  const disk =
+    c.storedBytes == null ? "on disk: measured once the run is compacted" : `${formatBytes(c.storedBytes)} on disk`;
+  return `${disk}; ${c.expiresOn ? `kept until ${c.expiresOn}` : "kept for ever"}`;
 }

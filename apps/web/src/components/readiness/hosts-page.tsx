@@ -12,6 +12,8 @@ import { formatMemory, readCapabilities } from "./host-capabilities";
 import { Loading, QueryError } from "./query-state";
 import { LIVE_REFETCH_MS } from "./live";
 import { TargetFetchLine } from "./target-fault";
+import { ConsoleStorage } from "./console-storage";
+import { formatBytes } from "~/lib/bytes";
 import type { HostRow } from "./types";
 import { VisibleText } from "~/components/ui/visible-text";
 
@@ -90,7 +92,7 @@ function HostTableRow({ host }: { host: HostRow }) {
               <Link key={r.id} href={`/runs/${r.id}`} className="font-mono text-status-running hover:underline">
                 <VisibleText text={r.lane} />{" "}
                 <span className="text-ink-muted">
-                  on <VisibleText text={r.branch} />
+                  on <VisibleText text={r.branch} /> · {formatBytes(r.consoleBytes)}
                 </span>
               </Link>
             ))}
@@ -115,39 +117,42 @@ export function HostsPage() {
   const hosts = query.data;
   const online = hosts?.filter((h) => h.online).length ?? 0;
   return (
-    <Section title="Hosts" description={hosts?.length ? `${online} of ${hosts.length} online` : undefined} flush>
-      {target.data && <TargetFetchLine target={target.data} />}
-      {hosts === undefined ? (
-        query.isError ? (
-          <QueryError error={query.error} what="hosts" className="m-3" />
+    <div className="flex flex-col gap-3">
+      <Section title="Hosts" description={hosts?.length ? `${online} of ${hosts.length} online` : undefined} flush>
+        {target.data && <TargetFetchLine target={target.data} />}
+        {hosts === undefined ? (
+          query.isError ? (
+            <QueryError error={query.error} what="hosts" className="m-3" />
+          ) : (
+            <Loading what="hosts" />
+          )
+        ) : hosts.length === 0 ? (
+          <p className="px-3 py-6 text-sm text-ink-muted">
+            No host has registered. Start a worker on a KVM host (<code>pnpm exec tsx apps/worker/src/main.ts</code>);
+            it measures what the host can run and appears here.
+          </p>
         ) : (
-          <Loading what="hosts" />
-        )
-      ) : hosts.length === 0 ? (
-        <p className="px-3 py-6 text-sm text-ink-muted">
-          No host has registered. Start a worker on a KVM host (<code>pnpm exec tsx apps/worker/src/main.ts</code>); it
-          measures what the host can run and appears here.
-        </p>
-      ) : (
-        <Table>
-          <THead>
-            <TR>
-              <TH>Host</TH>
-              <TH>State</TH>
-              <TH>Runs lanes of</TH>
-              <TH>Slots in use</TH>
-              <TH>Running</TH>
-              <TH>Last heartbeat</TH>
-              <TH>Capabilities</TH>
-            </TR>
-          </THead>
-          <TBody>
-            {hosts.map((host) => (
-              <HostTableRow key={host.name} host={host} />
-            ))}
-          </TBody>
-        </Table>
-      )}
-    </Section>
+          <Table>
+            <THead>
+              <TR>
+                <TH>Host</TH>
+                <TH>State</TH>
+                <TH>Runs lanes of</TH>
+                <TH>Slots in use</TH>
+                <TH>Running</TH>
+                <TH>Last heartbeat</TH>
+                <TH>Capabilities</TH>
+              </TR>
+            </THead>
+            <TBody>
+              {hosts.map((host) => (
+                <HostTableRow key={host.name} host={host} />
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </Section>
+      <ConsoleStorage />
+    </div>
   );
 }

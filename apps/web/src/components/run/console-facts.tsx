@@ -61,6 +61,21 @@ export function NoOutput({ info, live }: { info: ConsoleInfo; live: boolean }) {
   );
 }
 
+/** A console whose bytes retention dropped says so, and what it still has (verdict, failure lines). */
+export function Dropped({ info }: { info: ConsoleInfo }) {
+  if (!info.droppedAt) return null;
+  return (
+    <p
+      className="rounded border border-dashed border-line px-2 py-1 text-sm text-ink-muted"
+      data-testid="console-dropped"
+    >
+      <span className="font-mono font-semibold">{info.name}</span>: its {info.length.toLocaleString("en-US")} bytes were
+      dropped on {info.droppedAt.slice(0, 10)} by the lane&apos;s console retention; its verdict and first failure lines
+      are kept
+    </p>
+  );
+}
+
 /** The console's first failure line, with a way to jump there in the terminal and a permalink. */
 export function FirstFailure({
   runId,

@@ -8,7 +8,7 @@ import { Checkbox } from "~/components/ui/checkbox";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "~/components/ui/tabs";
 import { cn } from "~/lib/utils";
 import { ConsoleSearch } from "./console-search";
-import { ConsoleVerdict, FirstFailure, lineHref, NoOutput, type ConsoleInfo } from "./console-facts";
+import { ConsoleVerdict, Dropped, FirstFailure, lineHref, NoOutput, type ConsoleInfo } from "./console-facts";
 import { formatBytes } from "~/lib/bytes";
 import { ConsoleRuler, useConsoleWindows } from "./console-ruler";
 import { useConsoleJump, type Jump } from "./use-console-jump";
@@ -130,6 +130,7 @@ export function RunConsoles({
       <>
         {c && <FirstFailure runId={runId} info={c} onJump={(line) => jumpTo(name, line)} />}
         {c && <NoOutput info={c} live={live} />}
+        {c && <Dropped info={c} />}
         <ConsoleRuler
           name={name}
           length={follow.bytes[name] ?? c?.length ?? 0}
