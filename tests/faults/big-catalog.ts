@@ -7,6 +7,7 @@ import type { FaultScenario } from "./scenario";
 import { catalogYaml, registerTarget } from "./support";
 import { createApiToken } from "@proofboard/auth";
 import { operatorCaller, testUser } from "../support/callers";
+import { cliArgv } from "../support/cli";
 
 /** ~5 MB of YAML broken in several ways (the size alone is refused before any parse). */
 const huge = `version: 1\nlanes:\n${'  - { name: x, command: ["$(rm -rf /)"] \n'.repeat(125_000)}`;
@@ -22,7 +23,7 @@ function cli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: repoRoot,
         timeout: 60_000,

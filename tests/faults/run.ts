@@ -5,6 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { disconnectDb } from "@proofboard/db";
 import { closeQueues } from "@proofboard/jobs";
+import { buildCli } from "../support/cli";
 import { recreateDatabase } from "../support/database";
 import { Children, scenarioContext } from "./context";
 import type { FaultResult, FaultScenario } from "./scenario";
@@ -95,6 +96,7 @@ async function runScenario(s: FaultScenario): Promise<Outcome> {
 const outcomes: Outcome[] = [];
 try {
   await recreateDatabase(workerEnv.DATABASE_URL!);
+  buildCli();
   rmSync(suitePaths.dataDir, { recursive: true, force: true });
   mkdirSync(suitePaths.dataDir, { recursive: true });
   for (const s of chosen) {

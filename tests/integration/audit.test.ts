@@ -8,6 +8,7 @@ import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, recordWebhookAudit, syncRepository } from "@proofboard/services";
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
+import { cliArgv } from "../support/cli";
 
 /** The audit log through real tRPC callers and the real CLI: one row per mutation, refused ones too. */
 
@@ -319,7 +320,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: root,
         timeout: 60_000,

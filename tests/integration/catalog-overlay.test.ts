@@ -20,6 +20,7 @@ import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { serveApi } from "../../apps/cli/testing/api-server";
 import { makeRepo, resetDb, waitFor } from "./helpers";
 import { operatorCaller } from "../support/callers";
+import { cliArgv } from "../support/cli";
 
 /**
  * A site overlay on the real stack: the target's catalog says its cluster lane needs nested KVM and
@@ -158,7 +159,7 @@ describe("a site overlay on a real run", () => {
       const out = await new Promise<string>((resolve, reject) => {
         execFile(
           process.execPath,
-          ["--import", "tsx", "apps/cli/src/main.ts", "lanes", "--branch", "main"],
+          cliArgv(["lanes", "--branch", "main"]),
           // the CLI knows nothing of the overlay: what it prints comes from the server
           {
             cwd: path.resolve(import.meta.dirname, "../.."),

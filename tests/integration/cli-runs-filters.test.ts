@@ -10,6 +10,7 @@ import { ensureRepository, registerHost, syncRepository } from "@proofboard/serv
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { testUser } from "../support/callers";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { cliArgv } from "../support/cli";
 
 /**
  * `proofboard runs` with the runs page's filters, as a separate process against the real API over
@@ -70,7 +71,7 @@ function cli(args: string[]): Promise<{ code: number; out: string; err: string }
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: root,
         timeout: 60_000,

@@ -14,6 +14,7 @@ import { startWorker, type RunningWorker } from "@proofboard/worker";
 // @trpc/server resolves from the CLI package, not from the repository root, so the server lives there.
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { cliArgv } from "../support/cli";
 
 /** The CLI run as a person runs it, as a separate process, against the real API over HTTP. */
 
@@ -107,7 +108,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Result> 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: root,
         encoding: "buffer",
@@ -658,7 +659,7 @@ function cliWithStdin(args: string[], stdin: string, env: Record<string, string>
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: root,
         encoding: "buffer",

@@ -8,6 +8,7 @@ import { appendChunk, ensureRepository, openConsole, searchRunConsoles, syncRepo
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
 import { operatorCaller } from "../support/callers";
+import { cliArgv } from "../support/cli";
 
 /** Search across a run's stored consoles and the per-VM diff against the lane's last good run, on real PostgreSQL and git. */
 const caller = await operatorCaller("test");
@@ -326,7 +327,7 @@ function cli(args: string[], apiUrl = api.url): Promise<{ code: number; out: str
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: path.resolve(import.meta.dirname, "../.."),
         timeout: 60_000,

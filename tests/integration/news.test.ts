@@ -20,6 +20,7 @@ import { createApiToken } from "@proofboard/auth";
 import { serveApi } from "../../apps/cli/testing/api-server";
 import { callerAs, testUser } from "../support/callers";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { cliArgv } from "../support/cli";
 
 /**
  * Outgoing news against a real receiver (node:http on a free port) and the real database: what is
@@ -626,7 +627,7 @@ describe("CLI", () => {
     return new Promise((resolve) => {
       execFile(
         process.execPath,
-        ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+        cliArgv(args),
         {
           cwd: path.resolve(import.meta.dirname, "../.."),
           timeout: 60_000,

@@ -9,6 +9,7 @@ import { ensureRepository, recordReadinessChanges, syncRepository } from "@proof
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { callerAs, testUser } from "../support/callers";
 import { catalogYaml, insertRun, makeRepo, resetDb } from "./helpers";
+import { cliArgv } from "../support/cli";
 
 /**
  * The readiness timeline over the API and the CLI, SVG badges and the versioned JSON document,
@@ -107,7 +108,7 @@ function cli(args: string[]): Promise<{ code: number; out: string; err: string }
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", ...args],
+      cliArgv(args),
       {
         cwd: root,
         timeout: 60_000,

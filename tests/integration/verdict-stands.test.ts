@@ -11,6 +11,7 @@ import { startWorker, type RunningWorker } from "@proofboard/worker";
 import { serveApi, type ApiServer } from "../../apps/cli/testing/api-server";
 import { catalogYaml, makeRepo, resetDb, waitFor } from "./helpers";
 import { operatorCaller } from "../support/callers";
+import { cliArgv } from "../support/cli";
 
 /**
  * "A verdict stands until a newer result replaces it" (issue #11), through the API a browser and the
@@ -54,7 +55,7 @@ function status(): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "apps/cli/src/main.ts", "status", "main"],
+      cliArgv(["status", "main"]),
       {
         cwd: path.resolve(import.meta.dirname, "../.."),
         timeout: 60_000,
