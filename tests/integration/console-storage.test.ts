@@ -141,6 +141,32 @@ describe("retention", () => {
       expect((await readConsole(run.id, "harness")).data.equals(bytes.get(run.id)!)).toBe(true);
   });
 
+  it("makes a new week's partition once while many consoles of it open and append at once", async () => {
+    // 500 days on: a week no console has reached yet, so its partition is made under this load.
+    const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => runningRun(`burst-${i}`, 500)));
+    const written = await Promise.all(
+      runs.flatMap((run) =>
+        ["harness", "node01"].map(async (name) => {
+          const id = await openConsole(run.id, name);
+          return {
+            id,
+            bytes: await appendAll(
+              run,
+              id,
+              Array.from({ length: 20 }, (_, i) => hostileLine(i)),
+              1,
+            ),
+          };
+        }),
+      ),
+    );
+    const week = `console_chunk_${mondayOf(new Date(Date.now() + 500 * DAY))}`;
+    for (const { id, bytes } of written) {
+      expect(await partitionOf(id)).toEqual([week]);
+      expect((await readConsoleById(id, 0, 1 << 20)).data.equals(bytes)).toBe(true);
+    }
+  });
+
   it("refuses an expiry outside what a lane may ask, and a chunk in another console's week", async () => {
     await expect(queryRows(`SELECT console_chunk_partition(current_date + 5000)`, [])).rejects.toThrow(
       /outside the retention a lane may ask for/,

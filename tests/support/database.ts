@@ -21,12 +21,15 @@ export async function recreateDatabase(databaseUrl: string): Promise<void> {
   }
   const admin = new pg.Client({ connectionString: `${url.protocol}//${url.username}@${url.host}/postgres` });
   await admin.connect();
+  // One process at a time makes or copies a template: a suite of another checkout (other
+  // migrations) drops this one's as stale only between two copies, never during one.
+  await admin.query(`SELECT pg_advisory_lock(hashtext('proofboard test template'))`);
   try {
     const template = await migratedTemplate(admin, url);
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
   } finally {
-    await admin.end();
+    await admin.end(); // ends the session, and its lock with it
   }
 }
 
@@ -40,25 +43,18 @@ async function migratedTemplate(admin: pg.Client, url: URL): Promise<string> {
     if (existsSync(file)) hash.update(m).update(readFileSync(file));
   }
   const template = `proofboard_test_template_${hash.digest("hex").slice(0, 16)}`;
-  // One process makes it; others that need it meanwhile wait here, then find it made.
-  await admin.query(`SELECT pg_advisory_lock(hashtext('proofboard test template'))`);
-  try {
-    const known = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [template]);
-    if (known.rowCount) return template;
-    const stale = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname ~ '^proofboard_test_template_'`,
-    );
-    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    const building = `${template}_partial`;
-    await admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${building}"`);
-    migrate(`${url.protocol}//${url.username}@${url.host}/${building}`);
-    // Renamed only once whole, so a migration that failed halfway never becomes a template.
-    await admin.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`);
-    return template;
-  } finally {
-    await admin.query(`SELECT pg_advisory_unlock(hashtext('proofboard test template'))`);
-  }
+  const known = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [template]);
+  if (known.rowCount) return template;
+  const stale = await admin.query<{ datname: string }>(
+    `SELECT datname FROM pg_database WHERE datname ~ '^proofboard_test_template_'`,
+  );
+  for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  const building = `${template}_partial`;
+  await admin.query(`CREATE DATABASE "${building}"`);
+  migrate(`${url.protocol}//${url.username}@${url.host}/${building}`);
+  // Renamed only once whole, so a migration that failed halfway never becomes a template.
+  await admin.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`);
+  return template;
 }
 
 function migrate(databaseUrl: string): void {

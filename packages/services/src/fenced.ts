@@ -45,8 +45,21 @@ export async function openConsole(
     update: {},
     select: { id: true },
   });
+  await ensureConsolePartition(c.id);
   return c.id;
 }
+
+/**
+ * Makes the weekly partition a console's chunks go to, if it is not there yet: on its own, never
+ * inside a transaction that wrote to `console` (see migration 20261213100000_console_storage).
+ */
+export async function ensureConsolePartition(consoleId: string): Promise<void> {
+  await queryRows(`SELECT console_chunk_partition($1::date)`, [await expiryOf(consoleId)]);
+}
+
+/** PostgreSQL's answer to a row whose partition does not exist (yet). */
+const isMissingPartition = (err: unknown) =>
+  (err as { code?: string }).code === "23514" && /no partition of relation/.test((err as Error).message);
 
 export class FencedOut extends Error {
   constructor(runId: string) {
@@ -68,8 +81,9 @@ export async function appendChunk(
 ): Promise<void> {
   // The pg driver, not Prisma: a 256 KiB bytea took ~20 ms through Prisma's raw path, ~2 ms here.
   // The time goes in as UTC text, read as UTC whatever the session's time zone.
-  const inserted = await executeStatement(
-    `WITH owner AS (
+  const append = () =>
+    executeStatement(
+      `WITH owner AS (
       SELECT 1 FROM run WHERE id = $1::uuid AND fence = $2
         AND (status = 'running' OR hold_until > now())
     ), grown AS (
@@ -79,8 +93,14 @@ export async function appendChunk(
     )
     INSERT INTO console_chunk (console_id, expires_on, "offset", length, data, created_at, newlines_before)
     SELECT id, expires_on, $5::bigint, $3::int, $6::bytea, ($7::timestamptz AT TIME ZONE 'UTC'), $8::bigint FROM grown`,
-    [claim.runId, claim.fence, data.length, consoleId, offset, data, at.toISOString(), newlinesBefore],
-  );
+      [claim.runId, claim.fence, data.length, consoleId, offset, data, at.toISOString(), newlinesBefore],
+    );
+  // A console made without openConsole (an operation's, a test's) may reach its first append first.
+  const inserted = await append().catch(async (err: unknown) => {
+    if (!isMissingPartition(err)) throw err;
+    await ensureConsolePartition(consoleId);
+    return append();
+  });
   if (inserted !== 1) throw new FencedOut(claim.runId);
 }
 

@@ -3,6 +3,7 @@ import type { LaneOperation } from "@proofboard/domain";
 import { createRedis, publishRunControl, type RunControlMessage } from "@proofboard/jobs";
 import { catalogAt } from "./catalogs";
 import { ConflictError } from "./errors";
+import { ensureConsolePartition } from "./fenced";
 import type { Holder } from "./holds";
 import { operationArgv, operationConsoleName } from "./operation-argv";
 import { runById } from "./runs";
@@ -201,6 +202,7 @@ export async function requestOperation(runId: string, by: Holder, req: Operation
           include,
         });
       });
+      await ensureConsolePartition(row.consoleId);
       const note = await nudgeWorker(
         { type: "operation-start", runId: run.id, operationId: row.id },
         "the worker starts it at its next heartbeat",

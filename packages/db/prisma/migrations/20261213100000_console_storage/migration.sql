@@ -60,9 +60,12 @@ ALTER TABLE "console_chunk" ATTACH PARTITION "console_chunk_kept" FOR VALUES FRO
 ALTER TABLE "console_chunk" ADD CONSTRAINT "console_chunk_console_fkey" FOREIGN KEY ("console_id", "expires_on")
   REFERENCES "console" ("id", "expires_on") ON DELETE CASCADE ON UPDATE RESTRICT;
 
--- The weekly partition a console's chunks go to, made when the console is: the migrating role owns
--- the table, so the web and workers reach this DDL only through this function. Attaching takes a
--- SHARE UPDATE EXCLUSIVE lock on the parent, which appends and reads do not wait for.
+-- The weekly partition a console's chunks go to, made just after the console is (and again by an
+-- append that finds none): the migrating role owns the table, so the web and workers reach this DDL
+-- only through this function. Attaching takes a SHARE UPDATE EXCLUSIVE lock on the parent, which
+-- appends and reads do not wait for, and, to give the partition its foreign key, a SHARE ROW
+-- EXCLUSIVE lock on `console`: so it is never called from a transaction that wrote to `console`
+-- (two such would wait for each other), always on its own.
 CREATE FUNCTION console_chunk_partition(expires DATE) RETURNS TEXT
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
@@ -77,7 +80,11 @@ BEGIN
   part := 'console_chunk_' || to_char(week, 'YYYYMMDD');
   IF to_regclass(quote_ident(part)) IS NOT NULL THEN RETURN part; END IF;
   PERFORM pg_advisory_xact_lock(hashtext('proofboard console_chunk partitions'));
-  IF to_regclass(quote_ident(part)) IS NOT NULL THEN RETURN part; END IF;
+  -- pg_class read anew, not to_regclass: its cache may not yet know of a table another session
+  -- made while this one waited for the lock
+  IF EXISTS (SELECT 1 FROM pg_class WHERE relname = part AND relnamespace = current_schema()::regnamespace) THEN
+    RETURN part;
+  END IF;
   EXECUTE format('CREATE TABLE %I (LIKE console_chunk INCLUDING DEFAULTS INCLUDING STORAGE INCLUDING COMPRESSION)', part);
   EXECUTE format('ALTER TABLE console_chunk ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, week, week + 7);
   RETURN part;
@@ -114,7 +121,7 @@ BEGIN
   END LOOP;
 END $$;
 
--- A console's expiry, set as it is made, and the partition for it made with it.
+-- A console's expiry, set as it is made.
 CREATE FUNCTION console_set_expiry() RETURNS TRIGGER
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -122,7 +129,6 @@ DECLARE
 BEGIN
   SELECT console_retention_days INTO days FROM run WHERE id = NEW.run_id;
   NEW.expires_on := CASE WHEN days IS NULL THEN DATE '9999-12-31' ELSE current_date + days END;
-  PERFORM console_chunk_partition(NEW.expires_on);
   RETURN NEW;
 END $$;
 CREATE TRIGGER console_set_expiry BEFORE INSERT ON "console" FOR EACH ROW EXECUTE FUNCTION console_set_expiry();
