@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter, createContext } from "@proofboard/api";
 import { disconnectDb } from "@proofboard/db";
 import { repoRoot } from "@proofboard/env";
 import { closeQueues, createRedis, decodeLiveEntries, liveKey, type LiveEvent } from "@proofboard/jobs";
@@ -21,10 +22,10 @@ import { stopChild } from "../support/processes";
 /**
  * PostgreSQL goes away mid-run, for real: the worker (a child process, as in production) reaches the
  * database through a TCP proxy this test owns; the proxy drops every connection and refuses new
- * ones for PB_PG_AWAY_SECONDS (default 15; a fault suite runs 60), then lets them through again.
+ * ones for PB_PG_AWAY_SECONDS (default 20; a fault suite runs 60), then lets them through again.
  * The lane keeps printing; the stored console must come out byte for byte.
  */
-const AWAY_SECONDS = Number(process.env.PB_PG_AWAY_SECONDS ?? 15);
+const AWAY_SECONDS = Number(process.env.PB_PG_AWAY_SECONDS ?? 20);
 const INTERVAL_MS = 50;
 /** the lane prints for about this long: some bytes before the cut, through it, and after */
 const LANE_SECONDS = AWAY_SECONDS + 12;
@@ -121,7 +122,23 @@ describe("PostgreSQL away mid-run", () => {
 
         const cutAt = Date.now();
         proxy.cut();
-        await new Promise((r) => setTimeout(r, AWAY_SECONDS * 1000));
+        // The hosts page: silent in PostgreSQL past the host timeout, yet alive (over Redis) and spooling.
+        const hostsApi = appRouter.createCaller(await createContext()).hosts;
+        let seen: unknown = "no answer yet";
+        const cutOff = await waitFor(
+          "the hosts page to show the worker cut off from the database",
+          async () => {
+            const row = (await hostsApi.list()).find((h) => h.name === hostName);
+            seen = row && { ...row, now: new Date().toISOString() };
+            return row?.databaseUnreachable && row.spooledBytes > 0 ? row : null;
+          },
+          (AWAY_SECONDS - 1) * 1000,
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}; it last said ${JSON.stringify(seen)}`);
+        });
+        expect(cutOff.online).toBe(true);
+        expect(cutOff.running).toHaveLength(1);
+        await new Promise((r) => setTimeout(r, Math.max(0, cutAt + AWAY_SECONDS * 1000 - Date.now())));
         const restoredAt = Date.now();
         const during = await liveEvents(run.id);
         await proxy.listen();
@@ -163,6 +180,14 @@ describe("PostgreSQL away mid-run", () => {
         const final = after.findIndex((e) => e.type === "status" && e.status === "passed");
         expect(drained).toBeGreaterThan(-1);
         expect(drained).toBeLessThan(final);
+        await waitFor(
+          "the hosts page to show the worker back, its spool empty",
+          async () => {
+            const h = (await hostsApi.list()).find((x) => x.name === hostName);
+            return h?.online && !h.databaseUnreachable && h.spooledBytes === 0;
+          },
+          10_000,
+        );
         // A structured line, with the run and attempt as fields like every other line about the run.
         expect(workerLog.find((l) => l.includes("PostgreSQL unreachable"))).toMatch(
           new RegExp(`(?=.*\\brunId=${run.id}\\b)(?=.*\\battempt=1\\b)`),

@@ -39,12 +39,11 @@ lanes:
 gates: []
 `;
 
+/** QEMUs of this file's worker (other suites, such as the fault suite, may boot guests meanwhile). */
 function qemuPids(): number[] {
   try {
-    return execFileSync("pgrep", ["-f", "qemu-system-x86_64 -name node0"], { encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean)
-      .map(Number);
+    const ours = `qemu-system-x86_64 -name node0.*${process.env.PROOFBOARD_DATA_DIR}/worker/vm-host/`;
+    return execFileSync("pgrep", ["-f", ours], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -123,6 +122,8 @@ describe("VMs the worker boots", () => {
         (await readConsole(run.id, "node01").catch(() => null))?.data.includes(Buffer.from("Linux version")) ?? false,
       120_000,
     );
+    // this file's guests are found (so "none left" below can fail)
+    expect(qemuPids().length).toBeGreaterThan(0);
     await cancelRun(run.id, "test");
     expect((await ended(run.id, 15_000)).status).toBe("canceled");
     await waitFor("no qemu left", async () => qemuPids().length === 0, 10_000);
@@ -158,6 +159,7 @@ describe("VMs the worker boots", () => {
     );
     const holding = await runById(run.id);
     expect(holding.status).toBe("running");
+    expect(qemuPids()).toHaveLength(1);
     // The lane ended where the hold began: the run's duration stops there, the hold is apart.
     expect(holding.laneEndedAt).not.toBeNull();
 

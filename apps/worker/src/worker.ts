@@ -43,7 +43,7 @@ import { controlJobProcessor } from "./control-jobs";
 import { startHealthServer } from "./health-server";
 import { Ownership } from "./ownership/attempt";
 import { replaySpools } from "./spool-replay";
-import { onSpoolOwed, spoolOwed } from "./durable";
+import { onSpoolOwed, spoolOwed, workerSpoolBudget } from "./durable";
 import { ownIdentity, stillRunsHere } from "./ownership/identity";
 import { LaneSecrets } from "./lane-secrets";
 
@@ -200,13 +200,17 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
   let aliveInFlight = false;
   // A run that starts to owe PostgreSQL spooled writes lengthens the sign of life at once: the
   // worker may die before its next heartbeat.
-  const stopOwing = onSpoolOwed(() => void markAlive(redis, host.id, SPOOL_HANDOVER_MS).catch(() => undefined));
+  const spooled = () => workerSpoolBudget().bytes;
+  const stopOwing = onSpoolOwed(
+    () => void markAlive(redis, host.id, SPOOL_HANDOVER_MS, spooled()).catch(() => undefined),
+  );
   const beat = async () => {
     // Redis and Postgres each on their own: a worker cut off from either still shows it is alive on
     // the other (a command to a Redis that is down waits for it to come back; the heartbeat must not).
     if (!aliveInFlight) {
       aliveInFlight = true;
-      void markAlive(redis, host.id, spoolOwed() ? SPOOL_HANDOVER_MS : e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000)
+      const owed = spoolOwed();
+      void markAlive(redis, host.id, owed ? SPOOL_HANDOVER_MS : e.PROOFBOARD_HOST_TIMEOUT_SECONDS * 1000, spooled())
         .catch(() => undefined)
         .finally(() => (aliveInFlight = false));
     }
@@ -300,7 +304,7 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
         await releaseHost(host.id, identity.instanceId).catch(() => undefined);
         // Writes given up with PostgreSQL away wait in spool files for the next worker under this name.
         if (spoolOwed())
-          await withinRedisTimeout(markAlive(redis, host.id, SPOOL_HANDOVER_MS), 2000, "alive key").catch(
+          await withinRedisTimeout(markAlive(redis, host.id, SPOOL_HANDOVER_MS, spooled()), 2000, "alive key").catch(
             () => undefined,
           );
         redis.disconnect();

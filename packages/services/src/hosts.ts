@@ -1,5 +1,6 @@
 import { db, type Host } from "@proofboard/db";
-import { createRedis } from "@proofboard/jobs";
+import { createRedis, signsOfLife, type SignOfLife } from "@proofboard/jobs";
+import { probeRedis } from "./observability/probes";
 import { endOrphanedRun } from "./reconciler";
 
 export interface HostRegistration {
@@ -114,6 +115,15 @@ export async function heartbeat(hostId: string, slotsInUse: number, instanceId?:
 
 export async function listHosts(): Promise<Host[]> {
   return db().host.findMany({ orderBy: { name: "asc" } });
+}
+
+/**
+ * Each host's last sign of life on Redis (see markAlive), which a worker cut off from PostgreSQL
+ * keeps giving; null when Redis cannot be asked at once (the page then judges by PostgreSQL).
+ */
+export async function hostSignsOfLife(hostIds: readonly string[]): Promise<Map<string, SignOfLife> | null> {
+  const redis = await probeRedis();
+  return redis ? signsOfLife(redis, hostIds) : null;
 }
 
 /** Hosts heard from within the timeout: what estimates of a verdict can count on. */

@@ -32,14 +32,22 @@ export const hosts: Command = async (ctx) => {
   }
   const cells = rows.map((h) => [
     h.name,
-    h.online ? { text: "online", style: "green" as const } : { text: "offline", style: "red" as const },
+    hostState(h),
     list(h.classes),
-    `${h.slotsInUse}/${h.slots}`,
+    `${Math.max(h.slotsInUse, h.running.length)}/${h.slots}`,
     formatTime(h.lastHeartbeatAt),
   ]);
   for (const l of table(ctx.out, ["HOST", "STATE", "CLASSES", "SLOTS", "LAST HEARTBEAT"], cells)) ctx.out.line(l);
   return 0;
 };
+
+/** As the hosts page says it: alive but cut off from PostgreSQL is online, with what it holds for the database. */
+function hostState(h: { online: boolean; databaseUnreachable: boolean; spooledBytes: number }) {
+  if (!h.online) return { text: "offline", style: "red" as const };
+  if (!h.databaseUnreachable) return { text: "online", style: "green" as const };
+  const kib = (h.spooledBytes / 1024).toFixed(1);
+  return { text: `online, no database (spooling ${kib} KiB)`, style: "yellow" as const };
+}
 
 /**
  * Runs the target sent back to waiting (a commit it cannot give, a catalog that cannot be read),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   consoleStorageByRun,
   consoleStorageSummary,
+  hostSignsOfLife,
   listHosts,
   repositoryByName,
   runningOnHosts,
@@ -24,28 +25,39 @@ export const hostsRouter = router({
     const hosts = await listHosts();
     const running = await runningOnHosts(hosts.map((h) => h.id));
     const sizes = await consoleStorageByRun(running.map((r) => r.id));
-    return hosts.map((h) => ({
-      name: h.name,
-      classes: h.classes,
-      capabilities: h.capabilities,
-      slots: h.slots,
-      slotsInUse: h.slotsInUse,
-      lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),
-      online: Date.now() - h.lastHeartbeatAt.getTime() < timeout,
-      /** the worker process holding the name: null once it stopped on its own */
-      worker: h.instanceId
-        ? { instanceId: h.instanceId, pid: h.pid, machine: h.machine, ownership: h.ownership }
-        : null,
-      running: running
-        .filter((r) => r.hostId === h.id)
-        .map((r) => ({
-          id: r.id,
-          lane: r.lane,
-          branch: r.branchName,
-          startedAt: r.startedAt?.toISOString() ?? null,
-          consoleBytes: sizes.get(r.id)?.bytes ?? 0,
-        })),
-    }));
+    const signs = await hostSignsOfLife(hosts.map((h) => h.id));
+    const now = Date.now();
+    return hosts.map((h) => {
+      const heardInDatabase = now - h.lastHeartbeatAt.getTime() < timeout;
+      const sign = signs?.get(h.id);
+      const heardOnRedis = sign !== undefined && now - sign.at < timeout;
+      return {
+        name: h.name,
+        classes: h.classes,
+        capabilities: h.capabilities,
+        slots: h.slots,
+        slotsInUse: h.slotsInUse,
+        lastHeartbeatAt: h.lastHeartbeatAt.toISOString(),
+        online: heardInDatabase || heardOnRedis,
+        /** alive on Redis but silent in PostgreSQL: cut off from the database, its lanes going on */
+        databaseUnreachable: !heardInDatabase && heardOnRedis,
+        /** what its runs hold in spool files until PostgreSQL takes it */
+        spooledBytes: heardOnRedis ? sign.spooledBytes : 0,
+        /** the worker process holding the name: null once it stopped on its own */
+        worker: h.instanceId
+          ? { instanceId: h.instanceId, pid: h.pid, machine: h.machine, ownership: h.ownership }
+          : null,
+        running: running
+          .filter((r) => r.hostId === h.id)
+          .map((r) => ({
+            id: r.id,
+            lane: r.lane,
+            branch: r.branchName,
+            startedAt: r.startedAt?.toISOString() ?? null,
+            consoleBytes: sizes.get(r.id)?.bytes ?? 0,
+          })),
+      };
+    });
   }),
 
   /** Console bytes on disk, by week of expiry (retention drops a week whole), and compaction's backlog. */

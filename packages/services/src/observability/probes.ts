@@ -92,6 +92,18 @@ export function checkRedis(timeoutMs = PROBE_TIMEOUT_MS): Promise<DependencyChec
   });
 }
 
+/**
+ * The probes' connection once it is ready, for other bounded reads (the hosts page's signs of
+ * life); null when Redis did not answer within `ms`.
+ */
+export async function probeRedis(ms = PROBE_TIMEOUT_MS): Promise<ProbeClient | null> {
+  const p = currentProbe();
+  return within(ready(p), ms, "Redis").then(
+    () => p.client,
+    () => null,
+  );
+}
+
 /** Tests and shutdown close the probe connection. */
 export function closeProbes(): void {
   probe?.client.disconnect();

@@ -43,8 +43,49 @@ function Capabilities({ raw }: { raw: unknown }) {
   );
 }
 
+/**
+ * Online, offline, or alive but cut off from PostgreSQL: its lanes go on and their writes wait in
+ * spool files (the heartbeat in PostgreSQL then looks stale while its sign of life on Redis is fresh).
+ */
+function HostState({ host }: { host: HostRow }) {
+  const state = !host.online ? "offline" : host.databaseUnreachable ? "cut-off" : "online";
+  return (
+    <span
+      className={cn(
+        "inline-flex flex-col text-sm font-medium",
+        state === "online" && "text-status-passed-ink",
+        state === "cut-off" && "text-status-infra-ink",
+        state === "offline" && "text-ink-muted",
+      )}
+      title={
+        state === "cut-off"
+          ? "Heard from over Redis, but it cannot reach PostgreSQL: its lanes keep running and what they print waits on its disk until the database is back."
+          : undefined
+      }
+    >
+      <span className="inline-flex items-center gap-1.5">
+        <span
+          aria-hidden
+          className={cn(
+            "size-2 rounded-full",
+            state === "online" && "bg-status-passed",
+            state === "cut-off" && "bg-status-infra",
+            state === "offline" && "bg-status-idle",
+          )}
+        />
+        {state === "offline" ? "offline" : "online"}
+      </span>
+      {state === "cut-off" && (
+        <span className="text-xs font-normal">no database · spooling {formatBytes(host.spooledBytes)}</span>
+      )}
+    </span>
+  );
+}
+
 function HostTableRow({ host }: { host: HostRow }) {
-  const busy = host.slotsInUse > 0;
+  // the heartbeat's count lags a run that just started; the running runs are the truth
+  const inUse = Math.max(host.slotsInUse, host.running.length);
+  const busy = inUse > 0;
   return (
     <TR data-host={host.name} className={host.online ? undefined : "text-ink-muted"}>
       <TD>
@@ -59,19 +100,8 @@ function HostTableRow({ host }: { host: HostRow }) {
           </span>
         )}
       </TD>
-      <TD data-online={host.online}>
-        <span
-          className={cn(
-            "inline-flex items-center gap-1.5 text-sm font-medium",
-            host.online ? "text-status-passed-ink" : "text-ink-muted",
-          )}
-        >
-          <span
-            aria-hidden
-            className={cn("size-2 rounded-full", host.online ? "bg-status-passed" : "bg-status-idle")}
-          />
-          {host.online ? "online" : "offline"}
-        </span>
+      <TD data-online={host.online} data-database-unreachable={host.databaseUnreachable || undefined}>
+        <HostState host={host} />
       </TD>
       <TD>
         <span className="flex gap-1">
@@ -81,7 +111,7 @@ function HostTableRow({ host }: { host: HostRow }) {
         </span>
       </TD>
       <TD className="font-mono text-sm">
-        <span className={busy ? "font-semibold text-status-running" : undefined}>{host.slotsInUse}</span> / {host.slots}
+        <span className={busy ? "font-semibold text-status-running" : undefined}>{inUse}</span> / {host.slots}
       </TD>
       <TD className="text-sm">
         {host.running.length === 0 ? (
