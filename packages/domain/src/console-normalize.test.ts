@@ -59,6 +59,16 @@ const SAME: [string, string][] = [
     "[    0.249012] audit: type=2000 audit(1796075422.096:1): state=initialized audit_enabled=0 res=1",
     "[    0.269573] audit: type=2000 audit(1796075425.092:1): state=initialized audit_enabled=0 res=1",
   ],
+  // the same guest on two hosts, or one host whose clock rate read differently: measured rates
+  [
+    "[    0.000000] Kernel command line: console=ttyS0 tsc=reliable tsc_early_khz=2096018 pb.node=node03",
+    "[    0.000000] Kernel command line: console=ttyS0 tsc=reliable tsc_early_khz=2593000 pb.node=node03",
+  ],
+  ["[    0.001000] tsc: Detected 2096.018 MHz processor", "[    0.001000] tsc: Detected 2593.906 MHz processor"],
+  [
+    "[    0.080000] Calibrating delay loop (skipped), value calculated using timer frequency.. 4192.03 BogoMIPS (lpj=8384072)",
+    "[    0.090000] Calibrating delay loop (skipped), value calculated using timer frequency.. 5187.81 BogoMIPS (lpj=10375624)",
+  ],
   ["[    2.133253] reboot: Restarting system\r", "[    2.098852] reboot: Restarting system\r"],
   // the test driver's own lines (nixpkgs PR #427968; the UltraCloud issue's examples)
   ["(finished: start all VLans, in 0.00 seconds)", "(finished: start all VLans, in 0.02 seconds)"],
@@ -120,6 +130,8 @@ const DIFFERENT: [string, string][] = [
   ],
   ["flaredb: 12 regions, leader on node01", "flaredb: 11 regions, leader on node01"],
   ["Linux version 6.1.0-28-amd64", "Linux version 6.12.0-1-amd64"],
+  ["Kernel command line: console=ttyS0 pb.node=node03", "Kernel command line: console=ttyS1 pb.node=node03"],
+  ["eth0: link up, 100 Mbps", "eth0: link up, 1000 Mbps"],
 ];
 
 describe("normalizeLine", () => {

@@ -70,6 +70,9 @@ const RULES: readonly [RegExp, string | ((m: string, ...groups: string[]) => str
   [/\b0x[0-9a-f]+\b/gi, "0x<hex>"],
   [/([\w@.-]+)\[\d+\]:/g, "$1[<pid>]:"],
   [/\b(pid[ =:] ?)\d+\b/gi, "$1<pid>"],
+  // Rates measured on the host at boot (TSC, delay loop): a property of the machine, not the code.
+  [/(?<![\w.])\d+(?:\.\d+)?(?=\s?(?:[kMG]?Hz|BogoMIPS)\b)/g, "<rate>"],
+  [/\b(\w*(?:khz|mhz|lpj))=\d+\b/gi, "$1=<rate>"],
   [/(?<![\w.])\d+(?:\.\d+)?\s?(?:ns|us|µs|ms|s|secs?|seconds?|mins?|minutes?|h|hours?)\b/g, "<dur>"],
   [/\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b/gi, "<id>"],
 ];
