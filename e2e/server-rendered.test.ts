@@ -143,6 +143,8 @@ describe("the first HTML holds the page's data", () => {
       expect(page.body, p.path).toContain(p.has);
       expect(page.body, p.path).not.toContain(p.not);
     }
+    // A heartbeat's age in seconds (the worker beats every second here): "just now" would hide a worker going quiet.
+    expect((await html(stack.url, "/hosts")).body).toMatch(/<time[^>]*>\d{1,2}s ago<\/time>/);
     // The lane page says what each run's consoles hold ("guard ok" and its newline, at least).
     const lane = await html(stack.url, "/lanes/guard");
     expect(lane.body).toMatch(/data-console-bytes="[1-9]\d*"[^>]*>\d+ B</);

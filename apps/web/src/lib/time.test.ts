@@ -18,6 +18,14 @@ describe("formatRelative", () => {
     expect(formatRelative(ago(-5 * 60_000), now)).toBe("in 5m");
     expect(formatRelative(new Date("nope"), now)).toBe("—");
   });
+
+  it("counts seconds under a minute when asked (heartbeats), and minutes past it", () => {
+    expect(formatRelative(ago(400), now, true)).toBe("0s ago");
+    expect(formatRelative(ago(14_999), now, true)).toBe("14s ago");
+    expect(formatRelative(ago(-3_000), now, true)).toBe("in 3s");
+    expect(formatRelative(ago(61_000), now, true)).toBe("1m ago");
+    expect(formatRelative(new Date(Number.NaN), now, true)).toBe("—");
+  });
 });
 
 describe("formatClock", () => {

@@ -11,13 +11,19 @@ const DAY = 24 * HOUR;
 /**
  * "just now", "3m ago", "5h ago", "2d ago", then a calendar date: minutes are the finest unit
  * because the label refreshes every 30 s, and anything older than a month is read as a date.
+ * With `seconds`, under a minute reads "4s ago": for heartbeats, where 20 s of silence means a
+ * worker is about to be declared lost, and the label refreshes every second.
  */
-export function formatRelative(date: Date, now: number): string {
+export function formatRelative(date: Date, now: number, seconds = false): string {
   const t = date.getTime();
   if (!Number.isFinite(t)) return "—";
   const diff = now - t;
   const abs = Math.abs(diff);
-  if (abs < MINUTE) return "just now";
+  if (abs < MINUTE) {
+    if (!seconds) return "just now";
+    const s = Math.floor(abs / 1000);
+    return diff >= 0 ? `${s}s ago` : `in ${s}s`;
+  }
   const [value, unit] =
     abs < HOUR
       ? [Math.floor(abs / MINUTE), "m"]

@@ -130,7 +130,7 @@ function HostTableRow({ host }: { host: HostRow }) {
         )}
       </TD>
       <TD className="text-sm">
-        <RelativeTime date={host.lastHeartbeatAt} />
+        <RelativeTime date={host.lastHeartbeatAt} seconds />
       </TD>
       <TD>
         <Capabilities raw={host.capabilities} />

@@ -5,11 +5,15 @@ import { formatRelative, toDate, type TimeInput } from "~/lib/time";
 import { useNow } from "~/lib/use-now";
 import { cn } from "~/lib/utils";
 
-export type RelativeTimeProps = Omit<ComponentProps<"time">, "children" | "dateTime"> & { date: TimeInput };
+export type RelativeTimeProps = Omit<ComponentProps<"time">, "children" | "dateTime"> & {
+  date: TimeInput;
+  /** "4s ago" under a minute, refreshed every second (heartbeats); otherwise "just now", every 30 s */
+  seconds?: boolean;
+};
 
 /** "3m ago", refreshed every 30 s; the exact ISO time is in the title and the dateTime attribute. */
-export function RelativeTime({ date, className, title, ...props }: RelativeTimeProps) {
-  const now = useNow(30_000);
+export function RelativeTime({ date, seconds = false, className, title, ...props }: RelativeTimeProps) {
+  const now = useNow(seconds ? 1_000 : 30_000);
   const d = toDate(date);
   const iso = Number.isFinite(d.getTime()) ? d.toISOString() : undefined;
   return (
@@ -21,7 +25,7 @@ export function RelativeTime({ date, className, title, ...props }: RelativeTimeP
       className={cn("whitespace-nowrap", className)}
       {...props}
     >
-      {formatRelative(d, now)}
+      {formatRelative(d, now, seconds)}
     </time>
   );
 }
