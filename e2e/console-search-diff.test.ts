@@ -83,15 +83,25 @@ describe("a failed multi-VM run: search all consoles, diff with last good", () =
       .toMatch(/node03\s*first differs from the\s+last good run[\s\S]*at line \d+\./);
     const rows = page.locator('[data-testid="console-diff-lines"] tbody tr[data-op]');
     const ops = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-op"), tr.textContent ?? ""]));
-    const firstChange = ops.findIndex(([op]) => op !== "=");
-    // Kernel clocks, audit stamps and the like were normalised away: the first change is fiberlb.
-    // Both sides of the first changes, so a failure says what differed (CI once saw the kernel command line).
-    const changes = JSON.stringify(ops.filter(([op]) => op !== "=").slice(0, 6));
-    expect(ops[firstChange], changes).toEqual(["-", expect.stringContaining("fiberlb: healthy")]);
-    expect(ops.find(([op]) => op === "+")).toEqual(["+", expect.stringContaining("[FAILED] fiberlb:")]);
+    // Kernel clocks, audit stamps and the like were normalised away: the first change among the
+    // guest's checks is fiberlb, with at most one boot line changed before it.
+    // (Under TCG on a loaded machine the guest's UART can drop a byte of an early kernel line: CI
+    // once stored "Kernel command line console=" without its colon. That is the guest's loss, and
+    // the diff rightly shows it, so one such line is tolerated; timestamps never are.)
+    const changes = ops.filter(([op]) => op !== "=");
+    const firstCheck = changes.findIndex(([, text]) => /healthy|FAILED/.test(text!));
+    expect(changes[firstCheck], JSON.stringify(changes.slice(0, 6))).toEqual([
+      "-",
+      expect.stringContaining("fiberlb: healthy"),
+    ]);
+    expect(firstCheck, JSON.stringify(changes.slice(0, 6))).toBeLessThanOrEqual(2);
+    expect(changes.find(([op, text]) => op === "+" && /healthy|FAILED/.test(text!))).toEqual([
+      "+",
+      expect.stringContaining("[FAILED] fiberlb:"),
+    ]);
     expect(ops.some(([op, text]) => op === "+" && text!.includes("RESULT: FAIL node03"))).toBe(true);
     const firstLine = page
-      .locator('[data-testid="console-diff-lines"] tr[data-op="+"]')
+      .locator('[data-testid="console-diff-lines"] tr[data-op="+"]', { hasText: "[FAILED] fiberlb:" })
       .first()
       .getByRole("link", { name: /^this run line/ });
     expect(await firstLine.getAttribute("href")).toMatch(
