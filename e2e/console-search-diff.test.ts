@@ -85,9 +85,10 @@ describe("a failed multi-VM run: search all consoles, diff with last good", () =
     const ops = await rows.evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-op"), tr.textContent ?? ""]));
     // Kernel clocks, audit stamps and the like were normalised away: the first change among the
     // guest's checks is fiberlb, with at most one boot line changed before it.
-    // (Under TCG on a loaded machine the guest's UART can drop a byte of an early kernel line: CI
-    // once stored "Kernel command line console=" without its colon. That is the guest's loss, and
-    // the diff rightly shows it, so one such line is tolerated; timestamps never are.)
+    // (CI twice showed node03's "Kernel command line console=" without its colon in the last good
+    // run: one byte lost or mangled between the guest's serial port and the page, cause not yet
+    // found. A changed line is rightly shown as a change, so one is tolerated here; the lost byte
+    // is an open question in the README's known limits, not something this test decides.)
     const changes = ops.filter(([op]) => op !== "=");
     const firstCheck = changes.findIndex(([, text]) => /healthy|FAILED/.test(text!));
     expect(changes[firstCheck], JSON.stringify(changes.slice(0, 6))).toEqual([
