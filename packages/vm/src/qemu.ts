@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pad4 } from "./initrd";
+import { openSerialPort } from "./serial-thread";
 import { logger } from "@proofboard/log";
 
 export type Accel = "kvm" | "tcg";
@@ -175,21 +175,11 @@ export function hostTscKhz(): Promise<number> {
   return tscKhzCache;
 }
 
-async function listen(server: Server, path: string): Promise<void> {
-  await rm(path, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
 /**
  * Boots one guest. The worker is the serial socket's server and listens before QEMU starts, so
  * not one early byte is lost (QEMU as server drops what it prints before a client connects);
- * the socket is read as fast as data comes, since QEMU drops what it cannot hand over.
+ * the socket is read on a thread of its own, since QEMU drops what it cannot hand over
+ * (see serial-thread.ts).
  */
 export async function bootVm(o: BootOptions): Promise<RunningVm> {
   // The name becomes file names below, before qemuArgv would check it.
@@ -218,29 +208,23 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     tscKhz: await hostTscKhz(),
   });
 
-  let conn: Socket | null = null;
-  const queued: Buffer[] = [];
+  let connected = false;
   let serialClosed: () => void = () => undefined;
   const serialDone = new Promise<void>((r) => (serialClosed = r));
-  const server = createServer((s) => {
-    if (conn) return void s.destroy();
-    conn = s;
-    s.on("data", (d: Buffer) => {
+  const port = await openSerialPort(sock, {
+    onConnected: () => (connected = true),
+    onData(d) {
       try {
         o.onSerial(d);
       } catch (e) {
-        // A consumer's bug must not stop the reading, or QEMU starts dropping console bytes.
-        logger("vm").error("a serial console's reader threw; reading goes on", { vm: o.name, err: e });
+        logger("vm").error("a serial console's consumer threw; reading goes on", { vm: o.name, err: e });
       }
-    });
-    s.on("error", () => undefined);
-    s.on("close", () => serialClosed());
-    for (const b of queued.splice(0)) s.write(b);
+    },
+    onEnded: () => serialClosed(),
   });
-  await listen(server, sock);
 
   const cleanup = async () => {
-    await new Promise<void>((r) => server.close(() => r()));
+    await port.close();
     await rm(sock, { force: true });
     for (const p of Object.values(shellSocks ?? {})) await rm(p, { force: true });
     if (sockDir) await rm(sockDir, { recursive: true, force: true });
@@ -273,9 +257,10 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     // "close", not "exit": QEMU's last stderr lines (the signal note below) arrive after "exit".
     child.once("close", (code, signal) => {
       // The last console bytes may still be in the socket when QEMU is gone: drain before closing.
-      const drained = conn ? Promise.race([serialDone, new Promise((r) => setTimeout(r, 2000))]) : Promise.resolve();
+      const drained = connected
+        ? Promise.race([serialDone, new Promise((r) => setTimeout(r, 2000))])
+        : Promise.resolve();
       void drained.then(async () => {
-        conn?.destroy();
         await cleanup().catch(() => undefined);
         // QEMU exits 0 on SIGTERM/SIGINT/SIGHUP too; its "terminating on signal" note tells them apart from a guest reset.
         const killed = stopping || /terminating on signal/.test(stderr);
@@ -302,8 +287,7 @@ export async function bootVm(o: BootOptions): Promise<RunningVm> {
     argv,
     shellSockets: shellSocks,
     write(data: Buffer) {
-      if (conn) conn.write(data);
-      else queued.push(data);
+      port.write(data);
     },
     exited,
     async kill() {
