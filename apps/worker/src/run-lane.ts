@@ -1,22 +1,20 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Redis } from "ioredis";
-import { cleanFaultMessage, type Lane, type RunStatus } from "@proofboard/domain";
+import { type Lane, type RunStatus } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { inherited } from "@proofboard/env";
 import { announceStatus } from "@proofboard/jobs";
 import {
   catalogAt,
   claimRun,
-  clearTargetFault,
+  fetchMissingCommits,
   mirrorFor,
-  recordTargetFault,
   releaseRun,
   type Claim,
   type ConsoleVerdict,
   type Outcome,
 } from "@proofboard/services";
-import type { Mirror } from "@proofboard/git";
 import type { HostCapabilities } from "./host";
 import { outcomeOf } from "./outcome";
 import { StorageGaveUp } from "./durable";
@@ -90,35 +88,9 @@ class LaneUnreadable extends Error {}
  * the target does not fail the run. When the commit cannot be had at all, the target is at fault:
  * the run waits with the reason (LaneUnreadable) instead of ending as an infrastructure error.
  */
-async function ensureCommit(mirror: Mirror, sha: string, repositoryId: string): Promise<void> {
-  // A target that cannot be cloned whole (a broken ref) gets an empty mirror: the run's commit is fetched by id.
-  const cloned = await mirror.ensure().then(
-    () => null,
-    (err: Error) => err,
-  );
-  if (await mirror.hasCommit(sha)) return;
-  const fetched =
-    cloned ??
-    (await mirror.fetch().then(
-      () => null,
-      (err: Error) => err,
-    ));
-  // Shown on the branch and hosts pages; a failure to record it must not cost the run.
-  await (fetched ? recordTargetFault(repositoryId, fetched.message) : clearTargetFault(repositoryId)).catch(
-    () => undefined,
-  );
-  if (await mirror.hasCommit(sha)) return;
-  // Only when the full fetch failed: after a good one, a commit no branch reaches is not the target's to give.
-  const alone =
-    fetched && (await mirror.isMirror())
-      ? await mirror.fetchCommit(sha).then(
-          () => null,
-          (err: Error) => err,
-        )
-      : null;
-  if (fetched && (await mirror.hasCommit(sha))) return;
-  // The remote's words are data: no escapes or control characters reach the pages or the CLI.
-  const why = cleanFaultMessage((alone ?? fetched)?.message.split("\n")[0] ?? "the target does not have it", 500);
+async function ensureCommit(repo: Repository, sha: string): Promise<void> {
+  const { missing, why } = await fetchMissingCommits(repo, [sha]);
+  if (missing.length === 0) return;
   throw new LaneUnreadable(
     `commit ${sha.slice(0, 10)} could not be fetched from the target (${why}); the run waits and is queued again once it can be read`,
   );
@@ -189,7 +161,7 @@ export async function runLane(runId: string, ctx: LaneContext): Promise<RunStatu
     // Before anything starts: whatever this attempt starts is found again by its owner, even after the worker dies.
     owner = await ctx.ownership.attempt(`${runId}.${claim.fence}`);
     const mirror = mirrorFor(repo);
-    await ensureCommit(mirror, claim.run.commitSha, repo.id);
+    await ensureCommit(repo, claim.run.commitSha);
     const { lane, source } = await laneDefinition(repo, claim);
     await mkdir(path.dirname(worktree), { recursive: true });
     await mirror.addWorktree(claim.run.commitSha, worktree);

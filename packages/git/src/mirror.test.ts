@@ -166,6 +166,16 @@ describe("Mirror", { timeout: 30_000 }, () => {
     expect((await mirror.readFiles([], "fiberlb.toml")).size).toBe(0);
   });
 
+  it("missingCommits() names the commits it lacks, in the order asked; all of them with no mirror yet", async () => {
+    const later = await source.commit("later.txt", "not fetched yet\n");
+    const tree = (await source.git(["rev-parse", "HEAD^{tree}"])).trim();
+    expect(await mirror.missingCommits([later, mainSha, tree, featureSha])).toEqual([later, tree]);
+    expect(await mirror.missingCommits([])).toEqual([]);
+    const none = new Mirror({ url: source.path, path: join(tmp.dir, "mirrors", "none.git") });
+    expect(await none.missingCommits([mainSha])).toEqual([mainSha]);
+    await expect(mirror.missingCommits(["main"])).rejects.toThrow(/not a full commit SHA/);
+  });
+
   it("adds and removes a detached worktree, tolerating one already gone", async () => {
     const dir = join(tmp.dir, "work", "run-1");
     await mirror.addWorktree(featureSha, dir);

@@ -185,6 +185,18 @@ export class Mirror {
     return broken.length;
   }
 
+  /** Those of `shas` the mirror does not hold as commits (all of them while the folder is no mirror yet). */
+  async missingCommits(shas: readonly string[]): Promise<string[]> {
+    for (const sha of shas) assertSha(sha);
+    if (shas.length === 0) return [];
+    if (!(await exists(join(this.path, "HEAD")))) return [...shas];
+    const out = await runGit([`--git-dir=${this.path}`, "cat-file", "--batch-check=%(objecttype)"], {
+      input: shas.map((sha) => `${sha}^{commit}\n`).join(""),
+    });
+    const types = out.split("\n");
+    return shas.filter((_, j) => types[j] !== "commit");
+  }
+
   /** Whether the mirror already holds this commit. */
   async hasCommit(sha: string): Promise<boolean> {
     assertSha(sha);
@@ -295,15 +307,9 @@ export class Mirror {
       });
       parseCatFileBatch(out, chunk.length).forEach((blob, j) => files.set(chunk[j]!, blob));
     }
-    const absent = [...files].filter(([, blob]) => blob === null).map(([sha]) => sha);
-    if (absent.length > 0) {
-      // "missing" says nothing of why: the path is not in the commit, or the commit is not here.
-      const out = await runGit([`--git-dir=${this.path}`, "cat-file", "--batch-check=%(objecttype)"], {
-        input: absent.map((sha) => `${sha}^{commit}\n`).join(""),
-      });
-      const unknown = absent.filter((_, j) => out.split("\n")[j] !== "commit");
-      if (unknown.length > 0) throw new Error(`commits not in the mirror ${this.path}: ${unknown.join(", ")}`);
-    }
+    // "missing" says nothing of why: the path is not in the commit, or the commit is not here.
+    const unknown = await this.missingCommits([...files].filter(([, blob]) => blob === null).map(([sha]) => sha));
+    if (unknown.length > 0) throw new Error(`commits not in the mirror ${this.path}: ${unknown.join(", ")}`);
     return files;
   }
 

@@ -11,7 +11,7 @@ import {
 } from "@proofboard/domain";
 import type { Repository } from "@proofboard/db";
 import { env } from "@proofboard/env";
-import { mirrorFor } from "./repositories";
+import { readingCommits } from "./mirror-commits";
 import { siteOverlay } from "./site-overlay";
 
 export interface ResolvedCatalog {
@@ -107,7 +107,7 @@ export async function catalogAt(repo: RepoRef, sha: string): Promise<ResolvedCat
   const cached = atCommit.get(`${repo.id}:${sha}`);
   if (cached instanceof CatalogError) throw cached;
   if (cached) return cached;
-  return resolve(repo, sha, await mirrorFor(repo).readFile(sha, CATALOG_FILE));
+  return resolve(repo, sha, await readingCommits(repo, [sha], (mirror) => mirror.readFile(sha, CATALOG_FILE)));
 }
 
 /**
@@ -126,7 +126,7 @@ export async function catalogsAt(
     else cold.push(sha);
   }
   if (cold.length === 0) return out;
-  const files = await mirrorFor(repo).readFiles(cold, CATALOG_FILE);
+  const files = await readingCommits(repo, cold, (mirror) => mirror.readFiles(cold, CATALOG_FILE));
   for (const sha of cold) {
     try {
       out.set(sha, await resolve(repo, sha, files.get(sha) ?? null));

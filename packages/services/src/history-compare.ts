@@ -3,7 +3,7 @@ import { NotFoundError } from "./errors";
 import { firstParentLog } from "./history";
 import { pickGoodRun } from "./history-good";
 import { runFields, side, type RunRow } from "./history-runs";
-import { mirrorFor } from "./repositories";
+import { readingCommits } from "./mirror-commits";
 
 type Repo = Pick<Repository, "id" | "name" | "url">;
 
@@ -13,7 +13,7 @@ const BETWEEN_MAX = 50;
 async function commitsBetween(repo: Repo, good: string, bad: string) {
   if (good === bad) return { relation: "same-commit" as const, commits: [], truncated: false, error: null };
   try {
-    const ancestor = await mirrorFor(repo).isAncestor(good, bad);
+    const ancestor = await readingCommits(repo, [good, bad], (mirror) => mirror.isAncestor(good, bad));
     // Even off the line (another branch, a force-push), good..bad still says what the bad side adds.
     const log = await firstParentLog(repo, { from: good, to: bad }, BETWEEN_MAX + 1);
     const relation = ancestor ? ("ancestor" as const) : ("not-ancestor" as const);

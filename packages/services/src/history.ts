@@ -6,7 +6,7 @@ import { consoleStorageByRun } from "./console-sizes";
 import { runFields, side, type RunRow } from "./history-runs";
 import { NotFoundError } from "./errors";
 import { branchByName } from "./readiness";
-import { mirrorFor } from "./repositories";
+import { readingCommits } from "./mirror-commits";
 
 type Repo = Pick<Repository, "id" | "name" | "url">;
 
@@ -31,8 +31,12 @@ export async function firstParentLog(
     if (!isSha(sha)) throw new Error(`not a full commit SHA: ${JSON.stringify(sha)}`);
   }
   const range = revs.from ? `${revs.from}..${revs.to}` : revs.to;
-  const argv = ["--git-dir", mirrorFor(repo).path, "log", "--first-parent", "--no-color", "-z"];
-  const out = await runGit([...argv, "--format=%H%x00%an%x00%ct%x00%s", "-n", String(max), range, "--"]);
+  const out = await readingCommits(repo, revs.from ? [revs.from, revs.to] : [revs.to], (mirror) =>
+    runGit([
+      ...["--git-dir", mirror.path, "log", "--first-parent", "--no-color", "-z"],
+      ...["--format=%H%x00%an%x00%ct%x00%s", "-n", String(max), range, "--"],
+    ]),
+  );
   const fields = out.split("\0");
   const commits: LogCommit[] = [];
   for (let i = 0; i + 3 < fields.length; i += 4) {

@@ -13,6 +13,7 @@ export * from "./hosts";
 export * from "./readiness";
 export * from "./reconciler";
 export * from "./repositories";
+export { fetchMissingCommits, readingCommits, type MissingCommits } from "./mirror-commits";
 export * from "./runs";
 export * from "./run-list";
 export { runSurroundings } from "./run-detail";

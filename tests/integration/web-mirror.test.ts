@@ -1,0 +1,105 @@
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db, disconnectDb, type Repository } from "@proofboard/db";
+import { ensureRepository, firstParentLog, mirrorFor, syncRepository } from "@proofboard/services";
+import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { operatorCaller } from "../support/callers";
+
+/**
+ * Workers sync the target on their own machines and record branch heads in PostgreSQL; a web
+ * process reads catalogs and history from a mirror of its own, which may lack those commits or not
+ * exist at all (a web with a data folder of its own, whose reconciler is off). Its pages must read
+ * what the workers recorded, not fail on "not a git repository".
+ */
+const caller = await operatorCaller("test");
+const NAME = "webmirror";
+let target: ReturnType<typeof makeRepo>;
+let repo: Repository;
+
+/** What another machine's sync does: the branch moves in PostgreSQL; this process's mirror is not told. */
+async function movedElsewhere(branch: string, sha: string): Promise<void> {
+  await db().branch.update({
+    where: { repositoryId_name: { repositoryId: repo.id, name: branch } },
+    data: { headSha: sha },
+  });
+}
+
+const lanesOfMain = async () =>
+  (await caller.branches.get({ repository: NAME, name: "main" })).gates.flatMap((g) => g.lanes.map((l) => l.lane));
+
+beforeAll(async () => {
+  await resetDb();
+  target = makeRepo({ "proofboard.yaml": catalogYaml([{ name: "alpha", command: ["true"] }]) });
+  repo = await ensureRepository(NAME, target.dir);
+  await syncRepository(repo);
+});
+
+afterAll(async () => {
+  await disconnectDb();
+});
+
+describe("a web process whose mirror is behind the workers' syncs", () => {
+  it("fetches a head commit it lacks, then reads its catalog", async () => {
+    const sha = target.commit(
+      {
+        "proofboard.yaml": catalogYaml([
+          { name: "alpha", command: ["true"] },
+          { name: "beta", command: ["true"] },
+        ]),
+      },
+      "a second lane",
+    );
+    expect(await mirrorFor(repo).hasCommit(sha)).toBe(false);
+    await movedElsewhere("main", sha);
+    const list = await caller.branches.list({ repository: NAME });
+    expect(list.branches.map((b) => [b.name, b.headSha, b.catalogError])).toEqual([["main", sha, null]]);
+    expect(await lanesOfMain()).toEqual(["alpha", "beta"]);
+    expect(await mirrorFor(repo).hasCommit(sha)).toBe(true);
+  });
+
+  it("makes its mirror when there is none, for the overview, the branch and its history", async () => {
+    const sha = target.commit(
+      { "proofboard.yaml": catalogYaml([{ name: "gamma", command: ["true"] }]) },
+      "gamma instead; $(touch /tmp/pwned) `id`",
+    );
+    await movedElsewhere("main", sha);
+    rmSync(mirrorFor(repo).path, { recursive: true, force: true });
+    expect((await caller.branches.list({ repository: NAME })).branches[0]?.catalogError).toBeNull();
+    expect(await lanesOfMain()).toEqual(["gamma"]);
+    rmSync(mirrorFor(repo).path, { recursive: true, force: true });
+    const log = await firstParentLog(repo, { to: sha }, 5);
+    expect(log.map((c) => c.subject)).toEqual(["gamma instead; $(touch /tmp/pwned) `id`", "a second lane", "initial"]);
+    expect(existsSync("/tmp/pwned")).toBe(false);
+  });
+
+  it("names a head commit the target cannot give, as the target's fault (502), and leaves no half-made mirror", async () => {
+    const good = (await db().branch.findFirstOrThrow({ where: { repositoryId: repo.id, name: "main" } })).headSha;
+    const never = "e".repeat(40);
+    await movedElsewhere("main", never);
+    try {
+      await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
+        code: "BAD_GATEWAY",
+        message: `commit eeeeeeeeee could not be fetched from the target ${NAME} (no branch of the target has it)`,
+      });
+      // the target itself gone, and this process without a mirror: the reason is git's, and no clone is left behind
+      const moved = `${target.dir}-moved`;
+      rmSync(mirrorFor(repo).path, { recursive: true, force: true });
+      await db().repository.update({ where: { id: repo.id }, data: { url: moved } });
+      repo = await db().repository.findUniqueOrThrow({ where: { id: repo.id } });
+      await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
+        code: "BAD_GATEWAY",
+        message: expect.stringMatching(
+          new RegExp(`^commit eeeeeeeeee could not be fetched from the target ${NAME} \\(.*${moved}.*\\)$`),
+        ),
+      });
+      const mirrors = path.dirname(mirrorFor(repo).path);
+      expect(readdirSync(mirrors).filter((f) => f.includes(repo.id))).toEqual([]);
+    } finally {
+      await db().repository.update({ where: { id: repo.id }, data: { url: target.dir } });
+      repo = await db().repository.findUniqueOrThrow({ where: { id: repo.id } });
+      await movedElsewhere("main", good);
+    }
+    expect(await lanesOfMain()).toEqual(["gamma"]);
+  });
+});
