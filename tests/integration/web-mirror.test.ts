@@ -80,7 +80,7 @@ describe("a web process whose mirror is behind the workers' syncs", () => {
     try {
       await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
         code: "BAD_GATEWAY",
-        message: `commit eeeeeeeeee could not be fetched from the target ${NAME} (no branch of the target has it)`,
+        message: `commit eeeeeeeeee could not be fetched from the target ${NAME} (the target does not have it)`,
       });
       // the target itself gone, and this process without a mirror: the reason is git's, and no clone is left behind
       const moved = `${target.dir}-moved`;

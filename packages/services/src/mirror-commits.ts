@@ -39,8 +39,7 @@ export async function fetchMissingCommits(repo: Repo, shas: readonly string[]): 
   // Shown on the branch and hosts pages; failing to record it must not cost the caller its answer.
   await (fetched ? recordTargetFault(repo.id, fetched.message) : clearTargetFault(repo.id)).catch(() => undefined);
   missing = await mirror.missingCommits(missing);
-  if (missing.length === 0 || !fetched)
-    return { missing, why: missing.length ? "no branch of the target has it" : null };
+  if (missing.length === 0 || !fetched) return { missing, why: missing.length ? "the target does not have it" : null };
   let alone: Error | null = null;
   if (await mirror.isMirror()) {
     for (const sha of missing) {
