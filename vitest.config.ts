@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /** Tests use their own database and Redis key prefix, never the development ones. */
@@ -18,6 +19,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // the web app's own "~/" imports, for its unit tests
+        resolve: { alias: { "~": fileURLToPath(new URL("apps/web/src", import.meta.url)) } },
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "apps/*/src/**/*.test.ts"],

@@ -1,8 +1,17 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db, disconnectDb, type Repository } from "@proofboard/db";
-import { ensureRepository, firstParentLog, mirrorFor, syncRepository } from "@proofboard/services";
+import {
+  ensureRepository,
+  FAILED_FETCH_MEMORY_MS,
+  firstParentLog,
+  mirrorFor,
+  syncRepository,
+} from "@proofboard/services";
 import { catalogYaml, makeRepo, resetDb } from "./helpers";
 import { operatorCaller } from "../support/callers";
 
@@ -101,5 +110,74 @@ describe("a web process whose mirror is behind the workers' syncs", () => {
       await movedElsewhere("main", good);
     }
     expect(await lanesOfMain()).toEqual(["gamma"]);
+  });
+});
+
+describe("a commit the target could not give, asked for again and again", () => {
+  it("is answered from the last try for a while, not fetched again by every page; then fetched", async () => {
+    const good = (await db().branch.findFirstOrThrow({ where: { repositoryId: repo.id, name: "main" } })).headSha;
+    // a commit made in a clone: the target gains it only when the clone's branch is fetched into it
+    const clone = mkdtempSync(path.join(os.tmpdir(), "pb-clone-"));
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
+        cwd: clone,
+        encoding: "utf8",
+      }).trim();
+    git("clone", "-q", target.dir, ".");
+    git("commit", "-q", "--allow-empty", "-m", "made elsewhere; $(touch /tmp/pwned)");
+    const later = git("rev-parse", "HEAD");
+    await movedElsewhere("main", later);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
+        code: "BAD_GATEWAY",
+        message: `commit ${later.slice(0, 10)} could not be fetched from the target ${NAME} (the target does not have it)`,
+      });
+      target.git("fetch", "-q", clone, "main:later");
+      vi.setSystemTime(Date.now() + 5_000);
+      // the target has it now, but the last try was 5 s ago: no fetch, the same answer, and when it is tried again
+      const pages = await Promise.allSettled([
+        caller.branches.list({ repository: NAME }),
+        caller.branches.get({ repository: NAME, name: "main" }),
+      ]);
+      for (const page of pages) {
+        expect(page).toMatchObject({
+          status: "rejected",
+          reason: {
+            code: "BAD_GATEWAY",
+            message: `commit ${later.slice(0, 10)} could not be fetched from the target ${NAME} (the target does not have it; tried 5 s ago, again after 25 s or the next sync)`,
+          },
+        });
+      }
+      expect(await mirrorFor(repo).hasCommit(later)).toBe(false);
+      vi.setSystemTime(Date.now() + FAILED_FETCH_MEMORY_MS);
+      expect((await caller.branches.list({ repository: NAME })).branches[0]?.catalogError).toBeNull();
+      expect(await mirrorFor(repo).hasCommit(later)).toBe(true);
+      expect(existsSync("/tmp/pwned")).toBe(false);
+    } finally {
+      vi.useRealTimers();
+      await movedElsewhere("main", good);
+    }
+  });
+
+  it("is fetched at once after a sync of the target", async () => {
+    const good = (await db().branch.findFirstOrThrow({ where: { repositoryId: repo.id, name: "main" } })).headSha;
+    const never = "d".repeat(40);
+    await movedElsewhere("main", never);
+    try {
+      await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
+        message: expect.not.stringContaining("tried"),
+      });
+      await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
+        message: expect.stringContaining("; tried 0 s ago"),
+      });
+      await syncRepository(repo).catch(() => undefined);
+      await movedElsewhere("main", never);
+      await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
+        message: `commit dddddddddd could not be fetched from the target ${NAME} (the target does not have it)`,
+      });
+    } finally {
+      await movedElsewhere("main", good);
+    }
   });
 });

@@ -13,7 +13,13 @@ export * from "./hosts";
 export * from "./readiness";
 export * from "./reconciler";
 export * from "./repositories";
-export { fetchMissingCommits, readingCommits, type MissingCommits } from "./mirror-commits";
+export {
+  FAILED_FETCH_MEMORY_MS,
+  fetchMissingCommits,
+  forgetFailedFetches,
+  readingCommits,
+  type MissingCommits,
+} from "./mirror-commits";
 export * from "./runs";
 export * from "./run-list";
 export { runSurroundings } from "./run-detail";

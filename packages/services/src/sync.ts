@@ -1,6 +1,7 @@
 import { cleanFaultMessage } from "@proofboard/domain";
 import { db, type Repository } from "@proofboard/db";
 import { catalogAt } from "./catalogs";
+import { forgetFailedFetches } from "./mirror-commits";
 import { mirrorFor } from "./repositories";
 import { requestLanes } from "./runs";
 import { clearTargetFault, recordTargetFault } from "./target-faults";
@@ -48,6 +49,7 @@ async function doSync(repo: Repository, cause: "push" | "sync"): Promise<SyncSum
       });
     });
     await clearTargetFault(repo.id);
+    forgetFailedFetches(repo.id);
     const { branches, rejected } = await mirror.listBranches();
     const existing = await db().branch.findMany({ where: { repositoryId: repo.id } });
     const byName = new Map(existing.map((b) => [b.name, b]));

@@ -13,6 +13,7 @@ import { useNow } from "~/lib/use-now";
 import { useTRPC } from "~/trpc/react";
 import { ComparePanel } from "~/components/history/compare-panel";
 import { branchHref } from "~/components/readiness/links";
+import { formatTimeout } from "~/components/readiness/lane-state";
 import { HeldFor } from "~/components/readiness/run-cells";
 import { ConsoleDiff } from "./console-diff";
 import { SearchConsoles } from "./search-consoles";
@@ -193,7 +194,9 @@ export function RunView({ id }: { id: string }) {
         <Field label="Exit code">
           <Mono>{run.exitCode ?? "—"}</Mono>
         </Field>
-        <Field label="Timeout">{Math.round(run.timeoutSeconds / 60)} min</Field>
+        <Field label="Timeout">
+          <span title={`${run.timeoutSeconds} s`}>{formatTimeout(run.timeoutSeconds)}</span>
+        </Field>
         <Field label="Started by">
           <VisibleText text={run.origin} />
         </Field>
