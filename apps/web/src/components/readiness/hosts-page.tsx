@@ -7,6 +7,7 @@ import { RelativeTime } from "~/components/ui/relative-time";
 import { Table, TBody, TD, TH, THead, TR } from "~/components/ui/table";
 import { cn } from "~/lib/utils";
 import { useTRPC } from "~/trpc/react";
+import { hostActivity } from "./host-activity";
 import { HostClassBadge } from "./host-badge";
 import { formatMemory, readCapabilities } from "./host-capabilities";
 import { Loading, QueryError } from "./query-state";
@@ -83,8 +84,7 @@ function HostState({ host }: { host: HostRow }) {
 }
 
 function HostTableRow({ host }: { host: HostRow }) {
-  // the heartbeat's count lags a run that just started; the running runs are the truth
-  const inUse = Math.max(host.slotsInUse, host.running.length);
+  const { inUse, preparing } = hostActivity(host.slotsInUse, host.running.length);
   const busy = inUse > 0;
   return (
     <TR data-host={host.name} className={host.online ? undefined : "text-ink-muted"}>
@@ -114,7 +114,7 @@ function HostTableRow({ host }: { host: HostRow }) {
         <span className={busy ? "font-semibold text-status-running" : undefined}>{inUse}</span> / {host.slots}
       </TD>
       <TD className="text-sm">
-        {host.running.length === 0 ? (
+        {inUse === 0 ? (
           <span className="text-ink-muted">idle</span>
         ) : (
           <span className="flex flex-col">
@@ -126,6 +126,14 @@ function HostTableRow({ host }: { host: HostRow }) {
                 </span>
               </Link>
             ))}
+            {preparing > 0 && (
+              <span
+                className="text-ink-muted"
+                title="Slots its worker holds for runs it is preparing: fetching their commit, making their work folder, or waiting for the target."
+              >
+                {preparing} preparing
+              </span>
+            )}
           </span>
         )}
       </TD>

@@ -118,7 +118,9 @@ export function TargetFetchLine({
         <span className="text-ink-muted">
           {target.fetchedAt ? (
             <>
-              last good fetch <RelativeTime date={target.fetchedAt} />
+              {/* beside a fault's start time, a clock time too: "just now" next to "since 14:07" reads as a contradiction */}
+              last good fetch{" "}
+              {target.fault ? <SinceTime iso={target.fetchedAt} /> : <RelativeTime date={target.fetchedAt} />}
             </>
           ) : (
             "no good fetch recorded yet"
