@@ -21,6 +21,8 @@ step "Format";          pnpm format:check
 step "Typecheck";       pnpm exec turbo run typecheck --output-logs=errors-only && pnpm exec tsc -p tsconfig.json
 results=.proofboard/test-results; rm -rf "$results"; mkdir -p "$results"
 vt() { pnpm exec vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="$results/$1.json"; }
+# The closing count, with each failed test named: CI keeps only the end of the log.
+summary() { node scripts/lib/test-summary.mjs "$results"/unit.json "$results"/integration.json "$results"/faults.json "$results"/e2e.json; }
 
 step "Unit tests";      vt unit
 # Beside the integration tests: the fault suite (SIGKILL, Redis emptied, PostgreSQL cut, bad refs,
@@ -37,10 +39,11 @@ beside_status=0; wait "$beside" || beside_status=$?
 step "Fault suite (ran beside the integration tests)"; cat .proofboard/faults.log
 if [ "$beside_status" = 2 ]; then echo "the web build failed:"; tail -50 .proofboard/web-build.log; fi
 if [ "$integration_status" != 0 ] || [ "$beside_status" != 0 ]; then
+  summary || true
   echo "integration tests exited $integration_status; fault suite and web build: $beside_status"; exit 1
 fi
-step "Browser tests (Chromium)"; vt e2e
+step "Browser tests (Chromium)"; vt e2e || { summary || true; exit 1; }
 
 step "Summary"
 echo "Whole suite in $(( $(date +%s) - started ))s"
-node scripts/lib/test-summary.mjs "$results"/unit.json "$results"/integration.json "$results"/faults.json "$results"/e2e.json
+summary
