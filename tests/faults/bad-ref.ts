@@ -1,12 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { db } from "@proofboard/db";
 import { enqueueRun } from "@proofboard/jobs";
 import { targetFault } from "@proofboard/services";
 import type { FaultScenario } from "./scenario";
-import { catalogYaml, registerTarget, secondsSince, waitUntil } from "./support";
+import { catalogYaml, cloneOf, registerTarget, secondsSince, waitUntil } from "./support";
 
 const LANES = ["hello", "again"];
 const VERDICTS_THAT_MUST_NOT_COME = ["error", "failed", "lost", "timed_out"];
@@ -40,16 +38,9 @@ export const badRef: FaultScenario = {
     );
 
     // The bad ref: a push whose ref update landed and whose objects did not. Every full fetch fails.
-    const clone = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-faults-clone-")), "clone");
-    execFileSync("git", ["clone", "-q", target.dir, clone]);
-    const inClone = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
-        cwd: clone,
-        encoding: "utf8",
-      }).trim();
-    inClone("checkout", "-q", "-b", "feature");
-    inClone("commit", "-q", "--allow-empty", "-m", "a commit whose push is half done");
-    const stranded = inClone("rev-parse", "HEAD");
+    const clone = cloneOf(target.dir);
+    clone.git("checkout", "-q", "-b", "feature");
+    const stranded = clone.commit({}, "a commit whose push is half done");
     writeFileSync(path.join(target.dir, ".git/refs/heads/feature"), `${stranded}\n`);
     // A good commit pushed at the same moment: the worker's mirror lacks it and must fetch it by id.
     const good = target.commit({ "notes.txt": "pushed while the bad ref is there\n" }, "a good commit");
@@ -112,7 +103,7 @@ export const badRef: FaultScenario = {
 
     // The push completes: the objects land in the target, the ref is good again.
     const t0 = Date.now();
-    target.git("fetch", "-q", clone, "+refs/heads/feature:refs/heads/feature");
+    target.git("fetch", "-q", clone.dir, "+refs/heads/feature:refs/heads/feature");
     const recovered = await waitUntil(
       "every run to pass after the fix",
       async () => {

@@ -4,7 +4,7 @@ import { clearRedisPrefix } from "../support/database";
 import { makeRepo } from "../support/target-repo";
 import type { FaultContext } from "./scenario";
 
-export { catalogYaml, makeRepo } from "../support/target-repo";
+export { catalogYaml, cloneOf, makeRepo } from "../support/target-repo";
 
 /** Polls `fn` every 100 ms until it returns something truthy; throws naming `what` after `ms` or once the budget is spent. */
 export async function waitUntil<T>(

@@ -1,7 +1,7 @@
 import { db, type Run } from "@proofboard/db";
 import type { RunStatus } from "@proofboard/domain";
 
-export { catalogYaml, makeRepo } from "../support/target-repo";
+export { catalogYaml, cloneOf, makeRepo } from "../support/target-repo";
 
 export async function resetDb(): Promise<void> {
   await db().$executeRawUnsafe(

@@ -1,8 +1,5 @@
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db, disconnectDb, type Repository } from "@proofboard/db";
 import {
@@ -12,7 +9,7 @@ import {
   mirrorFor,
   syncRepository,
 } from "@proofboard/services";
-import { catalogYaml, makeRepo, resetDb } from "./helpers";
+import { catalogYaml, cloneOf, makeRepo, resetDb } from "./helpers";
 import { operatorCaller } from "../support/callers";
 
 /**
@@ -117,15 +114,8 @@ describe("a commit the target could not give, asked for again and again", () => 
   it("is answered from the last try for a while, not fetched again by every page; then fetched", async () => {
     const good = (await db().branch.findFirstOrThrow({ where: { repositoryId: repo.id, name: "main" } })).headSha;
     // a commit made in a clone: the target gains it only when the clone's branch is fetched into it
-    const clone = mkdtempSync(path.join(os.tmpdir(), "pb-clone-"));
-    const git = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
-        cwd: clone,
-        encoding: "utf8",
-      }).trim();
-    git("clone", "-q", target.dir, ".");
-    git("commit", "-q", "--allow-empty", "-m", "made elsewhere; $(touch /tmp/pwned)");
-    const later = git("rev-parse", "HEAD");
+    const clone = cloneOf(target.dir);
+    const later = clone.commit({}, "made elsewhere; $(touch /tmp/pwned)");
     await movedElsewhere("main", later);
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
     try {
@@ -133,7 +123,7 @@ describe("a commit the target could not give, asked for again and again", () => 
         code: "BAD_GATEWAY",
         message: `commit ${later.slice(0, 10)} could not be fetched from the target ${NAME} (the target does not have it)`,
       });
-      target.git("fetch", "-q", clone, "main:later");
+      target.git("fetch", "-q", clone.dir, "main:later");
       vi.setSystemTime(Date.now() + 5_000);
       // the target has it now, but the last try was 5 s ago: no fetch, the same answer, and when it is tried again
       const pages = await Promise.allSettled([
@@ -169,7 +159,8 @@ describe("a commit the target could not give, asked for again and again", () => 
         message: expect.not.stringContaining("tried"),
       });
       await expect(caller.branches.list({ repository: NAME })).rejects.toMatchObject({
-        message: expect.stringContaining("; tried 0 s ago"),
+        // answered from memory; how many seconds ago depends on how busy the machine is
+        message: expect.stringMatching(/; tried \d+ s ago, again after \d+ s or the next sync\)$/),
       });
       await syncRepository(repo).catch(() => undefined);
       await movedElsewhere("main", never);

@@ -4,18 +4,32 @@ import os from "node:os";
 import path from "node:path";
 
 /** A real git repository in a temp folder, with the given files committed on `main`. */
-export function makeRepo(files: Record<string, string>): {
+export function makeRepo(files: Record<string, string>): Repo {
+  const repo = workTree("pb-target-", (git) => git("init", "-q", "-b", "main"));
+  repo.commit(files, "initial");
+  return repo;
+}
+
+/** A clone of `origin` in a temp folder: commits made in it reach `origin` only when `origin` fetches them. */
+export function cloneOf(origin: string): Repo {
+  return workTree("pb-clone-", (git) => git("clone", "-q", origin, "."));
+}
+
+export interface Repo {
   dir: string;
   git: (...args: string[]) => string;
+  /** Writes the files (an empty set makes an empty commit), commits them all, and returns the new sha. */
   commit: (files: Record<string, string>, message: string) => string;
-} {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "pb-target-"));
+}
+
+function workTree(prefix: string, create: (git: Repo["git"]) => void): Repo {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   const git = (...args: string[]) =>
     execFileSync("git", ["-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], {
       cwd: dir,
       encoding: "utf8",
     }).trim();
-  git("init", "-q", "-b", "main");
+  create(git);
   const commit = (f: Record<string, string>, message: string) => {
     for (const [name, content] of Object.entries(f)) {
       const p = path.join(dir, name);
@@ -24,10 +38,9 @@ export function makeRepo(files: Record<string, string>): {
       if (name.endsWith(".sh")) chmodSync(p, 0o755);
     }
     git("add", "-A");
-    git("commit", "-q", "-m", message);
+    git("commit", "-q", "--allow-empty", "-m", message);
     return git("rev-parse", "HEAD");
   };
-  commit(files, "initial");
   return { dir, git, commit };
 }
 
