@@ -107,12 +107,34 @@ describe("HTTP says what happened", () => {
       "/runs/a%00b",
       "/lanes/x%00",
       `/branches/${"a".repeat(10_000)}`,
+      // escapes that spell nothing: Next's router answered these with a bare 500
+      "/branches/%zz",
+      "/branches/%ff%fe",
+      "/branches/%C0%AE%C0%AE",
+      "/branches/%",
+      "/runs/%zz",
+      "/lanes/%zz",
+      "/history/%zz",
+      // a filter the API refuses is refused by the page too, in words, not as the API's issue list
+      "/runs?status=bogus",
+      "/?q=%00",
     ]) {
       const res = await get(bad);
       expect(res.status, bad).toBe(400);
       expect(res.title, bad).toBe("Bad request · Proofboard");
       expect(res.html, bad).toContain('href="/"');
     }
+    expect((await get("/runs?status=bogus")).html).toContain(
+      "The status filter takes failed, active, stopped, waiting, queued, running, passed, timed_out, unsupported, canceled, lost, error, skipped, or several of them comma-separated; &#34;bogus&#34; is none of them.",
+    );
+    // A program's addresses (downloads, badges) get a plain line, not a page.
+    for (const bad of ["/badges/%zz.svg", "/api/runs/%zz/consoles/node01/raw", "/api/runs/x/consoles/%zz/raw"]) {
+      const res = await fetch(`${stack.url}${bad}`);
+      expect([res.status, res.headers.get("content-type")], bad).toEqual([400, "text/plain; charset=utf-8"]);
+      expect(await res.text(), bad).toMatch(/^The address holds a malformed escape/);
+    }
+    // A name with a real % in it (written %25) is a name, not a malformed escape.
+    expect((await get("/branches/100%25")).status).toBe(404);
     // The API says the same to any client that asks directly.
     const api = await fetch(
       `${stack.url}/api/trpc/branches.get?input=${encodeURIComponent(JSON.stringify({ name: "main\u0000x" }))}`,

@@ -188,6 +188,42 @@ describe("cross-site requests", () => {
   });
 });
 
+describe("request bodies", () => {
+  it("refuses a body over 1 MiB with 413 before reading more of it or asking who sent it", async () => {
+    // anonymous: before the cap, 150 MB was read and parsed before the 401
+    const huge = JSON.stringify({ branch: "main", lane: "a", pad: "x".repeat(2 << 20) });
+    const big = await mutate("runs.rerun", null, { cookie: "" }, huge);
+    expect([big.status, big.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
+    expect(big.message).toBe("the request body is larger than 1 MiB, the limit of any API call");
+    // a Content-Length that announces too much is refused without reading
+    const announced = await mutate(
+      "runs.rerun",
+      { branch: "main", lane: "a" },
+      { "content-length": String(200 << 20) },
+    );
+    expect(announced.status).toBe(413);
+    // sent in pieces without a length: counted as it comes
+    const pieces = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 40; i++) c.enqueue(new Uint8Array(64 << 10).fill(32));
+        c.close();
+      },
+    });
+    const res = await POST(
+      new Request(`${ORIGIN}/api/trpc/runs.rerun`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: ORIGIN, "sec-fetch-site": "same-origin" },
+        body: pieces,
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect(res.status).toBe(413);
+    // and a body within the limit is read as before
+    const ok = await mutate("runs.cancel", { id: "no-such-run" }, { cookie: operatorCookie });
+    expect(ok.code).toBe("NOT_FOUND");
+  });
+});
+
 describe("failed logins", () => {
   beforeEach(() => setEnv({ PROOFBOARD_MUTATION_RATE: "off", PROOFBOARD_MUTATION_RATE_PER_ADDRESS: "off" }));
 

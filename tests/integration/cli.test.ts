@@ -266,6 +266,31 @@ describe("proofboard CLI against the real API", () => {
     );
   });
 
+  it("run exits 1 for a run that has not passed yet, and says what a queued run waits for", async () => {
+    const repo = await db().repository.findFirstOrThrow({ where: { name: "clitest" } });
+    const head = (await db().branch.findFirstOrThrow({ where: { repositoryId: repo.id, name: "main" } })).headSha;
+    const queued = await insertRun({
+      repositoryId: repo.id,
+      sha: head,
+      lane: "kvm-only",
+      status: "queued",
+      queuedAt: new Date(),
+      hostClass: "nested-kvm",
+    });
+    try {
+      const r = await cli(["run", queued.id]);
+      expect(r.code).toBe(1);
+      expect(r.out.split("\n")[1]).toBe("queued: waiting for a host with nested KVM: none is online");
+      const json = await cli(["run", queued.id, "--json"]);
+      expect([json.code, (JSON.parse(json.out) as { waiting: string }).waiting]).toEqual([
+        1,
+        "waiting for a host with nested KVM: none is online",
+      ]);
+    } finally {
+      await db().run.delete({ where: { id: queued.id } });
+    }
+  });
+
   it("status turns READY once every release lane passed on the head commit, exit 0", async () => {
     const r = await cli(["status", "main"]);
     expect(r.out).toMatch(/^verdict\s+READY$/m);
@@ -448,7 +473,7 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
 
   it("a full id never asks the server to resolve it", async () => {
     const from = api.paths.length;
-    expect((await cli(["run", clusterRunId, "--json"])).code).toBe(0);
+    expect((await cli(["run", clusterRunId, "--json"])).code).toBe(1);
     expect(pathsSince(from).some((p) => p.includes("runs.resolve"))).toBe(false);
     const viaPrefix = api.paths.length;
     await cli(["run", clusterRunId.slice(0, 8), "--json"]);
@@ -545,9 +570,19 @@ describe("RUN as a unique prefix, and a console the run lacks", () => {
     const has = `of run ${id.slice(0, 8)}; it has: ${names.join(", ")}`;
     // node05 is a valid name the server is asked for; nodeX (a capital) is invalid and never leaves the CLI.
     for (const name of ["node05", "nodeX"]) {
-      const r = await cli(["console", id.slice(0, 8), "--console", name]);
-      expect([r.code, r.out], name).toEqual([2, ""]);
-      expect(errLines(r), name).toEqual([`proofboard: unknown console "${name}" ${has}`]);
+      for (const command of ["console", "diff"]) {
+        const r = await cli([command, id.slice(0, 8), "--console", name]);
+        expect([r.code, r.out], `${command} ${name}`).toEqual([2, ""]);
+        expect(errLines(r), `${command} ${name}`).toEqual([`proofboard: unknown console "${name}" ${has}`]);
+      }
+    }
+    // The download address says the same to any client: a 404 naming the consoles the run has.
+    for (const name of ["node05", "nodeX", "..%2Fx"]) {
+      const res = await fetch(`${api.url}/api/runs/${id}/consoles/${name}/raw`);
+      expect([res.status, (await res.text()).trim()], name).toEqual([
+        404,
+        `unknown console: ${JSON.stringify(decodeURIComponent(name))} ${has}`,
+      ]);
     }
     const followed = await cli(["console", id, "--console", "node99", "--follow"]);
     expect(errLines(followed)).toEqual([`proofboard: unknown console "node99" ${has}`]);

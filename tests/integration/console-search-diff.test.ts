@@ -364,6 +364,16 @@ describe("proofboard search and diff", () => {
     expect(r.err).toMatch(/^3 matches in 3 of 4 consoles/);
     const json = JSON.parse((await cli(["search", "--json", bad, "kernel panic"])).out) as { total: number };
     expect(json.total).toBe(2);
+    // "c" is three times on node01's "[FAILED] fiberlb: listener reconcile drops backends": that line is listed once
+    const many = await cli(["search", bad, "c"]);
+    const listed = many.out.split("\n").filter((l) => /^[a-z0-9]+:\d+: /.test(l));
+    expect(listed.filter((l) => l.startsWith("node01:9: "))).toEqual([
+      "node01:9: [FAILED] fiberlb: listener reconcile drops backends",
+    ]);
+    expect(new Set(listed.map((l) => l.split(": ")[0])).size).toBe(listed.length);
+    expect(many.out).toMatch(/^node01: (\d+) matches on (\d+) lines/m);
+    const [, count, lines] = /^node01: (\d+) matches on (\d+) lines/m.exec(many.out)!;
+    expect(Number(count)).toBeGreaterThan(Number(lines));
   });
 
   it("diff prints unified hunks per console, and says which consoles match", async () => {
@@ -386,10 +396,13 @@ describe("proofboard search and diff", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.err.trim()).toMatch(/^proofboard: not a run id: "-rf"/);
     const console = await cli(["diff", bad, "--console", "node09"]);
-    expect([console.code, console.err.trim()]).toEqual([2, 'proofboard: unknown console: "node09"']);
+    expect([console.code, console.err.trim()]).toEqual([
+      2,
+      `proofboard: unknown console "node09" of run ${bad.slice(0, 8)}; it has: harness, node01, node02, node03`,
+    ]);
     const hostile = await cli(["search", bad, "\x1b[31m"]);
     expect(hostile.code).toBe(2);
-    expect(hostile.err).toMatch(/invalid input query: search text contains a control character/);
+    expect(hostile.err).toMatch(/^proofboard: query: search text contains a control character/);
     const down = await cli(["search", bad, "x"], "http://127.0.0.1:1");
     expect(down.code).toBe(3);
   });

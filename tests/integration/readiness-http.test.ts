@@ -146,6 +146,16 @@ describe("proofboard timeline", () => {
     const unknown = await cli(["timeline", "no-such-branch"]);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('unknown branch: "no-such-branch"');
+    // a gate the branch's catalog does not have is a typo, not "no changes yet"
+    for (const args of [
+      ["--gate", "nosuch"],
+      ["--gate", "nosuch", "--json"],
+      ["--gate", HOSTILE],
+    ]) {
+      const typo = await cli(["timeline", "main", ...args]);
+      expect([typo.code, typo.out], args.join(" ")).toEqual([2, ""]);
+      expect(typo.err, args.join(" ")).toContain(`unknown gate: ${JSON.stringify(args[1])}`);
+    }
     expect((await cli(["timeline", "main", "--limit", "0"])).code).toBe(2);
   });
 });
@@ -268,11 +278,25 @@ describe("GET /api/v1/readiness", () => {
     const res = await get(handleReadinessJson, `/api/v1/readiness?branch=${encodeURIComponent(HOSTILE)}`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as Doc).branch).toBe(HOSTILE);
-    for (const q of ["", "?branch=", "?branch=a%00b", `?branch=${"x".repeat(256)}`, "?branch=main&repository=%07"]) {
+    for (const q of [
+      "",
+      "?branch=",
+      "?branch=a%00b",
+      `?branch=${"x".repeat(256)}`,
+      "?branch=main&repository=%07",
+      // escapes that spell no UTF-8, which URLSearchParams would quietly read as U+FFFD
+      "?branch=%ff",
+      "?branch=main%zz",
+      "?branch=%C0%AE%C0%AE",
+      "?branch=main&gate=%",
+    ]) {
       const bad = await get(handleReadinessJson, `/api/v1/readiness${q}`);
       expect(bad.status, q).toBe(400);
-      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+      const { error } = (await bad.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("bad_request");
+      expect(error.message, q).not.toContain("\uFFFD");
     }
+    expect((await get(handleBadge, "/badges/main.svg?gate=%ff")).status).toBe(400);
     const missing = await get(handleReadinessJson, "/api/v1/readiness?branch=no-such-branch");
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({

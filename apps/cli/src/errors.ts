@@ -37,7 +37,7 @@ export function toCliError(err: unknown): CliError {
     // Our fetch wrapper throws CliErrors (unreachable, not the API); tRPC wraps them.
     if (err.cause instanceof CliError) return err.cause;
     const code = (err.data as { code?: unknown } | undefined)?.code;
-    if (typeof code === "string" && CALLER_CODES.has(code)) return new CliError(inputMessage(err.message), EXIT.usage);
+    if (typeof code === "string" && CALLER_CODES.has(code)) return new CliError(oneLine(err.message), EXIT.usage);
     // The server's refusal already says who you are, what it needs and how to log in.
     if (code === "UNAUTHORIZED" || code === "FORBIDDEN") return new CliError(oneLine(err.message), EXIT.denied);
     // The server answered; what it could not reach (the target repository, Redis) is named in the message.
@@ -46,21 +46,6 @@ export function toCliError(err: unknown): CliError {
     return new CliError(`the API failed: ${oneLine(err.message)}`, EXIT.failed);
   }
   return new CliError(`internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`, EXIT.failed);
-}
-
-/** Input validation errors arrive as a JSON list of issues; a person wants the first, on one line. */
-function inputMessage(message: string): string {
-  try {
-    const issues = JSON.parse(message) as unknown;
-    if (Array.isArray(issues) && issues.length > 0) {
-      const first = issues[0] as { path?: unknown; message?: unknown };
-      const path = Array.isArray(first.path) ? first.path.join(".") : "";
-      return `invalid input${path ? ` ${path}` : ""}: ${oneLine(String(first.message))}`;
-    }
-  } catch {
-    // not JSON: a domain message such as `unknown branch: "x"`, already readable
-  }
-  return oneLine(message);
 }
 
 export function oneLine(s: string): string {

@@ -1,4 +1,11 @@
-import { ConsoleDroppedError, consoleBytes, NotFoundError, readConsole, runById } from "@proofboard/services";
+import {
+  ConsoleDroppedError,
+  consoleBytes,
+  listConsoles,
+  NotFoundError,
+  readConsole,
+  runById,
+} from "@proofboard/services";
 import { isTerminal } from "@proofboard/domain";
 import { accessRefusal, authenticate } from "./trpc";
 
@@ -13,9 +20,9 @@ export async function handleConsoleDownload(req: Request, runId: string, name: s
   // Reading rules as for the API: a session cookie or a bearer token, when reads need a login.
   const refused = accessRefusal({ actor: "download", ...(await authenticate(req)) }, "read", "downloading a console");
   if (refused) return text(refused.code === "FORBIDDEN" ? 403 : 401, refused.message);
-  if (!consoleName.test(name)) return text(400, `invalid console name: ${JSON.stringify(name.slice(0, 80))}`);
   try {
     const run = await runById(runId);
+    if (!consoleName.test(name)) return await unknownConsole(run.id, name);
     const fromParam = new URL(req.url).searchParams.get("from");
     const from = fromParam === null ? null : Number(fromParam);
     if (from !== null && (!Number.isSafeInteger(from) || from < 0)) return text(400, "from must be a byte offset");
@@ -44,10 +51,21 @@ export async function handleConsoleDownload(req: Request, runId: string, name: s
     });
     return new Response(body, { headers });
   } catch (err) {
+    if (err instanceof NotFoundError && err.kind === "console") return unknownConsole(runId, name);
     if (err instanceof NotFoundError) return text(404, err.message);
     if (err instanceof ConsoleDroppedError) return text(410, err.message);
     throw err;
   }
+}
+
+/**
+ * `unknown console: "nodeX" of run 1234abcd; it has: harness, node01`: a name no console of the run
+ * has (whether or not any console could be called that), answered with the names it does have.
+ */
+async function unknownConsole(runId: string, name: string): Promise<Response> {
+  const names = (await listConsoles(runId)).map((c) => c.name);
+  const has = names.length ? `it has: ${names.join(", ")}` : "it has no consoles yet";
+  return text(404, `unknown console: ${JSON.stringify(name.slice(0, 80))} of run ${runId.slice(0, 8)}; ${has}`);
 }
 
 /** The Buffer's own bytes as a Uint8Array: `new Uint8Array(buffer)` would copy every byte. */

@@ -17,4 +17,5 @@ export { handleFollowStream } from "./follow-stream";
 export { handleConsoleDownload } from "./console-download";
 export { badgeBranch, handleBadge, handleReadinessJson, READINESS_DOCUMENT_VERSION } from "./readiness-http";
 export { refuseCrossSitePost } from "./cross-site";
+export { apiRequestWithinLimit, bodyWithin, MAX_API_BODY_BYTES } from "./request-body";
 export { CONTROL_CHARACTER, nameInput } from "./names";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { env } from "@proofboard/env";
 import { branchByName, branchView, NotFoundError, repositoryByName, type BranchView } from "@proofboard/services";
 import { badgeSvg, type BadgeTone } from "./badge";
+import { plainIssues } from "./input-issues";
 import { nameInput } from "./names";
 import { accessRefusal, authenticate } from "./trpc";
 
@@ -32,7 +33,23 @@ function queryOf(url: URL, branch?: string) {
   return query.safeParse(branch === undefined ? params : { ...params, branch });
 }
 
-const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
+/** A query whose escapes do not decode (`?branch=%ff`), which URLSearchParams would read as U+FFFD and look up. */
+function malformedQuery(url: URL): boolean {
+  return url.search
+    .slice(1)
+    .split("&")
+    .some((part) => {
+      try {
+        decodeURIComponent(part.replace(/\+/g, " "));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+}
+
+const MALFORMED =
+  "query: a malformed escape (a % must be followed by two hex digits that spell UTF-8; % itself is %25)";
 
 // ---------------------------------------------------------------------------------------------
 // GET /api/v1/readiness?branch=NAME[&repository=NAME]
@@ -98,8 +115,10 @@ export async function handleReadinessJson(req: Request): Promise<Response> {
     return jsonError(refused.status, refused.status === 401 ? "unauthorized" : "forbidden", refused.message, {
       "www-authenticate": "Bearer",
     });
-  const parsed = queryOf(new URL(req.url));
-  if (!parsed.success) return jsonError(400, "bad_request", issues(parsed.error));
+  const url = new URL(req.url);
+  if (malformedQuery(url)) return jsonError(400, "bad_request", MALFORMED);
+  const parsed = queryOf(url);
+  if (!parsed.success) return jsonError(400, "bad_request", plainIssues(parsed.error, "query"));
   try {
     const repo = await repositoryByName(parsed.data.repository);
     const view = await branchView(repo, await branchByName(repo, parsed.data.branch));
@@ -158,7 +177,7 @@ export async function handleBadge(req: Request): Promise<Response> {
   const branch = badgeBranch(url.pathname);
   if (branch === null) return svg(404, "release", "not a badge address", "unknown", noStore);
   const parsed = queryOf(url, branch);
-  if (!parsed.success) return svg(400, "release", "bad name", "unknown", noStore);
+  if (!parsed.success || malformedQuery(url)) return svg(400, "release", "bad name", "unknown", noStore);
   const { gate } = parsed.data;
   const label = gate ?? "release";
   try {

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
 import {
   effectiveRole,
   refusal,
@@ -21,6 +22,7 @@ import {
   NotFoundError,
   TargetFetchError,
 } from "@proofboard/services";
+import { plainIssues } from "./input-issues";
 import { auditMutations } from "./middleware/audit";
 import { rateLimitMutations } from "./middleware/rate-limit";
 
@@ -137,6 +139,11 @@ export function toTRPCError(cause: unknown): unknown {
 const errorMapping = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
+    // A refused input says what is wrong in words ("status must be one or more of …"), on the wire
+    // and in server-side calls alike, not as the issues' JSON tRPC makes its message of.
+    const { code, cause } = result.error;
+    if (code === "BAD_REQUEST" && cause instanceof ZodError)
+      throw new TRPCError({ code, message: plainIssues(cause), cause });
     const mapped = toTRPCError(result.error.cause);
     if (mapped instanceof TRPCError) throw mapped;
   }

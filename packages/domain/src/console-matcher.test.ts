@@ -25,16 +25,16 @@ function search(query: string, bytes: Buffer | string, listMax?: number) {
 const shown = (m: ConsoleMatch) => m.text.slice(m.start, m.end);
 
 describe("ConsoleMatcher", () => {
-  it("finds every occurrence with its line, line offset and the line as shown, in any chunking", () => {
+  it("counts every occurrence and lists each line once, with its line offset and the line as shown, in any chunking", () => {
     const text = "boot\n[    1.0] chainfire: ok\nnode02: Chainfire failed; CHAINFIRE again\nlast chainfire";
     const r = search("chainfire", text);
     expect(r.count).toBe(4);
+    expect(r.matchedLines).toBe(3);
     expect(r.lines).toBe(4);
     expect(r.bytes).toBe(text.length);
     expect(r.matches.map((m) => [m.line, m.offset, shown(m)])).toEqual([
       [2, 5, "chainfire"],
       [3, 29, "Chainfire"],
-      [3, 29, "CHAINFIRE"],
       [4, 71, "chainfire"],
     ]);
     expect(r.matches[1]!.text).toBe("node02: Chainfire failed; CHAINFIRE again");
@@ -75,12 +75,13 @@ describe("ConsoleMatcher", () => {
     expect(search("*", text).count).toBe(1);
   });
 
-  it("counts non-overlapping occurrences and lists at most listMax", () => {
+  it("counts non-overlapping occurrences and lists at most listMax lines", () => {
     expect(search("aa", "aaaa\naaa\n").count).toBe(3);
-    const r = search("x", "x".repeat(25), 20);
-    expect(r.count).toBe(25);
-    expect(r.matches).toHaveLength(20);
-    expect(r.matches[19]!.start).toBe(19);
+    const one = search("x", "x".repeat(25), 20);
+    expect([one.count, one.matchedLines, one.matches.length, one.matches[0]!.start]).toEqual([25, 1, 1, 0]);
+    const r = search("x", "x x\n".repeat(25), 20);
+    expect([r.count, r.matchedLines]).toEqual([50, 25]);
+    expect(r.matches.map((m) => m.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   it("shows a match deep inside a very long line, cut to 300 characters around it", () => {

@@ -71,7 +71,12 @@ export class ConsoleMatcher {
   /** plain bytes of the current line dropped from the front of lineBuf */
   private lineDropped = 0;
   private pending: Pending[] = [];
+  /** every occurrence */
   count = 0;
+  /** lines with at least one occurrence */
+  matchedLines = 0;
+  private lastMatchedLine = 0;
+  /** the first listMax lines with an occurrence, each once, at its first occurrence */
   readonly matches: ConsoleMatch[] = [];
 
   constructor(
@@ -172,9 +177,14 @@ export class ConsoleMatcher {
       if (k === qlen) {
         k = 0; // non-overlapping, like an editor's count
         this.count++;
-        if (this.matches.length + this.pending.length < this.listMax) {
-          this.lineLen = lineLen;
-          this.startPending(qlen);
+        // A line is listed once, as grep lists it, however often it holds the text.
+        if (this.lineNo !== this.lastMatchedLine) {
+          this.lastMatchedLine = this.lineNo;
+          this.matchedLines++;
+          if (this.matches.length + this.pending.length < this.listMax) {
+            this.lineLen = lineLen;
+            this.startPending(qlen);
+          }
         }
       }
     }
@@ -185,9 +195,9 @@ export class ConsoleMatcher {
   }
 
   /** The end of the console: a last line without a newline still counts. */
-  end(): { count: number; matches: ConsoleMatch[] } {
+  end(): { count: number; matchedLines: number; matches: ConsoleMatch[] } {
     this.finishPending();
-    return { count: this.count, matches: this.matches };
+    return { count: this.count, matchedLines: this.matchedLines, matches: this.matches };
   }
 
   /** The current line outgrew its buffer: grow it, or past LINE_KEEP keep only its tail. */

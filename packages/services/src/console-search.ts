@@ -13,7 +13,9 @@ export interface ConsoleSearchResult {
   kind: string;
   /** every occurrence, counted */
   count: number;
-  /** the first ones, with their line */
+  /** lines holding at least one occurrence */
+  matchedLines: number;
+  /** the first of those lines, each once, with its first occurrence */
   matches: ConsoleMatch[];
   /** bytes searched, and the console's stored length */
   bytes: number;
@@ -73,11 +75,12 @@ export async function searchRunConsoles(
       matcher.push(data);
     }
     await next?.catch(() => null);
-    const { count, matches } = matcher.end();
+    const { count, matchedLines, matches } = matcher.end();
     consoles.push({
       name: c.name,
       kind: c.kind,
       count,
+      matchedLines,
       matches,
       bytes: from,
       length: c.length,

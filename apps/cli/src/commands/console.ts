@@ -45,7 +45,7 @@ export const consoleCommand: Command = async (ctx) => {
 const SHOWN_NAME_CHARS = 64;
 
 /** `unknown console "nodeX" of run 1234abcd; it has: harness, node01, node02` (exit 2): the run's consoles are the useful answer. */
-function noSuchConsole(run: Outputs["runs"]["get"], name: string): CliError {
+export function noSuchConsole(run: Outputs["runs"]["get"], name: string): CliError {
   const cut = name.length > SHOWN_NAME_CHARS ? `${name.slice(0, SHOWN_NAME_CHARS)}…` : name;
   const names = run.consoles.map((c) => c.name);
   const has = names.length

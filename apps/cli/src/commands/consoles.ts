@@ -1,7 +1,6 @@
 import type { Outputs } from "../api";
-import { CONSOLE_NAME } from "../api";
-import { CliError, EXIT } from "../errors";
 import { clean, shortSha, type Output } from "../output";
+import { noSuchConsole } from "./console";
 import { runArg, type Command } from "./context";
 
 type Diff = Outputs["consoles"]["diff"];
@@ -20,11 +19,14 @@ export const search: Command = async (ctx) => {
     return 0;
   }
   for (const c of r.consoles) {
-    const shownNote = c.count > c.matches.length ? `, first ${c.matches.length} below` : "";
+    // Each line once, as grep lists it: "4 matches on 2 lines", "300 matches on 250 lines, first 20 below".
+    const onLines =
+      c.matchedLines === c.count ? "" : ` on ${c.matchedLines} ${c.matchedLines === 1 ? "line" : "lines"}`;
+    const shownNote = c.matchedLines > c.matches.length ? `, first ${c.matches.length} below` : "";
     const partial = c.complete ? "" : ` (searched the first ${c.bytes} of ${c.length} bytes)`;
     ctx.out.line(
       ctx.out.paint(
-        `${c.name}: ${c.count === 0 ? "no match" : `${c.count} ${c.count === 1 ? "match" : "matches"}${shownNote}`}${partial}`,
+        `${c.name}: ${c.count === 0 ? "no match" : `${c.count} ${c.count === 1 ? "match" : "matches"}${onLines}${shownNote}`}${partial}`,
         "bold",
       ),
     );
@@ -56,10 +58,11 @@ const SCOPE: Record<string, string> = {
 /** `diff RUN [--console NAME]`: each console (or one) against the lane's last good run, as unified hunks. */
 export const diff: Command = async (ctx) => {
   const one = ctx.options.get("console");
-  if (one !== undefined && !CONSOLE_NAME.test(one))
-    throw new CliError(`invalid console name: ${JSON.stringify(one)}`, EXIT.usage);
   const runId = await runArg(ctx, ctx.args[0]!);
-  const names = one !== undefined ? [one] : diffable((await ctx.api.runs.get.query({ id: runId })).consoles);
+  const run = await ctx.api.runs.get.query({ id: runId });
+  // A name the run lacks, however it is spelled, is answered with the names it has.
+  if (one !== undefined && !run.consoles.some((c) => c.name === one)) throw noSuchConsole(run, one);
+  const names = one !== undefined ? [one] : diffable(run.consoles);
   const diffs: Diff[] = [];
   for (const name of names) diffs.push(await ctx.api.consoles.diff.query({ runId, console: name }));
   if (ctx.flags.has("json")) {

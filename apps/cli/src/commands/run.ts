@@ -23,7 +23,7 @@ export const runCommand: Command = async (ctx) => {
   const run = await ctx.api.runs.get.query({ id: await runArg(ctx, ctx.args[0]!) });
   if (ctx.flags.has("json")) {
     ctx.out.json(run);
-    return 0;
+    return run.status === "passed" ? 0 : 1;
   }
   const took =
     run.finishedAt && run.durationSeconds != null
@@ -32,10 +32,12 @@ export const runCommand: Command = async (ctx) => {
   ctx.out.line(
     `${run.id}  ${clean(run.lane)} on ${clean(run.branch)} at ${shortSha(run.commitSha)}, ${attemptWords(run)}`,
   );
-  ctx.out.line(
-    `${ctx.out.paint(run.status, run.status === "passed" ? "green" : run.status === "running" ? undefined : "red")}${took}${run.reason ? `: ${clean(run.reason)}` : ""}`,
-  );
   const live = run.status === "running" || run.status === "queued" || run.status === "waiting";
+  // A queued run's reason is what it waits for (a host class none serves, a busy host, a retry's backoff).
+  const why = run.reason ?? run.waiting;
+  ctx.out.line(
+    `${ctx.out.paint(run.status, run.status === "passed" ? "green" : live ? undefined : "red")}${took}${why ? `: ${clean(why)}` : ""}`,
+  );
   const rows: Cell[][] = run.consoles.map((c) => {
     const verdict =
       c.name === "harness" ? "" : c.verdict === "clean" ? "no failure seen" : (c.verdict ?? (live ? "…" : ""));
@@ -60,5 +62,6 @@ export const runCommand: Command = async (ctx) => {
       `first failure: ${run.firstFailing}${first ? ` line ${first.line}` : ""} (proofboard console ${run.id} --console ${run.firstFailing})`,
     );
   }
-  return run.status === "passed" || live ? 0 : 1;
+  // `proofboard run ID && deploy` must not go ahead on a run that has not passed yet.
+  return run.status === "passed" ? 0 : 1;
 };

@@ -1,12 +1,14 @@
-import { appRouter, createContext, refuseCrossSitePost } from "@proofboard/api";
+import { apiRequestWithinLimit, appRouter, createContext, refuseCrossSitePost } from "@proofboard/api";
 import { logger } from "@proofboard/services";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 
 /** Every tRPC call over HTTP: `/api/trpc/<procedure>`. */
-export function trpcHandler(req: Request): Promise<Response> {
+export async function trpcHandler(incoming: Request): Promise<Response> {
   // Before tRPC reads the body: a hostile page's form must not reach a mutation, whatever its content type.
-  const refused = refuseCrossSitePost(req);
-  if (refused) return Promise.resolve(refused);
+  const refused = refuseCrossSitePost(incoming);
+  if (refused) return refused;
+  const req = await apiRequestWithinLimit(incoming);
+  if (req instanceof Response) return req;
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,

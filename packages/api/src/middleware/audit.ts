@@ -55,8 +55,11 @@ export function auditSummary(path: string, input: unknown, data: unknown): strin
   switch (path) {
     case "runs.cancel":
       return "canceled";
-    case "runs.rerun":
-      return typeof i.holdMinutes === "number" ? `rerun with a ${i.holdMinutes} min hold` : "rerun";
+    case "runs.rerun": {
+      // The lane's first run on its commit is a run, not a rerun, as the run's own header says (run-origin.ts).
+      const verb = fields(data).attempt === 1 ? "run" : "rerun";
+      return typeof i.holdMinutes === "number" ? `${verb} with a ${i.holdMinutes} min hold` : verb;
+    }
     case "runs.rerunMissing": {
       const queued = fields(data).runs;
       const lanes = Array.isArray(queued) ? queued.map((r) => str(fields(r).lane)).filter(Boolean) : [];

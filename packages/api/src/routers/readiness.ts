@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { branchByName, readinessTimeline, repositoryByName, type ReadinessChange } from "@proofboard/services";
+import {
+  branchByName,
+  catalogAt,
+  NotFoundError,
+  readinessTimeline,
+  repositoryByName,
+  type ReadinessChange,
+} from "@proofboard/services";
 import { nameInput } from "../names";
 import { readProcedure, router } from "../trpc";
 
@@ -40,12 +47,21 @@ export const readinessRouter = router({
     )
     .query(async ({ input }) => {
       const repo = await repositoryByName(input.repository);
-      await branchByName(repo, input.branch);
+      const branch = await branchByName(repo, input.branch);
       const { changes, more } = await readinessTimeline(repo, input.branch, {
         gate: input.gate,
         limit: input.limit,
         before: input.before,
       });
+      // A gate with no recorded change that the head's catalog does not have either is a typo, not
+      // "no changes yet". A gate the catalog dropped keeps its recorded changes.
+      if (input.gate && !input.before && changes.length === 0) {
+        const gates = await catalogAt(repo, branch.headSha).then(
+          (c) => c.catalog.gates.map((g) => g.id),
+          () => null, // the head's catalog cannot be read: no list to judge the name by
+        );
+        if (gates && !gates.includes(input.gate)) throw new NotFoundError("gate", input.gate);
+      }
       return { repository: repo.name, branch: input.branch, changes: changes.map(readinessChangeDto), more };
     }),
 });

@@ -60,7 +60,14 @@ function ConsoleMatches({ runId, c }: { runId: string; c: ConsoleResult }) {
         <span className="font-medium">
           {c.count} {c.count === 1 ? "match" : "matches"}
         </span>
-        {c.count > c.matches.length && <span className="text-ink-muted">(first {c.matches.length} shown)</span>}
+        {c.matchedLines !== c.count && (
+          <span className="text-ink-muted">
+            on {c.matchedLines} {c.matchedLines === 1 ? "line" : "lines"}
+          </span>
+        )}
+        {c.matchedLines > c.matches.length && (
+          <span className="text-ink-muted">(first {c.matches.length} lines shown)</span>
+        )}
         {!c.complete && (
           <span className="text-status-timeout">
             searched the first {size(c.bytes)} of {size(c.length)} only

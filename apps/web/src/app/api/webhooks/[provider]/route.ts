@@ -1,3 +1,4 @@
+import { bodyWithin } from "@proofboard/api";
 import {
   handleWebhook,
   isWebhookProvider,
@@ -17,36 +18,13 @@ function reply(status: number, body: string, contentType: ContentType = "text/pl
   return new Response(body, { status, headers: { "content-type": `${contentType}; charset=utf-8` } });
 }
 
-/**
- * The body exactly as sent, since the signature covers those bytes (req.json() would re-encode
- * them). Read with a cap: Content-Length may be absent (chunked) or lie.
- */
-async function rawBody(req: Request): Promise<Buffer | null> {
-  if (!req.body) return Buffer.alloc(0);
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_WEBHOOK_BODY_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts);
-}
-
 /** Push webhooks from GitHub, Gitea and GitLab: /api/webhooks/github, /gitea, /gitlab. */
 export async function POST(req: Request, ctx: { params: Promise<{ provider: string }> }): Promise<Response> {
   const { provider } = await ctx.params;
   if (!isWebhookProvider(provider))
     return reply(404, `no webhook provider ${JSON.stringify(provider)}: use github, gitea or gitlab`);
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_WEBHOOK_BODY_BYTES)
-    return reply(413, "body is larger than 1 MiB");
-  const body = await rawBody(req);
+  // The bytes exactly as sent, since the signature covers them (req.json() would re-encode them).
+  const body = await bodyWithin(req, MAX_WEBHOOK_BODY_BYTES);
   if (!body) return reply(413, "body is larger than 1 MiB");
   try {
     const res = await handleWebhook(provider, req.headers, body);
