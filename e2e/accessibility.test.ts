@@ -118,8 +118,31 @@ describe("a phone, 390 px wide", () => {
     const branch = await open(phone, "/branches/main", '[data-lane="guard"]');
     // One per lane, each gate's "Rerun missing" and "Rerun everything missing".
     expect(await inside(branch, /^Rerun /)).toBeGreaterThanOrEqual(6);
+    // A lane's title (the cluster's is long) stays inside its cell: it ran under the Rerun button.
+    for (const lane of ["guard", "cluster"]) {
+      const row = branch.locator(`[data-lane="${lane}"]`);
+      const title = (await row.getByTestId("lane-title").boundingBox())!;
+      const rerun = (await row.getByRole("button", { name: `Rerun ${lane}` }).boundingBox())!;
+      expect(title.width, `${lane}'s title is drawn`).toBeGreaterThan(0);
+      expect(title.x + title.width, `${lane}'s title runs under its Rerun button`).toBeLessThanOrEqual(rerun.x);
+    }
     await shot(branch, "branch-390.png");
     await branch.close();
+
+    // The overview's gate names label each gate's line in full (they were cut to "Canonica…").
+    const overview = await open(phone, "/", 'tr[data-branch="main"]');
+    const labels = await overview.locator('tr[data-branch="main"] td[data-label]').evaluateAll((cells) =>
+      cells.map((cell) => {
+        const before = getComputedStyle(cell, "::before");
+        return {
+          label: cell.getAttribute("data-label"),
+          cut: before.textOverflow === "ellipsis" || before.whiteSpace === "nowrap",
+        };
+      }),
+    );
+    expect(labels.length).toBeGreaterThan(1);
+    expect(labels.filter((l) => l.cut)).toEqual([]);
+    await overview.close();
 
     const run = await open(phone, `/runs/${sample.consoleRunId}`, '[data-console="node01"] .xterm-rows');
     expect(await inside(run, /^Rerun /)).toBe(2);

@@ -30,7 +30,13 @@ const LANES = [
   { name: "guard", command: ["bash", "-c", "echo guard ok"] },
   { name: "smoke", command: ["bash", "-c", "for i in 1 2 3; do echo smoke line $i; done"] },
   { name: "broken", command: ["bash", "-c", "echo 'assertion failed: expected 3 replicas, found 2' >&2; exit 1"] },
-  { name: "cluster", command: ["bash", "lanes/cluster.sh"], consoles: ["node01", "node02"] },
+  {
+    name: "cluster",
+    // long, as UltraCloud's titles are: on a phone it must stay clear of the Rerun button
+    title: "Two-node cluster booted from the installer ISO, checked over both serial consoles",
+    command: ["bash", "lanes/cluster.sh"],
+    consoles: ["node01", "node02"],
+  },
 ];
 
 /** Queues the lanes on the branch's head; the caller waits for them all at once (the worker runs them side by side). */

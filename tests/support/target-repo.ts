@@ -46,12 +46,19 @@ function workTree(prefix: string, create: (git: Repo["git"]) => void): Repo {
 
 /** A catalog with the given lanes (each: name, argv, optional timeout) and one release gate of all of them. */
 export function catalogYaml(
-  lanes: { name: string; command: string[]; timeoutSeconds?: number; needs?: string[]; consoles?: string[] }[],
+  lanes: {
+    name: string;
+    command: string[];
+    timeoutSeconds?: number;
+    needs?: string[];
+    consoles?: string[];
+    title?: string;
+  }[],
   gateLanes = lanes.map((l) => l.name),
 ): string {
   const laneYaml = lanes
     .map(
-      (l) => `  - name: ${l.name}
+      (l) => `  - name: ${l.name}${l.title ? `\n    title: ${JSON.stringify(l.title)}` : ""}
     description: test lane ${l.name}
     command: ${JSON.stringify(l.command)}
     group: regression-guard

@@ -58,9 +58,15 @@ function LaneRow({ lane, branch, requesters }: { lane: LaneDetail; branch: strin
       </TD>
       <TD className="min-w-72 max-md:col-start-2 max-md:row-start-1 max-md:min-w-0">
         <Tip content={<LaneHint lane={lane} />}>
-          <span tabIndex={0} className="inline-flex min-w-0 items-baseline gap-2 outline-none focus-visible:underline">
+          {/* On a phone the title goes under the name, cut to the cell: beside it, it ran under Rerun. */}
+          <span
+            tabIndex={0}
+            className="inline-flex max-w-full min-w-0 items-baseline gap-2 outline-none focus-visible:underline max-md:flex max-md:flex-col max-md:items-stretch max-md:gap-0"
+          >
             <span className="font-mono font-semibold text-ink">{lane.name}</span>
-            <span className="truncate text-sm text-ink-muted">{lane.title}</span>
+            <span className="truncate text-sm text-ink-muted max-md:text-xs" data-testid="lane-title">
+              {lane.title}
+            </span>
           </span>
         </Tip>
         {/* Why it did not pass, where there is room to read it (the lane's own words, two lines at most). */}

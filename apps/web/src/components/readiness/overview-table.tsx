@@ -20,7 +20,7 @@ const STACKED_ROW =
   "max-md:grid max-md:grid-cols-[auto_minmax(0,1fr)] max-md:gap-x-1 max-md:pb-1.5 max-md:[&>td]:h-auto max-md:[&>td]:w-auto";
 const STACKED_CELL = "max-md:col-span-2 max-md:py-0.5";
 const LABELLED =
-  "max-md:flex max-md:items-baseline max-md:gap-2 max-md:before:w-16 max-md:before:shrink-0 max-md:before:truncate max-md:before:text-xs max-md:before:text-ink-muted max-md:before:content-[attr(data-label)]";
+  "max-md:flex max-md:items-baseline max-md:gap-2 max-md:before:w-28 max-md:before:shrink-0 max-md:before:text-xs max-md:before:leading-tight max-md:before:text-ink-muted max-md:before:content-[attr(data-label)]";
 
 function BranchRow({ branch, releaseGates }: { branch: OverviewBranch; releaseGates: readonly ReleaseGate[] }) {
   return (
