@@ -146,6 +146,7 @@ describe("HTTP says what happened", () => {
     const branch = await get("/branches/main");
     expect(branch.status).toBe(200);
     expect(branch.title).toBe("main · Proofboard");
+    expect((await get("/")).title).toBe("Readiness · Proofboard");
     const firstRun = (await runsOf("fresh-smoke")).find((r) => r.attempt === 1)!;
     const run = await get(`/runs/${firstRun.id}`);
     expect(run.status).toBe(200);

@@ -3,7 +3,8 @@ import { overviewInput } from "~/components/readiness/page-queries";
 import { ReadinessOverview } from "~/components/readiness/readiness-overview";
 import { Prefetch, serverTrpc } from "~/trpc/server";
 
-export const metadata: Metadata = { title: "Readiness" };
+// The root page shares the layout's segment, where the title template does not apply.
+export const metadata: Metadata = { title: { absolute: "Readiness · Proofboard" } };
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
