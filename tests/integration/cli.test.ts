@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, disconnectDb } from "@proofboard/db";
 import { createApiToken } from "@proofboard/auth";
-import { testUser } from "../support/callers";
+import { operatorCaller, testUser } from "../support/callers";
 import { closeQueues } from "@proofboard/jobs";
 import { ensureRepository, readConsole, syncRepository } from "@proofboard/services";
 import { startWorker, type RunningWorker } from "@proofboard/worker";
@@ -353,6 +353,23 @@ describe("proofboard CLI against the real API", () => {
     expect(run.code).toBe(2);
     expect(errLines(run)).toEqual(['proofboard: unknown run: "00000000-0000-0000-0000-000000000000"']);
     expect(run.stdout.length).toBe(0);
+  });
+
+  it("an empty repository and a control character in a filter are refused, not taken as 'the default' or 'no match'", async () => {
+    const empty = await cli(["status", "main", "--repository", ""]);
+    expect([empty.code, errLines(empty)[0]]).toEqual([
+      2,
+      "proofboard: --repository needs a name; leave it out for the server's default repository",
+    ]);
+    const admin = await testUser("admin", "cli-actor-admin");
+    const token = (
+      await createApiToken({ userId: admin.id, name: "cli actor", scope: "admin", days: 1, createdById: null })
+    ).token;
+    const actor = await cli(["audit", "--actor", "a\x01"], { PROOFBOARD_TOKEN: token });
+    expect([actor.code, errLines(actor)]).toEqual([2, ["proofboard: actor: must not contain control characters"]]);
+    // the API says the same to any client
+    const caller = await operatorCaller();
+    await expect(caller.branches.list({ repository: "" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("an unknown command or option is a usage error, exit 2", async () => {

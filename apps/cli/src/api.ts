@@ -36,6 +36,9 @@ export async function loadConfig(env: NodeJS.ProcessEnv, repositoryOption: strin
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(`PROOFBOARD_API_URL must be http:// or https://, not ${JSON.stringify(raw)}`, null);
   }
+  // An empty --repository is a slip (an unset shell variable), not "the server's default".
+  if (repositoryOption === "")
+    throw new UsageError("--repository needs a name; leave it out for the server's default repository", null);
   const repository = repositoryOption ?? (env.PROOFBOARD_REPOSITORY || undefined);
   const apiUrl = url.toString().replace(/\/+$/, "");
   // Checked before it goes into a header: anything else could inject more headers.

@@ -8,7 +8,7 @@ import { nameInput } from "./names";
  * field, or a name that matches nothing; never a database error.
  */
 export const runListInput = z.object({
-  repository: z.string().max(200).optional(),
+  repository: nameInput(200).optional(),
   branch: nameInput(255).optional(),
   lane: nameInput(200).optional(),
   /** "failed" (the group: failed, timed_out, lost, error), "active", a status, or a comma list of them */

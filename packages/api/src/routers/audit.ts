@@ -3,6 +3,7 @@ import { db } from "@proofboard/db";
 import { askedByPerson } from "@proofboard/domain";
 import { auditCursor, auditEventsForRun, listAuditEvents, parseAuditCursor } from "@proofboard/services";
 import { runOrigin } from "../dto";
+import { nameInput } from "../names";
 import { adminProcedure, readProcedure, router } from "../trpc";
 
 const runId = z.string().min(1).max(64);
@@ -60,7 +61,7 @@ export const auditRouter = router({
         /** the same, under the name tRPC's infinite queries use */
         cursor: cursor.nullish(),
         limit: z.number().int().min(1).max(500).default(100),
-        actor: z.string().min(1).max(100).optional(),
+        actor: nameInput(100).optional(),
         action: z.string().min(1).max(100).optional(),
         runId: runId.optional(),
       }),

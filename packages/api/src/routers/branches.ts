@@ -20,7 +20,7 @@ import { laneGlanceDto, laneReadinessDto } from "../dto";
 import { CONTROL_CHARACTER, nameInput } from "../names";
 import { operatorProcedure, readProcedure, router } from "../trpc";
 
-const repoInput = z.object({ repository: z.string().max(200).optional() });
+const repoInput = z.object({ repository: nameInput(200).optional() });
 const overviewInput = repoInput.extend({
   /** branch names containing this text, case-insensitively; plain text, never a pattern */
   filter: z

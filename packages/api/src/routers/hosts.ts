@@ -9,12 +9,13 @@ import {
   targetFetchStateDto,
 } from "@proofboard/services";
 import { env } from "@proofboard/env";
+import { nameInput } from "../names";
 import { readProcedure, router } from "../trpc";
 
 export const hostsRouter = router({
   /** The target repository's fetch state: the last fetch that worked, and the fault that stops it now. */
   target: readProcedure
-    .input(z.object({ repository: z.string().max(200).optional() }).optional())
+    .input(z.object({ repository: nameInput(200).optional() }).optional())
     .query(async ({ input }) => {
       const repo = await repositoryByName(input?.repository);
       return { name: repo.name, url: repo.url, ...(await targetFetchStateDto(repo.id)) };

@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { CatalogError } from "@proofboard/domain";
 import { branchByName, catalogAt, defaultCatalog, repositoryByName } from "@proofboard/services";
+import { nameInput } from "../names";
 import { readProcedure, router } from "../trpc";
 
 type Repo = Awaited<ReturnType<typeof repositoryByName>>;
@@ -28,9 +29,7 @@ export const lanesRouter = router({
   /** The catalog in force: at a branch's head when a branch is given, else main's (or the default). */
   list: readProcedure
     .input(
-      z
-        .object({ repository: z.string().max(200).optional(), branch: z.string().min(1).max(255).optional() })
-        .optional(),
+      z.object({ repository: nameInput(200).optional(), branch: z.string().min(1).max(255).optional() }).optional(),
     )
     .query(async ({ input }) => {
       if (input?.branch) {

@@ -35,7 +35,7 @@ export const readinessRouter = router({
   timeline: readProcedure
     .input(
       z.object({
-        repository: z.string().max(200).optional(),
+        repository: nameInput(200).optional(),
         branch: nameInput(255),
         gate: nameInput(200).nullable().optional(),
         limit: z.number().int().min(1).max(200).optional(),

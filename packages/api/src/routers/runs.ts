@@ -77,7 +77,7 @@ export const runsRouter = router({
   rerun: operatorProcedure
     .input(
       z.object({
-        repository: z.string().max(200).optional(),
+        repository: nameInput(200).optional(),
         branch: branchName,
         lane: laneName,
         /** keep the VMs up this many minutes after the lane ends; needs an operator */
@@ -97,7 +97,7 @@ export const runsRouter = router({
   rerunMissing: operatorProcedure
     .input(
       z.object({
-        repository: z.string().max(200).optional(),
+        repository: nameInput(200).optional(),
         branch: branchName,
         gate: z.string().min(1).max(200).optional(),
       }),
