@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { lookup as dnsLookup } from "node:dns/promises";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -107,6 +109,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   process.env.PROOFBOARD_PUBLIC_URL = "https://proofboard.example";
+  // the receiver runs on this machine
+  process.env.PROOFBOARD_NEWS_ALLOW_LOCAL = "1";
   resetEnvCache();
 });
 
@@ -126,6 +130,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
   for (const k of [
     "PROOFBOARD_PUBLIC_URL",
+    "PROOFBOARD_NEWS_ALLOW_LOCAL",
     "PROOFBOARD_FORGE",
     "PROOFBOARD_FORGE_API_URL",
     "PROOFBOARD_FORGE_TOKEN",
@@ -404,6 +409,61 @@ describe("webhooks", () => {
     await db().$executeRaw`UPDATE notification_event SET created_at = now() - interval '91 days'`;
     expect(await pruneNews()).toBe(1);
     expect((await deliveries(hook)).map((d) => d.status)).toEqual(["pending"]);
+  });
+
+  it("never sends to this machine or its link-local network unless allowed", async () => {
+    const { hook } = await addHook(); // made while allowed: the receiver is on 127.0.0.1
+    process.env.PROOFBOARD_NEWS_ALLOW_LOCAL = "0";
+    resetEnvCache();
+    try {
+      const caller = await admin();
+      for (const url of [
+        "http://127.0.0.1:5432/",
+        "http://127.1/",
+        "http://[::1]:6379/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://0.0.0.0:3000/",
+        "http://localhost:3000/api/trpc/",
+        "http://LOCALHOST./",
+      ]) {
+        await expect(
+          caller.news.create({ name: "probe", url, format: "proofboard", events: ["readiness.changed"] }),
+          url,
+        ).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+          message: expect.stringMatching(/news goes to other machines only \(set PROOFBOARD_NEWS_ALLOW_LOCAL=1/),
+        });
+      }
+      // a private network's chat server is another machine
+      const internal = await caller.news.create({
+        name: "chat",
+        url: "http://10.20.30.40/hooks/x",
+        format: "slack",
+        events: ["readiness.changed"],
+      });
+      await caller.news.delete({ id: internal.hook.id });
+      // a hook made earlier is refused when it is sent, before any byte leaves
+      await caller.news.ping({ id: hook.id });
+      expect(await sendDue()).toMatchObject({ delivered: 0 });
+      expect(received).toEqual([]);
+      expect((await deliveries(hook))[0]).toMatchObject({
+        error: expect.stringMatching(/^refused: 127\.0\.0\.1 is on this machine/),
+      });
+      // so is a name that resolves here (this machine's own name, where it resolves to loopback)
+      const own = (await dnsLookup(os.hostname(), { all: true })).map((a) => a.address);
+      if (own.length > 0 && own.every((a) => a.startsWith("127.") || a === "::1")) {
+        await db().notificationHook.update({ where: { id: hook.id }, data: { url: `http://${os.hostname()}:1/h` } });
+        await caller.news.ping({ id: hook.id });
+        await db().notificationDelivery.updateMany({ data: { nextAttemptAt: new Date(0) } });
+        await sendDue();
+        const last = (await deliveries(hook)).map((d) => d.error ?? "");
+        expect(last.some((e) => e.startsWith(`refused: ${os.hostname()} resolves to 127.`))).toBe(true);
+      }
+    } finally {
+      process.env.PROOFBOARD_NEWS_ALLOW_LOCAL = "1";
+      resetEnvCache();
+    }
   });
 
   it("ping sends a signed test message", async () => {

@@ -173,6 +173,12 @@ const schema = z
     PROOFBOARD_WEBHOOK_SECRET: z.string().min(16).optional(),
     /** The address people use (https://proofboard.example): the one Origin a mutation may come from; unset: the request's own host. */
     PROOFBOARD_PUBLIC_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+    /**
+     * 1: outgoing webhooks may go to this machine (loopback) and link-local addresses, for a receiver
+     * run beside Proofboard; unset: refused, so an admin's hook cannot reach local services or a
+     * cloud's metadata endpoint.
+     */
+    PROOFBOARD_NEWS_ALLOW_LOCAL: z.preprocess(unsetIfEmpty, z.enum(["0", "1"]).default("0")),
     /** public: anyone may read (the default, for a board on a trusted network); login: reading needs a viewer login or token. */
     PROOFBOARD_READ_ACCESS: z.enum(["public", "login"]).default("public"),
     /** Mutations per logged-in user (or per actor: "web", "cli" when anonymous), and per client address. */

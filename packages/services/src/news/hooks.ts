@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { db, type NotificationHook } from "@proofboard/db";
 import { env } from "@proofboard/env";
 import { NotFoundError } from "../errors";
+import { refusedHookHost } from "./local-address";
 import {
   bodyFor,
   HOOK_FORMATS,
@@ -30,6 +31,8 @@ export function checkHookUrl(raw: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new NewsInputError(`only http:// and https:// URLs can receive news, not ${url.protocol}`);
   if (!url.hostname) throw new NewsInputError("the URL has no host");
+  const local = refusedHookHost(url);
+  if (local) throw new NewsInputError(local);
   if (url.username || url.password)
     throw new NewsInputError("no user or password in the URL: the receiver checks the signature instead");
   url.hash = "";

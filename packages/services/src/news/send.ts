@@ -1,5 +1,6 @@
 import { db } from "@proofboard/db";
 import { forgeConfig, forgeHeaders } from "./forge";
+import { refusedDeliveryHost } from "./local-address";
 import { signature } from "./payloads";
 
 /**
@@ -137,6 +138,8 @@ async function deliver(row: Claimed): Promise<Outcome | "superseded"> {
   }
   if (row.secret === null)
     return { delivered: false, responseStatus: null, excerpt: null, error: "the hook was deleted" };
+  const refused = await refusedDeliveryHost(new URL(row.url));
+  if (refused) return { delivered: false, responseStatus: null, excerpt: null, error: refused };
   const timestamp = Math.floor(Date.now() / 1000);
   return post(
     row.url,
