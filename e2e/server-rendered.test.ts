@@ -205,10 +205,10 @@ describe("data in the HTML stays data", () => {
       expect(page.body, p).not.toContain("<svg/onload");
       expect(page.body, p).not.toContain(HOSTILE);
     }
-    // A filter no branch name can hold (a NUL) is refused by the API: the page still renders, and leaves it to the browser.
+    // A filter no branch name can hold (a NUL) is a 400 that says why, before any page or query runs.
     const nul = await html(stack.url, "/?q=main%00x");
-    expect(nul.status).toBe(200);
-    expect(nul.body).toContain("<main");
+    expect(nul.status).toBe(400);
+    expect(nul.body).toContain("The address holds a control character");
     expect(nul.body).not.toContain('data-branch="main"');
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();

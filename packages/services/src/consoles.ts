@@ -60,14 +60,16 @@ export async function listConsoles(runId: string): Promise<ConsoleView[]> {
 
 /**
  * The console a person should look at first in a run that did not pass: the VM console whose first
- * failure marker came earliest, else the first VM that failed by its own verdict, else the harness.
+ * failure marker came earliest, else the first VM that failed by its own verdict, else the harness
+ * when it holds a failure marker (a lane without VM consoles opens at its failure too).
  */
 export function firstFailingConsole(consoles: readonly ConsoleView[]): string | null {
   const vms = consoles.filter((c) => c.name !== "harness" && c.kind !== "operation");
   const marked = vms
     .filter((c) => c.markers.length > 0)
     .sort((a, b) => a.markers[0]!.at.localeCompare(b.markers[0]!.at) || a.name.localeCompare(b.name));
-  return marked[0]?.name ?? vms.find((c) => c.verdict === "failed")?.name ?? null;
+  const harness = consoles.find((c) => c.name === "harness" && c.markers.length > 0);
+  return marked[0]?.name ?? vms.find((c) => c.verdict === "failed")?.name ?? harness?.name ?? null;
 }
 
 async function consoleId(runId: string, name: string): Promise<string> {
