@@ -146,9 +146,13 @@ describe("VM consoles in the browser", () => {
     expect(await consoleText(op, "node01")).not.toContain("from-viewer");
 
     await op.getByRole("button", { name: "End hold now" }).click();
-    await expect
-      .poll(() => op.getByTestId("run-status").getAttribute("data-status"), { timeout: 60_000 })
-      .toBe("passed");
+    // The reason goes with the status, so a run that did not pass says why in the test's failure.
+    const verdict = async () => {
+      const status = await op.getByTestId("run-status").getAttribute("data-status");
+      const reason = await op.getByTestId("run-reason").allInnerTexts();
+      return [status, ...reason].join(" · ");
+    };
+    await expect.poll(verdict, { timeout: 90_000 }).toBe("passed");
     await waitUntil("every VM of the run to be gone", async () => qemuCount() === 0, 15_000);
     await operator.close();
     await viewer.close();

@@ -7,6 +7,7 @@ import { closeQueues, laneQueue } from "@proofboard/jobs";
 import {
   cancelRun,
   ensureRepository,
+  firstFailingConsole,
   listConsoles,
   readConsole,
   requestRun,
@@ -29,6 +30,7 @@ lanes:
     timeoutSeconds: 60
     unsupportedExitCodes: [77]
   - { name: driver, description: NixOS test-driver output, command: [bash, lanes/driver.sh], group: publishable, host: tcg, timeoutSeconds: 60, consoles: [node01, node04] }
+  - { name: driver-order, description: two VMs fail in one read, command: [bash, lanes/driver-order.sh], group: publishable, host: tcg, timeoutSeconds: 60, consoles: [node01, node03] }
   - { name: serial, description: writes serial logs, command: [bash, lanes/serial.sh], group: publishable, host: tcg, timeoutSeconds: 60, serialLogs: "work/serial/*.log" }
   - { name: long, description: runs until canceled, command: [bash, lanes/long.sh], group: publishable, host: tcg, timeoutSeconds: 600 }
 gates: []
@@ -42,6 +44,12 @@ printf 'vm-test-run-demo> node02: starting vm\\n' >&2
 printf 'vm-test-run-demo> node02 # caf\\xc3\\xa9 \\xff raw\\n' >&2
 printf '\\033[2mnode01 # chainfire healthy\\033[0m\\n' >&2
 printf 'vm-test-run-demo> node01 # [FAILED] Failed to start flaredb.service\\n' >&2
+`;
+// node01's first line starts its console's flush timer; node03 fails first in the very next read.
+const driverOrderScript = `printf 'node01 # booting\\n' >&2
+sleep 0.01
+printf 'node03 # FAIL: node03 first\\nnode01 # FAIL: node01 second\\n' >&2
+exit 1
 `;
 const serialScript = `mkdir -p work/serial
 for i in 1 2 3 4 5; do echo "node01 boot line $i" >> work/serial/node01.log; sleep 0.2; done
@@ -74,6 +82,7 @@ beforeAll(async () => {
   const target = makeRepo({
     "proofboard.yaml": catalog,
     "lanes/driver.sh": driverScript,
+    "lanes/driver-order.sh": driverOrderScript,
     "lanes/serial.sh": serialScript,
     "lanes/long.sh": longScript.replace("$PB_PIDFILE", pidFile),
   });
@@ -176,6 +185,17 @@ describe("consoles from VMs", () => {
     expect(harness.includes(Buffer.from("node01: waiting for unit\n"))).toBe(true);
     expect(harness.includes(Buffer.from("root@host # rm -rf /\n"))).toBe(true);
     expect(harness.includes(Buffer.from("vm-test-run-demo> node02 # before node02 was announced\n"))).toBe(true);
+  });
+
+  it("opens a failed run at the VM the driver printed failing first, whatever each console's flush timing", async () => {
+    const run = await ended((await requestRun({ repository: "hosts", branch: "main", lane: "driver-order" })).id);
+    expect(run.status).toBe("failed");
+    const consoles = await listConsoles(run.id);
+    const first = (name: string) => consoles.find((c) => c.name === name)!.markers[0]!;
+    expect(first("node03").text).toBe("FAIL: node03 first");
+    expect(first("node01").text).toBe("FAIL: node01 second");
+    expect(first("node03").seq).toBeLessThan(first("node01").seq!);
+    expect(firstFailingConsole(consoles)).toBe("node03");
   });
 
   it("tails the serial logs a harness writes while they grow, one console per file", async () => {

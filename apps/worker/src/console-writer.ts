@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { MarkerScanner, type ConsoleMarker } from "@proofboard/domain";
+import { MarkerScanner } from "@proofboard/domain";
 import {
   addMarkers,
   appendChunk,
@@ -12,6 +12,7 @@ import {
   workerMetrics,
   type ConsoleKind,
   type ConsoleVerdict,
+  type OrderedMarker,
 } from "@proofboard/services";
 import { publishChunk } from "@proofboard/jobs";
 import type { Kept, RunStorage } from "./durable";
@@ -22,6 +23,14 @@ const FLUSH_MS = 25;
 const MAX_CHUNK = 256 * 1024;
 /** Live bytes handed to Redis and not yet acknowledged; past this (Redis slow or away) viewers refill from storage. */
 const LIVE_IN_FLIGHT_BYTES = 8 << 20;
+
+/**
+ * This process's count of console writes, across every console of every run: a marker keeps the
+ * count of the write that brought its line's first byte, which orders a run's failures the way
+ * its output came (the driver's lines for node03 and node01 arrive in one read, and each
+ * console stores them on its own timer).
+ */
+let writes = 0;
 
 const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
@@ -53,7 +62,11 @@ export class ConsoleWriter {
   private readonly scanner: MarkerScanner;
   private readonly masker: SecretMasker;
   /** markers found so far (the first few of the console) */
-  readonly markers: ConsoleMarker[] = [];
+  readonly markers: OrderedMarker[] = [];
+  /** [offset, write count] where each write's bytes start in the pending chunk */
+  private arrivals: [number, number][] = [];
+  /** the write count of the unfinished line's first byte, once its start has been flushed */
+  private openLineSeq = 0;
   failure: Error | null = null;
   /** bytes from here on could not be kept (the worker's spool is full): those before are still stored */
   private unkept: Error | null = null;
@@ -96,6 +109,7 @@ export class ConsoleWriter {
 
   private take(data: Buffer): void {
     if (data.length === 0) return;
+    this.arrivals.push([this.offset + this.pendingBytes, ++writes]);
     this.pending.push(data);
     this.pendingBytes += data.length;
     if (this.pendingBytes >= MAX_CHUNK) this.flush();
@@ -112,7 +126,7 @@ export class ConsoleWriter {
     const offset = this.offset;
     this.offset += data.length;
     const newlinesBefore = this.scanner.newlines;
-    const found = this.scanner.push(data);
+    const found = this.ordered(this.scanner.push(data), offset);
     this.markers.push(...found);
     // When the bytes came, not when they were stored: per-line timestamps survive an outage.
     const at = new Date();
@@ -149,6 +163,20 @@ export class ConsoleWriter {
     });
   }
 
+  /** The flushed chunk's markers with the write count of their lines' first bytes (see `writes`). */
+  private ordered(found: ReturnType<MarkerScanner["push"]>, chunkStart: number): OrderedMarker[] {
+    const seqAt = (at: number) => {
+      if (at < chunkStart) return this.openLineSeq;
+      let seq = this.openLineSeq;
+      for (const [start, n] of this.arrivals) if (start <= at) seq = n;
+      return seq;
+    };
+    const out = found.map((m) => ({ ...m, seq: seqAt(m.offset) }));
+    this.openLineSeq = seqAt(this.scanner.openLineStart);
+    this.arrivals = [];
+    return out;
+  }
+
   /** In order, as the bytes come; Redis is transport, so a failed publish costs viewers a refill, never the run. */
   private publish(offset: number, data: Buffer, at: Date): void {
     if (this.liveInFlight + data.length > LIVE_IN_FLIGHT_BYTES) return;
@@ -171,7 +199,7 @@ export class ConsoleWriter {
     // before whatever the caller keeps next (the run's verdict; see RunConsoles.closeAll).
     this.take(this.masker.end());
     this.flush();
-    const last = this.scanner.finish();
+    const last = this.ordered(this.scanner.finish(), this.offset);
     this.markers.push(...last);
     const at = new Date();
     const derived = this.markers.length > 0 ? "failed" : "clean";

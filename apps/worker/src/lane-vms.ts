@@ -28,12 +28,17 @@ export interface LaneVmSet {
   /**
    * Ends a hold the way its holder would: interrupt whatever runs at the prompt and `exit` the
    * shell, so each guest still reports its verdict by exit status; a guest that does not stop
-   * within a few seconds is killed (and does not pass).
+   * within HOLD_EXIT_WAIT_MS is killed (and does not pass).
    */
   endHold(): Promise<void>;
 }
 
-const HOLD_EXIT_WAIT_MS = 5000;
+/**
+ * How long a guest gets to leave its shell and reboot after a hold. Under TCG on a busy host
+ * (several guests, a build beside them) that took over 5 s, and a guest killed for being slow
+ * fails a run whose checks passed.
+ */
+const HOLD_EXIT_WAIT_MS = { kvm: 10_000, tcg: 30_000 } as const;
 
 /** A folder of the commit, packed for the guests at /proofboard/<folder>: the commit's content decides their checks. */
 async function overlayOf(worktree: string, folder: string): Promise<Buffer> {
@@ -130,7 +135,7 @@ export async function startLaneVms(o: {
           vm.write(Buffer.from("\x03\nexit\n"));
           const stopped = await Promise.race([
             vm.exited.then(() => true),
-            new Promise<boolean>((r) => setTimeout(() => r(false), HOLD_EXIT_WAIT_MS)),
+            new Promise<boolean>((r) => setTimeout(() => r(false), HOLD_EXIT_WAIT_MS[o.assets.accel])),
           ]);
           if (!stopped) await vm.kill();
         }),

@@ -1,5 +1,5 @@
-import type { ConsoleMarker, Metric } from "@proofboard/domain";
-import type { ConsoleKind, ConsoleVerdict, Outcome } from "@proofboard/services";
+import type { Metric } from "@proofboard/domain";
+import type { ConsoleKind, ConsoleVerdict, OrderedMarker, Outcome } from "@proofboard/services";
 
 /** Which console a record belongs to, with what opening it again needs (it may not exist yet). */
 export interface ConsoleRef {
@@ -21,7 +21,7 @@ export type SpoolRecord =
       at: string;
       newlinesBefore: number;
       /** failure markers found in these bytes */
-      markers: ConsoleMarker[];
+      markers: OrderedMarker[];
     })
   | (ConsoleRef & {
       t: "close";
@@ -29,6 +29,6 @@ export type SpoolRecord =
       lines: number;
       verdict: ConsoleVerdict | null;
       /** markers found only at the end (a last line without its newline) */
-      markers: ConsoleMarker[];
+      markers: OrderedMarker[];
     })
   | { t: "verdict"; outcome: Outcome; metrics: Metric[]; repositoryId: string; commitSha: string };

@@ -102,6 +102,33 @@ describe("failure markers", () => {
     expect(long.lines).toBe(1);
   });
 
+  it("judges what a line shows after carriage returns, however the bytes arrive", () => {
+    const tqdm = Array.from({ length: 3000 }, (_, i) => `\r  ${i}/3000 [${"#".repeat(i % 40)}]`).join("");
+    const stream = Buffer.from(
+      "running 2/3\rFAIL: node02 unhealthy\r\n" +
+        `${tqdm}\rTraceback (most recent call last):\n` +
+        "FAIL: drawn over\r\x1b[Kall fine\n" +
+        "[1/2 built] building\r\x1b[Kvm-test-run-x> !!! node01 died\n" +
+        "done\r\r\n",
+    );
+    const scan = (parts: Buffer[]) => {
+      const s = new MarkerScanner();
+      return [...parts.flatMap((p) => s.push(p)), ...s.finish()].map((m) => [m.line, m.kind, m.text]);
+    };
+    const whole = scan([stream]);
+    expect(whole).toEqual([
+      [1, "fail", "FAIL: node02 unhealthy"],
+      [2, "traceback", "Traceback (most recent call last):"],
+      [4, "test-error", "vm-test-run-x> !!! node01 died"],
+    ]);
+    expect(scan([...stream].map((b) => Buffer.from([b])))).toEqual(whole);
+    for (let cut = 1; cut < stream.length; cut += 97)
+      expect(scan([stream.subarray(0, cut), stream.subarray(cut)]), `cut at ${cut}`).toEqual(whole);
+    // a carriage return left hanging at the end of a chunk is a CRLF line end, not a redraw
+    const crlf = new MarkerScanner();
+    expect([...crlf.push(Buffer.from("x\nFAIL: split\r")), ...crlf.push(Buffer.from("\n"))]).toHaveLength(1);
+  });
+
   it("makes hostile bytes plain text", () => {
     expect(plainLine(Buffer.from("\x1b]52;c;ZXZpbA==\x07\x1b[2J[FAILED]\x00\x07 x\u202e"))).toBe("[FAILED] x\u202e");
   });

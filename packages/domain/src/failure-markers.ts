@@ -62,8 +62,30 @@ export function plainLine(bytes: Buffer | string, max = 300): string {
   return s.replace(ESCAPES, "").replace(/\r/g, "").replace(CONTROL, "").trimEnd().slice(0, max);
 }
 
-/** Only the start of a very long line is read for markers. */
+/**
+ * Only the start of a very long line is read for markers; a carriage return starts the count
+ * again, so a failure printed after thousands of progress updates on one line is still read.
+ */
 const LINE_HEAD = 4096;
+
+const CR = 0x0d;
+
+/** Without its trailing carriage returns (a CRLF line end is not a redraw). */
+function trimCr(b: Buffer): Buffer {
+  let end = b.length;
+  while (end > 0 && b[end - 1] === CR) end--;
+  return end === b.length ? b : b.subarray(0, end);
+}
+
+/**
+ * What a person sees of a line: a carriage return sends the cursor back, so the text after the
+ * last one is what the line shows (`running 2/3\rFAIL: x` reads `FAIL: x`, not `running 2/3FAIL: x`).
+ */
+function shownPart(line: Buffer): Buffer {
+  const body = trimCr(line);
+  const cr = body.lastIndexOf(CR);
+  return cr < 0 ? body : body.subarray(cr + 1);
+}
 
 export function markerOf(line: string, extra: readonly string[]): MarkerKind | null {
   if (ANY.test(line)) for (const [kind, re] of BUILT_IN) if (re.test(line)) return kind;
@@ -78,8 +100,11 @@ export function markerOf(line: string, extra: readonly string[]): MarkerKind | n
 export class MarkerScanner {
   private lineStart = 0;
   private lineNo = 1;
+  /** the start of the line's shown part so far: the bytes after its last carriage return */
   private head: Buffer[] = [];
   private headBytes = 0;
+  /** the part kept so far ended in a carriage return: text that follows replaces it */
+  private crPending = false;
   private found = 0;
   private end = 0;
 
@@ -91,6 +116,11 @@ export class MarkerScanner {
   /** Newlines seen so far: where the next byte stands in the console's lines. */
   get newlines(): number {
     return this.lineNo - 1;
+  }
+
+  /** Where the unfinished line (the next one to be judged) starts. */
+  get openLineStart(): number {
+    return this.lineStart;
   }
 
   /** Lines seen: complete ones, plus an unfinished last one. */
@@ -111,7 +141,9 @@ export class MarkerScanner {
       }
       if (this.headBytes === 0) {
         // the whole line is in this push: judged in place, not copied first
-        this.judgeLine(data.subarray(pos, Math.min(nl, pos + LINE_HEAD)), out);
+        const shown = shownPart(data.subarray(pos, nl));
+        this.crPending = false;
+        this.judgeLine(shown.subarray(0, LINE_HEAD), out);
       } else {
         this.keep(data.subarray(pos, nl));
         this.judge(out);
@@ -130,8 +162,17 @@ export class MarkerScanner {
   }
 
   private keep(part: Buffer): void {
-    if (this.headBytes >= LINE_HEAD || part.length === 0 || this.found >= this.limit) return;
-    const slice = part.subarray(0, LINE_HEAD - this.headBytes);
+    if (part.length === 0 || this.found >= this.limit) return;
+    const body = trimCr(part);
+    const cr = body.lastIndexOf(CR);
+    if (cr >= 0 || (this.crPending && body.length > 0)) {
+      this.head = [];
+      this.headBytes = 0;
+    }
+    this.crPending = body.length < part.length || (this.crPending && body.length === 0);
+    if (this.headBytes >= LINE_HEAD) return;
+    const slice = body.subarray(cr + 1, cr + 1 + LINE_HEAD - this.headBytes);
+    if (slice.length === 0) return;
     this.head.push(Buffer.from(slice));
     this.headBytes += slice.length;
   }
@@ -140,6 +181,7 @@ export class MarkerScanner {
     const bytes = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
     this.head = [];
     this.headBytes = 0;
+    this.crPending = false;
     this.judgeLine(bytes, out);
   }
 

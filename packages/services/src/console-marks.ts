@@ -12,11 +12,18 @@ type Fence = { runId: string; fence: number };
 
 const OWNER = `EXISTS (SELECT 1 FROM run WHERE id = $1::uuid AND fence = $2)`;
 
-export async function addMarkers(claim: Fence, consoleId: string, markers: ConsoleMarker[], at: Date): Promise<void> {
+/** A marker as the worker stores it, with its place in the order the run's output came. */
+export interface OrderedMarker extends ConsoleMarker {
+  /** the worker's count of writes when the marker's line began, across every console it writes */
+  seq?: number;
+}
+
+export async function addMarkers(claim: Fence, consoleId: string, markers: OrderedMarker[], at: Date): Promise<void> {
   if (markers.length === 0) return;
   await db().$executeRawUnsafe(
-    `INSERT INTO console_marker (console_id, "offset", line, kind, text, at)
-     SELECT $3, m."offset", m.line, m.kind, m.text, $4 FROM jsonb_to_recordset($5::jsonb) AS m("offset" bigint, line int, kind text, text text)
+    `INSERT INTO console_marker (console_id, "offset", line, kind, text, at, seq)
+     SELECT $3, m."offset", m.line, m.kind, m.text, $4, m.seq
+     FROM jsonb_to_recordset($5::jsonb) AS m("offset" bigint, line int, kind text, text text, seq bigint)
      WHERE ${OWNER}
      ON CONFLICT DO NOTHING`,
     claim.runId,

@@ -8,6 +8,8 @@ export interface MarkerView {
   kind: string;
   text: string;
   at: string;
+  /** its place in the order the run's output came (see OrderedMarker); null on markers stored before it was kept */
+  seq: number | null;
 }
 
 export interface ConsoleView {
@@ -54,20 +56,27 @@ export async function listConsoles(runId: string): Promise<ConsoleView[]> {
         kind: m.kind,
         text: m.text,
         at: m.at.toISOString(),
+        seq: m.seq === null ? null : Number(m.seq),
       })),
     }));
 }
 
 /**
  * The console a person should look at first in a run that did not pass: the VM console whose first
- * failure marker came earliest, else the first VM that failed by its own verdict, else the harness
- * when it holds a failure marker (a lane without VM consoles opens at its failure too).
+ * failure marker came earliest in the run's output, else the first VM that failed by its own
+ * verdict, else the harness when it holds a failure marker (a lane without VM consoles opens at
+ * its failure too). "Earliest" is the worker's order of writes: the NixOS driver prints every VM's
+ * lines through one harness, and the VM it printed failing first is the one to read. Storage
+ * times, per console flush, only order markers stored before that order was kept.
  */
 export function firstFailingConsole(consoles: readonly ConsoleView[]): string | null {
   const vms = consoles.filter((c) => c.name !== "harness" && c.kind !== "operation");
+  const earlier = (a: MarkerView, b: MarkerView) =>
+    a.seq !== null && b.seq !== null ? a.seq - b.seq : a.at.localeCompare(b.at);
+  // markers are listed by offset: a console's first is its earliest
   const marked = vms
     .filter((c) => c.markers.length > 0)
-    .sort((a, b) => a.markers[0]!.at.localeCompare(b.markers[0]!.at) || a.name.localeCompare(b.name));
+    .sort((a, b) => earlier(a.markers[0]!, b.markers[0]!) || a.name.localeCompare(b.name));
   const harness = consoles.find((c) => c.name === "harness" && c.markers.length > 0);
   return marked[0]?.name ?? vms.find((c) => c.verdict === "failed")?.name ?? harness?.name ?? null;
 }
