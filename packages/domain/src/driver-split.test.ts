@@ -75,6 +75,35 @@ describe("NixOS test-driver split", () => {
     }
   });
 
+  it("reads `nix build -L` on a terminal, where a status bar is redrawn in front of every line", () => {
+    // nix's progress bar: `\r<status>ESC[K` after each line, `\rESC[K` before the next; the status
+    // repeats the build's last line, separator and all
+    const status = (n: number, last: string) =>
+      `\r[${n}/1 built] building vm-test-run-foo (checkPhase): ${last}${RESET}\x1b[K`;
+    const line = (text: string) => `\r\x1b[K${DIM}vm-test-run-foo> ${RESET}${text}${RESET}\n`;
+    const stream = Buffer.from(
+      status(0, "") +
+        line("node01: starting vm") +
+        status(0, "node01: starting vm") +
+        line(`${DIM}node01 # [    0.1] Linux version 6.1${RESET}`) +
+        status(0, "node01 # [    0.1] Linux version 6.1") +
+        line(`${DIM}node01 # progress 1\rprogress 2${RESET}`) +
+        status(0, "node01 # progress 2") +
+        line("subtest: check # not a machine") +
+        status(0, "subtest: check # not a machine") +
+        line(`${DIM}node01 # [FAILED] Failed to start chainfire.service${RESET}`) +
+        status(1, "node01 # [FAILED] Failed to start chainfire.service"),
+    );
+    const results = chunkings(stream).map((c) => split(c));
+    for (const r of results) expect(r).toEqual(results[0]);
+    expect(results[0]).toEqual({
+      announced: ["node01"],
+      consoles: {
+        node01: "[    0.1] Linux version 6.1\nprogress 1\rprogress 2\n[FAILED] Failed to start chainfire.service\n",
+      },
+    });
+  });
+
   it("gives the same consoles whatever the chunking, down to one byte at a time", () => {
     const stream = Buffer.concat([
       Buffer.from("vm-test-run-e2e> machine: starting vm\n"),

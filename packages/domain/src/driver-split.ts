@@ -23,6 +23,8 @@ const MACHINE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Characters of a nix store path name, which a derivation name is. */
 const DRV_NAME = /^[A-Za-z0-9+._?=-]{1,211}$/;
 const SEPARATOR = Buffer.from(" # ");
+/** where in a line a driver line may start: its beginning, or after one of its first carriage returns */
+const MAX_STARTS = 4;
 const RESET = Buffer.from("\x1b[0m");
 /** how the driver announces a machine: `<machine>: starting vm` */
 const STARTING = ": starting vm";
@@ -102,8 +104,24 @@ export function parseDriverLine(line: Buffer): DriverLine | null {
   const body = hasNl ? line.subarray(0, -1) : line;
   // Most lines a lane prints are neither: two scans in native code decide it, not a parse per line.
   if (body.indexOf(SEPARATOR) < 0 && body.indexOf(STARTING, 0, "latin1") < 0) return null;
-  let at = lineClear(body, 0);
-  const cleared = at > 0;
+  // On a terminal, nix redraws its status bar in front of every log line (`\r[2/5 built] building
+  // …: node01 # <its last line>ESC[K`, then `\rESC[K<line>`): the driver line starts after a
+  // carriage return. The earliest start that reads as one wins, so a VM line's own carriage
+  // returns stay in its bytes; a few tries, since each reads the rest of the line.
+  let from = 0;
+  for (let tries = 0; tries < MAX_STARTS; tries++) {
+    const parsed = parseFrom(body, from, hasNl);
+    if (parsed) return parsed;
+    const cr = body.indexOf(CR, from + lineClear(body, from));
+    if (cr < 0) return null;
+    from = cr + 1;
+  }
+  return null;
+}
+
+function parseFrom(body: Buffer, from: number, hasNl: boolean): DriverLine | null {
+  let at = from + lineClear(body, from);
+  const cleared = at > from;
   at += drvPrefix(body, at);
   const sgr = sgrRun(body, at);
   const dimmed = opensStyle(body.subarray(at, at + sgr));
