@@ -16,6 +16,7 @@ import {
 } from "react";
 import { cn } from "~/lib/utils";
 import { TerminalFeed } from "./terminal-feed";
+import { countNewlines, LinePieces, LineRows, withoutExtraLineFeeds } from "./terminal-lines";
 import { keyFilter } from "./terminal-keys";
 
 export interface ConsoleTerminalHandle {
@@ -116,40 +117,6 @@ const OPTIONS: ITerminalOptions & ITerminalInitOnlyOptions = {
   theme: THEME,
 };
 
-function countNewlines(data: Uint8Array): number {
-  let n = 0;
-  for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) n++;
-  return n;
-}
-
-/**
- * Console lines that fell out of the scrollback: every newline starts a row that is not a
- * wrapped continuation, so the lines still in the buffer are its unwrapped rows.
- */
-function trimmedLines(term: Terminal, newlines: number): number {
-  const buf = term.buffer.active;
-  let kept = 0;
-  for (let row = 0; row < buf.length; row++) if (!buf.getLine(row)?.isWrapped) kept++;
-  return Math.max(0, newlines + 1 - kept);
-}
-
-function rowOfLine(term: Terminal, line: number, newlines: number): number | null {
-  const buf = term.buffer.active;
-  let want = line - trimmedLines(term, newlines);
-  if (want < 1) return null;
-  for (let row = 0; row < buf.length; row++) {
-    if (!buf.getLine(row)?.isWrapped && --want === 0) return row;
-  }
-  return null;
-}
-
-function lineOfRow(term: Terminal, row: number, newlines: number): number {
-  const buf = term.buffer.active;
-  let line = trimmedLines(term, newlines);
-  for (let r = 0; r <= row && r < buf.length; r++) if (!buf.getLine(r)?.isWrapped) line++;
-  return line;
-}
-
 /**
  * xterm.js view of one console. Uses xterm's DOM renderer (tests read `.xterm-rows`), no
  * web-links or clipboard addon. Read-only unless `onInput` is given: then, and only then, what
@@ -171,6 +138,8 @@ export function ConsoleTerminal({
   const recreateRef = useRef<(() => void) | null>(null);
   const termRef = useRef<Terminal | null>(null);
   const searchRef = useRef<SearchAddon | null>(null);
+  /** where each console line starts among the terminal's rows */
+  const linesRef = useRef<LineRows | null>(null);
   /** newlines xterm has parsed so far: line numbers are counted in the console's bytes, not in rows */
   const parsedNewlines = useRef(0);
   /** newlines of the console before the first byte this terminal was given */
@@ -235,7 +204,7 @@ export function ConsoleTerminal({
         // An empty terminal's first row is no line of the console: "found" there, the view would stay
         // at the bottom and be carried to the end of what is written next.
         if (!term || parsedBytes.current === 0 || line > parsedNewlines.current + 1) return false;
-        const row = rowOfLine(term, line, parsedNewlines.current);
+        const row = linesRef.current?.rowOf(line) ?? null;
         if (row === null) return false;
         followRef.current = false;
         term.scrollToLine(Math.max(0, row - Math.floor(term.rows / 3)));
@@ -245,7 +214,7 @@ export function ConsoleTerminal({
       selectedLine: () => {
         const term = termRef.current;
         const at = term?.getSelectionPosition();
-        return term && at ? lineOfRow(term, at.start.y, parsedNewlines.current) : null;
+        return at ? (linesRef.current?.lineOf(at.start.y) ?? null) : null;
       },
     }),
     [],
@@ -300,17 +269,31 @@ export function ConsoleTerminal({
           fitNow();
           parsedNewlines.current = lineBase.current;
           parsedBytes.current = 0;
+          const lines = new LineRows(next, lineBase.current);
+          linesRef.current = lines;
+          const pieces = new LinePieces();
+          let handed = lineBase.current;
           feed.attach({
-            write: (data, callback) =>
-              next.write(data, () => {
-                // A write the terminal before a reset still finishes: its bytes are not this one's.
-                if (termRef.current === next) {
-                  parsedNewlines.current += countNewlines(data);
-                  parsedBytes.current += data.length;
-                  if (followRef.current) next.scrollToBottom();
-                }
-                callback();
-              }),
+            write: (data, callback) => {
+              const parts = pieces.of(withoutExtraLineFeeds(data));
+              if (parts.length === 0) return callback();
+              parts.forEach((part, k) => {
+                handed += countNewlines(part);
+                const newlines = handed;
+                next.write(part, () => {
+                  // A write the terminal before a reset still finishes: its bytes are not this one's.
+                  const current = termRef.current === next;
+                  if (current) lines.settle(newlines);
+                  if (k < parts.length - 1) return;
+                  if (current) {
+                    parsedNewlines.current = newlines;
+                    parsedBytes.current += data.length;
+                    if (followRef.current) next.scrollToBottom();
+                  }
+                  callback();
+                });
+              });
+            },
           });
         };
         create();
@@ -333,6 +316,7 @@ export function ConsoleTerminal({
       term = null;
       termRef.current = null;
       searchRef.current = null;
+      linesRef.current = null;
       fit = null;
     };
   }, [hintId, reportSize]);
