@@ -81,7 +81,7 @@ describe("a verdict stands until a newer result replaces it", () => {
     await expect.poll(() => mainRow.getByTestId("verdict").innerText()).toBe("READY");
     expect(await mainRow.locator('[data-gate="release"]').getAttribute("data-green")).toBe("true");
     expect(await mainRow.getByTestId("gate-rerunning").innerText()).toContain("re-running");
-    expect(await page.locator("main").innerText()).toContain("1 of 1 branches release-ready");
+    expect(await page.locator("main").innerText()).toContain("1 of 1 branch release-ready");
     await page.screenshot({ path: path.join(stack.dataDir, "overview-rerunning.png"), fullPage: true });
 
     release(1);

@@ -1,7 +1,9 @@
 /**
  * The demo target: `prepare` creates the local UltraCloud-like repository and registers it;
  * `seed` (once, with web and worker up) runs the gate lanes of every demo branch, then moves
- * release/2026.11 on so its passes turn stale.
+ * release/2026.11 on so its passes turn stale. With PROOFBOARD_TARGET_URL naming a repository of
+ * one's own, `prepare` registers and reads that one instead and `seed` leaves it alone: its lanes
+ * run when someone asks, never a demo's.
  */
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
@@ -16,6 +18,7 @@ import { branchByName, branchView, ensureRepository, requestRun, syncRepository 
 
 const e = env();
 const dir = path.join(e.PROOFBOARD_DATA_DIR, "demo", "ultracloud-demo");
+const ownTarget = e.PROOFBOARD_TARGET_URL !== undefined && path.resolve(e.PROOFBOARD_TARGET_URL) !== dir;
 const say = (s: string) => console.log(`[demo] ${s}`);
 
 /**
@@ -43,6 +46,21 @@ async function ensureDemoUsers() {
 }
 
 async function prepare() {
+  if (ownTarget) {
+    const url = e.PROOFBOARD_TARGET_URL!;
+    const repo = await ensureRepository(e.PROOFBOARD_TARGET_NAME, url);
+    const s = await syncRepository(repo).catch((err: Error) => {
+      throw new Error(
+        `could not read the target ${e.PROOFBOARD_TARGET_NAME} at ${url}: ${err.message}\n` +
+          "PROOFBOARD_TARGET_URL must be a git repository this machine can fetch (a path or a URL).",
+      );
+    });
+    say(
+      `target ${repo.name} at ${url}: ${s.branches} ${s.branches === 1 ? "branch" : "branches"} (no demo: its lanes run when asked)`,
+    );
+    await ensureDemoUsers();
+    return;
+  }
   await createDemoRepository(dir);
   const repo = await ensureRepository(e.PROOFBOARD_TARGET_NAME, dir);
   const s = await syncRepository(repo);
@@ -71,6 +89,7 @@ async function waitForRuns(ids: string[]) {
 }
 
 async function seed() {
+  if (ownTarget) return say(`${e.PROOFBOARD_TARGET_NAME} is a target of your own: nothing to seed`);
   const repo = await db().repository.findUniqueOrThrow({ where: { name: e.PROOFBOARD_TARGET_NAME } });
   // Push-triggered lanes run as soon as the repository is synced; only the demo's own runs mark a seed.
   if ((await db().run.count({ where: { repositoryId: repo.id, requestedBy: "demo" } })) > 0)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts Proofboard with the demo target at http://localhost:3000: installs what is missing,
-# builds the web app when its sources changed, runs web + worker, seeds the demo once.
+# builds the web app when its sources changed, runs web + worker, seeds the demo once. With
+# PROOFBOARD_TARGET_URL naming another repository, it reads that one instead, without the demo.
 # Ctrl-C stops both. `--detach` returns once the stack answers (logs in .proofboard/logs);
 # `--stop` stops a detached stack.
 set -euo pipefail
@@ -20,15 +21,25 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 detach=false; [ "${1:-}" = "--detach" ] && detach=true
 
 export PORT="${PORT:-3000}"
-export PROOFBOARD_TARGET_NAME="${PROOFBOARD_TARGET_NAME:-ultracloud-demo}"
 export PROOFBOARD_DATA_DIR="${PROOFBOARD_DATA_DIR:-$PWD/.proofboard}"
-export PROOFBOARD_TARGET_URL="${PROOFBOARD_TARGET_URL:-$PROOFBOARD_DATA_DIR/demo/ultracloud-demo}"
+demo_dir="$PROOFBOARD_DATA_DIR/demo/ultracloud-demo"
+export PROOFBOARD_TARGET_URL="${PROOFBOARD_TARGET_URL:-$demo_dir}"
+# A repository of one's own is read as it is: no demo is prepared or seeded into it, and it is
+# named after itself unless PROOFBOARD_TARGET_NAME says otherwise.
+own_target=false
+[ "$(realpath -m "$PROOFBOARD_TARGET_URL")" = "$(realpath -m "$demo_dir")" ] || own_target=true
+if $own_target; then
+  own_name="$(basename "${PROOFBOARD_TARGET_URL%/}" .git | tr -c 'A-Za-z0-9._\n-' '-')"
+  export PROOFBOARD_TARGET_NAME="${PROOFBOARD_TARGET_NAME:-$own_name}"
+else
+  export PROOFBOARD_TARGET_NAME="${PROOFBOARD_TARGET_NAME:-ultracloud-demo}"
+fi
 logs="$PROOFBOARD_DATA_DIR/logs"; mkdir -p "$logs"
 
 # A previous start of this checkout is replaced, not duplicated.
 if stop_previous "$logs"; then sleep 1; fi
 
-step "Preparing the demo target repository"
+if $own_target; then step "Reading the target repository $PROOFBOARD_TARGET_NAME"; else step "Preparing the demo target repository"; fi
 pnpm exec tsx scripts/demo.ts prepare
 
 build_id=apps/web/.next/BUILD_ID
@@ -59,8 +70,10 @@ DATABASE_URL="$worker_db_url" REDIS_URL="$worker_redis" setsid bash scripts/lib/
 for _ in $(seq 1 120); do curl -fs -o /dev/null "http://localhost:$PORT/" && break; sleep 0.5; done
 curl -fs -o /dev/null "http://localhost:$PORT/" || { tail -30 "$logs/web.log"; echo "web did not start" >&2; exit 1; }
 
-step "Seeding the demo (first start only; lanes run in the background)"
-setsid pnpm exec tsx scripts/demo.ts seed >"$logs/demo-seed.log" 2>&1 & echo $! >>"$logs/pids"
+if ! $own_target; then
+  step "Seeding the demo (first start only; lanes run in the background)"
+  setsid pnpm exec tsx scripts/demo.ts seed >"$logs/demo-seed.log" 2>&1 & echo $! >>"$logs/pids"
+fi
 
 echo
 echo "Proofboard is up: http://localhost:$PORT   (CLI: pnpm proofboard branches)"

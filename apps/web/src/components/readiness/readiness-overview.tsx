@@ -37,8 +37,8 @@ function Summary({ overview, filter }: { overview: Overview; filter: string }) {
     <span>
       <span className="font-medium text-ink">{ready}</span> of {shown}{" "}
       {shown < overview.total
-        ? `shown release-ready · ${overview.total} ${matching}branches`
-        : `${matching}branches release-ready`}{" "}
+        ? `shown release-ready · ${overview.total} ${matching}${overview.total === 1 ? "branch" : "branches"}`
+        : `${matching}${shown === 1 ? "branch" : "branches"} release-ready`}{" "}
       · release gates: {overview.releaseGates.map((g) => g.name).join(", ") || "none declared"}
     </span>
   );
