@@ -48,8 +48,12 @@ async function ensureDemoUsers() {
 async function prepare() {
   if (ownTarget) {
     const url = e.PROOFBOARD_TARGET_URL!;
+    const known = await db().repository.findUnique({ where: { name: e.PROOFBOARD_TARGET_NAME } });
     const repo = await ensureRepository(e.PROOFBOARD_TARGET_NAME, url);
-    const s = await syncRepository(repo).catch((err: Error) => {
+    const s = await syncRepository(repo).catch(async (err: Error) => {
+      // a target registered only to fail its first read is not left behind
+      if (!known) await db().repository.delete({ where: { id: repo.id } });
+      else if (known.url !== url) await db().repository.update({ where: { id: repo.id }, data: { url: known.url } });
       throw new Error(
         `could not read the target ${e.PROOFBOARD_TARGET_NAME} at ${url}: ${err.message}\n` +
           "PROOFBOARD_TARGET_URL must be a git repository this machine can fetch (a path or a URL).",
@@ -111,6 +115,10 @@ try {
   if (cmd === "prepare") await prepare();
   else if (cmd === "seed") await seed();
   else throw new Error("usage: tsx scripts/demo.ts prepare|seed");
+} catch (err) {
+  // what to do, not a stack trace: start.sh shows this and stops
+  console.error(`[demo] ${(err as Error).message}`);
+  process.exitCode = 1;
 } finally {
   await closeQueues();
   await disconnectDb();
