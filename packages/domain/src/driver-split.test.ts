@@ -88,8 +88,9 @@ describe("NixOS test-driver split", () => {
         line(`${DIM}node01 # [    0.1] Linux version 6.1${RESET}`) +
         status(0, "node01 # [    0.1] Linux version 6.1") +
         line(`${DIM}node01 # progress 1\rprogress 2${RESET}`) +
-        status(0, "node01 # progress 2") +
         line("subtest: check # not a machine") +
+        // one redraw per progress update: many between two log lines
+        Array.from({ length: 12 }, (_, k) => status(0, `subtest: check # not a machine (${k} copied)`)).join("") +
         status(0, "subtest: check # not a machine") +
         line(`${DIM}node01 # [FAILED] Failed to start chainfire.service${RESET}`) +
         status(1, "node01 # [FAILED] Failed to start chainfire.service"),

@@ -23,8 +23,8 @@ const MACHINE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** Characters of a nix store path name, which a derivation name is. */
 const DRV_NAME = /^[A-Za-z0-9+._?=-]{1,211}$/;
 const SEPARATOR = Buffer.from(" # ");
-/** where in a line a driver line may start: its beginning, or after one of its first carriage returns */
-const MAX_STARTS = 4;
+/** the longest a machine name is, with its separator: a parse looks no further for it */
+const NAME_REACH = 63 + 16;
 const RESET = Buffer.from("\x1b[0m");
 /** how the driver announces a machine: `<machine>: starting vm` */
 const STARTING = ": starting vm";
@@ -81,7 +81,8 @@ function lineClear(line: Buffer, at: number): number {
 /** `<drv-name>> ` (optionally after SGR sequences) at `at`: its length, 0 when none. */
 function drvPrefix(line: Buffer, at: number): number {
   const i = at + sgrRun(line, at);
-  const end = line.indexOf("> ", i, "latin1");
+  // bounded: a derivation name is at most 211 characters, so a parse that fails fails fast
+  const end = line.subarray(0, i + 213).indexOf("> ", i, "latin1");
   if (end <= i || end - i > 211) return 0;
   if (!DRV_NAME.test(line.toString("latin1", i, end))) return 0;
   return end + 2 - at;
@@ -104,19 +105,18 @@ export function parseDriverLine(line: Buffer): DriverLine | null {
   const body = hasNl ? line.subarray(0, -1) : line;
   // Most lines a lane prints are neither: two scans in native code decide it, not a parse per line.
   if (body.indexOf(SEPARATOR) < 0 && body.indexOf(STARTING, 0, "latin1") < 0) return null;
-  // On a terminal, nix redraws its status bar in front of every log line (`\r[2/5 built] building
-  // …: node01 # <its last line>ESC[K`, then `\rESC[K<line>`): the driver line starts after a
-  // carriage return. The earliest start that reads as one wins, so a VM line's own carriage
-  // returns stay in its bytes; a few tries, since each reads the rest of the line.
-  let from = 0;
-  for (let tries = 0; tries < MAX_STARTS; tries++) {
+  // On a terminal, nix redraws its status bar in front of every log line, once per progress
+  // update (`\r[2/5 built, 1 copied] building …: node01 # <its last line>ESC[K`, then
+  // `\rESC[K<line>`): the driver line starts after a carriage return. The earliest start that
+  // reads as one wins, so a VM line's own carriage returns stay in its bytes. Each try reads a
+  // bounded stretch (a derivation and a machine name), so trying every carriage return is linear.
+  for (let from = 0; ;) {
     const parsed = parseFrom(body, from, hasNl);
     if (parsed) return parsed;
     const cr = body.indexOf(CR, from + lineClear(body, from));
     if (cr < 0) return null;
     from = cr + 1;
   }
-  return null;
 }
 
 function parseFrom(body: Buffer, from: number, hasNl: boolean): DriverLine | null {
@@ -126,8 +126,9 @@ function parseFrom(body: Buffer, from: number, hasNl: boolean): DriverLine | nul
   const sgr = sgrRun(body, at);
   const dimmed = opensStyle(body.subarray(at, at + sgr));
   at += sgr;
-  const sep = body.indexOf(SEPARATOR, at);
-  const colon = body.indexOf(STARTING, at, "latin1");
+  const reach = body.subarray(0, at + NAME_REACH);
+  const sep = reach.indexOf(SEPARATOR, at);
+  const colon = reach.indexOf(STARTING, at, "latin1");
   if (sep > at && (colon < 0 || sep < colon)) {
     const machine = body.toString("latin1", at, sep);
     if (!MACHINE.test(machine)) return null;

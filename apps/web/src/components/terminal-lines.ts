@@ -5,7 +5,7 @@ import type { IMarker, Terminal } from "@xterm/xterm";
  * between keep their row offset from it. xterm calls every marker on each trimmed row, so blocks
  * are large: ~100 markers for a full 100,000-row scrollback.
  */
-const BLOCK = 1024;
+const BLOCK = 8192;
 /** a line of the block not seen starting (drawn on the alternate screen, or its line feed was not xterm's) */
 const UNSEEN = -0x80000000;
 
@@ -29,6 +29,9 @@ export class LineRows {
   private readonly blocks = new Map<number, Block>();
   /** the console line the cursor is on */
   private line: number;
+  /** the block the cursor's line is in, kept at hand: a line feed costs a few reads */
+  private open: Block | undefined;
+  private openIndex = -1;
 
   constructor(
     private readonly term: Terminal,
@@ -43,9 +46,20 @@ export class LineRows {
     });
   }
 
-  /** After xterm parsed a write: the console's own count of newlines so far wins over line feeds seen. */
+  /**
+   * After xterm parsed a write: the console's own count of newlines so far wins over line feeds
+   * seen. A line whose newline xterm took no line feed for (inside a string escape) starts where
+   * the cursor stands.
+   */
   settle(newlines: number): void {
-    this.line = newlines + 1;
+    const target = newlines + 1;
+    if (target > this.line && target - this.line <= 16) {
+      while (this.line < target) {
+        this.line++;
+        this.start();
+      }
+    }
+    this.line = target;
   }
 
   /** The buffer row where a console line starts; null when it is not in the buffer (trimmed, cleared, not drawn yet). */
@@ -88,19 +102,27 @@ export class LineRows {
     // the alternate screen keeps no rows once it is left
     if (buf.type !== "normal") return;
     const index = Math.floor((this.line - 1) / BLOCK);
-    let block = this.blocks.get(index);
+    let block = index === this.openIndex ? this.open : undefined;
     if (!block || block.marker.isDisposed) {
-      const marker = this.term.registerMarker(0);
-      if (!marker) return;
-      const created: Block = { marker, rows: new Int32Array(BLOCK).fill(UNSEEN), cols: this.term.cols };
-      marker.onDispose(() => {
-        if (this.blocks.get(index) === created) this.blocks.delete(index);
-      });
-      this.blocks.set(index, created);
-      block = created;
+      block = this.blocks.get(index);
+      if (!block || block.marker.isDisposed) block = this.newBlock(index);
+      if (!block) return;
+      this.open = block;
+      this.openIndex = index;
     }
     // A line started again (a settle moved the count back) is where it started last.
     block.rows[this.line - 1 - index * BLOCK] = buf.baseY + buf.cursorY - block.marker.line;
+  }
+
+  private newBlock(index: number): Block | undefined {
+    const marker = this.term.registerMarker(0);
+    if (!marker) return undefined;
+    const block: Block = { marker, rows: new Int32Array(BLOCK).fill(UNSEEN), cols: this.term.cols };
+    marker.onDispose(() => {
+      if (this.blocks.get(index) === block) this.blocks.delete(index);
+    });
+    this.blocks.set(index, block);
+    return block;
   }
 }
 
@@ -120,35 +142,68 @@ export function countNewlines(data: Uint8Array): number {
   return n;
 }
 
-/** ESC ] (OSC), ESC P (DCS), ESC X (SOS), ESC ^ (PM), ESC _ (APC): xterm takes no line feed until they end. */
-function opensString(data: Uint8Array): boolean {
-  for (let i = data.indexOf(0x1b); i >= 0 && i < data.length - 1; i = data.indexOf(0x1b, i + 1)) {
-    const next = data[i + 1];
-    if (next === 0x5d || next === 0x50 || next === 0x58 || next === 0x5e || next === 0x5f) return true;
-  }
-  return false;
-}
+const ESC = 0x1b;
+const LF = 0x0a;
+/** after ESC: ] OSC, P DCS, X SOS, ^ PM, _ APC open a string */
+const OPENERS = new Set([0x5d, 0x50, 0x58, 0x5e, 0x5f]);
+/** the same as C1 code points in UTF-8 (C2 9D, C2 90, C2 98, C2 9E, C2 9F), which xterm also obeys */
+const C1_OPENERS = new Set([0x9d, 0x90, 0x98, 0x9e, 0x9f]);
 
 /**
- * How a write is handed to xterm so LineRows can settle its count: whole, or, where a string
- * escape may swallow newlines (random bytes open one every few hundred bytes), cut after each
- * newline, and the write after it too, in case the string is still open.
+ * How writes are handed to xterm so LineRows keeps the count: inside an OSC, DCS, SOS, PM or APC
+ * string xterm takes no line feed for a newline (random bytes open one every ~13 KiB), so a write
+ * is cut right after each such newline and the count settled there. The string ends at BEL, ESC,
+ * CAN, SUB or ST, as in xterm's parser; one left open runs on into the next write.
  */
 export class LinePieces {
-  private strings = false;
+  private inString = false;
+  /** the last write ended in ESC or C2: the next byte may open a string */
+  private lead = -1;
 
   of(data: Uint8Array): Uint8Array[] {
-    const strings = opensString(data);
-    const cut = strings || this.strings;
-    this.strings = strings;
-    if (!cut) return [data];
+    const cuts: number[] = [];
+    let i = 0;
+    if (this.lead !== -1 && !this.inString && data.length > 0) {
+      this.inString = (this.lead === ESC ? OPENERS : C1_OPENERS).has(data[0]!);
+      if (this.inString) i = 1;
+    }
+    this.lead = -1;
+    // where the next ESC and C2 are (-1: none left), found once each, not per sequence
+    let nextEsc = -2;
+    let nextC2 = -2;
+    while (i < data.length) {
+      if (this.inString) {
+        const b = data[i]!;
+        if (b === LF) cuts.push(i + 1);
+        else if (b === 0x07 || b === ESC || b === 0x18 || b === 0x1a || (b === 0xc2 && data[i + 1] === 0x9c)) {
+          this.inString = false;
+          // an ESC that ends a string may open the next one
+          if (b === ESC) continue;
+        }
+        i++;
+        continue;
+      }
+      if (nextEsc !== -1 && nextEsc < i) nextEsc = data.indexOf(ESC, i);
+      if (nextC2 !== -1 && nextC2 < i) nextC2 = data.indexOf(0xc2, i);
+      const at = nextEsc < 0 ? nextC2 : nextC2 < 0 ? nextEsc : Math.min(nextEsc, nextC2);
+      if (at < 0) break;
+      if (at === data.length - 1) {
+        this.lead = data[at]!;
+        break;
+      }
+      this.inString = (data[at] === ESC ? OPENERS : C1_OPENERS).has(data[at + 1]!);
+      i = at + (this.inString ? 2 : 1);
+    }
+    // a cut at the very end is the write's own end
+    if (cuts.at(-1) === data.length) cuts.pop();
+    if (cuts.length === 0) return [data];
     const pieces: Uint8Array[] = [];
     let from = 0;
-    for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, nl + 1)) {
-      pieces.push(data.subarray(from, nl + 1));
-      from = nl + 1;
+    for (const cut of cuts) {
+      pieces.push(data.subarray(from, cut));
+      from = cut;
     }
-    if (from < data.length) pieces.push(data.subarray(from));
+    pieces.push(data.subarray(from));
     return pieces;
   }
 }
