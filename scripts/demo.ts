@@ -16,7 +16,17 @@ import { env } from "@proofboard/env";
 import { closeQueues } from "@proofboard/jobs";
 import { branchByName, branchView, ensureRepository, requestRun, syncRepository } from "@proofboard/services";
 
-const e = env();
+/** The settings, or one line saying which is wrong (start.sh shows it and stops), not a stack trace. */
+function settings(): ReturnType<typeof env> {
+  try {
+    return env();
+  } catch (err) {
+    console.error(`[demo] ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
+
+const e = settings();
 const dir = path.join(e.PROOFBOARD_DATA_DIR, "demo", "ultracloud-demo");
 const ownTarget = e.PROOFBOARD_TARGET_URL !== undefined && path.resolve(e.PROOFBOARD_TARGET_URL) !== dir;
 const say = (s: string) => console.log(`[demo] ${s}`);
