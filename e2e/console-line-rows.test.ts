@@ -34,15 +34,31 @@ for i in $(seq 1 40); do echo "tail $i"; done
 exit 1
 `;
 
+// systemd redraws its "A start job is running" line in place: each redraw ends with a newline and
+// the next moves back up (ESC M) before it prints; the failure is drawn where the job line was.
+const systemdScript = `#!/bin/bash
+for i in $(seq 1 20); do echo "boot $i"; done
+printf '[  ***] A start job is running for /dev/vda (1s / 1min 30s)\\n'
+for s in 2 3 4 5; do printf '\\033M\\r\\033[K[ ***  ] A start job is running for /dev/vda (%ss / 1min 30s)\\n' "$s"; done
+printf '\\033M\\r\\033[K[\\033[0;1;31mFAILED\\033[0m] Failed to start systemd-fsck-root.service.\\n'
+for i in $(seq 1 40); do echo "after $i"; done
+exit 1
+`;
+
 let stack: Stack;
 let browser: Browser;
 let page: Page;
 let runId: string;
+let systemdRun: string;
 
 beforeAll(async () => {
   const junk = randomBytes(8192, 20261206);
   const target = makeRepo({
-    "proofboard.yaml": catalogYaml([{ name: "boot", command: ["bash", "lanes/boot.sh"] }]),
+    "proofboard.yaml": catalogYaml([
+      { name: "boot", command: ["bash", "lanes/boot.sh"] },
+      { name: "systemd", command: ["bash", "lanes/systemd.sh"] },
+    ]),
+    "lanes/systemd.sh": systemdScript,
     "lanes/boot.sh": bootScript,
     "lanes/junk.b64": junk.toString("base64"),
   });
@@ -50,11 +66,13 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   runId = (await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "boot" })).id;
-  await waitUntil(
-    "the boot run to fail",
-    async () => (await stack.query<{ status: string }>("runs.get", { id: runId })).status === "failed",
-    60_000,
-  );
+  systemdRun = (await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "systemd" })).id;
+  for (const id of [runId, systemdRun])
+    await waitUntil(
+      `run ${id} to fail`,
+      async () => (await stack.query<{ status: string }>("runs.get", { id })).status === "failed",
+      60_000,
+    );
 }, 180_000);
 
 afterAll(async () => {
@@ -97,5 +115,30 @@ describe("console lines after cursor drawing and raw bytes", () => {
     await page.goto(`${stack.url}/runs/${runId}?console=harness&line=51`);
     await expect.poll(selectedRow, { timeout: 20_000 }).toBe("before junk 50");
     await expect.poll(linkNote).toBe("link to harness line 51 copied");
+  });
+
+  it("keeps the selection on its line when the page changes width (xterm reflows its rows)", async () => {
+    await page.goto(`${stack.url}/runs/${runId}`);
+    const jump = page.getByRole("button", { name: /^Jump to first failure \(harness:\d+\)$/ });
+    await expect.poll(selectedRow, { timeout: 20_000 }).toBe("FAIL: the check after the junk");
+    for (const width of [700, 1000, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(300);
+      await jump.click();
+      await expect.poll(selectedRow, { message: `at ${width} px` }).toBe("FAIL: the check after the junk");
+    }
+  });
+
+  it("opens at systemd's failure drawn over its start-job line, and a link to a line drawn over reads the console from it", async () => {
+    await page.goto(`${stack.url}/runs/${systemdRun}`);
+    await expect.poll(selectedRow, { timeout: 20_000 }).toMatch(/^\[FAILED\] Failed to start systemd-fsck-root/);
+    await expect.poll(linkNote).toBe("link to harness line 26 copied");
+    // Line 21 is the first start-job line, redrawn in place by the next ones: the page reads the
+    // console from that line, and selects the row it was drawn on, which shows what drew over it.
+    await page.goto(`${stack.url}/runs/${systemdRun}?console=harness&line=21`);
+    await expect
+      .poll(() => page.getByTestId("console-ruler").innerText(), { timeout: 20_000 })
+      .toContain("from line 21");
+    await expect.poll(selectedRow).toMatch(/^\[FAILED\] Failed to start systemd-fsck-root/);
   });
 });

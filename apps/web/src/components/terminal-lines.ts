@@ -11,19 +11,22 @@ const UNSEEN = -0x80000000;
 
 interface Block {
   marker: IMarker;
-  /** row of each of the block's lines, from the marker's row, as drawn at `cols` */
+  /** row of each of the block's lines, from the marker's row */
   rows: Int32Array;
-  cols: number;
 }
+
+/** Where a console line is in a terminal: its row, not parsed yet, or not in the buffer (trimmed, cleared, drawn over). */
+export type LinePlace = { row: number } | "later" | "gone";
 
 /**
  * Where each console line starts in a terminal's buffer, learned while xterm parses: a line starts
- * on the row the cursor stands on after its newline. Counting unwrapped rows instead goes wrong as
- * soon as a console moves the cursor itself (a boot loader's menu, a progress bar, a cleared
- * screen, random bytes): those rows are not lines. Lines are counted by "\n" bytes, as everywhere
- * else; after each write the count is set to what the bytes say, so a line feed xterm took from
- * another byte (VT, FF, an index escape) or did not take (a newline inside an unterminated OSC
- * string) shifts lines only within that write.
+ * on the row the cursor stands on after its newline, or, when it moves the cursor up before it
+ * prints (systemd redrawing "A start job is running" with ESC M, progress bars with ESC [ A), on the
+ * row it moved to. Counting unwrapped rows instead goes wrong as soon as a console moves the
+ * cursor itself (a boot loader's menu, a progress bar, a cleared screen, random bytes): those rows
+ * are not lines. Lines are counted by "\n" bytes, as everywhere else; after each write the count
+ * is set to what the bytes say, so a line feed xterm took from another byte or did not take
+ * shifts lines only within that write (see LinePieces, which keeps writes short where that can happen).
  */
 export class LineRows {
   private readonly blocks = new Map<number, Block>();
@@ -32,6 +35,8 @@ export class LineRows {
   /** the block the cursor's line is in, kept at hand: a line feed costs a few reads */
   private open: Block | undefined;
   private openIndex = -1;
+  /** during a resize: each line's count of unwrapped rows from its block's marker, which a reflow keeps */
+  private logical: Map<number, Int32Array> | null = null;
 
   constructor(
     private readonly term: Terminal,
@@ -44,6 +49,10 @@ export class LineRows {
       this.line++;
       this.start();
     });
+    // Seen before xterm acts on them (false: xterm's own handler runs next).
+    term.parser.registerEscHandler({ final: "M" }, () => this.movingUp(1));
+    for (const final of ["A", "F"])
+      term.parser.registerCsiHandler({ final }, (params) => this.movingUp(Number(params[0]) || 1));
   }
 
   /**
@@ -62,24 +71,19 @@ export class LineRows {
     this.line = target;
   }
 
-  /** The buffer row where a console line starts; null when it is not in the buffer (trimmed, cleared, not drawn yet). */
-  rowOf(line: number): number | null {
-    if (line < 1 || line > this.line) return null;
-    const index = Math.floor((line - 1) / BLOCK);
-    const block = this.blocks.get(index);
-    const i = line - 1 - index * BLOCK;
-    if (!block || block.marker.isDisposed || block.rows[i] === UNSEEN) return null;
-    if (block.cols === this.term.cols) return block.marker.line + block.rows[i]!;
-    // Reflowed since (a resize): within the block, count the rows that start a line of their own.
-    const buf = this.term.buffer.active;
-    let first = 0;
-    while (block.rows[first] === UNSEEN) first++;
-    let left = i - first;
-    for (let row = block.marker.line + block.rows[first]!; row < buf.length; row++) {
-      if (left > 0 && buf.getLine(row + 1)?.isWrapped) continue;
-      if (left-- === 0) return row;
+  /**
+   * Where a console line is. A line some later line started on or above was drawn over: gone,
+   * unless `drawnOver` asks for the row it was drawn on all the same.
+   */
+  find(line: number, drawnOver = false): LinePlace {
+    if (line > this.line) return "later";
+    const row = this.rowOf(line);
+    if (row === null) return "gone";
+    for (let later = line + 1; later <= this.line && !drawnOver; later++) {
+      const start = this.rowOf(later);
+      if (start !== null && start <= row) return "gone";
     }
-    return null;
+    return { row };
   }
 
   /** The console line a buffer row shows: the last line that starts on or above it. */
@@ -95,6 +99,74 @@ export class LineRows {
       if (start !== null && start <= row && start >= bestRow) [best, bestRow] = [line, start];
     }
     return best;
+  }
+
+  /**
+   * Before the terminal changes width: xterm reflows wrapped rows, which moves rows but keeps the
+   * order and number of unwrapped ones, so each line is kept as its count of those from its marker.
+   */
+  beforeResize(): void {
+    const starts = this.unwrappedBefore();
+    this.logical = new Map();
+    for (const [index, block] of this.blocks) {
+      if (block.marker.isDisposed) continue;
+      const base = starts[block.marker.line] ?? 0;
+      this.logical.set(
+        index,
+        block.rows.map((r) => (r === UNSEEN ? UNSEEN : (starts[block.marker.line + r] ?? 0) - base)),
+      );
+    }
+  }
+
+  /** After the reflow: rows again, from the counts beforeResize kept. */
+  afterResize(): void {
+    const logical = this.logical;
+    this.logical = null;
+    if (!logical) return;
+    const starts = this.unwrappedBefore();
+    // the row of the n-th unwrapped row
+    const rowAt: number[] = [];
+    for (let row = 0; row < starts.length; row++) if (starts[row + 1] !== starts[row]) rowAt[starts[row]!] = row;
+    for (const [index, block] of this.blocks) {
+      const counts = logical.get(index);
+      if (!counts || block.marker.isDisposed) continue;
+      const base = starts[block.marker.line] ?? 0;
+      block.rows = counts.map((k) =>
+        k === UNSEEN ? UNSEEN : (rowAt[base + k] ?? block.marker.line) - block.marker.line,
+      );
+    }
+  }
+
+  /** For each buffer row, how many unwrapped rows come before it (and one entry past the end). */
+  private unwrappedBefore(): Int32Array {
+    const buf = this.term.buffer.active;
+    const starts = new Int32Array(buf.length + 1);
+    for (let row = 0; row < buf.length; row++) starts[row + 1] = starts[row]! + (buf.getLine(row)?.isWrapped ? 0 : 1);
+    return starts;
+  }
+
+  private rowOf(line: number): number | null {
+    if (line < 1 || line > this.line) return null;
+    const index = Math.floor((line - 1) / BLOCK);
+    const block = this.blocks.get(index);
+    const i = line - 1 - index * BLOCK;
+    if (!block || block.marker.isDisposed || block.rows[i] === UNSEEN) return null;
+    return block.marker.line + block.rows[i]!;
+  }
+
+  /**
+   * The cursor is about to move up n rows. If the current line has not printed yet (the cursor is
+   * still at the start of its first row), it will print up there: that is where it starts.
+   */
+  private movingUp(n: number): false {
+    const buf = this.term.buffer.active;
+    if (buf.type !== "normal" || buf.cursorX !== 0) return false;
+    const here = buf.baseY + buf.cursorY;
+    if (this.rowOf(this.line) !== here) return false;
+    const block = this.blocks.get(Math.floor((this.line - 1) / BLOCK))!;
+    block.rows[this.line - 1 - Math.floor((this.line - 1) / BLOCK) * BLOCK] =
+      buf.baseY + Math.max(0, buf.cursorY - n) - block.marker.line;
+    return false;
   }
 
   private start(): void {
@@ -117,7 +189,7 @@ export class LineRows {
   private newBlock(index: number): Block | undefined {
     const marker = this.term.registerMarker(0);
     if (!marker) return undefined;
-    const block: Block = { marker, rows: new Int32Array(BLOCK).fill(UNSEEN), cols: this.term.cols };
+    const block: Block = { marker, rows: new Int32Array(BLOCK).fill(UNSEEN) };
     marker.onDispose(() => {
       if (this.blocks.get(index) === block) this.blocks.delete(index);
     });

@@ -35,10 +35,12 @@ export interface ConsoleTerminalHandle {
   search(query: string, direction: "next" | "previous"): boolean;
   scrollToBottom(): void;
   /**
-   * Scrolls to a console line (1-based, counted by newlines) and selects it; false while that line
-   * has not been drawn yet (the caller tries again as bytes arrive) or fell out of the scrollback.
+   * Scrolls to a console line (1-based, counted by newlines) and selects it: "selected"; "later"
+   * while that line has not been drawn yet (the caller tries again as bytes arrive); "gone" when it
+   * is not in the terminal's rows (before them, trimmed, cleared, or drawn over by later output;
+   * `drawnOver` selects the row such a line was drawn on all the same).
    */
-  goToLine(line: number): boolean;
+  goToLine(line: number, drawnOver?: boolean): "selected" | "later" | "gone";
   /** The console line where the selection starts, if any. */
   selectedLine(): number | null;
 }
@@ -199,17 +201,18 @@ export function ConsoleTerminal({
         return direction === "next" ? addon.findNext(query) : addon.findPrevious(query);
       },
       scrollToBottom: () => termRef.current?.scrollToBottom(),
-      goToLine: (line) => {
+      goToLine: (line, drawnOver = false) => {
         const term = termRef.current;
         // An empty terminal's first row is no line of the console: "found" there, the view would stay
         // at the bottom and be carried to the end of what is written next.
-        if (!term || parsedBytes.current === 0 || line > parsedNewlines.current + 1) return false;
-        const row = linesRef.current?.rowOf(line) ?? null;
-        if (row === null) return false;
+        if (!term || !linesRef.current || parsedBytes.current === 0 || line > parsedNewlines.current + 1)
+          return "later";
+        const place = linesRef.current.find(line, drawnOver);
+        if (typeof place === "string") return place;
         followRef.current = false;
-        term.scrollToLine(Math.max(0, row - Math.floor(term.rows / 3)));
-        term.select(0, row, term.cols);
-        return true;
+        term.scrollToLine(Math.max(0, place.row - Math.floor(term.rows / 3)));
+        term.select(0, place.row, term.cols);
+        return "selected";
       },
       selectedLine: () => {
         const term = termRef.current;
@@ -234,7 +237,12 @@ export function ConsoleTerminal({
       frame = 0;
       // A hidden tab has no size; fitting it would reflow 100k lines of scrollback to 2 columns.
       if (!fit || host.clientWidth === 0 || host.clientHeight === 0) return;
+      // A change of width reflows wrapped rows: where lines start is carried across it.
+      const lines = linesRef.current;
+      const reflow = !!term && !!lines && fit.proposeDimensions()?.cols !== term.cols;
+      if (reflow) lines?.beforeResize();
       fit.fit();
+      if (reflow) lines?.afterResize();
       if (term && term.options.scrollback !== scrollbackFor(term.cols))
         term.options.scrollback = scrollbackFor(term.cols);
       if (term) reportSize(term);

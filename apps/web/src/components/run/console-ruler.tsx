@@ -29,7 +29,7 @@ export function useConsoleWindows(runId: string, showWindow: (name: string, w: C
   const queryClient = useQueryClient();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const open = useCallback(
-    async (name: string, at: WindowAt): Promise<ConsoleStart | null> => {
+    async (name: string, at: WindowAt, exact = false): Promise<ConsoleStart | null> => {
       try {
         const w = await queryClient.fetchQuery(
           trpc.consoles.window.queryOptions(
@@ -38,13 +38,15 @@ export function useConsoleWindows(runId: string, showWindow: (name: string, w: C
           ),
         );
         setErrors(({ [name]: _, ...rest }) => rest);
-        showWindow(name, {
+        const shown = exact && "line" in at ? fromLine({ ...w, data: fromBase64(w.data) }, at.line) : null;
+        const window = shown ?? {
           offset: w.offset,
           newlinesBefore: w.newlinesBefore,
           data: fromBase64(w.data),
           marks: w.marks,
-        });
-        return { offset: w.offset, newlinesBefore: w.newlinesBefore };
+        };
+        showWindow(name, window);
+        return { offset: window.offset, newlinesBefore: window.newlinesBefore };
       } catch (err) {
         setErrors((all) => ({ ...all, [name]: err instanceof Error ? err.message : String(err) }));
         return null;
@@ -53,6 +55,27 @@ export function useConsoleWindows(runId: string, showWindow: (name: string, w: C
     [queryClient, runId, showWindow, trpc],
   );
   return { open, errors };
+}
+
+/**
+ * A window cut to start at a line (a line later output drew over in the terminal is shown
+ * first, before anything can draw over it); null when the line is not in the window.
+ */
+function fromLine(w: ConsoleWindow, line: number): ConsoleWindow | null {
+  let at = 0;
+  for (let n = w.newlinesBefore + 1; n < line; n++) {
+    const nl = w.data.indexOf(10, at);
+    if (nl < 0) return null;
+    at = nl + 1;
+  }
+  const offset = w.offset + at;
+  const earlier = w.marks.filter(([o]) => o <= offset).at(-1);
+  return {
+    offset,
+    newlinesBefore: line - 1,
+    data: w.data.subarray(at),
+    marks: [...(earlier ? [[offset, earlier[1]] as [number, number]] : []), ...w.marks.filter(([o]) => o > offset)],
+  };
 }
 
 export interface ConsoleRulerProps {

@@ -60,12 +60,22 @@ export function useConsoleJump({
       void open(jump.console, { line: jump.line }).then((start) => start ?? setJump(null));
       return;
     }
-    // xterm parses what it was given a little later: poll until the line is drawn.
+    // xterm parses what it was given a little later: poll until the line is drawn. A line the
+    // terminal does not hold (drawn over by later output, trimmed) is read from storage as the
+    // window that starts with it, once; drawn over even there (a line redrawn in place), the row
+    // it was drawn on is selected.
     const t = setInterval(() => {
-      if (handles.current.get(jump.console)?.goToLine(jump.line)) {
-        clearInterval(t);
-        setJump(null);
+      const handle = handles.current.get(jump.console);
+      const place = handle?.goToLine(jump.line);
+      if (place === "later" || place === undefined) return;
+      clearInterval(t);
+      if (place === "gone" && windowFor.current !== jump) {
+        windowFor.current = jump;
+        void open(jump.console, { line: jump.line }, true).then((start) => start ?? setJump(null));
+        return;
       }
+      if (place === "gone") handle?.goToLine(jump.line, true);
+      setJump(null);
     }, 100);
     return () => clearInterval(t);
   }, [jump, jumpBytes, jumpReady, layout, shownFrom, windowed, open, handles, tiles, setJump]);
