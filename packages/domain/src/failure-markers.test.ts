@@ -109,6 +109,8 @@ describe("failure markers", () => {
         `${tqdm}\rTraceback (most recent call last):\n` +
         "FAIL: drawn over\r\x1b[Kall fine\n" +
         "[1/2 built] building\r\x1b[Kvm-test-run-x> !!! node01 died\n" +
+        // only a colour reset after the carriage return: the text before it still shows
+        "\x1b[31mFAIL: colored\r\x1b[0m\n" +
         "done\r\r\n",
     );
     const scan = (parts: Buffer[]) => {
@@ -120,9 +122,10 @@ describe("failure markers", () => {
       [1, "fail", "FAIL: node02 unhealthy"],
       [2, "traceback", "Traceback (most recent call last):"],
       [4, "test-error", "vm-test-run-x> !!! node01 died"],
+      [5, "fail", "FAIL: colored"],
     ]);
     expect(scan([...stream].map((b) => Buffer.from([b])))).toEqual(whole);
-    for (let cut = 1; cut < stream.length; cut += 97)
+    for (let cut = 1; cut < stream.length; cut += 13)
       expect(scan([stream.subarray(0, cut), stream.subarray(cut)]), `cut at ${cut}`).toEqual(whole);
     // a carriage return left hanging at the end of a chunk is a CRLF line end, not a redraw
     const crlf = new MarkerScanner();

@@ -80,11 +80,15 @@ function trimCr(b: Buffer): Buffer {
 /**
  * What a person sees of a line: a carriage return sends the cursor back, so the text after the
  * last one is what the line shows (`running 2/3\rFAIL: x` reads `FAIL: x`, not `running 2/3FAIL: x`).
+ * Returns that part and the one before it, which still shows when the last holds no text (only a
+ * colour reset, say).
  */
-function shownPart(line: Buffer): Buffer {
+function shownParts(line: Buffer): [Buffer, Buffer | null] {
   const body = trimCr(line);
   const cr = body.lastIndexOf(CR);
-  return cr < 0 ? body : body.subarray(cr + 1);
+  if (cr < 0) return [body, null];
+  const before = cr > 0 ? body.lastIndexOf(CR, cr - 1) : -1;
+  return [body.subarray(cr + 1), body.subarray(before + 1, cr)];
 }
 
 export function markerOf(line: string, extra: readonly string[]): MarkerKind | null {
@@ -105,6 +109,8 @@ export class MarkerScanner {
   private headBytes = 0;
   /** the part kept so far ended in a carriage return: text that follows replaces it */
   private crPending = false;
+  /** the line's part before the last carriage return (its start), judged when the last part shows no text */
+  private before: Buffer[] = [];
   private found = 0;
   private end = 0;
 
@@ -141,9 +147,10 @@ export class MarkerScanner {
       }
       if (this.headBytes === 0) {
         // the whole line is in this push: judged in place, not copied first
-        const shown = shownPart(data.subarray(pos, nl));
+        const [shown, before] = shownParts(data.subarray(pos, nl));
         this.crPending = false;
-        this.judgeLine(shown.subarray(0, LINE_HEAD), out);
+        this.before = [];
+        this.judgeLine(shown.subarray(0, LINE_HEAD), out, before?.subarray(0, LINE_HEAD));
       } else {
         this.keep(data.subarray(pos, nl));
         this.judge(out);
@@ -166,6 +173,11 @@ export class MarkerScanner {
     const body = trimCr(part);
     const cr = body.lastIndexOf(CR);
     if (cr >= 0 || (this.crPending && body.length > 0)) {
+      // a part ended: the one before the last carriage return is kept in case the last shows nothing
+      const previous = cr > 0 ? body.lastIndexOf(CR, cr - 1) : -1;
+      if (previous >= 0) this.before = [body.subarray(previous + 1, Math.min(cr, previous + 1 + LINE_HEAD))];
+      else if (this.crPending) this.before = cr > 0 ? [body.subarray(0, Math.min(cr, LINE_HEAD))] : this.head;
+      else this.before = [...this.head, body.subarray(0, Math.min(cr, LINE_HEAD))];
       this.head = [];
       this.headBytes = 0;
     }
@@ -179,15 +191,19 @@ export class MarkerScanner {
 
   private judge(out: ConsoleMarker[]): void {
     const bytes = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+    const before = this.before.length ? Buffer.concat(this.before).subarray(0, LINE_HEAD) : undefined;
     this.head = [];
     this.headBytes = 0;
     this.crPending = false;
-    this.judgeLine(bytes, out);
+    this.before = [];
+    this.judgeLine(bytes, out, before);
   }
 
-  private judgeLine(bytes: Buffer, out: ConsoleMarker[]): void {
-    if (this.found >= this.limit || bytes.length === 0) return;
-    const text = plainLine(bytes, LINE_HEAD);
+  private judgeLine(bytes: Buffer, out: ConsoleMarker[], before?: Buffer): void {
+    if (this.found >= this.limit) return;
+    let text = plainLine(bytes, LINE_HEAD);
+    if (text === "" && before) text = plainLine(before, LINE_HEAD);
+    if (text === "") return;
     const kind = markerOf(text, this.extra);
     if (!kind) return;
     this.found++;
