@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import {
   DriverSplitter,
   HARNESS_CONSOLE,
+  lastShownLine,
   parseMetricLine,
   type Lane,
   type Metric,
@@ -129,16 +130,7 @@ export class RunConsoles {
   /** The harness's last meaningful line, without escape sequences: the reason it gave. */
   lastHarnessLine(): string | null {
     // The reason is stored on the run row: masked like the console it comes from.
-    const text = this.masker
-      .maskText(this.tail.toString("utf8"))
-      .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "")
-      .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
-      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
-    const lines = text
-      .split("\n")
-      .map((l) => l.trim())
-      .filter(Boolean);
-    return lines.at(-1)?.slice(0, 300) ?? null;
+    return lastShownLine(this.masker.maskText(this.tail.toString("utf8")));
   }
 
   names(): string[] {

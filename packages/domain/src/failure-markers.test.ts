@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MarkerScanner, markerOf, plainLine, type ConsoleMarker } from "./failure-markers";
+import { lastShownLine, MarkerScanner, markerOf, plainLine, type ConsoleMarker } from "./failure-markers";
 
 describe("failure markers", () => {
   it("knows a kernel panic, a failed unit, a traceback, a test-driver error and FAIL:", () => {
@@ -134,5 +134,14 @@ describe("failure markers", () => {
 
   it("makes hostile bytes plain text", () => {
     expect(plainLine(Buffer.from("\x1b]52;c;ZXZpbA==\x07\x1b[2J[FAILED]\x00\x07 x\u202e"))).toBe("[FAILED] x\u202e");
+  });
+
+  it("takes a run's reason from the last line that shows, not from a status bar drawn over or cleared", () => {
+    const nix =
+      "\r[1/2 built] building vm-test-run-x\x1b[K\r\x1b[Kerror: builder for '/nix/store/x.drv' failed with exit code 1\n" +
+      "\r[1/2 built, 0 copied (0.0 MiB)] building vm-test-run-x\x1b[K\r\x1b[K";
+    expect(lastShownLine(nix)).toBe("error: builder for '/nix/store/x.drv' failed with exit code 1");
+    expect(lastShownLine("step 1\r\nrunning 2/3\rFAIL: node02\r\n\n  \n")).toBe("FAIL: node02");
+    expect(lastShownLine("\x1b]0;title\x07\x1b[2J")).toBeNull();
   });
 });

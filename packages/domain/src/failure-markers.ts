@@ -63,6 +63,24 @@ export function plainLine(bytes: Buffer | string, max = 300): string {
 }
 
 /**
+ * The last line of some console text with anything to read, as it shows: escapes gone, and only
+ * what follows its last carriage return (nix's status bar, redrawn before every line and cleared
+ * at the end, is not a line anyone reads). A run's reason when the harness gave no other.
+ */
+export function lastShownLine(text: string, max = 300): string | null {
+  const lines = text
+    .split("\n")
+    .map((l) =>
+      (l.replace(/\r+$/, "").split("\r").at(-1) ?? "")
+        .replace(ESCAPES, "")
+        .replace(/[\x00-\x1f\x7f]/g, "")
+        .trim(),
+    )
+    .filter(Boolean);
+  return lines.at(-1)?.slice(0, max) ?? null;
+}
+
+/**
  * Only the start of a very long line is read for markers; a carriage return starts the count
  * again, so a failure printed after thousands of progress updates on one line is still read.
  */
