@@ -235,12 +235,28 @@ export async function startWorker(o: WorkerOptions = {}): Promise<RunningWorker>
     workers.push(new Worker(CONTROL_QUEUE, controlJobProcessor(log), { ...common, concurrency: 1 }));
     const repo = await defaultRepository().catch(() => null);
     if (repo) {
-      await controlQueue().upsertJobScheduler(
-        `sync-${repo.id}`,
-        { every: e.PROOFBOARD_SYNC_INTERVAL_SECONDS * 1000 },
-        { name: syncRepositoryJob.name, data: { repositoryId: repo.id }, opts: syncRepositoryJob.options },
-      );
-      await enqueueSync(repo.id);
+      const scheduleSync = async () => {
+        await controlQueue().upsertJobScheduler(
+          `sync-${repo.id}`,
+          { every: e.PROOFBOARD_SYNC_INTERVAL_SECONDS * 1000 },
+          { name: syncRepositoryJob.name, data: { repositoryId: repo.id }, opts: syncRepositoryJob.options },
+        );
+        await enqueueSync(repo.id);
+      };
+      // The lane queues already run: a Redis that goes away now must not end a worker whose lane
+      // has started (it would stop its heartbeat too). The schedule is set once Redis answers.
+      await scheduleSync().catch((err: Error) => {
+        log(`sync schedule not set (${err.message}): tried again every 5 s until Redis answers`);
+        const retry = setInterval(
+          () =>
+            void scheduleSync().then(
+              () => (clearInterval(retry), log("sync schedule set")),
+              () => undefined,
+            ),
+          5000,
+        );
+        timers.push(retry);
+      });
       const scheduled = await syncRepository(repo)
         .then(() => syncSchedules(repo))
         .catch((err: unknown) => [`schedules not set: ${String(err)}`]);
