@@ -27,11 +27,11 @@ export PROOFBOARD_TARGET_URL="${PROOFBOARD_TARGET_URL:-$demo_dir}"
 # A repository of one's own is read as it is: no demo is prepared or seeded into it, and it is
 # named after itself unless PROOFBOARD_TARGET_NAME says otherwise.
 own_target=false
-[ "$(realpath -m "$PROOFBOARD_TARGET_URL")" = "$(realpath -m "$demo_dir")" ] || own_target=true
+[ "$(realpath -m -- "$PROOFBOARD_TARGET_URL")" = "$(realpath -m -- "$demo_dir")" ] || own_target=true
 if $own_target; then
   # the folder's name: /srv/x/.git and /srv/x.git are both "x"; what a name may not hold becomes "-"
   own_path="${PROOFBOARD_TARGET_URL%/}"; own_path="${own_path%/.git}"
-  own_name="$(basename "$own_path" .git | tr -c 'A-Za-z0-9._\n-' '-' | sed 's/^[^A-Za-z0-9]*//')"
+  own_name="$(basename -- "$own_path" .git | tr -c 'A-Za-z0-9._\n-' '-' | sed 's/^[^A-Za-z0-9]*//')"
   export PROOFBOARD_TARGET_NAME="${PROOFBOARD_TARGET_NAME:-${own_name:-target}}"
 else
   export PROOFBOARD_TARGET_NAME="${PROOFBOARD_TARGET_NAME:-ultracloud-demo}"
