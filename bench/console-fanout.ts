@@ -14,7 +14,9 @@
  * Run: pnpm bench:fanout   (needs `pnpm --filter @proofboard/web build` first)
  *   BENCH_FOLLOWERS (1,10,50,200), BENCH_RATE (1048576), BENCH_SECONDS (15),
  *   BENCH_JOIN_AFTER_MS (followers join that long after the lane started printing, reading what came before from storage),
- *   BENCH_PROFILE=DIR (the web process's CPU profile, written there when it stops)
+ *   BENCH_PROFILE=DIR (the web process's CPU profile, written there when it stops),
+ *   BENCH_FOLLOWER_PROCESSES (2: the followers spread over that many processes of their own, as
+ *   viewers on other machines would be; 0: all in the benchmark's own process)
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -24,6 +26,7 @@ import { Redis } from "ioredis";
 import { catalogYaml, makeRepo } from "../tests/support/target-repo";
 import { STACK_OPERATOR, startStack, waitUntil } from "../e2e/support/stack";
 import { peakRss, groupRssMiB, percentile } from "./support/measure";
+import { startFollowerPool } from "./support/follower-pool";
 import { follow, type FollowerResult } from "./support/sse-follower";
 
 const COUNTS = (process.env.BENCH_FOLLOWERS ?? "1,10,50,200").split(",").map(Number);
@@ -31,6 +34,11 @@ const RATE = Number(process.env.BENCH_RATE ?? 1 << 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 /** Followers join this long after the lane started printing (default: all in place before it starts). */
 const JOIN_AFTER_MS = process.env.BENCH_JOIN_AFTER_MS ? Number(process.env.BENCH_JOIN_AFTER_MS) : null;
+/**
+ * Followers in this many processes of their own; 0: in the benchmark's own process, whose one
+ * event loop then reads 200 streams and is itself what the figure measures past ~100 followers.
+ */
+const PROCESSES = Number(process.env.BENCH_FOLLOWER_PROCESSES ?? 2);
 
 const goFile = path.join(mkdtempSync(path.join(os.tmpdir(), "pb-fanout-")), "go");
 
@@ -124,31 +132,47 @@ let failed = false;
 try {
   const floor = await redisFloor(`pbbench_fanout`);
   for (const count of COUNTS) {
+    const pool = PROCESSES > 0 ? await startFollowerPool(PROCESSES) : null;
     const { id } = await stack.mutate<{ id: string }>("runs.rerun", { branch: "main", lane: "live" });
     const webIdle = groupRssMiB(stack.pids.web);
     const webPeak = peakRss(stack.pids.web);
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
-    const followers: Promise<FollowerResult>[] = [];
-    const ready: Promise<void>[] = [];
+    let inPlace = 0;
+    let allInPlace = () => undefined as void;
+    const ready = new Promise<void>((resolve) => (allInPlace = resolve));
+    const onReady = () => {
+      if (++inPlace === count) allInPlace();
+    };
     if (JOIN_AFTER_MS !== null) {
       writeFileSync(goFile, "");
       await new Promise((r) => setTimeout(r, JOIN_AFTER_MS));
     }
     const connecting = performance.now();
-    for (let i = 0; i < count; i++) {
-      let onReady = () => undefined as void;
-      ready.push(new Promise<void>((resolve) => (onReady = resolve)));
-      followers.push(follow(stack.url, cookie, id, "harness", onReady));
+    let following: Promise<{ results: FollowerResult[]; cpuMs: number }>;
+    if (pool) {
+      following = pool.follow({ url: stack.url, cookie, runId: id, consoleName: "harness" }, count, onReady);
+    } else {
+      const followers: Promise<FollowerResult>[] = [];
+      for (let i = 0; i < count; i++) {
+        let once = false;
+        followers.push(
+          follow(stack.url, cookie, id, "harness", () => {
+            if (!once) onReady();
+            once = true;
+          }),
+        );
+      }
+      following = Promise.all(followers).then((results) => ({ results, cpuMs: 0 }));
     }
-    await Promise.all(ready);
+    await ready;
     const connectMs = performance.now() - connecting;
     if (JOIN_AFTER_MS === null) writeFileSync(goFile, "");
-    const results = await Promise.all(followers);
+    const { results, cpuMs } = await following;
     const webAbove = webPeak.stop() - webIdle;
     const cpu = process.cpuUsage(cpuBefore);
     // The followers share this machine's cores with the web: how much of one they took is part of the figure.
-    const followerCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
+    const followerCpu = ((cpu.user + cpu.system) / 1000 + cpuMs) / (performance.now() - wallBefore);
     await waitUntil(
       "the run to pass",
       async () => (await stack.query<{ status: string }>("runs.get", { id })).status === "passed",

@@ -148,6 +148,58 @@ describe("the run page's live stream", () => {
     }
   });
 
+  it("sends what waited for a slow viewer in few writes, every event still whole, in order, with its id", async () => {
+    const repo = await ensureRepository("follow-stream", "/nonexistent");
+    const run = await insertRun({
+      repositoryId: repo.id,
+      sha: "b".repeat(40),
+      lane: "fresh-smoke",
+      status: "running",
+      queuedAt: new Date(),
+    });
+    await openConsole(run.id, "harness");
+    const reader = (await follow(request({ id: run.id }))).body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    let writes = 0;
+    const readOnce = async () => {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      writes++;
+      text += decoder.decode(value, { stream: true });
+      return true;
+    };
+    // In place once the run's status has come: the viewer then stops reading while 60 chunks are published.
+    while (!text.includes('"type":"status"')) await readOnce();
+    const writesBefore = writes;
+    const chunks = Array.from({ length: 60 }, (_, i) => Buffer.concat([Buffer.from(`line ${i} `), hostile]));
+    let offset = 0;
+    for (const chunk of chunks) {
+      await publishChunk(redis, run.id, "harness", offset, chunk, new Date());
+      offset += chunk.length;
+    }
+    await publishStatus(redis, run.id, "passed", true);
+    await db().run.update({ where: { id: run.id }, data: { status: "passed", finishedAt: new Date(), exitCode: 0 } });
+    await new Promise((r) => setTimeout(r, 500));
+    while (await readOnce());
+    await reader.cancel().catch(() => undefined);
+
+    const events = text.split("\n\n").filter((m) => m.startsWith("data: "));
+    const bytes = events.map((m) => ({
+      body: JSON.parse(m.slice(6, m.indexOf("\n"))),
+      id: m.match(/^id: (.*)$/m)?.[1],
+    }));
+    const sent = bytes.filter((e) => e.body.type === "bytes");
+    expect(sent.map((e) => e.body.offset)).toEqual(
+      chunks.map((_, i) => chunks.slice(0, i).reduce((n, c) => n + c.length, 0)),
+    );
+    expect(Buffer.concat(sent.map((e) => Buffer.from(e.body.data, "base64"))).equals(Buffer.concat(chunks))).toBe(true);
+    for (const e of sent) expect(e.id).toBe(`@harness:${e.body.offset + Buffer.from(e.body.data, "base64").length}`);
+    expect(text.endsWith("event: return\ndata: \n\n")).toBe(true);
+    // One write per event (two, before: its data line and its id) would be 60 or more.
+    expect(writes - writesBefore).toBeLessThan(10);
+  });
+
   it("leaves requests it does not serve as they are to tRPC, which answers them with its errors", async () => {
     const raw = (q: string) => new Request(`http://proofboard.test/api/trpc/runs.follow${q}`);
     expect(await handleFollowStream(raw(""))).toBeNull();
