@@ -34,12 +34,17 @@ export async function startFollowerPool(processes: number) {
         children.map(
           (child, i) =>
             new Promise<{ results: FollowerResult[]; cpuMs: number }>((resolve, reject) => {
-              if (parts[i] === 0) return resolve({ results: [], cpuMs: 0 });
+              if (parts[i] === 0) {
+                child.kill();
+                return resolve({ results: [], cpuMs: 0 });
+              }
               child.on("message", (m: FollowerMessage) => {
                 if (m.type === "ready") onReady();
                 if (m.type === "done") resolve(m);
               });
-              child.once("exit", (code) => reject(new Error(`a follower process exited ${code}`)));
+              child.once("exit", (code) =>
+                reject(new Error(`a follower process exited ${code} before its followers were done`)),
+              );
               child.send({ ...job, count: parts[i] });
             }),
         ),

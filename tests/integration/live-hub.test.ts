@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRedis, LiveHub, liveKey, publishChunk, publishStatus, type LiveEntry } from "@proofboard/jobs";
+import {
+  createRedis,
+  GATHER_VIEWERS,
+  LiveHub,
+  liveKey,
+  publishChunk,
+  publishStatus,
+  type LiveEntry,
+} from "@proofboard/jobs";
 
 const redis = createRedis();
 
@@ -52,6 +60,38 @@ describe("the live hub", () => {
     expect(await hubConnections()).toBe(2);
     for (const v of [...viewersA, ...viewersB]) v.close();
     hub.close();
+  });
+
+  it("gives a crowded run's viewers its chunks joined, every byte once and in order, with when each was stored", async () => {
+    const hub = new LiveHub(NAME);
+    const run = randomUUID();
+    const viewers = Array.from({ length: GATHER_VIEWERS }, () => hub.subscribe(run, "0-0"));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      // As a worker flushes a console printing fast: a chunk every 10 ms, hostile bytes in them.
+      const parts = Array.from({ length: 30 }, (_, i) => `${i}:\u0000\n\ndata: x\r\n`);
+      let offset = 0;
+      for (const p of parts) {
+        await chunk(run, p, offset);
+        offset += Buffer.byteLength(p);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await publishStatus(redis, run, "passed");
+      for (const v of viewers) {
+        const got: LiveEntry[] = [];
+        const until = Date.now() + 10_000;
+        while (!got.some((e) => e.event.type === "status") && Date.now() < until) got.push(...(await v.read(500)));
+        const chunks = got.flatMap((e) => (e.event.type === "chunk" ? [e.event] : []));
+        expect(Buffer.concat(chunks.map((c) => c.data)).toString()).toBe(parts.join(""));
+        // Fewer, larger events than chunks published; each joined one says where its pieces began.
+        expect(chunks.length).toBeLessThan(parts.length / 2);
+        const starts = chunks.flatMap((c) => (c.marks ?? [[c.offset, c.at]]).map(([o]) => o));
+        expect(starts).toEqual(parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + Buffer.byteLength(p), 0)));
+      }
+    } finally {
+      for (const v of viewers) v.close();
+      hub.close();
+    }
   });
 
   it("gives a viewer who joins behind the hub the entries in between first, then live ones, each once", async () => {

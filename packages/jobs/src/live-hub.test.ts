@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { LiveEntry } from "./live";
-import { LiveSubscription } from "./live-hub";
+import { joinChunks, LiveSubscription } from "./live-hub";
 
 const chunk = (seq: number, bytes: number, offset = (seq - 1) * bytes): LiveEntry => ({
   id: `1000-${seq}`,
@@ -30,5 +30,44 @@ describe("a viewer's live queue", () => {
     sub.deliver([chunk(2, 9000, 9000)]);
     expect((await sub.read(0)).map((e) => e.id)).toEqual(["1000-2"]);
     expect(sub.droppedBytes).toBe(0);
+  });
+});
+
+describe("joining a crowded run's chunks", () => {
+  it("joins chunks of one console that follow each other in its bytes, and says where each began and when", () => {
+    const at = (e: LiveEntry, t: number): LiveEntry => ({ ...e, event: { ...e.event, at: t } as LiveEntry["event"] });
+    const other: LiveEntry = {
+      id: "1000-9",
+      event: { type: "chunk", console: "node02", offset: 20, data: Buffer.from("x"), at: 5 },
+    };
+    const joined = joinChunks([
+      at(chunk(1, 10), 1),
+      at(chunk(2, 10), 2),
+      status(3, "running"),
+      at(chunk(4, 10, 20), 4),
+      other,
+      at(chunk(5, 10, 40), 6), // not next to 20..30: a gap the follower refills from storage
+    ]);
+    expect(joined.map((e) => e.id)).toEqual(["1000-2", "1000-3", "1000-4", "1000-9", "1000-5"]);
+    expect(joined[0]!.event).toMatchObject({
+      offset: 0,
+      at: 1,
+      marks: [
+        [0, 1],
+        [10, 2],
+      ],
+    });
+    expect((joined[0]!.event as { data: Buffer }).data.length).toBe(20);
+    expect(joined[2]!.event).not.toHaveProperty("marks");
+    // A chunk joined again keeps the marks it had.
+    const again = joinChunks([joined[0]!, at(chunk(3, 10, 20), 3)]);
+    expect(again[0]!.event).toMatchObject({
+      offset: 0,
+      marks: [
+        [0, 1],
+        [10, 2],
+        [20, 3],
+      ],
+    });
   });
 });

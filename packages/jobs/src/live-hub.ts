@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { decodeLiveEntries, liveKey, type LiveEntry } from "./live";
+import { decodeLiveEntries, liveKey, type LiveEntry, type LiveEvent } from "./live";
 import { redisOptions } from "./redis";
 
 /** How long one XREAD waits; a new stream to watch cuts it short (CLIENT UNBLOCK). */
@@ -15,6 +15,48 @@ export const LIVE_HUB_CLIENT_NAME = "proofboard-live-hub";
  * nothing, and the web process holds at most this much per viewer, never the whole burst.
  */
 export const VIEWER_QUEUE_BYTES = 4 << 20;
+
+/**
+ * A run with this many viewers in this process is read at most every GATHER_MS: each read then
+ * brings the chunks of that time joined into one per console, so every viewer gets one event (one
+ * encoding, one write) where it would have had one per chunk. Each chunk is a worker's 25 ms of
+ * output; hundreds of viewers of a console at 1 MB/s are 8,000 events a second otherwise, and the
+ * process spends itself on their per-event cost. Fewer viewers get every chunk at once.
+ */
+export const GATHER_VIEWERS = 50;
+export const GATHER_MS = 50;
+
+/** Consecutive chunks of one console, next to each other in its bytes, as one chunk (its marks say where each began). */
+export function joinChunks(entries: readonly LiveEntry[]): LiveEntry[] {
+  const out: LiveEntry[] = [];
+  let run: LiveEntry[] = [];
+  const flush = () => {
+    if (run.length === 1) out.push(run[0]!);
+    if (run.length > 1) {
+      const first = run[0]!.event as Extract<LiveEvent, { type: "chunk" }>;
+      const marks = run.flatMap((e) => {
+        const c = e.event as Extract<LiveEvent, { type: "chunk" }>;
+        return c.marks ?? [[c.offset, c.at] as [number, number]];
+      });
+      const data = Buffer.concat(run.map((e) => (e.event as Extract<LiveEvent, { type: "chunk" }>).data));
+      out.push({ id: run.at(-1)!.id, event: { ...first, data, marks } });
+    }
+    run = [];
+  };
+  for (const e of entries) {
+    const prev = run.at(-1)?.event;
+    const next =
+      e.event.type === "chunk" &&
+      prev?.type === "chunk" &&
+      prev.console === e.event.console &&
+      prev.offset + prev.data.length === e.event.offset;
+    if (!next) flush();
+    if (e.event.type === "chunk") run.push(e);
+    else out.push(e);
+  }
+  flush();
+  return out;
+}
 
 /** Stream ids "ms-seq" in order; ids compare by both parts, not as strings. */
 function after(a: string, b: string): boolean {
@@ -239,13 +281,17 @@ export class LiveHub {
           ...keys,
           ...runs.map((r) => this.streams.get(r)!.cursor),
         );
+        let crowded = false;
         for (const [key, entries] of res ?? []) {
           const stream = this.streams.get(runs[keys.indexOf(key.toString())] ?? "");
           if (!stream || entries.length === 0) continue;
-          const decoded = decodeLiveEntries(entries);
+          const crowd = stream.subs.size >= GATHER_VIEWERS;
+          const decoded = crowd ? joinChunks(decodeLiveEntries(entries)) : decodeLiveEntries(entries);
           stream.cursor = entries.at(-1)![0].toString();
           for (const sub of stream.subs) sub.deliver(decoded);
+          crowded ||= crowd;
         }
+        if (crowded) await new Promise((r) => setTimeout(r, GATHER_MS));
       } catch {
         this.readerId = null;
         // Closed by the hub itself (idle, then a viewer came back): go on at once with the new connection.

@@ -9,7 +9,11 @@ import { keyPrefix, withinRedisTimeout } from "./redis";
  * on disk meanwhile, and says so with "buffering" events), and readers refill gaps from there.
  */
 export type LiveEvent =
-  | { type: "chunk"; console: string; offset: number; data: Buffer; at: number }
+  /**
+   * `at`: when the worker stored the first byte (ms). `marks`: where a chunk the live hub joined
+   * from several begins each of them and when ([offset, at], ascending); absent for one chunk.
+   */
+  | { type: "chunk"; console: string; offset: number; data: Buffer; at: number; marks?: [number, number][] }
   | { type: "status"; status: string }
   /** spooledBytes null: everything is stored again */
   | { type: "buffering"; host: string; spooledBytes: number | null };

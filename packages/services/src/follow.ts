@@ -145,12 +145,15 @@ export async function* followRun(
         const whole = start === event.offset;
         const part = whole ? event.data : event.data.subarray(start - event.offset);
         sent.set(event.console, end);
+        // A joined chunk says when each of its pieces was stored; the part sent starts at `start`.
+        const marks = event.marks ?? [[event.offset, event.at]];
+        const from = marks.filter(([o]) => o <= start).at(-1) ?? marks[0]!;
         yield {
           kind: "bytes",
           console: event.console,
           offset: start,
           data: part,
-          marks: [[start, event.at]],
+          marks: [[start, from[1]], ...marks.filter(([o]) => o > start)],
           shared: whole,
         };
       }
