@@ -24,16 +24,6 @@ const NOT_YET = Symbol("not yet");
 /** Resolves once what is already resolving has run (a macrotask later): what is not ready by then waits for the next pull. */
 const nextTurn = () => new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET));
 
-function joined(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** The input as tRPC reads it for a subscription: `?input=` JSON, and an EventSource's Last-Event-ID. */
 function followRequest(req: Request) {
   const url = new URL(req.url);
@@ -86,7 +76,8 @@ export async function handleFollowStream(req: Request): Promise<Response | null>
         const parts: Uint8Array[] = [];
         let size = 0;
         let ended = false;
-        const turn = nextTurn();
+        // Started once the first event is in hand: waiting for it is not what the turn measures.
+        let turn: Promise<typeof NOT_YET> | null = null;
         for (let next = await (pending ?? events.next()); ;) {
           pending = null;
           if (next.done) {
@@ -100,14 +91,14 @@ export async function handleFollowStream(req: Request): Promise<Response | null>
           size += line.length + idLine.length;
           if (size >= WRITE_BYTES) break;
           const asked = events.next();
-          const ready = await Promise.race([asked, turn]);
+          const ready = await Promise.race([asked, (turn ??= nextTurn())]);
           if (ready === NOT_YET) {
             pending = asked;
             break;
           }
           next = ready;
         }
-        if (parts.length) c.enqueue(parts.length === 1 ? parts[0]! : joined(parts, size));
+        if (parts.length) c.enqueue(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
         if (ended) {
           if (!stop.signal.aborted) c.enqueue(RETURN);
           c.close();

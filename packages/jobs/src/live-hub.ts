@@ -21,7 +21,9 @@ export const VIEWER_QUEUE_BYTES = 4 << 20;
  * brings the chunks of that time joined into one per console, so every viewer gets one event (one
  * encoding, one write) where it would have had one per chunk. Each chunk is a worker's 25 ms of
  * output; hundreds of viewers of a console at 1 MB/s are 8,000 events a second otherwise, and the
- * process spends itself on their per-event cost. Fewer viewers get every chunk at once.
+ * process spends itself on their per-event cost. A run with fewer viewers gets every chunk as it
+ * is, unjoined; while another run in the same process is crowded, it shares that pause (one
+ * reader serves every run).
  */
 export const GATHER_VIEWERS = 50;
 export const GATHER_MS = 50;
